@@ -1,0 +1,195 @@
+"""The command line: evaluate a case, list rulesets, validate files, run the examples.
+
+Exit codes: 0 success, 2 bad input (one line naming the field), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from pydantic import ValidationError
+
+from .errors import DiscretionError, RulesetLoadError
+from .evaluation import EvaluationRequest, evaluate
+from .explain import explain
+from .loader import RulesetLibrary, read_file
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="discretion: 行政处罚裁量基准规则引擎")
+
+RulesetsOpt = typer.Option(None, "--rulesets", help="规则集目录（缺省：内置规则集）")
+
+
+class BadInput(Exception):
+    """Raised inside commands for input errors found before the library is reached."""
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _date(value: Optional[str], name: str) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _facts(value: str) -> Any:
+    text = value
+    if not value.lstrip().startswith("{"):
+        path = Path(value)
+        if not path.is_file():
+            raise BadInput(f"--facts: {value!r} is neither a JSON object nor a file")
+        text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as e:
+        raise BadInput(f"--facts: invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+    if not isinstance(data, dict):
+        raise BadInput("--facts: must be a JSON object of fact name: value")
+    return data
+
+
+def _library(root: Optional[Path]) -> RulesetLibrary:
+    return RulesetLibrary.load(root)
+
+
+def _run(fn: Any) -> None:
+    """Map errors to exit codes: 2 for anything the user can fix, 1 for our own bugs."""
+    try:
+        fn()
+    except typer.Exit:
+        raise
+    except BadInput as e:
+        _fail(str(e))
+    except DiscretionError as e:
+        _fail(str(e))
+    except ValidationError as e:
+        err = e.errors()[0]
+        _fail(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}")
+    except Exception as e:  # noqa: BLE001 - the contract is no traceback, exit 1
+        _fail(f"internal error: {type(e).__name__}: {e}", code=1)
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    department: str = typer.Option(..., "--department", help="部门编码，如 scjg"),
+    item: str = typer.Option(..., "--item", help="事项编码"),
+    facts: str = typer.Option(..., "--facts", help="事实：JSON 对象或 JSON 文件路径"),
+    act_date: Optional[str] = typer.Option(None, "--act-date", help="违法行为发生日期 YYYY-MM-DD（缺省：决定日期）"),
+    act_end_date: Optional[str] = typer.Option(None, "--act-end-date", help="连续或者继续状态终了日期"),
+    discovery_date: Optional[str] = typer.Option(None, "--discovery-date", help="发现（立案）日期，缺省为决定日期"),
+    decision_date: Optional[str] = typer.Option(None, "--decision-date", help="决定日期（缺省：今天）"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    rulesets: Optional[Path] = RulesetsOpt,
+) -> None:
+    """Recommend a penalty for one case, with every step cited."""
+
+    def go() -> None:
+        decided = _date(decision_date, "--decision-date") or dt.date.today()
+        request = EvaluationRequest(
+            department=department, item=item, facts=_facts(facts),
+            act_date=_date(act_date, "--act-date") or decided, act_end_date=_date(act_end_date, "--act-end-date"),
+            discovery_date=_date(discovery_date, "--discovery-date"), decision_date=decided)
+        rec = evaluate(_library(rulesets), request)
+        typer.echo(rec.model_dump_json(indent=2) if as_json else explain(rec))
+
+    _run(go)
+
+
+@app.command("rulesets")
+def rulesets_cmd(
+    department: Optional[str] = typer.Option(None, "--department", help="只列出该部门"),
+    as_json: bool = typer.Option(False, "--json"),
+    rulesets: Optional[Path] = RulesetsOpt,
+) -> None:
+    """List departments, their versions with effective dates, and their items."""
+
+    def go() -> None:
+        lib = _library(rulesets)
+        depts = [department] if department else lib.departments()
+        out = []
+        for d in depts:
+            for c in lib.versions(d):
+                start, end = lib.period(c)
+                out.append({"department": d, "department_name": c.ruleset.department_name, "version": c.version,
+                            "effective_from": str(start), "effective_to": str(end) if end else None, "hash": c.hash,
+                            "source": c.ruleset.source,
+                            "items": [{"code": i.item.code, "name": i.item.name} for i in c.items.values()]})
+        if as_json:
+            typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+            return
+        for v in out:
+            typer.echo(f"{v['department']} {v['version']}  {v['department_name']}  {v['effective_from']} 至 {v['effective_to'] or '今'}  {v['hash'][:12]}")
+            for i in v["items"]:
+                typer.echo(f"    {i['code']}  {i['name']}")
+
+    _run(go)
+
+
+@app.command("validate")
+def validate_cmd(paths: list[Path] = typer.Argument(..., help="规则集文件或目录")) -> None:
+    """Load and check ruleset files; print each error with its file, path and line."""
+
+    def go() -> None:
+        failures = 0
+        for p in paths:
+            if p.is_dir():
+                try:
+                    lib = RulesetLibrary.load(p)
+                    typer.echo(f"ok  {p}  ({len(lib.compiled)} rulesets)")
+                except DiscretionError as e:
+                    failures += 1
+                    typer.echo(f"error: {e}", err=True)
+                continue
+            try:
+                rf = read_file(p)
+                root = p.resolve().parent.parent
+                lib = RulesetLibrary.load(root) if (root / "general").is_dir() or not rf.ruleset.extends else None
+                if lib is None:
+                    raise RulesetLoadError("extends rulesets not found beside this file", file=str(p), path="extends")
+                typer.echo(f"ok  {p}  {rf.ruleset.ref}  {lib.compiled[rf.ruleset.ref].hash[:16]}")
+            except DiscretionError as e:
+                failures += 1
+                typer.echo(f"error: {e}", err=True)
+        if failures:
+            raise typer.Exit(2)
+
+    _run(go)
+
+
+@app.command("demo")
+def demo_cmd(rulesets: Optional[Path] = RulesetsOpt,
+             cases: Path = typer.Option(Path("examples/cases"), "--cases", help="案例目录")) -> None:
+    """Evaluate every example case and print each recommendation with its citations."""
+
+    def go() -> None:
+        from .casefile import load_cases
+
+        lib = _library(rulesets)
+        for case in load_cases(cases):
+            if case.expect_error is not None:
+                continue
+            rec = evaluate(lib, case.request())
+            typer.echo(f"\n══ {case.name}")
+            typer.echo(explain(rec))
+
+    _run(go)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

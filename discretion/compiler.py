@@ -1,0 +1,254 @@
+"""Compiling a resolved ruleset: every condition parsed and type-checked, one matcher per item.
+
+A `CompiledItem` holds all conditions that can matter for one catalogue item (its statutory
+clauses, fallbacks, tiers, weights, conditional measures, the list entries that apply to it,
+the extended limitation) under stable rule keys. `match` asks durable_rules once per cell
+of fact space and caches the answer; `match_reference` asks the plain predicates. The
+two must agree, which the differential tests check.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from .conditions import Condition, Value, cell_function, parse_condition
+from .engine import DurableMatcher
+from .errors import ConditionError, RulesetLoadError
+from .facts import Derivation, parse_derived
+from .ruleset import FactSpec, Item, Limitation, ListEntry, MeasureRef, Placement, Ruleset
+
+DEFAULT_PLACEMENT = Placement()
+
+
+def content_hash(ruleset: Ruleset) -> str:
+    """sha256 of the canonical JSON of a resolved ruleset: the identity of a version."""
+    doc = ruleset.model_dump(mode="json", exclude_none=True)
+    canonical = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def resolve(ruleset: Ruleset, parents: list[Ruleset]) -> Ruleset:
+    """Merge the extended rulesets in: their facts, measures and lists, and placement/limitation
+    where the ruleset gives none. A fact declared twice must be declared identically."""
+    facts: dict[str, FactSpec] = {}
+    measures: dict[str, str] = {}
+    lists: list[ListEntry] = []
+    placement, limitation = ruleset.placement, ruleset.limitation
+    for parent in parents:
+        for name, spec in parent.facts.items():
+            if name in facts and facts[name] != spec:
+                raise RulesetLoadError(f"fact {name!r} is declared differently by two extended rulesets",
+                                       path=f"extends ({parent.ref})")
+            facts[name] = spec
+        measures.update(parent.measures)
+        lists.extend(parent.lists)
+        placement = placement or parent.placement
+        limitation = limitation or parent.limitation
+    for name, spec in ruleset.facts.items():
+        if name in facts and facts[name] != spec:
+            raise RulesetLoadError(f"fact {name!r} redeclares a fact of an extended ruleset differently",
+                                   path=f"facts.{name}")
+        facts[name] = spec
+    measures.update(ruleset.measures)
+    own_ids = {e.id for e in ruleset.lists}
+    clash = own_ids & {e.id for e in lists}
+    if clash:
+        raise RulesetLoadError(f"list ids repeat ids of an extended ruleset: {sorted(clash)}", path="lists")
+    return ruleset.model_copy(update={
+        "facts": facts, "measures": measures, "lists": [*lists, *ruleset.lists],
+        "placement": placement, "limitation": limitation,
+    })
+
+
+def applies(entry: ListEntry, code: str) -> bool:
+    """Whether a list entry's `applies_to` patterns cover an item code."""
+    return any(fnmatch.fnmatchcase(code, p) for p in entry.applies_to)
+
+
+@dataclass
+class CompiledItem:
+    """One catalogue item ready to evaluate: its schema, conditions and matcher."""
+
+    item: Item
+    schema: dict[str, FactSpec]
+    types: dict[str, str]
+    derived: list[tuple[str, Derivation]]
+    conditions: dict[str, Condition]
+    entries: list[ListEntry]
+    matcher: DurableMatcher
+    cell_facts: tuple[str, ...]
+    cell_key: Callable[[Mapping[str, Value | None]], tuple]
+    _cache: dict[tuple, frozenset[str]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def match(self, facts: Mapping[str, Value | None]) -> frozenset[str]:
+        """Rule keys that hold, from durable_rules, asked once per cell of fact space."""
+        key = self.cell_key(facts)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self.matcher.match(facts)
+            with self._lock:
+                self._cache[key] = hit
+        return hit
+
+    def match_reference(self, facts: Mapping[str, Value | None]) -> frozenset[str]:
+        """Rule keys that hold, from the reference predicates."""
+        return frozenset(k for k, c in self.conditions.items() if c.holds(facts))
+
+    def holds(self, key: str, facts: Mapping[str, Value | None]) -> bool:
+        return self.conditions[key].holds(facts)
+
+
+@dataclass
+class CompiledRuleset:
+    """A resolved, hashed ruleset with every item compiled."""
+
+    ruleset: Ruleset
+    hash: str
+    placement: Placement
+    limitation: Limitation | None
+    items: dict[str, CompiledItem]
+
+    @property
+    def department(self) -> str:
+        return self.ruleset.department
+
+    @property
+    def version(self) -> str:
+        return self.ruleset.version
+
+    def find_item(self, code: str) -> CompiledItem | None:
+        """By code, or by an earlier code the item declares in `formerly`."""
+        hit = self.items.get(code)
+        if hit is not None:
+            return hit
+        for ci in self.items.values():
+            if code in ci.item.formerly:
+                return ci
+        return None
+
+
+def _measure_conditions(prefix: str, refs: list[MeasureRef], schema: Mapping[str, FactSpec],
+                        where: str, out: dict[str, Condition]) -> None:
+    for i, m in enumerate(refs):
+        if m.when:
+            out[f"measure:{prefix}:{i}"] = parse_condition(m.when, schema, field=f"{where}.measures[{i}].when")
+
+
+def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limitation: Limitation | None,
+                 rs_hash: str) -> CompiledItem:
+    """Parse every condition an item can meet; derive the item's fact schema from them."""
+    where = f"items[{idx}]"
+    full: dict[str, FactSpec] = {**rs.facts}
+    for name, spec in item.facts.items():
+        if name in full and full[name] != spec:
+            raise ConditionError(f"item fact {name!r} redeclares a ruleset fact differently",
+                                 text=name, position=1, field=f"{where}.facts.{name}")
+        full[name] = spec
+    conds: dict[str, Condition] = {}
+    base_facts: set[str] = set()
+    for ci, clause in enumerate(item.statutory):
+        w = f"{where}.statutory[{ci}]"
+        conds[f"statutory:{clause.id}"] = parse_condition(clause.when, full, field=f"{w}.when")
+        if clause.fine is not None and clause.fine.multiple_of:
+            base = full.get(clause.fine.multiple_of)
+            if base is None or base.type != "money":
+                raise ConditionError(f"the base {clause.fine.multiple_of!r} must be a declared money fact",
+                                     text=clause.fine.multiple_of, position=1, field=f"{w}.fine.multiple_of")
+            base_facts.add(clause.fine.multiple_of)
+            if clause.fine.fallback is not None:
+                conds[f"fallback:{clause.id}"] = parse_condition(clause.fine.fallback.when, full, field=f"{w}.fine.fallback.when")
+        _measure_conditions(f"statutory:{clause.id}", clause.measures, full, w, conds)
+    shape = item.shape or placement.shape
+    if shape == "tiers" and not item.tiers:
+        raise ConditionError("the tiers shape needs at least one tier", text=item.code, position=1, field=f"{where}.tiers")
+    if shape == "weighted" and item.weighted is None:
+        raise ConditionError("the weighted shape needs `weighted`", text=item.code, position=1, field=f"{where}.weighted")
+    for ti, tier in enumerate(item.tiers):
+        conds[f"tier:{tier.id}"] = parse_condition(tier.when, full, field=f"{where}.tiers[{ti}].when")
+        _measure_conditions(f"tier:{tier.id}", tier.measures, full, f"{where}.tiers[{ti}]", conds)
+    if item.weighted is not None:
+        for fi, factor in enumerate(item.weighted.factors):
+            conds[f"weight:{factor.id}"] = parse_condition(factor.when, full, field=f"{where}.weighted.factors[{fi}].when")
+    entries = [e for e in rs.lists if applies(e, item.code)]
+    for e in entries:
+        li = rs.lists.index(e)
+        conds[f"list:{e.id}"] = parse_condition(e.when, full, field=f"lists[{li}].when")
+        _measure_conditions(f"list:{e.id}", e.measures, full, f"lists[{li}]", conds)
+    if item.touches_safety and limitation is not None and limitation.extended is not None:
+        conds["limitation:extended"] = parse_condition(limitation.extended.when, full, field="limitation.extended.when")
+    for key, refs in _all_measures(item, entries):
+        for m in refs:
+            if m.code not in rs.measures:
+                raise ConditionError(f"measure {m.code!r} is not declared in `measures`", text=m.code,
+                                     position=1, field=f"{where} ({key})")
+
+    # The item's schema: what its conditions read, its fine bases, its own facts, and what derived facts need.
+    read: set[str] = set(base_facts) | set(item.facts)
+    for c in conds.values():
+        read.update(c.facts)
+    derived_fns: dict[str, tuple[Derivation, tuple[str, ...]]] = {}
+    pending = [n for n in read if full[n].derived]
+    while pending:
+        name = pending.pop()
+        if name in derived_fns:
+            continue
+        fn, deps = parse_derived(full[name].derived or "", full, field=f"facts.{name}.derived")
+        derived_fns[name] = (fn, deps)
+        for d in deps:
+            read.add(d)
+            if full[d].derived and d not in derived_fns:
+                pending.append(d)
+    order = _topological(derived_fns)
+    schema = {n: full[n] for n in sorted(read)}
+    types = {n: s.type for n, s in schema.items()}
+    names, key = cell_function(list(conds.values()), types)
+    matcher = DurableMatcher(f"d_{rs.department}_{rs.version}_{rs_hash[:16]}_{item.code}", conds, types)
+    return CompiledItem(item=item, schema=schema, types=types, derived=[(n, derived_fns[n][0]) for n in order],
+                        conditions=conds, entries=entries, matcher=matcher, cell_facts=names, cell_key=key)
+
+
+def _all_measures(item: Item, entries: list[ListEntry]) -> list[tuple[str, list[MeasureRef]]]:
+    out = [(f"statutory:{c.id}", c.measures) for c in item.statutory]
+    out += [(f"tier:{t.id}", t.measures) for t in item.tiers]
+    out += [(f"list:{e.id}", e.measures) for e in entries]
+    return out
+
+
+def _topological(fns: dict[str, tuple[Derivation, tuple[str, ...]]]) -> list[str]:
+    done: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(n: str) -> None:
+        if n in done:
+            return
+        if n in visiting:
+            raise ConditionError("derived facts depend on each other in a cycle", text=n, position=1, field=f"facts.{n}")
+        visiting.add(n)
+        for d in fns[n][1]:
+            if d in fns:
+                visit(d)
+        visiting.discard(n)
+        done.append(n)
+
+    for n in sorted(fns):
+        visit(n)
+    return done
+
+
+def compile_ruleset(resolved: Ruleset) -> CompiledRuleset:
+    """Compile every item of a resolved ruleset (ConditionError names the offending path)."""
+    placement = resolved.placement or DEFAULT_PLACEMENT
+    h = content_hash(resolved)
+    for li, e in enumerate(resolved.lists):
+        if "*" in e.applies_to:  # applies to every item, so it may read only ruleset-level facts
+            parse_condition(e.when, resolved.facts, field=f"lists[{li}].when")
+    items = {item.code: compile_item(resolved, i, item, placement, resolved.limitation, h)
+             for i, item in enumerate(resolved.items)}
+    return CompiledRuleset(ruleset=resolved, hash=h, placement=placement, limitation=resolved.limitation, items=items)
+

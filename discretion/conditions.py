@@ -1,0 +1,356 @@
+"""The condition language: comparisons of declared facts with constants, and/or/not.
+
+Parsed with `ast` against a whitelist (no eval, no calls, no attributes), type-checked against
+the fact schema, normalised to negation normal form (durable_rules has no general `not`), then
+compiled two ways: a durable_rules JSON condition (`to_durable`) and a reference predicate
+(`holds`). Every condition is a union of boxes in fact space, so the thresholds it mentions
+cut each fact's axis into cells (`cell_of`) within which its truth never changes.
+
+Semantics, identical in both compilations: a comparison on an absent fact is false (after
+negation has been pushed down to the comparisons).
+"""
+
+from __future__ import annotations
+
+import ast
+from bisect import bisect_left
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable, Mapping, Union
+
+from .errors import ConditionError
+from .ruleset import FactSpec
+
+Value = Union[Decimal, int, bool, str]
+NUMERIC = ("money", "number", "integer")
+#: number facts travel to durable_rules as integers at this scale (exact, see `encode_number`)
+NUMBER_SCALE = Decimal(10) ** 6
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+_AST_OPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+
+
+@dataclass(frozen=True, slots=True)
+class Cmp:
+    """fact <op> value."""
+
+    fact: str
+    op: str
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Negation:
+    part: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Always:
+    value: bool
+
+
+Node = Union[Cmp, AllOf, AnyOf, Negation, Always]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed, type-checked condition in negation normal form, with its source text."""
+
+    text: str
+    node: Node
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        """The facts this condition reads, sorted."""
+        out: set[str] = set()
+        _collect_facts(self.node, out)
+        return tuple(sorted(out))
+
+    def holds(self, facts: Mapping[str, Value | None]) -> bool:
+        """The reference predicate: plain Python, used for verification and differential tests."""
+        return _holds(self.node, facts)
+
+    def to_durable(self, types: Mapping[str, str]) -> dict:
+        """The durable_rules form, values encoded as `encode` does."""
+        return _to_durable(self.node, types)
+
+    def thresholds(self) -> dict[str, set[Value]]:
+        """Every constant each fact is compared with."""
+        out: dict[str, set[Value]] = {}
+        _collect_thresholds(self.node, out)
+        return out
+
+
+ALWAYS = Condition("", Always(True))
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse_condition(text: str | None, schema: Mapping[str, FactSpec], *, field: str | None = None) -> Condition:
+    """Parse and type-check `text` against `schema`; raise ConditionError with the column."""
+    if text is None or not text.strip():
+        return ALWAYS
+    src = text.strip()
+    try:
+        tree = ast.parse(src, mode="eval")
+    except SyntaxError as e:
+        raise ConditionError(f"syntax error: {e.msg}", text=src, position=e.offset or 1, field=field) from None
+    node = _Parser(src, schema, field).node(tree.body)
+    return Condition(src, _nnf(node, negate=False))
+
+
+class _Parser:
+    def __init__(self, src: str, schema: Mapping[str, FactSpec], field: str | None) -> None:
+        self.src, self.schema, self.field = src, schema, field
+
+    def fail(self, message: str, node: ast.AST) -> ConditionError:
+        return ConditionError(message, text=self.src, position=getattr(node, "col_offset", 0) + 1, field=self.field)
+
+    def node(self, n: ast.expr) -> Node:
+        if isinstance(n, ast.BoolOp):
+            parts = tuple(self.node(v) for v in n.values)
+            return AllOf(parts) if isinstance(n.op, ast.And) else AnyOf(parts)
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Not):
+            return Negation(self.node(n.operand))
+        if isinstance(n, ast.Compare):
+            return self.compare(n)
+        if isinstance(n, ast.Name):
+            spec = self.fact(n)
+            if spec.type != "bool":
+                raise self.fail(f"fact {n.id!r} is {spec.type}, not bool: compare it with a constant", n)
+            return Cmp(n.id, "==", True)
+        if isinstance(n, ast.Constant) and isinstance(n.value, bool):
+            return Always(n.value)
+        raise self.fail(f"{type(n).__name__} is not allowed in a condition "
+                        "(only comparisons of facts with constants, and/or/not)", n)
+
+    def fact(self, n: ast.Name) -> FactSpec:
+        spec = self.schema.get(n.id)
+        if spec is None:
+            raise self.fail(f"{n.id!r} is not a declared fact", n)
+        return spec
+
+    def compare(self, n: ast.Compare) -> Node:
+        operands = [n.left, *n.comparators]
+        parts: list[Node] = []
+        for op, left, right in zip(n.ops, operands, operands[1:]):
+            parts.append(self.pair(op, left, right, n))
+        return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+
+    def pair(self, op: ast.cmpop, left: ast.expr, right: ast.expr, whole: ast.Compare) -> Node:
+        if isinstance(op, (ast.In, ast.NotIn)):
+            if not isinstance(left, ast.Name):
+                raise self.fail("the left side of `in` must be a fact", left)
+            spec = self.fact(left)
+            if not isinstance(right, (ast.List, ast.Tuple)) or not right.elts:
+                raise self.fail("`in` needs a non-empty list of constants", right)
+            values = [self.constant(e, left.id, spec) for e in right.elts]
+            if spec.type == "bool":
+                raise self.fail(f"`in` on bool fact {left.id!r}", left)
+            eq = [Cmp(left.id, "==", v) for v in values]
+            node: Node = eq[0] if len(eq) == 1 else AnyOf(tuple(eq))
+            return Negation(node) if isinstance(op, ast.NotIn) else node
+        sym = _AST_OPS.get(type(op))
+        if sym is None:
+            raise self.fail(f"operator {type(op).__name__} is not allowed", whole)
+        if isinstance(left, ast.Name) and not isinstance(right, ast.Name):
+            name, const, final = left, right, sym
+        elif isinstance(right, ast.Name) and not isinstance(left, ast.Name):
+            name, const, final = right, left, _FLIP[sym]
+        elif isinstance(left, ast.Name):
+            raise self.fail("comparing two facts is not allowed: declare a derived fact", right)
+        else:
+            for side in (left, right):
+                if not isinstance(side, (ast.Constant, ast.UnaryOp)):
+                    raise self.fail(f"{type(side).__name__} is not allowed in a condition "
+                                    "(only comparisons of facts with constants, and/or/not)", side)
+            raise self.fail("a comparison needs a fact on one side", left)
+        spec = self.fact(name)
+        if spec.type in ("enum", "bool") and final not in ("==", "!="):
+            raise self.fail(f"ordering comparison {final!r} on {spec.type} fact {name.id!r}", whole)
+        value = self.constant(const, name.id, spec)
+        return Cmp(name.id, final, value)
+
+    def constant(self, n: ast.expr, fact: str, spec: FactSpec) -> Value:
+        negative = False
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub) and isinstance(n.operand, ast.Constant):
+            negative, inner = True, n.operand
+        else:
+            inner = n
+        if not isinstance(inner, ast.Constant):
+            raise self.fail(f"{type(n).__name__} is not a constant", n)
+        v = inner.value
+        if spec.type == "bool":
+            if not isinstance(v, bool) or negative:
+                raise self.fail(f"bool fact {fact!r} compares with True or False, not {v!r}", n)
+            return v
+        if spec.type == "enum":
+            if not isinstance(v, str) or negative:
+                raise self.fail(f"enum fact {fact!r} compares with a string, not {v!r}", n)
+            if v not in (spec.values or []):
+                raise self.fail(f"{v!r} is not a value of {fact!r} (values: {', '.join(spec.values or [])})", n)
+            return v
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise self.fail(f"{spec.type} fact {fact!r} compares with a number, not {v!r}", n)
+        segment = ast.get_source_segment(self.src, inner) or repr(v)
+        number = Decimal(segment.replace("_", ""))
+        if negative:
+            number = -number
+        if spec.type == "integer" and number != number.to_integral_value():
+            raise self.fail(f"integer fact {fact!r} compared with a fraction {number}", n)
+        places = 2 if spec.type == "money" else 6
+        if number != round(number, places):
+            raise self.fail(f"{spec.type} constants have at most {places} decimals", n)
+        return int(number) if spec.type == "integer" else number
+
+
+# ---------------------------------------------------------------- normal form
+
+
+def _nnf(node: Node, *, negate: bool) -> Node:
+    if isinstance(node, Cmp):
+        return Cmp(node.fact, _NEGATE[node.op], node.value) if negate else node
+    if isinstance(node, Always):
+        return Always(node.value != negate)
+    if isinstance(node, Negation):
+        return _nnf(node.part, negate=not negate)
+    parts = tuple(_nnf(p, negate=negate) for p in node.parts)
+    conj = isinstance(node, AllOf) != negate
+    flat: list[Node] = []
+    for p in parts:
+        if isinstance(p, AllOf if conj else AnyOf):
+            flat.extend(p.parts)
+        else:
+            flat.append(p)
+    return AllOf(tuple(flat)) if conj else AnyOf(tuple(flat))
+
+
+# ---------------------------------------------------------------- reference predicate
+
+
+def _compare(a: Value, op: str, b: Value) -> bool:
+    if op == "==":
+        return a == b
+    if op == "!=":
+        return a != b
+    if op == "<":
+        return a < b  # type: ignore[operator]
+    if op == "<=":
+        return a <= b  # type: ignore[operator]
+    if op == ">":
+        return a > b  # type: ignore[operator]
+    return a >= b  # type: ignore[operator]
+
+
+def _holds(node: Node, facts: Mapping[str, Value | None]) -> bool:
+    if isinstance(node, Cmp):
+        v = facts.get(node.fact)
+        return v is not None and _compare(v, node.op, node.value)
+    if isinstance(node, AllOf):
+        return all(_holds(p, facts) for p in node.parts)
+    if isinstance(node, AnyOf):
+        return any(_holds(p, facts) for p in node.parts)
+    if isinstance(node, Always):
+        return node.value
+    raise TypeError("conditions are in negation normal form")  # pragma: no cover
+
+
+# ---------------------------------------------------------------- durable_rules form
+
+#: every fact asserted to durable_rules carries this marker, so Always(True) has something to match
+MARK = "_mark"
+
+
+def encode_number(v: Decimal) -> int:
+    """Exact integer image of a number for durable_rules: 2·⌊v·10⁶⌋, plus 1 if v·10⁶ is fractional.
+
+    Constants (at most six decimals) encode to even integers, so <, <=, == and != between a fact
+    and a constant keep their truth for every value, not just those with six decimals.
+    """
+    scaled = v * NUMBER_SCALE
+    floor = int(scaled.to_integral_value(rounding="ROUND_FLOOR"))
+    return 2 * floor + (0 if scaled == floor else 1)
+
+
+def encode(value: Value, type_: str) -> int | bool | str:
+    """A fact value or constant in the form durable_rules compares (money as integer fen)."""
+    if type_ == "money":
+        return int((Decimal(value) * 100).to_integral_value(rounding="ROUND_FLOOR"))  # type: ignore[arg-type]
+    if type_ == "number":
+        return encode_number(Decimal(value))  # type: ignore[arg-type]
+    if type_ == "integer":
+        return int(value)  # type: ignore[arg-type]
+    return value  # type: ignore[return-value]
+
+
+_DR_OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
+
+
+def _to_durable(node: Node, types: Mapping[str, str]) -> dict:
+    if isinstance(node, Cmp):
+        v = encode(node.value, types[node.fact])
+        return {node.fact: v} if node.op == "==" else {_DR_OPS[node.op]: {node.fact: v}}
+    if isinstance(node, Always):
+        return {MARK: 1 if node.value else 2}
+    key = "$and" if isinstance(node, AllOf) else "$or"
+    return {key: [_to_durable(p, types) for p in node.parts]}
+
+
+# ---------------------------------------------------------------- facts and cells
+
+
+def _collect_facts(node: Node, out: set[str]) -> None:
+    if isinstance(node, Cmp):
+        out.add(node.fact)
+    elif isinstance(node, (AllOf, AnyOf)):
+        for p in node.parts:
+            _collect_facts(p, out)
+
+
+def _collect_thresholds(node: Node, out: dict[str, set[Value]]) -> None:
+    if isinstance(node, Cmp):
+        out.setdefault(node.fact, set()).add(node.value)
+    elif isinstance(node, (AllOf, AnyOf)):
+        for p in node.parts:
+            _collect_thresholds(p, out)
+
+
+def bucket(value: Value | None, thresholds: tuple[Decimal, ...]) -> int:
+    """The cell of a number among sorted thresholds: 2i below the i-th, 2i+1 on it; -1 if absent."""
+    if value is None:
+        return -1
+    i = bisect_left(thresholds, value)
+    if i < len(thresholds) and thresholds[i] == value:
+        return 2 * i + 1
+    return 2 * i
+
+
+def cell_function(conditions: list[Condition], types: Mapping[str, str]) -> tuple[tuple[str, ...], Callable[[Mapping[str, Value | None]], tuple]]:
+    """The facts the conditions read, and a function mapping facts to their cell key.
+
+    Facts in one cell satisfy exactly the same conditions: numbers are bucketed by the
+    thresholds compared with them; enums and bools are their own cells.
+    """
+    merged: dict[str, set[Value]] = {}
+    for c in conditions:
+        for f, vals in c.thresholds().items():
+            merged.setdefault(f, set()).update(vals)
+    names = tuple(sorted(merged))
+    numeric = {f: tuple(sorted(Decimal(v) for v in merged[f])) for f in names if types[f] in NUMERIC}  # type: ignore[arg-type]
+
+    def key(facts: Mapping[str, Value | None]) -> tuple:
+        return tuple(bucket(facts.get(f), numeric[f]) if f in numeric else facts.get(f) for f in names)
+
+    return names, key

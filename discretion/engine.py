@@ -1,0 +1,85 @@
+"""The one adapter around durable_rules, the production condition matcher.
+
+durable_rules keeps rulesets in a process-global host that cannot replace them, loses
+actions under concurrent use, raises when nothing matches, and refuses Decimal. So: one
+host per process; each compiled item is registered once under a name carrying its
+ruleset's content hash; every call holds one lock, asserts a fact with a fresh id,
+collects the ids of the rules that fired, and retracts the fact.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from typing import Any, Mapping
+
+from durable.engine import Host, MessageNotHandledException, MessageObservedException
+
+from .conditions import MARK, Condition, encode
+
+_LOCK = threading.Lock()
+_HOST: Host | None = None
+_REGISTERED: set[str] = set()
+_FIRED: list[str] = []
+_IDS = itertools.count()
+_SID = "0"
+
+
+def _host() -> Host:
+    global _HOST
+    if _HOST is None:
+        _HOST = Host()
+    return _HOST
+
+
+def _action(rule: str):  # one parameter only: two would make durable_rules treat it as async
+    def run(c: Any) -> None:
+        _FIRED.append(rule)
+
+    return run
+
+
+class DurableMatcher:
+    """Asks durable_rules which of a set of named conditions hold for one set of facts."""
+
+    def __init__(self, name: str, conditions: Mapping[str, Condition], types: Mapping[str, str]) -> None:
+        self.name = re.sub(r"[^A-Za-z0-9_]", "_", name)
+        self.types = dict(types)
+        self._definition = {
+            f"r{i}": {"all": [{"m": cond.to_durable(self.types)}], "run": _action(rule)}
+            for i, (rule, cond) in enumerate(sorted(conditions.items()))
+        }
+
+    def _ensure(self) -> None:
+        if self.name not in _REGISTERED:
+            _host().register_rulesets({self.name: self._definition})
+            _REGISTERED.add(self.name)
+
+    def match(self, facts: Mapping[str, Any]) -> frozenset[str]:
+        """The rule keys whose conditions hold; absent (None) facts are left out, as the reference does."""
+        message: dict[str, Any] = {f: encode(v, self.types[f]) for f, v in facts.items()
+                                   if v is not None and f in self.types}
+        message[MARK] = 1
+        message["sid"] = _SID
+        with _LOCK:
+            self._ensure()
+            for attempt in (1, 2):
+                message["id"] = f"f{next(_IDS)}"
+                _FIRED.clear()
+                try:
+                    _host().assert_fact(self.name, message)
+                except MessageNotHandledException:
+                    return frozenset()
+                except MessageObservedException:
+                    if attempt == 2:
+                        raise
+                    continue
+                fired = frozenset(_FIRED)
+                _FIRED.clear()
+                try:
+                    _host().retract_fact(self.name, message)
+                except MessageNotHandledException:
+                    pass
+                return fired
+        raise AssertionError("unreachable")  # pragma: no cover

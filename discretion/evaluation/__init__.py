@@ -1,0 +1,104 @@
+"""evaluate(): one case, the version the law says applies (第三十七条), and the recommendation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..compiler import CompiledItem, CompiledRuleset
+from ..errors import DateError, FactError, UnknownItem, VersionNotInForce
+from ..facts import validate_facts
+from ..law import ART_37
+from ..loader import RulesetLibrary
+from .apply import Dates, apply_version
+from .result import Recommendation, TraceStep
+
+__all__ = ["EvaluationRequest", "evaluate", "Recommendation"]
+
+_RANK = {"no_penalty": 0, "exemption": 1, "penalty": 2}
+
+
+class EvaluationRequest(BaseModel):
+    """The facts of one case and its dates; `decision_date` defaults to today at the boundary."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    department: str = Field(min_length=1, max_length=64)
+    item: str = Field(min_length=1, max_length=64)
+    facts: dict[str, Any] = Field(default_factory=dict)
+    act_date: dt.date = Field(description="违法行为发生之日")
+    act_end_date: dt.date | None = Field(default=None, description="连续或者继续状态的终了之日")
+    discovery_date: dt.date | None = Field(default=None, description="发现（立案）之日，缺省为决定之日")
+    decision_date: dt.date = Field(description="作出处罚决定之日")
+
+
+def _dates(req: EvaluationRequest) -> Dates:
+    if req.act_date > req.decision_date:
+        raise DateError(f"the act ({req.act_date}) is after the decision ({req.decision_date})", field="act_date")
+    if req.act_end_date is not None and not req.act_date <= req.act_end_date <= req.decision_date:
+        raise DateError("act_end_date must lie between act_date and decision_date", field="act_end_date")
+    discovery = req.discovery_date or req.decision_date
+    if not req.act_date <= discovery <= req.decision_date:
+        raise DateError("discovery_date must lie between act_date and decision_date", field="discovery_date")
+    return Dates(req.act_date, req.act_end_date, discovery, req.decision_date)
+
+
+def lightness(rec: Recommendation) -> tuple:
+    """Order of severity for 从旧兼从轻: outcome, then suggested and maximum fine, then measures."""
+    fine = rec.fine
+    return (_RANK[rec.outcome], fine.suggested if fine else 0, fine.max if fine else 0, len(rec.measures))
+
+
+def _version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> TraceStep:
+    start, end = lib.period(crs)
+    period = f"{start}起" + (f"至{end}前" if end else "")
+    return TraceStep(step="version", rule=f"{crs.department}/{crs.version}",
+                     effect=f"{effect}：{crs.ruleset.department_name} {crs.version}（{period}施行，{'；'.join(crs.ruleset.source[:2])}）",
+                     citation=ART_37.render())
+
+
+def evaluate(library: RulesetLibrary, request: EvaluationRequest) -> Recommendation:
+    """Recommend a penalty for one case, with its citation trace (DESIGN.md, evaluation order)."""
+    dates = _dates(request)
+    old = library.in_force(request.department, request.act_date)
+    if old is None:
+        spans = ", ".join(f"{c.version} from {c.ruleset.effective_from}" for c in library.versions(request.department))
+        raise VersionNotInForce(f"no version of {request.department!r} was in force on {request.act_date} ({spans})",
+                                field="act_date")
+    old_item = old.find_item(request.item)
+    if old_item is None:
+        codes = ", ".join(sorted(old.items))
+        raise UnknownItem(f"{request.item!r} is not an item of {old.department} {old.version} (items: {codes})", field="item")
+    new = library.in_force(request.department, request.decision_date)
+    new_item = new.find_item(request.item) if new is not None and new is not old else None
+    tolerated = frozenset(new_item.schema) if new_item else frozenset()
+    facts = validate_facts(request.facts, old_item.schema, old_item.derived,
+                           context=f"{old.department} {old.version}", tolerated=tolerated)
+    if new is None or new is old:
+        return apply_version(old, old_item, facts, dates, _version_step(old, library, "适用违法行为发生时施行的规定"))
+    if new_item is None:
+        step = _version_step(new, library, f"作出处罚决定时施行的规定已不将「{old_item.item.name}」列为违法行为，不认为是违法的，适用新的规定")
+        base = apply_version(old, old_item, facts, dates, step)
+        return base.model_copy(update={"outcome": "no_penalty", "outcome_label": "不予处罚", "fine": None,
+                                       "measures": [], "options": [], "trace": base.trace[:2]})
+    new_facts = _validate_for(new, new_item, request.facts, old_item)
+    before = apply_version(old, old_item, facts, dates, _version_step(old, library, "适用违法行为发生时施行的规定"))
+    after = apply_version(new, new_item, new_facts, dates, _version_step(
+        new, library, f"作出处罚决定时施行的规定处罚较轻，适用新的规定（从旧兼从轻；行为时为{old.version}）"))
+    if lightness(after) < lightness(before):
+        return after
+    return before.model_copy(update={"trace": [*before.trace[:2], TraceStep(
+        step="version", rule=f"{new.department}/{new.version}",
+        effect=f"作出处罚决定时施行的{new.version}版处罚不轻于行为时的规定，仍适用{old.version}版（从旧兼从轻）",
+        citation=ART_37.render()), *before.trace[2:]]})
+
+
+def _validate_for(crs: CompiledRuleset, ci: CompiledItem, raw: dict[str, Any], old: CompiledItem) -> dict:
+    try:
+        return validate_facts(raw, ci.schema, ci.derived, context=f"{crs.department} {crs.version}, for 第三十七条",
+                              tolerated=frozenset(old.schema))
+    except FactError as e:
+        raise FactError(f"{e.message} — needed to compare with the version in force on the decision date "
+                        f"({crs.version}) under 第三十七条", field=e.field) from None

@@ -1,0 +1,117 @@
+"""Fine arithmetic: the statutory range from its base, tier ranges, and placement in a range.
+
+Every function keeps the law's bounds: nothing here returns an amount above the statutory
+maximum, and only `mitigated_range` goes below the statutory minimum (never below the floor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Mapping
+
+from ..conditions import Value
+from ..errors import FactError, RulesetDefect
+from ..money import FEN, normalise, round_within
+from ..ruleset import FineSpec, Placement
+
+TWO = Decimal(2)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A closed range of yuan."""
+
+    lo: Decimal
+    hi: Decimal
+
+    def share(self, a: Decimal, b: Decimal) -> Span:
+        """The part of the range between shares a and b (0 = lo, 1 = hi)."""
+        width = self.hi - self.lo
+        return Span((self.lo + a * width).quantize(FEN), (self.lo + b * width).quantize(FEN))
+
+    def clip(self, outer: Span) -> Span:
+        lo = min(max(self.lo, outer.lo), outer.hi)
+        hi = max(min(self.hi, outer.hi), outer.lo)
+        return Span(lo, hi)
+
+    def text(self) -> str:
+        return f"{normalise(self.lo):,}元至{normalise(self.hi):,}元"
+
+
+@dataclass(frozen=True, slots=True)
+class StatutoryFine:
+    """The statutory range for these facts, and how it was obtained (for the trace)."""
+
+    span: Span
+    how: str
+    base: str | None
+    base_value: Decimal | None
+    fallback_used: bool
+
+
+def statutory_fine(spec: FineSpec, facts: Mapping[str, Value | None], fallback_holds: bool,
+                   base_label: str | None = None) -> StatutoryFine:
+    """The law's range: fixed, or times the base, or the fallback for a small/unknown base."""
+    if spec.range is not None:
+        span = Span(spec.range[0], spec.range[1])
+        how = f"法定罚款幅度{span.text()}"
+        return StatutoryFine(_cap(span, spec.ceiling), how, None, None, False)
+    assert spec.times is not None and spec.multiple_of is not None
+    base = facts.get(spec.multiple_of)
+    label = base_label or spec.multiple_of
+    if spec.fallback is not None and (base is None or base == 0 or fallback_holds):
+        span = Span(spec.fallback.range[0], spec.fallback.range[1])
+        why = "无法确定" if base is None else f"为{normalise(Decimal(base)):,}元"  # type: ignore[arg-type]
+        how = f"{label}{why}，适用法定罚款幅度{span.text()}"
+        return StatutoryFine(_cap(span, spec.ceiling), how, spec.multiple_of, None if base is None else Decimal(base), True)  # type: ignore[arg-type]
+    if base is None:
+        raise FactError(f"the fine is a multiple of {label}, which must be given", field=f"facts.{spec.multiple_of}")
+    b = Decimal(base)  # type: ignore[arg-type]
+    span = Span((b * spec.times[0]).quantize(FEN), (b * spec.times[1]).quantize(FEN))
+    how = f"{label}{normalise(b):,}元的{_times(spec.times[0])}至{_times(spec.times[1])}：{span.text()}"
+    if spec.ceiling is not None and span.hi > spec.ceiling:
+        how += f"，最高不超过{normalise(spec.ceiling):,}元"
+    return StatutoryFine(_cap(span, spec.ceiling), how, spec.multiple_of, b, False)
+
+
+def _cap(span: Span, ceiling: Decimal | None) -> Span:
+    if ceiling is None:
+        return span
+    return Span(min(span.lo, ceiling), min(span.hi, ceiling))
+
+
+def _times(t: Decimal) -> str:
+    if t < 1:
+        return f"百分之{normalise(t * 100)}"
+    return f"{normalise(t)}倍"
+
+
+def tier_span(spec: FineSpec, statutory: StatutoryFine, tier_id: str) -> Span:
+    """A tier's own range: amounts as written, multiples of the statutory base, or a share."""
+    if spec.range is not None:
+        return Span(spec.range[0], spec.range[1])
+    if spec.share is not None:
+        return statutory.span.share(spec.share[0], spec.share[1])
+    assert spec.times is not None
+    if statutory.base_value is None or statutory.fallback_used:
+        raise RulesetDefect(f"tier {tier_id!r} is a multiple of the base, but the statutory fallback range applies "
+                            "(base small, zero or unknown): the ruleset needs a tier for that case", field="tiers")
+    b = statutory.base_value
+    return Span((b * spec.times[0]).quantize(FEN), (b * spec.times[1]).quantize(FEN))
+
+
+def placed(span: Span, direction: str, placement: Placement, statutory: Span) -> Span:
+    """The recommended sub-range for a direction (lenient/general/aggravated/mitigated)."""
+    if direction == "mitigated":
+        floor = placement.mitigated_floor
+        if statutory.lo <= floor:
+            return Span(statutory.lo, statutory.lo)
+        return Span(floor, statutory.lo).share(*placement.mitigated)
+    shares = {"lenient": placement.lenient, "general": placement.general, "aggravated": placement.aggravated}[direction]
+    return span.share(*shares)
+
+
+def suggest(span: Span, rounding: Decimal) -> Decimal:
+    """The midpoint, rounded half-up to `rounding` yuan, kept inside the span."""
+    return round_within((span.lo + span.hi) / TWO, rounding, span.lo, span.hi)

@@ -1,0 +1,103 @@
+"""What an evaluation returns: the recommendation, its options and its citation trace."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from ..money import normalise
+
+Outcome = Literal["no_penalty", "exemption", "penalty"]
+OUTCOME_LABELS: dict[str, str] = {"no_penalty": "不予处罚", "exemption": "免予处罚", "penalty": "给予行政处罚"}
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FineRange(_Out):
+    """A fine in yuan: the range the officer may choose in, and the suggested amount."""
+
+    min: Decimal
+    max: Decimal
+    suggested: Decimal | None = None
+
+    @field_serializer("min", "max", "suggested")
+    def _yuan(self, v: Decimal | None) -> str | None:
+        return None if v is None else str(normalise(v))
+
+
+class Fine(FineRange):
+    """The recommended fine with where it came from."""
+
+    statutory_min: Decimal
+    statutory_max: Decimal
+    tier: str | None = Field(default=None, description="裁量阶次")
+    placement: str = Field(description="从轻 / 一般 / 从重 / 减轻")
+
+    @field_serializer("statutory_min", "statutory_max")
+    def _yuan2(self, v: Decimal) -> str:
+        return str(normalise(v))
+
+
+class Measure(_Out):
+    """A non-fine consequence: 责令改正, 没收违法所得, 吊销许可证 …"""
+
+    code: str
+    name: str
+    citation: str
+
+
+class Option(_Out):
+    """A discretionary (可以) entry the officer may apply, with what it would do and its basis."""
+
+    id: str
+    list: str
+    label: str
+    effect: str
+    citation: str
+    outcome: Outcome
+    fine: FineRange | None = None
+
+
+class RulesetIdentity(_Out):
+    department: str
+    department_name: str
+    version: str
+    hash: str
+    source: list[str]
+    effective_from: dt.date
+
+
+class TraceStep(_Out):
+    """One step of the evaluation order: the rule, what it read, what it did, and its citation."""
+
+    step: str
+    rule: str
+    effect: str
+    citation: str
+    condition: str | None = None
+    facts: dict[str, str | int | bool | None] = Field(default_factory=dict)
+
+
+class ItemRef(_Out):
+    code: str
+    name: str
+
+
+class Recommendation(_Out):
+    """The result of `evaluate`: the same input and ruleset give the same bytes."""
+
+    outcome: Outcome
+    outcome_label: str
+    item: ItemRef
+    fine: Fine | None
+    measures: list[Measure]
+    options: list[Option]
+    ruleset: RulesetIdentity
+    act_date: dt.date
+    decision_date: dt.date
+    trace: list[TraceStep]

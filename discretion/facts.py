@@ -1,0 +1,140 @@
+"""Facts of a case: validation against an item's schema, defaults, and derived facts."""
+
+from __future__ import annotations
+
+import ast
+from decimal import Decimal, DivisionByZero, InvalidOperation
+from typing import Any, Callable, Mapping
+
+from .conditions import Value
+from .errors import ConditionError, FactError
+from .money import to_money
+from .ruleset import FactSpec
+
+Derivation = Callable[[Mapping[str, Value | None]], Decimal | None]
+_ARITH = {ast.Add: Decimal.__add__, ast.Sub: Decimal.__sub__, ast.Mult: Decimal.__mul__, ast.Div: Decimal.__truediv__}
+
+
+def parse_derived(text: str, schema: Mapping[str, FactSpec], *, field: str | None = None) -> tuple[Derivation, tuple[str, ...]]:
+    """Compile an arithmetic expression over numeric facts (+ - * /, constants, parentheses).
+
+    The result is absent when an operand is absent or a divisor is zero: a ratio of an
+    unknown or zero base is not a number, and conditions on it do not hold.
+    """
+    src = text.strip()
+
+    def fail(message: str, n: ast.AST | None) -> ConditionError:
+        return ConditionError(message, text=src, position=getattr(n, "col_offset", 0) + 1, field=field)
+
+    try:
+        tree = ast.parse(src, mode="eval").body
+    except SyntaxError as e:
+        raise ConditionError(f"syntax error: {e.msg}", text=src, position=e.offset or 1, field=field) from None
+    names: set[str] = set()
+
+    def build(n: ast.expr) -> Derivation:
+        if isinstance(n, ast.BinOp) and type(n.op) in _ARITH:
+            op, left, right = _ARITH[type(n.op)], build(n.left), build(n.right)
+
+            def binop(f: Mapping[str, Value | None]) -> Decimal | None:
+                a, b = left(f), right(f)
+                if a is None or b is None:
+                    return None
+                try:
+                    return op(a, b)
+                except (DivisionByZero, InvalidOperation, ZeroDivisionError):
+                    return None
+
+            return binop
+        if isinstance(n, ast.Name):
+            spec = schema.get(n.id)
+            if spec is None:
+                raise fail(f"{n.id!r} is not a declared fact", n)
+            if spec.type not in ("money", "number", "integer"):
+                raise fail(f"{n.id!r} is {spec.type}: arithmetic needs numeric facts", n)
+            names.add(n.id)
+            name = n.id
+            return lambda f: None if f.get(name) is None else Decimal(f[name])  # type: ignore[arg-type]
+        if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool):
+            value = Decimal((ast.get_source_segment(src, n) or repr(n.value)).replace("_", ""))
+            return lambda f: value
+        raise fail(f"{type(n).__name__} is not allowed in a derived fact (only + - * / of facts and numbers)", n)
+
+    return build(tree), tuple(sorted(names))
+
+
+def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
+    where = f"facts.{name}"
+    if spec.type == "money":
+        if isinstance(raw, float):
+            raw = repr(raw)
+        try:
+            value: Value = to_money(raw, field=name)
+        except ValueError as e:
+            raise FactError(str(e).split(": ", 1)[-1], field=where) from None
+    elif spec.type == "number":
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
+            raise FactError(f"expected a number, got {type(raw).__name__}", field=where)
+        try:
+            value = Decimal(repr(raw) if isinstance(raw, float) else str(raw))
+        except InvalidOperation:
+            raise FactError(f"{raw!r} is not a number", field=where) from None
+        if not value.is_finite():
+            raise FactError(f"{raw!r} is not a finite number", field=where)
+    elif spec.type == "integer":
+        if isinstance(raw, bool) or not isinstance(raw, (int, str, Decimal)):
+            raise FactError(f"expected an integer, got {type(raw).__name__}", field=where)
+        try:
+            d = Decimal(str(raw))
+        except InvalidOperation:
+            raise FactError(f"{raw!r} is not an integer", field=where) from None
+        if not d.is_finite() or d != d.to_integral_value():
+            raise FactError(f"{raw!r} is not an integer", field=where)
+        value = int(d)
+    elif spec.type == "bool":
+        if not isinstance(raw, bool):
+            raise FactError(f"expected true or false, got {raw!r}", field=where)
+        value = raw
+    else:
+        if not isinstance(raw, str) or raw not in (spec.values or []):
+            raise FactError(f"{raw!r} is not one of {', '.join(spec.values or [])}", field=where)
+        value = raw
+    if spec.type in ("number", "integer", "money"):
+        if spec.minimum is not None and value < spec.minimum:  # type: ignore[operator]
+            raise FactError(f"{value} is below the minimum {spec.minimum}", field=where)
+        if spec.maximum is not None and value > spec.maximum:  # type: ignore[operator]
+            raise FactError(f"{value} is above the maximum {spec.maximum}", field=where)
+    return value
+
+
+def validate_facts(raw: Mapping[str, Any], schema: Mapping[str, FactSpec],
+                   derived: list[tuple[str, Derivation]], *, context: str = "",
+                   tolerated: frozenset[str] = frozenset()) -> dict[str, Value | None]:
+    """Check the officer's facts against the schema; fill defaults; compute derived facts.
+
+    Undeclared facts are refused (a typo must not silently drop a circumstance), except
+    those in `tolerated` (declared by another version being compared under 第三十七条).
+    """
+    if not isinstance(raw, Mapping):
+        raise FactError("facts must be an object of name: value", field="facts")
+    suffix = f" ({context})" if context else ""
+    for name in sorted(raw):
+        if name not in schema and name not in tolerated:
+            raise FactError(f"not a fact of this item{suffix}; declared: {', '.join(sorted(schema))}",
+                            field=f"facts.{name}")
+    out: dict[str, Value | None] = {}
+    for name, spec in schema.items():
+        if spec.derived is not None:
+            if name in raw:
+                raise FactError("is derived from other facts and cannot be given", field=f"facts.{name}")
+            continue
+        given = raw.get(name)
+        if given is None:
+            if spec.is_required:
+                raise FactError(f"required ({spec.label}){suffix}", field=f"facts.{name}")
+            out[name] = None if spec.default is None else _coerce(name, spec, spec.default)
+        else:
+            out[name] = _coerce(name, spec, given)
+    for name, fn in derived:
+        out[name] = fn(out)
+    return out

@@ -1,0 +1,59 @@
+"""Money is Decimal yuan with at most two decimals (fen); never float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+
+FEN = Decimal("0.01")
+
+
+def to_money(value: object, *, field: str = "amount") -> Decimal:
+    """Parse a yuan amount (int, Decimal or numeric string); floats are refused as inexact."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError(f"{field}: money must be given as an integer or a decimal string, not {type(value).__name__}")
+    try:
+        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"{field}: {value!r} is not an amount of money") from None
+    if not amount.is_finite():
+        raise ValueError(f"{field}: {value!r} is not a finite amount")
+    if amount < 0:
+        raise ValueError(f"{field}: money cannot be negative ({value})")
+    if amount != amount.quantize(FEN):
+        raise ValueError(f"{field}: money has at most two decimals (fen), got {value}")
+    return amount
+
+
+def to_fen(amount: Decimal) -> int:
+    """Integer fen, the form durable_rules accepts (it refuses Decimal and we refuse float)."""
+    return int((amount * 100).to_integral_value())
+
+
+def normalise(amount: Decimal) -> Decimal:
+    """Drop trailing zeros but keep whole yuan as integers: 50000, 1234.5."""
+    q = amount.quantize(FEN)
+    return q.quantize(Decimal(1)) if q == q.to_integral_value() else q.normalize()
+
+
+def round_within(amount: Decimal, step: Decimal, low: Decimal, high: Decimal) -> Decimal:
+    """Round to the nearest multiple of `step` (half up), staying inside [low, high].
+
+    If the nearest multiple falls outside, take the multiple on the inside; if no multiple
+    of `step` lies inside the range at all, the unrounded amount stands.
+    """
+    if step <= 0:
+        return min(max(amount, low), high)
+    rounded = (amount / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
+    if rounded < low:
+        rounded = (low / step).quantize(Decimal(1), rounding=ROUND_CEILING) * step
+    if rounded > high:
+        rounded = (high / step).quantize(Decimal(1), rounding=ROUND_FLOOR) * step
+    if rounded < low or rounded > high:
+        rounded = min(max(amount, low), high)
+    return rounded.quantize(FEN)
+
+
+def yuan_text(amount: Decimal) -> str:
+    """Render an amount for readers: 50,000元 / 1.2万元 style is left to templates; plain here."""
+    n = normalise(amount)
+    return f"{n:,}元"
