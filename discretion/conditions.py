@@ -106,7 +106,7 @@ def parse_condition(text: str | None, schema: Mapping[str, FactSpec], *, field: 
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError as e:
-        raise ConditionError(f"syntax error: {e.msg}", text=src, position=e.offset or 1, field=field) from None
+        raise ConditionError(f"syntax error: {e.msg}", text=src, position=e.offset or len(src) + 1, field=field) from None
     node = _Parser(src, schema, field).node(tree.body)
     return Condition(src, _nnf(node, negate=False))
 

@@ -29,7 +29,7 @@ def parse_derived(text: str, schema: Mapping[str, FactSpec], *, field: str | Non
     try:
         tree = ast.parse(src, mode="eval").body
     except SyntaxError as e:
-        raise ConditionError(f"syntax error: {e.msg}", text=src, position=e.offset or 1, field=field) from None
+        raise ConditionError(f"syntax error: {e.msg}", text=src, position=e.offset or len(src) + 1, field=field) from None
     names: set[str] = set()
 
     def build(n: ast.expr) -> Derivation:

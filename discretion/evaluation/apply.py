@@ -187,13 +187,16 @@ class _Run:
         mandatory = {k: self.entries(k, True) for k in ("lenient", "mitigated", "aggravated")}
         if shape == "tiers":
             index = self.tier_index()
-            for e in [e for e in mandatory["aggravated"] if e.tier_up]:
-                if index + 1 < len(item.tiers):
+            stays: list[ListEntry] = []  # tier_up entries already at the top tier act as 从重 within it
+            for e in mandatory["aggravated"]:
+                if not e.tier_up:
+                    stays.append(e)
+                elif index + 1 < len(item.tiers):
                     index += 1
                     self.step("aggravated", e.id, f"{e.label}：上调一个裁量阶次至「{item.tiers[index].label}」", e.basis, f"list:{e.id}")
                 else:
-                    self.step("aggravated", e.id, f"{e.label}：已是最高阶次，在该阶次内从重", e.basis, f"list:{e.id}")
-            mandatory["aggravated"] = [e for e in mandatory["aggravated"] if not e.tier_up or index == len(item.tiers) - 1]
+                    stays.append(e)
+            mandatory["aggravated"] = stays
             tier = item.tiers[index]
             tier_label = tier.label
             tier_basis = tier.basis or list(placement.basis) or [Citation(law=s) for s in self.crs.ruleset.source[:1]]
@@ -233,27 +236,20 @@ class _Run:
         return hits[-1]
 
     def direction(self, mandatory: dict[str, list[ListEntry]]) -> str:
-        lenient, mitigated, aggravated = mandatory["lenient"], mandatory["mitigated"], mandatory["aggravated"]
+        """Trace the mandatory adjustments and decide the direction (see `decide_direction`)."""
         for kind, entries in mandatory.items():
             for e in entries:
                 self.step(kind, e.id, f"{e.label}：应当{LIST_NAMES[kind]}", e.basis, f"list:{e.id}")
-        light = len(lenient) + len(mitigated)
-        if not aggravated:
-            return "mitigated" if mitigated else ("lenient" if lenient else "general")
-        if not light:
-            return "aggravated"
         placement = self.crs.placement
-        cite = list(placement.basis) or [Citation(law=s) for s in self.crs.ruleset.source[:1]]
-        if placement.conflict == "officer":
-            self.step("conflict", "conflict:officer", "从轻（减轻）与从重情节并存：按一般情形建议，从轻、从重作为选项由执法人员综合裁量", cite)
-            return "general"
-        if len(aggravated) > light:
-            result = "aggravated"
-        elif len(aggravated) < light:
-            result = "mitigated" if mitigated else "lenient"
-        else:
-            result = "general"
-        self.step("conflict", "conflict:offset", f"从重情节{len(aggravated)}个、从轻（减轻）情节{light}个并存，综合折抵后{DIRECTION_LABELS[result]}", cite)
+        result = decide_direction(mandatory, placement.conflict)
+        light = len(mandatory["lenient"]) + len(mandatory["mitigated"])
+        heavy = len(mandatory["aggravated"])
+        if light and heavy:
+            cite = list(placement.basis) or [Citation(law=s) for s in self.crs.ruleset.source[:1]]
+            if placement.conflict == "officer":
+                self.step("conflict", "conflict:officer", "从轻（减轻）与从重情节并存：按一般情形建议，从轻、从重作为选项由执法人员综合裁量", cite)
+            else:
+                self.step("conflict", "conflict:offset", f"从重情节{heavy}个、从轻（减轻）情节{light}个并存，综合折抵后{DIRECTION_LABELS[result]}", cite)
         return result
 
     def adjustment_options(self, span: Span, stat: StatutoryFine, mandatory: dict[str, list[ListEntry]], direction: str) -> None:
@@ -262,7 +258,7 @@ class _Run:
         def alt(kind: str, e: ListEntry, effect: str) -> None:
             counts = {k: list(v) for k, v in mandatory.items()}
             counts.setdefault(kind, []).append(e)
-            d = _direction_only(counts, placement.conflict)
+            d = decide_direction(counts, placement.conflict)
             r = placed(span, d, placement, stat.span)
             self.options.append(Option(id=e.id, list=kind, label=e.label, citation=render_all(e.basis), outcome="penalty",
                                        effect=f"{effect}：建议罚款幅度{r.text()}",
@@ -336,8 +332,12 @@ def _pct(d: Decimal) -> str:
     return f"{normalise(d * 100)}%"
 
 
-def _direction_only(mandatory: dict[str, list[ListEntry]], conflict: str) -> str:
-    """The direction rule of `_Run.direction`, without tracing (for options)."""
+def decide_direction(mandatory: dict[str, list[ListEntry]], conflict: str) -> str:
+    """Where the mandatory circumstances put the fine: general, lenient, mitigated or aggravated.
+
+    从轻 with 减轻 → 减轻 (原则上应予减轻); with 从重 → `conflict`: `offset` weighs them by count
+    (equal → general), `officer` leaves the choice to the officer (general, with options).
+    """
     light = len(mandatory.get("lenient", [])) + len(mandatory.get("mitigated", []))
     heavy = len(mandatory.get("aggravated", []))
     mitigated = bool(mandatory.get("mitigated"))

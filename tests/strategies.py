@@ -1,0 +1,75 @@
+"""Hypothesis strategies: facts for a compiled item, concentrated on its thresholds."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+
+from discretion.compiler import CompiledItem
+from discretion.conditions import Cmp
+
+OFFSETS = [Decimal(0), Decimal("0.01"), Decimal("-0.01"), Decimal(1), Decimal(-1), Decimal("0.000001"), Decimal("-0.000001")]
+
+
+def thresholds(ci: CompiledItem, fact: str) -> list[Decimal]:
+    out: set[Decimal] = set()
+    for c in ci.conditions.values():
+        for v in c.thresholds().get(fact, ()):
+            if isinstance(v, (Decimal, int)) and not isinstance(v, bool):
+                out.add(Decimal(v))
+    return sorted(out)
+
+
+def value_for(ci: CompiledItem, name: str) -> st.SearchStrategy[Any]:
+    spec = ci.schema[name]
+    if spec.type == "bool":
+        return st.booleans()
+    if spec.type == "enum":
+        return st.sampled_from(spec.values or [])
+    near = thresholds(ci, name)
+    lo = spec.minimum if spec.minimum is not None else (Decimal(0) if spec.type == "money" else Decimal(-1000))
+    hi = spec.maximum if spec.maximum is not None else Decimal(10**7)
+    places = {"money": 2, "number": 6, "integer": 0}[spec.type]
+    edges = st.sampled_from(near or [lo]).flatmap(
+        lambda t: st.sampled_from(OFFSETS).map(lambda o: (t + o).quantize(Decimal(1).scaleb(-places))))
+    anywhere = st.decimals(min_value=lo, max_value=hi, places=places, allow_nan=False, allow_infinity=False)
+    values = st.one_of(edges, anywhere).filter(lambda v: lo <= v <= hi)
+    return values.map(int) if spec.type == "integer" else values
+
+
+def facts_for(ci: CompiledItem) -> st.SearchStrategy[dict[str, Any]]:
+    """Facts as an officer would give them (no derived facts); optional facts sometimes absent."""
+    parts: dict[str, st.SearchStrategy[Any]] = {}
+    for name, spec in ci.schema.items():
+        if spec.derived:
+            continue
+        v = value_for(ci, name)
+        parts[name] = v if spec.is_required else st.one_of(st.none(), v)
+    return st.fixed_dictionaries(parts).map(lambda d: {k: v for k, v in d.items() if v is not None})
+
+
+def reads_only_lists(ci: CompiledItem, kind: set[str]) -> list[str]:
+    """Bool facts read only by list entries of the given kinds (and by nothing else)."""
+    readers: dict[str, set[str]] = {}
+    for key, cond in ci.conditions.items():
+        for f in cond.facts:
+            readers.setdefault(f, set()).add(key)
+    kinds = {f"list:{e.id}": e.list for e in ci.entries}
+    out = []
+    for f, keys in readers.items():
+        if ci.schema[f].type != "bool" or ci.schema[f].default is not False:
+            continue
+        if all(kinds.get(k) in kind for k in keys):
+            # negated uses would make the fact lighten and aggravate at once
+            if all(_positive(ci.conditions[k].node, f) for k in keys):
+                out.append(f)
+    return sorted(out)
+
+
+def _positive(node: Any, fact: str) -> bool:
+    if isinstance(node, Cmp):
+        return node.fact != fact or (node.op == "==" and node.value is True)
+    parts = getattr(node, "parts", ())
+    return all(_positive(p, fact) for p in parts)
