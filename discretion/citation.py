@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .numerals import chinese_numeral
@@ -30,6 +32,9 @@ class Citation(BaseModel):
 
     def render(self) -> str:
         """《中华人民共和国行政处罚法》第三十二条第一款第（三）项."""
+        return _render(self)
+
+    def _render(self) -> str:
         out = f"《{self.law}》"
         if self.document:
             out += f"（{self.document}）"
@@ -45,8 +50,31 @@ class Citation(BaseModel):
         return self.render()
 
 
+@lru_cache(maxsize=4096)
+def _render(c: Citation) -> str:
+    return c._render()
+
+
+_BY_IDENTITY: dict[int, tuple[object, str]] = {}
+
+
 def render_all(citations: list[Citation] | tuple[Citation, ...]) -> str:
-    """Several citations joined the way decisions list them: 《A》第一条、《B》第二条."""
+    """Several citations joined the way decisions list them: 《A》第一条、《B》第二条.
+
+    Ruleset models are immutable, so a basis list renders once: the cache holds the list
+    itself, which keeps its id from being reused.
+    """
+    hit = _BY_IDENTITY.get(id(citations))
+    if hit is not None and hit[0] is citations:
+        return hit[1]
+    text = _render_all(tuple(citations))
+    if isinstance(citations, list) and len(_BY_IDENTITY) < 100_000:
+        _BY_IDENTITY[id(citations)] = (citations, text)
+    return text
+
+
+@lru_cache(maxsize=4096)
+def _render_all(citations: tuple[Citation, ...]) -> str:
     seen: list[str] = []
     for c in citations:
         r = c.render()

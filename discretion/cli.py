@@ -15,10 +15,10 @@ from typing import Any, Optional
 import typer
 from pydantic import ValidationError
 
-from .errors import DiscretionError, RulesetLoadError
+from .errors import DiscretionError
 from .evaluation import EvaluationRequest, evaluate
 from .explain import explain
-from .loader import RulesetLibrary, read_file
+from .loader import RulesetLibrary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="discretion: 行政处罚裁量基准规则引擎")
@@ -153,12 +153,8 @@ def validate_cmd(paths: list[Path] = typer.Argument(..., help="规则集文件�
                     typer.echo(f"error: {e}", err=True)
                 continue
             try:
-                rf = read_file(p)
-                root = p.resolve().parent.parent
-                lib = RulesetLibrary.load(root) if (root / "general").is_dir() or not rf.ruleset.extends else None
-                if lib is None:
-                    raise RulesetLoadError("extends rulesets not found beside this file", file=str(p), path="extends")
-                typer.echo(f"ok  {p}  {rf.ruleset.ref}  {lib.compiled[rf.ruleset.ref].hash[:16]}")
+                lib, ref = RulesetLibrary.load_file(p)
+                typer.echo(f"ok  {p}  {ref}  {lib.compiled[ref].hash[:16]}")
             except DiscretionError as e:
                 failures += 1
                 typer.echo(f"error: {e}", err=True)

@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+from .citation import Citation
 from .conditions import Condition, Value, cell_function, parse_condition
 from .engine import DurableMatcher
 from .errors import ConditionError, RulesetLoadError
@@ -85,6 +86,21 @@ class CompiledItem:
     cell_key: Callable[[Mapping[str, Value | None]], tuple]
     _cache: dict[tuple, frozenset[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    by_list: dict[tuple[str, bool], list[ListEntry]] = field(default_factory=dict)
+
+    _holding: dict[frozenset[str], dict[tuple[str, bool], list[ListEntry]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for e in self.entries:
+            self.by_list.setdefault((e.list, e.mandatory), []).append(e)
+
+    def entries_holding(self, matched: frozenset[str]) -> dict[tuple[str, bool], list[ListEntry]]:
+        """List entries whose conditions hold, by (list, mandatory); one answer per matched set."""
+        hit = self._holding.get(matched)
+        if hit is None:
+            hit = {k: [e for e in v if f"list:{e.id}" in matched] for k, v in self.by_list.items()}
+            self._holding[matched] = hit
+        return hit
 
     def match(self, facts: Mapping[str, Value | None]) -> frozenset[str]:
         """Rule keys that hold, from durable_rules, asked once per cell of fact space."""
@@ -113,6 +129,17 @@ class CompiledRuleset:
     placement: Placement
     limitation: Limitation | None
     items: dict[str, CompiledItem]
+
+    @property
+    def placement_basis(self) -> list[Citation]:
+        """What placement steps cite: the placement rules' documents, else the ruleset's source."""
+        if self._placement_basis is None:
+            self._placement_basis = list(self.placement.basis) or [Citation(law=s) for s in self.ruleset.source[:1]]
+        return self._placement_basis
+
+    _placement_basis: list[Citation] | None = None
+    #: the RulesetIdentity of results, built once (set by the evaluator)
+    identity: object | None = None
 
     @property
     def department(self) -> str:

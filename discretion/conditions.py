@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from typing import Callable, Mapping, Union
 
@@ -70,7 +71,7 @@ class Condition:
     text: str
     node: Node
 
-    @property
+    @cached_property
     def facts(self) -> tuple[str, ...]:
         """The facts this condition reads, sorted."""
         out: set[str] = set()

@@ -64,6 +64,11 @@ def parse_derived(text: str, schema: Mapping[str, FactSpec], *, field: str | Non
 
 
 def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
+    # fast paths for the commonest exact forms; everything else takes the full checks below
+    if spec.type == "bool" and type(raw) is bool:
+        return raw
+    if spec.type == "money" and type(raw) is int and raw >= 0 and spec.minimum is None and spec.maximum is None:
+        return Decimal(raw)
     where = f"facts.{name}"
     if spec.type == "money":
         if isinstance(raw, float):

@@ -128,6 +128,9 @@ class RulesetLibrary:
     root: Path
     files: dict[str, RulesetFile] = field(default_factory=dict)
     compiled: dict[str, CompiledRuleset] = field(default_factory=dict)
+    _versions: dict[str, list[CompiledRuleset]] = field(default_factory=dict, repr=False)
+    #: answers derived from the (immutable) library, e.g. trace steps that depend only on a version
+    memo: dict[tuple, object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, root: Path | str | None = None) -> RulesetLibrary:
@@ -136,16 +139,34 @@ class RulesetLibrary:
         if not lib.root.is_dir():
             raise RulesetLoadError("not a directory of rulesets", file=str(lib.root))
         for path in sorted(lib.root.glob("*/*.yaml")):
-            rf = read_file(path)
-            expected = f"{path.parent.name}/{path.stem}"
-            if rf.ruleset.ref != expected:
-                raise RulesetLoadError(f"declares {rf.ruleset.ref} but lives at {expected}.yaml",
-                                       file=str(path), path="department/version")
-            lib.files[rf.ruleset.ref] = rf
+            lib._read(path)
         for ref in lib.files:
             lib._compile(ref, ())
         lib._check_periods()
         return lib
+
+    @classmethod
+    def load_file(cls, path: Path) -> tuple[RulesetLibrary, str]:
+        """Load one file and, from the folder above its department folder, what it extends."""
+        lib = cls(path.resolve().parent.parent)
+        ref = lib._read(path).ruleset.ref
+        pending = list(lib.files[ref].ruleset.extends)
+        while pending:
+            parent = pending.pop()
+            candidate = lib.root / f"{parent}.yaml"
+            if parent not in lib.files and candidate.is_file():
+                pending.extend(lib._read(candidate).ruleset.extends)
+        lib._compile(ref, ())
+        return lib, ref
+
+    def _read(self, path: Path) -> RulesetFile:
+        rf = read_file(path)
+        expected = f"{path.parent.name}/{path.stem}"
+        if rf.ruleset.ref != expected:
+            raise RulesetLoadError(f"declares {rf.ruleset.ref} but lives at {expected}.yaml",
+                                   file=str(path), path="department/version")
+        self.files[rf.ruleset.ref] = rf
+        return rf
 
     def _compile(self, ref: str, chain: tuple[str, ...]) -> CompiledRuleset:
         if ref in self.compiled:
@@ -183,11 +204,15 @@ class RulesetLibrary:
 
     def versions(self, department: str) -> list[CompiledRuleset]:
         """A department's versions, oldest first."""
+        hit = self._versions.get(department)
+        if hit is not None:
+            return hit
         out = [c for c in self.compiled.values() if c.department == department]
         if not out:
             known = ", ".join(self.departments()) or "none"
             raise UnknownDepartment(f"unknown department {department!r} (known: {known})", field="department")
-        return sorted(out, key=lambda c: c.ruleset.effective_from)
+        self._versions[department] = sorted(out, key=lambda c: c.ruleset.effective_from)
+        return self._versions[department]
 
     def version(self, department: str, version: str) -> CompiledRuleset:
         for c in self.versions(department):
@@ -197,6 +222,13 @@ class RulesetLibrary:
 
     def period(self, c: CompiledRuleset) -> tuple[dt.date, dt.date | None]:
         """[from, to) of a version: its own effective_to, else the next version's start."""
+        key = ("period", c.hash, c.department, c.version)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.memo[key] = self._period(c)
+        return hit  # type: ignore[return-value]
+
+    def _period(self, c: CompiledRuleset) -> tuple[dt.date, dt.date | None]:
         versions = self.versions(c.department)
         i = versions.index(c)
         end = c.ruleset.effective_to

@@ -29,10 +29,13 @@ def to_fen(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value())
 
 
+_ONE = Decimal(1)
+
+
 def normalise(amount: Decimal) -> Decimal:
     """Drop trailing zeros but keep whole yuan as integers: 50000, 1234.5."""
-    q = amount.quantize(FEN)
-    return q.quantize(Decimal(1)) if q == q.to_integral_value() else q.normalize()
+    whole = amount.to_integral_value()
+    return whole.quantize(_ONE) if amount == whole else amount.quantize(FEN).normalize()
 
 
 def round_within(amount: Decimal, step: Decimal, low: Decimal, high: Decimal) -> Decimal:

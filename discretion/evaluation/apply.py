@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 from typing import Mapping
 
@@ -19,8 +20,7 @@ from ..errors import RulesetDefect
 from ..money import FEN, normalise
 from ..ruleset import LIST_NAMES, ListEntry, MeasureRef, StatutoryClause
 from .fines import Span, StatutoryFine, placed, statutory_fine, suggest, tier_span
-from .result import (OUTCOME_LABELS, Fine, FineRange, ItemRef, Measure, Option, Recommendation,
-                     RulesetIdentity, TraceStep)
+from .result import OUTCOME_LABELS, ItemRef, Measure, Recommendation, RulesetIdentity
 
 DIRECTION_LABELS = {"lenient": "从轻", "general": "一般", "aggravated": "从重", "mitigated": "减轻"}
 
@@ -34,7 +34,8 @@ class Dates:
 
 
 def _show(v: Value | None) -> str | int | bool | None:
-    return str(normalise(v)) if isinstance(v, Decimal) else v
+    """A fact value for the trace: Decimals as the officer wrote them (exact, as strings)."""
+    return str(v) if isinstance(v, Decimal) else v
 
 
 def add_years(d: dt.date, years: int) -> dt.date:
@@ -48,11 +49,13 @@ def add_years(d: dt.date, years: int) -> dt.date:
 class _Run:
     """The state of one evaluation of one version: matched rules and the trace so far."""
 
-    def __init__(self, crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Value | None], dates: Dates) -> None:
-        self.crs, self.ci, self.facts, self.dates = crs, ci, facts, dates
+    def __init__(self, crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Value | None], dates: Dates,
+                 version_step: dict) -> None:
+        self.crs, self.ci, self.facts, self.dates, self.version_step = crs, ci, facts, dates, version_step
         self.matched = ci.match(facts)
-        self.trace: list[TraceStep] = []
-        self.options: list[Option] = []
+        # plain dicts until the end: one validation of the whole Recommendation is far cheaper than one per step
+        self.trace: list[dict] = []
+        self.options: list[dict] = []
 
     # -------------------------------------------------------- helpers
 
@@ -62,8 +65,8 @@ class _Run:
     def step(self, step: str, rule: str, effect: str, basis: list[Citation] | tuple[Citation, ...],
              key: str | None = None) -> None:
         cond = self.ci.conditions.get(key) if key else None
-        self.trace.append(TraceStep(
-            step=step, rule=rule, effect=effect, citation=render_all(list(basis)),
+        self.trace.append(dict(
+            step=step, rule=rule, effect=effect, citation=render_all(basis),
             condition=cond.text if cond and cond.text else None,
             facts={f: _show(self.facts.get(f)) for f in cond.facts} if cond else {},
         ))
@@ -73,31 +76,33 @@ class _Run:
         for i, m in enumerate(refs):
             if m.when and not self.holds(f"measure:{prefix}:{i}"):
                 continue
-            out.append(Measure(code=m.code, name=self.crs.ruleset.measures[m.code], citation=render_all(basis)))
+            out.append(_measure(m.code, self.crs.ruleset.measures[m.code], render_all(basis)))
         return out
 
-    def result(self, outcome: str, fine: Fine | None, measures: list[Measure]) -> Recommendation:
+    def result(self, outcome: str, fine: dict | None, measures: list[dict]) -> Recommendation:
         rs = self.crs.ruleset
-        seen: set[str] = set()
-        unique = [m for m in measures if not (m.code in seen or seen.add(m.code))]  # type: ignore[func-returns-value]
-        return Recommendation(
-            outcome=outcome, outcome_label=OUTCOME_LABELS[outcome],  # type: ignore[arg-type]
-            item=ItemRef(code=self.ci.item.code, name=self.ci.item.name),
+        unique = list({m.code: m for m in reversed(measures)}.values())[::-1]
+        return Recommendation.model_validate(dict(
+            outcome=outcome, outcome_label=OUTCOME_LABELS[outcome], item=_item_ref(self.ci.item.code, self.ci.item.name),
             fine=fine, measures=unique, options=self.options if outcome == "penalty" else [],
-            ruleset=RulesetIdentity(department=rs.department, department_name=rs.department_name, version=rs.version,
-                                    hash=self.crs.hash, source=rs.source, effective_from=rs.effective_from),
-            act_date=self.dates.act, decision_date=self.dates.decision, trace=self.trace,
-        )
+            ruleset=_identity(self.crs), act_date=self.dates.act, decision_date=self.dates.decision, trace=self.trace,
+        ))
+
+    def placement_basis(self) -> list[Citation]:
+        """What placement rules cite: the ruleset's placement basis, else its source document."""
+        return self.crs.placement_basis
 
     def entries(self, kind: str, mandatory: bool) -> list[ListEntry]:
-        return [e for e in self.ci.entries if e.list == kind and e.mandatory == mandatory and self.holds(f"list:{e.id}")]
+        """The entries of one list, mandatory or discretionary, whose conditions hold."""
+        return list(self.ci.entries_holding(self.matched).get((kind, mandatory), ()))
 
     # -------------------------------------------------------- the order
 
     def run(self) -> Recommendation:
         item = self.ci.item
         self.step("facts", item.code, f"事实已按「{item.name}」的事实清单校验", item.legal_basis)
-        self.trace[-1] = self.trace[-1].model_copy(update={"facts": {k: _show(v) for k, v in self.facts.items()}})
+        self.trace[-1]["facts"] = {k: _show(v) for k, v in self.facts.items()}
+        self.trace.append(self.version_step)
         expired = self.limitation()
         if expired:
             return self.result("no_penalty", None, [])
@@ -149,8 +154,8 @@ class _Run:
                 what = "可以不予处罚" if kind == "no_penalty" else "可以免予处罚"
                 kept = self.measures(f"list:{e.id}", e.measures, e.basis)
                 keep = f"，但应当{'、'.join(m.name for m in kept)}" if kept else ""
-                self.options.append(Option(id=e.id, list=kind, label=e.label, effect=f"{what}{keep}",
-                                           citation=render_all(e.basis), outcome=kind))  # type: ignore[arg-type]
+                self.options.append(dict(id=e.id, list=kind, label=e.label, effect=f"{what}{keep}",
+                                         citation=render_all(e.basis), outcome=kind))
                 self.step(kind, e.id, f"{e.label}：{what}{keep}（作为选项，由执法人员决定并说明理由）", e.basis, f"list:{e.id}")
         for kind in ("no_penalty", "exemption"):
             hits = self.entries(kind, True)
@@ -178,7 +183,7 @@ class _Run:
 
     # -------------------------------------------------------- placing the fine
 
-    def place(self, stat: StatutoryFine, clause_basis: list[Citation]) -> tuple[Fine, list[Measure]]:
+    def place(self, stat: StatutoryFine, clause_basis: list[Citation]) -> tuple[dict, list[Measure]]:
         item, placement = self.ci.item, self.crs.placement
         shape = item.shape or placement.shape
         measures: list[Measure] = []
@@ -199,7 +204,7 @@ class _Run:
             mandatory["aggravated"] = stays
             tier = item.tiers[index]
             tier_label = tier.label
-            tier_basis = tier.basis or list(placement.basis) or [Citation(law=s) for s in self.crs.ruleset.source[:1]]
+            tier_basis = tier.basis or self.placement_basis()
             if tier.fine is not None:
                 own = tier_span(tier.fine, stat, tier.id)
                 span = own.clip(stat.span)
@@ -217,8 +222,8 @@ class _Run:
         self.step("placement", f"placement:{direction}",
                   f"{DIRECTION_LABELS[direction]}：建议罚款幅度{rec.text()}，建议罚款{normalise(suggested):,}元"
                   f"（按{normalise(placement.rounding)}元取整）",
-                  list(placement.basis) or [Citation(law=s) for s in self.crs.ruleset.source[:1]])
-        fine = Fine(min=rec.lo, max=rec.hi, suggested=suggested, statutory_min=stat.span.lo, statutory_max=stat.span.hi,
+                  self.placement_basis())
+        fine = dict(min=rec.lo, max=rec.hi, suggested=suggested, statutory_min=stat.span.lo, statutory_max=stat.span.hi,
                     tier=tier_label, placement=DIRECTION_LABELS[direction])
         return fine, measures
 
@@ -232,7 +237,7 @@ class _Run:
                                 field=f"items.{item.code}.tiers")
         if len(hits) > 1:
             self.step("tier", "tier_overlap", f"同时符合{len(hits)}个阶次，按取重原则适用「{item.tiers[hits[-1]].label}」",
-                      list(self.crs.placement.basis) or [Citation(law=s) for s in self.crs.ruleset.source[:1]])
+                      self.placement_basis())
         return hits[-1]
 
     def direction(self, mandatory: dict[str, list[ListEntry]]) -> str:
@@ -245,7 +250,7 @@ class _Run:
         light = len(mandatory["lenient"]) + len(mandatory["mitigated"])
         heavy = len(mandatory["aggravated"])
         if light and heavy:
-            cite = list(placement.basis) or [Citation(law=s) for s in self.crs.ruleset.source[:1]]
+            cite = self.placement_basis()
             if placement.conflict == "officer":
                 self.step("conflict", "conflict:officer", "从轻（减轻）与从重情节并存：按一般情形建议，从轻、从重作为选项由执法人员综合裁量", cite)
             else:
@@ -260,9 +265,9 @@ class _Run:
             counts.setdefault(kind, []).append(e)
             d = decide_direction(counts, placement.conflict)
             r = placed(span, d, placement, stat.span)
-            self.options.append(Option(id=e.id, list=kind, label=e.label, citation=render_all(e.basis), outcome="penalty",
-                                       effect=f"{effect}：建议罚款幅度{r.text()}",
-                                       fine=FineRange(min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding))))
+            self.options.append(dict(id=e.id, list=kind, label=e.label, citation=render_all(e.basis), outcome="penalty",
+                                     effect=f"{effect}：建议罚款幅度{r.text()}",
+                                     fine=dict(min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding))))
 
         for kind in ("lenient", "mitigated", "aggravated"):
             for e in self.entries(kind, False):
@@ -272,19 +277,19 @@ class _Run:
             for e in mandatory["lenient"] + self.entries("lenient", False):
                 if e.allows_mitigated:
                     r = placed(span, "mitigated", placement, stat.span)
-                    self.options.append(Option(
-                        id=f"{e.id}:mitigated", list="mitigated", label=e.label, citation=render_all(e.basis), outcome="penalty",
-                        effect=f"从轻或者减轻：可以减轻处罚，建议罚款幅度{r.text()}",
-                        fine=FineRange(min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding))))
+                    self.options.append(dict(
+                        id=f"{e.id}:mitigated", list="mitigated", label=e.label, citation=render_all(e.basis),
+                        outcome="penalty", effect=f"从轻或者减轻：可以减轻处罚，建议罚款幅度{r.text()}",
+                        fine=dict(min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding))))
         if placement.conflict == "officer" and mandatory["aggravated"] and (mandatory["lenient"] or mandatory["mitigated"]):
             for d in ("lenient", "aggravated"):
                 r = placed(span, d, placement, stat.span)
-                self.options.append(Option(id=f"conflict:{d}", list=d, label=f"综合裁量后{DIRECTION_LABELS[d]}",
-                                           citation=render_all(list(placement.basis)) or self.crs.ruleset.source[0],
-                                           outcome="penalty", effect=f"{DIRECTION_LABELS[d]}：建议罚款幅度{r.text()}",
-                                           fine=FineRange(min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding))))
+                self.options.append(dict(id=f"conflict:{d}", list=d, label=f"综合裁量后{DIRECTION_LABELS[d]}",
+                                         citation=render_all(self.placement_basis()),
+                                         outcome="penalty", effect=f"{DIRECTION_LABELS[d]}：建议罚款幅度{r.text()}",
+                                         fine=dict(min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding))))
 
-    def weighted(self, stat: StatutoryFine, mandatory: dict[str, list[ListEntry]]) -> Fine:
+    def weighted(self, stat: StatutoryFine, mandatory: dict[str, list[ListEntry]]) -> dict:
         item, placement = self.ci.item, self.crs.placement
         w = item.weighted
         assert w is not None
@@ -319,8 +324,28 @@ class _Run:
         self.adjustment_options(stat.span, stat, unweighted, direction)
         self.step("placement", f"placement:{direction}", f"{DIRECTION_LABELS[direction]}：建议罚款{normalise(suggested):,}元（幅度{rec.text()}）",
                   list(placement.basis) or w.basis or item.penalty_basis)
-        return Fine(min=rec.lo, max=rec.hi, suggested=suggested, statutory_min=stat.span.lo, statutory_max=stat.span.hi,
+        return dict(min=rec.lo, max=rec.hi, suggested=suggested, statutory_min=stat.span.lo, statutory_max=stat.span.hi,
                     tier=None, placement=DIRECTION_LABELS[direction])
+
+
+# Parts of a result that are the same for every case of a version are built (and validated) once;
+# pydantic accepts model instances without validating them again.
+@lru_cache(maxsize=8192)
+def _measure(code: str, name: str, citation: str) -> Measure:
+    return Measure(code=code, name=name, citation=citation)
+
+
+@lru_cache(maxsize=8192)
+def _item_ref(code: str, name: str) -> ItemRef:
+    return ItemRef(code=code, name=name)
+
+
+def _identity(crs: CompiledRuleset) -> RulesetIdentity:
+    if crs.identity is None:
+        rs = crs.ruleset
+        crs.identity = RulesetIdentity(department=rs.department, department_name=rs.department_name, version=rs.version,
+                                       hash=crs.hash, source=rs.source, effective_from=rs.effective_from)
+    return crs.identity  # type: ignore[return-value]
 
 
 def _round_point(point: Decimal, rounding: Decimal, span: Span) -> Decimal:
@@ -351,8 +376,6 @@ def decide_direction(mandatory: dict[str, list[ListEntry]], conflict: str) -> st
 
 
 def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Value | None], dates: Dates,
-                  version_step: TraceStep) -> Recommendation:
-    """Evaluate one case under one version; `version_step` says why this version applies."""
-    run = _Run(crs, ci, facts, dates)
-    rec = run.run()
-    return rec.model_copy(update={"trace": [rec.trace[0], version_step, *rec.trace[1:]]})
+                  version_step: dict) -> Recommendation:
+    """Evaluate one case under one version; `version_step` (a trace step) says why this version applies."""
+    return _Run(crs, ci, facts, dates, version_step).run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
@@ -80,7 +80,7 @@ class TraceStep(_Out):
     effect: str
     citation: str
     condition: str | None = None
-    facts: dict[str, str | int | bool | None] = Field(default_factory=dict)
+    facts: dict[str, Any] = Field(default_factory=dict, description="所读取的事实及其取值")
 
 
 class ItemRef(_Out):

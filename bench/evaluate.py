@@ -1,0 +1,137 @@
+"""Full evaluations per second (with trace), and the same decision as a zen-engine table.
+
+Item: F-124 of the test fixture (食品安全法第一百二十四条第一款 ranges): 6 tiers, 13 list entries
+(11 from 行政处罚法总则 + 2 of its own). Peer baseline, in the same run: the tier table and the
+lenient/aggravated placement expressed as a GoRules zen-engine decision graph (decision table
++ expression), evaluated through its Python binding. zen does less than we do (no limitation,
+no lists of no-penalty/exemption, no trace, no validation), so the ratio flatters it.
+
+    python bench/evaluate.py [--seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from discretion import EvaluationRequest, RulesetLibrary, evaluate  # noqa: E402
+
+FIXTURE = ROOT / "tests" / "fixtures" / "rulesets"
+
+
+def cases(n: int, seed: int = 7) -> list[dict]:
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        out.append({
+            "goods_value": rnd.choice([500, 2500, 9999, 10000, 15000, 48000, 120000]) + rnd.randint(0, 99),
+            "harm": rnd.choice(["none", "minor", "general", "serious"]),
+            "illegal_gain": rnd.choice([0, 0, 300, 5000]),
+            "repeat_within_2y": rnd.random() < 0.2,
+            "eliminated_harm": rnd.random() < 0.2,
+            "first_offence": rnd.random() < 0.3,
+            "corrected_in_time": rnd.random() < 0.5,
+            "purchase_checked": rnd.random() < 0.1,
+        })
+    return out
+
+
+def zen_graph() -> dict:
+    """The same tiers and placement as a JDM graph: a first-hit decision table, then an expression."""
+    harm_light, harm_mid, harm_heavy = '"none","minor"', '"general"', '"serious"'
+    rows = [
+        ("< 10000", harm_light, "50000", "65000"), ("< 10000", harm_mid, "65000", "85000"),
+        ("< 10000", harm_heavy, "85000", "100000"), (">= 10000", harm_light, "goods_value * 10", "goods_value * 13"),
+        (">= 10000", harm_mid, "goods_value * 13", "goods_value * 17"), (">= 10000", harm_heavy, "goods_value * 17", "goods_value * 20"),
+    ]
+    tiers = {
+        "hitPolicy": "first",
+        "inputs": [{"id": "g", "name": "货值", "field": "goods_value"}, {"id": "h", "name": "危害", "field": "harm"}],
+        "outputs": [{"id": "lo", "name": "lo", "field": "lo"}, {"id": "hi", "name": "hi", "field": "hi"}],
+        "rules": [{"_id": f"r{i}", "g": g, "h": h, "lo": lo, "hi": hi} for i, (g, h, lo, hi) in enumerate(rows)],
+    }
+    direction = {
+        "hitPolicy": "first",
+        "inputs": [{"id": "a", "name": "从重", "field": "repeat_within_2y"}, {"id": "l", "name": "从轻", "field": "eliminated_harm"}],
+        "outputs": [{"id": "s0", "name": "s0", "field": "s0"}, {"id": "s1", "name": "s1", "field": "s1"}],
+        "rules": [
+            {"_id": "d0", "a": "true", "l": "true", "s0": "0.3", "s1": "0.7"},
+            {"_id": "d1", "a": "true", "l": "", "s0": "0.7", "s1": "1"},
+            {"_id": "d2", "a": "", "l": "true", "s0": "0", "s1": "0.3"},
+            {"_id": "d3", "a": "", "l": "", "s0": "0.3", "s1": "0.7"},
+        ],
+    }
+    place = {"expressions": [
+        {"id": "x1", "key": "min", "value": "lo + s0 * (hi - lo)"},
+        {"id": "x2", "key": "max", "value": "lo + s1 * (hi - lo)"},
+        {"id": "x3", "key": "suggested", "value": "round((lo + (s0 + s1) / 2 * (hi - lo)) / 100) * 100"},
+    ]}
+    pos = {"x": 0, "y": 0}
+    return {
+        "nodes": [
+            {"id": "in", "type": "inputNode", "name": "request", "position": pos},
+            {"id": "t", "type": "decisionTableNode", "name": "tiers", "position": pos, "content": tiers},
+            {"id": "d", "type": "decisionTableNode", "name": "direction", "position": pos, "content": direction},
+            {"id": "p", "type": "expressionNode", "name": "place", "position": pos, "content": place},
+            {"id": "out", "type": "outputNode", "name": "response", "position": pos},
+        ],
+        "edges": [
+            {"id": "e1", "sourceId": "in", "targetId": "t", "type": "edge"},
+            {"id": "e2", "sourceId": "in", "targetId": "d", "type": "edge"},
+            {"id": "e3", "sourceId": "t", "targetId": "p", "type": "edge"},
+            {"id": "e4", "sourceId": "d", "targetId": "p", "type": "edge"},
+            {"id": "e5", "sourceId": "p", "targetId": "out", "type": "edge"},
+        ],
+    }
+
+
+def rate(fn, inputs: list, seconds: float) -> float:
+    n, start = 0, time.perf_counter()
+    deadline = start + seconds
+    while True:
+        for x in inputs:
+            fn(x)
+        n += len(inputs)
+        now = time.perf_counter()
+        if now >= deadline:
+            return n / (now - start)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=5.0)
+    args = ap.parse_args()
+    lib = RulesetLibrary.load(FIXTURE)
+    ci = lib.compiled["food/2024"].items["F-124"]
+    day = dt.date(2024, 6, 1)
+    facts = cases(1000)
+    requests = [EvaluationRequest(department="food", item="F-124", facts=f, act_date=day, decision_date=day) for f in facts]
+    for r in requests:  # warm the per-cell cache, as a running service would be
+        evaluate(lib, r)
+
+    ours = rate(lambda r: evaluate(lib, r), requests, args.seconds)
+
+    import zen
+
+    decision = zen.ZenEngine().create_decision(json.dumps(zen_graph()))
+    zen_inputs = [{k: v for k, v in f.items()} for f in facts]
+    check = decision.evaluate(zen_inputs[0])["result"]
+    assert {"min", "max", "suggested"} <= set(check), check
+    peer = rate(decision.evaluate, zen_inputs, args.seconds)
+
+    print(f"item F-124: {len(ci.item.tiers)} tiers, {len(ci.entries)} list entries, {len(ci.conditions)} conditions")
+    print(f"discretion evaluate (full, with trace): {ours:,.0f} evaluations/s")
+    print(f"zen-engine decision graph (table + expression): {peer:,.0f} evaluations/s")
+    print(f"ratio: {ours / peer:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
