@@ -183,6 +183,71 @@ def demo_cmd(rulesets: Optional[Path] = RulesetsOpt,
     _run(go)
 
 
+keys_app = typer.Typer(help="API keys", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _store():  # type: ignore[no-untyped-def]
+    """The migrated store engine from DISCRETION_DATABASE_URL (default: ./discretion.db)."""
+    from .store import make_engine, migrate
+
+    engine = make_engine()
+    migrate(engine)
+    return engine
+
+
+@keys_app.command("create")
+def keys_create(role: str = typer.Option(..., "--role", help="officer | reviewer | supervisor | admin"),
+                department: Optional[str] = typer.Option(None, "--department", help="部门编码（缺省：全部部门）"),
+                label: str = typer.Option("", "--label", help="备注")) -> None:
+    """Create an API key and print it (the only time it is shown)."""
+
+    def go() -> None:
+        from sqlmodel import Session
+
+        from .store.keys import ROLES, create_key
+
+        if role not in ROLES:
+            raise BadInput(f"--role: must be one of {', '.join(ROLES)}")
+        with Session(_store()) as session:
+            key, token = create_key(session, role, department, actor="cli", label=label)
+            session.commit()
+        typer.echo(token)
+
+    _run(go)
+
+
+@app.command("serve")
+def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+              workers: int = typer.Option(1, "--workers", min=1, max=64),
+              rulesets: Optional[Path] = RulesetsOpt) -> None:
+    """Run the API: migrate the database, load the bundled rulesets once, print a first admin key."""
+
+    def go() -> None:
+        import uvicorn
+        from sqlmodel import Session
+
+        from .store import database_url
+        from .store.keys import create_key, has_admin
+        from .store.lifecycle import seed_bundled
+
+        engine = _store()
+        with Session(engine) as session:
+            added = seed_bundled(session, rulesets) if rulesets else seed_bundled(session)
+            token = None
+            if not has_admin(session):
+                _, token = create_key(session, "admin", None, actor="serve", label="first admin key")
+            session.commit()
+        typer.echo(f"database: {database_url()}")
+        if added:
+            typer.echo(f"published bundled rulesets: {', '.join(added)}")
+        if token:
+            typer.echo(f"admin key (shown once, keep it): {token}")
+        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+
+    _run(go)
+
+
 def main() -> None:
     app()
 

@@ -11,6 +11,10 @@
         ├── VersionNotInForce         no version in force on the act date
         ├── DateError                 dates out of order
         └── FactError                 a fact missing, extra, mistyped or out of range: field
+    └── StoreError                    a request the store refuses (HTTP 4xx)
+        ├── NotFound                  no such department, version, key (404)
+        ├── Conflict                  the lifecycle forbids it: frozen, not approved, exists (409)
+        └── Forbidden                 the actor may not do this: own approval, other department (403)
 
 Every subclass renders a one-line message naming the field and the reason (CLI exit 2, HTTP 422).
 """
@@ -82,3 +86,27 @@ class DateError(EvaluationError):
 
 class FactError(EvaluationError):
     """A fact is missing, undeclared, mistyped or out of range."""
+
+
+class StoreError(DiscretionError):
+    """A request the store refuses."""
+
+    status = 400
+
+
+class NotFound(StoreError):
+    """No such department, version or key."""
+
+    status = 404
+
+
+class Conflict(StoreError):
+    """The lifecycle forbids it: a frozen version, an unapproved publish, an existing version."""
+
+    status = 409
+
+
+class Forbidden(StoreError):
+    """The actor may not do this (e.g. approve their own upload, act for another department)."""
+
+    status = 403

@@ -159,6 +159,21 @@ class RulesetLibrary:
         lib._compile(ref, ())
         return lib, ref
 
+    @classmethod
+    def from_texts(cls, texts: dict[str, str]) -> RulesetLibrary:
+        """Build a library from YAML documents keyed by `department/version` (e.g. from the store)."""
+        lib = cls(Path("<store>"))
+        for ref, text in sorted(texts.items()):
+            rf = RulesetFile(Path(f"{ref}.yaml"), text, parse_ruleset(text, file=f"{ref}.yaml"))
+            if rf.ruleset.ref != ref:
+                raise RulesetLoadError(f"declares {rf.ruleset.ref} but is stored as {ref}", file=f"{ref}.yaml",
+                                       path="department/version")
+            lib.files[ref] = rf
+        for ref in lib.files:
+            lib._compile(ref, ())
+        lib._check_periods()
+        return lib
+
     def _read(self, path: Path) -> RulesetFile:
         rf = read_file(path)
         expected = f"{path.parent.name}/{path.stem}"

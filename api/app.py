@@ -1,0 +1,92 @@
+"""The FastAPI application: /v1 API, OpenAPI at /docs, errors as 4xx bodies naming field and reason."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from discretion.errors import DiscretionError, StoreError
+from discretion.store import make_engine
+
+from .library import LibraryCache
+from .routes import audit, cases, evaluate, rulesets
+
+#: request bodies larger than this are refused with 413 (DISCRETION_MAX_BODY, bytes; default 20 MiB)
+MAX_BODY = int(os.environ.get("DISCRETION_MAX_BODY", 20 * 1024 * 1024))
+
+
+class BodyLimit:
+    """Refuse bodies over `limit` bytes (413), by Content-Length or while streaming."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await _too_large(self.limit, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _too_large(self.limit, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(limit: int, send: Send) -> None:
+    body = JSONResponse({"detail": [{"loc": ["body"], "msg": f"the body is larger than {limit} bytes", "type": "too_large"}]},
+                        status_code=413)
+    await send({"type": "http.response.start", "status": 413, "headers": body.raw_headers})
+    await send({"type": "http.response.body", "body": body.body})
+
+
+def _field_loc(field: str | None) -> list[str]:
+    if not field:
+        return ["body"]
+    return ["body", *field.replace("[", ".").replace("]", "").split(".")]
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """The app over an engine whose schema is migrated (see `discretion serve`)."""
+    app = FastAPI(title="discretion", version="0.1.0",
+                  description="行政处罚裁量基准规则引擎：推荐处罚并给出逐条引用的裁量过程。Keys: `Authorization: Bearer …`.")
+    app.state.engine = engine or make_engine()
+    app.state.library = LibraryCache(app.state.engine)
+    app.state.key_cache = {}
+
+    @app.exception_handler(DiscretionError)
+    async def _discretion_error(request: Request, exc: DiscretionError) -> JSONResponse:
+        status = exc.status if isinstance(exc, StoreError) else 422
+        return JSONResponse({"detail": [{"loc": _field_loc(exc.field), "msg": exc.message, "type": type(exc).__name__}]},
+                            status_code=status)
+
+    for module in (evaluate, rulesets, cases, audit):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: DISCRETION_DATABASE_URL picks the (already migrated) database."""
+    return create_app()

@@ -1,0 +1,69 @@
+"""Typed dependencies: the database session, the caller's key, and role/department checks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Iterator
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from discretion.store.keys import authenticate
+from discretion.store.tables import ApiKey
+
+from .library import LibraryCache
+
+_bearer = HTTPBearer(auto_error=False, description="API key: Authorization: Bearer dk_…")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_library_cache(request: Request) -> LibraryCache:
+    return request.app.state.library  # type: ignore[no-any-return]
+
+
+LibraryDep = Annotated[LibraryCache, Depends(get_library_cache)]
+
+
+def require_key(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> ApiKey:
+    """The caller's live key (401 without one). Keys are looked up once per token and cached."""
+    if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
+        raise HTTPException(401, detail=[{"loc": ["header", "authorization"], "msg": "a valid API key is required (Authorization: Bearer …)", "type": "unauthorized"}],
+                            headers={"WWW-Authenticate": "Bearer"})
+    cache: dict[str, ApiKey] = request.app.state.key_cache
+    key = cache.get(creds.credentials)
+    if key is None:
+        with Session(request.app.state.engine) as session:
+            key = authenticate(session, creds.credentials)
+            if key is not None:
+                session.expunge(key)
+        if key is None:
+            raise HTTPException(401, detail=[{"loc": ["header", "authorization"], "msg": "unknown or revoked API key", "type": "unauthorized"}],
+                                headers={"WWW-Authenticate": "Bearer"})
+        cache[creds.credentials] = key
+    return key
+
+
+CurrentKey = Annotated[ApiKey, Depends(require_key)]
+
+
+def forbid(msg: str, loc: list[str]) -> HTTPException:
+    return HTTPException(403, detail=[{"loc": loc, "msg": msg, "type": "forbidden"}])
+
+
+def check_role(key: ApiKey, *roles: str) -> None:
+    """403 unless the key has one of the roles (admin may do everything)."""
+    if key.role not in roles and key.role != "admin":
+        raise forbid(f"role {key.role!r} may not do this (needs {' or '.join(roles)})", ["header", "authorization"])
+
+
+def check_department(key: ApiKey, department: str, loc: list[str]) -> None:
+    """403 when a department-scoped key acts for another department."""
+    if key.department is not None and key.department != department:
+        raise forbid(f"this key is scoped to department {key.department!r}, not {department!r}", loc)

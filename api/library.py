@@ -1,0 +1,41 @@
+"""The published rulesets as one compiled library, rebuilt only when the live set changes."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from discretion.loader import RulesetLibrary
+from discretion.store.lifecycle import live_signature, live_texts
+
+
+class LibraryCache:
+    """Compiled library of published/superseded versions; other workers' publishes show within `ttl` s."""
+
+    def __init__(self, engine: Engine, ttl: float = 1.0) -> None:
+        self.engine, self.ttl = engine, ttl
+        self._lock = threading.Lock()
+        self._library: RulesetLibrary | None = None
+        self._signature: tuple | None = None
+        self._checked = 0.0
+
+    def get(self) -> RulesetLibrary:
+        now = time.monotonic()
+        if self._library is not None and now - self._checked < self.ttl:
+            return self._library
+        with self._lock:
+            if self._library is not None and time.monotonic() - self._checked < self.ttl:
+                return self._library
+            with Session(self.engine) as session:
+                sig = live_signature(session)
+                if sig != self._signature or self._library is None:
+                    self._library = RulesetLibrary.from_texts(live_texts(session))
+                    self._signature = sig
+            self._checked = time.monotonic()
+            return self._library
+
+    def invalidate(self) -> None:
+        self._checked = 0.0

@@ -1,0 +1,149 @@
+"""Departments and ruleset versions: read, upload a draft, approve, publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from discretion.errors import NotFound, UnknownItem
+from discretion.ruleset import FactSpec
+from discretion.store import lifecycle
+from discretion.store.tables import Department, RulesetVersion
+
+from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
+
+router = APIRouter(prefix="/v1", tags=["rulesets"])
+
+
+class DepartmentPublic(BaseModel):
+    code: str
+    name: str
+
+
+class VersionPublic(BaseModel):
+    """A ruleset version as readers see it (the document is in the detail view)."""
+
+    department: str
+    version: str
+    status: str
+    content_hash: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    uploaded_by: str
+    approved_by: str | None
+    published_by: str | None
+    published_at: dt.datetime | None
+
+
+class VersionDetail(VersionPublic):
+    document: str
+
+
+class ItemSchema(BaseModel):
+    """What a form needs for one item: its facts (type, label, values, required) and its basis."""
+
+    department: str
+    version: str
+    code: str
+    name: str
+    legal_basis: list[str]
+    penalty_basis: list[str]
+    facts: dict[str, FactSpec]
+    required: list[str]
+
+
+def _public(row: RulesetVersion, detail: bool = False) -> dict[str, Any]:
+    out = row.model_dump(exclude={"id", "document", "uploaded_at", "approved_at"})
+    if detail:
+        out["document"] = row.document
+    return out
+
+
+@router.get("/departments", response_model=list[DepartmentPublic])
+def departments(session: SessionDep, key: CurrentKey) -> list[Department]:
+    """Departments known to the service."""
+    return list(session.exec(select(Department).order_by(col(Department.code))))
+
+
+@router.get("/rulesets", response_model=list[VersionPublic])
+def rulesets(session: SessionDep, key: CurrentKey, department: str | None = None) -> list[dict[str, Any]]:
+    """Every ruleset version (any status), optionally of one department."""
+    q = select(RulesetVersion).order_by(col(RulesetVersion.department), col(RulesetVersion.effective_from))
+    if department:
+        q = q.where(RulesetVersion.department == department)
+    return [_public(r) for r in session.exec(q)]
+
+
+@router.get("/rulesets/{department}/{version}", response_model=VersionDetail)
+def ruleset(department: str, version: str, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+    """One version: its YAML document, content hash and status."""
+    return _public(lifecycle.get_version(session, department, version), detail=True)
+
+
+@router.get("/rulesets/{department}/{version}/items/{code}", response_model=ItemSchema)
+def item_schema(department: str, version: str, code: str, key: CurrentKey, library: LibraryDep) -> ItemSchema:
+    """The fact schema of one item of a published version (what an evaluation form asks)."""
+    lib = library.get()
+    crs = lib.version(department, version) if department in lib.departments() else None
+    if crs is None:
+        raise NotFound(f"no published version {version!r} of {department!r}", field="version")
+    ci = crs.find_item(code)
+    if ci is None:
+        raise UnknownItem(f"{code!r} is not an item of {department} {version}", field="code")
+    return ItemSchema(department=department, version=version, code=ci.item.code, name=ci.item.name,
+                      legal_basis=[c.render() for c in ci.item.legal_basis],
+                      penalty_basis=[c.render() for c in ci.item.penalty_basis],
+                      facts=ci.schema, required=[n for n, s in ci.schema.items() if s.is_required])
+
+
+@router.post("/rulesets/{department}", response_model=VersionPublic, status_code=201,
+             openapi_extra={"requestBody": {"content": {"application/yaml": {"schema": {"type": "string"}}}, "required": True}})
+async def upload(department: str, http: Request, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+    """Upload a draft version (YAML body), validated as `discretion validate` does (reviewer)."""
+    check_role(key, "reviewer")
+    check_department(key, department, ["path", "department"])
+    raw = await http.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        from discretion.errors import RulesetLoadError
+        raise RulesetLoadError("the body is not UTF-8 text", file="draft.yaml") from None
+    row = lifecycle.upload_draft(session, department, text, key.id)
+    session.commit()
+    session.refresh(row)
+    return _public(row)
+
+
+class Transition(BaseModel):
+    """Optional note recorded with an approval or a publication."""
+
+    note: str = Field(default="", max_length=2000)
+
+
+@router.post("/rulesets/{department}/{version}/approve", response_model=VersionPublic)
+def approve(department: str, version: str, session: SessionDep, key: CurrentKey,
+            body: Transition = Body(default_factory=Transition)) -> dict[str, Any]:
+    """Approve a draft (reviewer, not its uploader)."""
+    check_role(key, "reviewer")
+    check_department(key, department, ["path", "department"])
+    row = lifecycle.approve(session, department, version, key.id)
+    session.commit()
+    session.refresh(row)
+    return _public(row)
+
+
+@router.post("/rulesets/{department}/{version}/publish", response_model=VersionPublic)
+def publish(department: str, version: str, session: SessionDep, key: CurrentKey, library: LibraryDep,
+            body: Transition = Body(default_factory=Transition)) -> dict[str, Any]:
+    """Publish an approved version (reviewer or admin): it is frozen from now on."""
+    check_role(key, "reviewer")
+    check_department(key, department, ["path", "department"])
+    row = lifecycle.publish(session, department, version, key.id)
+    session.commit()
+    library.invalidate()
+    session.refresh(row)
+    return _public(row)

@@ -1,0 +1,217 @@
+"""Importing decided cases (JSON lines or CSV) in batches: each batch one transaction,
+idempotent by case id; every row is accepted, a duplicate, or rejected with its reason.
+
+Format (one case per line or row): case_id, department, item, facts (object; in CSV a JSON
+column), act_date, decision_date, unit, officer, outcome (no_penalty | exemption | penalty),
+fine (yuan, empty if none), penalties (list; in CSV separated by ';').
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import uuid
+from decimal import Decimal
+from typing import Any, Iterable, Iterator, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ..errors import DiscretionError
+from ..facts import validate_facts
+from ..loader import RulesetLibrary
+from .tables import DecidedCase
+
+
+class DecidedCaseIn(BaseModel):
+    """One decided case as imported (also the body of a JSON line)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: str = Field(min_length=1, max_length=128)
+    department: str = Field(min_length=1, max_length=64)
+    item: str = Field(min_length=1, max_length=64)
+    facts: dict[str, Any] = Field(default_factory=dict)
+    act_date: dt.date
+    decision_date: dt.date
+    unit: str = Field(default="", max_length=200, description="执法机构或镇街")
+    officer: str = Field(default="", max_length=200)
+    outcome: Literal["no_penalty", "exemption", "penalty"]
+    fine: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    penalties: list[str] = Field(default_factory=list, description="罚款以外的处罚与措施")
+
+    @field_validator("fine", mode="before")
+    @classmethod
+    def _no_float(cls, v: Any) -> Any:
+        return Decimal(repr(v)) if isinstance(v, float) else v
+
+    @model_validator(mode="after")
+    def _dates(self) -> DecidedCaseIn:
+        if self.decision_date < self.act_date:
+            raise ValueError("decision_date is before act_date")
+        return self
+
+    def content_hash(self) -> str:
+        doc = self.model_dump(mode="json")
+        return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
+class Rejection(BaseModel):
+    line: int
+    case_id: str | None = None
+    reason: str
+
+
+class ImportReport(BaseModel):
+    """What an import did: counts, and every rejected row with its line and reason."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = Field(default_factory=list)
+    batches: int = 0
+
+
+CSV_COLUMNS = ("case_id", "department", "item", "facts", "act_date", "decision_date", "unit", "officer", "outcome",
+               "fine", "penalties")
+REQUIRED_CSV = ("case_id", "department", "item", "facts", "act_date", "decision_date", "outcome")
+
+
+class FormatError(DiscretionError):
+    """The input is not JSON lines or CSV of decided cases at all."""
+
+
+def parse_rows(data: str, fmt: Literal["jsonl", "csv"]) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, row dict or the reason it cannot be read)."""
+    if fmt == "jsonl":
+        for n, line in enumerate(data.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line, parse_float=Decimal)
+            except json.JSONDecodeError as e:
+                yield n, f"not JSON: {e.msg}"
+                continue
+            yield (n, row) if isinstance(row, dict) else (n, "a line must be a JSON object")
+        return
+    reader = csv.DictReader(io.StringIO(data))
+    header = reader.fieldnames or []
+    missing = [c for c in REQUIRED_CSV if c not in header]
+    if missing:
+        raise FormatError(f"CSV header lacks columns: {', '.join(missing)}", field="header")
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    if unknown:
+        raise FormatError(f"CSV header has unknown columns: {', '.join(unknown)}", field="header")
+    for n, raw in enumerate(reader, 2):
+        if None in raw or any(v is None for k, v in raw.items() if k in REQUIRED_CSV):
+            yield n, "wrong number of columns"
+            continue
+        row: dict[str, Any] = {k: v for k, v in raw.items() if v != "" or k in REQUIRED_CSV}
+        try:
+            row["facts"] = json.loads(raw["facts"] or "{}", parse_float=Decimal)
+        except json.JSONDecodeError as e:
+            yield n, f"facts: not JSON: {e.msg}"
+            continue
+        if "penalties" in row:
+            row["penalties"] = [p for p in row["penalties"].split(";") if p]
+        yield n, row
+
+
+def check_case(case: DecidedCaseIn, library: RulesetLibrary | None) -> str | None:
+    """Why a case cannot be stored, or None: unknown department or item, facts that do not validate."""
+    if library is None:
+        return None
+    try:
+        crs = library.in_force(case.department, case.act_date)
+    except DiscretionError as e:
+        return str(e)
+    if crs is None:
+        return f"act_date: no version of {case.department!r} in force on {case.act_date}"
+    ci = crs.find_item(case.item)
+    if ci is None:
+        return f"item: {case.item!r} is not an item of {case.department} {crs.version}"
+    try:
+        validate_facts(case.facts, ci.schema, ci.derived)
+    except DiscretionError as e:
+        return str(e)
+    return None
+
+
+def _reason(e: ValidationError) -> str:
+    err = e.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    return f"{loc}: {err['msg']}" if loc else err["msg"]
+
+
+def import_cases(engine: Engine, rows: Iterable[tuple[int, dict[str, Any] | str]], library: RulesetLibrary | None,
+                 *, batch_size: int = 1000) -> ImportReport:
+    """Validate and store rows batch by batch; a crash loses at most the batch in flight."""
+    report = ImportReport()
+    batch: list[tuple[int, DecidedCaseIn]] = []
+    seen: dict[str, str] = {}
+
+    def flush() -> None:
+        if not batch:
+            return
+        for attempt in (1, 2):  # a concurrent import may insert the same ids first: re-read and retry once
+            accepted, duplicates, rejected = 0, 0, []
+            try:
+                with Session(engine) as session, session.begin():
+                    ids = [c.case_id for _, c in batch]
+                    stored = {r.case_id: r.content_hash
+                              for r in session.exec(select(DecidedCase).where(col(DecidedCase.case_id).in_(ids)))}
+                    batch_id = uuid.uuid4().hex
+                    for line, case in batch:
+                        h = case.content_hash()
+                        if case.case_id in stored:
+                            if stored[case.case_id] == h:
+                                duplicates += 1
+                            else:
+                                rejected.append(Rejection(line=line, case_id=case.case_id,
+                                                          reason="case_id: already stored with different content"))
+                            continue
+                        session.add(DecidedCase(**case.model_dump(), content_hash=h, batch_id=batch_id))
+                        stored[case.case_id] = h
+                        accepted += 1
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                continue
+            break
+        report.accepted += accepted
+        report.duplicates += duplicates
+        report.rejected.extend(rejected)
+        report.batches += 1
+        batch.clear()
+
+    for line, row in rows:
+        if isinstance(row, str):
+            report.rejected.append(Rejection(line=line, reason=row))
+            continue
+        try:
+            case = DecidedCaseIn.model_validate(row)
+        except ValidationError as e:
+            report.rejected.append(Rejection(line=line, case_id=str(row.get("case_id") or "") or None, reason=_reason(e)))
+            continue
+        why = check_case(case, library)
+        if why is not None:
+            report.rejected.append(Rejection(line=line, case_id=case.case_id, reason=why))
+            continue
+        h = case.content_hash()
+        if case.case_id in seen:  # repeated within this import
+            if seen[case.case_id] == h:
+                report.duplicates += 1
+            else:
+                report.rejected.append(Rejection(line=line, case_id=case.case_id,
+                                                 reason="case_id: repeated in this import with different content"))
+            continue
+        seen[case.case_id] = h
+        batch.append((line, case))
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    return report

@@ -1,0 +1,44 @@
+"""API keys: shown once at creation, stored as sha256 only, with a role and a department scope."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlmodel import Session, select
+
+from ..errors import NotFound
+from .audit import record
+from .tables import ApiKey, Department
+
+ROLES = ("officer", "reviewer", "supervisor", "admin")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_key(session: Session, role: str, department: str | None, *, actor: str = "system", label: str = "") -> tuple[ApiKey, str]:
+    """Make a key; returns the record and the token (the only time the token exists in clear)."""
+    if role not in ROLES:
+        raise ValueError(f"role: must be one of {', '.join(ROLES)}")
+    if department is not None and session.get(Department, department) is None:
+        raise NotFound(f"unknown department {department!r}", field="department")
+    key_id = secrets.token_hex(6)
+    token = f"dk_{key_id}_{secrets.token_urlsafe(24)}"
+    key = ApiKey(id=key_id, secret_hash=_hash(token), role=role, department=department, label=label)
+    session.add(key)
+    record(session, actor, "key.create", department=department, target=key_id, detail={"role": role, "label": label})
+    return key, token
+
+
+def authenticate(session: Session, token: str) -> ApiKey | None:
+    """The live key for a bearer token, or None."""
+    key = session.exec(select(ApiKey).where(ApiKey.secret_hash == _hash(token))).first()
+    if key is None or key.revoked_at is not None:
+        return None
+    return key
+
+
+def has_admin(session: Session) -> bool:
+    return session.exec(select(ApiKey).where(ApiKey.role == "admin", ApiKey.revoked_at == None)).first() is not None  # noqa: E711

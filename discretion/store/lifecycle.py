@@ -1,0 +1,134 @@
+"""Ruleset versions in the store: draft → approved → published (frozen) → superseded.
+
+A draft is validated exactly as `discretion validate` does, against the versions already
+published (its `extends` must resolve). Approval needs a reviewer other than the uploader.
+Publishing is one conditional UPDATE, so of two racing publishes exactly one wins.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from ..errors import Conflict, Forbidden, NotFound, RulesetLoadError
+from ..loader import BUNDLED, RulesetLibrary, parse_ruleset
+from .audit import record
+from .tables import Department, RulesetVersion, utcnow
+
+LIVE = ("published", "superseded")
+
+
+def ensure_department(session: Session, code: str, name: str) -> Department:
+    dept = session.get(Department, code)
+    if dept is None:
+        dept = Department(code=code, name=name)
+        session.add(dept)
+    return dept
+
+
+def get_version(session: Session, department: str, version: str) -> RulesetVersion:
+    row = session.exec(select(RulesetVersion).where(RulesetVersion.department == department,
+                                                    RulesetVersion.version == version)).first()
+    if row is None:
+        raise NotFound(f"department {department!r} has no version {version!r}", field="version")
+    return row
+
+
+def live_texts(session: Session) -> dict[str, str]:
+    """Documents of every published or superseded version, keyed department/version."""
+    rows = session.exec(select(RulesetVersion).where(col(RulesetVersion.status).in_(LIVE)))
+    return {f"{r.department}/{r.version}": r.document for r in rows}
+
+
+def live_signature(session: Session) -> tuple:
+    """A cheap fingerprint of the live set, to know when a cached library is stale."""
+    rows = session.exec(select(RulesetVersion.id, RulesetVersion.status).where(col(RulesetVersion.status).in_(LIVE)))
+    return tuple(sorted((r[0], r[1]) for r in rows))
+
+
+def _check(session: Session, extra: dict[str, str]) -> RulesetLibrary:
+    """Compile the live versions plus `extra`; a RulesetLoadError names file, path and reason."""
+    texts = {**live_texts(session), **extra}
+    return RulesetLibrary.from_texts(texts)
+
+
+def upload_draft(session: Session, department: str, text: str, actor: str) -> RulesetVersion:
+    """Store a new draft after validating it; the department in the document must match."""
+    rs = parse_ruleset(text, file="draft.yaml")
+    if rs.department != department:
+        raise RulesetLoadError(f"the document is for department {rs.department!r}, uploaded to {department!r}",
+                               file="draft.yaml", path="department")
+    ref = rs.ref
+    existing = session.exec(select(RulesetVersion).where(RulesetVersion.department == department,
+                                                         RulesetVersion.version == rs.version)).first()
+    if existing is not None:
+        raise Conflict(f"version {rs.version!r} of {department!r} already exists ({existing.status})", field="version")
+    lib = _check(session, {ref: text})
+    ensure_department(session, department, rs.department_name)
+    row = RulesetVersion(department=department, version=rs.version, document=text, content_hash=lib.compiled[ref].hash,
+                         status="draft", effective_from=rs.effective_from, effective_to=rs.effective_to, uploaded_by=actor)
+    session.add(row)
+    record(session, actor, "ruleset.upload", department=department, target=ref, detail={"hash": row.content_hash})
+    return row
+
+
+def approve(session: Session, department: str, version: str, actor: str) -> RulesetVersion:
+    """A reviewer other than the uploader approves a draft."""
+    row = get_version(session, department, version)
+    if row.status != "draft":
+        raise Conflict(f"only a draft can be approved; {department}/{version} is {row.status}", field="status")
+    if row.uploaded_by == actor:
+        raise Forbidden("the uploader cannot approve their own draft (another reviewer must)", field="actor")
+    row.status, row.approved_by, row.approved_at = "approved", actor, utcnow()
+    session.add(row)
+    record(session, actor, "ruleset.approve", department=department, target=f"{department}/{version}",
+           detail={"hash": row.content_hash})
+    return row
+
+
+def publish(session: Session, department: str, version: str, actor: str) -> RulesetVersion:
+    """Publish an approved version: it is frozen from now on; older live versions become superseded."""
+    row = get_version(session, department, version)
+    if row.status != "approved":
+        raise Conflict(f"only an approved version can be published; {department}/{version} is {row.status}", field="status")
+    _check(session, {f"{department}/{version}": row.document})  # still compiles beside what is live now
+    won = session.execute(
+        update(RulesetVersion)
+        .where(col(RulesetVersion.id) == row.id, col(RulesetVersion.status) == "approved")
+        .values(status="published", published_by=actor, published_at=utcnow())
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"{department}/{version} was published by a concurrent request", field="status")
+    session.execute(
+        update(RulesetVersion)
+        .where(col(RulesetVersion.department) == department, col(RulesetVersion.status) == "published",
+               col(RulesetVersion.id) != row.id, col(RulesetVersion.effective_from) < row.effective_from)
+        .values(status="superseded")
+    )
+    record(session, actor, "ruleset.publish", department=department, target=f"{department}/{version}",
+           detail={"hash": row.content_hash})
+    session.refresh(row)
+    return row
+
+
+def seed_bundled(session: Session, root: Path = BUNDLED) -> list[str]:
+    """Store the bundled rulesets as published versions, once; later calls add only what is new."""
+    lib = RulesetLibrary.load(root)
+    added = []
+    for ref, crs in sorted(lib.compiled.items(), key=lambda kv: kv[1].ruleset.effective_from):
+        rs = crs.ruleset
+        exists = session.exec(select(RulesetVersion).where(RulesetVersion.department == rs.department,
+                                                           RulesetVersion.version == rs.version)).first()
+        if exists is not None:
+            continue
+        ensure_department(session, rs.department, rs.department_name)
+        now = utcnow()
+        session.add(RulesetVersion(department=rs.department, version=rs.version, document=lib.files[ref].text,
+                                   content_hash=crs.hash, status="published", effective_from=rs.effective_from,
+                                   effective_to=rs.effective_to, uploaded_by="bundled", approved_by="bundled",
+                                   approved_at=now, published_by="bundled", published_at=now))
+        record(session, "bundled", "ruleset.publish", department=rs.department, target=ref, detail={"hash": crs.hash})
+        added.append(ref)
+    return added

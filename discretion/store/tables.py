@@ -1,0 +1,111 @@
+"""The stored records (SQLModel tables). Schema changes go through Alembic (migrations/).
+
+Money is NUMERIC(18,2) (Decimal in Python); JSON columns hold facts, results and details.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Department(SQLModel, table=True):
+    """A department (部门) that publishes rulesets: code and name."""
+
+    __tablename__ = "department"
+    code: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class RulesetVersion(SQLModel, table=True):
+    """One version of a department's ruleset and where it is in its lifecycle.
+
+    draft → approved (reviewer, not the uploader) → published (frozen: document and hash never
+    change) → superseded | withdrawn.
+    """
+
+    __tablename__ = "ruleset_version"
+    __table_args__ = (UniqueConstraint("department", "version", name="uq_ruleset_version"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    department: str = Field(foreign_key="department.code", index=True, max_length=64)
+    version: str = Field(max_length=32)
+    document: str
+    content_hash: str = Field(max_length=64)
+    status: str = Field(default="draft", max_length=16, index=True)
+    effective_from: dt.date
+    effective_to: Optional[dt.date] = None
+    uploaded_by: str = Field(max_length=64)
+    uploaded_at: dt.datetime = Field(default_factory=utcnow)
+    approved_by: Optional[str] = Field(default=None, max_length=64)
+    approved_at: Optional[dt.datetime] = None
+    published_by: Optional[str] = Field(default=None, max_length=64)
+    published_at: Optional[dt.datetime] = None
+
+
+class DecidedCase(SQLModel, table=True):
+    """A case already decided (from an import), for consistency sweeps and impact analysis."""
+
+    __tablename__ = "decided_case"
+    case_id: str = Field(primary_key=True, max_length=128)
+    department: str = Field(index=True, max_length=64)
+    item: str = Field(index=True, max_length=64)
+    facts: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    act_date: dt.date
+    decision_date: dt.date = Field(index=True)
+    unit: str = Field(default="", max_length=200)
+    officer: str = Field(default="", max_length=200)
+    outcome: str = Field(max_length=16)
+    fine: Optional[Decimal] = Field(default=None, sa_column=Column(Numeric(18, 2), nullable=True))
+    penalties: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    content_hash: str = Field(max_length=64)
+    batch_id: str = Field(index=True, max_length=64)
+    imported_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Evaluation(SQLModel, table=True):
+    """An evaluation an officer chose to record: the request, the result, the ruleset hash."""
+
+    __tablename__ = "evaluation"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    department: str = Field(index=True, max_length=64)
+    item: str = Field(max_length=64)
+    request: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    result: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    ruleset_hash: str = Field(max_length=64)
+    actor: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key: only its sha256 is stored; role and department scope (None = every department)."""
+
+    __tablename__ = "api_key"
+    id: str = Field(primary_key=True, max_length=32)
+    secret_hash: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)
+    department: Optional[str] = Field(default=None, max_length=64)
+    label: str = Field(default="", max_length=200)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    revoked_at: Optional[dt.datetime] = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """One line of the append-only audit log: who did what to what, when."""
+
+    __tablename__ = "audit_log"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=64, index=True)
+    department: Optional[str] = Field(default=None, max_length=64, index=True)
+    target: str = Field(default="", max_length=200)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
