@@ -7,6 +7,7 @@ file of the same root. Every error names the file, the path inside it, the line 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,9 +113,21 @@ def read_file(path: Path) -> RulesetFile:
     return RulesetFile(path, text, parse_ruleset(text, file=str(path)))
 
 
-def _positioned(err: ConditionError | RulesetLoadError, rf: RulesetFile) -> RulesetLoadError:
-    """Re-raise a compile error with the file and line of the offending key."""
+def _positioned(err: ConditionError | RulesetLoadError, rf: RulesetFile, resolved: Ruleset | None) -> RulesetLoadError:
+    """Re-raise a compile error with the file and line of the offending key.
+
+    Compile paths index the resolved lists (inherited entries first); map them back to the
+    file's own `lists`, or name the inherited entry.
+    """
     path = err.field or ""
+    m = re.match(r"lists\[(\d+)\](.*)", path)
+    if m and resolved is not None:
+        entry = resolved.lists[int(m.group(1))]
+        own = [e.id for e in rf.ruleset.lists]
+        if entry.id in own:
+            path = f"lists[{own.index(entry.id)}]{m.group(2)}"
+        else:
+            path = f"inherited list entry {entry.id}{m.group(2)}"
     root = yaml.compose(rf.text, Loader=_Loader)
     line = _line_of(root, _path_parts(path.split(" ")[0]))
     loc = path + (f" (line {line})" if line else "")
@@ -194,12 +207,14 @@ class RulesetLibrary:
             if parent not in self.files:
                 raise RulesetLoadError(f"extends unknown ruleset {parent!r}", file=str(rf.path), path=f"extends[{i}]")
             parents.append(self._compile(parent, (*chain, ref)).ruleset)
+        resolved = None
         try:
-            compiled = compile_ruleset(resolve(rf.ruleset, parents))
+            resolved = resolve(rf.ruleset, parents)
+            compiled = compile_ruleset(resolved)
         except (ConditionError, RulesetLoadError) as e:
             if isinstance(e, RulesetLoadError) and e.file:
                 raise
-            raise _positioned(e, rf) from None
+            raise _positioned(e, rf, resolved) from None
         self.compiled[ref] = compiled
         return compiled
 

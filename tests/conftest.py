@@ -38,3 +38,78 @@ def make_library(tmp_path: Path) -> Callable[..., RulesetLibrary]:
         return RulesetLibrary.load(tmp_path)
 
     return build
+
+
+# ---------------------------------------------------------------- the store, on SQLite and PostgreSQL
+
+import os
+import uuid
+
+from sqlalchemy import text
+
+PG_URL = os.environ.get("DISCRETION_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/test")
+
+
+def _postgres_schema_url() -> tuple[str, str]:
+    """A fresh schema in the test database, so runs never see each other's rows."""
+    from discretion.store import make_engine
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = make_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        admin.dispose()
+    except Exception as e:  # noqa: BLE001
+        pytest.fail(f"PostgreSQL is required for the store tests and is unreachable at {PG_URL}: {e}. "
+                    "Start it (pg_ctlcluster … main start) or set DISCRETION_TEST_PG.", pytrace=False)
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}", schema
+
+
+def _drop_schema(schema: str) -> None:
+    from discretion.store import make_engine
+
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A migrated, empty database URL: a SQLite file, or a fresh PostgreSQL schema."""
+    from discretion.store import make_engine, migrate
+
+    if request.param == "sqlite":
+        url, schema = f"sqlite:///{tmp_path / 'store.db'}", None
+    else:
+        url, schema = _postgres_schema_url()
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    yield url
+    if schema:
+        _drop_schema(schema)
+
+
+@pytest.fixture
+def engine(db_url: str):
+    from discretion.store import make_engine
+
+    e = make_engine(db_url)
+    yield e
+    e.dispose()
+
+
+@pytest.fixture
+def seeded(engine):
+    """The store with the fixture rulesets (general + food) published."""
+    from sqlmodel import Session
+
+    from discretion.store.lifecycle import seed_bundled
+
+    with Session(engine) as session:
+        seed_bundled(session, FIXTURES)
+        session.commit()
+    return engine

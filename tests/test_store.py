@@ -1,0 +1,158 @@
+"""The store on SQLite and PostgreSQL alike: migrations, lifecycle, append-only audit, imports."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, select
+
+from discretion import RulesetLoadError
+from discretion.errors import Conflict, Forbidden
+from discretion.store import migrate
+from discretion.store.audit import entries, record
+from discretion.store.cases import import_cases, parse_rows
+from discretion.store.lifecycle import approve, get_version, live_texts, publish, seed_bundled, upload_draft
+from discretion.store.tables import DecidedCase, RulesetVersion
+
+from .conftest import FIXTURES
+
+FOOD = (FIXTURES / "food" / "2024.yaml").read_text(encoding="utf-8")
+FOOD_2025 = FOOD.replace('version: "2024"', 'version: "2025"').replace("effective_from: 2024-01-01", "effective_from: 2025-01-01")
+
+
+def test_migrate_and_seed_are_idempotent(seeded) -> None:
+    migrate(seeded)
+    with Session(seeded) as s:
+        assert seed_bundled(s, FIXTURES) == []
+        assert set(live_texts(s)) == {"general/2021", "food/2024"}
+
+
+def test_audit_log_refuses_update_and_delete(engine) -> None:
+    with Session(engine) as s:
+        record(s, "tester", "test.action", target="x")
+        s.commit()
+    for stmt in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
+        with pytest.raises((DBAPIError, IntegrityError)), engine.begin() as conn:
+            conn.execute(text(stmt))
+    with Session(engine) as s:
+        assert [e.actor for e in entries(s)] == ["tester"]
+
+
+def test_published_version_is_frozen_in_the_database(seeded) -> None:
+    with pytest.raises((DBAPIError, IntegrityError)), seeded.begin() as conn:
+        conn.execute(text("UPDATE ruleset_version SET document = 'x' WHERE version = '2024'"))
+    with pytest.raises((DBAPIError, IntegrityError)), seeded.begin() as conn:
+        conn.execute(text("DELETE FROM ruleset_version WHERE version = '2024'"))
+    with Session(seeded) as s:
+        assert get_version(s, "food", "2024").document == FOOD
+
+
+def test_lifecycle_draft_approve_publish(seeded) -> None:
+    with Session(seeded) as s:
+        upload_draft(s, "food", FOOD_2025, "alice")
+        s.commit()
+        with pytest.raises(Forbidden):
+            approve(s, "food", "2025", "alice")
+        with pytest.raises(Conflict):
+            publish(s, "food", "2025", "bob")
+        approve(s, "food", "2025", "bob")
+        s.commit()
+        row = publish(s, "food", "2025", "bob")
+        s.commit()
+        assert row.status == "published" and row.published_by == "bob"
+        assert get_version(s, "food", "2024").status == "superseded"
+        with pytest.raises(Conflict):
+            publish(s, "food", "2025", "bob")
+        with pytest.raises(Conflict):
+            upload_draft(s, "food", FOOD_2025, "carol")
+        actions = [e.action for e in entries(s, department="food")]
+        assert actions[-3:] == ["ruleset.upload", "ruleset.approve", "ruleset.publish"]
+
+
+def test_invalid_draft_is_refused_and_nothing_is_stored(seeded) -> None:
+    bad = FOOD_2025.replace("when: purchase_checked", "when: \"__import__('os').system('id')\"")
+    with Session(seeded) as s:
+        with pytest.raises(RulesetLoadError) as e:
+            upload_draft(s, "food", bad, "alice")
+        assert "lists[0].when" in str(e.value) and "Call is not allowed" in str(e.value)
+        s.rollback()
+        assert s.exec(select(RulesetVersion).where(RulesetVersion.version == "2025")).first() is None
+
+
+def test_racing_publishes_end_with_exactly_one(seeded) -> None:
+    with Session(seeded) as s:
+        upload_draft(s, "food", FOOD_2025, "alice")
+        s.commit()
+        approve(s, "food", "2025", "bob")
+        s.commit()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def go(n: int) -> None:
+        barrier.wait()
+        with Session(seeded) as s:
+            try:
+                publish(s, "food", "2025", f"reviewer{n}")
+                s.commit()
+                outcomes.append("won")
+            except (Conflict, DBAPIError):
+                s.rollback()
+                outcomes.append("lost")
+
+    threads = [threading.Thread(target=go, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("won") == 1
+    with Session(seeded) as s:
+        assert len([e for e in entries(s, action="ruleset.publish") if e.target == "food/2025"]) == 1
+
+
+def _lines(n: int, start: int = 0, **over) -> str:
+    import json
+
+    rows = []
+    for i in range(start, start + n):
+        row = {"case_id": f"C{i}", "department": "food", "item": "F-124", "facts": {"goods_value": 8000 + i, "harm": "minor"},
+               "act_date": "2024-03-01", "decision_date": "2024-04-01", "unit": "一所", "officer": "张三",
+               "outcome": "penalty", "fine": "57500", "penalties": ["没收违法生产经营的物品"]}
+        row.update(over)
+        rows.append(json.dumps(row, ensure_ascii=False))
+    return "\n".join(rows)
+
+
+def test_import_counts_accepted_duplicates_and_rejected(seeded) -> None:
+    from discretion import RulesetLibrary
+
+    lib = RulesetLibrary.load(FIXTURES)
+    data = "\n".join([_lines(5), _lines(1, 2), _lines(1, 3, fine="57600"), _lines(1, 9, item="F-999"),
+                      _lines(1, 10, fine="abc"), "not json", _lines(1, 11, facts={"harm": "minor"})])
+    report = import_cases(seeded, parse_rows(data, "jsonl"), lib, batch_size=2)
+    assert report.accepted == 5 and report.duplicates == 1
+    reasons = {r.line: r.reason for r in report.rejected}
+    assert set(reasons) == {7, 8, 9, 10, 11}
+    assert "different content" in reasons[7] and "F-999" in reasons[8] and reasons[9].startswith("fine")
+    assert "facts.goods_value" in reasons[11]
+    again = import_cases(seeded, parse_rows(_lines(5), "jsonl"), lib)
+    assert again.accepted == 0 and again.duplicates == 5
+    with Session(seeded) as s:
+        assert len(s.exec(select(DecidedCase)).all()) == 5
+
+
+def test_csv_import_rejects_missing_columns_and_bad_money(seeded) -> None:
+    from discretion.store.cases import FormatError
+
+    header = "case_id,department,item,facts,act_date,decision_date,unit,officer,outcome,fine,penalties\n"
+    ok = 'K1,food,F-124,"{""goods_value"": 100, ""harm"": ""none""}",2024-03-01,2024-04-01,一所,李四,penalty,50000,警告;没收违法生产经营的物品\n'
+    short = "K2,food,F-124\n"
+    money = 'K3,food,F-124,"{""goods_value"": 100, ""harm"": ""none""}",2024-03-01,2024-04-01,一所,李四,penalty,五万,\n'
+    report = import_cases(seeded, parse_rows(header + ok + short + money, "csv"), None)
+    assert report.accepted == 1
+    assert [r.line for r in report.rejected] == [3, 4]
+    assert report.rejected[1].reason.startswith("fine")
+    with pytest.raises(FormatError):
+        list(parse_rows("a,b\n1,2\n", "csv"))
