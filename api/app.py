@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from discretion.errors import DiscretionError, StoreError
+from discretion.errors import DiscretionError, RulesetLoadError, StoreError
 from discretion.store import make_engine
 
 from .library import LibraryCache
@@ -78,8 +78,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     @app.exception_handler(DiscretionError)
     async def _discretion_error(request: Request, exc: DiscretionError) -> JSONResponse:
         status = exc.status if isinstance(exc, StoreError) else 422
-        return JSONResponse({"detail": [{"loc": _field_loc(exc.field), "msg": exc.message, "type": type(exc).__name__}]},
-                            status_code=status)
+        if isinstance(exc, RulesetLoadError):  # a document error: its file and the path inside it
+            loc = ["body", *(p for p in (exc.file, exc.path) if p)]
+        else:
+            loc = _field_loc(exc.field)
+        return JSONResponse({"detail": [{"loc": loc, "msg": exc.message, "type": type(exc).__name__}]}, status_code=status)
 
     for module in (evaluate, rulesets, cases, audit):
         app.include_router(module.router)

@@ -1,0 +1,181 @@
+"""The /v1 API: keys and roles, the evaluation contract, the version lifecycle, imports, audit."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from api.app import create_app
+from discretion import EvaluationRequest, RulesetLibrary, evaluate
+from discretion.store.keys import create_key
+from discretion.store.tables import AuditEntry, Evaluation
+
+from .conftest import FIXTURES
+from .test_store import FOOD, FOOD_2025, _lines
+
+CASE = {"department": "food", "item": "F-124", "facts": {"goods_value": 8000, "harm": "minor"},
+        "act_date": "2024-05-01", "decision_date": "2024-06-01"}
+
+
+@pytest.fixture
+def api(seeded):
+    with Session(seeded) as s:
+        from discretion.store.lifecycle import ensure_department
+        ensure_department(s, "other", "其他部门")
+        s.commit()
+        tokens = {}
+        for name, role, dept in [("admin", "admin", None), ("officer", "officer", "food"), ("alice", "reviewer", "food"),
+                                 ("bob", "reviewer", "food"), ("sup", "supervisor", "food"), ("stranger", "officer", "other")]:
+            _, tokens[name] = create_key(s, role, dept, label=name)
+        s.commit()
+    client = TestClient(create_app(seeded))
+    client.tokens = tokens  # type: ignore[attr-defined]
+    return client
+
+
+def h(api, who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api.tokens[who]}"}
+
+
+def test_no_key_401_wrong_key_401(api) -> None:
+    assert api.post("/v1/evaluate", json=CASE).status_code == 401
+    assert api.post("/v1/evaluate", json=CASE, headers={"Authorization": "Bearer dk_nope"}).status_code == 401
+
+
+def test_evaluate_equals_the_library_result(api) -> None:
+    r = api.post("/v1/evaluate", json=CASE, headers=h(api, "officer"))
+    assert r.status_code == 200, r.text
+    expected = evaluate(RulesetLibrary.load(FIXTURES), EvaluationRequest.model_validate(CASE))
+    assert r.json() == json.loads(expected.model_dump_json())
+
+
+def test_other_department_and_wrong_role_are_403(api) -> None:
+    assert api.post("/v1/evaluate", json=CASE, headers=h(api, "stranger")).status_code == 403
+    assert api.post("/v1/evaluate", json=CASE, headers=h(api, "sup")).status_code == 403
+    r = api.post("/v1/rulesets/food", content=FOOD_2025, headers=h(api, "stranger"))
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize("body, loc", [
+    ({**CASE, "facts": {"goods_value": -1, "harm": "minor"}}, ["body", "facts", "goods_value"]),
+    ({**CASE, "facts": {"goods_value": 1, "harm": "minor", "x": 1}}, ["body", "facts", "x"]),
+    ({**CASE, "item": "F-999"}, ["body", "item"]),
+    ({**CASE, "act_date": "2020-01-01"}, ["body", "act_date"]),
+    ({**CASE, "act_date": "not a date"}, ["body", "act_date"]),
+    ({**CASE, "colour": "red"}, ["body", "colour"]),
+])
+def test_bad_input_is_422_naming_the_field(api, body: dict, loc: list[str]) -> None:
+    r = api.post("/v1/evaluate", json=body, headers=h(api, "officer"))
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == loc
+
+
+def test_malformed_json_is_422(api) -> None:
+    r = api.post("/v1/evaluate", content=b"{not json", headers={**h(api, "officer"), "Content-Type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_oversize_body_is_413(api, monkeypatch) -> None:
+    from api import app as app_module
+    big = json.dumps({**CASE, "facts": {"goods_value": 1, "harm": "minor", "pad": "x" * (app_module.MAX_BODY + 10)}})
+    r = api.post("/v1/evaluate", content=big, headers={**h(api, "officer"), "Content-Type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_record_stores_the_evaluation_and_an_audit_entry(api, seeded) -> None:
+    r = api.post("/v1/evaluate", json={**CASE, "record": True}, headers=h(api, "officer"))
+    assert r.status_code == 200
+    with Session(seeded) as s:
+        ev = s.exec(select(Evaluation)).one()
+        assert ev.ruleset_hash == r.json()["ruleset"]["hash"] and ev.result["outcome"] == "penalty"
+        assert s.exec(select(AuditEntry).where(AuditEntry.action == "evaluation.record")).one().target == str(ev.id)
+
+
+def test_read_endpoints(api) -> None:
+    assert {d["code"] for d in api.get("/v1/departments", headers=h(api, "officer")).json()} >= {"food", "general"}
+    versions = api.get("/v1/rulesets", params={"department": "food"}, headers=h(api, "officer")).json()
+    assert [(v["version"], v["status"]) for v in versions] == [("2024", "published")]
+    one = api.get("/v1/rulesets/food/2024", headers=h(api, "officer")).json()
+    assert one["document"] == FOOD and len(one["content_hash"]) == 64
+    schema = api.get("/v1/rulesets/food/2024/items/F-124", headers=h(api, "officer")).json()
+    assert schema["required"] == ["goods_value", "harm"] and schema["facts"]["harm"]["type"] == "enum"
+    assert api.get("/v1/rulesets/food/1999", headers=h(api, "officer")).status_code == 404
+    assert api.get("/v1/rulesets/food/2024/items/NOPE", headers=h(api, "officer")).status_code == 422
+
+
+def test_lifecycle_over_http(api) -> None:
+    up = api.post("/v1/rulesets/food", content=FOOD_2025, headers={**h(api, "alice"), "Content-Type": "application/yaml"})
+    assert up.status_code == 201, up.text
+    assert up.json()["status"] == "draft"
+    assert api.post("/v1/rulesets/food/2025/approve", headers=h(api, "alice")).status_code == 403  # own upload
+    assert api.post("/v1/rulesets/food/2025/publish", headers=h(api, "bob")).status_code == 409  # not approved
+    assert api.post("/v1/rulesets/food/2025/approve", headers=h(api, "bob")).json()["status"] == "approved"
+    pub = api.post("/v1/rulesets/food/2025/publish", headers=h(api, "bob"))
+    assert pub.json()["status"] == "published"
+    for path in ("/v1/rulesets/food/2025/approve", "/v1/rulesets/food/2025/publish"):
+        assert api.post(path, headers=h(api, "bob")).status_code == 409
+    again = api.post("/v1/rulesets/food", content=FOOD_2025, headers=h(api, "alice"))
+    assert again.status_code == 409
+    # the new version is used for acts in its period
+    r = api.post("/v1/evaluate", json={**CASE, "act_date": "2025-02-01", "decision_date": "2025-03-01"}, headers=h(api, "officer"))
+    assert r.json()["ruleset"]["version"] == "2025"
+
+
+def test_invalid_draft_is_422_with_position(api) -> None:
+    bad = FOOD_2025.replace("when: purchase_checked", "when: \"__import__('os').system('id')\"")
+    r = api.post("/v1/rulesets/food", content=bad, headers=h(api, "alice"))
+    assert r.status_code == 422
+    assert "lists[0].when" in json.dumps(r.json(), ensure_ascii=False)
+    assert api.get("/v1/rulesets", params={"department": "food"}, headers=h(api, "alice")).json()[-1]["version"] == "2024"
+
+
+def test_cases_import_over_http(api) -> None:
+    r = api.post("/v1/cases", content=_lines(3), headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"})
+    assert r.status_code == 200 and r.json()["accepted"] == 3
+    r = api.post("/v1/cases", content=_lines(3), headers={**h(api, "sup"), "Content-Type": "application/x-ndjson"})
+    assert r.json()["accepted"] == 0 and r.json()["duplicates"] == 3
+    r = api.post("/v1/cases", content="a,b\n1,2\n", headers={**h(api, "officer"), "Content-Type": "text/csv"})
+    assert r.status_code == 422 and "header" in r.text
+    r = api.post("/v1/cases", content=_lines(1), headers={**h(api, "officer"), "Content-Type": "text/plain"})
+    assert r.status_code == 415
+    assert api.post("/v1/cases", content=_lines(1), headers={**h(api, "alice"), "Content-Type": "application/x-ndjson"}).status_code == 403
+
+
+def test_audit_is_filterable_and_scoped(api) -> None:
+    api.post("/v1/evaluate", json={**CASE, "record": True}, headers=h(api, "officer"))
+    assert api.get("/v1/audit", headers=h(api, "officer")).status_code == 403
+    rows = api.get("/v1/audit", params={"action": "evaluation.record"}, headers=h(api, "sup")).json()
+    assert len(rows) == 1 and rows[0]["department"] == "food"
+    assert api.get("/v1/audit", params={"department": "other"}, headers=h(api, "sup")).status_code == 403
+    assert len(api.get("/v1/audit", headers=h(api, "admin")).json()) > 1
+
+
+def test_concurrent_evaluations_equal_the_single_threaded_ones(api) -> None:
+    """32 threads × 200 evaluations through the app; every result equals the single-threaded one."""
+    import random
+    rnd = random.Random(3)
+    bodies = [{**CASE, "facts": {"goods_value": rnd.choice([500, 9999, 10000, 25000]) + rnd.randint(0, 50),
+                                 "harm": rnd.choice(["none", "minor", "general", "serious"]),
+                                 "repeat_within_2y": rnd.random() < 0.3, "eliminated_harm": rnd.random() < 0.3}}
+              for _ in range(200)]
+    expected = [api.post("/v1/evaluate", json=b, headers=h(api, "officer")).content for b in bodies]
+    failures: list[str] = []
+
+    def worker(n: int) -> None:
+        order = list(range(len(bodies)))
+        random.Random(n).shuffle(order)
+        for i in order:
+            got = api.post("/v1/evaluate", json=bodies[i], headers=h(api, "officer")).content
+            if got != expected[i]:
+                failures.append(f"thread {n} case {i}")
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
