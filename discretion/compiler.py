@@ -38,6 +38,7 @@ def resolve(ruleset: Ruleset, parents: list[Ruleset]) -> Ruleset:
     where the ruleset gives none. A fact declared twice must be declared identically."""
     facts: dict[str, FactSpec] = {}
     measures: dict[str, str] = {}
+    penalty_measures: list[str] = []
     lists: list[ListEntry] = []
     placement, limitation = ruleset.placement, ruleset.limitation
     for parent in parents:
@@ -47,6 +48,7 @@ def resolve(ruleset: Ruleset, parents: list[Ruleset]) -> Ruleset:
                                        path=f"extends ({parent.ref})")
             facts[name] = spec
         measures.update(parent.measures)
+        penalty_measures += [m for m in parent.penalty_measures if m not in penalty_measures]
         lists.extend(parent.lists)
         placement = placement or parent.placement
         limitation = limitation or parent.limitation
@@ -56,12 +58,16 @@ def resolve(ruleset: Ruleset, parents: list[Ruleset]) -> Ruleset:
                                    path=f"facts.{name}")
         facts[name] = spec
     measures.update(ruleset.measures)
+    penalty_measures += [m for m in ruleset.penalty_measures if m not in penalty_measures]
+    undeclared = [m for m in penalty_measures if m not in measures]
+    if undeclared:
+        raise RulesetLoadError(f"penalty_measures: not declared in measures: {undeclared}", path="penalty_measures")
     own_ids = {e.id for e in ruleset.lists}
     clash = own_ids & {e.id for e in lists}
     if clash:
         raise RulesetLoadError(f"list ids repeat ids of an extended ruleset: {sorted(clash)}", path="lists")
     return ruleset.model_copy(update={
-        "facts": facts, "measures": measures, "lists": [*lists, *ruleset.lists],
+        "facts": facts, "measures": measures, "penalty_measures": penalty_measures, "lists": [*lists, *ruleset.lists],
         "placement": placement, "limitation": limitation,
     })
 

@@ -319,6 +319,7 @@ class Ruleset(Strict):
     placement: Placement | None = None
     limitation: Limitation | None = None
     measures: dict[Code, str] = Field(default_factory=dict, description="措施编码与中文名称")
+    penalty_measures: list[Code] = Field(default_factory=list, description="属于行政处罚种类（第九条）的措施编码")
     facts: dict[FactName, FactSpec] = Field(default_factory=dict)
     items: list[Item] = Field(default_factory=list)
     lists: list[ListEntry] = Field(default_factory=list)
@@ -334,6 +335,9 @@ class Ruleset(Strict):
         dup = {c for c in codes if codes.count(c) > 1}
         if dup:
             raise ValueError(f"items: codes repeat: {sorted(dup)}")
+        unknown = [m for m in self.penalty_measures if m not in self.measures]
+        if unknown and not self.extends:
+            raise ValueError(f"penalty_measures: not declared in measures: {unknown}")
         ids = [e.id for e in self.lists]
         dup = {c for c in ids if ids.count(c) > 1}
         if dup:

@@ -17,6 +17,7 @@ from ..citation import Citation, render_all
 from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
 from ..errors import RulesetDefect
+from ..law import ART_9
 from ..money import FEN, normalise
 from ..ruleset import LIST_NAMES, ListEntry, MeasureRef, StatutoryClause
 from .fines import Span, StatutoryFine, placed, statutory_fine, suggest, tier_span
@@ -115,14 +116,25 @@ class _Run:
         if clause.fine is None:
             self.step("statutory", f"statutory:{clause.id}", "该情形法律未规定罚款，依法采取下列措施", basis, f"statutory:{clause.id}")
             self.discretionary_adjustments_without_fine()
-            return self.result("penalty", None, measures)
+            return self.concluded(None, measures)
         label = self.ci.schema[clause.fine.multiple_of].label if clause.fine.multiple_of else None
         stat = statutory_fine(clause.fine, self.facts, self.holds(f"fallback:{clause.id}"), label)
         fb = clause.fine.fallback
         self.step("statutory", f"statutory:{clause.id}", stat.how,
                   [*basis, *([fb.basis] if stat.fallback_used and fb and fb.basis else [])], f"statutory:{clause.id}")
         fine, tier_measures = self.place(stat, basis)
-        return self.result("penalty", fine, measures + tier_measures)
+        return self.concluded(fine, measures + tier_measures)
+
+    def concluded(self, fine: dict | None, measures: list[Measure]) -> Recommendation:
+        """A penalty, unless nothing that remains is a kind of 行政处罚 (第九条): no fine, and only
+        measures such as 责令改正 — then the party is not penalised, and the result says so."""
+        penal = set(self.crs.ruleset.penalty_measures)
+        if (fine is None or fine["max"] == 0) and not any(m.code in penal for m in measures):
+            names = "、".join(m.name for m in measures) or "无"
+            self.step("outcome", "outcome:no_penalty_kind", f"不处以罚款，所采取的措施（{names}）不属于行政处罚的种类，不给予行政处罚",
+                      [ART_9])
+            return self.result("no_penalty", None, measures)
+        return self.result("penalty", fine, measures)
 
     def limitation(self) -> bool:
         lim = self.crs.limitation
