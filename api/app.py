@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from discretion.errors import DiscretionError, RulesetLoadError, StoreError
 from discretion.store import make_engine
 
+from .errors import ERROR_RESPONSES
 from .library import LibraryCache
 from .routes import audit, cases, evaluate, rulesets
 
@@ -85,7 +86,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return JSONResponse({"detail": [{"loc": loc, "msg": exc.message, "type": type(exc).__name__}]}, status_code=status)
 
     for module in (evaluate, rulesets, cases, audit):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     return app
 

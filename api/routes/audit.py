@@ -28,7 +28,7 @@ class AuditPublic(BaseModel):
 @router.get("/audit", response_model=list[AuditPublic])
 def audit_log(session: SessionDep, key: CurrentKey, actor: str | None = None, action: str | None = None,
               department: str | None = None, since: dt.datetime | None = None, until: dt.datetime | None = None,
-              after_id: int | None = Query(default=None, ge=0), limit: int = Query(default=100, ge=1, le=1000)) -> list[Any]:
+              after_id: int | None = Query(default=None, ge=0, le=2**62), limit: int = Query(default=100, ge=1, le=1000)) -> list[Any]:
     """Entries oldest first; a department-scoped key sees its department only."""
     check_role(key, "supervisor")
     if key.department is not None:

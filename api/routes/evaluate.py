@@ -25,7 +25,7 @@ class EvaluateBody(EvaluationRequest):
     record: bool = False
 
 
-@router.post("/evaluate", response_model=Recommendation, responses={422: {"description": "bad input: the field and the reason"}})
+@router.post("/evaluate", response_model=Recommendation)
 def evaluate_case(body: EvaluateBody, key: CurrentKey, library: LibraryDep, http: Request) -> Response:
     """Recommend a penalty for one case, with its citation trace."""
     check_role(key, "officer")
