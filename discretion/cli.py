@@ -183,6 +183,58 @@ def demo_cmd(rulesets: Optional[Path] = RulesetsOpt,
     _run(go)
 
 
+@app.command("synth")
+def synth_cmd(cases: int = typer.Option(..., "--cases", min=1, help="案件数"),
+              seed: int = typer.Option(0, "--seed"),
+              inconsistent_groups: int = typer.Option(0, "--inconsistent-groups", min=0, help="每类注入的不一致数"),
+              out: Path = typer.Option(..., "--out", help="输出文件（.jsonl 或 .csv）"),
+              rulesets: Optional[Path] = RulesetsOpt) -> None:
+    """Generate decided cases over the rulesets, with K injected inconsistencies of each kind."""
+
+    def go() -> None:
+        from .consistency.synth import generate, write
+
+        rows, injected = generate(_library(rulesets), cases, seed, inconsistent_groups)
+        side = write(rows, injected, out)
+        typer.echo(f"{len(rows)} cases → {out}; injected → {side}")
+
+    _run(go)
+
+
+@app.command("sweep")
+def sweep_cmd(cases: Optional[Path] = typer.Option(None, "--cases", help="已决案件文件（JSON lines 或 CSV）"),
+              db: Optional[str] = typer.Option(None, "--db", help="数据库 URL（读取已导入的案件）"),
+              department: Optional[str] = typer.Option(None, "--department"),
+              since: Optional[str] = typer.Option(None, "--from", help="决定日期起 YYYY-MM-DD"),
+              until: Optional[str] = typer.Option(None, "--to", help="决定日期止 YYYY-MM-DD"),
+              as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
+              csv_dir: Optional[Path] = typer.Option(None, "--csv", help="把发现、单位统计、拒收行写成 CSV 到该目录"),
+              rulesets: Optional[Path] = RulesetsOpt) -> None:
+    """Find 同案不同罚: group decided cases by relevance key and report every inconsistency."""
+
+    def go() -> None:
+        from .consistency.reading import read_cases
+        from .consistency.sweep import sweep
+        from .consistency.sources import from_database
+        from .consistency.output import summary_text, write_csv
+
+        if (cases is None) == (db is None):
+            raise BadInput("--cases or --db: give exactly one")
+        lib = _library(rulesets)
+        read = read_cases(cases) if cases is not None else from_database(db or "")
+        from rich.progress import Progress
+
+        with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+            task = bar.add_task("sweeping", total=len(read.rows))
+            report = sweep(lib, read, department=department, since=_date(since, "--from"), until=_date(until, "--to"),
+                           progress=lambda n: bar.advance(task, n))
+        if csv_dir is not None:
+            write_csv(report, csv_dir)
+        typer.echo(report.model_dump_json(indent=2) if as_json else summary_text(report))
+
+    _run(go)
+
+
 keys_app = typer.Typer(help="API keys", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 

@@ -1,0 +1,62 @@
+"""The consistency report: findings with their cases, key in words, rules and citations; unit statistics."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Severity = Literal["critical", "high", "medium", "low"]
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+
+class Finding(BaseModel):
+    """One inconsistency: what kind, how severe, which cases, and the law behind the group."""
+
+    kind: Literal["different_outcome", "different_penalty_types", "fine_spread", "outside_range",
+                  "mandatory_list_ignored", "limitation_ignored", "ruleset_defect"]
+    severity: Severity
+    department: str
+    item: str
+    version: str
+    key: str = Field(description="相同案情的含义：适用的阶次、条款与清单条目")
+    rules: list[dict[str, Any]] = Field(default_factory=list, description="定义该组的规则、条件与依据")
+    cases: list[str]
+    detail: str
+
+
+class GroupStat(BaseModel):
+    """A unit (执法机构/镇街) or an officer against the others on the same keys."""
+
+    kind: Literal["unit", "officer"]
+    name: str
+    cases: int
+    deviations: int
+    rate: float
+    others_rate: float
+    p_value: float = Field(description="two-sided binomial test of the deviation rate against the others'")
+    median_relative_position: float | None = Field(description="median (own position − others' median position) in the recommended range, same keys")
+    flagged: bool
+
+
+class RejectedRow(BaseModel):
+    line: int
+    case_id: str | None
+    reason: str
+
+
+class Summary(BaseModel):
+    cases_read: int
+    cases_swept: int
+    rejected: int
+    keys: int
+    evaluations: int
+    findings: dict[str, int]
+
+
+class ConsistencyReport(BaseModel):
+    summary: Summary
+    findings: list[Finding]
+    units: list[GroupStat]
+    officers: list[GroupStat]
+    rejected: list[RejectedRow]
