@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Iterator
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -24,14 +25,15 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_library_cache(request: Request) -> LibraryCache:
+async def get_library_cache(request: Request) -> LibraryCache:
+    # async: a plain def dependency costs a thread hand-off per request (measured: most of the server time)
     return request.app.state.library  # type: ignore[no-any-return]
 
 
 LibraryDep = Annotated[LibraryCache, Depends(get_library_cache)]
 
 
-def require_key(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> ApiKey:
+async def require_key(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> ApiKey:
     """The caller's live key (401 without one). Keys are looked up once per token and cached."""
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
         raise HTTPException(401, detail=[{"loc": ["header", "authorization"], "msg": "a valid API key is required (Authorization: Bearer …)", "type": "unauthorized"}],
@@ -39,15 +41,20 @@ def require_key(request: Request, creds: Annotated[HTTPAuthorizationCredentials 
     cache: dict[str, ApiKey] = request.app.state.key_cache
     key = cache.get(creds.credentials)
     if key is None:
-        with Session(request.app.state.engine) as session:
-            key = authenticate(session, creds.credentials)
-            if key is not None:
-                session.expunge(key)
+        key = await run_in_threadpool(_lookup, request.app.state.engine, creds.credentials)
         if key is None:
             raise HTTPException(401, detail=[{"loc": ["header", "authorization"], "msg": "unknown or revoked API key", "type": "unauthorized"}],
                                 headers={"WWW-Authenticate": "Bearer"})
         cache[creds.credentials] = key
     return key
+
+
+def _lookup(engine, token: str) -> ApiKey | None:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        key = authenticate(session, token)
+        if key is not None:
+            session.expunge(key)
+        return key
 
 
 CurrentKey = Annotated[ApiKey, Depends(require_key)]
