@@ -51,13 +51,13 @@ def lightness(rec: Recommendation) -> tuple:
     return (_RANK[rec.outcome], fine.suggested if fine else 0, fine.max if fine else 0, len(rec.measures))
 
 
-def _version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> dict:
+def _version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> TraceStep:
     """The trace step saying which version applies and why (第三十七条)."""
     key = ("version_step", crs.hash, effect)
     hit = lib.memo.get(key)
     if hit is None:
-        hit = lib.memo[key] = _make_version_step(crs, lib, effect)
-    return dict(hit)
+        hit = lib.memo[key] = TraceStep(**_make_version_step(crs, lib, effect))
+    return hit  # type: ignore[return-value]
 
 
 def _make_version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> dict:
@@ -91,7 +91,7 @@ def evaluate(library: RulesetLibrary, request: EvaluationRequest) -> Recommendat
         step = _version_step(new, library, f"作出处罚决定时施行的规定已不将「{old_item.item.name}」列为违法行为，不认为是违法的，适用新的规定")
         base = apply_version(old, old_item, facts, dates, step)
         return base.model_copy(update={"outcome": "no_penalty", "outcome_label": "不予处罚", "fine": None,
-                                       "measures": [], "options": [], "trace": [base.trace[0], TraceStep(**step)]})
+                                       "measures": [], "options": [], "trace": [base.trace[0], step]})
     new_facts = _validate_for(new, new_item, request.facts, old_item)
     before = apply_version(old, old_item, facts, dates, _version_step(old, library, "适用违法行为发生时施行的规定"))
     after = apply_version(new, new_item, new_facts, dates, _version_step(

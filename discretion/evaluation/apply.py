@@ -21,7 +21,7 @@ from ..law import ART_9
 from ..money import FEN, normalise
 from ..ruleset import LIST_NAMES, ListEntry, MeasureRef, StatutoryClause
 from .fines import Span, StatutoryFine, placed, statutory_fine, suggest, tier_span
-from .result import OUTCOME_LABELS, ItemRef, Measure, Recommendation, RulesetIdentity
+from .result import OUTCOME_LABELS, ItemRef, Measure, Recommendation, RulesetIdentity, TraceStep
 
 DIRECTION_LABELS = {"lenient": "从轻", "general": "一般", "aggravated": "从重", "mitigated": "减轻"}
 
@@ -51,11 +51,11 @@ class _Run:
     """The state of one evaluation of one version: matched rules and the trace so far."""
 
     def __init__(self, crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Value | None], dates: Dates,
-                 version_step: dict) -> None:
+                 version_step: TraceStep) -> None:
         self.crs, self.ci, self.facts, self.dates, self.version_step = crs, ci, facts, dates, version_step
         self.matched = ci.match(facts)
         # plain dicts until the end: one validation of the whole Recommendation is far cheaper than one per step
-        self.trace: list[dict] = []
+        self.trace: list[dict | TraceStep] = []
         self.options: list[dict] = []
 
     # -------------------------------------------------------- helpers
@@ -66,11 +66,8 @@ class _Run:
     def step(self, step: str, rule: str, effect: str, basis: list[Citation] | tuple[Citation, ...],
              key: str | None = None) -> None:
         cond = self.ci.conditions.get(key) if key else None
-        self.trace.append(dict(
-            step=step, rule=rule, effect=effect, citation=render_all(basis),
-            condition=cond.text if cond and cond.text else None,
-            facts={f: _show(self.facts.get(f)) for f in cond.facts} if cond else {},
-        ))
+        read = tuple((f, _show(self.facts.get(f))) for f in cond.facts) if cond else ()
+        self.trace.append(trace_step(step, rule, effect, render_all(basis), cond.text if cond and cond.text else None, read))
 
     def measures(self, prefix: str, refs: list[MeasureRef], basis: list[Citation]) -> list[Measure]:
         out = []
@@ -101,8 +98,9 @@ class _Run:
 
     def run(self) -> Recommendation:
         item = self.ci.item
-        self.step("facts", item.code, f"事实已按「{item.name}」的事实清单校验", item.legal_basis)
-        self.trace[-1]["facts"] = {k: _show(v) for k, v in self.facts.items()}
+        self.trace.append(dict(step="facts", rule=item.code, effect=f"事实已按「{item.name}」的事实清单校验",
+                               citation=render_all(item.legal_basis), condition=None,
+                               facts={k: _show(v) for k, v in self.facts.items()}))
         self.trace.append(self.version_step)
         expired = self.limitation()
         if expired:
@@ -342,6 +340,22 @@ class _Run:
 
 # Parts of a result that are the same for every case of a version are built (and validated) once;
 # pydantic accepts model instances without validating them again.
+_STEPS: dict[tuple, TraceStep] = {}
+
+
+def trace_step(step: str, rule: str, effect: str, citation: str, condition: str | None,
+               facts: tuple[tuple[str, object], ...]) -> TraceStep:
+    """A validated trace step, shared by every evaluation that produces exactly this step."""
+    key = (step, rule, effect, citation, condition, facts)
+    hit = _STEPS.get(key)
+    if hit is None:
+        if len(_STEPS) > 200_000:
+            _STEPS.clear()
+        hit = _STEPS[key] = TraceStep(step=step, rule=rule, effect=effect, citation=citation, condition=condition,
+                                      facts=dict(facts))
+    return hit
+
+
 @lru_cache(maxsize=8192)
 def _measure(code: str, name: str, citation: str) -> Measure:
     return Measure(code=code, name=name, citation=citation)
@@ -388,6 +402,6 @@ def decide_direction(mandatory: dict[str, list[ListEntry]], conflict: str) -> st
 
 
 def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Value | None], dates: Dates,
-                  version_step: dict) -> Recommendation:
+                  version_step: TraceStep) -> Recommendation:
     """Evaluate one case under one version; `version_step` (a trace step) says why this version applies."""
     return _Run(crs, ci, facts, dates, version_step).run()
