@@ -179,3 +179,28 @@ def test_concurrent_evaluations_equal_the_single_threaded_ones(api) -> None:
     for t in threads:
         t.join()
     assert failures == []
+
+
+def test_sweep_over_stored_cases(api) -> None:
+    import time
+
+    rows = _lines(6)
+    outlier = json.loads(_lines(1, 50))
+    outlier["fine"] = "99000"  # above the recommended 54,500–60,500 for goods 8,050, harm minor
+    api.post("/v1/cases", content=rows + "\n" + json.dumps(outlier), headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"})
+    assert api.post("/v1/sweeps", json={}, headers=h(api, "officer")).status_code == 403
+    assert api.post("/v1/sweeps", json={"department": "other"}, headers=h(api, "sup")).status_code == 403
+    assert api.post("/v1/sweeps", json={"since": "2024-05-01", "until": "2024-01-01"}, headers=h(api, "sup")).status_code == 422
+    r = api.post("/v1/sweeps", json={"department": "food"}, headers=h(api, "sup"))
+    assert r.status_code == 202, r.text
+    sid = r.json()["id"]
+    for _ in range(100):
+        got = api.get(f"/v1/sweeps/{sid}", headers=h(api, "sup")).json()
+        if got["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert got["status"] == "done", got
+    report = got["report"]
+    assert report["summary"]["cases_swept"] == 7
+    assert any(f["kind"] == "outside_range" and f["cases"] == ["C50"] for f in report["findings"])
+    assert api.get("/v1/sweeps/nope", headers=h(api, "sup")).status_code == 404

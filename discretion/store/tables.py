@@ -109,3 +109,19 @@ class AuditEntry(SQLModel, table=True):
     department: Optional[str] = Field(default=None, max_length=64, index=True)
     target: str = Field(default="", max_length=200)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class SweepRun(SQLModel, table=True):
+    """A consistency sweep a supervisor asked for: its scope, status and, when done, its report."""
+
+    __tablename__ = "sweep_run"
+    id: str = Field(primary_key=True, max_length=32)
+    requested_by: str = Field(max_length=64)
+    department: Optional[str] = Field(default=None, max_length=64)
+    since: Optional[dt.date] = None
+    until: Optional[dt.date] = None
+    status: str = Field(default="queued", max_length=16)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: Optional[dt.datetime] = None
+    error: Optional[str] = None
+    report: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
