@@ -209,6 +209,7 @@ def sweep_cmd(cases: Optional[Path] = typer.Option(None, "--cases", help="已决
               until: Optional[str] = typer.Option(None, "--to", help="决定日期止 YYYY-MM-DD"),
               as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
               csv_dir: Optional[Path] = typer.Option(None, "--csv", help="把发现、单位统计、拒收行写成 CSV 到该目录"),
+              html_file: Optional[Path] = typer.Option(None, "--html", help="把报告写成一个自包含的 HTML 文件（执法监督用）"),
               rulesets: Optional[Path] = RulesetsOpt) -> None:
     """Find 同案不同罚: group decided cases by relevance key and report every inconsistency."""
 
@@ -230,6 +231,10 @@ def sweep_cmd(cases: Optional[Path] = typer.Option(None, "--cases", help="已决
                            progress=lambda n: bar.advance(task, n))
         if csv_dir is not None:
             write_csv(report, csv_dir)
+        if html_file is not None:
+            from .consistency.html import write_html
+
+            write_html(report, html_file)
         typer.echo(report.model_dump_json(indent=2) if as_json else summary_text(report))
 
     _run(go)

@@ -147,3 +147,29 @@ def test_cli_synth_and_sweep_json(tmp_path) -> None:
     report = json.loads(r.stdout)
     assert report["summary"]["cases_swept"] >= 300 and report["findings"]
     assert (tmp_path / "csv" / "findings.csv").read_text(encoding="utf-8").count("\n") == len(report["findings"]) + 1
+
+
+def test_a_case_the_evaluator_refuses_is_a_rejected_row_not_a_crash(make_library) -> None:
+    text = """
+department: demo
+department_name: 测试
+version: "1"
+effective_from: 2024-01-01
+source: [测试夹具]
+extends: [general/2021]
+placement: {shape: range}
+facts:
+  gain: {type: money, label: 违法所得, required: false}
+items:
+  - code: X
+    name: 倍数罚款（无兜底幅度）
+    legal_basis: [{law: 测试法, article: 1}]
+    penalty_basis: [{law: 测试法, article: 2}]
+    statutory: {fine: {multiple_of: gain, times: [1, 3]}}
+"""
+    lib = make_library(demo__1=text)
+    rows = [_case("ok", {"gain": 1000, "harm": "none"}, fine="2000", department="demo", item="X"),
+            _case("nogain", {"harm": "none"}, fine="2000", department="demo", item="X")]
+    report = sweep(lib, read_cases("x", text=_text(rows)))
+    assert [(r.case_id, "facts.gain" in r.reason) for r in report.rejected] == [("nogain", True)]
+    assert report.summary.cases_swept == 1

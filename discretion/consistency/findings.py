@@ -128,11 +128,34 @@ def _stats(kind: str, rows: list, deviant: set[str], positions: dict[str, float]
     total = len(rows)
     total_dev = sum(1 for r in rows if r.case_id in deviant)
     # positions of every case by key and group, for "relative to the others on the same keys"
-    per_key: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    ids = {name: j for j, name in enumerate(by)}
+    per_key: dict[int, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
     for name, rs in by.items():
+        j = ids[name]
         for r in rs:
-            if r.case_id in positions:
-                per_key[key_of[r.case_id]].append((name, positions[r.case_id]))
+            pos = positions.get(r.case_id)
+            if pos is not None:
+                who, xs = per_key[key_of[r.case_id]]
+                who.append(j)
+                xs.append(pos)
+    ordered: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def others_median(k: int, j: int) -> float | None:
+        """np.median of the positions of the other groups' cases on key k (sorted once per key)."""
+        got = ordered.get(k)
+        if got is None:
+            who, xs = per_key[k]
+            xa = np.array(xs, dtype=float)
+            o = np.argsort(xa, kind="stable")
+            got = ordered[k] = (xa[o], np.array(who, dtype=np.int64)[o])
+        sel = got[0][got[1] != j]
+        m = len(sel)
+        if m == 0:
+            return None
+        if m % 2:
+            return float(sel[m // 2])
+        return float((sel[m // 2 - 1] + sel[m // 2]) / 2)
+
     out: list[GroupStat] = []
     for name, rs in sorted(by.items()):
         n = len(rs)
@@ -141,12 +164,18 @@ def _stats(kind: str, rows: list, deviant: set[str], positions: dict[str, float]
         others_rate = others_dev / others_n if others_n else 0.0
         p = binomtest(dev, n, min(max(others_rate, 1e-6), 1 - 1e-6)).pvalue if n else 1.0
         rel = []
+        medians: dict[int, float | None] = {}  # the others' median is the same for all of this group's cases on a key
+        j = ids[name]
         for r in rs:
-            if r.case_id not in positions:
+            pos = positions.get(r.case_id)
+            if pos is None:
                 continue
-            others = [x for who, x in per_key[key_of[r.case_id]] if who != name]
-            if others:
-                rel.append(positions[r.case_id] - float(np.median(others)))
+            k = key_of[r.case_id]
+            med = medians.get(k, False)
+            if med is False:
+                med = medians[k] = others_median(k, j)
+            if med is not None:
+                rel.append(pos - med)
         flagged = n >= MIN_CASES and p < ALPHA / len(by) and dev / n > others_rate
         out.append(GroupStat(kind=kind, name=name, cases=n, deviations=dev, rate=dev / n if n else 0.0,  # type: ignore[arg-type]
                              others_rate=others_rate, p_value=float(p),

@@ -17,23 +17,167 @@ import numpy as np
 
 from ..compiler import CompiledItem
 from ..conditions import NUMBER_SCALE, Value, encode_number
+from ..errors import FactError
+from ..facts import _coerce, validate_facts
+from ..ruleset import FactSpec
 
 MISSING = np.iinfo(np.int64).min
 
 
+def _encode_value(v: Value | None, type_: str) -> int:
+    if v is None:
+        return MISSING  # type: ignore[return-value]
+    if type_ == "money":
+        return int(Decimal(v) * 100)  # type: ignore[arg-type]
+    if type_ == "number":
+        return encode_number(Decimal(v))  # type: ignore[arg-type]
+    return int(v)  # type: ignore[arg-type]
+
+
 def _encode_column(values: Sequence[Value | None], type_: str) -> np.ndarray:
-    """Exact int64 images of a numeric fact (money in fen, numbers as in durable_rules)."""
-    out = np.empty(len(values), dtype=np.int64)
-    for i, v in enumerate(values):
-        if v is None:
-            out[i] = MISSING
-        elif type_ == "money":
-            out[i] = int(Decimal(v) * 100)  # type: ignore[arg-type]
-        elif type_ == "number":
-            out[i] = encode_number(Decimal(v))  # type: ignore[arg-type]
-        else:
-            out[i] = int(v)  # type: ignore[arg-type]
-    return out
+    """Exact int64 images of a numeric fact (money in fen, numbers as in durable_rules), once per distinct value."""
+    memo: dict[Any, int] = {}
+    out: list[int] = []
+    for v in values:
+        e = memo.get(v)
+        if e is None:
+            e = memo[v] = _encode_value(v, type_)
+        out.append(e)
+    return np.array(out, dtype=np.int64)
+
+
+class FactColumns:
+    """Validated facts of many cases of one item, one list per fact (schema order, then derived facts).
+
+    `facts[i]` is case i's dict, exactly as validate_facts returns it; `take` selects cases without copying.
+    """
+
+    __slots__ = ("names", "columns", "index")
+
+    def __init__(self, names: tuple[str, ...], columns: dict[str, list[Value | None]], index: np.ndarray | None = None) -> None:
+        self.names, self.columns, self.index = names, columns, index
+
+    def __len__(self) -> int:
+        return len(self.index) if self.index is not None else (len(self.columns[self.names[0]]) if self.names else 0)
+
+    def column(self, name: str) -> list[Value | None]:
+        col = self.columns.get(name)
+        if col is None:
+            return [None] * len(self)
+        if self.index is None:
+            return col
+        return [col[i] for i in self.index.tolist()]
+
+    def __getitem__(self, i: int) -> dict[str, Value | None]:
+        j = int(self.index[i]) if self.index is not None else i
+        return {n: self.columns[n][j] for n in self.names}
+
+    def take(self, idx: np.ndarray) -> FactColumns:
+        return FactColumns(self.names, self.columns, idx if self.index is None else self.index[idx])
+
+
+_HASHABLE = frozenset({str, int, bool})  # not float (-0.0 == 0.0), not Decimal (1.0 == 1)
+
+
+def validate_columns(raws: Sequence[Mapping[str, Any]], schema: Mapping[str, FactSpec], derived: list,
+                     *, tolerated: frozenset[str] = frozenset()) -> tuple[FactColumns, dict[int, FactError]]:
+    """validate_facts over many cases at once: one pass per fact, each distinct raw value checked once.
+
+    Returns the columns (rows that fail hold None) and the error of each failing row, which is
+    the error validate_facts raises for that row (failing rows are re-checked by it).
+    """
+    n = len(raws)
+    allowed = frozenset(n_ for n_, s in schema.items() if s.derived is None) | (tolerated - frozenset(schema))
+    bad: set[int] = set()
+    checked: list[Mapping[str, Any]] = []
+    for i, raw in enumerate(raws):
+        if type(raw) is not dict and not isinstance(raw, Mapping):
+            bad.add(i)
+            raw = {}
+        elif not (raw.keys() <= allowed):
+            bad.add(i)
+        checked.append(raw)
+    raws, originals = checked, raws
+    columns: dict[str, list[Value | None]] = {}
+    for name, spec in schema.items():
+        if spec.derived is not None:
+            continue
+        missing: Value | None | FactError = None
+        if spec.is_required:
+            missing = FactError("required")
+        elif spec.default is not None:
+            try:
+                missing = _coerce(name, spec, spec.default)
+            except FactError as e:
+                missing = e
+        column = [raw.get(name) for raw in raws]
+        types = set(map(type, column))
+        types.discard(type(None))
+        if len(types) <= 1 and types <= _HASHABLE:
+            # one type of value (and absences): equal values are the same raw value, each checked once
+            checked_values: dict[Any, Value | None | FactError] = {None: missing}
+            for v in set(column) - {None}:
+                try:
+                    checked_values[v] = _coerce(name, spec, v)
+                except FactError as e:
+                    checked_values[v] = e
+            col = list(map(checked_values.__getitem__, column))
+            if any(isinstance(x, FactError) for x in checked_values.values()):
+                for i, x in enumerate(col):
+                    if isinstance(x, FactError):
+                        bad.add(i)
+                        col[i] = None
+            columns[name] = col
+            continue
+        memo: dict[tuple[type, Any], Value | FactError] = {}
+        col = []
+        append = col.append
+        for i, raw in enumerate(raws):
+            v = raw.get(name)
+            if v is None:
+                out = missing
+            else:
+                t = type(v)
+                if t is float or t is dict or t is list:  # not memoised (-0.0 == 0.0; unhashable)
+                    try:
+                        out = _coerce(name, spec, v)
+                    except FactError as e:
+                        out = e
+                else:
+                    k = (t, v)
+                    out = memo.get(k, memo)  # type: ignore[arg-type]
+                    if out is memo:
+                        try:
+                            out = _coerce(name, spec, v)
+                        except FactError as e:
+                            out = e
+                        memo[k] = out
+            if isinstance(out, FactError):
+                bad.add(i)
+                out = None
+            append(out)  # type: ignore[arg-type]
+        columns[name] = col
+    # validate_facts' dict order: the schema's non-derived facts, then the derived ones
+    names = tuple(n_ for n_, s in schema.items() if s.derived is None) + tuple(n_ for n_, _ in derived)
+    for name, _ in derived:
+        columns[name] = [None] * n
+    errors: dict[int, FactError] = {}
+    for i in sorted(bad):
+        try:
+            validate_facts(originals[i], schema, derived, tolerated=tolerated)
+        except FactError as e:
+            errors[i] = e
+        else:  # pragma: no cover - the column checks refuse only what validate_facts refuses
+            raise AssertionError(f"row {i} passed validate_facts but not the column checks")
+    if derived:
+        for i in range(n):
+            if i in errors:
+                continue
+            row = {nm: columns[nm][i] for nm in names[:len(names) - len(derived)]}
+            for name, fn in derived:
+                row[name] = fn(row)
+                columns[name][i] = row[name]
+    return FactColumns(names, columns), errors
 
 
 def _encode_threshold(v: Value, type_: str) -> int:
@@ -60,7 +204,7 @@ def bucket_columns(ci: CompiledItem, facts: Sequence[Mapping[str, Value | None]]
     ths = thresholds(ci)
     for j, name in enumerate(names):
         type_ = ci.types[name]
-        column = [f.get(name) for f in facts]
+        column = facts.column(name) if isinstance(facts, FactColumns) else [f.get(name) for f in facts]
         if type_ in ("money", "number", "integer"):
             v = _encode_column(column, type_)
             th = np.array(sorted({_encode_threshold(t, type_) for t in ths[name]}), dtype=np.int64)
@@ -70,10 +214,11 @@ def bucket_columns(ci: CompiledItem, facts: Sequence[Mapping[str, Value | None]]
             b[v == MISSING] = -1
             cols[:, j] = b
         elif type_ == "bool":
-            cols[:, j] = [-1 if x is None else int(bool(x)) for x in column]
+            cols[:, j] = [-1 if x is None else (1 if x else 0) for x in column]
         else:
-            index = {val: k for k, val in enumerate(ci.schema[name].values or [])}
-            cols[:, j] = [-1 if x is None else index.get(x, -2) for x in column]  # type: ignore[arg-type]
+            index: dict[Any, int] = {val: k for k, val in enumerate(ci.schema[name].values or [])}
+            index[None] = -1
+            cols[:, j] = [index.get(x, -2) for x in column]  # type: ignore[arg-type]
     return names, cols
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -56,7 +58,17 @@ class ReadResult:
     rejected: list[Rejected] = field(default_factory=list)
 
 
+@lru_cache(maxsize=65536)
+def _iso_date(v: str) -> dt.date:
+    return dt.date.fromisoformat(v)
+
+
 def _date(v: Any, name: str) -> dt.date:
+    if type(v) is str:
+        try:
+            return _iso_date(v)  # the same few thousand dates recur: parsed once, one object shared
+        except ValueError:
+            raise ValueError(f"{name}: {v!r} is not a date (YYYY-MM-DD)") from None
     if isinstance(v, dt.date):
         return v
     if not isinstance(v, str):
@@ -67,7 +79,14 @@ def _date(v: Any, name: str) -> dt.date:
         raise ValueError(f"{name}: {v!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _fine(v: Any) -> Decimal | None:
+@lru_cache(maxsize=65536)
+def _fine_text(v: str) -> Decimal | None:
+    return _fine(v, cached=False)
+
+
+def _fine(v: Any, cached: bool = True) -> Decimal | None:
+    if cached and type(v) is str:
+        return _fine_text(v)  # exceptions are not cached: a bad amount is checked (and refused) each time
     if v is None or v == "":
         return None
     if isinstance(v, bool):
@@ -98,13 +117,21 @@ def to_row(line: int, raw: dict[str, Any]) -> DecidedRow:
     if decided < act:
         raise ValueError("decision_date: before act_date")
     penalties = raw.get("penalties") or ()
-    if isinstance(penalties, str):
-        penalties = [p for p in penalties.split(";") if p]
     if not isinstance(penalties, (list, tuple)) or not all(isinstance(p, str) for p in penalties):
         raise ValueError("penalties: must be a list of strings")
-    return DecidedRow(line, str(raw["case_id"]), str(raw["department"]), str(raw["item"]), facts, act, decided,
-                      str(raw.get("unit") or ""), str(raw.get("officer") or ""), outcome, _fine(raw.get("fine")),
-                      tuple(sorted(penalties)))
+    return DecidedRow(line, str(raw["case_id"]), _shared(str(raw["department"])), _shared(str(raw["item"])), facts, act,
+                      decided, _shared(str(raw.get("unit") or "")), _shared(str(raw.get("officer") or "")),
+                      _shared(outcome), _fine(raw.get("fine")), tuple(sorted(penalties)) if penalties else ())
+
+
+_SHARED: dict[str, str] = {}
+
+
+def _shared(s: str) -> str:
+    """One object for each of the few distinct departments, items, units and officers (memory at 10⁶ rows)."""
+    if len(_SHARED) > 100_000:
+        _SHARED.clear()
+    return _SHARED.setdefault(s, s)
 
 
 def sniff(head: str) -> str:
@@ -147,6 +174,7 @@ def raw_rows(lines: Iterable[str], fmt: str) -> Iterator[tuple[int, dict[str, An
         except json.JSONDecodeError as e:
             yield n, f"facts: not JSON: {e.msg}"
             continue
+        row["penalties"] = [p for p in (raw.get("penalties") or "").split(";") if p]  # CSV: ';'-separated
         yield n, row
 
 
@@ -158,12 +186,21 @@ def read_cases(source: Path | str, *, text: str | None = None) -> ReadResult:
         fmt = sniff(head)
         fh2 = open(source, encoding="utf-8", newline="")
         lines: Iterable[str] = fh2
+        if fmt == "jsonl":  # in bulk: one read, one split (the same lines unless a lone \r breaks one)
+            whole = fh2.read()
+            if "\r" not in whole:
+                lines = whole.split("\n")
+            else:
+                lines = io.StringIO(whole, newline="")
+            del whole
     else:
         fmt = sniff(text[:65536])
         fh2 = None
         lines = io.StringIO(text, newline="")
     out = ReadResult()
     seen: dict[str, DecidedRow] = {}
+    gc_was_on = gc.isenabled()
+    gc.disable()  # millions of new dicts, no cycles among them: the cyclic collector would only rescan them
     try:
         for n, raw in raw_rows(lines, fmt):
             if isinstance(raw, str):
@@ -186,6 +223,8 @@ def read_cases(source: Path | str, *, text: str | None = None) -> ReadResult:
             seen[row.case_id] = row
             out.rows.append(row)
     finally:
+        if gc_was_on:
+            gc.enable()
         if fh2 is not None:
             fh2.close()
     return out

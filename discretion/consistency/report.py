@@ -54,9 +54,32 @@ class Summary(BaseModel):
     findings: dict[str, int]
 
 
+class CaseFine(BaseModel):
+    """One case of a charted key: what was decided, and the recommended range for it (yuan)."""
+
+    case_id: str
+    unit: str
+    outcome: str
+    fine: float | None
+    rec_min: float | None = None
+    rec_max: float | None = None
+    stat_max: float | None = None
+
+
+class GroupChart(BaseModel):
+    """The cases of one key that has fine_spread / outside_range / different_outcome findings, for charts."""
+
+    department: str
+    item: str
+    version: str
+    key: str
+    cases: list[CaseFine]
+
+
 class ConsistencyReport(BaseModel):
     summary: Summary
     findings: list[Finding]
     units: list[GroupStat]
     officers: list[GroupStat]
     rejected: list[RejectedRow]
+    groups: list[GroupChart] = Field(default_factory=list, description="per-case fines of the keys with findings")

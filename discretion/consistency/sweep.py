@@ -8,6 +8,7 @@ how the recommended range grows with the base).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable
@@ -19,12 +20,11 @@ from ..errors import DiscretionError, RulesetDefect
 from ..evaluation import EvaluationRequest, evaluate
 from ..evaluation.apply import add_years
 from ..evaluation.result import Recommendation
-from ..facts import validate_facts
 from ..loader import RulesetLibrary
 from .findings import find
-from .keys import describe, item_keys, rules_of
+from .keys import FactColumns, describe, item_keys, rules_of, validate_columns
 from .reading import DecidedRow, ReadResult, Rejected
-from .report import ConsistencyReport, RejectedRow, Summary
+from .report import CaseFine, ConsistencyReport, Finding, GroupChart, RejectedRow, Summary
 
 
 @dataclass
@@ -45,6 +45,7 @@ class KeyGroup:
     stat_max: np.ndarray | None = None
     mandatory_outcome: str | None = None
     discretionary_outcomes: set[str] = field(default_factory=set)
+    dropped: list[tuple[DecidedRow, str]] = field(default_factory=list)
 
 
 def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[str], rows: list[DecidedRow]) -> np.ndarray:
@@ -54,7 +55,14 @@ def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozens
         return np.zeros(len(rows), dtype=bool)
     if not item.limitation_years and lim and lim.extended and "limitation:extended" in matched:
         years = lim.extended.years
-    return np.array([r.decision_date > add_years(r.act_date, years) for r in rows], dtype=bool)
+    deadline: dict[dt.date, dt.date] = {}
+    out = np.empty(len(rows), dtype=bool)
+    for i, r in enumerate(rows):
+        end = deadline.get(r.act_date)
+        if end is None:
+            end = deadline[r.act_date] = add_years(r.act_date, years)
+        out[i] = r.decision_date > end
+    return out
 
 
 def _base_fact(ci: CompiledItem, matched: frozenset[str]) -> str | None:
@@ -69,18 +77,57 @@ def _request(row: DecidedRow) -> EvaluationRequest:
                              decision_date=row.decision_date)
 
 
-def _expect(lib: RulesetLibrary, group: KeyGroup, ci: CompiledItem, matched: frozenset[str], facts: list[dict]) -> int:
+def _expect(lib: RulesetLibrary, group: KeyGroup, ci: CompiledItem, matched: frozenset[str], facts: FactColumns | list[dict]) -> int:
     """Evaluate the key (once, or a few times to fit a base-proportional range). Returns evaluations made."""
-    live = [i for i in range(len(group.rows)) if not group.expired[i]]
+    live = np.flatnonzero(~group.expired).tolist()
     if not live:
         return 0
-    runs = 0
+    failed: dict[int, str] = {}
+
+    def attempt(i: int) -> Recommendation | None:
+        """Evaluate one case; a case the evaluator refuses (e.g. a base it needs is absent) is set aside."""
+        try:
+            return evaluate(lib, _request(group.rows[i]))
+        except RulesetDefect:
+            raise
+        except DiscretionError as e:
+            failed[i] = str(e)
+            return None
+
     try:
-        rep = evaluate(lib, _request(group.rows[live[0]]))
-        runs += 1
+        runs, rep = 0, None
+        for i in live:
+            runs += 1
+            rep = attempt(i)
+            if rep is not None:
+                break
+        runs += _expect_ranges(group, ci, matched, facts, live, rep, attempt) if rep is not None else 0
     except RulesetDefect as e:
         group.defect = e.message
-        return 1
+        return runs + 1
+    finally:
+        _set_aside(group, failed)
+    return runs
+
+
+def _set_aside(group: KeyGroup, failed: dict[int, str]) -> None:
+    """Remove the cases the evaluator refused from the group; they are reported as rejected rows."""
+    if not failed:
+        return
+    keep = np.array([i not in failed for i in range(len(group.rows))], dtype=bool)
+    group.dropped = [(group.rows[i], reason) for i, reason in sorted(failed.items())]
+    group.rows = [r for i, r in enumerate(group.rows) if keep[i]]
+    group.expired = group.expired[keep]
+    for name in ("rec_min", "rec_max", "stat_max"):
+        arr = getattr(group, name)
+        if arr is not None:
+            setattr(group, name, arr[keep])
+
+
+def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[str], facts: FactColumns | list[dict],
+                   live: list[int], rep: Recommendation, attempt: Callable[[int], Recommendation | None]) -> int:
+    """The expected outcome and, per case, the recommended range (fitted where it grows with a base)."""
+    runs = 0
     group.recommendation = rep
     mandatory = [s for s in rep.trace if s.step in ("no_penalty", "exemption") and "作为选项" not in s.effect]
     group.mandatory_outcome = rep.outcome if mandatory or rep.outcome != "penalty" else None
@@ -94,16 +141,16 @@ def _expect(lib: RulesetLibrary, group: KeyGroup, ci: CompiledItem, matched: fro
         group.rec_min, group.rec_max, group.stat_max = (np.full(n, float(lo0)), np.full(n, float(hi0)), np.full(n, float(smax0)))
         return runs
     # ranges grow with the base: fit on two cases, check on a third; otherwise evaluate each distinct base
-    bases = [facts[i].get(base) for i in range(n)]
+    bases = facts.column(base) if isinstance(facts, FactColumns) else [facts[i].get(base) for i in range(n)]
     by_value: dict[Any, int] = {}
     for i in live:
         by_value.setdefault(bases[i], i)
     points = {bases[live[0]]: (lo0, hi0, smax0)}
     for value, i in list(by_value.items())[1:3]:
-        r = evaluate(lib, _request(group.rows[i]))
+        r = attempt(i)
         runs += 1
-        if r.fine is None:
-            break
+        if r is None or r.fine is None:
+            continue
         points[value] = (Decimal(r.fine.min), Decimal(r.fine.max), Decimal(r.fine.statutory_max))
     fit: Callable[[Decimal], tuple[Decimal, Decimal, Decimal]] | None = None
     known = [(Decimal(b), p) for b, p in points.items() if b is not None]
@@ -125,22 +172,57 @@ def _expect(lib: RulesetLibrary, group: KeyGroup, ci: CompiledItem, matched: fro
         elif fit is not None and b is not None:
             p = cache[b] = fit(b)
         else:
-            r = evaluate(lib, _request(group.rows[i]))
+            r = attempt(i)
             runs += 1
+            if r is None:
+                rec_min[i] = rec_max[i] = stat_max[i] = np.nan
+                continue
             p = cache[b] = (Decimal(r.fine.min), Decimal(r.fine.max), Decimal(r.fine.statutory_max)) if r.fine else (Decimal(0),) * 3
         rec_min[i], rec_max[i], stat_max[i] = float(p[0]), float(p[1]), float(p[2])
     group.rec_min, group.rec_max, group.stat_max = rec_min, rec_max, stat_max
     return runs
 
 
+CHARTED = frozenset({"fine_spread", "outside_range", "different_outcome"})
+
+
+def _charts(groups: list[KeyGroup], findings: list[Finding]) -> list[GroupChart]:
+    """Per-case fines and recommended ranges of the keys with findings of the charted kinds."""
+    hit = {c for f in findings if f.kind in CHARTED for c in f.cases}
+    out: list[GroupChart] = []
+    for g in groups:
+        if not any(r.case_id in hit for r in g.rows):
+            continue
+
+        def at(a: np.ndarray | None, i: int) -> float | None:
+            return None if a is None else float(a[i])
+
+        out.append(GroupChart(department=g.department, item=g.item, version=g.version, key=g.words, cases=[
+            CaseFine(case_id=r.case_id, unit=r.unit, outcome=r.outcome, fine=None if r.fine is None else float(r.fine),
+                     rec_min=at(g.rec_min, i), rec_max=at(g.rec_max, i), stat_max=at(g.stat_max, i))
+            for i, r in enumerate(g.rows) if not g.expired[i]]))
+    return out
+
+
 def sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None = None,
           since: dt.date | None = None, until: dt.date | None = None,
           progress: Callable[[int], None] | None = None) -> ConsistencyReport:
     """The consistency report for decided cases (optionally of one department, decided in [since, until])."""
+    gc_was_on = gc.isenabled()
+    gc.disable()  # per-case objects form no cycles; at 10⁶ cases the cyclic collector's rescans cost more than the sweep
+    try:
+        return _sweep(library, read, department=department, since=since, until=until, progress=progress)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None,
+           since: dt.date | None, until: dt.date | None, progress: Callable[[int], None] | None) -> ConsistencyReport:
     rejected = [RejectedRow(line=r.line, case_id=r.case_id, reason=r.reason) for r in read.rejected]
-    groups: dict[tuple[str, str, str, str], list[tuple[DecidedRow, dict]]] = {}
+    # first pass, per row: filters, versions in force, the item (cheap, cached per department and date)
+    pending: dict[tuple[str, str, str, str], list[DecidedRow]] = {}
     versions: dict[tuple[str, dt.date], CompiledRuleset | None] = {}
-    swept = 0
     for row in read.rows:
         if department and row.department != department:
             continue
@@ -159,34 +241,48 @@ def sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None =
         if old is None:
             rejected.append(RejectedRow(line=row.line, case_id=row.case_id, reason=f"act_date: no version of {row.department!r} in force on {row.act_date}"))
             continue
-        ci = old.find_item(row.item)
-        if ci is None:
+        if old.find_item(row.item) is None:
             rejected.append(RejectedRow(line=row.line, case_id=row.case_id, reason=f"item: {row.item!r} is not an item of {row.department} {old.version}"))
             continue
-        new_ci = new.find_item(row.item) if new is not None and new is not old else None
-        try:
-            facts = validate_facts(row.facts, ci.schema, ci.derived, tolerated=frozenset(new_ci.schema) if new_ci else frozenset())
-            if new_ci is not None:
-                validate_facts(row.facts, new_ci.schema, new_ci.derived, tolerated=frozenset(ci.schema))
-        except DiscretionError as e:
-            rejected.append(RejectedRow(line=row.line, case_id=row.case_id, reason=str(e)))
+        pending.setdefault((row.department, old.ruleset.ref, new.ruleset.ref if new else "", row.item), []).append(row)
+    # second pass, per group: the facts, validated column-wise against the old version (and the newer one)
+    groups: dict[tuple[str, str, str, str], tuple[list[DecidedRow], FactColumns, FactColumns | None]] = {}
+    swept = 0
+    for gkey, members in pending.items():
+        dept, old_ref, new_ref, code = gkey
+        ci = library.compiled[old_ref].find_item(code)
+        new_ci = library.compiled[new_ref].find_item(code) if new_ref and new_ref != old_ref else None
+        raws = [r.facts for r in members]
+        facts, errors = validate_columns(raws, ci.schema, ci.derived,  # type: ignore[union-attr]
+                                         tolerated=frozenset(new_ci.schema) if new_ci else frozenset())
+        new_facts = None
+        if new_ci is not None:
+            new_facts, new_errors = validate_columns(raws, new_ci.schema, new_ci.derived, tolerated=frozenset(ci.schema))  # type: ignore[union-attr]
+            errors = {**new_errors, **errors}
+        if errors:
+            for i, e in errors.items():
+                r = members[i]
+                rejected.append(RejectedRow(line=r.line, case_id=r.case_id, reason=str(e)))
+            keep = np.array([i for i in range(len(members)) if i not in errors], dtype=np.int64)
+            members = [members[i] for i in keep.tolist()]
+            facts = facts.take(keep)
+            new_facts = new_facts.take(keep) if new_facts is not None else None
+        if not members:
             continue
-        groups.setdefault((row.department, old.ruleset.ref, new.ruleset.ref if new else "", ci.item.code), []).append((row, facts))
-        swept += 1
-        if progress and swept % 10000 == 0:
-            progress(10000)
+        groups[gkey] = (members, facts, new_facts)
+        before, swept = swept, swept + len(members)
+        if progress:
+            for _ in range(swept // 10000 - before // 10000):
+                progress(10000)
     key_groups: list[KeyGroup] = []
     evaluations = 0
-    for (dept, old_ref, new_ref, code), members in sorted(groups.items()):
+    for (dept, old_ref, new_ref, code), (rows, facts, new_facts) in sorted(groups.items()):
         crs = library.compiled[old_ref]
         ci = crs.items[code]
-        rows = [m[0] for m in members]
-        facts = [m[1] for m in members]
         keys = item_keys(ci, facts)
         key_ids = keys.key_of_case
-        if new_ref and new_ref != old_ref:  # 第三十七条: cases the newer version tells apart are apart too
+        if new_facts is not None:  # 第三十七条: cases the newer version tells apart are apart too
             nci = library.compiled[new_ref].find_item(code)
-            new_facts = [validate_facts(r.facts, nci.schema, nci.derived, tolerated=frozenset(ci.schema)) for r in rows]  # type: ignore[union-attr]
             nkeys = item_keys(nci, new_facts)  # type: ignore[arg-type]
             pairs = key_ids * (len(nkeys.matched) + 1) + nkeys.key_of_case
             _, key_ids = np.unique(pairs, return_inverse=True)
@@ -196,11 +292,13 @@ def sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None =
             if len(chunk) == 0:
                 continue
             matched = keys.matched[int(keys.key_of_case[chunk[0]])]
-            g_rows = [rows[int(i)] for i in chunk]
-            g_facts = [facts[int(i)] for i in chunk]
+            g_rows = [rows[i] for i in chunk.tolist()]
+            g_facts = facts.take(chunk)
             group = KeyGroup(dept, code, crs.version, describe(ci, matched), rules_of(ci, matched), g_rows,
                              _limitation_expired(crs, ci, matched, g_rows))
             evaluations += _expect(library, group, ci, matched, g_facts)
+            rejected.extend(RejectedRow(line=r.line, case_id=r.case_id, reason=reason) for r, reason in group.dropped)
+            swept -= len(group.dropped)
             key_groups.append(group)
     if progress and swept % 10000:
         progress(swept % 10000)
@@ -212,4 +310,4 @@ def sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None =
     return ConsistencyReport(
         summary=Summary(cases_read=len(read.rows) + len(read.rejected), cases_swept=swept, rejected=len(rejected),
                         keys=len(key_groups), evaluations=evaluations, findings=counts),
-        findings=findings, units=units, officers=officers, rejected=rejected)
+        findings=findings, units=units, officers=officers, rejected=rejected, groups=_charts(key_groups, findings))

@@ -132,7 +132,8 @@ def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.dat
             return lo
         x = lo + (hi - lo) * Decimal(rnd.random())
         r = (x / 100).quantize(Decimal(1)) * 100
-        return r if lo <= r <= hi else x.quantize(Decimal("0.01"))
+        r = r if lo <= r <= hi else x.quantize(Decimal("0.01"))
+        return r if r > 0 else min(hi, Decimal(100))  # a penalty with a fine range is decided with a fine
 
     attempts = 0
     while len(cases) < n and attempts < n * 20:

@@ -17,7 +17,7 @@ import uuid
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -31,7 +31,7 @@ from .tables import DecidedCase
 class DecidedCaseIn(BaseModel):
     """One decided case as imported (also the body of a JSON line)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)  # numeric ids are common in exports
 
     case_id: str = Field(min_length=1, max_length=128)
     department: str = Field(min_length=1, max_length=64)
@@ -43,7 +43,7 @@ class DecidedCaseIn(BaseModel):
     officer: str = Field(default="", max_length=200)
     outcome: Literal["no_penalty", "exemption", "penalty"]
     fine: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
-    penalties: list[str] = Field(default_factory=list, description="罚款以外的处罚与措施")
+    penalties: list[StrictStr] = Field(default_factory=list, description="罚款以外的处罚与措施")
 
     @field_validator("fine", mode="before")
     @classmethod
