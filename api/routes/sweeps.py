@@ -9,13 +9,13 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from discretion.consistency.reading import DecidedRow, ReadResult
+from discretion.consistency.sources import from_engine
 from discretion.consistency.sweep import sweep
 from discretion.errors import NotFound
 from discretion.store.audit import record
-from discretion.store.tables import DecidedCase, SweepRun, utcnow
+from discretion.store.tables import SweepRun, utcnow
 
 from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
 from ..library import LibraryCache
@@ -51,22 +51,6 @@ class SweepPublic(BaseModel):
     report: dict[str, Any] | None
 
 
-def _cases(engine: Engine, department: str | None, since: dt.date | None, until: dt.date | None) -> ReadResult:
-    out = ReadResult()
-    q = select(DecidedCase).order_by(col(DecidedCase.case_id))
-    if department:
-        q = q.where(DecidedCase.department == department)
-    if since:
-        q = q.where(col(DecidedCase.decision_date) >= since)
-    if until:
-        q = q.where(col(DecidedCase.decision_date) <= until)
-    with Session(engine) as session:
-        for n, c in enumerate(session.exec(q), 1):
-            out.rows.append(DecidedRow(n, c.case_id, c.department, c.item, c.facts, c.act_date, c.decision_date, c.unit,
-                                       c.officer, c.outcome, c.fine, tuple(sorted(c.penalties))))
-    return out
-
-
 def _run(engine: Engine, library: LibraryCache, sweep_id: str) -> None:
     """Run one sweep to completion and store its report (or its error)."""
     with Session(engine) as session:
@@ -76,7 +60,7 @@ def _run(engine: Engine, library: LibraryCache, sweep_id: str) -> None:
         session.add(run)
         session.commit()
         try:
-            report = sweep(library.get(), _cases(engine, run.department, run.since, run.until))
+            report = sweep(library.get(), from_engine(engine, department=run.department, since=run.since, until=run.until))
             run.report, run.status = report.model_dump(mode="json"), "done"
         except Exception as e:  # noqa: BLE001 - stored for the supervisor, never a 500
             run.status, run.error = "failed", f"{type(e).__name__}: {e}"
