@@ -52,12 +52,8 @@ def make_cases(lib: RulesetLibrary, n: int, pool_n: int, seed: int) -> tuple[lis
     pool, _ = generate(lib, min(n, pool_n), seed, 5)
     if n <= len(pool):
         return pool[:n], len(pool)
-    # per (department, act-date version, item): the item, its numeric facts' sorted thresholds
-    items: dict[tuple[str, str, str], tuple] = {}
-
     def item_of(c: dict):
         import datetime as dt
-        key = (c["department"], c["act_date"], c["item"])
         crs = lib.in_force(c["department"], dt.date.fromisoformat(c["act_date"]))
         ci = crs.items[c["item"]]
         return crs.ruleset.ref, ci

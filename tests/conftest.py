@@ -31,10 +31,10 @@ def make_library(tmp_path: Path) -> Callable[..., RulesetLibrary]:
 
     def build(**docs: str) -> RulesetLibrary:
         shutil.copytree(BUNDLED / "general", tmp_path / "general", dirs_exist_ok=True)
-        for ref, text in docs.items():
+        for ref, doc in docs.items():
             dept, version = ref.split("__")
             (tmp_path / dept).mkdir(exist_ok=True)
-            (tmp_path / dept / f"{version}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+            (tmp_path / dept / f"{version}.yaml").write_text(textwrap.dedent(doc), encoding="utf-8")
         return RulesetLibrary.load(tmp_path)
 
     return build

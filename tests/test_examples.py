@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import discretion
-from discretion import EvaluationRequest, RulesetLibrary, evaluate
+from discretion import RulesetLibrary, evaluate
 from discretion.casefile import Case, load_cases
 
 CASES = load_cases(Path(__file__).parent.parent / "examples" / "cases")

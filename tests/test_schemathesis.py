@@ -10,7 +10,6 @@ import pytest
 import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from sqlmodel import Session
 
 from api.app import create_app

@@ -11,7 +11,7 @@ import datetime as dt
 import gc
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from ..evaluation.result import Recommendation
 from ..loader import RulesetLibrary
 from .findings import find
 from .keys import FactColumns, describe, item_keys, rules_of, validate_columns
-from .reading import DecidedRow, ReadResult, Rejected
+from .reading import DecidedRow, ReadResult
 from .report import CaseFine, ConsistencyReport, Finding, GroupChart, RejectedRow, Summary
 
 

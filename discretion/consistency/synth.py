@@ -14,10 +14,9 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..compiler import CompiledItem, CompiledRuleset
-from ..conditions import Cmp
 from ..errors import DiscretionError
 from ..evaluation import EvaluationRequest, evaluate
 from ..evaluation.result import Recommendation
@@ -153,7 +152,7 @@ def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.dat
         else:
             outcome = "penalty"
             fine = amount(Decimal(rec.fine.min), Decimal(rec.fine.max)) if rec.fine else None
-        c = record(it, facts, act, decided, rec, rnd.choice(UNITS), outcome, fine)
+        record(it, facts, act, decided, rec, rnd.choice(UNITS), outcome, fine)
         by_key.setdefault(key, []).append(len(cases) - 1)
 
     injections: list[dict] = []
@@ -207,7 +206,7 @@ def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.dat
     # one unit that decides systematically above the recommended range
     if k:
         deviant_cases = []
-        for key, idx in fined[: max(2 * k, 20)]:
+        for _, idx in fined[: max(2 * k, 20)]:
             src = cases[idx[0]]
             it, d, rec = twin(src, DEVIANT_UNIT)
             if rec.fine is None or Decimal(rec.fine.statutory_max) <= Decimal(rec.fine.max):

@@ -18,7 +18,7 @@ from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
 from ..errors import RulesetDefect
 from ..law import ART_9
-from ..money import FEN, normalise
+from ..money import FEN, normalise, round_within
 from ..ruleset import LIST_NAMES, ListEntry, MeasureRef, StatutoryClause
 from .fines import Span, StatutoryFine, placed, statutory_fine, suggest, tier_span
 from .result import OUTCOME_LABELS, ItemRef, Measure, Recommendation, RulesetIdentity, TraceStep
@@ -78,7 +78,6 @@ class _Run:
         return out
 
     def result(self, outcome: str, fine: dict | None, measures: list[dict]) -> Recommendation:
-        rs = self.crs.ruleset
         unique = list({m.code: m for m in reversed(measures)}.values())[::-1]
         return Recommendation.model_validate(dict(
             outcome=outcome, outcome_label=OUTCOME_LABELS[outcome], item=_item_ref(self.ci.item.code, self.ci.item.name),
@@ -375,7 +374,6 @@ def _identity(crs: CompiledRuleset) -> RulesetIdentity:
 
 
 def _round_point(point: Decimal, rounding: Decimal, span: Span) -> Decimal:
-    from ..money import round_within
     return round_within(point, rounding, span.lo, span.hi)
 
 
