@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Iterator
 
 from fastapi import Depends, HTTPException, Request
@@ -13,6 +14,9 @@ from discretion.store.keys import authenticate
 from discretion.store.tables import ApiKey
 
 from .library import LibraryCache
+
+#: a key is looked up in the database at most this often per token (a revoked key stops working within it)
+KEY_CACHE_SECONDS = 30.0
 
 _bearer = HTTPBearer(auto_error=False, description="API key: Authorization: Bearer dk_…")
 
@@ -38,14 +42,15 @@ async def require_key(request: Request, creds: Annotated[HTTPAuthorizationCreden
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
         raise HTTPException(401, detail=[{"loc": ["header", "authorization"], "msg": "a valid API key is required (Authorization: Bearer …)", "type": "unauthorized"}],
                             headers={"WWW-Authenticate": "Bearer"})
-    cache: dict[str, ApiKey] = request.app.state.key_cache
-    key = cache.get(creds.credentials)
+    cache: dict[str, tuple[float, ApiKey]] = request.app.state.key_cache
+    hit = cache.get(creds.credentials)
+    key = hit[1] if hit is not None and hit[0] > time.monotonic() else None
     if key is None:
         key = await run_in_threadpool(_lookup, request.app.state.engine, creds.credentials)
         if key is None:
             raise HTTPException(401, detail=[{"loc": ["header", "authorization"], "msg": "unknown or revoked API key", "type": "unauthorized"}],
                                 headers={"WWW-Authenticate": "Bearer"})
-        cache[creds.credentials] = key
+        cache[creds.credentials] = (time.monotonic() + KEY_CACHE_SECONDS, key)
     return key
 
 

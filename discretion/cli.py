@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -70,6 +71,9 @@ def _run(fn: Any) -> None:
         fn()
     except typer.Exit:
         raise
+    except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+        raise typer.Exit(0) from None
     except BadInput as e:
         _fail(str(e))
     except DiscretionError as e:
