@@ -23,6 +23,7 @@ from ..ruleset import LIST_NAMES, ListEntry, MeasureRef, StatutoryClause
 from .fines import Span, StatutoryFine, placed, statutory_fine, suggest, tier_span
 from .result import OUTCOME_LABELS, ItemRef, Measure, Recommendation, RulesetIdentity, TraceStep
 
+_NONE: list[ListEntry] = []
 DIRECTION_LABELS = {"lenient": "从轻", "general": "一般", "aggravated": "从重", "mitigated": "减轻"}
 
 
@@ -54,6 +55,7 @@ class _Run:
                  version_step: TraceStep) -> None:
         self.crs, self.ci, self.facts, self.dates, self.version_step = crs, ci, facts, dates, version_step
         self.matched = ci.match(facts)
+        self.holding = ci.entries_holding(self.matched)
         # plain dicts until the end: one validation of the whole Recommendation is far cheaper than one per step
         self.trace: list[dict | TraceStep] = []
         self.options: list[dict] = []
@@ -90,8 +92,8 @@ class _Run:
         return self.crs.placement_basis
 
     def entries(self, kind: str, mandatory: bool) -> list[ListEntry]:
-        """The entries of one list, mandatory or discretionary, whose conditions hold."""
-        return list(self.ci.entries_holding(self.matched).get((kind, mandatory), ()))
+        """The entries of one list, mandatory or discretionary, whose conditions hold (shared: do not mutate)."""
+        return self.holding.get((kind, mandatory), _NONE)
 
     # -------------------------------------------------------- the order
 
