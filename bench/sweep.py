@@ -145,17 +145,12 @@ def phase(args: argparse.Namespace) -> dict:
     lib = RulesetLibrary.load()
     from discretion.consistency.sweep import sweep
 
-    if args.phase == "file":
+    if args.phase in ("file", "db"):
         from discretion.consistency.reading import read_cases
-        t0 = time.perf_counter()
-        read = read_cases(args.path)
-        t1 = time.perf_counter()
-        rep = sweep(lib, read)
-        t2 = time.perf_counter()
-    elif args.phase == "db":
         from discretion.consistency.sources import from_database
+
         t0 = time.perf_counter()
-        read = from_database(args.url)
+        read = read_cases(args.path) if args.phase == "file" else from_database(args.url)
         t1 = time.perf_counter()
         rep = sweep(lib, read)
         t2 = time.perf_counter()
