@@ -38,7 +38,7 @@ def resolve(ruleset: Ruleset, parents: list[Ruleset]) -> Ruleset:
     where the ruleset gives none. A fact declared twice must be declared identically."""
     facts: dict[str, FactSpec] = {}
     measures: dict[str, str] = {}
-    penalty_measures: list[str] = []
+    penalty_measures: dict[str, str] = {}
     lists: list[ListEntry] = []
     placement, limitation = ruleset.placement, ruleset.limitation
     for parent in parents:
@@ -48,7 +48,7 @@ def resolve(ruleset: Ruleset, parents: list[Ruleset]) -> Ruleset:
                                        path=f"extends ({parent.ref})")
             facts[name] = spec
         measures.update(parent.measures)
-        penalty_measures += [m for m in parent.penalty_measures if m not in penalty_measures]
+        penalty_measures.update(parent.penalty_measures)
         lists.extend(parent.lists)
         placement = placement or parent.placement
         limitation = limitation or parent.limitation
@@ -58,7 +58,7 @@ def resolve(ruleset: Ruleset, parents: list[Ruleset]) -> Ruleset:
                                    path=f"facts.{name}")
         facts[name] = spec
     measures.update(ruleset.measures)
-    penalty_measures += [m for m in ruleset.penalty_measures if m not in penalty_measures]
+    penalty_measures.update(ruleset.penalty_measures)
     undeclared = [m for m in penalty_measures if m not in measures]
     if undeclared:
         raise RulesetLoadError(f"penalty_measures: not declared in measures: {undeclared}", path="penalty_measures")

@@ -22,6 +22,13 @@ Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
 Share = Annotated[Decimal, Field(ge=0, le=1, decimal_places=6)]
 Multiple = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=6)]
 
+#: The kinds of 行政处罚 of 《行政处罚法》第九条, lightest first, for comparing severity (第三十七条 处罚较轻):
+#: 警告、通报批评 < 罚款、没收 < 暂扣许可证件、降低资质等级、限制开展生产经营活动、责令停产停业、限制从业
+#: (temporary or partial) < 吊销许可证件、责令关闭 (permanent) < 行政拘留.
+PenaltyKind = Literal["warning", "confiscation", "suspension", "revocation", "detention"]
+PENALTY_KIND_RANK: dict[str, int] = {"warning": 1, "confiscation": 2, "suspension": 3, "revocation": 4, "detention": 5}
+FINE_RANK = PENALTY_KIND_RANK["confiscation"]  # 罚款 is of the same kind (第九条第（二）项)
+
 ListKind = Literal["no_penalty", "exemption", "lenient", "mitigated", "aggravated"]
 LIST_NAMES: dict[str, str] = {
     "no_penalty": "不予处罚",
@@ -319,7 +326,8 @@ class Ruleset(Strict):
     placement: Placement | None = None
     limitation: Limitation | None = None
     measures: dict[Code, str] = Field(default_factory=dict, description="措施编码与中文名称")
-    penalty_measures: list[Code] = Field(default_factory=list, description="属于行政处罚种类（第九条）的措施编码")
+    penalty_measures: dict[Code, PenaltyKind] = Field(
+        default_factory=dict, description="属于行政处罚种类（第九条）的措施编码及其种类；其余措施（如责令改正）不是行政处罚")
     facts: dict[FactName, FactSpec] = Field(default_factory=dict)
     items: list[Item] = Field(default_factory=list)
     lists: list[ListEntry] = Field(default_factory=list)

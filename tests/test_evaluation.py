@@ -354,3 +354,17 @@ def test_art37_act_before_any_version_is_refused(food: RulesetLibrary) -> None:
     with pytest.raises(VersionNotInForce) as e:
         run(food, {"goods_value": 1, "harm": "none"}, act=D(2020, 1, 1), decision=D(2024, 6, 1))
     assert e.value.field == "act_date"
+
+
+def test_art37_weighs_the_kind_of_penalty_before_the_amount(make_library) -> None:
+    """A newer rule with a lower fine but a licence revocation is not 处罚较轻."""
+    common = dict(shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false")
+    old = ITEM_GAIN
+    new = ITEM_GAIN.replace("times: [1, 3], fallback: {when: \"gain < 1000\", range: [10000, 50000]}, ceiling: 100000}",
+                            "times: [0.5, 1], fallback: {when: \"gain < 1000\", range: [10000, 50000]}, ceiling: 100000}\n        measures: [revoke_licence]")
+    assert new != old
+    lib = make_library(demo__2024=DEPT.format(version="2024", start="2024-01-01", items=old, **common),
+                       demo__2025=DEPT.format(version="2025", start="2025-01-01", items=new, **common))
+    rec = run(lib, {"gain": 10000, "harm": "general"}, dept="demo", item="X-GAIN", act=D(2024, 6, 1), decision=D(2025, 2, 1))
+    assert rec.ruleset.version == "2024"  # the old rule's larger fine is lighter than the new rule's revocation
+    assert "revoke_licence" not in {m.code for m in rec.measures}

@@ -12,6 +12,7 @@ from ..errors import DateError, FactError, UnknownItem, VersionNotInForce
 from ..facts import validate_facts
 from ..law import ART_37
 from ..loader import RulesetLibrary
+from ..ruleset import FINE_RANK, PENALTY_KIND_RANK
 from .apply import Dates, apply_version
 from .result import Recommendation, TraceStep
 
@@ -45,10 +46,15 @@ def _dates(req: EvaluationRequest) -> Dates:
     return Dates(req.act_date, req.act_end_date, discovery, req.decision_date)
 
 
-def lightness(rec: Recommendation) -> tuple:
-    """Order of severity for 从旧兼从轻: outcome, then suggested and maximum fine, then measures."""
+def lightness(rec: Recommendation, kinds: dict[str, str]) -> tuple:
+    """Severity for 从旧兼从轻 (第三十七条 处罚较轻): outcome; then the heaviest kind of penalty
+    (警告 < 罚款、没收 < 暂扣、停产停业 < 吊销、关闭 < 拘留); then the fine's maximum and suggested
+    amount; then how many penalties. `kinds` maps the version's penalty measures to their kind."""
     fine = rec.fine
-    return (_RANK[rec.outcome], fine.suggested if fine else 0, fine.max if fine else 0, len(rec.measures))
+    ranks = [PENALTY_KIND_RANK[kinds[m.code]] for m in rec.measures if m.code in kinds]
+    if fine is not None and fine.max > 0:
+        ranks.append(FINE_RANK)
+    return (_RANK[rec.outcome], max(ranks, default=0), fine.max if fine else 0, fine.suggested if fine else 0, len(ranks))
 
 
 def _version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> TraceStep:
@@ -96,7 +102,7 @@ def evaluate(library: RulesetLibrary, request: EvaluationRequest) -> Recommendat
     before = apply_version(old, old_item, facts, dates, _version_step(old, library, "适用违法行为发生时施行的规定"))
     after = apply_version(new, new_item, new_facts, dates, _version_step(
         new, library, f"作出处罚决定时施行的规定处罚较轻，适用新的规定（从旧兼从轻；行为时为{old.version}）"))
-    if lightness(after) < lightness(before):
+    if lightness(after, new.ruleset.penalty_measures) < lightness(before, old.ruleset.penalty_measures):
         return after
     return before.model_copy(update={"trace": [*before.trace[:2], TraceStep(
         step="version", rule=f"{new.department}/{new.version}",
