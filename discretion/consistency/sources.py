@@ -7,14 +7,13 @@ million-case sweep's time and doubled its memory.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from ..store import make_engine
 from ..store.tables import DecidedCase
-from .reading import DecidedRow, ReadResult
+from .reading import DecidedRow, ReadResult, cyclic_gc_paused
 
 _T = DecidedCase.__table__  # type: ignore[attr-defined]
 _COLUMNS = (_T.c.case_id, _T.c.department, _T.c.item, _T.c.facts, _T.c.act_date, _T.c.decision_date, _T.c.unit,
@@ -35,18 +34,12 @@ def from_engine(engine: Engine, *, department: str | None = None, since: dt.date
     out = ReadResult()
     rows = out.rows
     shared: dict[str, str] = {}
-    enabled = gc.isenabled()
-    gc.disable()  # millions of small objects: the cyclic collector would rescan them again and again
-    try:
-        with engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=10_000).execute(q)
-            for n, (cid, dept, item, facts, act, decided, unit, officer, outcome, fine, penalties) in enumerate(result, 1):
-                rows.append(DecidedRow(n, cid, shared.setdefault(dept, dept), shared.setdefault(item, item), facts, act,
-                                       decided, shared.setdefault(unit, unit), shared.setdefault(officer, officer),
-                                       shared.setdefault(outcome, outcome), fine, tuple(sorted(penalties)) if penalties else ()))
-    finally:
-        if enabled:
-            gc.enable()
+    with cyclic_gc_paused(), engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=10_000).execute(q)
+        for n, (cid, dept, item, facts, act, decided, unit, officer, outcome, fine, penalties) in enumerate(result, 1):
+            rows.append(DecidedRow(n, cid, shared.setdefault(dept, dept), shared.setdefault(item, item), facts, act,
+                                   decided, shared.setdefault(unit, unit), shared.setdefault(officer, officer),
+                                   shared.setdefault(outcome, outcome), fine, tuple(sorted(penalties)) if penalties else ()))
     return out
 
 
