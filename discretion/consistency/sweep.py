@@ -42,7 +42,6 @@ class KeyGroup:
     rec_min: np.ndarray | None = None
     rec_max: np.ndarray | None = None
     stat_max: np.ndarray | None = None
-    mandatory_outcome: str | None = None
     discretionary_outcomes: set[str] = field(default_factory=set)
     dropped: list[tuple[DecidedRow, str]] = field(default_factory=list)
 
@@ -128,8 +127,6 @@ def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[str], f
     """The expected outcome and, per case, the recommended range (fitted where it grows with a base)."""
     runs = 0
     group.recommendation = rep
-    mandatory = [s for s in rep.trace if s.step in ("no_penalty", "exemption") and "作为选项" not in s.effect]
-    group.mandatory_outcome = rep.outcome if mandatory or rep.outcome != "penalty" else None
     group.discretionary_outcomes = {o.outcome for o in rep.options if o.outcome != "penalty"}
     n = len(group.rows)
     if rep.fine is None:

@@ -331,7 +331,7 @@ class _Run:
             rec = placed(stat.span, "mitigated", placement, stat.span)
         else:
             rec = stat.span
-        suggested = suggest(rec, placement.rounding) if direction != "general" else _round_point(point, placement.rounding, stat.span)
+        suggested = suggest(rec, placement.rounding) if direction != "general" else round_within(point, placement.rounding, stat.span.lo, stat.span.hi)
         self.adjustment_options(stat.span, stat, unweighted, direction)
         self.step("placement", f"placement:{direction}", f"{DIRECTION_LABELS[direction]}：建议罚款{normalise(suggested):,}元（幅度{rec.text()}）",
                   list(placement.basis) or w.basis or item.penalty_basis)
@@ -373,10 +373,6 @@ def _identity(crs: CompiledRuleset) -> RulesetIdentity:
         crs.identity = RulesetIdentity(department=rs.department, department_name=rs.department_name, version=rs.version,
                                        hash=crs.hash, source=rs.source, effective_from=rs.effective_from)
     return crs.identity  # type: ignore[return-value]
-
-
-def _round_point(point: Decimal, rounding: Decimal, span: Span) -> Decimal:
-    return round_within(point, rounding, span.lo, span.hi)
 
 
 def _pct(d: Decimal) -> str:
