@@ -94,19 +94,12 @@ class CompiledItem:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     by_list: dict[tuple[str, bool], list[ListEntry]] = field(default_factory=dict)
 
-    _holding: dict[frozenset[str], dict[tuple[str, bool], list[ListEntry]]] = field(default_factory=dict)
+    #: evaluation plans by matched set (discretion.evaluation.plan): one per cell of fact space
+    plans: dict[frozenset[str], object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for e in self.entries:
             self.by_list.setdefault((e.list, e.mandatory), []).append(e)
-
-    def entries_holding(self, matched: frozenset[str]) -> dict[tuple[str, bool], list[ListEntry]]:
-        """List entries whose conditions hold, by (list, mandatory); one answer per matched set."""
-        hit = self._holding.get(matched)
-        if hit is None:
-            hit = {k: [e for e in v if f"list:{e.id}" in matched] for k, v in self.by_list.items()}
-            self._holding[matched] = hit
-        return hit
 
     def match(self, facts: Mapping[str, Value | None]) -> frozenset[str]:
         """Rule keys that hold, from durable_rules, asked once per cell of fact space."""

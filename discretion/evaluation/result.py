@@ -10,6 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from ..money import normalise
 
+def show_value(v: Any) -> Any:
+    """A fact value for the trace: Decimals as the officer wrote them (exact, as strings)."""
+    return str(v) if isinstance(v, Decimal) else v
+
+
 Outcome = Literal["no_penalty", "exemption", "penalty"]
 OUTCOME_LABELS: dict[str, str] = {"no_penalty": "不予处罚", "exemption": "免予处罚", "penalty": "给予行政处罚"}
 
