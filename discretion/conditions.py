@@ -351,7 +351,10 @@ def cell_function(conditions: list[Condition], types: Mapping[str, str]) -> tupl
     names = tuple(sorted(merged))
     numeric = {f: tuple(sorted(Decimal(v) for v in merged[f])) for f in names if types[f] in NUMERIC}  # type: ignore[arg-type]
 
+    reads = [(f, numeric.get(f)) for f in names]
+
     def key(facts: Mapping[str, Value | None]) -> tuple:
-        return tuple(bucket(facts.get(f), numeric[f]) if f in numeric else facts.get(f) for f in names)
+        get = facts.get
+        return tuple([get(f) if th is None else bucket(get(f), th) for f, th in reads])
 
     return names, key

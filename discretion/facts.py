@@ -112,6 +112,22 @@ def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
     return value
 
 
+_Field = tuple  # (name, spec, derived, required, default already coerced)
+_FIELDS: dict[int, tuple[Mapping[str, FactSpec], tuple[_Field, ...]]] = {}
+
+
+def _fields(schema: Mapping[str, FactSpec]) -> tuple[_Field, ...]:
+    """Per schema, once: what validation needs of each fact (schemas are immutable once compiled)."""
+    hit = _FIELDS.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    fields = tuple((name, spec, spec.derived is not None, spec.is_required,
+                    None if spec.default is None else _coerce(name, spec, spec.default)) for name, spec in schema.items())
+    if len(_FIELDS) < 10_000:
+        _FIELDS[id(schema)] = (schema, fields)  # the schema itself is kept, so its id is not reused
+    return fields
+
+
 def validate_facts(raw: Mapping[str, Any], schema: Mapping[str, FactSpec],
                    derived: list[tuple[str, Derivation]], *, context: str = "",
                    tolerated: frozenset[str] = frozenset()) -> dict[str, Value | None]:
@@ -122,22 +138,24 @@ def validate_facts(raw: Mapping[str, Any], schema: Mapping[str, FactSpec],
     """
     if not isinstance(raw, Mapping):
         raise FactError("facts must be an object of name: value", field="facts")
-    suffix = f" ({context})" if context else ""
-    for name in sorted(raw):
-        if name not in schema and name not in tolerated:
-            raise FactError(f"not a fact of this item{suffix}; declared: {', '.join(sorted(schema))}",
-                            field=f"facts.{name}")
+    unknown = raw.keys() - schema.keys() - tolerated
+    if unknown:
+        suffix = f" ({context})" if context else ""
+        raise FactError(f"not a fact of this item{suffix}; declared: {', '.join(sorted(schema))}",
+                        field=f"facts.{min(unknown)}")
     out: dict[str, Value | None] = {}
-    for name, spec in schema.items():
-        if spec.derived is not None:
+    for name, spec, is_derived, required, default in _fields(schema):
+        if is_derived:
             if name in raw:
                 raise FactError("is derived from other facts and cannot be given", field=f"facts.{name}")
             continue
         given = raw.get(name)
         if given is None:
-            if spec.is_required:
-                raise FactError(f"required ({spec.label}){suffix}", field=f"facts.{name}")
-            out[name] = None if spec.default is None else _coerce(name, spec, spec.default)
+            if required:
+                raise FactError(f"required ({spec.label})" + (f" ({context})" if context else ""), field=f"facts.{name}")
+            out[name] = default
+        elif given is True or given is False:
+            out[name] = given if spec.type == "bool" else _coerce(name, spec, given)
         else:
             out[name] = _coerce(name, spec, given)
     for name, fn in derived:

@@ -57,6 +57,12 @@ def round_within(amount: Decimal, step: Decimal, low: Decimal, high: Decimal) ->
 
 
 def yuan_text(amount: Decimal) -> str:
-    """Render an amount for readers: 50,000元 / 1.2万元 style is left to templates; plain here."""
-    n = normalise(amount)
-    return f"{n:,}元"
+    """An amount as decisions write it, to the fen without trailing zeros: 50,000元, 189,764.9元.
+
+    The same text as f"{normalise(amount):,}元", formatted in one step (it is on every trace)."""
+    t = f"{amount:,.2f}"
+    if t.endswith(".00"):
+        t = t[:-3]
+    elif t.endswith("0"):
+        t = t[:-1]
+    return t + "元"

@@ -19,11 +19,11 @@ from typing import Mapping
 
 from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
-from ..money import FEN, normalise, round_within
+from ..money import FEN, normalise, round_within, yuan_text
 from .fines import Span, StatutoryFine, placed, statutory_fine, suggest, tier_span
 from .plan import DIRECTION_LABELS, FinePlan, Plan, decide_direction, pct, plan_cell, refuse_defect
 from .result import (OUTCOME_LABELS, Fine, FineRange, Measure, Option, Recommendation, RulesetIdentity,
-                     TraceStep, show_value)
+                     TraceStep, assemble)
 
 __all__ = ["Dates", "add_years", "apply_version", "decide_direction"]
 
@@ -50,9 +50,13 @@ def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Va
     matched = ci.match(facts)
     plan = plan_cell(crs, ci, matched, facts)
     item = ci.item
-    trace = [TraceStep.model_construct(step="facts", rule=item.code, effect=f"事实已按「{item.name}」的事实清单校验",
-                                       citation=plan.facts_citation, condition=None,
-                                       facts={k: show_value(v) for k, v in facts.items()}),
+    shown = dict(facts)
+    for name in plan.decimal_facts:
+        v = shown.get(name)
+        if v is not None:
+            shown[name] = str(v)
+    trace = [assemble(TraceStep, step="facts", rule=item.code, effect=f"事实已按「{item.name}」的事实清单校验",
+                      citation=plan.facts_citation, condition=None, facts=shown),
              version_step]
     if plan.limitation is not None and _limitation_expired(plan, facts, dates, trace):
         return _result(crs, plan, dates, "no_penalty", None, [], [], trace)
@@ -112,7 +116,7 @@ def _place(crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, facts: Mappi
     trace += [t.make(facts) for t in fp.adjustment_steps]
     suggested = suggest(rec, placement.rounding)
     trace.append(_step("placement", f"placement:{fp.direction}",
-                       f"{DIRECTION_LABELS[fp.direction]}：建议罚款幅度{rec.text()}，建议罚款{normalise(suggested):,}元"
+                       f"{DIRECTION_LABELS[fp.direction]}：建议罚款幅度{rec.text()}，建议罚款{yuan_text(suggested)}"
                        f"（按{normalise(placement.rounding)}元取整）", fp.placement_citation))
     return _fine(rec, suggested, stat, tier_label, fp.direction)
 
@@ -127,8 +131,8 @@ def _weighted(crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, facts: Ma
     point_raw = (total * stat.span.hi).quantize(FEN)
     point = min(max(point_raw, stat.span.lo), stat.span.hi)
     trace.append(_step("weighted", "weighted",
-                       f"起始权重{pct(w.start)}，累加后{pct(total)}（上限{pct(w.cap)}）× 法定最高{normalise(stat.span.hi):,}元 = {normalise(point_raw):,}元"
-                       + ("" if point == point_raw else f"，限定在法定幅度内为{normalise(point):,}元"), fp.weighted_citation))
+                       f"起始权重{pct(w.start)}，累加后{pct(total)}（上限{pct(w.cap)}）× 法定最高{yuan_text(stat.span.hi)} = {yuan_text(point_raw)}"
+                       + ("" if point == point_raw else f"，限定在法定幅度内为{yuan_text(point)}"), fp.weighted_citation))
     trace += [t.make(facts) for t in fp.direction_steps]
     direction = fp.direction
     if direction == "lenient":
@@ -142,7 +146,7 @@ def _weighted(crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, facts: Ma
     suggested = suggest(rec, placement.rounding) if direction != "general" else round_within(point, placement.rounding, stat.span.lo, stat.span.hi)
     _alternatives(crs, fp, stat.span, stat, options)
     trace += [t.make(facts) for t in fp.adjustment_steps]
-    trace.append(_step("placement", f"placement:{direction}", f"{DIRECTION_LABELS[direction]}：建议罚款{normalise(suggested):,}元（幅度{rec.text()}）",
+    trace.append(_step("placement", f"placement:{direction}", f"{DIRECTION_LABELS[direction]}：建议罚款{yuan_text(suggested)}（幅度{rec.text()}）",
                        fp.placement_citation))
     return _fine(rec, suggested, stat, None, direction)
 
@@ -151,18 +155,18 @@ def _alternatives(crs: CompiledRuleset, fp: FinePlan, span: Span, stat: Statutor
     placement = crs.placement
     for a in fp.alternatives:
         r = placed(span, a.direction, placement, stat.span)
-        options.append(Option.model_construct(
+        options.append(assemble(Option,
             id=a.id, list=a.list, label=a.label, effect=f"{a.lead}{r.text()}", citation=a.citation, outcome="penalty",
-            fine=FineRange.model_construct(min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding))))
+            fine=assemble(FineRange, min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding))))
 
 
 def _fine(rec: Span, suggested: Decimal, stat: StatutoryFine, tier: str | None, direction: str) -> Fine:
-    return Fine.model_construct(min=rec.lo, max=rec.hi, suggested=suggested, statutory_min=stat.span.lo,
+    return assemble(Fine, min=rec.lo, max=rec.hi, suggested=suggested, statutory_min=stat.span.lo,
                                 statutory_max=stat.span.hi, tier=tier, placement=DIRECTION_LABELS[direction])
 
 
 def _step(step: str, rule: str, effect: str, citation: str) -> TraceStep:
-    return TraceStep.model_construct(step=step, rule=rule, effect=effect, citation=citation, condition=None, facts={})
+    return assemble(TraceStep, step=step, rule=rule, effect=effect, citation=citation, condition=None, facts={})
 
 
 def _concluded(crs: CompiledRuleset, dates: Dates, plan: Plan, fine: Fine | None, options: list[Option],
@@ -177,7 +181,7 @@ def _concluded(crs: CompiledRuleset, dates: Dates, plan: Plan, fine: Fine | None
 
 def _result(crs: CompiledRuleset, plan: Plan, dates: Dates, outcome: str, fine: Fine | None,
             measures: list[Measure], options: list[Option], trace: list[TraceStep]) -> Recommendation:
-    return Recommendation.model_construct(
+    return assemble(Recommendation,
         outcome=outcome, outcome_label=OUTCOME_LABELS[outcome], item=plan.item_ref, fine=fine, measures=list(measures),
         options=options if outcome == "penalty" else [], ruleset=_identity(crs), act_date=dates.act,
         decision_date=dates.decision, trace=trace)

@@ -7,12 +7,13 @@ maximum, and only `mitigated_range` goes below the statutory minimum (never belo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 from typing import Mapping
 
 from ..conditions import Value
 from ..errors import FactError, RulesetDefect
-from ..money import FEN, normalise, round_within
+from ..money import FEN, normalise, round_within, yuan_text
 from ..ruleset import FineSpec, Placement
 
 TWO = Decimal(2)
@@ -36,7 +37,7 @@ class Span:
         return Span(lo, hi)
 
     def text(self) -> str:
-        return f"{normalise(self.lo):,}元至{normalise(self.hi):,}元"
+        return f"{yuan_text(self.lo)}至{yuan_text(self.hi)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +63,16 @@ def statutory_fine(spec: FineSpec, facts: Mapping[str, Value | None], fallback_h
     label = base_label or spec.multiple_of
     if spec.fallback is not None and (base is None or base == 0 or fallback_holds):
         span = Span(spec.fallback.range[0], spec.fallback.range[1])
-        why = "无法确定" if base is None else f"为{normalise(Decimal(base)):,}元"  # type: ignore[arg-type]
+        why = "无法确定" if base is None else f"为{yuan_text(Decimal(base))}"  # type: ignore[arg-type]
         how = f"{label}{why}，适用法定罚款幅度{span.text()}"
         return StatutoryFine(_cap(span, spec.ceiling), how, spec.multiple_of, None if base is None else Decimal(base), True)  # type: ignore[arg-type]
     if base is None:
         raise FactError(f"the fine is a multiple of {label}, which must be given", field=f"facts.{spec.multiple_of}")
     b = Decimal(base)  # type: ignore[arg-type]
     span = Span((b * spec.times[0]).quantize(FEN), (b * spec.times[1]).quantize(FEN))
-    how = f"{label}{normalise(b):,}元的{_times(spec.times[0])}至{_times(spec.times[1])}：{span.text()}"
+    how = f"{label}{yuan_text(b)}的{_times(spec.times[0])}至{_times(spec.times[1])}：{span.text()}"
     if spec.ceiling is not None and span.hi > spec.ceiling:
-        how += f"，最高不超过{normalise(spec.ceiling):,}元"
+        how += f"，最高不超过{yuan_text(spec.ceiling)}"
     return StatutoryFine(_cap(span, spec.ceiling), how, spec.multiple_of, b, False)
 
 
@@ -81,6 +82,7 @@ def _cap(span: Span, ceiling: Decimal | None) -> Span:
     return Span(min(span.lo, ceiling), min(span.hi, ceiling))
 
 
+@lru_cache(maxsize=1024)
 def _times(t: Decimal) -> str:
     if t < 1:
         return f"百分之{normalise(t * 100)}"

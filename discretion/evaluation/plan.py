@@ -20,7 +20,7 @@ from ..errors import RulesetDefect
 from ..law import ART_9
 from ..money import normalise
 from ..ruleset import LIST_NAMES, FineSpec, ListEntry, MeasureRef, StatutoryClause, Tier, Weighted
-from .result import ItemRef, Measure, Option, TraceStep, show_value
+from .result import ItemRef, Measure, Option, TraceStep, assemble, show_value
 
 DIRECTION_LABELS = {"lenient": "从轻", "general": "一般", "aggravated": "从重", "mitigated": "减轻"}
 ADJUSTMENTS = ("lenient", "mitigated", "aggravated")
@@ -46,7 +46,7 @@ class StepTemplate:
             hit = self._made.get(shown)
             if hit is not None:
                 return hit
-        made = TraceStep.model_construct(step=self.step, rule=self.rule, effect=self.effect if effect is None else effect,
+        made = assemble(TraceStep, step=self.step, rule=self.rule, effect=self.effect if effect is None else effect,
                                          citation=citation or self.citation, condition=self.condition, facts=dict(zip(self.reads, shown)))
         if effect is None and len(self._made) < 256:  # bool and enum readings repeat; amounts mostly do not
             self._made[shown] = made
@@ -97,6 +97,7 @@ class Plan:
 
     item_ref: ItemRef
     facts_citation: str                    # the item's legal basis, cited by the facts step
+    decimal_facts: tuple[str, ...]         # facts whose values are Decimals (shown as exact strings)
     limitation_years: int | None
     limitation_extended: bool
     limitation: StepTemplate | None        # effect filled per case (dates)
@@ -154,7 +155,8 @@ class _Cell:
                                       citation=render_all(e.basis), outcome=kind))
                 list_steps.append(self.template(kind, e.id, f"{e.label}：{what}{keep}（作为选项，由执法人员决定并说明理由）",
                                                 e.basis, f"list:{e.id}"))
-        plan = Plan(ItemRef(code=item.code, name=item.name), render_all(item.legal_basis), lim_years, extended, lim_step, list_steps, options, None, [], None, [], False,
+        plan = Plan(ItemRef(code=item.code, name=item.name), render_all(item.legal_basis),
+                    tuple(n for n, f in self.ci.schema.items() if f.type in ("money", "number") or f.derived), lim_years, extended, lim_step, list_steps, options, None, [], None, [], False,
                     StepTemplate("outcome", "outcome:no_penalty_kind", "", render_all([ART_9])))
         for kind in ("no_penalty", "exemption"):
             hits = self.entries(kind, True)

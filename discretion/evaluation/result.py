@@ -4,11 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from ..money import normalise
+
+M = TypeVar("M", bound=BaseModel)
+_setattr = object.__setattr__
+
+
+def assemble(cls: type[M], **values: Any) -> M:
+    """An output model built from parts whose types the evaluator already guarantees, without validating again.
+
+    This is what `model_construct` does for these models (every field given, no aliases, no extra,
+    no private attributes) without its per-field alias and default handling, which had become the
+    largest single cost of an evaluation. tests/test_result_assembly.py pins it against validation.
+    """
+    m = cls.__new__(cls)
+    _setattr(m, "__dict__", values)
+    _setattr(m, "__pydantic_fields_set__", set(values))
+    _setattr(m, "__pydantic_extra__", None)
+    _setattr(m, "__pydantic_private__", None)
+    return m
+
 
 def show_value(v: Any) -> Any:
     """A fact value for the trace: Decimals as the officer wrote them (exact, as strings)."""
