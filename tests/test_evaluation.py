@@ -348,6 +348,8 @@ def test_art37_no_longer_a_violation(make_library) -> None:
                        demo__2025=DEPT.format(version="2025", start="2025-01-01", items=without, **common))
     rec = run(lib, {"gain": 10000, "harm": "general"}, dept="demo", item="X-GAIN", act=D(2024, 6, 1), decision=D(2025, 2, 1))
     assert rec.outcome == "no_penalty" and rec.fine is None and "不认为是违法" in rec.trace[1].effect
+    assert [s.step for s in rec.trace] == ["facts", "version"] and rec.measures == [] and rec.options == []
+    assert rec.trace[0].facts["gain"] == "10000" and rec.ruleset.version == "2024"
 
 
 def test_art37_act_before_any_version_is_refused(food: RulesetLibrary) -> None:

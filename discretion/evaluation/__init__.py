@@ -13,7 +13,7 @@ from ..facts import validate_facts
 from ..law import ART_37
 from ..loader import RulesetLibrary
 from ..ruleset import FINE_RANK, PENALTY_KIND_RANK
-from .apply import Dates, apply_version
+from .apply import Dates, apply_version, no_longer_a_violation
 from .result import Recommendation, TraceStep
 
 __all__ = ["EvaluationRequest", "evaluate", "Recommendation"]
@@ -95,9 +95,7 @@ def evaluate(library: RulesetLibrary, request: EvaluationRequest) -> Recommendat
         return apply_version(old, old_item, facts, dates, _version_step(old, library, "适用违法行为发生时施行的规定"))
     if new_item is None:
         step = _version_step(new, library, f"作出处罚决定时施行的规定已不将「{old_item.item.name}」列为违法行为，不认为是违法的，适用新的规定")
-        base = apply_version(old, old_item, facts, dates, step)
-        return base.model_copy(update={"outcome": "no_penalty", "outcome_label": "不予处罚", "fine": None,
-                                       "measures": [], "options": [], "trace": [base.trace[0], step]})
+        return no_longer_a_violation(old, old_item, facts, dates, step)
     new_facts = _validate_for(new, new_item, request.facts, old_item)
     before = apply_version(old, old_item, facts, dates, _version_step(old, library, "适用违法行为发生时施行的规定"))
     after = apply_version(new, new_item, new_facts, dates, _version_step(

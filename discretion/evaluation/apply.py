@@ -25,7 +25,7 @@ from .plan import DIRECTION_LABELS, FinePlan, Plan, decide_direction, pct, plan_
 from .result import (OUTCOME_LABELS, Fine, FineRange, Measure, Option, Recommendation, RulesetIdentity,
                      TraceStep, assemble)
 
-__all__ = ["Dates", "add_years", "apply_version", "decide_direction"]
+__all__ = ["Dates", "add_years", "apply_version", "decide_direction", "no_longer_a_violation"]
 
 
 @dataclass(frozen=True)
@@ -49,15 +49,7 @@ def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Va
     """Evaluate one case under one version; `version_step` (a trace step) says why this version applies."""
     matched = ci.match(facts)
     plan = plan_cell(crs, ci, matched, facts)
-    item = ci.item
-    shown = dict(facts)
-    for name in plan.decimal_facts:
-        v = shown.get(name)
-        if v is not None:
-            shown[name] = str(v)
-    trace = [assemble(TraceStep, step="facts", rule=item.code, effect=f"事实已按「{item.name}」的事实清单校验",
-                      citation=plan.facts_citation, condition=None, facts=shown),
-             version_step]
+    trace = [_facts_step(ci, plan, facts), version_step]
     if plan.limitation is not None and _limitation_expired(plan, facts, dates, trace):
         return _result(crs, plan, dates, "no_penalty", None, [], [], trace)
     trace += [t.make(facts) for t in plan.list_steps]
@@ -74,6 +66,24 @@ def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Va
     options = list(plan.options)
     fine = _place(crs, fp, stat, facts, trace, options)
     return _concluded(crs, dates, plan, fine, options, facts, trace)
+
+
+def no_longer_a_violation(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Value | None], dates: Dates,
+                          version_step: TraceStep) -> Recommendation:
+    """第三十七条: the rules in force at the decision no longer make the act a violation, so it is not
+    punished; the trace shows the facts as checked against the item and why (`version_step`)."""
+    plan = plan_cell(crs, ci, ci.match(facts), facts)
+    return _result(crs, plan, dates, "no_penalty", None, [], [], [_facts_step(ci, plan, facts), version_step])
+
+
+def _facts_step(ci: CompiledItem, plan: Plan, facts: Mapping[str, Value | None]) -> TraceStep:
+    shown = dict(facts)
+    for name in plan.decimal_facts:
+        v = shown.get(name)
+        if v is not None:
+            shown[name] = str(v)
+    return assemble(TraceStep, step="facts", rule=ci.item.code, effect=f"事实已按「{ci.item.name}」的事实清单校验",
+                    citation=plan.facts_citation, condition=None, facts=shown)
 
 
 def _limitation_expired(plan: Plan, facts: Mapping[str, Value | None], dates: Dates, trace: list[TraceStep]) -> bool:
