@@ -268,7 +268,16 @@ class RulesetLibrary:
         return c.ruleset.effective_from, end
 
     def in_force(self, department: str, on: dt.date) -> CompiledRuleset | None:
-        """The version in force on a date, or None."""
+        """The version in force on a date, or None (asked twice per evaluation: remembered per day)."""
+        key = ("in_force", department, on)
+        hit = self.memo.get(key, key)
+        if hit is key:
+            hit = self._in_force(department, on)
+            if len(self.memo) < 100_000:
+                self.memo[key] = hit
+        return hit  # type: ignore[return-value]
+
+    def _in_force(self, department: str, on: dt.date) -> CompiledRuleset | None:
         for c in reversed(self.versions(department)):
             start, end = self.period(c)
             if start <= on and (end is None or on < end):

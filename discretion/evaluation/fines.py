@@ -6,10 +6,9 @@ maximum, and only `mitigated_range` goes below the statutory minimum (never belo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from decimal import Decimal
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from ..conditions import Value
 from ..errors import FactError, RulesetDefect
@@ -19,9 +18,8 @@ from ..ruleset import FineSpec, Placement
 TWO = Decimal(2)
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A closed range of yuan."""
+class Span(NamedTuple):
+    """A closed range of yuan (a tuple: immutable, and cheap to make several times per case)."""
 
     lo: Decimal
     hi: Decimal
@@ -40,8 +38,7 @@ class Span:
         return f"{yuan_text(self.lo)}至{yuan_text(self.hi)}"
 
 
-@dataclass(frozen=True, slots=True)
-class StatutoryFine:
+class StatutoryFine(NamedTuple):
     """The statutory range for these facts, and how it was obtained (for the trace)."""
 
     span: Span
