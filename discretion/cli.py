@@ -168,6 +168,41 @@ def validate_cmd(paths: list[Path] = typer.Argument(..., help="规则集文件�
     _run(go)
 
 
+@app.command("verify")
+def verify_cmd(
+    department: Optional[str] = typer.Option(None, "--department", help="只检查该部门"),
+    as_json: bool = typer.Option(False, "--json"),
+    limit: int = typer.Option(4096, "--limit", min=1, help="每个事项最多检查的事实格数（超过则抽样）"),
+    rulesets: Optional[Path] = RulesetsOpt,
+) -> None:
+    """Check every version for legal reviewers: clause and tier gaps or overlaps over fact space, tier
+    amounts beyond the statute, entries without a citation. Exit 0 if none, 2 if any."""
+
+    def go() -> None:
+        from .audit import verify
+
+        lib = _library(rulesets)
+        if department:
+            lib.versions(department)  # unknown department: a clear error
+        report = verify(lib, department=department, limit=limit)
+        if as_json:
+            typer.echo(report.model_dump_json(indent=2))
+        else:
+            cells = sum(c.cells for c in report.coverage)
+            sampled = [f"{c.ruleset} {c.item}" for c in report.coverage if not c.exhaustive]
+            typer.echo(f"检查了 {len(report.coverage)} 个事项、{cells:,} 个事实格"
+                       + (f"（抽样：{'、'.join(sampled)}）" if sampled else "（全部穷举）"))
+            for p in report.problems:
+                typer.echo(f"问题  {p.ruleset} {p.item or ''} [{p.check}] {p.message}")
+                if p.example:
+                    typer.echo(f"      示例事实：{json.dumps(p.example, ensure_ascii=False)}")
+            typer.echo("未发现问题" if report.ok else f"共 {len(report.problems)} 个问题")
+        if not report.ok:
+            raise typer.Exit(2)
+
+    _run(go)
+
+
 @app.command("demo")
 def demo_cmd(rulesets: Optional[Path] = RulesetsOpt,
              cases: Path = typer.Option(Path("examples/cases"), "--cases", help="案例目录")) -> None:

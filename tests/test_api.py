@@ -204,3 +204,15 @@ def test_sweep_over_stored_cases(api) -> None:
     assert report["summary"]["cases_swept"] == 7
     assert any(f["kind"] == "outside_range" and f["cases"] == ["C50"] for f in report["findings"])
     assert api.get("/v1/sweeps/nope", headers=h(api, "sup")).status_code == 404
+
+
+def test_verify_a_draft_before_approving_it(api) -> None:
+    up = api.post("/v1/rulesets/food", content=FOOD_2025, headers={**h(api, "alice"), "Content-Type": "application/yaml"})
+    assert up.status_code == 201, up.text
+    version = up.json()["version"]
+    r = api.get(f"/v1/rulesets/food/{version}/verify", headers=h(api, "bob"))
+    assert r.status_code == 200, r.text
+    assert r.json()["problems"] == [] and r.json()["coverage"] and all(c["ruleset"] == f"food/{version}" for c in r.json()["coverage"])
+    assert api.get(f"/v1/rulesets/food/{version}/verify", headers=h(api, "officer")).status_code == 403
+    missing = api.get("/v1/rulesets/food/1999/verify", headers=h(api, "bob"))
+    assert missing.status_code == 404 and missing.json()["detail"][0]["loc"][-1] == "version"

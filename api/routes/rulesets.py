@@ -1,4 +1,4 @@
-"""Departments and ruleset versions: read, upload a draft, approve, publish."""
+"""Departments and ruleset versions: read, upload a draft, verify, approve, publish."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
+from discretion.audit import VerifyReport, verify_version
 from discretion.errors import NotFound, UnknownItem
+from discretion.loader import RulesetLibrary
 from discretion.ruleset import FactSpec
 from discretion.store import lifecycle
 from discretion.store.tables import Department, RulesetVersion
@@ -116,6 +118,20 @@ async def upload(department: str, http: Request, session: SessionDep, key: Curre
     session.commit()
     session.refresh(row)
     return _public(row)
+
+
+@router.get("/rulesets/{department}/{version}/verify", response_model=VerifyReport)
+def verify(department: str, version: str, session: SessionDep, key: CurrentKey) -> VerifyReport:
+    """What a reviewer checks before approving, by machine (`discretion verify`): clause and tier gaps or
+    overlaps over fact space with an example case, tier amounts beyond the statute, uncited entries.
+    Works on drafts too (reviewer)."""
+    check_role(key, "reviewer")
+    check_department(key, department, ["path", "department"])
+    row = lifecycle.get_version(session, department, version)
+    ref = f"{department}/{version}"
+    lib = RulesetLibrary.from_texts({**lifecycle.live_texts(session), ref: row.document})
+    problems, coverage = verify_version(lib.compiled[ref])
+    return VerifyReport(problems=problems, coverage=coverage)
 
 
 class Transition(BaseModel):
