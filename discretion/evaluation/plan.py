@@ -103,12 +103,12 @@ class Plan:
     limitation: StepTemplate | None        # effect filled per case (dates)
     list_steps: list[StepTemplate]
     options: list[Option]                  # discretionary no-penalty / exemption entries
-    decided: str | None
-    measures: list[Measure]
-    fine: FinePlan | None
-    steps_without_fine: list[StepTemplate]
-    penal: bool                            # some measure taken is a kind of penalty
     outcome_step: StepTemplate
+    decided: str | None = None
+    measures: list[Measure] = field(default_factory=list)
+    fine: FinePlan | None = None
+    steps_without_fine: list[StepTemplate] = field(default_factory=list)
+    penal: bool = False                    # some measure taken is a kind of penalty
     defective: bool = False                # no single clause or tier holds: a case that gets there is refused
 
 
@@ -155,9 +155,11 @@ class _Cell:
                                       citation=render_all(e.basis), outcome=kind))
                 list_steps.append(self.template(kind, e.id, f"{e.label}：{what}{keep}（作为选项，由执法人员决定并说明理由）",
                                                 e.basis, f"list:{e.id}"))
-        plan = Plan(ItemRef(code=item.code, name=item.name), render_all(item.legal_basis),
-                    tuple(n for n, f in self.ci.schema.items() if f.type in ("money", "number") or f.derived), lim_years, extended, lim_step, list_steps, options, None, [], None, [], False,
-                    StepTemplate("outcome", "outcome:no_penalty_kind", "", render_all([ART_9])))
+        plan = Plan(item_ref=ItemRef(code=item.code, name=item.name), facts_citation=render_all(item.legal_basis),
+                    decimal_facts=tuple(n for n, f in self.ci.schema.items() if f.type in ("money", "number") or f.derived),
+                    limitation_years=lim_years, limitation_extended=extended, limitation=lim_step,
+                    list_steps=list_steps, options=options,
+                    outcome_step=StepTemplate("outcome", "outcome:no_penalty_kind", "", render_all([ART_9])))
         for kind in ("no_penalty", "exemption"):
             hits = self.entries(kind, True)
             if hits:
