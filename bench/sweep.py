@@ -158,15 +158,17 @@ def phase(args: argparse.Namespace) -> dict:
         from discretion.consistency.reading import read_cases
         from discretion.evaluation import EvaluationRequest, evaluate
         from discretion.errors import DiscretionError
-        rows = read_cases(args.path).rows
+        table = read_cases(args.path)
         rnd = random.Random(5)
-        sample = rnd.sample(rows, min(args.sample, len(rows)))
+        picked = rnd.sample(range(len(table)), min(args.sample, len(table)))
+        sample = [(table.departments[table.department[i]], table.items[table.item[i]], table.facts_of(i),
+                   table.date(table.act, i), table.date(table.decided, i)) for i in picked]
         t0 = time.perf_counter()
         errors = 0
-        for r in sample:
+        for dept, item, facts, act, decided in sample:
             try:
-                evaluate(lib, EvaluationRequest(department=r.department, item=r.item, facts=r.facts,
-                                                act_date=r.act_date, decision_date=r.decision_date))
+                evaluate(lib, EvaluationRequest(department=dept, item=item, facts=facts,
+                                                act_date=act, decision_date=decided))
             except DiscretionError:
                 errors += 1
         t2 = time.perf_counter()

@@ -92,8 +92,8 @@ def expect(lib: RulesetLibrary, table: CaseTable, group: KeyGroup, ci: CompiledI
     """Evaluate the key (once, or a few times to fit a base-proportional range). Returns evaluations made.
 
     `column(fact)` is a fact's validated value per distinct facts of the item group."""
-    live = np.flatnonzero(~group.expired).tolist()
-    if not live:
+    live = np.flatnonzero(~group.expired)
+    if not len(live):
         return 0
     failed: dict[int, str] = {}
 
@@ -112,7 +112,7 @@ def expect(lib: RulesetLibrary, table: CaseTable, group: KeyGroup, ci: CompiledI
 
     try:
         runs, rep = 0, None
-        for i in live:
+        for i in live.tolist() if len(live) < 64 else map(int, live):
             runs += 1
             rep = attempt(i)
             if rep is not None:
@@ -139,7 +139,7 @@ def _set_aside(group: KeyGroup, failed: dict[int, str]) -> None:
 
 
 def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[str], column: Callable[[str], list[Any]],
-                   live: list[int], rep: Recommendation, attempt: Callable[[int], Recommendation | None]) -> int:
+                   live: np.ndarray, rep: Recommendation, attempt: Callable[[int], Recommendation | None]) -> int:
     """The expected outcome and, per case, the recommended range (fitted where it grows with a base)."""
     runs = 0
     group.recommendation = rep
@@ -155,21 +155,21 @@ def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[str], c
         return runs
     bases = column(base)
     # each case's base value, by value (equal amounts written differently are one value), in order of appearance
+    distinct, first, inverse = np.unique(group.local, return_index=True, return_inverse=True)
     value_ids: dict[Any, int] = {}
     values: list[Any] = []
-    of_local = {}
-    for j in dict.fromkeys(group.local.tolist()):
-        v = bases[j]
+    of_distinct = np.empty(len(distinct), dtype=np.int64)
+    for u in np.argsort(first, kind="stable").tolist():
+        v = bases[int(distinct[u])]
         k = value_ids.get(v)
         if k is None:
             k = value_ids[v] = len(values)
             values.append(v)
-        of_local[j] = k
-    vid = np.fromiter((of_local[j] for j in group.local.tolist()), dtype=np.int64, count=n)
+        of_distinct[u] = k
+    vid = of_distinct[inverse.reshape(-1)]
     # ranges grow with the base: fit on two cases, check on a third; otherwise evaluate each distinct base
-    live_arr = np.asarray(live, dtype=np.int64)
-    _, first_live = np.unique(vid[live_arr], return_index=True)
-    by_value = sorted((int(live_arr[f]), values[int(vid[live_arr[f]])]) for f in first_live)
+    _, first_live = np.unique(vid[live], return_index=True)
+    by_value = sorted((int(live[f]), values[int(vid[live[f]])]) for f in first_live.tolist())
     points = {values[int(vid[live[0]])]: p0}
     for i, value in by_value[1:3]:
         r = attempt(i)

@@ -74,13 +74,20 @@ def _by_key(mask: np.ndarray, key: np.ndarray) -> Iterator[tuple[int, np.ndarray
         yield int(key[part[0]]), part
 
 
-def find(groups: list[KeyGroup], table: CaseTable) -> tuple[list[Finding], list[GroupStat], list[GroupStat]]:
+CHARTED = frozenset({"fine_spread", "outside_range", "different_outcome"})
+
+
+def find(groups: list[KeyGroup], table: CaseTable) -> tuple[list[Finding], set[int], list[GroupStat], list[GroupStat]]:
+    """The findings, the keys with findings of the CHARTED kinds, and the unit and officer statistics."""
     c = Cases(groups, table)
     ids = table.case_id
     findings: list[Finding] = []
+    charted: set[int] = set()
 
     def add(k: int, kind: str, severity: str, at: np.ndarray, detail: str) -> None:
         g = groups[k]
+        if kind in CHARTED:
+            charted.add(k)
         findings.append(Finding(kind=kind, severity=severity, department=g.department, item=g.item,  # type: ignore[arg-type]
                                 version=g.version, key=g.words, rules=g.rules,
                                 cases=sorted(ids[r] for r in c.rows[at].tolist()), detail=detail))
@@ -127,7 +134,7 @@ def find(groups: list[KeyGroup], table: CaseTable) -> tuple[list[Finding], list[
     units = group_stats("unit", table.unit[c.rows[c.live]], table.names, deviant[c.live], c.position[c.live], c.key[c.live])
     officers = group_stats("officer", table.officer[c.rows[c.live]], table.names, deviant[c.live], c.position[c.live],
                            c.key[c.live])
-    return findings, units, officers
+    return findings, charted, units, officers
 
 
 def _within_key(c: Cases, groups: list[KeyGroup], add) -> None:  # type: ignore[no-untyped-def]
@@ -145,7 +152,8 @@ def _within_key(c: Cases, groups: list[KeyGroup], add) -> None:  # type: ignore[
     # kinds of penalty: whether a fine was imposed, and the other penalties
     pen = c.live & c.penalised & ~mixed[c.key]
     kind = c.penalties * 2 + (c.fine > 0)
-    kinds = np.unique(np.stack([c.key[pen], kind[pen]]), axis=1)[0] if pen.any() else np.zeros(0, np.int64)
+    span = int(kind.max()) + 1 if len(kind) else 1
+    kinds = np.unique(c.key[pen] * span + kind[pen]) // span
     several = np.bincount(kinds, minlength=nk) > 1
     for k, at in _by_key(pen & several[c.key], c.key):
         add(k, "different_penalty_types", "medium", at, "同一裁量情形，处罚种类不同")

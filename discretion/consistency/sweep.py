@@ -21,7 +21,7 @@ from .expectations import KeyGroup, expect
 from .findings import find
 from .keys import FactColumns, describe, item_keys, rules_of, validate_columns
 from .reading import cyclic_gc_paused
-from .report import CaseFine, ConsistencyReport, Finding, GroupChart, RejectedRow, Summary
+from .report import CaseFine, ConsistencyReport, GroupChart, RejectedRow, Summary
 from .table import NO_FINE, CaseTable
 
 _NO_VERSION, _ERROR = -1, -2
@@ -97,7 +97,7 @@ def _sweep(library: RulesetLibrary, table: CaseTable, *, department: str | None,
     for g in key_groups:
         rejected.extend(RejectedRow(line=int(table.line[r]), case_id=table.case_id[r], reason=reason) for r, reason in g.dropped)
         swept -= len(g.dropped)
-    findings, units, officers = find(key_groups, table)
+    findings, charted, units, officers = find(key_groups, table)
     counts: dict[str, int] = {}
     for f in findings:
         counts[f.kind] = counts.get(f.kind, 0) + 1
@@ -106,7 +106,7 @@ def _sweep(library: RulesetLibrary, table: CaseTable, *, department: str | None,
         summary=Summary(cases_read=table.cases_read, cases_swept=swept, rejected=len(rejected), keys=len(key_groups),
                         evaluations=evaluations, findings=counts),
         findings=findings, units=units, officers=officers, rejected=rejected,
-        groups=_charts(table, key_groups, findings))
+        groups=_charts(table, key_groups, charted))
 
 
 def _item_groups(library: RulesetLibrary, table: CaseTable, rows: np.ndarray,
@@ -159,8 +159,7 @@ def _validated(table: CaseTable, members: np.ndarray, ci: CompiledItem, new_ci: 
     """The facts of an item group, validated once per distinct facts text against the old version (and
     the newer one); cases whose facts do not validate are rejected. Returns the kept cases, each one's
     index into the distinct facts, and the validated distinct facts."""
-    texts, local = np.unique(table.facts[members], return_inverse=True)
-    local = local.reshape(-1)
+    texts, local = _distinct(table.facts[members], len(table.facts_text))
     raws = [table.facts_loads(table.facts_text[t]) for t in texts.tolist()]
     facts, errors = validate_columns(raws, ci.schema, ci.derived, tolerated=frozenset(new_ci.schema) if new_ci else frozenset())
     new_facts = None
@@ -181,11 +180,21 @@ def _validated(table: CaseTable, members: np.ndarray, ci: CompiledItem, new_ci: 
     return members, local, facts, new_facts
 
 
+def _distinct(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct codes (ascending) and each one's index among them, in linear time (codes < size)."""
+    present = np.zeros(size, dtype=bool)
+    present[codes] = True
+    distinct = np.flatnonzero(present)
+    at = np.zeros(size, dtype=np.int64)
+    at[distinct] = np.arange(len(distinct))
+    return distinct, at[codes]
+
+
 def _keys(library: RulesetLibrary, table: CaseTable, crs: CompiledRuleset, ci: CompiledItem, new_ci: CompiledItem | None,
           members: np.ndarray, local: np.ndarray, facts: FactColumns, new_facts: FactColumns | None,
           out: list[KeyGroup]) -> int:
     """Split an item group by relevance key, evaluate each key; returns the evaluations made."""
-    used = np.unique(local)  # distinct facts some kept case has (the others failed validation)
+    used, where = _distinct(local, int(local.max()) + 1)  # distinct facts some kept case has (the others failed validation)
     keys = item_keys(ci, facts.take(used))
     key_ids = keys.key_of_case
     if new_facts is not None:  # 第三十七条: cases the newer version tells apart are apart too
@@ -193,7 +202,6 @@ def _keys(library: RulesetLibrary, table: CaseTable, crs: CompiledRuleset, ci: C
         pairs = key_ids * (len(nkeys.matched) + 1) + nkeys.key_of_case
         _, key_ids = np.unique(pairs, return_inverse=True)
         key_ids = key_ids.reshape(-1)
-    where = np.searchsorted(used, local)  # each case's index into `used`
     case_keys = key_ids[where]
     old_key = keys.key_of_case[where]
     columns: dict[str, list[Any]] = {}
@@ -206,6 +214,8 @@ def _keys(library: RulesetLibrary, table: CaseTable, crs: CompiledRuleset, ci: C
 
     order = np.argsort(case_keys, kind="stable")
     cuts = np.flatnonzero(np.diff(case_keys[order])) + 1
+    acts, act_of = np.unique(table.act[members], return_inverse=True)
+    deadlines: dict[int | None, np.ndarray] = {}
     dept, code = table.departments[int(table.department[members[0]])], table.items[int(table.item[members[0]])]
     evaluations = 0
     for chunk in np.split(order, cuts):
@@ -213,37 +223,34 @@ def _keys(library: RulesetLibrary, table: CaseTable, crs: CompiledRuleset, ci: C
             continue
         matched = keys.matched[int(old_key[chunk[0]])]
         rows = members[chunk]
+        years = _limitation_years(crs, ci, matched)
+        if years not in deadlines:
+            deadlines[years] = np.array([add_years(dt.date.fromordinal(a), years).toordinal() for a in acts.tolist()]
+                                        if years is not None else [], dtype=np.int64)
+        expired = (table.decided[rows] > deadlines[years][act_of[chunk]]) if years is not None else \
+            np.zeros(len(rows), dtype=bool)
         group = KeyGroup(dept, code, crs.version, describe(ci, matched), rules_of(ci, matched), rows, local[chunk],
-                         _limitation_expired(crs, ci, matched, table, rows))
+                         expired)
         evaluations += expect(library, table, group, ci, matched, column)
         out.append(group)
     return evaluations
 
 
-def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[str], table: CaseTable,
-                        rows: np.ndarray) -> np.ndarray:
-    """第三十六条: whether each case was decided after the limitation period ran."""
+def _limitation_years(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[str]) -> int | None:
+    """第三十六条: the limitation period of a key, in years (None: none applies)."""
     lim, item = crs.limitation, ci.item
     years = item.limitation_years or (lim.years if lim else None)
-    if years is None:
-        return np.zeros(len(rows), dtype=bool)
-    if not item.limitation_years and lim and lim.extended and "limitation:extended" in matched:
+    if years is not None and not item.limitation_years and lim and lim.extended and "limitation:extended" in matched:
         years = lim.extended.years
-    acts, inv = np.unique(table.act[rows], return_inverse=True)
-    deadline = np.array([add_years(dt.date.fromordinal(a), years).toordinal() for a in acts.tolist()], dtype=np.int64)
-    return table.decided[rows] > deadline[inv.reshape(-1)]
+    return years
 
 
-CHARTED = frozenset({"fine_spread", "outside_range", "different_outcome"})
-
-
-def _charts(table: CaseTable, groups: list[KeyGroup], findings: list[Finding]) -> list[GroupChart]:
+def _charts(table: CaseTable, groups: list[KeyGroup], charted: set[int]) -> list[GroupChart]:
     """Per-case fines and recommended ranges of the keys with findings of the charted kinds."""
-    hit = {c for f in findings if f.kind in CHARTED for c in f.cases}
     out: list[GroupChart] = []
     ids, outcomes = table.case_id, ("no_penalty", "exemption", "penalty")
-    for g in groups:
-        if not any(ids[r] in hit for r in g.rows.tolist()):
+    for k, g in enumerate(groups):
+        if k not in charted:
             continue
         live = np.flatnonzero(~g.expired)
         rows = g.rows[live]
@@ -252,7 +259,7 @@ def _charts(table: CaseTable, groups: list[KeyGroup], findings: list[Finding]) -
         cases = []
         for k, r in enumerate(rows.tolist()):
             f = int(fines[k])
-            cases.append(CaseFine(
+            cases.append(CaseFine.model_construct(
                 case_id=ids[r], unit=table.names[int(table.unit[r])], outcome=outcomes[int(table.outcome[r])],
                 fine=None if f == NO_FINE else f / 100,
                 rec_min=None if rg is None else float(rg.rec_min[live[k]]),

@@ -9,6 +9,8 @@ value. A refused row gets the reason of its first failing check, as a row-by-row
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Sequence
@@ -77,7 +79,7 @@ class CaseTable:
         return None if f == NO_FINE else Decimal(f).scaleb(-2)
 
 
-_PLAIN = frozenset({str, bytes, int, Decimal, dt.date})  # one of these alone: equal values are the same raw value
+_PLAIN = frozenset({str, bytes, dt.date, type(None)})  # no value of these types equals a value of another type
 _SCALARS = frozenset({str, bytes, int, float, bool, type(None), Decimal, dt.date})
 
 
@@ -92,11 +94,15 @@ class _Column:
 
     Per distinct value: the order of its failing check (or _OK) and reason, and its image: an int
     (a date ordinal, fen) or, where `coded`, the index of its normalised value in `labels`.
+    Values are looked up as they are while they are strings, bytes, dates or None (no such value
+    equals one of another type); others by (type, value), so that 1, 1.0 and True stay apart.
     """
 
     def __init__(self, check: Callable[[Any], Any], *, coded: bool = False, labels: list[Any] | None = None) -> None:
         self.check, self.coded = check, coded
-        self.index: dict[Any, int] = {}
+        self._next = itertools.count().__next__
+        self.plain: defaultdict[Any, int] = defaultdict(self._next)
+        self.typed: dict[Any, int] = {}
         self.raw: list[Any] = []
         self.failed: list[int] = []
         self.reason: list[str] = []
@@ -107,18 +113,29 @@ class _Column:
 
     def codes(self, column: Sequence[Any]) -> np.ndarray:
         """Each value's distinct index; new distinct values are checked now."""
-        types = set(map(type, column))
-        types.discard(type(None))
-        keys: Sequence[Any] = column if len(types) <= 1 and types <= _PLAIN else list(map(_typed, column))
-        index = self.index
-        for k, v in dict(zip(keys, column)).items() if keys is not column else ((k, k) for k in dict.fromkeys(keys)):
-            if k not in index:
-                index[k] = len(self.raw)
-                self.raw.append(v)
-                self._check(v)
-        return np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+        plain, before = self.plain, len(self.plain)
+        try:
+            codes = np.fromiter(map(plain.__getitem__, column), dtype=np.int64, count=len(column))
+        except TypeError:  # an unhashable value (a list, an object)
+            codes = None
+        new = list(itertools.islice(reversed(plain), len(plain) - before))[::-1] if len(plain) > before else []
+        for k in new:
+            self._add(k)
+        odd = [k for k in new if type(k) not in _PLAIN]
+        if codes is not None and not odd:
+            return codes
+        for k in odd:  # keep the plain index to types that equal no other type's values
+            del plain[k]
+        keys = list(map(_typed, column))
+        typed = self.typed
+        for k, v in dict(zip(keys, column)).items():
+            if k not in typed:
+                typed[k] = self._next()
+                self._add(v)
+        return np.fromiter(map(typed.__getitem__, keys), dtype=np.int64, count=len(keys))
 
-    def _check(self, v: Any) -> None:
+    def _add(self, v: Any) -> None:
+        self.raw.append(v)
         try:
             out = self.check(v)
         except Refused as e:
@@ -168,7 +185,7 @@ class TableBuilder:
         def facts(text: Any) -> int:
             if not is_object(text):
                 raise Refused("facts", "facts: must be an object")
-            return len(self.cols["facts"].image)  # its distinct index
+            return len(self.cols["facts"].raw) - 1  # its distinct index
 
         pen = penalties_loads
         names: list[str] = []
@@ -243,7 +260,7 @@ class TableBuilder:
         """A case id seen before is dropped if its content is the same, rejected if not; the first one stays."""
         seen, base = self.seen, len(self.ids)
         good = ids if keep.all() else [ids[i] for i in np.flatnonzero(keep).tolist()]
-        if len(set(good)) == len(good) and not (seen.keys() & set(good)):
+        if len(set(good)) == len(good) and not any(map(seen.__contains__, good)):
             seen.update(zip(good, range(base, base + len(good))))
             return keep
         kept_at: dict[str, int] = {}  # ids kept from this chunk → their index in the chunk
