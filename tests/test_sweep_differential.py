@@ -109,3 +109,12 @@ def test_the_store_and_the_file_give_the_same_findings(tmp_path) -> None:
     by_id = sorted(cases, key=lambda c: c["case_id"])  # the store reads in case id order
     file = sweep(BUNDLED, read_cases("x", text="\n".join(json.dumps(c, ensure_ascii=False) for c in by_id)))
     _same(db, file)
+
+
+def test_ranges_fitted_on_a_base_agree_evaluation_for_evaluation() -> None:
+    """Enough cases that keys hold three or more distinct bases (货值金额 …): the affine fit and its check."""
+    cases, _ = generate(BUNDLED, 4000, 21, 2)
+    text = "\n".join(json.dumps(c, ensure_ascii=False) for c in cases)
+    new = sweep(BUNDLED, read_cases("x", text=text))
+    _same(new, ref_sweep.sweep(BUNDLED, ref_reading.read_cases("x", text=text)))
+    assert new.summary.evaluations > new.summary.keys  # some keys were evaluated more than once

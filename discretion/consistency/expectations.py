@@ -75,6 +75,21 @@ class Ranges:
         return Ranges(*(getattr(self, k)[keep] for k in ("rec_min", "rec_max", "stat_max", "lo_fen", "hi_fen", "max_fen")))
 
 
+def first_seen(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct non-negative codes in order of first appearance, and each code's index among them
+    (linear time: no sort)."""
+    if not len(codes):
+        return codes, codes
+    size = int(codes.max()) + 1
+    first = np.full(size, len(codes), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first appearance
+    present = np.flatnonzero(first < len(codes))
+    distinct = present[np.argsort(first[present], kind="stable")]
+    at = np.empty(size, dtype=np.int64)
+    at[distinct] = np.arange(len(distinct))
+    return distinct, at[codes]
+
+
 def _base_fact(ci: CompiledItem, matched: frozenset[str]) -> str | None:
     for c in ci.item.statutory:
         if f"statutory:{c.id}" in matched and c.fine is not None and c.fine.multiple_of and f"fallback:{c.id}" not in matched:
@@ -155,23 +170,21 @@ def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[str], c
         return runs
     bases = column(base)
     # each case's base value, by value (equal amounts written differently are one value), in order of appearance
-    distinct, first, inverse = np.unique(group.local, return_index=True, return_inverse=True)
+    distinct, inverse = first_seen(group.local)
     value_ids: dict[Any, int] = {}
     values: list[Any] = []
     of_distinct = np.empty(len(distinct), dtype=np.int64)
-    for u in np.argsort(first, kind="stable").tolist():
-        v = bases[int(distinct[u])]
-        k = value_ids.get(v)
-        if k is None:
-            k = value_ids[v] = len(values)
-            values.append(v)
+    for u, j in enumerate(distinct.tolist()):
+        k = value_ids.setdefault(bases[j], len(values))
+        if k == len(values):
+            values.append(bases[j])
         of_distinct[u] = k
-    vid = of_distinct[inverse.reshape(-1)]
+    vid = of_distinct[inverse]  # ids in order of first appearance
     # ranges grow with the base: fit on two cases, check on a third; otherwise evaluate each distinct base
-    _, first_live = np.unique(vid[live], return_index=True)
-    by_value = sorted((int(live[f]), values[int(vid[live[f]])]) for f in first_live.tolist())
+    firsts, _ = first_seen(vid[live])
+    by_value = [(int(live[np.argmax(vid[live] == v)]), values[v]) for v in firsts[1:3].tolist()]  # 2nd and 3rd values
     points = {values[int(vid[live[0]])]: p0}
-    for i, value in by_value[1:3]:
+    for i, value in by_value:
         r = attempt(i)
         runs += 1
         if r is None or r.fine is None:
@@ -190,7 +203,7 @@ def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[str], c
             fit = None  # not shown to be affine: evaluate each distinct base
     order = np.argsort(vid, kind="stable")
     cuts = np.flatnonzero(np.diff(vid[order])) + 1
-    for members in np.split(order, cuts):
+    for members in np.split(order, cuts):  # each distinct base value's cases, in input order
         b = values[int(vid[members[0]])]
         p = points.get(b)
         if p is None and fit is not None and b is not None:

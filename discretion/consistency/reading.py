@@ -40,6 +40,10 @@ def cyclic_gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_on:
+            # what was made meanwhile goes straight to the oldest generation: re-enabled as it is, the
+            # collector's next young-generation pass would first walk every object made while paused
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

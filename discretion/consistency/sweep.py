@@ -21,7 +21,8 @@ from .expectations import KeyGroup, expect
 from .findings import find
 from .keys import FactColumns, describe, item_keys, rules_of, validate_columns
 from .reading import cyclic_gc_paused
-from .report import CaseFine, ConsistencyReport, GroupChart, RejectedRow, Summary
+from .report import ConsistencyReport, GroupChart, RejectedRow, Summary
+from .fields import OUTCOMES
 from .table import NO_FINE, CaseTable
 
 _NO_VERSION, _ERROR = -1, -2
@@ -246,24 +247,23 @@ def _limitation_years(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset
 
 
 def _charts(table: CaseTable, groups: list[KeyGroup], charted: set[int]) -> list[GroupChart]:
-    """Per-case fines and recommended ranges of the keys with findings of the charted kinds."""
+    """Per-case fines and recommended ranges of the keys with findings of the charted kinds (built column-wise,
+    validated in one call per key)."""
     out: list[GroupChart] = []
-    ids, outcomes = table.case_id, ("no_penalty", "exemption", "penalty")
-    for k, g in enumerate(groups):
-        if k not in charted:
-            continue
+    names, outcomes = np.array(table.names, dtype=object), np.array(OUTCOMES, dtype=object)
+    for k in sorted(charted):
+        g = groups[k]
         live = np.flatnonzero(~g.expired)
         rows = g.rows[live]
-        fines = table.fine[rows]
+        fine = [None if f == NO_FINE else f / 100 for f in table.fine[rows].tolist()]
         rg = g.ranges
-        cases = []
-        for k, r in enumerate(rows.tolist()):
-            f = int(fines[k])
-            cases.append(CaseFine.model_construct(
-                case_id=ids[r], unit=table.names[int(table.unit[r])], outcome=outcomes[int(table.outcome[r])],
-                fine=None if f == NO_FINE else f / 100,
-                rec_min=None if rg is None else float(rg.rec_min[live[k]]),
-                rec_max=None if rg is None else float(rg.rec_max[live[k]]),
-                stat_max=None if rg is None else float(rg.stat_max[live[k]])))
-        out.append(GroupChart(department=g.department, item=g.item, version=g.version, key=g.words, cases=cases))
+        none = [None] * len(rows)
+        rec = (none, none, none) if rg is None else (rg.rec_min[live].tolist(), rg.rec_max[live].tolist(),
+                                                     rg.stat_max[live].tolist())
+        cases = [{"case_id": c, "unit": u, "outcome": o, "fine": f, "rec_min": a, "rec_max": b, "stat_max": m}
+                 for c, u, o, f, a, b, m in zip([table.case_id[r] for r in rows.tolist()],
+                                                names[table.unit[rows]].tolist(),
+                                                outcomes[table.outcome[rows]].tolist(), fine, *rec)]
+        out.append(GroupChart.model_validate({"department": g.department, "item": g.item, "version": g.version,
+                                              "key": g.words, "cases": cases}))
     return out
