@@ -118,3 +118,17 @@ def test_ranges_fitted_on_a_base_agree_evaluation_for_evaluation() -> None:
     new = sweep(BUNDLED, read_cases("x", text=text))
     _same(new, ref_sweep.sweep(BUNDLED, ref_reading.read_cases("x", text=text)))
     assert new.summary.evaluations > new.summary.keys  # some keys were evaluated more than once
+
+
+def test_a_file_read_in_two_halves_is_the_file_read_in_one(tmp_path) -> None:
+    from discretion.consistency.reading import _json_lines_in_halves
+
+    cases, _ = generate(BUNDLED, 600, 13, 2)
+    spoilt = _spoil(cases, random.Random(2))
+    distinct = [ln for ln in spoilt if cases[0]["case_id"] not in ln]  # no case id twice
+    for name, body, joined in (("distinct ids", distinct, True), ("an id in both halves", [spoilt[0], *distinct, spoilt[0]], False),
+                               ("crlf", ["\r\n".join(distinct)], False)):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("\n".join(body) + "\n", encoding="utf-8")
+        assert (_json_lines_in_halves(path) is not None) == joined, name
+        _same(sweep(BUNDLED, read_cases(path, halves=True)), sweep(BUNDLED, read_cases(path, halves=False)))

@@ -74,6 +74,44 @@ class CaseTable:
     def date(self, column: np.ndarray, i: int) -> dt.date:
         return dt.date.fromordinal(int(column[i]))
 
+    def join(self, later: CaseTable) -> CaseTable | None:
+        """These cases followed by `later`'s (read from the rest of the same input), codes made common;
+        None if a case id occurs in both (a repeat must be checked against the first one, in order)."""
+        mine = set(self.case_id)
+        if any(map(mine.__contains__, later.case_id)):
+            return None
+
+        def common(a: list[Any], b: list[Any]) -> tuple[list[Any], np.ndarray]:
+            index = {v: i for i, v in enumerate(a)}
+            out = list(a)
+            to = np.empty(len(b), dtype=np.int64)
+            for j, v in enumerate(b):
+                k = index.get(v)
+                if k is None:
+                    k = index[v] = len(out)
+                    out.append(v)
+                to[j] = k
+            return out, to
+
+        departments, d = common(self.departments, later.departments)
+        items, it = common(self.items, later.items)
+        names, nm = common(self.names, later.names)
+        penalty_sets, pn = common(self.penalty_sets, later.penalty_sets)
+        facts_text, ft = common(self.facts_text, later.facts_text)
+
+        def cat(a: np.ndarray, b: np.ndarray, to: np.ndarray | None = None) -> np.ndarray:
+            return np.concatenate([a, (to[b] if to is not None else b).astype(a.dtype)])
+
+        return CaseTable(
+            line=cat(self.line, later.line), case_id=self.case_id + later.case_id,
+            department=cat(self.department, later.department, d), item=cat(self.item, later.item, it),
+            facts=cat(self.facts, later.facts, ft), act=cat(self.act, later.act), decided=cat(self.decided, later.decided),
+            unit=cat(self.unit, later.unit, nm), officer=cat(self.officer, later.officer, nm),
+            outcome=cat(self.outcome, later.outcome), fine=cat(self.fine, later.fine),
+            penalties=cat(self.penalties, later.penalties, pn), departments=departments, items=items, names=names,
+            penalty_sets=penalty_sets, facts_text=facts_text, facts_loads=self.facts_loads,
+            rejected=self.rejected + later.rejected)
+
     def fine_of(self, i: int) -> Decimal | None:
         f = int(self.fine[i])
         return None if f == NO_FINE else Decimal(f).scaleb(-2)
