@@ -241,7 +241,7 @@ def main() -> None:
     if "db" in results:
         db_rate = results["db"]["cases"] / results["db"]["seconds"]
         print(f"ratio (sweep from PostgreSQL / per-case evaluation): {db_rate / naive_rate:.1f}×")
-    print("peak memory: ru_maxrss of each phase's own process")
+    print("peak memory: ru_maxrss of each phase's own process plus its largest child's (the reader of a file's second half)")
     tmp.cleanup()
 
 
