@@ -265,7 +265,7 @@ def sweep_cmd(cases: Optional[Path] = typer.Option(None, "--cases", help="已决
         from rich.progress import Progress
 
         with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-            task = bar.add_task("sweeping", total=len(read.rows))
+            task = bar.add_task("sweeping", total=len(read))
             report = sweep(lib, read, department=department, since=_date(since, "--from"), until=_date(until, "--to"),
                            progress=lambda n: bar.advance(task, n))
         if csv_dir is not None:

@@ -1,9 +1,10 @@
 """Consistency sweeps: find 同案不同罚 in decided cases.
 
-reading.py (decided-case files → rows, rejected rows) · keys.py (relevance keys by vectorised
-bucketing) · expectations.py (one evaluation per distinct key) · findings.py (the four kinds
-of finding and the per-unit statistics) · report.py (the report model) · synth.py (generated
-cases with injected inconsistencies).
+fields.py (the checks of one field of the case format) · table.py (cases as numpy columns of codes,
+each distinct value checked once) · reading.py (JSON lines / CSV → table) · sources.py (the store →
+table) · keys.py (relevance keys by vectorised bucketing) · expectations.py (one evaluation per
+distinct key) · findings.py (the kinds of finding, with numpy) · stats.py (per-unit and per-officer
+statistics) · report.py (the report model) · synth.py (generated cases with injected inconsistencies).
 """
 
 from .sweep import sweep

@@ -1,32 +1,42 @@
-"""Decided cases from JSON lines or CSV, validated row by row; bad rows are kept with their reason.
+"""Decided cases from JSON lines or CSV into a CaseTable; bad rows are kept with line and reason.
 
 Same format as the store's import (discretion.store.cases): case_id, department, item, facts,
-act_date, decision_date, unit, officer, outcome, fine, penalties.
+act_date, decision_date, unit, officer, outcome, fine, penalties. JSON lines are decoded by msgspec
+into a small struct whose facts and penalties stay raw JSON text (bytes): nothing per case is kept
+but codes, and each distinct facts text is parsed only when its item is swept.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import gc
 import io
 import json
-from dataclasses import dataclass, field
-from functools import lru_cache
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from operator import attrgetter
+from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from ..errors import DiscretionError
-from ..money import FEN
+import msgspec
+import numpy as np
+import orjson
 
-OUTCOMES = frozenset({"no_penalty", "exemption", "penalty"})
+from ..errors import DiscretionError
+from .table import CaseTable, Rejected, TableBuilder
+
+FORMAT = ("case_id", "department", "item", "facts", "act_date", "decision_date", "unit", "officer", "outcome", "fine",
+          "penalties")
+CHUNK = 16384  # rows checked column-wise at a time
+BLOCK = 1 << 24  # bytes read at a time
+HALVES_FROM = 64 << 20  # a JSON-lines file this large is read by two processes
 
 
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small, acyclic objects are made:
+    """Pause the cyclic garbage collector while many small, acyclic objects are made:
     at 10⁶ cases its repeated rescans cost more than the work itself. Reference counting still frees."""
     was_on = gc.isenabled()
     gc.disable()
@@ -34,118 +44,15 @@ def cyclic_gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_on:
+            # what was made meanwhile goes straight to the oldest generation: re-enabled as it is, the
+            # collector's next young-generation pass would first walk every object made while paused
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
 class CaseFormatError(DiscretionError):
     """The input is not JSON lines or CSV of decided cases at all."""
-
-
-@dataclass(slots=True)
-class DecidedRow:
-    """One decided case as read (facts still raw: they are validated per item later)."""
-
-    line: int
-    case_id: str
-    department: str
-    item: str
-    facts: dict[str, Any]
-    act_date: dt.date
-    decision_date: dt.date
-    unit: str
-    officer: str
-    outcome: str
-    fine: Decimal | None
-    penalties: tuple[str, ...]
-
-
-@dataclass
-class Rejected:
-    line: int
-    case_id: str | None
-    reason: str
-
-
-@dataclass
-class ReadResult:
-    rows: list[DecidedRow] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-
-
-@lru_cache(maxsize=65536)
-def _iso_date(v: str) -> dt.date:
-    return dt.date.fromisoformat(v)
-
-
-def _date(v: Any, name: str) -> dt.date:
-    if type(v) is str:
-        try:
-            return _iso_date(v)  # the same few thousand dates recur: parsed once, one object shared
-        except ValueError:
-            raise ValueError(f"{name}: {v!r} is not a date (YYYY-MM-DD)") from None
-    if isinstance(v, dt.date):
-        return v
-    if not isinstance(v, str):
-        raise ValueError(f"{name}: not a date")
-    try:
-        return dt.date.fromisoformat(v)
-    except ValueError:
-        raise ValueError(f"{name}: {v!r} is not a date (YYYY-MM-DD)") from None
-
-
-@lru_cache(maxsize=65536)
-def _fine_text(v: str) -> Decimal | None:
-    return _fine(v, cached=False)
-
-
-def _fine(v: Any, cached: bool = True) -> Decimal | None:
-    if cached and type(v) is str:
-        return _fine_text(v)  # exceptions are not cached: a bad amount is checked (and refused) each time
-    if v is None or v == "":
-        return None
-    if isinstance(v, bool):
-        raise ValueError("fine: not a number")
-    try:
-        d = Decimal(repr(v)) if isinstance(v, float) else Decimal(str(v))
-    except InvalidOperation:
-        raise ValueError(f"fine: {v!r} is not a number") from None
-    if not d.is_finite() or d < 0:
-        raise ValueError(f"fine: {v!r} is not an amount")
-    if d != d.quantize(FEN):
-        raise ValueError("fine: at most two decimals")
-    return d
-
-
-def to_row(line: int, raw: dict[str, Any]) -> DecidedRow:
-    """Check one raw row; ValueError names the field and the reason."""
-    for name in ("case_id", "department", "item", "act_date", "decision_date", "outcome"):
-        if raw.get(name) in (None, ""):
-            raise ValueError(f"{name}: missing")
-    facts = raw.get("facts", {})
-    if not isinstance(facts, dict):
-        raise ValueError("facts: must be an object")
-    outcome = raw["outcome"]
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome: {outcome!r} is not one of no_penalty, exemption, penalty")
-    act, decided = _date(raw["act_date"], "act_date"), _date(raw["decision_date"], "decision_date")
-    if decided < act:
-        raise ValueError("decision_date: before act_date")
-    penalties = raw.get("penalties") or ()
-    if not isinstance(penalties, (list, tuple)) or not all(isinstance(p, str) for p in penalties):
-        raise ValueError("penalties: must be a list of strings")
-    return DecidedRow(line, str(raw["case_id"]), _shared(str(raw["department"])), _shared(str(raw["item"])), facts, act,
-                      decided, _shared(str(raw.get("unit") or "")), _shared(str(raw.get("officer") or "")),
-                      _shared(outcome), _fine(raw.get("fine")), tuple(sorted(penalties)) if penalties else ())
-
-
-_SHARED: dict[str, str] = {}
-
-
-def _shared(s: str) -> str:
-    """One object for each of the few distinct departments, items, units and officers (memory at 10⁶ rows)."""
-    if len(_SHARED) > 100_000:
-        _SHARED.clear()
-    return _SHARED.setdefault(s, s)
 
 
 def sniff(head: str) -> str:
@@ -159,83 +66,212 @@ def sniff(head: str) -> str:
                           field="cases")
 
 
-def raw_rows(lines: Iterable[str], fmt: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, raw dict or why the line cannot be read)."""
-    if fmt == "jsonl":
-        try:
-            import orjson
-            loads = orjson.loads
-        except ImportError:  # pragma: no cover
-            loads = json.loads
-        for n, line in enumerate(lines, 1):
+_NO_FACTS = msgspec.Raw(b"{}")
+_NULL = msgspec.Raw(b"null")
+
+
+class _Line(msgspec.Struct, gc=False):
+    """One JSON line as decoded: any JSON value per field (checked later, column-wise); facts and
+    penalties as their raw JSON text."""
+
+    case_id: Any = None
+    department: Any = None
+    item: Any = None
+    facts: msgspec.Raw = _NO_FACTS
+    act_date: Any = None
+    decision_date: Any = None
+    unit: Any = None
+    officer: Any = None
+    outcome: Any = None
+    fine: Any = None
+    penalties: msgspec.Raw = _NULL
+
+
+_decode = msgspec.json.Decoder(_Line).decode
+
+
+def _slow_line(line: bytes) -> _Line | str:
+    """A line msgspec would not decode into _Line: the row from orjson, or why it cannot be read."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as e:
+        return f"not JSON: {e}"
+    if not isinstance(obj, dict):
+        return "a line must be a JSON object"
+    raw = {k: obj[k] for k in FORMAT if k in obj}
+    for k in ("facts", "penalties"):
+        if k in raw:
+            raw[k] = msgspec.Raw(orjson.dumps(raw[k]))
+    return _Line(**raw)
+
+
+def _json_chunk(builder: TableBuilder, lines: list[bytes], start: int) -> None:
+    """Decode a chunk of JSON lines (line numbers from `start`) and add it to the table."""
+    try:
+        rows = list(map(_decode, lines))
+        numbers = np.arange(start, start + len(lines), dtype=np.int64)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        rows, kept = [], []
+        for n, line in enumerate(lines, start):
             if not line.strip():
                 continue
             try:
-                obj = loads(line)
-            except ValueError as e:
-                yield n, f"not JSON: {e}"
+                row: _Line | str = _decode(line)
+            except (msgspec.DecodeError, UnicodeDecodeError):
+                row = _slow_line(line)
+            if isinstance(row, str):
+                builder.rejected.append(Rejected(n, None, row))
                 continue
-            yield (n, obj) if isinstance(obj, dict) else (n, "a line must be a JSON object")
+            rows.append(row)
+            kept.append(n)
+        numbers = np.asarray(kept, dtype=np.int64)
+    if not rows:
         return
-    reader = csv.DictReader(lines)
-    for n, raw in enumerate(reader, 2):
-        if None in raw or any(v is None for v in raw.values()):
-            yield n, "wrong number of columns"
-            continue
-        row: dict[str, Any] = dict(raw)
-        try:
-            row["facts"] = json.loads(raw.get("facts") or "{}")
-        except json.JSONDecodeError as e:
-            yield n, f"facts: not JSON: {e.msg}"
-            continue
-        row["penalties"] = [p for p in (raw.get("penalties") or "").split(";") if p]  # CSV: ';'-separated
-        yield n, row
+    columns = {k: list(map(attrgetter(k), rows)) for k in FORMAT}  # faster than one getter and zip(*)
+    columns["facts"] = list(map(bytes, columns["facts"]))
+    columns["penalties"] = list(map(bytes, columns["penalties"]))
+    builder.add(numbers, columns)  # type: ignore[arg-type]
 
 
-def read_cases(source: Path | str, *, text: str | None = None) -> ReadResult:
-    """Read and check every row of a file (or of `text`); never stops at a bad row."""
-    if text is None:
-        with open(source, encoding="utf-8") as fh:
-            head = fh.read(65536)
-        fmt = sniff(head)
-        fh2 = open(source, encoding="utf-8", newline="")
-        lines: Iterable[str] = fh2
-        if fmt == "jsonl":  # in bulk: one read, one split (the same lines unless a lone \r breaks one)
-            whole = fh2.read()
-            if "\r" not in whole:
-                lines = whole.split("\n")
-            else:
-                lines = io.StringIO(whole, newline="")
-            del whole
-    else:
-        fmt = sniff(text[:65536])
-        fh2 = None
-        lines = io.StringIO(text, newline="")
-    out = ReadResult()
-    seen: dict[str, DecidedRow] = {}
+def _facts_object(text: bytes) -> bool:
+    """A facts text (valid JSON: its line was decoded) is an object iff it is one to orjson."""
     try:
-        with cyclic_gc_paused():
-            for n, raw in raw_rows(lines, fmt):
-                if isinstance(raw, str):
-                    out.rejected.append(Rejected(n, None, raw))
-                    continue
-                try:
-                    row = to_row(n, raw)
-                except ValueError as e:
-                    out.rejected.append(Rejected(n, str(raw.get("case_id") or "") or None, str(e)))
-                    continue
-                prior = seen.get(row.case_id)
-                if prior is not None:
-                    same = (prior.department, prior.item, prior.facts, prior.act_date, prior.decision_date, prior.unit,
-                            prior.officer, prior.outcome, prior.fine, prior.penalties) == \
-                           (row.department, row.item, row.facts, row.act_date, row.decision_date, row.unit, row.officer,
-                            row.outcome, row.fine, row.penalties)
-                    if not same:
-                        out.rejected.append(Rejected(n, row.case_id, f"case_id: repeats line {prior.line} with different content"))
-                    continue
-                seen[row.case_id] = row
-                out.rows.append(row)
-    finally:
-        if fh2 is not None:
-            fh2.close()
-    return out
+        return isinstance(orjson.loads(text), dict)
+    except orjson.JSONDecodeError:
+        return False
+
+
+def _json_lines(blocks: Iterable[bytes], first_line: int = 1) -> CaseTable:
+    builder = TableBuilder(orjson.loads, facts_object=_facts_object, penalties_loads=orjson.loads)
+    carry, n = b"", first_line
+    pending: list[bytes] = []
+
+    def flush(final: bool = False) -> None:
+        nonlocal pending, n
+        at = 0
+        while len(pending) - at >= CHUNK or (final and at < len(pending)):
+            chunk = pending[at:at + CHUNK]
+            _json_chunk(builder, chunk, n)
+            n += len(chunk)
+            at += len(chunk)
+        del pending[:at]
+
+    for block in blocks:
+        data = carry + block
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            carry = data
+            continue
+        part, carry = data[:cut + 1], data[cut + 1:]
+        # a lone \r ends a line too (as in universal-newline reading)
+        pending.extend(part.splitlines() if b"\r" in part else part[:-1].split(b"\n"))
+        flush()
+    if carry:
+        pending.extend(carry.splitlines() if b"\r" in carry else [carry])
+    flush(final=True)
+    return builder.table()
+
+
+def _csv_rows(lines: Iterable[str]) -> CaseTable:
+    """CSV (header naming the fields; facts a JSON column, penalties separated by ';'), row by row."""
+    builder = TableBuilder(json.loads, penalties_loads=lambda s: [p for p in (s or "").split(";") if p])
+    facts_ok: dict[str, str | None] = {}
+    rows: list[tuple[Any, ...]] = []
+    numbers: list[int] = []
+
+    def flush() -> None:
+        if rows:
+            builder.add(np.asarray(numbers, dtype=np.int64), dict(zip(FORMAT, map(list, zip(*rows)))))
+            rows.clear()
+            numbers.clear()
+
+    for n, raw in enumerate(csv.DictReader(lines), 2):
+        if None in raw or any(v is None for v in raw.values()):
+            builder.rejected.append(Rejected(n, None, "wrong number of columns"))
+            continue
+        facts = raw.get("facts") or "{}"
+        bad = facts_ok.get(facts, "")
+        if bad == "":
+            try:
+                json.loads(facts)
+                bad = facts_ok[facts] = None
+            except json.JSONDecodeError as e:
+                bad = facts_ok[facts] = f"facts: not JSON: {e.msg}"
+        if bad is not None:
+            builder.rejected.append(Rejected(n, None, bad))
+            continue
+        rows.append(tuple(facts if k == "facts" else raw.get(k) for k in FORMAT))
+        numbers.append(n)
+        if len(rows) >= CHUNK:
+            flush()
+    flush()
+    return builder.table()
+
+
+def _blocks(fh: Any, end: int | None = None) -> Iterator[bytes]:
+    """The file's bytes from where it stands up to `end` (or its end), a block at a time."""
+    while block := fh.read(BLOCK if end is None else min(BLOCK, end - fh.tell())):
+        yield block
+
+
+def _range(source: Path | str, start: int, end: int | None, first_line: int) -> CaseTable:
+    """The JSON lines in bytes [start, end) of a file, numbered from first_line."""
+    with cyclic_gc_paused(), open(source, "rb") as fh:
+        fh.seek(start)
+        return _json_lines(_blocks(fh, end), first_line)
+
+
+def _json_lines_in_halves(source: Path | str) -> CaseTable | None:
+    """A large JSON-lines file read by two processes, one half each, and joined; None where that is not
+    the same as reading it in one pass (a lone \r among the first half's line ends, or a case id in both
+    halves: both need the first half's rows in order)."""
+    size = os.path.getsize(source)
+    with open(source, "rb") as fh:
+        fh.seek(size // 2)
+        fh.readline()
+        split = fh.tell()
+        if split >= size:
+            return None
+        fh.seek(0)
+        lines = 0
+        for block in _blocks(fh, split):
+            if b"\r" in block:
+                return None
+            lines += block.count(b"\n")
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        second = pool.submit(_range, source, split, None, lines + 1)
+        first = _range(source, 0, split, 1)
+        return first.join(second.result())
+
+
+def read_cases(source: Path | str, *, text: str | None = None, halves: bool | None = None) -> CaseTable:
+    """Read and check every row of a file (or of `text`); never stops at a bad row.
+
+    A JSON-lines file of HALVES_FROM bytes or more is read in two processes where there are two cores
+    (`halves` forces it on or off)."""
+    if text is None and halves is not False and sniff_file(source) == "jsonl" and (halves or (
+            (os.cpu_count() or 1) > 1 and os.path.getsize(source) >= HALVES_FROM)):
+        got = _json_lines_in_halves(source)
+        if got is not None:
+            return got
+    return _read(source, text)
+
+
+def sniff_file(source: Path | str) -> str:
+    with open(source, "rb") as fh:
+        return sniff(fh.read(65536).decode("utf-8", errors="replace"))
+
+
+def _read(source: Path | str, text: str | None) -> CaseTable:
+    """In one pass."""
+    with cyclic_gc_paused():
+        if text is not None:
+            if sniff(text[:65536]) == "jsonl":
+                return _json_lines([text.encode("utf-8")])
+            return _csv_rows(io.StringIO(text, newline=""))
+        fmt = sniff_file(source)
+        if fmt == "jsonl":
+            with open(source, "rb") as fh:
+                return _json_lines(_blocks(fh))
+        with open(source, encoding="utf-8", newline="") as fh2:
+            return _csv_rows(fh2)

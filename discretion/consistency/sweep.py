@@ -1,304 +1,269 @@
 """sweep(): group decided cases by relevance key, evaluate each key once, and report inconsistencies.
 
-Per case, only bucketing and a few vectorised comparisons happen; the evaluator runs once per
-distinct key (and two or three more times per key where a fine is a multiple of a base, to fit
-how the recommended range grows with the base).
+Per case, only numpy work happens: filters, the versions in force (looked up once per distinct
+department and date), the item group, and the key (facts are validated and bucketed once per
+distinct facts text of the group). The evaluator runs once per distinct key (and two or three more
+times per key where a fine is a multiple of a base, to fit how the recommended range grows with it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Callable
 
 import numpy as np
 
 from ..compiler import CompiledItem, CompiledRuleset
-from ..errors import DiscretionError, RulesetDefect
-from ..evaluation import EvaluationRequest, evaluate
+from ..errors import DiscretionError
 from ..evaluation.apply import add_years
-from ..evaluation.result import Recommendation
 from ..loader import RulesetLibrary
+from .expectations import KeyGroup, expect
 from .findings import find
 from .keys import FactColumns, describe, item_keys, rules_of, validate_columns
-from .reading import DecidedRow, ReadResult, cyclic_gc_paused
-from .report import CaseFine, ConsistencyReport, Finding, GroupChart, RejectedRow, Summary
+from .reading import cyclic_gc_paused
+from .report import ConsistencyReport, GroupChart, RejectedRow, Summary
+from .fields import OUTCOMES
+from .table import NO_FINE, CaseTable
+
+_NO_VERSION, _ERROR = -1, -2
 
 
-@dataclass
-class KeyGroup:
-    """The cases of one relevance key and what the benchmark expects for them."""
-
-    department: str
-    item: str
-    version: str
-    words: str
-    rules: list[dict[str, Any]]
-    rows: list[DecidedRow]
-    expired: np.ndarray
-    recommendation: Recommendation | None = None
-    defect: str | None = None
-    rec_min: np.ndarray | None = None
-    rec_max: np.ndarray | None = None
-    stat_max: np.ndarray | None = None
-    discretionary_outcomes: set[str] = field(default_factory=set)
-    dropped: list[tuple[DecidedRow, str]] = field(default_factory=list)
-
-
-def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[str], rows: list[DecidedRow]) -> np.ndarray:
-    lim, item = crs.limitation, ci.item
-    years = item.limitation_years or (lim.years if lim else None)
-    if years is None:
-        return np.zeros(len(rows), dtype=bool)
-    if not item.limitation_years and lim and lim.extended and "limitation:extended" in matched:
-        years = lim.extended.years
-    deadline: dict[dt.date, dt.date] = {}
-    out = np.empty(len(rows), dtype=bool)
-    for i, r in enumerate(rows):
-        end = deadline.get(r.act_date)
-        if end is None:
-            end = deadline[r.act_date] = add_years(r.act_date, years)
-        out[i] = r.decision_date > end
-    return out
-
-
-def _base_fact(ci: CompiledItem, matched: frozenset[str]) -> str | None:
-    for c in ci.item.statutory:
-        if f"statutory:{c.id}" in matched and c.fine is not None and c.fine.multiple_of and f"fallback:{c.id}" not in matched:
-            return c.fine.multiple_of
-    return None
-
-
-def _request(row: DecidedRow) -> EvaluationRequest:
-    return EvaluationRequest(department=row.department, item=row.item, facts=row.facts, act_date=row.act_date,
-                             decision_date=row.decision_date)
-
-
-def _expect(lib: RulesetLibrary, group: KeyGroup, ci: CompiledItem, matched: frozenset[str], facts: FactColumns | list[dict]) -> int:
-    """Evaluate the key (once, or a few times to fit a base-proportional range). Returns evaluations made."""
-    live = np.flatnonzero(~group.expired).tolist()
-    if not live:
-        return 0
-    failed: dict[int, str] = {}
-
-    def attempt(i: int) -> Recommendation | None:
-        """Evaluate one case; a case the evaluator refuses (e.g. a base it needs is absent) is set aside."""
-        try:
-            return evaluate(lib, _request(group.rows[i]))
-        except RulesetDefect:
-            raise
-        except DiscretionError as e:
-            failed[i] = str(e)
-            return None
-
-    try:
-        runs, rep = 0, None
-        for i in live:
-            runs += 1
-            rep = attempt(i)
-            if rep is not None:
-                break
-        runs += _expect_ranges(group, ci, matched, facts, live, rep, attempt) if rep is not None else 0
-    except RulesetDefect as e:
-        group.defect = e.message
-        return runs + 1
-    finally:
-        _set_aside(group, failed)
-    return runs
-
-
-def _set_aside(group: KeyGroup, failed: dict[int, str]) -> None:
-    """Remove the cases the evaluator refused from the group; they are reported as rejected rows."""
-    if not failed:
-        return
-    keep = np.array([i not in failed for i in range(len(group.rows))], dtype=bool)
-    group.dropped = [(group.rows[i], reason) for i, reason in sorted(failed.items())]
-    group.rows = [r for i, r in enumerate(group.rows) if keep[i]]
-    group.expired = group.expired[keep]
-    for name in ("rec_min", "rec_max", "stat_max"):
-        arr = getattr(group, name)
-        if arr is not None:
-            setattr(group, name, arr[keep])
-
-
-def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[str], facts: FactColumns | list[dict],
-                   live: list[int], rep: Recommendation, attempt: Callable[[int], Recommendation | None]) -> int:
-    """The expected outcome and, per case, the recommended range (fitted where it grows with a base)."""
-    runs = 0
-    group.recommendation = rep
-    group.discretionary_outcomes = {o.outcome for o in rep.options if o.outcome != "penalty"}
-    n = len(group.rows)
-    if rep.fine is None:
-        return runs
-    base = _base_fact(ci, matched)
-    lo0, hi0, smax0 = Decimal(rep.fine.min), Decimal(rep.fine.max), Decimal(rep.fine.statutory_max)
-    if base is None:
-        group.rec_min, group.rec_max, group.stat_max = (np.full(n, float(lo0)), np.full(n, float(hi0)), np.full(n, float(smax0)))
-        return runs
-    # ranges grow with the base: fit on two cases, check on a third; otherwise evaluate each distinct base
-    bases = facts.column(base) if isinstance(facts, FactColumns) else [facts[i].get(base) for i in range(n)]
-    by_value: dict[Any, int] = {}
-    for i in live:
-        by_value.setdefault(bases[i], i)
-    points = {bases[live[0]]: (lo0, hi0, smax0)}
-    for value, i in list(by_value.items())[1:3]:
-        r = attempt(i)
-        runs += 1
-        if r is None or r.fine is None:
-            continue
-        points[value] = (Decimal(r.fine.min), Decimal(r.fine.max), Decimal(r.fine.statutory_max))
-    fit: Callable[[Decimal], tuple[Decimal, Decimal, Decimal]] | None = None
-    known = [(Decimal(b), p) for b, p in points.items() if b is not None]
-    if len(known) >= 2:
-        (b1, p1), (b2, p2) = known[:2]
-        slopes = [(p2[k] - p1[k]) / (b2 - b1) for k in range(3)]
-
-        def fit(b: Any) -> tuple[Decimal, Decimal, Decimal]:
-            return tuple(p1[k] + slopes[k] * (Decimal(b) - b1) for k in range(3))  # type: ignore[return-value]
-
-        if len(known) < 3 or any(abs(fit(b)[k] - p[k]) > Decimal("0.01") for b, p in known for k in range(3)):
-            fit = None  # type: ignore[assignment]  # not shown to be affine: evaluate each distinct base
-    rec_min, rec_max, stat_max = np.empty(n), np.empty(n), np.empty(n)
-    cache: dict[Any, tuple[Decimal, Decimal, Decimal]] = dict(points)
-    for i in range(n):
-        b = bases[i]
-        if b in cache:
-            p = cache[b]
-        elif fit is not None and b is not None:
-            p = cache[b] = fit(b)
-        else:
-            r = attempt(i)
-            runs += 1
-            if r is None:
-                rec_min[i] = rec_max[i] = stat_max[i] = np.nan
-                continue
-            p = cache[b] = (Decimal(r.fine.min), Decimal(r.fine.max), Decimal(r.fine.statutory_max)) if r.fine else (Decimal(0),) * 3
-        rec_min[i], rec_max[i], stat_max[i] = float(p[0]), float(p[1]), float(p[2])
-    group.rec_min, group.rec_max, group.stat_max = rec_min, rec_max, stat_max
-    return runs
-
-
-CHARTED = frozenset({"fine_spread", "outside_range", "different_outcome"})
-
-
-def _charts(groups: list[KeyGroup], findings: list[Finding]) -> list[GroupChart]:
-    """Per-case fines and recommended ranges of the keys with findings of the charted kinds."""
-    hit = {c for f in findings if f.kind in CHARTED for c in f.cases}
-    out: list[GroupChart] = []
-    for g in groups:
-        if not any(r.case_id in hit for r in g.rows):
-            continue
-
-        def at(a: np.ndarray | None, i: int) -> float | None:
-            return None if a is None else float(a[i])
-
-        out.append(GroupChart(department=g.department, item=g.item, version=g.version, key=g.words, cases=[
-            CaseFine(case_id=r.case_id, unit=r.unit, outcome=r.outcome, fine=None if r.fine is None else float(r.fine),
-                     rec_min=at(g.rec_min, i), rec_max=at(g.rec_max, i), stat_max=at(g.stat_max, i))
-            for i, r in enumerate(g.rows) if not g.expired[i]]))
-    return out
-
-
-def sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None = None,
+def sweep(library: RulesetLibrary, table: CaseTable, *, department: str | None = None,
           since: dt.date | None = None, until: dt.date | None = None,
           progress: Callable[[int], None] | None = None) -> ConsistencyReport:
     """The consistency report for decided cases (optionally of one department, decided in [since, until])."""
     with cyclic_gc_paused():
-        return _sweep(library, read, department=department, since=since, until=until, progress=progress)
+        return _sweep(library, table, department=department, since=since, until=until, progress=progress)
 
 
-def _sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None,
-           since: dt.date | None, until: dt.date | None, progress: Callable[[int], None] | None) -> ConsistencyReport:
-    rejected = [RejectedRow(line=r.line, case_id=r.case_id, reason=r.reason) for r in read.rejected]
-    # first pass, per row: filters, versions in force, the item (cheap, cached per department and date)
-    pending: dict[tuple[str, str, str, str], list[DecidedRow]] = {}
-    versions: dict[tuple[str, dt.date], CompiledRuleset | None] = {}
-    for row in read.rows:
-        if department and row.department != department:
-            continue
-        if (since and row.decision_date < since) or (until and row.decision_date > until):
-            continue
-        try:
-            old = versions.get((row.department, row.act_date), False)
-            if old is False:
-                old = versions[(row.department, row.act_date)] = library.in_force(row.department, row.act_date)
-            new = versions.get((row.department, row.decision_date), False)
-            if new is False:
-                new = versions[(row.department, row.decision_date)] = library.in_force(row.department, row.decision_date)
-        except DiscretionError as e:
-            rejected.append(RejectedRow(line=row.line, case_id=row.case_id, reason=str(e)))
-            continue
-        if old is None:
-            rejected.append(RejectedRow(line=row.line, case_id=row.case_id, reason=f"act_date: no version of {row.department!r} in force on {row.act_date}"))
-            continue
-        if old.find_item(row.item) is None:
-            rejected.append(RejectedRow(line=row.line, case_id=row.case_id, reason=f"item: {row.item!r} is not an item of {row.department} {old.version}"))
-            continue
-        pending.setdefault((row.department, old.ruleset.ref, new.ruleset.ref if new else "", row.item), []).append(row)
-    # second pass, per group: the facts, validated column-wise against the old version (and the newer one)
-    groups: dict[tuple[str, str, str, str], tuple[list[DecidedRow], FactColumns, FactColumns | None]] = {}
-    swept = 0
-    for gkey, members in pending.items():
-        dept, old_ref, new_ref, code = gkey
-        ci = library.compiled[old_ref].find_item(code)
-        new_ci = library.compiled[new_ref].find_item(code) if new_ref and new_ref != old_ref else None
-        raws = [r.facts for r in members]
-        facts, errors = validate_columns(raws, ci.schema, ci.derived,  # type: ignore[union-attr]
-                                         tolerated=frozenset(new_ci.schema) if new_ci else frozenset())
-        new_facts = None
-        if new_ci is not None:
-            new_facts, new_errors = validate_columns(raws, new_ci.schema, new_ci.derived, tolerated=frozenset(ci.schema))  # type: ignore[union-attr]
-            errors = {**new_errors, **errors}
-        if errors:
-            for i, e in errors.items():
-                r = members[i]
-                rejected.append(RejectedRow(line=r.line, case_id=r.case_id, reason=str(e)))
-            keep = np.array([i for i in range(len(members)) if i not in errors], dtype=np.int64)
-            members = [members[i] for i in keep.tolist()]
-            facts = facts.take(keep)
-            new_facts = new_facts.take(keep) if new_facts is not None else None
-        if not members:
-            continue
-        groups[gkey] = (members, facts, new_facts)
-        before, swept = swept, swept + len(members)
-        if progress:
-            for _ in range(swept // 10000 - before // 10000):
-                progress(10000)
-    key_groups: list[KeyGroup] = []
-    evaluations = 0
-    for (dept, old_ref, new_ref, code), (rows, facts, new_facts) in sorted(groups.items()):
-        crs = library.compiled[old_ref]
-        ci = crs.items[code]
-        keys = item_keys(ci, facts)
-        key_ids = keys.key_of_case
-        if new_facts is not None:  # 第三十七条: cases the newer version tells apart are apart too
-            nci = library.compiled[new_ref].find_item(code)
-            nkeys = item_keys(nci, new_facts)  # type: ignore[arg-type]
-            pairs = key_ids * (len(nkeys.matched) + 1) + nkeys.key_of_case
-            _, key_ids = np.unique(pairs, return_inverse=True)
-        order = np.argsort(key_ids, kind="stable")
-        bounds = np.flatnonzero(np.diff(key_ids[order])) + 1
-        for chunk in np.split(order, bounds):
-            if len(chunk) == 0:
+class _Versions:
+    """The version in force per distinct (department, date) of the cases: refs, or why there is none."""
+
+    def __init__(self, library: RulesetLibrary, table: CaseTable) -> None:
+        self.library, self.table = library, table
+        self.refs: list[CompiledRuleset] = []
+        self.errors: list[str] = []
+
+    def of(self, dept: np.ndarray, dates: np.ndarray) -> np.ndarray:
+        """Per case: index into refs, _NO_VERSION, or _ERROR - k - 1 for errors[k]."""
+        pairs = dept.astype(np.int64) << 32 | dates.astype(np.int64)
+        uniq, inv = np.unique(pairs, return_inverse=True)
+        found = {id(c): i for i, c in enumerate(self.refs)}
+        out = np.empty(len(uniq), dtype=np.int64)
+        for u, pair in enumerate(uniq.tolist()):
+            name, day = self.table.departments[pair >> 32], dt.date.fromordinal(pair & 0xFFFFFFFF)
+            try:
+                crs = self.library.in_force(name, day)
+            except DiscretionError as e:
+                self.errors.append(str(e))
+                out[u] = _ERROR - (len(self.errors) - 1)
                 continue
-            matched = keys.matched[int(keys.key_of_case[chunk[0]])]
-            g_rows = [rows[i] for i in chunk.tolist()]
-            g_facts = facts.take(chunk)
-            group = KeyGroup(dept, code, crs.version, describe(ci, matched), rules_of(ci, matched), g_rows,
-                             _limitation_expired(crs, ci, matched, g_rows))
-            evaluations += _expect(library, group, ci, matched, g_facts)
-            rejected.extend(RejectedRow(line=r.line, case_id=r.case_id, reason=reason) for r, reason in group.dropped)
-            swept -= len(group.dropped)
-            key_groups.append(group)
-    if progress and swept % 10000:
-        progress(swept % 10000)
-    findings, units, officers = find(key_groups, library)
+            if crs is None:
+                out[u] = _NO_VERSION
+                continue
+            k = found.get(id(crs))
+            if k is None:
+                k = found[id(crs)] = len(self.refs)
+                self.refs.append(crs)
+            out[u] = k
+        return out[inv.reshape(-1)]
+
+
+def _sweep(library: RulesetLibrary, table: CaseTable, *, department: str | None,
+           since: dt.date | None, until: dt.date | None, progress: Callable[[int], None] | None) -> ConsistencyReport:
+    rejected = [RejectedRow(line=r.line, case_id=r.case_id, reason=r.reason) for r in table.rejected]
+    chosen = np.ones(len(table), dtype=bool)
+    if department:
+        chosen &= table.department == (table.departments.index(department) if department in table.departments else -1)
+    if since:
+        chosen &= table.decided >= since.toordinal()
+    if until:
+        chosen &= table.decided <= until.toordinal()
+    rows = np.flatnonzero(chosen)
+    groups = _item_groups(library, table, rows, rejected)
+    key_groups: list[KeyGroup] = []
+    evaluations = swept = 0
+    for (dept, old_ref, new_ref, code), members in sorted(groups.items()):
+        crs = library.compiled[old_ref]
+        ci = crs.find_item(code)
+        new_ci = library.compiled[new_ref].find_item(code) if new_ref and new_ref != old_ref else None
+        got = _validated(table, members, ci, new_ci, rejected)  # type: ignore[arg-type]
+        if got is None:
+            continue
+        members, local, facts, new_facts = got
+        swept += len(members)
+        if progress:
+            progress(len(members))
+        evaluations += _keys(library, table, crs, ci, new_ci, members, local, facts, new_facts, key_groups)  # type: ignore[arg-type]
+    for g in key_groups:
+        rejected.extend(RejectedRow(line=int(table.line[r]), case_id=table.case_id[r], reason=reason) for r, reason in g.dropped)
+        swept -= len(g.dropped)
+    findings, charted, units, officers = find(key_groups, table)
     counts: dict[str, int] = {}
     for f in findings:
         counts[f.kind] = counts.get(f.kind, 0) + 1
     rejected.sort(key=lambda r: r.line)
     return ConsistencyReport(
-        summary=Summary(cases_read=len(read.rows) + len(read.rejected), cases_swept=swept, rejected=len(rejected),
-                        keys=len(key_groups), evaluations=evaluations, findings=counts),
-        findings=findings, units=units, officers=officers, rejected=rejected, groups=_charts(key_groups, findings))
+        summary=Summary(cases_read=table.cases_read, cases_swept=swept, rejected=len(rejected), keys=len(key_groups),
+                        evaluations=evaluations, findings=counts),
+        findings=findings, units=units, officers=officers, rejected=rejected,
+        groups=_charts(table, key_groups, charted))
+
+
+def _item_groups(library: RulesetLibrary, table: CaseTable, rows: np.ndarray,
+                 rejected: list[RejectedRow]) -> dict[tuple[str, str, str, str], np.ndarray]:
+    """The chosen cases by (department, version on the act date, version on the decision date, item);
+    cases with no version in force or an item the version does not have are rejected."""
+    versions = _Versions(library, table)
+    dept = table.department[rows]
+    old = versions.of(dept, table.act[rows])
+    new = versions.of(dept, table.decided[rows])
+    bad = (old < 0) | (new <= _ERROR)
+    # the item of each (version, item code) pair, looked up once
+    pair = np.where(old >= 0, old, 0) * (len(table.items) + 1) + table.item[rows]
+    uniq, inv = np.unique(pair, return_inverse=True)
+    has_item = np.array([versions.refs[p // (len(table.items) + 1)].find_item(table.items[p % (len(table.items) + 1)]) is not None
+                         if versions.refs else False for p in uniq.tolist()], dtype=bool)
+    missing = ~bad & ~has_item[inv.reshape(-1)]
+    for k in np.flatnonzero(bad | missing).tolist():
+        r = int(rows[k])
+        name, o, n_ = table.departments[int(table.department[r])], int(old[k]), int(new[k])
+        if o <= _ERROR:
+            reason = versions.errors[_ERROR - o]
+        elif n_ <= _ERROR:
+            reason = versions.errors[_ERROR - n_]
+        elif o == _NO_VERSION:
+            reason = f"act_date: no version of {name!r} in force on {table.date(table.act, r)}"
+        else:
+            reason = f"item: {table.items[int(table.item[r])]!r} is not an item of {name} {versions.refs[o].version}"
+        rejected.append(RejectedRow(line=int(table.line[r]), case_id=table.case_id[r], reason=reason))
+    ok = ~(bad | missing)
+    rows, old, new = rows[ok], old[ok], np.where(new[ok] >= 0, new[ok], -1)
+    gkey = (dept[ok].astype(np.int64) * (len(versions.refs) + 1) + old) * (len(versions.refs) + 2) + (new + 1)
+    gkey = gkey * (len(table.items) + 1) + table.item[rows]
+    out: dict[tuple[str, str, str, str], np.ndarray] = {}
+    if not len(rows):
+        return out
+    order = np.argsort(gkey, kind="stable")
+    cuts = np.flatnonzero(np.diff(gkey[order])) + 1
+    for members in np.split(order, cuts):
+        m = int(members[0])
+        r = int(rows[m])
+        o, n_ = versions.refs[int(old[m])], (versions.refs[int(new[m])] if new[m] >= 0 else None)
+        out[(table.departments[int(table.department[r])], o.ruleset.ref, n_.ruleset.ref if n_ else "",
+             table.items[int(table.item[r])])] = rows[members]
+    return out
+
+
+def _validated(table: CaseTable, members: np.ndarray, ci: CompiledItem, new_ci: CompiledItem | None,
+               rejected: list[RejectedRow]) -> tuple[np.ndarray, np.ndarray, FactColumns, FactColumns | None] | None:
+    """The facts of an item group, validated once per distinct facts text against the old version (and
+    the newer one); cases whose facts do not validate are rejected. Returns the kept cases, each one's
+    index into the distinct facts, and the validated distinct facts."""
+    texts, local = _distinct(table.facts[members], len(table.facts_text))
+    raws = [table.facts_loads(table.facts_text[t]) for t in texts.tolist()]
+    facts, errors = validate_columns(raws, ci.schema, ci.derived, tolerated=frozenset(new_ci.schema) if new_ci else frozenset())
+    new_facts = None
+    if new_ci is not None:
+        new_facts, new_errors = validate_columns(raws, new_ci.schema, new_ci.derived, tolerated=frozenset(ci.schema))
+        errors = {**new_errors, **errors}
+    del raws
+    if errors:
+        bad = np.zeros(len(texts), dtype=bool)
+        bad[list(errors)] = True
+        for k in np.flatnonzero(bad[local]).tolist():
+            r = int(members[k])
+            rejected.append(RejectedRow(line=int(table.line[r]), case_id=table.case_id[r], reason=str(errors[int(local[k])])))
+        keep = ~bad[local]
+        members, local = members[keep], local[keep]
+    if not len(members):
+        return None
+    return members, local, facts, new_facts
+
+
+def _distinct(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct codes (ascending) and each one's index among them, in linear time (codes < size)."""
+    present = np.zeros(size, dtype=bool)
+    present[codes] = True
+    distinct = np.flatnonzero(present)
+    at = np.zeros(size, dtype=np.int64)
+    at[distinct] = np.arange(len(distinct))
+    return distinct, at[codes]
+
+
+def _keys(library: RulesetLibrary, table: CaseTable, crs: CompiledRuleset, ci: CompiledItem, new_ci: CompiledItem | None,
+          members: np.ndarray, local: np.ndarray, facts: FactColumns, new_facts: FactColumns | None,
+          out: list[KeyGroup]) -> int:
+    """Split an item group by relevance key, evaluate each key; returns the evaluations made."""
+    used, where = _distinct(local, int(local.max()) + 1)  # distinct facts some kept case has (the others failed validation)
+    keys = item_keys(ci, facts.take(used))
+    key_ids = keys.key_of_case
+    if new_facts is not None:  # 第三十七条: cases the newer version tells apart are apart too
+        nkeys = item_keys(new_ci, new_facts.take(used))  # type: ignore[arg-type]
+        pairs = key_ids * (len(nkeys.matched) + 1) + nkeys.key_of_case
+        _, key_ids = np.unique(pairs, return_inverse=True)
+        key_ids = key_ids.reshape(-1)
+    case_keys = key_ids[where]
+    old_key = keys.key_of_case[where]
+    columns: dict[str, list[Any]] = {}
+
+    def column(name: str) -> list[Any]:
+        got = columns.get(name)
+        if got is None:
+            got = columns[name] = facts.column(name)
+        return got
+
+    order = np.argsort(case_keys, kind="stable")
+    cuts = np.flatnonzero(np.diff(case_keys[order])) + 1
+    acts, act_of = np.unique(table.act[members], return_inverse=True)
+    deadlines: dict[int | None, np.ndarray] = {}
+    dept, code = table.departments[int(table.department[members[0]])], table.items[int(table.item[members[0]])]
+    evaluations = 0
+    for chunk in np.split(order, cuts):
+        if not len(chunk):
+            continue
+        matched = keys.matched[int(old_key[chunk[0]])]
+        rows = members[chunk]
+        years = _limitation_years(crs, ci, matched)
+        if years not in deadlines:
+            deadlines[years] = np.array([add_years(dt.date.fromordinal(a), years).toordinal() for a in acts.tolist()]
+                                        if years is not None else [], dtype=np.int64)
+        expired = (table.decided[rows] > deadlines[years][act_of[chunk]]) if years is not None else \
+            np.zeros(len(rows), dtype=bool)
+        group = KeyGroup(dept, code, crs.version, describe(ci, matched), rules_of(ci, matched), rows, local[chunk],
+                         expired)
+        evaluations += expect(library, table, group, ci, matched, column)
+        out.append(group)
+    return evaluations
+
+
+def _limitation_years(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[str]) -> int | None:
+    """第三十六条: the limitation period of a key, in years (None: none applies)."""
+    lim, item = crs.limitation, ci.item
+    years = item.limitation_years or (lim.years if lim else None)
+    if years is not None and not item.limitation_years and lim and lim.extended and "limitation:extended" in matched:
+        years = lim.extended.years
+    return years
+
+
+def _charts(table: CaseTable, groups: list[KeyGroup], charted: set[int]) -> list[GroupChart]:
+    """Per-case fines and recommended ranges of the keys with findings of the charted kinds (built column-wise,
+    validated in one call per key)."""
+    out: list[GroupChart] = []
+    names, outcomes = np.array(table.names, dtype=object), np.array(OUTCOMES, dtype=object)
+    for k in sorted(charted):
+        g = groups[k]
+        live = np.flatnonzero(~g.expired)
+        rows = g.rows[live]
+        fine = [None if f == NO_FINE else f / 100 for f in table.fine[rows].tolist()]
+        rg = g.ranges
+        none = [None] * len(rows)
+        rec = (none, none, none) if rg is None else (rg.rec_min[live].tolist(), rg.rec_max[live].tolist(),
+                                                     rg.stat_max[live].tolist())
+        cases = [{"case_id": c, "unit": u, "outcome": o, "fine": f, "rec_min": a, "rec_max": b, "stat_max": m}
+                 for c, u, o, f, a, b, m in zip([table.case_id[r] for r in rows.tolist()],
+                                                names[table.unit[rows]].tolist(),
+                                                outcomes[table.outcome[rows]].tolist(), fine, *rec)]
+        out.append(GroupChart.model_validate({"department": g.department, "item": g.item, "version": g.version,
+                                              "key": g.words, "cases": cases}))
+    return out
