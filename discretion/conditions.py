@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 from bisect import bisect_left
+from operator import itemgetter
 from dataclasses import dataclass
 from functools import cached_property
 from decimal import Decimal
@@ -351,10 +352,17 @@ def cell_function(conditions: list[Condition], types: Mapping[str, str]) -> tupl
     names = tuple(sorted(merged))
     numeric = {f: tuple(sorted(Decimal(v) for v in merged[f])) for f in names if types[f] in NUMERIC}  # type: ignore[arg-type]
 
-    reads = [(f, numeric.get(f)) for f in names]
+    plain = [f for f in names if f not in numeric]
+    counted = [(f, numeric[f]) for f in names if f in numeric]
+    take = itemgetter(*plain) if len(plain) > 1 else None
 
     def key(facts: Mapping[str, Value | None]) -> tuple:
+        """Enum and bool values as they are, then each number's bucket (the order is fixed per item)."""
         get = facts.get
-        return tuple([get(f) if th is None else bucket(get(f), th) for f, th in reads])
+        try:
+            values = take(facts) if take is not None else tuple([get(f) for f in plain])
+        except KeyError:  # some fact absent: absent reads as None, as in the conditions
+            values = tuple([get(f) for f in plain])
+        return values + tuple([bucket(get(f), th) for f, th in counted])
 
     return names, key

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+from collections import abc
+from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any, Callable, Mapping
 
@@ -113,19 +115,33 @@ def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
 
 
 _Field = tuple  # (name, spec, derived, required, default already coerced)
-_FIELDS: dict[int, tuple[Mapping[str, FactSpec], tuple[_Field, ...]]] = {}
 
 
-def _fields(schema: Mapping[str, FactSpec]) -> tuple[_Field, ...]:
-    """Per schema, once: what validation needs of each fact (schemas are immutable once compiled)."""
-    hit = _FIELDS.get(id(schema))
+@dataclass(frozen=True)
+class _Schema:
+    """What validation needs of one schema, worked out once (schemas are immutable once compiled)."""
+
+    fields: tuple[_Field, ...]       # in schema order: the order errors are reported in
+    defaults: dict[str, Value | None]  # every non-derived fact at its default (None if it has none)
+    required: frozenset[str]
+    derived: frozenset[str]
+    specs: dict[str, FactSpec]
+
+
+_SCHEMAS: dict[int, tuple[Mapping[str, FactSpec], _Schema]] = {}
+
+
+def _compiled(schema: Mapping[str, FactSpec]) -> _Schema:
+    hit = _SCHEMAS.get(id(schema))
     if hit is not None and hit[0] is schema:
         return hit[1]
     fields = tuple((name, spec, spec.derived is not None, spec.is_required,
                     None if spec.default is None else _coerce(name, spec, spec.default)) for name, spec in schema.items())
-    if len(_FIELDS) < 10_000:
-        _FIELDS[id(schema)] = (schema, fields)  # the schema itself is kept, so its id is not reused
-    return fields
+    compiled = _Schema(fields, {f[0]: f[4] for f in fields if not f[2]}, frozenset(f[0] for f in fields if f[3] and not f[2]),
+                       frozenset(f[0] for f in fields if f[2]), dict(schema))
+    if len(_SCHEMAS) < 10_000:
+        _SCHEMAS[id(schema)] = (schema, compiled)  # the schema itself is kept, so its id is not reused
+    return compiled
 
 
 def validate_facts(raw: Mapping[str, Any], schema: Mapping[str, FactSpec],
@@ -135,16 +151,44 @@ def validate_facts(raw: Mapping[str, Any], schema: Mapping[str, FactSpec],
 
     Undeclared facts are refused (a typo must not silently drop a circumstance), except
     those in `tolerated` (declared by another version being compared under 第三十七条).
+    Only the facts given are converted (the rest start from their defaults); when anything is
+    wrong, the checks run again in schema order so that the error reported is always the first.
     """
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict) and not isinstance(raw, abc.Mapping):
         raise FactError("facts must be an object of name: value", field="facts")
     unknown = raw.keys() - schema.keys() - tolerated
     if unknown:
         suffix = f" ({context})" if context else ""
         raise FactError(f"not a fact of this item{suffix}; declared: {', '.join(sorted(schema))}",
                         field=f"facts.{min(unknown)}")
-    out: dict[str, Value | None] = {}
-    for name, spec, is_derived, required, default in _fields(schema):
+    sc = _compiled(schema)
+    out = dict(sc.defaults)
+    specs = sc.specs
+    try:
+        for name, given in raw.items():
+            spec = specs.get(name)
+            if spec is None or given is None:
+                continue  # tolerated, or left to its default
+            if given is True or given is False:
+                out[name] = given if spec.type == "bool" else _coerce(name, spec, given)
+            else:
+                out[name] = _coerce(name, spec, given)
+        if sc.derived and not sc.derived.isdisjoint(raw.keys()):
+            raise FactError("derived")
+        for name in sc.required:
+            if out[name] is None:
+                raise FactError("required")
+    except FactError:
+        _first_error(raw, sc, context)
+        raise
+    for name, fn in derived:
+        out[name] = fn(out)
+    return out
+
+
+def _first_error(raw: Mapping[str, Any], sc: _Schema, context: str) -> None:
+    """Raise the first error in schema order (the error users and tests see)."""
+    for name, spec, is_derived, required, _ in sc.fields:
         if is_derived:
             if name in raw:
                 raise FactError("is derived from other facts and cannot be given", field=f"facts.{name}")
@@ -153,11 +197,5 @@ def validate_facts(raw: Mapping[str, Any], schema: Mapping[str, FactSpec],
         if given is None:
             if required:
                 raise FactError(f"required ({spec.label})" + (f" ({context})" if context else ""), field=f"facts.{name}")
-            out[name] = default
-        elif given is True or given is False:
-            out[name] = given if spec.type == "bool" else _coerce(name, spec, given)
         else:
-            out[name] = _coerce(name, spec, given)
-    for name, fn in derived:
-        out[name] = fn(out)
-    return out
+            _coerce(name, spec, given)

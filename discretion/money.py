@@ -61,8 +61,6 @@ def yuan_text(amount: Decimal) -> str:
 
     The same text as f"{normalise(amount):,}元", formatted in one step (it is on every trace)."""
     t = f"{amount:,.2f}"
-    if t.endswith(".00"):
-        t = t[:-3]
-    elif t.endswith("0"):
-        t = t[:-1]
+    if t[-1] == "0":
+        t = t[:-3] if t[-2] == "0" else t[:-1]
     return t + "元"

@@ -13,9 +13,9 @@ are constructed without a second validation (`model_construct`); tests pin the o
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Mapping
+from functools import lru_cache
+from typing import Mapping, NamedTuple
 
 from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
@@ -28,8 +28,9 @@ from .result import (OUTCOME_LABELS, Fine, FineRange, Measure, Option, Recommend
 __all__ = ["Dates", "add_years", "apply_version", "decide_direction", "no_longer_a_violation"]
 
 
-@dataclass(frozen=True)
-class Dates:
+class Dates(NamedTuple):
+    """The dates of one case (第三十六条 counts from them)."""
+
     act: dt.date
     act_end: dt.date | None
     discovery: dt.date
@@ -127,7 +128,7 @@ def _place(crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, facts: Mappi
     suggested = suggest(rec, placement.rounding)
     trace.append(_step("placement", f"placement:{fp.direction}",
                        f"{DIRECTION_LABELS[fp.direction]}：建议罚款幅度{rec.text()}，建议罚款{yuan_text(suggested)}"
-                       f"（按{normalise(placement.rounding)}元取整）", fp.placement_citation))
+                       f"（按{_rounding_text(placement.rounding)}元取整）", fp.placement_citation))
     return _fine(rec, suggested, stat, tier_label, fp.direction)
 
 
@@ -168,6 +169,11 @@ def _alternatives(crs: CompiledRuleset, fp: FinePlan, span: Span, stat: Statutor
         options.append(assemble(Option,
             id=a.id, list=a.list, label=a.label, effect=f"{a.lead}{r.text()}", citation=a.citation, outcome="penalty",
             fine=assemble(FineRange, min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding))))
+
+
+@lru_cache(maxsize=64)
+def _rounding_text(step: Decimal) -> str:
+    return str(normalise(step))
 
 
 def _fine(rec: Span, suggested: Decimal, stat: StatutoryFine, tier: str | None, direction: str) -> Fine:

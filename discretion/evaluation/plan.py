@@ -41,13 +41,14 @@ class StepTemplate:
 
     def make(self, facts: Mapping[str, Value | None], effect: str | None = None, citation: str | None = None) -> TraceStep:
         """The step for one case; `effect` (and `citation`) replace the template's when they depend on the case."""
-        shown = tuple(show_value(facts.get(f)) for f in self.reads)
+        shown = tuple([show_value(facts.get(f)) for f in self.reads]) if self.reads else ()
         if effect is None:
             hit = self._made.get(shown)
             if hit is not None:
                 return hit
         made = assemble(TraceStep, step=self.step, rule=self.rule, effect=self.effect if effect is None else effect,
-                                         citation=citation or self.citation, condition=self.condition, facts=dict(zip(self.reads, shown)))
+                        citation=citation or self.citation, condition=self.condition,
+                        facts=dict(zip(self.reads, shown)) if shown else {})
         if effect is None and len(self._made) < 256:  # bool and enum readings repeat; amounts mostly do not
             self._made[shown] = made
         return made
