@@ -203,6 +203,67 @@ def verify_cmd(
     _run(go)
 
 
+def _two_versions(lib: RulesetLibrary, department: str, old: str, new: str):  # type: ignore[no-untyped-def]
+    return lib.version(department, old), lib.version(department, new)
+
+
+@app.command("diff")
+def diff_cmd(
+    department: str = typer.Option(..., "--department", help="部门"),
+    old: str = typer.Argument(..., help="旧版本"),
+    new: str = typer.Argument(..., help="新版本"),
+    as_json: bool = typer.Option(False, "--json"),
+    rulesets: Optional[Path] = RulesetsOpt,
+) -> None:
+    """What changed between two versions, item by item, in words a reviewer reads."""
+
+    def go() -> None:
+        from .audit import diff
+
+        report = diff(*_two_versions(_library(rulesets), department, old, new))
+        if as_json:
+            typer.echo(report.model_dump_json(indent=2))
+            return
+        typer.echo(f"{department} {old} → {new}：{len(report.changes)} 处变化")
+        for c in report.changes:
+            where = "全局" if not c.items else ("、".join(c.items[:3]) + (f" 等{len(c.items)}个事项" if len(c.items) > 3 else ""))
+            typer.echo(f"  [{where}] {c.text}")
+
+    _run(go)
+
+
+@app.command("impact")
+def impact_cmd(
+    department: str = typer.Option(..., "--department", help="部门"),
+    old: str = typer.Argument(..., help="旧版本"),
+    new: str = typer.Argument(..., help="新版本"),
+    cases: Optional[Path] = typer.Option(None, "--cases", help="已决案件文件（JSON lines 或 CSV）"),
+    db: Optional[str] = typer.Option(None, "--db", help="数据库 URL（读取已导入的案件）"),
+    as_json: bool = typer.Option(False, "--json"),
+    rulesets: Optional[Path] = RulesetsOpt,
+) -> None:
+    """Replay decided cases on two versions and list every recommendation that changes."""
+
+    def go() -> None:
+        from .audit import impact
+        from .consistency.reading import read_cases
+        from .consistency.sources import from_database
+
+        if (cases is None) == (db is None):
+            raise BadInput("--cases or --db: give exactly one")
+        versions = _two_versions(_library(rulesets), department, old, new)
+        report = impact(*versions, read_cases(cases) if cases is not None else from_database(db or ""))
+        if as_json:
+            typer.echo(report.model_dump_json(indent=2))
+            return
+        typer.echo(f"{department} {old} → {new}：{report.cases} 件案件，重放 {report.replayed} 件，"
+                   f"建议不变 {report.unchanged} 件，变化或无法重放 {len(report.changed)} 件")
+        for r in report.changed:
+            typer.echo(f"  [{r.kind}] {r.case_id}（第{r.line}行，{r.item}）：{r.old} → {r.new}")
+
+    _run(go)
+
+
 @app.command("demo")
 def demo_cmd(rulesets: Optional[Path] = RulesetsOpt,
              cases: Path = typer.Option(Path("examples/cases"), "--cases", help="案例目录")) -> None:

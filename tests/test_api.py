@@ -216,3 +216,31 @@ def test_verify_a_draft_before_approving_it(api) -> None:
     assert api.get(f"/v1/rulesets/food/{version}/verify", headers=h(api, "officer")).status_code == 403
     missing = api.get("/v1/rulesets/food/1999/verify", headers=h(api, "bob"))
     assert missing.status_code == 404 and missing.json()["detail"][0]["loc"][-1] == "version"
+
+
+@pytest.mark.parametrize("body", ["\r0", "\r", "a,b\r\n\x00"])
+def test_csv_bodies_csv_cannot_read_are_422_not_500(api, body: str) -> None:
+    """Found by schemathesis: a lone carriage return made the csv module raise inside the import."""
+    r = api.post("/v1/cases", content=body.encode(), headers={**h(api, "officer"), "Content-Type": "text/csv"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"]
+
+
+def test_diff_and_impact_of_a_draft_against_the_published_version(api) -> None:
+    up = api.post("/v1/rulesets/food", content=FOOD_2025, headers={**h(api, "alice"), "Content-Type": "application/yaml"})
+    assert up.status_code == 201, up.text
+    new = up.json()["version"]
+    listed = api.get("/v1/rulesets?department=food", headers=h(api, "bob")).json()
+    old = next(v["version"] for v in listed if v["version"] != new)
+    d = api.get(f"/v1/rulesets/food/{new}/diff?against={old}", headers=h(api, "bob"))
+    assert d.status_code == 200, d.text
+    assert d.json()["old"] == old and d.json()["new"] == new and d.json()["old_hash"] != d.json()["new_hash"]
+    assert api.get(f"/v1/rulesets/food/{new}/diff?against={new}", headers=h(api, "bob")).json()["changes"] == []
+    r = api.post("/v1/cases", content=_lines(20), headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"})
+    assert r.status_code == 200, r.text
+    i = api.get(f"/v1/rulesets/food/{new}/impact?against={old}", headers=h(api, "bob"))
+    assert i.status_code == 200, i.text
+    body = i.json()
+    assert body["cases"] == 20 and body["replayed"] + sum(c["kind"] == "not_replayed" for c in body["changed"]) == 20
+    assert api.get(f"/v1/rulesets/food/{new}/diff?against={old}", headers=h(api, "officer")).status_code == 403
+    assert api.get(f"/v1/rulesets/food/{new}/diff", headers=h(api, "bob")).status_code == 422

@@ -54,3 +54,23 @@ def test_both_readers_agree_on_every_row(row: dict) -> None:
     store_rows = list(parse_rows(line, "jsonl"))
     store_ok = bool(store_rows) and not isinstance(store_rows[0][1], str) and _store_accepts(store_rows[0][1])
     assert sweep_ok == store_ok, json.dumps(row, ensure_ascii=False)
+
+
+HEADER = "case_id,department,item,facts,act_date,decision_date,unit,officer,outcome,fine,penalties\r\n"
+GOOD = 'c1,food,F-124,"{""goods_value"": 1}",2024-05-01,2024-06-01,u,o,penalty,100,fine\r\n'
+
+
+def test_a_record_csv_cannot_read_ends_both_readers_with_its_line_and_reason() -> None:
+    """A field beyond csv's size limit (or any record the csv module refuses) cannot be skipped: the
+    readers stop there and say so, rather than fail with a traceback (found by schemathesis)."""
+    text = HEADER + GOOD + 'c2,food,F-124,"' + "x" * 200_000 + '",2024-05-01,2024-06-01,u,o,penalty,1,\r\n' + GOOD
+    stored = list(parse_rows(text, "csv"))
+    assert stored[0][0] == 2 and isinstance(stored[0][1], dict)
+    assert stored[1][0] == 3 and "not CSV" in stored[1][1] and len(stored) == 2
+    swept = read_cases("x.csv", text=text)
+    assert len(swept) == 1 and [(r.line, r.reason) for r in swept.rejected] == [(3, stored[1][1])]
+
+
+def test_carriage_returns_alone_end_csv_lines() -> None:
+    rows = list(parse_rows((HEADER + GOOD).replace("\r\n", "\r"), "csv"))
+    assert [(n, r["case_id"]) for n, r in rows] == [(2, "c1")]  # type: ignore[index]

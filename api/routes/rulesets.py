@@ -1,4 +1,4 @@
-"""Departments and ruleset versions: read, upload a draft, verify, approve, publish."""
+"""Departments and ruleset versions: read, upload a draft, verify, diff, impact, approve, publish."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from discretion.audit import VerifyReport, verify_version
+from discretion.audit import DiffReport, ImpactReport, VerifyReport, verify_version
+from discretion.audit import diff as diff_versions
+from discretion.audit import impact as replay
+from discretion.consistency.sources import from_engine
 from discretion.errors import NotFound, UnknownItem
 from discretion.loader import RulesetLibrary
 from discretion.ruleset import FactSpec
@@ -132,6 +135,31 @@ def verify(department: str, version: str, session: SessionDep, key: CurrentKey) 
     lib = RulesetLibrary.from_texts({**lifecycle.live_texts(session), ref: row.document})
     problems, coverage = verify_version(lib.compiled[ref])
     return VerifyReport(problems=problems, coverage=coverage)
+
+
+def _pair(session: SessionDep, department: str, version: str, against: str) -> tuple[Any, Any]:
+    """Two versions (drafts too) compiled beside the live ones: (against, version)."""
+    rows = [lifecycle.get_version(session, department, v) for v in (against, version)]
+    lib = RulesetLibrary.from_texts({**lifecycle.live_texts(session), **{f"{department}/{r.version}": r.document for r in rows}})
+    return lib.compiled[f"{department}/{against}"], lib.compiled[f"{department}/{version}"]
+
+
+@router.get("/rulesets/{department}/{version}/diff", response_model=DiffReport)
+def diff(department: str, version: str, against: str, session: SessionDep, key: CurrentKey) -> DiffReport:
+    """What changed from version `against` to this one, item by item, in words (reviewer)."""
+    check_role(key, "reviewer")
+    check_department(key, department, ["path", "department"])
+    return diff_versions(*_pair(session, department, version, against))
+
+
+@router.get("/rulesets/{department}/{version}/impact", response_model=ImpactReport)
+def impact(department: str, version: str, against: str, http: Request, session: SessionDep, key: CurrentKey) -> ImpactReport:
+    """The department's stored decided cases replayed on version `against` and on this one: every
+    recommendation that would change (reviewer)."""
+    check_role(key, "reviewer")
+    check_department(key, department, ["path", "department"])
+    old, new = _pair(session, department, version, against)
+    return replay(old, new, from_engine(http.app.state.engine, department=department))
 
 
 class Transition(BaseModel):

@@ -1,5 +1,8 @@
-"""Audit of ruleset versions for legal reviewers (DESIGN.md, "Audit"): verify."""
+"""Audit of ruleset versions for legal reviewers (DESIGN.md, "Audit"): verify, diff, impact."""
 
+from .diff import Change, DiffReport, diff
+from .impact import ImpactReport, ImpactRow, impact
 from .verify import Problem, VerifyReport, verify, verify_version
 
-__all__ = ["Problem", "VerifyReport", "verify", "verify_version"]
+__all__ = ["Change", "DiffReport", "ImpactReport", "ImpactRow", "Problem", "VerifyReport", "diff", "impact", "verify",
+           "verify_version"]

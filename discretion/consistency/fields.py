@@ -6,9 +6,11 @@ whether rows are checked one by one or column by column (table.py checks each di
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import itertools
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Iterator
 
 from ..money import FEN
 
@@ -81,3 +83,17 @@ def fine(v: Any) -> Decimal | None:
     if d != d.quantize(FEN):
         raise Refused("fine", "fine: at most two decimals")
     return d
+
+
+def csv_records(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, record) of a CSV reader past its header (line 1), numbered as records; a malformed
+    record (a stray carriage return, a NUL byte) ends it with (its number, the reason): csv cannot go on."""
+    rows = iter(reader)
+    for n in itertools.count(2):
+        try:
+            yield n, next(rows)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            yield n, f"not CSV: {e}"
+            return

@@ -25,6 +25,7 @@ import numpy as np
 import orjson
 
 from ..errors import DiscretionError
+from .fields import csv_records
 from .table import CaseTable, Rejected, TableBuilder
 
 FORMAT = ("case_id", "department", "item", "facts", "act_date", "decision_date", "unit", "officer", "outcome", "fine",
@@ -185,7 +186,10 @@ def _csv_rows(lines: Iterable[str]) -> CaseTable:
             rows.clear()
             numbers.clear()
 
-    for n, raw in enumerate(csv.DictReader(lines), 2):
+    for n, raw in csv_records(csv.DictReader(lines)):
+        if isinstance(raw, str):
+            builder.rejected.append(Rejected(n, None, raw))
+            break
         if None in raw or any(v is None for v in raw.values()):
             builder.rejected.append(Rejected(n, None, "wrong number of columns"))
             continue

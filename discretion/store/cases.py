@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ..consistency.fields import csv_records
 from ..errors import DiscretionError
 from ..facts import validate_facts
 from ..loader import RulesetLibrary
@@ -98,15 +99,21 @@ def parse_rows(data: str, fmt: Literal["jsonl", "csv"]) -> Iterator[tuple[int, d
                 continue
             yield (n, row) if isinstance(row, dict) else (n, "a line must be a JSON object")
         return
-    reader = csv.DictReader(io.StringIO(data))
-    header = reader.fieldnames or []
+    reader = csv.DictReader(io.StringIO(data, newline=""))  # the csv module reads line ends itself
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as e:
+        raise FormatError(f"not CSV: {e}", field="header") from None
     missing = [c for c in REQUIRED_CSV if c not in header]
     if missing:
         raise FormatError(f"CSV header lacks columns: {', '.join(missing)}", field="header")
     unknown = [c for c in header if c not in CSV_COLUMNS]
     if unknown:
         raise FormatError(f"CSV header has unknown columns: {', '.join(unknown)}", field="header")
-    for n, raw in enumerate(reader, 2):
+    for n, raw in csv_records(reader):
+        if isinstance(raw, str):
+            yield n, raw
+            return
         if None in raw or any(v is None for k, v in raw.items() if k in REQUIRED_CSV):
             yield n, "wrong number of columns"
             continue
