@@ -81,3 +81,13 @@ def test_cli_verify_exit_codes(tmp_path) -> None:
     assert '"CG-PS-50-2"' in bad.output
     unknown = runner.invoke(app, ["verify", "--department", "nope"])
     assert unknown.exit_code == 2 and "nope" in unknown.output
+
+
+def test_required_facts_that_decide_nothing_do_not_hide_a_gap(make_library) -> None:
+    """Every cell needs the required facts to validate; if they were left out, no cell would be checked."""
+    items = ITEM_GAIN.replace("    tiers:\n      - {id: low, label: 较轻, when: \"harm in ['none', 'minor']\"",
+                              "    facts:\n      area: {type: money, label: 面积}\n"
+                              "    tiers:\n      - {id: low, label: 较轻, when: \"harm in ['none']\"")
+    assert items != ITEM_GAIN
+    report = verify(_library(make_library, items), department="demo")
+    assert any(p.item == "X-GAIN" and p.check == "coverage" and "got none" in p.message for p in report.problems)

@@ -96,6 +96,11 @@ def _deciding_facts(ci: CompiledItem) -> list[str]:
 def _cells(ci: CompiledItem, limit: int) -> tuple[Iterator[dict[str, Any]], int, bool]:
     names = _deciding_facts(ci)
     choices = [_representatives(ci, n) for n in names]
+    # a required fact that decides nothing still has to be given: one value of it serves every cell
+    for n, spec in ci.schema.items():
+        if spec.is_required and spec.derived is None and n not in names:
+            names.append(n)
+            choices.append([next(v for v in _representatives(ci, n) if v is not None)])
     total = 1
     for c in choices:
         total *= len(c)
