@@ -14,7 +14,7 @@ from discretion.store import make_engine
 
 from .errors import ERROR_RESPONSES
 from .library import LibraryCache
-from .routes import audit, cases, evaluate, rulesets, sweeps
+from .routes import audit, cases, evaluate, keys, rulesets, sweeps
 
 #: request bodies larger than this are refused with 413 (DISCRETION_MAX_BODY, bytes; default 20 MiB)
 MAX_BODY = int(os.environ.get("DISCRETION_MAX_BODY", 20 * 1024 * 1024))
@@ -85,7 +85,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             loc = _field_loc(exc.field)
         return JSONResponse({"detail": [{"loc": loc, "msg": exc.message, "type": type(exc).__name__}]}, status_code=status)
 
-    for module in (evaluate, rulesets, cases, audit, sweeps):
+    for module in (evaluate, rulesets, cases, audit, sweeps, keys):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     return app

@@ -374,6 +374,40 @@ def keys_create(role: str = typer.Option(..., "--role", help="officer | reviewer
     _run(go)
 
 
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every key: id, role, department, label, created, revoked (no secrets are stored)."""
+
+    def go() -> None:
+        from sqlmodel import Session
+
+        from .store.keys import list_keys
+
+        with Session(_store()) as session:
+            for k in list_keys(session):
+                state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "live"
+                typer.echo(f"{k.id}  {k.role:10s} {k.department or '*':8s} {state:24s} {k.label}")
+
+    _run(go)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str = typer.Argument(..., help="key id (the part after dk_)")) -> None:
+    """Revoke a key; running servers refuse it within 30 seconds (at once through DELETE /v1/keys/{id})."""
+
+    def go() -> None:
+        from sqlmodel import Session
+
+        from .store.keys import revoke_key
+
+        with Session(_store()) as session:
+            revoke_key(session, key_id, actor="cli")
+            session.commit()
+        typer.echo(f"revoked {key_id}")
+
+    _run(go)
+
+
 @app.command("serve")
 def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
               workers: int = typer.Option(1, "--workers", min=1, max=64),

@@ -244,3 +244,35 @@ def test_diff_and_impact_of_a_draft_against_the_published_version(api) -> None:
     assert body["cases"] == 20 and body["replayed"] + sum(c["kind"] == "not_replayed" for c in body["changed"]) == 20
     assert api.get(f"/v1/rulesets/food/{new}/diff?against={old}", headers=h(api, "officer")).status_code == 403
     assert api.get(f"/v1/rulesets/food/{new}/diff", headers=h(api, "bob")).status_code == 422
+
+
+def test_admin_creates_lists_and_revokes_keys_and_a_revoked_key_stops_at_once(api) -> None:
+    made = api.post("/v1/keys", json={"role": "officer", "department": "food", "label": "王五"}, headers=h(api, "admin"))
+    assert made.status_code == 201, made.text
+    token, key_id = made.json()["token"], made.json()["id"]
+    officer = {"Authorization": f"Bearer {token}"}
+    assert api.post("/v1/evaluate", json=CASE, headers=officer).status_code == 200  # now cached by the server
+    listed = api.get("/v1/keys", headers=h(api, "admin")).json()
+    assert any(k["id"] == key_id and k["revoked_at"] is None for k in listed)
+    assert all("token" not in k and "secret_hash" not in k for k in listed)
+    gone = api.delete(f"/v1/keys/{key_id}", headers=h(api, "admin"))
+    assert gone.status_code == 200 and gone.json()["revoked_at"] is not None
+    assert api.post("/v1/evaluate", json=CASE, headers=officer).status_code == 401
+    assert api.delete(f"/v1/keys/{key_id}", headers=h(api, "admin")).status_code == 200  # idempotent
+    assert api.delete("/v1/keys/nope", headers=h(api, "admin")).status_code == 404
+    assert api.get("/v1/keys", headers=h(api, "alice")).status_code == 403
+    assert api.post("/v1/keys", json={"role": "god"}, headers=h(api, "admin")).status_code == 422
+    unknown = api.post("/v1/keys", json={"role": "officer", "department": "nowhere"}, headers=h(api, "admin"))
+    assert unknown.status_code == 404 and unknown.json()["detail"][0]["loc"][-1] == "department"
+    with Session(api.app.state.engine) as s:
+        actions = [a.action for a in s.exec(select(AuditEntry).where(AuditEntry.target == key_id))]
+    assert actions == ["key.create", "key.revoke"]
+
+
+def test_the_last_admin_key_cannot_be_revoked(api) -> None:
+    admins = [k for k in api.get("/v1/keys", headers=h(api, "admin")).json() if k["role"] == "admin" and not k["revoked_at"]]
+    for k in admins[1:]:
+        assert api.delete(f"/v1/keys/{k['id']}", headers=h(api, "admin")).status_code in (200, 409)
+    me = next(k for k in api.get("/v1/keys", headers=h(api, "admin")).json() if k["role"] == "admin" and not k["revoked_at"])
+    r = api.delete(f"/v1/keys/{me['id']}", headers=h(api, "admin"))
+    assert r.status_code == 409 and "last live admin" in r.json()["detail"][0]["msg"]

@@ -112,3 +112,17 @@ def test_rulesets_lists_versions_and_items() -> None:
     out = json.loads(r.stdout)
     assert out[0]["department"] == "food" and out[0]["items"][0]["code"] == "F-124"
     assert runner.invoke(app, ["rulesets", "--rulesets", str(FIXTURES), "--department", "nope"]).exit_code == 2
+
+
+def test_keys_create_list_revoke(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DISCRETION_DATABASE_URL", f"sqlite:///{tmp_path / 'k.db'}")
+    made = runner.invoke(app, ["keys", "create", "--role", "officer", "--label", "乙"])
+    assert made.exit_code == 0, made.output
+    key_id = made.output.strip().split("_")[1]
+    assert runner.invoke(app, ["keys", "create", "--role", "chief"]).exit_code == 2
+    listed = runner.invoke(app, ["keys", "list"])
+    assert listed.exit_code == 0 and key_id in listed.output and "live" in listed.output
+    assert runner.invoke(app, ["keys", "revoke", key_id]).exit_code == 0
+    assert "revoked" in runner.invoke(app, ["keys", "list"]).output
+    missing = runner.invoke(app, ["keys", "revoke", "nope"])
+    assert missing.exit_code == 2 and "nope" in missing.output

@@ -7,9 +7,9 @@ import secrets
 
 from sqlmodel import Session, select
 
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from .audit import record
-from .tables import ApiKey, Department
+from .tables import ApiKey, Department, utcnow
 
 ROLES = ("officer", "reviewer", "supervisor", "admin")
 
@@ -42,3 +42,27 @@ def authenticate(session: Session, token: str) -> ApiKey | None:
 
 def has_admin(session: Session) -> bool:
     return session.exec(select(ApiKey).where(ApiKey.role == "admin", ApiKey.revoked_at == None)).first() is not None  # noqa: E711
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    """Every key, oldest first (no secrets: only hashes are stored)."""
+    return list(session.exec(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)))
+
+
+def revoke_key(session: Session, key_id: str, *, actor: str) -> ApiKey:
+    """Revoke a key for good (idempotent). The last live admin key cannot be revoked: nobody could
+    then manage keys through the API (`discretion keys create` on the server still can)."""
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"no API key {key_id!r}", field="id")
+    if key.revoked_at is None:
+        if key.role == "admin":
+            others = session.exec(select(ApiKey).where(ApiKey.role == "admin", ApiKey.revoked_at == None,  # noqa: E711
+                                                       ApiKey.id != key_id)).first()
+            if others is None:
+                raise Conflict("this is the last live admin key; create another admin key first", field="id")
+        key.revoked_at = utcnow()
+        session.add(key)
+        record(session, actor, "key.revoke", department=key.department, target=key_id,
+               detail={"role": key.role, "label": key.label})
+    return key

@@ -1,0 +1,72 @@
+"""API keys for admins: list, create (the token is shown once), revoke."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from discretion.store.keys import create_key, list_keys, revoke_key
+from discretion.store.tables import ApiKey
+
+from ..deps import CurrentKey, SessionDep, check_role
+
+router = APIRouter(prefix="/v1", tags=["keys"])
+
+
+class KeyPublic(BaseModel):
+    id: str
+    role: str
+    department: str | None
+    label: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class KeyCreated(KeyPublic):
+    token: str = Field(description="the key itself: shown this once, stored only as its sha256")
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["officer", "reviewer", "supervisor", "admin"]
+    department: str | None = Field(default=None, min_length=1, max_length=64, description="缺省：全部部门")
+    label: str = Field(default="", max_length=200)
+
+
+def _public(key: ApiKey) -> dict:
+    return {k: getattr(key, k) for k in KeyPublic.model_fields}
+
+
+@router.get("/keys", response_model=list[KeyPublic])
+def keys(session: SessionDep, key: CurrentKey) -> list[dict]:
+    """Every key with its role, scope and state (admin)."""
+    check_role(key, "admin")
+    return [_public(k) for k in list_keys(session)]
+
+
+@router.post("/keys", response_model=KeyCreated, status_code=201)
+def create(body: KeyIn, session: SessionDep, key: CurrentKey) -> dict:
+    """A new key (admin); the response is the only place its token appears."""
+    check_role(key, "admin")
+    made, token = create_key(session, body.role, body.department, actor=key.id, label=body.label)
+    session.commit()
+    session.refresh(made)
+    return {**_public(made), "token": token}
+
+
+@router.delete("/keys/{key_id}", response_model=KeyPublic)
+def revoke(key_id: str, http: Request, session: SessionDep, key: CurrentKey) -> dict:
+    """Revoke a key (admin): refused at once by this process, by other workers within their key cache's
+    30 seconds. The last live admin key cannot be revoked (409)."""
+    check_role(key, "admin")
+    revoked = revoke_key(session, key_id, actor=key.id)
+    session.commit()
+    session.refresh(revoked)
+    cache = http.app.state.key_cache
+    for token in [t for t, (_, k) in list(cache.items()) if k.id == key_id]:
+        cache.pop(token, None)
+    return _public(revoked)
