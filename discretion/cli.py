@@ -260,6 +260,8 @@ def impact_cmd(
                    f"建议不变 {report.unchanged} 件，变化或无法重放 {len(report.changed)} 件")
         for r in report.changed:
             typer.echo(f"  [{r.kind}] {r.case_id}（第{r.line}行，{r.item}）：{r.old} → {r.new}")
+        for code, n in report.item_missing.items():
+            typer.echo(f"  [item_missing] {code}：只在一个版本中，{n} 件案件未重放")
 
     _run(go)
 

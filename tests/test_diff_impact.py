@@ -92,5 +92,19 @@ def test_cli_diff_and_impact(tmp_path) -> None:
     assert r.exit_code == 0, r.output
     body = json.loads(r.output)
     assert body["cases"] >= body["replayed"] >= body["unchanged"] and body["new"] == "2025"
+    assert body["cases"] == body["replayed"] + sum(body["item_missing"].values()) \
+        + sum(c["kind"] == "not_replayed" for c in body["changed"])
     neither = runner.invoke(app, ["impact", "--department", "scjg", "2022-10", "2025"])
     assert neither.exit_code == 2 and "--cases or --db" in neither.output
+
+
+def test_impact_counts_cases_of_an_item_only_one_version_has(tmp_path) -> None:
+    """scjg 2021 has no 市场主体登记管理条例 items: their cases are counted, not listed one by one."""
+    from discretion.consistency.synth import generate, write
+
+    cases, injected = generate(BUNDLED, 600, 5, 0)
+    path = tmp_path / "c.jsonl"
+    write(cases, injected, path)
+    report = impact(BUNDLED.version("scjg", "2021"), BUNDLED.version("scjg", "2022"), read_cases(path))
+    assert report.item_missing and all(code not in BUNDLED.version("scjg", "2021").items for code in report.item_missing)
+    assert not any(r.item in report.item_missing for r in report.changed)

@@ -40,6 +40,8 @@ class ImpactReport(BaseModel):
     replayed: int
     unchanged: int
     changed: list[ImpactRow]
+    item_missing: dict[str, int] = Field(default_factory=dict,
+                                         description="事项编码 → 案件数：该事项只在一个版本中，案件未重放")
 
 
 def summary(rec: Recommendation) -> str:
@@ -57,10 +59,10 @@ def _step(crs: CompiledRuleset) -> TraceStep:
                      effect=f"影响分析：按{crs.version}版重放", citation="")
 
 
-def _evaluate(crs: CompiledRuleset, ci: CompiledItem, raw: dict, other: CompiledItem | None, dates: Dates,
+def _evaluate(crs: CompiledRuleset, ci: CompiledItem, raw: dict, other: CompiledItem, dates: Dates,
               step: TraceStep) -> Recommendation:
     facts = validate_facts(raw, ci.schema, ci.derived, context=f"{crs.department} {crs.version}",
-                           tolerated=frozenset(other.schema) if other else frozenset())
+                           tolerated=frozenset(other.schema))
     return apply_version(crs, ci, facts, dates, step)
 
 
@@ -84,20 +86,21 @@ def impact(old: CompiledRuleset, new: CompiledRuleset, cases: CaseTable) -> Impa
     mine = [i for i, d in enumerate(cases.departments) if d == new.department]
     rows = [i for i in range(len(cases)) if int(cases.department[i]) in mine]
     changed: list[ImpactRow] = []
+    missing: dict[str, int] = {}
     replayed = unchanged = 0
     for i in rows:
         code = cases.items[int(cases.item[i])]
         dates = Dates(cases.date(cases.act, i), None, cases.date(cases.decided, i), cases.date(cases.decided, i))
         a_item, b_item = old.find_item(code), new.find_item(code)
+        if a_item is None or b_item is None:
+            missing[code] = missing.get(code, 0) + 1
+            continue
 
         def row(kind: Kind, a: str, b: str) -> ImpactRow:
             return ImpactRow(case_id=cases.case_id[i], line=int(cases.line[i]), item=code, kind=kind, old=a, new=b)
 
         results: list[Recommendation | str] = []
         for crs, ci, other, step in ((old, a_item, b_item, steps[0]), (new, b_item, a_item, steps[1])):
-            if ci is None:
-                results.append(f"{crs.version}版无此事项")
-                continue
             try:
                 results.append(_evaluate(crs, ci, cases.facts_of(i), other, dates, step))
             except DiscretionError as e:
@@ -115,4 +118,4 @@ def impact(old: CompiledRuleset, new: CompiledRuleset, cases: CaseTable) -> Impa
     order = {"outcome": 0, "fine": 1, "measures": 2, "not_replayed": 3}
     changed.sort(key=lambda r: (order[r.kind], r.line))
     return ImpactReport(department=new.department, old=old.version, new=new.version, cases=len(rows),
-                        replayed=replayed, unchanged=unchanged, changed=changed)
+                        replayed=replayed, unchanged=unchanged, changed=changed, item_missing=missing)
