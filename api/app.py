@@ -14,6 +14,7 @@ from discretion.store import make_engine
 
 from .errors import ERROR_RESPONSES
 from .library import LibraryCache
+from . import pages
 from .routes import audit, cases, evaluate, keys, rulesets, sweeps
 
 #: request bodies larger than this are refused with 413 (DISCRETION_MAX_BODY, bytes; default 20 MiB)
@@ -87,6 +88,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     for module in (evaluate, rulesets, cases, audit, sweeps, keys):
         app.include_router(module.router, responses=ERROR_RESPONSES)
+    app.include_router(pages.router)
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     return app
 
