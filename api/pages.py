@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -23,7 +23,7 @@ from discretion.evaluation import EvaluationRequest, evaluate
 from discretion.explain import explain
 from discretion.loader import RulesetLibrary
 
-from .deps import _lookup
+from .deps import _lookup, check_department, check_role
 
 router = APIRouter(include_in_schema=False)
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html", "j2"]))
@@ -99,10 +99,11 @@ async def evaluate_submit(request: Request) -> HTMLResponse:
     key = await run_in_threadpool(_lookup, request.app.state.engine, form.get("api_key", ""))
     if key is None:
         return again("API 密钥无效或已吊销（api_key）", 401)
-    if key.role not in ("officer", "admin"):
-        return again(f"角色 {key.role} 不能评估案件（需要 officer）", 403)
-    if key.department is not None and key.department != form.get("department"):
-        return again(f"该密钥只能用于部门 {key.department}（department）", 403)
+    try:  # the same checks as POST /v1/evaluate
+        check_role(key, "officer")
+        check_department(key, form.get("department", ""), ["form", "department"])
+    except HTTPException as e:
+        return again(e.detail[0]["msg"], e.status_code)
     if not ctx["facts"]:
         return again("请选择部门和事项（department, item）")
     try:

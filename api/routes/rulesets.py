@@ -14,7 +14,6 @@ from discretion.audit import diff as diff_versions
 from discretion.audit import impact as replay
 from discretion.consistency.sources import from_engine
 from discretion.errors import NotFound, UnknownItem
-from discretion.loader import RulesetLibrary
 from discretion.ruleset import FactSpec
 from discretion.store import lifecycle
 from discretion.store.tables import Department, RulesetVersion
@@ -132,7 +131,7 @@ def verify(department: str, version: str, session: SessionDep, key: CurrentKey) 
     check_department(key, department, ["path", "department"])
     row = lifecycle.get_version(session, department, version)
     ref = f"{department}/{version}"
-    lib = RulesetLibrary.from_texts({**lifecycle.live_texts(session), ref: row.document})
+    lib = lifecycle.compile_with_live(session, {ref: row.document})
     problems, coverage = verify_version(lib.compiled[ref])
     return VerifyReport(problems=problems, coverage=coverage)
 
@@ -140,7 +139,7 @@ def verify(department: str, version: str, session: SessionDep, key: CurrentKey) 
 def _pair(session: SessionDep, department: str, version: str, against: str) -> tuple[Any, Any]:
     """Two versions (drafts too) compiled beside the live ones: (against, version)."""
     rows = [lifecycle.get_version(session, department, v) for v in (against, version)]
-    lib = RulesetLibrary.from_texts({**lifecycle.live_texts(session), **{f"{department}/{r.version}": r.document for r in rows}})
+    lib = lifecycle.compile_with_live(session, {f"{department}/{r.version}": r.document for r in rows})
     return lib.compiled[f"{department}/{against}"], lib.compiled[f"{department}/{version}"]
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from ..citation import render_all
 from ..compiler import CompiledItem, CompiledRuleset
+from ..evaluation.fines import times_text
 from ..evaluation.plan import pct
 from ..money import yuan_text
 from ..ruleset import LIST_NAMES, FineSpec, ListEntry, Placement
@@ -47,16 +48,12 @@ def fine_text(spec: FineSpec | None, labels: dict[str, str]) -> str:
     else:
         base = labels.get(spec.multiple_of or "", spec.multiple_of or "基数")
         lo, hi = spec.times  # type: ignore[misc]
-        text = f"{base}的{_times(lo)}至{_times(hi)}"
+        text = f"{base}的{times_text(lo)}至{times_text(hi)}"
     if spec.fallback is not None:
         text += f"（{spec.fallback.when}时{yuan_text(spec.fallback.range[0])}至{yuan_text(spec.fallback.range[1])}）"
     if spec.ceiling is not None:
         text += f"，最高不超过{yuan_text(spec.ceiling)}"
     return text
-
-
-def _times(t: Any) -> str:
-    return f"百分之{pct(t)[:-1]}" if t < 1 else f"{t.normalize():f}倍"
 
 
 def _changed(kind: str, label: str, old: Any, new: Any) -> str:

@@ -67,7 +67,7 @@ def statutory_fine(spec: FineSpec, facts: Mapping[str, Value | None], fallback_h
         raise FactError(f"the fine is a multiple of {label}, which must be given", field=f"facts.{spec.multiple_of}")
     b = Decimal(base)  # type: ignore[arg-type]
     span = Span((b * spec.times[0]).quantize(FEN), (b * spec.times[1]).quantize(FEN))
-    how = f"{label}{yuan_text(b)}的{_times(spec.times[0])}至{_times(spec.times[1])}：{span.text()}"
+    how = f"{label}{yuan_text(b)}的{times_text(spec.times[0])}至{times_text(spec.times[1])}：{span.text()}"
     if spec.ceiling is not None and span.hi > spec.ceiling:
         how += f"，最高不超过{yuan_text(spec.ceiling)}"
     return StatutoryFine(_cap(span, spec.ceiling), how, spec.multiple_of, b, False)
@@ -80,7 +80,8 @@ def _cap(span: Span, ceiling: Decimal | None) -> Span:
 
 
 @lru_cache(maxsize=1024)
-def _times(t: Decimal) -> str:
+def times_text(t: Decimal) -> str:
+    """A statutory multiple as the law writes it: 百分之五 as 百分之5, else N倍."""
     if t < 1:
         return f"百分之{normalise(t * 100)}"
     return f"{normalise(t)}倍"

@@ -48,7 +48,7 @@ def live_signature(session: Session) -> tuple:
     return tuple(sorted((r[0], r[1]) for r in rows))
 
 
-def _check(session: Session, extra: dict[str, str]) -> RulesetLibrary:
+def compile_with_live(session: Session, extra: dict[str, str]) -> RulesetLibrary:
     """Compile the live versions plus `extra`; a RulesetLoadError names file, path and reason."""
     texts = {**live_texts(session), **extra}
     return RulesetLibrary.from_texts(texts)
@@ -65,7 +65,7 @@ def upload_draft(session: Session, department: str, text: str, actor: str) -> Ru
                                                          RulesetVersion.version == rs.version)).first()
     if existing is not None:
         raise Conflict(f"version {rs.version!r} of {department!r} already exists ({existing.status})", field="version")
-    lib = _check(session, {ref: text})
+    lib = compile_with_live(session, {ref: text})
     ensure_department(session, department, rs.department_name)
     row = RulesetVersion(department=department, version=rs.version, document=text, content_hash=lib.compiled[ref].hash,
                          status="draft", effective_from=rs.effective_from, effective_to=rs.effective_to, uploaded_by=actor)
@@ -93,7 +93,7 @@ def publish(session: Session, department: str, version: str, actor: str) -> Rule
     row = get_version(session, department, version)
     if row.status != "approved":
         raise Conflict(f"only an approved version can be published; {department}/{version} is {row.status}", field="status")
-    _check(session, {f"{department}/{version}": row.document})  # still compiles beside what is live now
+    compile_with_live(session, {f"{department}/{version}": row.document})  # still compiles beside what is live now
     won = session.execute(
         update(RulesetVersion)
         .where(col(RulesetVersion.id) == row.id, col(RulesetVersion.status) == "approved")
