@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .errors import DiscretionError
 from .evaluation import EvaluationRequest, evaluate
-from .explain import explain
+from .evaluation.explain import explain
 from .loader import RulesetLibrary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -246,7 +246,7 @@ def impact_cmd(
 
     def go() -> None:
         from .audit import impact
-        from .consistency.reading import read_cases
+        from .cases.reading import read_cases
         from .consistency.sources import from_database
 
         if (cases is None) == (db is None):
@@ -272,7 +272,7 @@ def demo_cmd(rulesets: Optional[Path] = RulesetsOpt,
     """Evaluate every example case and print each recommendation with its citations."""
 
     def go() -> None:
-        from .casefile import load_cases
+        from .evaluation.casefile import load_cases
 
         lib = _library(rulesets)
         for case in load_cases(cases):
@@ -316,7 +316,7 @@ def sweep_cmd(cases: Optional[Path] = typer.Option(None, "--cases", help="已决
     """Find 同案不同罚: group decided cases by relevance key and report every inconsistency."""
 
     def go() -> None:
-        from .consistency.reading import read_cases
+        from .cases.reading import read_cases
         from .consistency.sweep import sweep
         from .consistency.sources import from_database
         from .consistency.output import summary_text, write_csv

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from discretion.cli import app
-from discretion.consistency.reading import CaseFormatError, read_cases
+from discretion.cases.reading import CaseFormatError, read_cases
 from discretion.consistency.sweep import sweep
 from discretion.consistency.synth import generate
 

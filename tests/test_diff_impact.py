@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from discretion import RulesetLibrary
 from discretion.audit import diff, impact
 from discretion.cli import app
-from discretion.consistency.reading import read_cases
+from discretion.cases.reading import read_cases
 
 from . import libraries
 from .test_evaluation import DEPT, ITEM_GAIN

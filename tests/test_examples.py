@@ -9,7 +9,7 @@ import pytest
 
 import discretion
 from discretion import evaluate
-from discretion.casefile import Case, load_cases
+from discretion.evaluation.casefile import Case, load_cases
 
 from . import libraries
 

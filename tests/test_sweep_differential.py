@@ -12,7 +12,7 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from discretion.consistency.reading import read_cases
+from discretion.cases.reading import read_cases
 from discretion.consistency.sources import from_engine
 from discretion.consistency.sweep import sweep
 from discretion.consistency.synth import generate
@@ -130,7 +130,7 @@ def test_ranges_fitted_on_a_base_agree_evaluation_for_evaluation() -> None:
 
 
 def test_a_file_read_in_two_halves_is_the_file_read_in_one(tmp_path) -> None:
-    from discretion.consistency.reading import _json_lines_in_halves
+    from discretion.cases.reading import _json_lines_in_halves
 
     cases, _ = generate(BUNDLED, 600, 13, 2)
     spoilt = _spoil(cases, random.Random(2))

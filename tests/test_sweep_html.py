@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from discretion.cli import app
 from discretion.consistency.html import render_html
 from discretion.consistency.output import KIND_NAMES
-from discretion.consistency.reading import read_cases
+from discretion.cases.reading import read_cases
 from discretion.consistency.report import ConsistencyReport
 from discretion.consistency.sweep import sweep
 from discretion.consistency.synth import DEVIANT_UNIT, generate

@@ -20,7 +20,7 @@ from ..errors import DiscretionError, RulesetDefect
 from ..evaluation import EvaluationRequest, evaluate
 from ..evaluation.result import Recommendation
 from ..loader import RulesetLibrary
-from .table import CaseTable
+from ..cases.table import CaseTable
 
 _HALF = Decimal("0.5")
 

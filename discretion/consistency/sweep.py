@@ -20,10 +20,10 @@ from ..loader import RulesetLibrary
 from .expectations import KeyGroup, expect
 from .findings import find
 from .keys import FactColumns, describe, item_keys, rules_of, validate_columns
-from .reading import cyclic_gc_paused
+from ..cases.reading import cyclic_gc_paused
 from .report import ConsistencyReport, GroupChart, RejectedRow, Summary
-from .fields import OUTCOMES
-from .table import NO_FINE, CaseTable
+from ..cases.fields import OUTCOMES
+from ..cases.table import NO_FINE, CaseTable
 
 _NO_VERSION, _ERROR = -1, -2
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .evaluation.result import Recommendation
-from .money import normalise
+from .result import Recommendation
+from ..money import normalise
 
 _STEP_NAMES = {
     "facts": "事实校验", "version": "适用版本", "limitation": "追责期限", "no_penalty": "不予处罚",
