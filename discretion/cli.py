@@ -412,7 +412,8 @@ def keys_revoke(key_id: str = typer.Argument(..., help="key id (the part after d
 
 @app.command("serve")
 def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-              workers: int = typer.Option(1, "--workers", min=1, max=64),
+              workers: Optional[int] = typer.Option(None, "--workers", min=1, max=64,
+                                                    help="default: DISCRETION_WORKERS, else 1"),
               rulesets: Optional[Path] = RulesetsOpt) -> None:
     """Run the API: migrate the database, load the bundled rulesets once, print a first admin key."""
 
@@ -420,6 +421,7 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
         import uvicorn
         from sqlmodel import Session
 
+        from .settings import load_settings
         from .store import database_url
         from .store.keys import create_key, has_admin
         from .store.lifecycle import seed_bundled
@@ -436,7 +438,8 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
             typer.echo(f"published bundled rulesets: {', '.join(added)}")
         if token:
             typer.echo(f"admin key (shown once, keep it): {token}")
-        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers or load_settings().workers, log_level="warning")
 
     _run(go)
 
