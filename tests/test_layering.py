@@ -2,7 +2,7 @@
 
     api/                      the service            → anything in discretion
     discretion/cli.py         the command line       → anything in discretion
-    discretion/consistency/   sweeps                 → store, audit?, evaluation, cases, core
+    discretion/consistency/   sweeps                 → store, evaluation, cases, core
     discretion/audit/         verify, diff, impact   → evaluation, cases, core
     discretion/store/         the database           → cases, core
     discretion/evaluation/    evaluate, explain      → core
