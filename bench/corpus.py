@@ -35,7 +35,7 @@ def _values(ci: CompiledItem, name: str) -> list[Any]:
     """Candidate values: each threshold, just below and above it, halves and multiples, zero."""
     spec = ci.schema[name]
     if spec.type == "bool":
-        return [False, True]
+        return [False, False, False, False, True]  # circumstances are rarer than their absence
     if spec.type == "enum":
         return list(spec.values or [])
     cuts: set[Decimal] = set()
@@ -79,7 +79,7 @@ def corpus(per_item: int, seed: int) -> list[str]:
                     for _ in range(per_item):
                         facts = _case(rnd, ci, choices)
                         act = start + dt.timedelta(days=rnd.randrange(max(span, 1)))
-                        decision = act + dt.timedelta(days=rnd.choice([0, 30, 200, 500, 900, 2000]))
+                        decision = act + dt.timedelta(days=rnd.choice([0, 30, 60, 200, 400, 500, 900, 2000]))
                         discovery = None if rnd.random() < 0.7 else act + (decision - act) * rnd.randint(0, 4) // 4
                         end_date = None if rnd.random() < 0.9 else act + (decision - act) // 2
                         req = {"department": dept, "item": code, "facts": facts, "act_date": act.isoformat(),
