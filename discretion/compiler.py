@@ -92,6 +92,8 @@ class CompiledItem:
     cell_facts: tuple[str, ...]
     cell_key: Callable[[Mapping[str, Value | None]], tuple]
     by_list: dict[tuple[str, bool], list[ListEntry]] = field(default_factory=dict)
+    #: general entries that do not apply here, displaced by a special provision (with its basis)
+    displaced: list[tuple[ListEntry, list[Citation]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for e in self.entries:
@@ -188,8 +190,10 @@ def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limita
     if item.weighted is not None:
         for fi, factor in enumerate(item.weighted.factors):
             conds[RuleKey.weight(factor.id)] = parse_condition(factor.when, full, field=f"{where}.weighted.factors[{fi}].when")
-    entries = [e for e in rs.lists if applies(e, item.code)]
-    for e in entries:
+    applicable = [e for e in rs.lists if applies(e, item.code)]
+    displaced = _displaced(rs, idx, item, applicable)
+    entries = [e for e in applicable if e.id not in displaced]
+    for e in applicable:
         li = rs.lists.index(e)
         conds[RuleKey.entry(e.id)] = parse_condition(e.when, full, field=f"lists[{li}].when")
         _measure_conditions(RuleKey.entry(e.id), e.measures, full, f"lists[{li}]", conds)
@@ -223,7 +227,24 @@ def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limita
     names, key = cell_function(list(conds.values()), types)
     matcher = DurableMatcher(f"d_{rs.department}_{rs.version}_{rs_hash[:16]}_{item.code}", conds, types)
     return CompiledItem(item=item, schema=schema, types=types, derived=[(n, derived_fns[n][0]) for n in order],
-                        conditions=conds, entries=entries, matcher=matcher, cell_facts=names, cell_key=key)
+                        conditions=conds, entries=entries, matcher=matcher, cell_facts=names, cell_key=key,
+                        displaced=[(e, displaced[e.id]) for e in applicable if e.id in displaced])
+
+
+def _displaced(rs: Ruleset, idx: int, item: Item, applicable: list[ListEntry]) -> dict[str, list[Citation]]:
+    """法律、行政法规另有规定的，从其规定: the general entries this item's special provisions displace,
+    each with the basis of the special provision (the item's `displaces`, or an applicable entry's)."""
+    known = {e.id for e in rs.lists}
+    out: dict[str, list[Citation]] = {}
+    for di, d in enumerate(item.displaces or []):
+        if d.entry not in known:
+            raise ConditionError(f"displaces {d.entry!r}, which is not a list entry of this ruleset or what it extends",
+                                 text=d.entry, position=1, field=f"items[{idx}].displaces[{di}].entry")
+        out[d.entry] = list(d.basis)
+    for e in applicable:
+        for target in e.displaces or []:
+            out.setdefault(target, list(e.basis))
+    return out
 
 
 def _all_measures(item: Item, entries: list[ListEntry]) -> list[tuple[RuleKey, list[MeasureRef]]]:
@@ -258,7 +279,12 @@ def compile_ruleset(resolved: Ruleset) -> CompiledRuleset:
     """Compile every item of a resolved ruleset (ConditionError names the offending path)."""
     placement = resolved.placement or DEFAULT_PLACEMENT
     h = content_hash(resolved)
+    known = {e.id for e in resolved.lists}
     for li, e in enumerate(resolved.lists):
+        for di, target in enumerate(e.displaces or []):
+            if target not in known or target == e.id:
+                raise ConditionError(f"displaces {target!r}, which is not another list entry of this ruleset or what "
+                                     "it extends", text=target, position=1, field=f"lists[{li}].displaces[{di}]")
         if "*" in e.applies_to:  # applies to every item, so it may read only ruleset-level facts
             parse_condition(e.when, resolved.facts, field=f"lists[{li}].when")
     items = {item.code: compile_item(resolved, i, item, placement, resolved.limitation, h)

@@ -10,6 +10,8 @@ _STEP_NAMES = {
     "exemption": "免予处罚", "statutory": "法定幅度", "tier": "裁量阶次", "lenient": "从轻",
     "mitigated": "减轻", "aggravated": "从重", "conflict": "情节并存", "weight": "权重",
     "weighted": "权重累加", "placement": "罚款建议",
+    "displaced": "特别规定优先", "may_fine": "可以并处", "band": "分栏金额", "reduce": "按比例减少",
+    "absent": "事实未提供", "transition": "基准过渡",
 }
 
 

@@ -142,3 +142,26 @@ def placed_range(direction: Direction, range_text: str, suggested: str, rounding
 
 def placed_point(direction: Direction, suggested: str, range_text: str) -> str:
     return f"{DIRECTION_LABELS[direction]}：建议罚款{suggested}（幅度{range_text}）"
+
+
+# ---------------------------------------------------------------- special provisions, discretionary penalties
+
+
+def displaced(label: str, general: str, special: str) -> str:
+    """法律、行政法规另有规定的，从其规定 (行政处罚法 第三十三条第二款 …)."""
+    return f"「{label}」（{general}）不适用：法律、行政法规另有规定的，从其规定，适用{special}"
+
+
+def may_measure(name: str) -> str:
+    return f"可以{name}（作为选项，由执法人员决定并说明理由）"
+
+
+MAY_FINE_LABEL = "可以并处罚款"
+
+
+def may_fine(range_text: str, suggested: str) -> str:
+    return f"可以并处罚款：建议罚款幅度{range_text}，建议罚款{suggested}（作为选项，不自动科处）"
+
+
+def may_fine_step(range_text: str) -> str:
+    return f"罚款为可以并处（可以处）：不自动科处，作为选项由执法人员决定并说明理由（幅度{range_text}）"

@@ -22,9 +22,11 @@ from .. import wording
 from ..keys import Outcome
 from ..shapes import shape_for
 from .cells import match
-from .fines import statutory_fine
+from ..money import yuan_text
+from .fines import Span, statutory_fine
+from .placing import step
 from .plan import Plan, decide_direction, plan_cell, refuse_defect
-from .result import OUTCOME_LABELS, Fine, Measure, Option, Recommendation, RulesetIdentity, TraceStep, assemble
+from .result import OUTCOME_LABELS, Fine, FineRange, Measure, Option, Recommendation, RulesetIdentity, TraceStep, assemble
 
 __all__ = ["Dates", "add_years", "apply_version", "decide_direction", "no_longer_a_violation"]
 
@@ -67,6 +69,14 @@ def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Va
     trace.append(fp.statutory.make(facts, stat.how, fp.statutory_fallback_citation if stat.fallback_used else None))
     options = list(plan.options)
     fine = shape_for(fp.shape).place(crs, fp, stat, facts, trace, options)
+    if fp.may:  # 可以并处: the fine is the officer's option with its range and basis, never imposed silently
+        options.append(assemble(Option, id=f"may:statutory:{fp.clause_id}:fine", list="may", label=wording.MAY_FINE_LABEL,
+                                effect=wording.may_fine(Span(fine.min, fine.max).text(), yuan_text(fine.suggested)),
+                                citation=fp.statutory_fallback_citation, outcome=Outcome.PENALTY,
+                                fine=assemble(FineRange, min=fine.min, max=fine.max, suggested=fine.suggested)))
+        trace.append(step("may_fine", f"may:statutory:{fp.clause_id}:fine",
+                          wording.may_fine_step(Span(fine.min, fine.max).text()), fp.statutory_fallback_citation))
+        return _concluded(crs, dates, plan, None, options, facts, trace)
     return _concluded(crs, dates, plan, fine, options, facts, trace)
 
 
@@ -110,15 +120,17 @@ def _concluded(crs: CompiledRuleset, dates: Dates, plan: Plan, fine: Fine | None
     measures such as 责令改正 — then the party is not penalised, and the result says so."""
     if (fine is None or fine.max == 0) and not plan.penal:
         trace.append(plan.outcome_step.make(facts))
-        return _result(crs, plan, dates, Outcome.NO_PENALTY, None, plan.measures, [], trace)
+        offered = [o for o in options if o.list == "may"]  # what the law allows stays open to the officer
+        return _result(crs, plan, dates, Outcome.NO_PENALTY, None, plan.measures, offered, trace, keep_options=True)
     return _result(crs, plan, dates, Outcome.PENALTY, fine, plan.measures, options, trace)
 
 
 def _result(crs: CompiledRuleset, plan: Plan, dates: Dates, outcome: Outcome, fine: Fine | None,
-            measures: list[Measure], options: list[Option], trace: list[TraceStep]) -> Recommendation:
+            measures: list[Measure], options: list[Option], trace: list[TraceStep],
+            keep_options: bool = False) -> Recommendation:
     return assemble(Recommendation,
         outcome=outcome, outcome_label=OUTCOME_LABELS[outcome], item=plan.item_ref, fine=fine, measures=list(measures),
-        options=options if outcome is Outcome.PENALTY else [], ruleset=_identity(crs), act_date=dates.act,
+        options=options if outcome is Outcome.PENALTY or keep_options else [], ruleset=_identity(crs), act_date=dates.act,
         decision_date=dates.decision, trace=trace)
 
 

@@ -94,6 +94,8 @@ class FinePlan:
     adjustment_steps: list[StepTemplate] = field(default_factory=list)
     placement_citation: str = ""
     clause_basis: list[Citation] = field(default_factory=list)
+    clause_id: str = "base"
+    may: bool = False                      # 可以并处 / 可以处: offered as an option, never imposed
 
 
 @dataclass(slots=True)
@@ -126,6 +128,7 @@ class Planner:
                  facts: Mapping[str, Value | None]) -> None:
         self.crs, self.ci, self.matched, self.facts = crs, ci, matched, facts
         self.holding = {k: [e for e in v if RuleKey.entry(e.id) in matched] for k, v in ci.by_list.items()}
+        self.may_options: list[Option] = []  # measures the law only allows (可以): offered, never taken
 
     def holds(self, key: RuleKey) -> bool:
         return key in self.matched
@@ -140,9 +143,21 @@ class Planner:
                             tuple(cond.facts) if cond else ())
 
     def measures(self, owner: RuleKey, refs: list[MeasureRef], basis: list[Citation]) -> list[Measure]:
+        """The measures taken; those the law only allows (`may`) become options instead."""
         names = self.crs.ruleset.measures
-        return [Measure(code=m.code, name=names[m.code], citation=render_all(basis))
-                for i, m in enumerate(refs) if not m.when or self.holds(RuleKey.measure(owner, i))]
+        taken = []
+        for i, m in enumerate(refs):
+            if m.when and not self.holds(RuleKey.measure(owner, i)):
+                continue
+            if m.may:
+                option_id = f"may:{owner}:{m.code}"
+                if all(o.id != option_id for o in self.may_options):
+                    self.may_options.append(Option(id=option_id, list="may", label=names[m.code],
+                                                   effect=wording.may_measure(names[m.code]), citation=render_all(basis),
+                                                   outcome=Outcome.PENALTY))
+                continue
+            taken.append(Measure(code=m.code, name=names[m.code], citation=render_all(basis)))
+        return taken
 
     # -------------------------------------------------------- the order
 
@@ -153,6 +168,11 @@ class Planner:
         lim_years, extended, lim_step = self.limitation()
         list_steps: list[StepTemplate] = []
         options: list[Option] = []
+        for e, special in self.ci.displaced:
+            key = RuleKey.entry(e.id)
+            if self.holds(key):
+                list_steps.append(self.template("displaced", e.id, wording.displaced(e.label, render_all(e.basis), render_all(special)),
+                                                special, key))
         for kind in DECIDING_LISTS:
             for e in self.entries(kind, False):
                 what = wording.may_decide(kind)
@@ -202,10 +222,14 @@ class Planner:
             fp = FinePlan(clause.fine, self.holds(RuleKey.fallback(clause.id)), label,
                           self.template("statutory", str(key), "", basis, key),
                           render_all([*basis, *([fb.basis] if fb and fb.basis else [])]),
-                          item.shape or self.crs.placement.shape, [], None, None, clause_basis=basis)
+                          item.shape or self.crs.placement.shape, [], None, None, clause_basis=basis,
+                          clause_id=clause.id, may=bool(clause.fine.may))
             measures += self.place(fp)
+            if fp.tier is not None and fp.tier.fine is not None and fp.tier.fine.may:
+                fp.may = True
             plan.fine = fp
         plan.measures = _unique(measures)
+        plan.options = [*plan.options, *self.may_options]
         penal = set(self.crs.ruleset.penalty_measures)
         plan.penal = any(m.code in penal for m in plan.measures)
         plan.outcome_step.effect = wording.not_a_penalty("、".join(m.name for m in measures) or "无")
