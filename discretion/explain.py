@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .evaluation.result import Recommendation
 from .money import normalise
+from .wording import ABSENT
 
 _STEP_NAMES = {
     "facts": "事实校验", "version": "适用版本", "limitation": "追责期限", "no_penalty": "不予处罚",
@@ -39,7 +40,7 @@ def explain(rec: Recommendation) -> str:
     for i, s in enumerate(rec.trace, 1):
         lines.append(f"  {i}. 【{_STEP_NAMES.get(s.step, s.step)}】{s.effect}")
         if s.condition:
-            read = "，".join(f"{k}={v}" for k, v in s.facts.items())
+            read = "，".join(f"{k}={ABSENT if v is None else v}" for k, v in s.facts.items())
             lines.append(f"     条件：{s.condition}（{read}）")
         if s.citation:
             lines.append(f"     依据：{s.citation}")

@@ -165,3 +165,12 @@ def may_fine(range_text: str, suggested: str) -> str:
 
 def may_fine_step(range_text: str) -> str:
     return f"罚款为可以并处（可以处）：不自动科处，作为选项由执法人员决定并说明理由（幅度{range_text}）"
+
+
+#: a fact the officer did not give (违法所得无法确定), as against one given as 0 (没有违法所得)
+ABSENT = "未提供（无法确定）"
+
+
+def band(tier_label: str, direction: Direction, range_text: str) -> str:
+    """A table that publishes the amounts of each direction in its own column."""
+    return f"阶次「{tier_label}」{DIRECTION_LABELS[direction]}栏：{range_text}"

@@ -19,11 +19,12 @@ if TYPE_CHECKING:
     from .plan import FinePlan
 
 
-def alternatives(crs: CompiledRuleset, fp: FinePlan, span: Span, stat: StatutoryFine, options: list[Option]) -> None:
-    """The fines the officer may choose instead, each placed in `span` for its direction."""
+def alternatives(crs: CompiledRuleset, fp: FinePlan, span: Span, stat: StatutoryFine, options: list[Option],
+                 bands: Mapping[Direction, Span] | None = None) -> None:
+    """The fines the officer may choose instead, each placed in `span` for its direction (or its band)."""
     placement = crs.placement
     for a in fp.alternatives:
-        r = placed(span, a.direction, placement, stat.span)
+        r = bands[a.direction] if bands and a.direction in bands else placed(span, a.direction, placement, stat.span)
         options.append(assemble(Option,
             id=a.id, list=a.list, label=a.label, effect=f"{a.lead}{r.text()}", citation=a.citation,
             outcome=Outcome.PENALTY, fine=assemble(FineRange, min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding))))
@@ -44,12 +45,14 @@ def step(step: str, rule: str, effect: str, citation: str) -> TraceStep:
 
 
 def in_span(crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, span: Span, facts: Mapping[str, Value | None],
-            trace: list[TraceStep], options: list[Option], tier_label: str | None) -> Fine:
-    """Place the fine in `span` (a tier's, or the whole statutory range) by the plan's direction."""
+            trace: list[TraceStep], options: list[Option], tier_label: str | None,
+            bands: Mapping[Direction, Span] | None = None) -> Fine:
+    """Place the fine in `span` (a tier's, or the whole statutory range) by the plan's direction; where the
+    table publishes a band for that direction, the band is the recommended range."""
     placement = crs.placement
     trace += [t.make(facts) for t in fp.direction_steps]
-    rec = placed(span, fp.direction, placement, stat.span)
-    alternatives(crs, fp, span, stat, options)
+    rec = bands[fp.direction] if bands and fp.direction in bands else placed(span, fp.direction, placement, stat.span)
+    alternatives(crs, fp, span, stat, options, bands)
     trace += [t.make(facts) for t in fp.adjustment_steps]
     suggested = suggest(rec, placement.rounding)
     trace.append(step("placement", f"placement:{fp.direction}",

@@ -96,6 +96,7 @@ class FinePlan:
     clause_basis: list[Citation] = field(default_factory=list)
     clause_id: str = "base"
     may: bool = False                      # 可以并处 / 可以处: offered as an option, never imposed
+    mitigated_floor: Decimal = Decimal(0)  # for verify: 减轻 never below it
 
 
 @dataclass(slots=True)
@@ -223,7 +224,7 @@ class Planner:
                           self.template("statutory", str(key), "", basis, key),
                           render_all([*basis, *([fb.basis] if fb and fb.basis else [])]),
                           item.shape or self.crs.placement.shape, [], None, None, clause_basis=basis,
-                          clause_id=clause.id, may=bool(clause.fine.may))
+                          clause_id=clause.id, may=bool(clause.fine.may), mitigated_floor=self.crs.placement.mitigated_floor)
             measures += self.place(fp)
             if fp.tier is not None and fp.tier.fine is not None and fp.tier.fine.may:
                 fp.may = True
