@@ -57,12 +57,13 @@ def _years_later(d: dt.date, years: int) -> dt.date:
     return dt.date(year, d.month, min(d.day, calendar.monthrange(year, d.month)[1]))
 
 
-def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[str], rows: list[DecidedRow]) -> np.ndarray:
+def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[Any], rows: list[DecidedRow]) -> np.ndarray:
     lim, item = crs.limitation, ci.item
     years = item.limitation_years or (lim.years if lim else None)
     if years is None:
         return np.zeros(len(rows), dtype=bool)
-    if not item.limitation_years and lim and lim.extended and "limitation:extended" in matched:
+    names = {str(k) for k in matched}  # the reference reads keys as the trace prints them
+    if not item.limitation_years and lim and lim.extended and "limitation:extended" in names:
         years = lim.extended.years
     deadline: dict[dt.date, dt.date] = {}
     out = np.empty(len(rows), dtype=bool)
@@ -74,9 +75,10 @@ def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozens
     return out
 
 
-def _base_fact(ci: CompiledItem, matched: frozenset[str]) -> str | None:
+def _base_fact(ci: CompiledItem, matched: frozenset[Any]) -> str | None:
     for c in ci.item.statutory:
-        if f"statutory:{c.id}" in matched and c.fine is not None and c.fine.multiple_of and f"fallback:{c.id}" not in matched:
+        names = {str(k) for k in matched}  # the reference reads keys as the trace prints them
+        if f"statutory:{c.id}" in names and c.fine is not None and c.fine.multiple_of and f"fallback:{c.id}" not in names:
             return c.fine.multiple_of
     return None
 
@@ -86,7 +88,7 @@ def _request(row: DecidedRow) -> EvaluationRequest:
                              decision_date=row.decision_date)
 
 
-def _expect(lib: RulesetLibrary, group: KeyGroup, ci: CompiledItem, matched: frozenset[str], facts: list[dict]) -> int:
+def _expect(lib: RulesetLibrary, group: KeyGroup, ci: CompiledItem, matched: frozenset[Any], facts: list[dict]) -> int:
     """Evaluate the key (once, or a few times to fit a base-proportional range). Returns evaluations made."""
     live = np.flatnonzero(~group.expired).tolist()
     if not live:
@@ -133,7 +135,7 @@ def _set_aside(group: KeyGroup, failed: dict[int, str]) -> None:
             setattr(group, name, arr[keep])
 
 
-def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[str], facts: list[dict],
+def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[Any], facts: list[dict],
                    live: list[int], rep: Recommendation, attempt: Callable[[int], Recommendation | None]) -> int:
     """The expected outcome and, per case, the recommended range (fitted where it grows with a base)."""
     runs = 0
