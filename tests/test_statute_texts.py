@@ -18,6 +18,8 @@ from tests.helpers.statutes import (
     FIXTURES,
     Quote,
     absent_reason,
+    checks_table,
+    docs_file,
     edition_file,
     load_index,
     load_statute,
@@ -102,3 +104,9 @@ def test_xingzheng_chufa_fa_31_gen_31_2_quotes_the_article_word_for_word() -> No
     assert quote_mismatch(art, gen.citation, gen.citation.text or "") is None
     old = "尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人有违法行为的，应当给予行政处罚，但可以从轻或者减轻行政处罚"
     assert quote_mismatch(art, gen.citation, old) is not None
+
+
+@pytest.mark.parametrize("department", ["general", "scjg", "sthj", "cgzf", "jtys"])
+def test_docs_sources_mark_every_quoted_text_and_how_it_was_checked(department: str) -> None:
+    text = docs_file(department).read_text(encoding="utf-8")
+    assert checks_table(department) in text, "run tests/fixtures/statutes/extract.py --docs"
