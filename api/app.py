@@ -16,6 +16,8 @@ from .errors import ERROR_RESPONSES
 from .library import LibraryCache
 from . import pages
 from .routes import audit, cases, evaluate, keys, rulesets, sweeps
+from .routes import alerts, decisions, jobs, webhooks
+from .worker import make_worker
 
 #: request bodies larger than this are refused with 413 (DISCRETION_MAX_BODY, bytes; default 20 MiB)
 MAX_BODY = int(os.environ.get("DISCRETION_MAX_BODY", 20 * 1024 * 1024))
@@ -86,7 +88,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             loc = _field_loc(exc.field)
         return JSONResponse({"detail": [{"loc": loc, "msg": exc.message, "type": type(exc).__name__}]}, status_code=status)
 
-    for module in (evaluate, rulesets, cases, audit, sweeps, keys):
+    app.state.worker = make_worker(app)
+    for module in (evaluate, rulesets, cases, audit, sweeps, keys, decisions, alerts, webhooks, jobs):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, limit=MAX_BODY)
