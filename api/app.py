@@ -15,6 +15,7 @@ from discretion.store import make_engine
 from .errors import ERROR_RESPONSES
 from .library import LibraryCache
 from . import pages
+from fastapi_offline import FastAPIOffline
 from .routes import audit, cases, evaluate, keys, rulesets, sweeps
 
 #: request bodies larger than this are refused with 413 (DISCRETION_MAX_BODY, bytes; default 20 MiB)
@@ -71,7 +72,7 @@ def _field_loc(field: str | None) -> list[str]:
 
 def create_app(engine: Engine | None = None) -> FastAPI:
     """The app over an engine whose schema is migrated (see `discretion serve`)."""
-    app = FastAPI(title="discretion", version="0.1.0",
+    app = FastAPIOffline(title="discretion", version="0.1.0",
                   description="行政处罚裁量基准规则引擎：推荐处罚并给出逐条引用的裁量过程。Keys: `Authorization: Bearer …`.")
     app.state.engine = engine or make_engine()
     app.state.library = LibraryCache(app.state.engine)
@@ -88,7 +89,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     for module in (evaluate, rulesets, cases, audit, sweeps, keys):
         app.include_router(module.router, responses=ERROR_RESPONSES)
-    app.include_router(pages.router)
+    pages.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     return app
 

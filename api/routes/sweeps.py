@@ -17,6 +17,8 @@ from discretion.errors import NotFound
 from discretion.store.audit import record
 from discretion.store.tables import SweepRun, utcnow
 
+from discretion.store.users import actor_name
+
 from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
 from ..library import LibraryCache
 
@@ -77,9 +79,9 @@ def start_sweep(body: SweepRequest, background: BackgroundTasks, http: Request, 
     department = body.department or key.department
     if department is not None:
         check_department(key, department, ["body", "department"])
-    run = SweepRun(id=secrets.token_hex(8), requested_by=key.id, department=department, since=body.since, until=body.until)
+    run = SweepRun(id=secrets.token_hex(8), requested_by=actor_name(key), department=department, since=body.since, until=body.until)
     session.add(run)
-    record(session, key.id, "sweep.start", department=department, target=run.id,
+    record(session, actor_name(key), "sweep.start", department=department, target=run.id,
            detail={"since": str(body.since) if body.since else None, "until": str(body.until) if body.until else None})
     session.commit()
     session.refresh(run)

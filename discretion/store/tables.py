@@ -96,6 +96,7 @@ class ApiKey(SQLModel, table=True):
     label: str = Field(default="", max_length=200)
     created_at: dt.datetime = Field(default_factory=utcnow)
     revoked_at: Optional[dt.datetime] = None
+    user_name: Optional[str] = Field(default=None, max_length=64, description="the user the key belongs to")
 
 
 class AuditEntry(SQLModel, table=True):
@@ -125,3 +126,26 @@ class SweepRun(SQLModel, table=True):
     finished_at: Optional[dt.datetime] = None
     error: Optional[str] = None
     report: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class User(SQLModel, table=True):
+    """A named person who signs in to the web pages: role, department scope, argon2 password hash."""
+
+    __tablename__ = "app_user"
+    name: str = Field(primary_key=True, max_length=64)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    department: Optional[str] = Field(default=None, max_length=64)
+    password_hash: str = Field(max_length=256)
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: Optional[dt.datetime] = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AppSecret(SQLModel, table=True):
+    """A server secret shared by every worker (the session-cookie signing key), made on first use."""
+
+    __tablename__ = "app_secret"
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=256)

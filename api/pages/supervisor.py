@@ -1,0 +1,4 @@
+"""placeholder until the supervisor pages land"""
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
