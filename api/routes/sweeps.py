@@ -53,8 +53,8 @@ class SweepPublic(BaseModel):
     report: dict[str, Any] | None
 
 
-def _run(engine: Engine, library: LibraryCache, sweep_id: str) -> None:
-    """Run one sweep to completion and store its report (or its error)."""
+def _run(engine: Engine, library: LibraryCache, sweep_id: str, units: list[str] | None = None) -> None:
+    """Run one sweep to completion and store its report (or its error); `units` narrows the cases."""
     with Session(engine) as session:
         run = session.get(SweepRun, sweep_id)
         assert run is not None
@@ -62,7 +62,8 @@ def _run(engine: Engine, library: LibraryCache, sweep_id: str) -> None:
         session.add(run)
         session.commit()
         try:
-            report = sweep(library.get(), from_engine(engine, department=run.department, since=run.since, until=run.until))
+            report = sweep(library.get(), from_engine(engine, department=run.department, since=run.since, until=run.until,
+                                                 units=units))
             run.report, run.status = report.model_dump(mode="json"), "done"
         except Exception as e:  # noqa: BLE001 - stored for the supervisor, never a 500
             run.status, run.error = "failed", f"{type(e).__name__}: {e}"

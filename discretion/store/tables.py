@@ -149,3 +149,11 @@ class AppSecret(SQLModel, table=True):
     __tablename__ = "app_secret"
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=256)
+
+
+class SweepScope(SQLModel, table=True):
+    """The units a sweep was narrowed to (sweeps started from the supervisor's page)."""
+
+    __tablename__ = "sweep_scope"
+    sweep_id: str = Field(primary_key=True, max_length=32)
+    units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -1,4 +1,5 @@
-"""Named users (sign-in for the web pages), the app's signing secret, and keys owned by a user.
+"""Named users (sign-in for the web pages), the app's signing secret, keys owned by a user, and
+the units a sweep started from the supervisor's page was narrowed to.
 
 Existing keys keep working: the new `api_key.user_name` column is nullable.
 
@@ -37,9 +38,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("api_key") as batch:
         batch.add_column(sa.Column("user_name", sa.String(64), nullable=True))
+    op.create_table(
+        "sweep_scope",
+        sa.Column("sweep_id", sa.String(32), primary_key=True),
+        sa.Column("units", sa.JSON(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sweep_scope")
     with op.batch_alter_table("api_key") as batch:
         batch.drop_column("user_name")
     op.drop_table("app_secret")
