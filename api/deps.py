@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from discretion.store.keys import authenticate
+from discretion.store.users import key_user
 from discretion.store.tables import ApiKey
 
 from .library import LibraryCache
@@ -55,6 +56,8 @@ async def require_key(request: Request, creds: Annotated[HTTPAuthorizationCreden
 def _lookup(engine, token: str) -> ApiKey | None:  # type: ignore[no-untyped-def]
     with Session(engine) as session:
         key = authenticate(session, token)
+        if key is not None and key.user_name is not None and key_user(session, key) is None:
+            return None  # the key's owner is disabled
         if key is not None:
             session.expunge(key)
         return key

@@ -432,12 +432,15 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
             token = None
             if not has_admin(session):
                 _, token = create_key(session, "admin", None, actor="serve", label="first admin key")
+            admin_password = ensure_first_admin(session)
             session.commit()
         typer.echo(f"database: {database_url()}")
         if added:
             typer.echo(f"published bundled rulesets: {', '.join(added)}")
         if token:
             typer.echo(f"admin key (shown once, keep it): {token}")
+        if admin_password:
+            typer.echo(f"web sign-in: user admin, password (shown once, keep it): {admin_password}")
         uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers or load_settings().workers, log_level="warning")
 
@@ -445,6 +448,9 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
 
 
 from . import cli_tables  # noqa: E402,F401  (registers `import` and `export`)
+from .cli_users import ensure_first_admin, users_app  # noqa: E402
+
+app.add_typer(users_app, name="users")
 
 
 def main() -> None:

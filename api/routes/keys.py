@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from discretion.store.keys import create_key, list_keys, revoke_key
 from discretion.store.tables import ApiKey
 
+from discretion.store.users import actor_name
+
 from ..deps import CurrentKey, SessionDep, check_role
 
 router = APIRouter(prefix="/v1", tags=["keys"])
@@ -52,7 +54,7 @@ def keys(session: SessionDep, key: CurrentKey) -> list[dict]:
 def create(body: KeyIn, session: SessionDep, key: CurrentKey) -> dict:
     """A new key (admin); the response is the only place its token appears."""
     check_role(key, "admin")
-    made, token = create_key(session, body.role, body.department, actor=key.id, label=body.label)
+    made, token = create_key(session, body.role, body.department, actor=actor_name(key), label=body.label)
     session.commit()
     session.refresh(made)
     return {**_public(made), "token": token}
@@ -63,7 +65,7 @@ def revoke(key_id: str, http: Request, session: SessionDep, key: CurrentKey) -> 
     """Revoke a key (admin): refused at once by this process, by other workers within their key cache's
     30 seconds. The last live admin key cannot be revoked (409)."""
     check_role(key, "admin")
-    revoked = revoke_key(session, key_id, actor=key.id)
+    revoked = revoke_key(session, key_id, actor=actor_name(key))
     session.commit()
     session.refresh(revoked)
     cache = http.app.state.key_cache

@@ -18,6 +18,8 @@ from discretion.ruleset import FactSpec
 from discretion.store import lifecycle
 from discretion.store.tables import Department, RulesetVersion
 
+from discretion.store.users import actor_name
+
 from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
 
 router = APIRouter(prefix="/v1", tags=["rulesets"])
@@ -116,7 +118,7 @@ async def upload(department: str, http: Request, session: SessionDep, key: Curre
     except UnicodeDecodeError:
         from discretion.errors import RulesetLoadError
         raise RulesetLoadError("the body is not UTF-8 text", file="draft.yaml") from None
-    row = lifecycle.upload_draft(session, department, text, key.id)
+    row = lifecycle.upload_draft(session, department, text, actor_name(key))
     session.commit()
     session.refresh(row)
     return _public(row)
@@ -173,7 +175,7 @@ def approve(department: str, version: str, session: SessionDep, key: CurrentKey,
     """Approve a draft (reviewer, not its uploader)."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
-    row = lifecycle.approve(session, department, version, key.id)
+    row = lifecycle.approve(session, department, version, actor_name(key))
     session.commit()
     session.refresh(row)
     return _public(row)
@@ -185,7 +187,7 @@ def publish(department: str, version: str, session: SessionDep, key: CurrentKey,
     """Publish an approved version (reviewer or admin): it is frozen from now on."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
-    row = lifecycle.publish(session, department, version, key.id)
+    row = lifecycle.publish(session, department, version, actor_name(key))
     session.commit()
     library.invalidate()
     session.refresh(row)
