@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test lint lint-fix bench clean venv
+.PHONY: run demo test lint lint-fix mutation bench clean venv
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -37,6 +37,11 @@ lint-fix: $(STAMP)
 	$(BIN)/ruff format $(LINT_PATHS)
 	$(BIN)/python tools/rewrap.py $(LINT_PATHS)
 	$(BIN)/ruff check --fix $(LINT_PATHS) || true
+
+# mutation check of the evaluator (config in pyproject.toml [tool.mutmut]); hours on 2 cores
+mutation: $(STAMP)
+	$(BIN)/mutmut run
+	$(BIN)/mutmut results
 
 bench: $(STAMP)
 	$(BIN)/python bench/evaluate.py
