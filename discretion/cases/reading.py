@@ -150,7 +150,7 @@ def _json_chunk(builder: TableBuilder, lines: list[bytes], start: int) -> None:
     }  # faster than one getter and zip(*)
     columns["facts"] = list(map(bytes, columns["facts"]))
     columns["penalties"] = list(map(bytes, columns["penalties"]))
-    builder.add(numbers, columns)  # type: ignore[arg-type]
+    builder.add(numbers, columns)
 
 
 def _facts_object(text: bytes) -> bool:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -296,7 +296,7 @@ class TableBuilder:
         self.rejected: list[Rejected] = []
         self.seen: dict[str, int] = {}
 
-    def add(self, lines: np.ndarray, raw: dict[str, Sequence[Any]]) -> None:
+    def add(self, lines: np.ndarray, raw: Mapping[str, Sequence[Any]]) -> None:
         """Check a chunk of raw rows column-wise; keep the good ones, reject the others with line
         and reason."""
         n = len(lines)
