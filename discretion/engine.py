@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
@@ -34,7 +34,7 @@ def _host() -> Host:
     return _HOST
 
 
-def _action(rule: RuleKey):  # one parameter only: two would make durable_rules treat it as async
+def _action(rule: RuleKey) -> Callable[[Any], None]:  # one parameter only: two would make durable_rules treat it as async
     def run(c: Any) -> None:
         _FIRED.append(rule)
 

@@ -114,7 +114,7 @@ def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
     return value
 
 
-_Field = tuple  # (name, spec, derived, required, default already coerced)
+_Field = tuple[Any, ...]  # (name, spec, derived, required, default already coerced)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ file of the same root. Every error names the file, the path inside it, the line 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +27,14 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader that keeps dates as dates and refuses duplicate keys."""
 
 
-def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
         seen.add(key)
     return yaml.SafeLoader.construct_mapping(loader, node, deep)
 
@@ -76,7 +79,9 @@ def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
                     line = k.start_mark.line + 1
                     break
             node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
         else:
             break
@@ -106,7 +111,9 @@ def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
         reason = getattr(e, "problem", None) or str(e)
         raise RulesetLoadError(f"malformed YAML: {reason}", file=file, path=where) from None
     if not isinstance(data, dict):
-        raise RulesetLoadError("a ruleset is a mapping of keys (department, version, items …)", file=file)
+        raise RulesetLoadError(
+            "a ruleset is a mapping of keys (department, version, items …)", file=file
+        )
     try:
         return Ruleset.model_validate(data)
     except ValidationError as e:
@@ -117,7 +124,9 @@ def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
         reason = err["msg"]
         if err["type"] == "extra_forbidden":
             reason = "unknown key"
-        raise RulesetLoadError(f"{reason}{more}", file=file, path=f"{loc}" + (f" (line {line})" if line else "")) from None
+        raise RulesetLoadError(
+            f"{reason}{more}", file=file, path=f"{loc}" + (f" (line {line})" if line else "")
+        ) from None
 
 
 @dataclass
@@ -137,7 +146,9 @@ def read_file(path: Path) -> RulesetFile:
     return RulesetFile(path, text, parse_ruleset(text, file=str(path)))
 
 
-def _positioned(err: ConditionError | RulesetLoadError, rf: RulesetFile, resolved: Ruleset | None) -> RulesetLoadError:
+def _positioned(
+    err: ConditionError | RulesetLoadError, rf: RulesetFile, resolved: Ruleset | None
+) -> RulesetLoadError:
     """Re-raise a compile error with the file and line of the offending key.
 
     Compile paths index the resolved lists (inherited entries first); map them back to the
@@ -167,7 +178,7 @@ class RulesetLibrary:
     compiled: dict[str, CompiledRuleset] = field(default_factory=dict)
     _versions: dict[str, list[CompiledRuleset]] = field(default_factory=dict, repr=False)
     #: answers derived from the (immutable) library, e.g. trace steps that depend only on a version
-    memo: dict[tuple, object] = field(default_factory=dict, repr=False)
+    memo: dict[tuple[Any, ...], object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, root: Path | str | None = None) -> RulesetLibrary:
@@ -198,13 +209,17 @@ class RulesetLibrary:
 
     @classmethod
     def from_texts(cls, texts: dict[str, str]) -> RulesetLibrary:
-        """Build a library from YAML documents keyed by `department/version` (e.g. from the store)."""
+        """Build a library from YAML documents keyed by `department/version` (e.g. from the
+        store)."""
         lib = cls(Path("<store>"))
         for ref, text in sorted(texts.items()):
             rf = RulesetFile(Path(f"{ref}.yaml"), text, parse_ruleset(text, file=f"{ref}.yaml"))
             if rf.ruleset.ref != ref:
-                raise RulesetLoadError(f"declares {rf.ruleset.ref} but is stored as {ref}", file=f"{ref}.yaml",
-                                       path="department/version")
+                raise RulesetLoadError(
+                    f"declares {rf.ruleset.ref} but is stored as {ref}",
+                    file=f"{ref}.yaml",
+                    path="department/version",
+                )
             lib.files[ref] = rf
         for ref in lib.files:
             lib._compile(ref, ())
@@ -215,8 +230,11 @@ class RulesetLibrary:
         rf = read_file(path)
         expected = f"{path.parent.name}/{path.stem}"
         if rf.ruleset.ref != expected:
-            raise RulesetLoadError(f"declares {rf.ruleset.ref} but lives at {expected}.yaml",
-                                   file=str(path), path="department/version")
+            raise RulesetLoadError(
+                f"declares {rf.ruleset.ref} but lives at {expected}.yaml",
+                file=str(path),
+                path="department/version",
+            )
         self.files[rf.ruleset.ref] = rf
         return rf
 
@@ -225,11 +243,15 @@ class RulesetLibrary:
             return self.compiled[ref]
         rf = self.files[ref]
         if ref in chain:
-            raise RulesetLoadError(f"extends itself through {' → '.join(chain)}", file=str(rf.path), path="extends")
+            raise RulesetLoadError(
+                f"extends itself through {' → '.join(chain)}", file=str(rf.path), path="extends"
+            )
         parents = []
         for i, parent in enumerate(rf.ruleset.extends):
             if parent not in self.files:
-                raise RulesetLoadError(f"extends unknown ruleset {parent!r}", file=str(rf.path), path=f"extends[{i}]")
+                raise RulesetLoadError(
+                    f"extends unknown ruleset {parent!r}", file=str(rf.path), path=f"extends[{i}]"
+                )
             parents.append(self._compile(parent, (*chain, ref)).ruleset)
         resolved = None
         try:
@@ -245,15 +267,19 @@ class RulesetLibrary:
     def _check_periods(self) -> None:
         for dept in self.departments():
             versions = self.versions(dept)
-            for a, b in zip(versions, versions[1:]):
+            for a, b in itertools.pairwise(versions):
                 if a.ruleset.effective_from == b.ruleset.effective_from:
-                    raise RulesetLoadError(f"versions {a.version} and {b.version} take effect the same day",
-                                           file=str(self.files[b.ruleset.ref].path), path="effective_from")
+                    raise RulesetLoadError(
+                        f"versions {a.version} and {b.version} take effect the same day",
+                        file=str(self.files[b.ruleset.ref].path),
+                        path="effective_from",
+                    )
 
     # ------------------------------------------------------------ queries
 
     def departments(self) -> list[str]:
-        """Department codes with at least one version that has items (general provisions excluded)."""
+        """Department codes with at least one version that has items (general provisions
+        excluded)."""
         return sorted({c.department for c in self.compiled.values() if c.ruleset.items})
 
     def versions(self, department: str) -> list[CompiledRuleset]:
@@ -264,7 +290,9 @@ class RulesetLibrary:
         out = [c for c in self.compiled.values() if c.department == department]
         if not out:
             known = ", ".join(self.departments()) or "none"
-            raise UnknownDepartment(f"unknown department {department!r} (known: {known})", field="department")
+            raise UnknownDepartment(
+                f"unknown department {department!r} (known: {known})", field="department"
+            )
         self._versions[department] = sorted(out, key=lambda c: c.ruleset.effective_from)
         return self._versions[department]
 
@@ -272,7 +300,9 @@ class RulesetLibrary:
         for c in self.versions(department):
             if c.version == version:
                 return c
-        raise VersionNotInForce(f"department {department!r} has no version {version!r}", field="version")
+        raise VersionNotInForce(
+            f"department {department!r} has no version {version!r}", field="version"
+        )
 
     def period(self, c: CompiledRuleset) -> tuple[dt.date, dt.date | None]:
         """[from, to) of a version: its own effective_to, else the next version's start."""
@@ -292,7 +322,8 @@ class RulesetLibrary:
         return c.ruleset.effective_from, end
 
     def in_force(self, department: str, on: dt.date) -> CompiledRuleset | None:
-        """The version in force on a date, or None (asked twice per evaluation: remembered per day)."""
+        """The version in force on a date, or None (asked twice per evaluation: remembered per
+        day)."""
         key = ("in_force", department, on)
         hit = self.memo.get(key, key)
         if hit is key:

@@ -1,13 +1,12 @@
 """The service's configuration, in one place: every setting, its environment variable, its default.
 
-| variable                       | setting                                                    | default                   |
-|--------------------------------|------------------------------------------------------------|---------------------------|
-| DISCRETION_DATABASE_URL        | the database (SQLite file, or postgresql://…)              | sqlite:///discretion.db   |
-| DISCRETION_MAX_BODY            | request bodies over this many bytes are refused (413)      | 20 MiB                    |
-| DISCRETION_KEY_CACHE_SECONDS   | an API key is looked up at most this often per token; a    | 30                        |
-|                                | key revoked elsewhere stops working within it              |                           |
-| DISCRETION_LIBRARY_TTL_SECONDS | another worker's publish is seen within this many seconds  | 1                         |
-| DISCRETION_WORKERS             | uvicorn worker processes of `discretion serve`             | 1                         |
+    DISCRETION_DATABASE_URL         the database (SQLite file, or postgresql://…)
+                                    default sqlite:///discretion.db
+    DISCRETION_MAX_BODY             request bodies over this many bytes are refused (413); 20 MiB
+    DISCRETION_KEY_CACHE_SECONDS    an API key is looked up at most this often per token: a key
+                                    revoked by another worker stops working within it; 30
+    DISCRETION_LIBRARY_TTL_SECONDS  another worker's publish is seen within this many seconds; 1
+    DISCRETION_WORKERS              uvicorn workers of `discretion serve`; 1
 
 Read from the environment when asked (`load_settings()`), so a test or a process that sets a
 variable sees it; a value that does not validate is a SettingsError naming the variable.

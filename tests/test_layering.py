@@ -1,18 +1,20 @@
-"""The layering of the code, read from its import statements (every import, at any depth of a module).
+"""The layering of the code, read from its import statements (every import, at any depth of a
+module).
 
-    api/                      the service            → anything in discretion
-    discretion/cli.py         the command line       → anything in discretion
-    discretion/consistency/   sweeps                 → store, evaluation, cases, core
-    discretion/audit/         verify, diff, impact   → evaluation, cases, core
-    discretion/store/         the database           → cases, core
-    discretion/evaluation/    evaluate, explain      → core
-    discretion/cases/         decided-case format    → core
-    core: discretion/*.py     the ruleset language, compiler, loader, facts, money, citations
+api/                      the service            → anything in discretion
+discretion/cli.py         the command line       → anything in discretion
+discretion/consistency/   sweeps                 → store, evaluation, cases, core
+discretion/audit/         verify, diff, impact   → evaluation, cases, core
+discretion/store/         the database           → cases, core
+discretion/evaluation/    evaluate, explain      → core
+discretion/cases/         decided-case format    → core
+core: discretion/*.py     the ruleset language, compiler, loader, facts, money, citations
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 from collections import defaultdict
 from pathlib import Path
 
@@ -47,8 +49,12 @@ def _imports(path: Path) -> set[str]:
 
 
 def _graph() -> dict[str, set[str]]:
-    modules = {_module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")
-               if "migrations" not in p.parts}
+    modules = {
+        _module_name(p): p
+        for pkg in PACKAGES
+        for p in (ROOT / pkg).rglob("*.py")
+        if "migrations" not in p.parts
+    }
     graph = {m: {t for t in _imports(p) if t in modules and t != m} for m, p in modules.items()}
     assert len(graph) > 40, "the walk found the code"
     return graph
@@ -79,12 +85,22 @@ def _edges() -> dict[str, set[str]]:
 
 
 def _offenders(source: str, target: str) -> list[str]:
-    return sorted(f"{m} → {t}" for m, ts in GRAPH.items() for t in ts if layer(m) == source and layer(t) == target)
+    return sorted(
+        f"{m} → {t}"
+        for m, ts in GRAPH.items()
+        for t in ts
+        if layer(m) == source and layer(t) == target
+    )
 
 
 def test_the_library_never_imports_the_service() -> None:
-    assert [f"{m} → {t}" for m, ts in GRAPH.items() if m.startswith("discretion") for t in ts
-            if t.startswith("api")] == []
+    assert [
+        f"{m} → {t}"
+        for m, ts in GRAPH.items()
+        if m.startswith("discretion")
+        for t in ts
+        if t.startswith("api")
+    ] == []
 
 
 @pytest.mark.parametrize("below", ["core", "cases", "evaluation"])
@@ -118,9 +134,13 @@ def test_no_cycles_between_layers() -> None:
         path.append(node)
         for nxt in sorted(edges.get(node, ())):
             if state.get(nxt) == 1:
-                cycle = path[path.index(nxt):] + [nxt]
-                pytest.fail("cycle: " + " → ".join(cycle) + "; " +
-                            "; ".join(", ".join(_offenders(a, b)) for a, b in zip(cycle, cycle[1:])))
+                cycle = path[path.index(nxt) :] + [nxt]
+                pytest.fail(
+                    "cycle: "
+                    + " → ".join(cycle)
+                    + "; "
+                    + "; ".join(", ".join(_offenders(a, b)) for a, b in itertools.pairwise(cycle))
+                )
             if nxt not in state:
                 visit(nxt)
         path.pop()
