@@ -88,6 +88,8 @@ def _deciding_facts(ci: CompiledItem) -> list[str]:
     tiers, mandatory no-penalty and exemption entries, tier-raising entries. Other facts only move the
     fine within the tier, so they need no enumeration. A derived fact brings every numeric fact in."""
     keys = {k for k in ci.conditions if k.kind in (RuleKind.STATUTORY, RuleKind.TIER)}
+    if ci.item.weighted is not None:  # exclusive groups of a weighted sum: exactly one member must hold
+        keys |= {RuleKey.weight(f.id) for f in ci.item.weighted.factors if f.group is not None}
     keys |= {RuleKey.entry(e.id) for e in ci.entries if (e.mandatory and e.list in DECIDING_LISTS) or e.tier_up}
     read = {f for k in keys if k in ci.conditions for f in ci.conditions[k].facts}
     if any(ci.schema[f].derived for f in read):
