@@ -173,3 +173,22 @@ def test_a_benchmark_change_without_its_transition_rule_is_refused() -> None:
     with pytest.raises(RulesetLoadError) as e:
         _lib(later=LATER.replace("transition: decision_date ", "# no rule "))
     assert "transition" in str(e.value)
+
+
+# ---------------------------------------------------------------- boundaries per amount
+
+
+@pytest.mark.parametrize("bounds, expect", [("[]", ("10000", "30000")), ("[)", ("10000", "29999.99")),
+                                            ("(]", ("10000.01", "30000")), ("()", ("10000.01", "29999.99"))])
+def test_tier_amounts_follow_their_own_boundary_words(bounds, expect) -> None:
+    """以上、以下 含本数; 不满 excludes the upper amount, 超过 the lower (one table often mixes both)."""
+    text = TEXT.replace("{direction: lenient, fine: {range: [10000, 30000]}}",
+                        f'{{direction: lenient, fine: {{range: [10000, 30000], bounds: "{bounds}"}}}}')
+    rec = _eval(_lib(text), "DEMO-BANDS", {"cooperated": True})
+    assert (rec.fine.min, rec.fine.max) == tuple(map(Decimal, expect))
+
+
+def test_placement_boundaries_apply_to_ranges_without_their_own() -> None:
+    text = TEXT.replace("  mitigated_floor: 1000\n", "  mitigated_floor: 1000\n  boundaries: lower_inclusive\n")
+    rec = _eval(_lib(text), "DEMO-BANDS", {"repeat": True})
+    assert (rec.fine.min, rec.fine.max) == (Decimal(70000), Decimal("99999.99"))
