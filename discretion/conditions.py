@@ -305,6 +305,21 @@ def _holds(node: Node, facts: Mapping[str, Value | None]) -> bool:
 MARK = "_mark"
 
 
+def given_flag(fact: str) -> str:
+    """The field the matcher sets to 1 or 0 for a fact a `given()` test reads (present or absent)."""
+    return f"_given_{fact}"
+
+
+def given_facts(node: Node, out: set[str]) -> set[str]:
+    """The facts `given()` tests read."""
+    if isinstance(node, Given):
+        out.add(node.fact)
+    elif isinstance(node, (AllOf, AnyOf)):
+        for p in node.parts:
+            given_facts(p, out)
+    return out
+
+
 def encode_number(v: Decimal) -> int:
     """Exact integer image of a number for durable_rules: 2·⌊v·10⁶⌋, plus 1 if v·10⁶ is fractional.
 
@@ -336,8 +351,8 @@ def _to_durable(node: Node, types: Mapping[str, str]) -> dict:
         return {node.fact: v} if node.op == "==" else {_DR_OPS[node.op]: {node.fact: v}}
     if isinstance(node, Always):
         return {MARK: 1 if node.value else 2}
-    if isinstance(node, Given):  # absent facts are left out of the message, so these test presence exactly
-        return {"$ex" if node.present else "$nex": {node.fact: 1}}
+    if isinstance(node, Given):  # durable_rules' $nex loops on a retracted fact: the matcher sends a flag instead
+        return {given_flag(node.fact): 1 if node.present else 0}
     key = "$and" if isinstance(node, AllOf) else "$or"
     return {key: [_to_durable(p, types) for p in node.parts]}
 

@@ -174,3 +174,28 @@ ABSENT = "未提供（无法确定）"
 def band(tier_label: str, direction: Direction, range_text: str) -> str:
     """A table that publishes the amounts of each direction in its own column."""
     return f"阶次「{tier_label}」{DIRECTION_LABELS[direction]}栏：{range_text}"
+
+
+def reduction(label: str, mandatory: bool, lo: str, hi: str) -> str:
+    """粤环发〔2021〕7号 第十四条: a share of the fine that would otherwise apply is taken off."""
+    return f"{label}：{'应当' if mandatory else '可以'}在本应适用的罚款基础上减少{lo}至{hi}"
+
+
+def reduced(range_text: str, suggested: str, bound: str) -> str:
+    return f"按比例减少后建议罚款幅度{range_text}，建议罚款{suggested}（不低于{bound}）"
+
+
+REDUCE_NOT_BELOW = {"statutory_minimum": "法定最低罚款", "floor": "减轻处罚的最低限额"}
+
+
+# ---------------------------------------------------------------- a change of the benchmark alone
+
+TRANSITION_DECISION = "仅裁量基准变化（非法律、法规、规章修改）：按本基准的过渡规定，作出处罚决定时施行的基准适用"
+
+
+def transition_act(old_version: str) -> str:
+    return f"仅裁量基准变化（非法律、法规、规章修改）：按新基准的过渡规定，适用违法行为发生时施行的基准（{old_version}版）"
+
+
+def transition_lighter(old_version: str) -> str:
+    return f"仅裁量基准变化：按新基准的过渡规定参照从旧兼从轻，新基准处罚较轻，适用新基准（行为时为{old_version}版）"

@@ -88,6 +88,8 @@ def _deciding_facts(ci: CompiledItem) -> list[str]:
     tiers, mandatory no-penalty and exemption entries, tier-raising entries. Other facts only move the
     fine within the tier, so they need no enumeration. A derived fact brings every numeric fact in."""
     keys = {k for k in ci.conditions if k.kind in (RuleKind.STATUTORY, RuleKind.TIER)}
+    if ci.item.weighted is not None:  # exclusive groups of a weighted sum: exactly one member must hold
+        keys |= {RuleKey.weight(f.id) for f in ci.item.weighted.factors if f.group is not None}
     keys |= {RuleKey.entry(e.id) for e in ci.entries if (e.mandatory and e.list in DECIDING_LISTS) or e.tier_up}
     read = {f for k in keys if k in ci.conditions for f in ci.conditions[k].facts}
     if any(ci.schema[f].derived for f in read):
@@ -136,21 +138,18 @@ def verify_version(crs: CompiledRuleset, *, limit: int = LIMIT) -> tuple[list[Pr
                     seen.add(kind)
                     problems.append(Problem(ruleset=ref, item=code, check="coverage", message=kind, example=raw))
                 continue
-            wide = _tier_outside(plan_cell(crs, ci, matched, facts))
-            if wide and wide not in seen:
-                seen.add(wide)
-                problems.append(Problem(ruleset=ref, item=code, check="tier_range", message=wide, example=raw))
+            for wide in _shape_findings(plan_cell(crs, ci, matched, facts)):
+                if wide not in seen:
+                    seen.add(wide)
+                    problems.append(Problem(ruleset=ref, item=code, check="tier_range", message=wide, example=raw))
         problems += _citations(ref, ci)
     return problems, coverage
 
 
-def _tier_outside(plan: Plan) -> str | None:
-    """What the item's shape finds wrong in this cell's plan (a tier's amounts beyond the statute …)."""
+def _shape_findings(plan: Plan) -> list[str]:
+    """What the item's shape finds wrong in this cell's plan (tier amounts or bands beyond the statute …)."""
     fp = plan.fine
-    if fp is None:
-        return None
-    found = shape_for(fp.shape).verify(fp)
-    return found[0] if found else None
+    return [] if fp is None else shape_for(fp.shape).verify(fp)
 
 
 def _citations(ref: str, ci: CompiledItem) -> list[Problem]:

@@ -79,7 +79,7 @@ class TiersShape:
         assert tier is not None and fp.tier_step is not None
         note = ""
         if tier.fine is not None:
-            own = tier_span(tier.fine, stat, tier.id)
+            own = tier_span(tier.fine, stat, tier.id, crs.placement.boundaries)
             span = own.clip(stat.span)
             note = "" if span == own else wording.tier_clipped(own.text())
         trace.append(fp.tier_step.make(facts, wording.tier_range(tier.label, span.text(), note)))
@@ -98,7 +98,7 @@ class TiersShape:
         if tier.direction is not None:
             out[tier.direction] = span
         for band in tier.bands or []:
-            own = tier_span(band.fine, stat, tier.id)
+            own = tier_span(band.fine, stat, tier.id, crs.placement.boundaries)
             if band.direction is Direction.MITIGATED:
                 floor = crs.placement.mitigated_floor
                 out[band.direction] = own.clip(_Span(min(floor, stat.span.lo), stat.span.lo))

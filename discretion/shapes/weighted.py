@@ -41,6 +41,18 @@ class WeightedShape:
         w = item.weighted
         assert w is not None
         total = w.start
+        groups: dict[str, list[str]] = {}
+        for f in w.factors:
+            if f.group is not None:
+                members = groups.setdefault(f.group, [])
+                if cell.holds(RuleKey.weight(f.id)):
+                    members.append(f.id)
+        for group, members in groups.items():
+            if len(members) != 1:
+                from ..errors import RulesetDefect
+
+                raise RulesetDefect(f"item {item.code}: exactly one factor of the exclusive group {group!r} must hold, "
+                                    f"got {', '.join(members) or 'none'}", field=f"items.{item.code}.weighted.factors")
         for f in w.factors:
             key = RuleKey.weight(f.id)
             if cell.holds(key):
