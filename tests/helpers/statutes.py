@@ -256,3 +256,8 @@ def checks_table(department: str) -> str:
 
 def docs_file(department: str) -> Path:
     return DOCS / ("README.md" if department == "general" else f"{department}.md")
+
+
+def departments() -> list[str]:
+    """Every department with a bundled ruleset (general included)."""
+    return sorted(d.name for d in RULESETS.iterdir() if d.is_dir())
