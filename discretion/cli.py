@@ -25,6 +25,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="discretion: 行政处罚裁量基准规则引擎")
 
 RulesetsOpt = typer.Option(None, "--rulesets", help="规则集目录（缺省：内置规则集）")
+DbRulesOpt = typer.Option(None, "--db", help="数据库 URL：使用服务已发布的规则版本（缺省读取 DISCRETION_DATABASE_URL）")
 
 
 class BadInput(Exception):
@@ -61,15 +62,23 @@ def _facts(value: str) -> Any:
     return data
 
 
-def _library(root: Optional[Path]) -> RulesetLibrary:
-    return RulesetLibrary.load(root)
+def _library(root: Optional[Path], db: Optional[str] = None, *, quiet: bool = True) -> RulesetLibrary:
+    """Files under `root`, else the store's published versions (--db / DISCRETION_DATABASE_URL), else bundled."""
+    from .cli_store import library_for
+
+    return library_for(root, db, quiet=quiet)
 
 
 def _run(fn: Any) -> None:
     """Map errors to exit codes: 2 for anything the user can fix, 1 for our own bugs."""
+    from .cli_store import clear_notes, flush_notes
+
+    clear_notes()
     try:
         fn()
+        flush_notes()
     except typer.Exit:
+        flush_notes()
         raise
     except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115
@@ -96,6 +105,7 @@ def evaluate_cmd(
     decision_date: Optional[str] = typer.Option(None, "--decision-date", help="决定日期（缺省：今天）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     rulesets: Optional[Path] = RulesetsOpt,
+    db: Optional[str] = DbRulesOpt,
 ) -> None:
     """Recommend a penalty for one case, with every step cited."""
 
@@ -105,22 +115,30 @@ def evaluate_cmd(
             department=department, item=item, facts=_facts(facts),
             act_date=_date(act_date, "--act-date") or decided, act_end_date=_date(act_end_date, "--act-end-date"),
             discovery_date=_date(discovery_date, "--discovery-date"), decision_date=decided)
-        rec = evaluate(_library(rulesets), request)
-        typer.echo(rec.model_dump_json(indent=2) if as_json else explain(rec))
+        rec = evaluate(_library(rulesets, db, quiet=False), request)
+        typer.echo(rec.model_dump_json() if as_json else explain(rec))  # the same bytes as POST /v1/evaluate
 
     _run(go)
 
 
-@app.command("rulesets")
+rulesets_app = typer.Typer(help="规则集：列出（无子命令时）与导出", invoke_without_command=True)
+app.add_typer(rulesets_app, name="rulesets")
+
+
+@rulesets_app.callback(invoke_without_command=True)
 def rulesets_cmd(
+    ctx: typer.Context,
     department: Optional[str] = typer.Option(None, "--department", help="只列出该部门"),
     as_json: bool = typer.Option(False, "--json"),
     rulesets: Optional[Path] = RulesetsOpt,
+    db: Optional[str] = DbRulesOpt,
 ) -> None:
     """List departments, their versions with effective dates, and their items."""
+    if ctx.invoked_subcommand is not None:
+        return
 
     def go() -> None:
-        lib = _library(rulesets)
+        lib = _library(rulesets, db, quiet=False)
         depts = [department] if department else lib.departments()
         out = []
         for d in depts:
@@ -174,6 +192,7 @@ def verify_cmd(
     as_json: bool = typer.Option(False, "--json"),
     limit: int = typer.Option(4096, "--limit", min=1, help="每个事项最多检查的事实格数（超过则抽样）"),
     rulesets: Optional[Path] = RulesetsOpt,
+    db: Optional[str] = DbRulesOpt,
 ) -> None:
     """Check every version for legal reviewers: clause and tier gaps or overlaps over fact space, tier
     amounts beyond the statute, entries without a citation. Exit 0 if none, 2 if any."""
@@ -181,7 +200,7 @@ def verify_cmd(
     def go() -> None:
         from .audit import verify
 
-        lib = _library(rulesets)
+        lib = _library(rulesets, db, quiet=False)
         if department:
             lib.versions(department)  # unknown department: a clear error
         report = verify(lib, department=department, limit=limit)
@@ -214,13 +233,14 @@ def diff_cmd(
     new: str = typer.Argument(..., help="新版本"),
     as_json: bool = typer.Option(False, "--json"),
     rulesets: Optional[Path] = RulesetsOpt,
+    db: Optional[str] = DbRulesOpt,
 ) -> None:
     """What changed between two versions, item by item, in words a reviewer reads."""
 
     def go() -> None:
         from .audit import diff
 
-        report = diff(*_two_versions(_library(rulesets), department, old, new))
+        report = diff(*_two_versions(_library(rulesets, db, quiet=False), department, old, new))
         if as_json:
             typer.echo(report.model_dump_json(indent=2))
             return
@@ -251,7 +271,7 @@ def impact_cmd(
 
         if (cases is None) == (db is None):
             raise BadInput("--cases or --db: give exactly one")
-        versions = _two_versions(_library(rulesets), department, old, new)
+        versions = _two_versions(_library(rulesets, db, quiet=False), department, old, new)
         report = impact(*versions, read_cases(cases) if cases is not None else from_database(db or ""))
         if as_json:
             typer.echo(report.model_dump_json(indent=2))
@@ -323,7 +343,7 @@ def sweep_cmd(cases: Optional[Path] = typer.Option(None, "--cases", help="已决
 
         if (cases is None) == (db is None):
             raise BadInput("--cases or --db: give exactly one")
-        lib = _library(rulesets)
+        lib = _library(rulesets, db, quiet=False)
         read = read_cases(cases) if cases is not None else from_database(db or "")
         from rich.progress import Progress
 
@@ -451,6 +471,9 @@ from . import cli_tables  # noqa: E402,F401  (registers `import` and `export`)
 from .cli_users import ensure_first_admin, users_app  # noqa: E402
 
 app.add_typer(users_app, name="users")
+from .cli_store import export_cmd  # noqa: E402 - `discretion rulesets export`
+
+rulesets_app.command("export")(export_cmd)
 
 
 def main() -> None:

@@ -91,7 +91,7 @@ def test_cli_diff_and_impact(tmp_path) -> None:
     assert synth.exit_code == 0, synth.output
     r = runner.invoke(app, ["impact", "--department", "scjg", "2022-10", "2025", "--cases", str(cases), "--json"])
     assert r.exit_code == 0, r.output
-    body = json.loads(r.output)
+    body = json.loads(r.stdout)
     assert body["cases"] >= body["replayed"] >= body["unchanged"] and body["new"] == "2025"
     assert body["cases"] == body["replayed"] + sum(body["item_missing"].values()) \
         + sum(c["kind"] == "not_replayed" for c in body["changed"])

@@ -108,18 +108,23 @@ def check_against(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade)
                                   f"基准建议给予处罚且没有可以{OUTCOME_LABELS[made.outcome]}的依据，但{OUTCOME_LABELS[made.outcome]}",
                                   ))
         else:
-            chose.append(f"「{option.label}」（{option.citation}）")
+            chose.append(f"「{option.label}」（{option.citation}）：{option.effect}")
+            # the entry taken says which measures still apply (e.g. 没收 with a 免予处罚)
+            entry = next(e for e in crs.ruleset.lists if e.id == option.id)
+            names = crs.ruleset.measures
+            required = [(m.code, names.get(m.code, m.code), option.citation) for m in entry.measures]
+            found += _measures(crs, required, made)
     if made.outcome == "penalty" and rec.outcome == "penalty":
         found += _fine(rec, made, chose)
         found += _kinds(crs, rec, made)
-    if made.outcome != "no_penalty" or rec.outcome != "penalty":
-        found += _measures(crs, rec, made)
+    if rec.outcome != "penalty" or made.outcome == "penalty":
+        found += _measures(crs, [(m.code, m.name, m.citation) for m in rec.measures], made)
     needs_reason = bool(found or chose)
     if needs_reason and made.reason is not None and not made.reason.strip():
         what = "、".join(dict.fromkeys(f.label for f in found)) if found else "适用" + "、".join(chose)
         found.append(_finding("no_reason", "medium", None, f"{what}，但未说明理由", rule="reason",
                               citation=REASON_BASIS))
-    found.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.kind))
+    found.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.kind == "no_reason", f.kind))
     return CheckResult(recommendation=rec, findings=found, reason_required=needs_reason)
 
 
@@ -203,8 +208,9 @@ def _kinds(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade) -> lis
                      f"处以基准未建议的处罚：{names}（基准建议：{rec_names}）")]
 
 
-def _measures(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade) -> list[CheckFinding]:
-    """Every measure the recommendation carries is one the law or a mandatory entry requires."""
+def _measures(crs: CompiledRuleset, required: list[tuple[str, str, str]], made: DecisionMade) -> list[CheckFinding]:
+    """The required measures (code, name, citation) the decision lacks. Every measure a recommendation
+    carries is one the law or a mandatory entry requires."""
     if made.measures is not None:
         taken = set(made.measures)
         check_all = True
@@ -213,9 +219,9 @@ def _measures(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade) -> 
     else:
         return []
     out = []
-    for m in rec.measures:
-        if m.code in taken or (not check_all and m.code not in crs.ruleset.penalty_measures):
+    for code, name, citation in required:
+        if code in taken or (not check_all and code not in crs.ruleset.penalty_measures):
             continue
-        out.append(_finding("mandatory_measure_missing", "high", None, f"未{m.name}（{m.code}），依法应当采取",
-                            rule=f"measure:{m.code}", citation=m.citation))
+        out.append(_finding("mandatory_measure_missing", "high", None, f"未{name}（{code}），依法应当采取",
+                            rule=f"measure:{code}", citation=citation))
     return out

@@ -128,8 +128,8 @@ class Worker:
         while not self._stop.is_set():
             try:
                 job = queue.claim(self.engine, self._free_kinds(), self.id, self.lease)
-            except Exception:  # noqa: BLE001 - the database may be away for a moment: try again later
-                log.exception("claiming a job failed")
+            except Exception as e:  # noqa: BLE001 - the database may be away for a moment: try again later
+                log.warning("claiming a job failed: %s", str(e).splitlines()[0] if str(e) else type(e).__name__)
                 job = None
             if job is not None:
                 ctx = JobContext(job=job, engine=self.engine, services=self.services, worker=self.id)
@@ -152,8 +152,8 @@ class Worker:
             try:
                 for job_id in queue.renew(self.engine, self.id, list(contexts), self.lease):
                     contexts[job_id].cancelled.set()
-            except Exception:  # noqa: BLE001
-                log.exception("renewing leases failed")
+            except Exception as e:  # noqa: BLE001
+                log.warning("renewing leases failed: %s", str(e).splitlines()[0] if str(e) else type(e).__name__)
             if not contexts and not self._threads[0].is_alive():
                 return  # the dispatcher left (idle exit) and nothing runs: so does the heartbeat
 
