@@ -55,7 +55,11 @@ def groups(ci: CompiledItem) -> list[Group]:
     for e in ci.entries:
         cond = ci.conditions.get(f"list:{e.id}")
         for name in cond.facts if cond else ():
-            readers.setdefault(name, []).append(f"{e.label}（{'应当' if e.mandatory else '可以'}{VERBS[e.list]}）")
+            spec = ci.schema.get(name)
+            lead = f"{'应当' if e.mandatory else '可以'}{VERBS[e.list]}"
+            # an entry named after the fact itself needs no repeating: "主动消除…后果" → 应当从轻处罚
+            said = lead if spec is not None and e.label.split("（")[0] == spec.label else f"{e.label}（{lead}）"
+            readers.setdefault(name, []).append(said)
     placed: set[str] = set()
     out: list[Group] = []
 

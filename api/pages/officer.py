@@ -158,9 +158,11 @@ def _steps(rec: Recommendation, library: RulesetLibrary) -> list[dict[str, Any]]
 
 
 def _facts_given(rec_req: dict[str, Any], ci: CompiledItem | None) -> list[tuple[str, str]]:
+    """The facts as found: amounts and choices, and the circumstances that were found to hold
+    (a circumstance not found is not listed: the statement says so once)."""
     schema = ci.schema if ci is not None else {}
-    return [(schema[n].label if n in schema else "其他事实", value_words(schema.get(n), v))
-            for n, v in rec_req.items() if n in schema and schema[n].derived is None]
+    return [(schema[n].label, value_words(schema[n], v)) for n, v in rec_req.items()
+            if n in schema and schema[n].derived is None and not (schema[n].type == "bool" and not v)]
 
 
 def _result_page(request: Request, rec: Recommendation, ci: CompiledItem, department: str, form: dict[str, str],
