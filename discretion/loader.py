@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from . import yamlcache
 from .compiler import CompiledRuleset, compile_ruleset, resolve
 from .errors import ConditionError, RulesetLoadError, UnknownDepartment, VersionNotInForce
 from .ruleset import Ruleset
@@ -26,17 +27,22 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader that keeps dates as dates and refuses duplicate keys."""
 
 
-def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same rules on libyaml's C parser where PyYAML was built with it (marks kept for errors)."""
+
+
+def _no_duplicates(loader: yaml.constructor.SafeConstructor, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 
 
 def _unresolved(loader: _Loader, node: yaml.Node) -> Any:
@@ -48,6 +54,7 @@ def _unresolved(loader: _Loader, node: yaml.Node) -> Any:
 
 
 _Loader.add_constructor("!unresolved", _unresolved)
+_FastLoader.add_constructor("!unresolved", _unresolved)
 
 
 def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
@@ -84,9 +91,11 @@ def _path_parts(path: str) -> list[Any]:
 
 def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
     """Parse one ruleset document (no `extends` resolution)."""
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+    data = yamlcache.get(text)
+    try:  # one pass, in C where available; the node tree (for line numbers) only when there is an error
+        if data is None:
+            data = yaml.load(text, Loader=_FastLoader)
+            yamlcache.put(text, data)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -99,7 +108,7 @@ def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
     except ValidationError as e:
         err = e.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
-        line = _line_of(root, list(err["loc"]))
+        line = _line_of(yaml.compose(text, Loader=_FastLoader), list(err["loc"]))
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
         reason = err["msg"]
         if err["type"] == "extra_forbidden":
@@ -139,7 +148,7 @@ def _positioned(err: ConditionError | RulesetLoadError, rf: RulesetFile, resolve
             path = f"lists[{own.index(entry.id)}]{m.group(2)}"
         else:
             path = f"inherited list entry {entry.id}{m.group(2)}"
-    root = yaml.compose(rf.text, Loader=_Loader)
+    root = yaml.compose(rf.text, Loader=_FastLoader)
     line = _line_of(root, _path_parts(path.split(" ")[0]))
     loc = path + (f" (line {line})" if line else "")
     return RulesetLoadError(err.message, file=str(rf.path), path=loc)
@@ -198,6 +207,12 @@ class RulesetLibrary:
         lib._check_periods()
         return lib
 
+    def compile_all(self) -> None:
+        """Compile every item now (large catalogues compile lazily): for validate, with positioned errors."""
+        for c in self.compiled.values():
+            for code in c.items:
+                c.items[code]  # noqa: B018 - compiles it
+
     def _read(self, path: Path) -> RulesetFile:
         rf = read_file(path)
         expected = f"{path.parent.name}/{path.stem}"
@@ -219,9 +234,14 @@ class RulesetLibrary:
                 raise RulesetLoadError(f"extends unknown ruleset {parent!r}", file=str(rf.path), path=f"extends[{i}]")
             parents.append(self._compile(parent, (*chain, ref)).ruleset)
         resolved = None
+        parent_hashes = [self.compiled[p].hash for p in rf.ruleset.extends]
+        known = yamlcache.get_hash(rf.text, parent_hashes)
         try:
             resolved = resolve(rf.ruleset, parents)
-            compiled = compile_ruleset(resolved)
+            compiled = compile_ruleset(resolved, on_error=lambda e: _positioned(e, rf, resolved),  # type: ignore[arg-type]
+                                       known_hash=known)
+            if known is None:
+                yamlcache.put_hash(rf.text, parent_hashes, compiled.hash)
         except (ConditionError, RulesetLoadError) as e:
             if isinstance(e, RulesetLoadError) and e.file:
                 raise

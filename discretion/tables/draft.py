@@ -523,8 +523,12 @@ __all__ = ["Draft", "Note", "build_draft", "Citation"]
 # ---------------------------------------------------------------- YAML
 
 
-class _Dumper(yaml.SafeDumper):
-    """Writes Decimals as plain numbers and markers as `!unresolved` mappings."""
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Writes Decimals as plain numbers and markers as `!unresolved` mappings; no anchors (a draft
+    shares no nodes, and looking for them is what makes PyYAML slow on thousands of items)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
@@ -548,5 +552,14 @@ _Dumper.add_representer(dt.date, _date)
 
 def dump_draft(draft: Draft, header: str = "") -> str:
     """The draft as a YAML document in the ruleset language (markers tagged `!unresolved`)."""
-    body = yaml.dump(draft.data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
-    return header + body
+    def dump(value: Any) -> str:
+        return str(yaml.dump(value, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120))
+
+    parts = [header]
+    for key, value in draft.data.items():  # item by item: one small node graph at a time
+        if key in ("items", "lists"):
+            parts.append(f"{key}:\n")
+            parts.extend(dump([entry]) for entry in value)
+        else:
+            parts.append(dump({key: value}))
+    return "".join(parts)
