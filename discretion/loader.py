@@ -7,6 +7,7 @@ file of the same root. Every error names the file, the path inside it, the line 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from . import yamlcache
-from .compiler import CompiledRuleset, compile_ruleset, resolve
+from .compiler import EAGER_ITEMS, CompiledRuleset, compile_ruleset, resolve
 from .errors import ConditionError, RulesetLoadError, UnknownDepartment, VersionNotInForce
 from .ruleset import Ruleset
 
@@ -176,7 +177,15 @@ class RulesetLibrary:
         for ref in lib.files:
             lib._compile(ref, ())
         lib._check_periods()
+        lib._settle()
         return lib
+
+    def _settle(self) -> None:
+        """A large catalogue lives as long as the process: take it out of the cyclic GC's scans
+        (gc.freeze), which otherwise grow with the catalogue and slow every evaluation."""
+        if sum(len(c.ruleset.items) for c in self.compiled.values()) > EAGER_ITEMS:
+            gc.collect()
+            gc.freeze()
 
     @classmethod
     def load_file(cls, path: Path) -> tuple[RulesetLibrary, str]:

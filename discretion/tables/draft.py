@@ -557,7 +557,7 @@ def dump_draft(draft: Draft, header: str = "") -> str:
 
     parts = [header]
     for key, value in draft.data.items():  # item by item: one small node graph at a time
-        if key in ("items", "lists"):
+        if key in ("items", "lists") and value:
             parts.append(f"{key}:\n")
             parts.extend(dump([entry]) for entry in value)
         else:
