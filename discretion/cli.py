@@ -169,6 +169,7 @@ def validate_cmd(paths: list[Path] = typer.Argument(..., help="规则集文件�
             if p.is_dir():
                 try:
                     lib = RulesetLibrary.load(p)
+                    lib.compile_all()
                     typer.echo(f"ok  {p}  ({len(lib.compiled)} rulesets)")
                 except DiscretionError as e:
                     failures += 1
@@ -176,6 +177,7 @@ def validate_cmd(paths: list[Path] = typer.Argument(..., help="规则集文件�
                 continue
             try:
                 lib, ref = RulesetLibrary.load_file(p)
+                lib.compile_all()
                 typer.echo(f"ok  {p}  {ref}  {lib.compiled[ref].hash[:16]}")
             except DiscretionError as e:
                 failures += 1

@@ -7,6 +7,7 @@ file of the same root. Every error names the file, the path inside it, the line 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .compiler import CompiledRuleset, compile_ruleset, resolve
+from . import yamlcache
+from .compiler import EAGER_ITEMS, CompiledRuleset, compile_ruleset, resolve
 from .errors import ConditionError, RulesetLoadError, UnknownDepartment, VersionNotInForce
 from .ruleset import Ruleset
 
@@ -27,7 +29,15 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader that keeps dates as dates and refuses duplicate keys."""
 
 
-def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml if built in
+    """_Loader's constructors on libyaml's parser: the same data, parsed ~10× faster.
+
+    Only documents that parse are read with it; an error is reported by _Loader, so its
+    wording and position do not depend on whether libyaml is installed.
+    """
+
+
+def _no_duplicates(loader: yaml.constructor.SafeConstructor, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -36,10 +46,11 @@ def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) 
                 None, None, f"duplicate key {key!r}", key_node.start_mark
             )
         seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 
 
 def _unresolved(loader: _Loader, node: yaml.Node) -> Any:
@@ -51,17 +62,7 @@ def _unresolved(loader: _Loader, node: yaml.Node) -> Any:
 
 
 _Loader.add_constructor("!unresolved", _unresolved)
-
-
-class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml if built in
-    """_Loader's constructors on libyaml's parser: the same data, parsed ~10× faster.
-
-    Only documents that parse are read with it; an error is reported by _Loader, so its
-    wording and position do not depend on whether libyaml is installed.
-    """
-
-
-_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+_FastLoader.add_constructor("!unresolved", _unresolved)
 
 
 def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
@@ -100,11 +101,14 @@ def _path_parts(path: str) -> list[Any]:
 
 def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
     """Parse one ruleset document (no `extends` resolution)."""
-    try:
-        try:
-            data = yaml.load(text, Loader=_FastLoader)
-        except yaml.YAMLError:
-            data = yaml.load(text, Loader=_Loader)  # the error as the pure-Python parser words it
+    data = yamlcache.get(text)
+    try:  # one pass, in C where available; the node tree (for line numbers) only when there is an error
+        if data is None:
+            try:
+                data = yaml.load(text, Loader=_FastLoader)
+            except yaml.YAMLError:
+                data = yaml.load(text, Loader=_Loader)  # the error as the pure-Python parser words it
+            yamlcache.put(text, data)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -163,7 +167,7 @@ def _positioned(
             path = f"lists[{own.index(entry.id)}]{m.group(2)}"
         else:
             path = f"inherited list entry {entry.id}{m.group(2)}"
-    root = yaml.compose(rf.text, Loader=_Loader)
+    root = yaml.compose(rf.text, Loader=_FastLoader)
     line = _line_of(root, _path_parts(path.split(" ")[0]))
     loc = path + (f" (line {line})" if line else "")
     return RulesetLoadError(err.message, file=str(rf.path), path=loc)
@@ -191,7 +195,15 @@ class RulesetLibrary:
         for ref in lib.files:
             lib._compile(ref, ())
         lib._check_periods()
+        lib._settle()
         return lib
+
+    def _settle(self) -> None:
+        """A large catalogue lives as long as the process: take it out of the cyclic GC's scans
+        (gc.freeze), which otherwise grow with the catalogue and slow every evaluation."""
+        if sum(len(c.ruleset.items) for c in self.compiled.values()) > EAGER_ITEMS:
+            gc.collect()
+            gc.freeze()
 
     @classmethod
     def load_file(cls, path: Path) -> tuple[RulesetLibrary, str]:
@@ -226,6 +238,12 @@ class RulesetLibrary:
         lib._check_periods()
         return lib
 
+    def compile_all(self) -> None:
+        """Compile every item now (large catalogues compile lazily): for validate, with positioned errors."""
+        for c in self.compiled.values():
+            for code in c.items:
+                c.items[code]  # noqa: B018 - compiles it
+
     def _read(self, path: Path) -> RulesetFile:
         rf = read_file(path)
         expected = f"{path.parent.name}/{path.stem}"
@@ -254,9 +272,14 @@ class RulesetLibrary:
                 )
             parents.append(self._compile(parent, (*chain, ref)).ruleset)
         resolved = None
+        parent_hashes = [self.compiled[p].hash for p in rf.ruleset.extends]
+        known = yamlcache.get_hash(rf.text, parent_hashes)
         try:
             resolved = resolve(rf.ruleset, parents)
-            compiled = compile_ruleset(resolved)
+            compiled = compile_ruleset(resolved, on_error=lambda e: _positioned(e, rf, resolved),  # type: ignore[arg-type]
+                                       known_hash=known)
+            if known is None:
+                yamlcache.put_hash(rf.text, parent_hashes, compiled.hash)
         except (ConditionError, RulesetLoadError) as e:
             if isinstance(e, RulesetLoadError) and e.file:
                 raise

@@ -206,8 +206,18 @@ def _item(b: _Build, v: Violation, header: Header, codes: set[str],
     else:
         item["name"] = name_cell.text.replace("\n", "")
         b.ok(name_cell)
-    for key in ("legal_basis", "penalty_basis"):
-        item[key] = _citations(b, v, key, col(key))
+    single = ("penalty_basis" not in v.columns and "legal_basis" in v.columns
+              and re.search(r"罚款|处罚|警告|吊销", (cells.get("legal_basis") or Cell(0, 0, 0, "")).text))
+    if single:  # one 依据 column quoting the penalty provision: it is the 处罚依据; the violated article is not given
+        v.cells["penalty_basis"] = v.cells.pop("legal_basis")
+        if "legal_basis" in v.crossing:
+            v.crossing["penalty_basis"] = v.crossing.pop("legal_basis")
+        item["legal_basis"] = b.mark(None, col("legal_basis"), "表中只有一列依据，引的是处罚条文：请填写违反的条款",
+                                     table=v.table, row=v.first_row)
+        item["penalty_basis"] = _citations(b, v, "penalty_basis", col("legal_basis"))
+    else:
+        for key in ("legal_basis", "penalty_basis"):
+            item[key] = _citations(b, v, key, col(key))
     attributes = cells.get("attributes")
     if attributes is not None:
         try:
@@ -220,7 +230,8 @@ def _item(b: _Build, v: Violation, header: Header, codes: set[str],
     statutory_rows = [r for r in v.rows if _kind(r) == "法定"]
     tier_rows = [r for r in v.rows if _kind(r) != "法定"]
     item["statutory"] = (_clauses(b, statutory_rows, header) if statutory_rows
-                         else _statute(b, v, item.get("penalty_basis"), col("penalty_basis")))
+                         else _statute(b, v, item.get("penalty_basis"),
+                                       col("legal_basis") if single else col("penalty_basis")))
     base = _base(item["statutory"])
     tiers: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -231,7 +242,8 @@ def _item(b: _Build, v: Violation, header: Header, codes: set[str],
             strays += row.other
             _row_notes(b, row, header, notes)
             continue
-        tiers.append(_tier(b, v.table, row, header, k, base, tiers, notes))
+        tiers.append(_tier(b, v.table, row, header, k, base, tiers, notes,
+                           unknown_statute=not isinstance(item["statutory"], list)))
         strays += [c for key, c in row.cells.items() if key.startswith("extra:")]
         strays += row.other
     if tiers:
@@ -272,7 +284,9 @@ def _citations(b: _Build, v: Violation, key: str, column: str) -> Any:
         return b.mark(None, column, f"合并单元格或空白跨越两个违法行为（来自第{crossing.row}行），不复制",
                       table=v.table, row=v.first_row, text=crossing.text)
     if cell is None:
-        return b.mark(None, column, "空白", table=v.table, row=v.first_row)
+        missing = "表中没有这一列" if key not in v.columns else "空白"
+        return b.mark(None, column, f"{missing}：请填写{'违反的条款' if key == 'legal_basis' else '处罚依据'}",
+                      table=v.table, row=v.first_row)
     try:
         out = [c.model_dump(exclude_none=True) for c in parse_citations(cell.text, b.titles)]
     except Unreadable as e:
@@ -309,11 +323,11 @@ def _statute(b: _Build, v: Violation, basis: Any, column: str) -> Any:
     if "罚款" not in text:
         return [{"id": "base"}]
     try:
-        fine, facts = statutory_fine(text, b.vocab)
+        clauses, facts = statutory_fine(text, b.vocab)
     except Unreadable as e:
         return b.mark(cell, column, f"法定罚款幅度：{e}")
     b.used |= facts
-    return [{"id": "base", "fine": fine}]
+    return clauses
 
 
 def _base(statutory: Any) -> str | None:
@@ -372,14 +386,18 @@ def _condition(b: _Build, cell: Cell, column: str, extra: list[str] | None = Non
 
 
 def _penalty(b: _Build, cell: Cell, column: str, into: dict[str, Any], base: str | None, *,
-             statutory: bool = False) -> list[str]:
+             statutory: bool = False, unknown_statute: bool = False) -> list[str]:
     notes: list[str] = []
     try:
         p = parse_penalty(cell.text, b.vocab, b.measures, base=base, titles=b.titles)
         if p.fine is not None and not statutory and "times" in p.fine:
-            if base is None:
+            of = p.fine.pop("multiple_of", None) or base
+            if base is None and not unknown_statute:
                 raise Unreadable("阶次按倍数计罚，但法定幅度没有倍数基数")
-            p.fine.pop("multiple_of", None)
+            if base is None:
+                notes.append(f"第{cell.row}行：倍数的基数是 {of}（法定幅度待填写时须用同一基数）")
+            if p.fine.pop("fallback", None) is not None:
+                raise Unreadable("阶次自带“没有违法所得的”幅度：本语言的保底只属于法定幅度，阶次不能各有保底")
     except Unreadable as e:
         into["fine"] = b.mark(cell, column, str(e))
         return notes
@@ -392,11 +410,13 @@ def _penalty(b: _Build, cell: Cell, column: str, into: dict[str, Any], base: str
         into["measures"] = p.measures
     if p.optional_fine:
         notes.append(f"第{cell.row}行：罚款为“可以”处（执法人员也可以不处罚款）")
+    if p.no_gain:
+        notes.append(f"第{cell.row}行：“没有违法所得的”幅度作为保底；按本语言，违法所得无法确定时也适用，请核对")
     return notes
 
 
 def _tier(b: _Build, table: int, row: RowCells, header: Header, k: int, base: str | None,
-          done: list[dict[str, Any]], notes: list[str]) -> dict[str, Any]:
+          done: list[dict[str, Any]], notes: list[str], unknown_statute: bool = False) -> dict[str, Any]:
     tier: dict[str, Any] = {}
     level, cond = row.cells.get("level"), row.cells.get("condition")
     rid = row.cells.get("row_id")
@@ -407,7 +427,8 @@ def _tier(b: _Build, table: int, row: RowCells, header: Header, k: int, base: st
         tid = rid.text
         b.ok(rid)
     else:
-        tid = LEVEL_IDS.get(re.sub(r"^(?:情节|违法)", "", label).removesuffix("情节"), f"t{k}")
+        bare = re.sub(r"(?:违法行为|违法|情节)$", "", re.sub(r"^(?:情节|违法)", "", label))
+        tid = LEVEL_IDS.get(bare, f"t{k}")
         if rid is not None:
             b.mark(rid, _column(header, "row_id"), "阶次编号含不允许的字符")
     ids = {t.get("id") for t in done}
@@ -440,7 +461,7 @@ def _tier(b: _Build, table: int, row: RowCells, header: Header, k: int, base: st
         tier["when"] = ""
     std = row.cells.get("standard")
     if std is not None:
-        notes += _penalty(b, std, _column(header, "standard"), tier, base)
+        notes += _penalty(b, std, _column(header, "standard"), tier, base, unknown_statute=unknown_statute)
     basis = row.cells.get("row_basis")
     if basis is not None:
         tier["basis"] = _row_basis(b, basis, _column(header, "row_basis"))
@@ -502,8 +523,12 @@ __all__ = ["Draft", "Note", "build_draft", "Citation"]
 # ---------------------------------------------------------------- YAML
 
 
-class _Dumper(yaml.SafeDumper):
-    """Writes Decimals as plain numbers and markers as `!unresolved` mappings."""
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Writes Decimals as plain numbers and markers as `!unresolved` mappings; no anchors (a draft
+    shares no nodes, and looking for them is what makes PyYAML slow on thousands of items)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
@@ -527,5 +552,14 @@ _Dumper.add_representer(dt.date, _date)
 
 def dump_draft(draft: Draft, header: str = "") -> str:
     """The draft as a YAML document in the ruleset language (markers tagged `!unresolved`)."""
-    body = yaml.dump(draft.data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
-    return header + body
+    def dump(value: Any) -> str:
+        return str(yaml.dump(value, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120))
+
+    parts = [header]
+    for key, value in draft.data.items():  # item by item: one small node graph at a time
+        if key in ("items", "lists") and value:
+            parts.append(f"{key}:\n")
+            parts.extend(dump([entry]) for entry in value)
+        else:
+            parts.append(dump({key: value}))
+    return "".join(parts)

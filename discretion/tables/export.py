@@ -13,8 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..compiler import CompiledRuleset
-from ..ruleset import Item
+from ..ruleset import Item, Ruleset
 from . import appendix
 from .citations import write_citations
 from .penalties import write_fine, write_measures
@@ -39,9 +38,8 @@ def _attributes(item: Item) -> str:
     return "\n".join(parts)
 
 
-def catalogue_rows(compiled: CompiledRuleset, own: Any) -> list[list[list[str]]]:
+def catalogue_rows(rs: Ruleset, own: Ruleset) -> list[list[list[str]]]:
     """Per item, its rows (each a list of cells in HEADER order); item cells only on the first row."""
-    rs = compiled.ruleset
     facts: dict[str, Any] = dict(rs.facts)
     out = []
     for n, item in enumerate(own.items, start=1):
@@ -65,8 +63,7 @@ def catalogue_rows(compiled: CompiledRuleset, own: Any) -> list[list[list[str]]]
     return out
 
 
-def _tables(compiled: CompiledRuleset, own: Any) -> tuple[str, list[list[list[str]]], list[tuple[str, list[str], list[list[str]]]]]:
-    rs = compiled.ruleset
+def _tables(rs: Ruleset, own: Ruleset) -> tuple[str, list[list[list[str]]], list[tuple[str, list[str], list[list[str]]]]]:
     title = f"{own.department_name}行政处罚裁量基准（{own.version}）"
     appendices = [
         ("文件信息", appendix.INFO_HEADER, appendix.info_rows(own)),
@@ -75,12 +72,12 @@ def _tables(compiled: CompiledRuleset, own: Any) -> tuple[str, list[list[list[st
         ("事实", appendix.FACT_HEADER, appendix.fact_rows(own)),
         ("措施", appendix.MEASURE_HEADER, appendix.measure_rows(own)),
     ]
-    return title, catalogue_rows(compiled, own), [a for a in appendices if a[2]]
+    return title, catalogue_rows(rs, own), [a for a in appendices if a[2]]
 
 
-def export_table(compiled: CompiledRuleset, own: Any, out: Path, fmt: str) -> None:
-    """Write `own` (the file's own ruleset; `compiled` resolves what it extends) as .docx or .xlsx."""
-    title, items, appendices = _tables(compiled, own)
+def export_table(resolved: Ruleset, own: Ruleset, out: Path, fmt: str) -> None:
+    """Write `own` (the file's own ruleset; `resolved` is it with what it extends) as .docx or .xlsx."""
+    title, items, appendices = _tables(resolved, own)
     if fmt == "docx":
         _docx(out, title, items, appendices)
     elif fmt == "xlsx":

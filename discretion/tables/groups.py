@@ -33,6 +33,7 @@ class Violation:
     cells: dict[str, Cell] = field(default_factory=dict)
     crossing: dict[str, Cell] = field(default_factory=dict)  # violation cells reaching in from above
     rows: list[RowCells] = field(default_factory=list)
+    columns: set[str] = field(default_factory=set)  # the canonical columns the table has
 
 
 @dataclass
@@ -72,7 +73,7 @@ def group_rows(table: RawTable, header: Header) -> tuple[list[Violation], list[S
                                    f"在第一个违法行为之前（无{'序号' if leader == 'seq' else '违法行为'}）"))
             continue
         if starts:
-            current = Violation(table.index, r)
+            current = Violation(table.index, r, columns=set(header.columns.values()))
             violations.append(current)
             for key in ITEM_COLUMNS:
                 c = cells.get(key)

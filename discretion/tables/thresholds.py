@@ -58,6 +58,7 @@ FACTS: dict[str, dict[str, Any]] = {
 NOUNS: list[tuple[str, str, tuple[str, ...]]] = [
     ("违法所得", "illegal_gain", ("元",)),
     ("货值金额", "goods_value", ("元",)),
+    ("货值", "goods_value", ("元",)),
     ("违法经营额", "turnover", ("元",)),
     ("违法经营数额", "turnover", ("元",)),
     ("建设工程造价", "construction_cost", ("元",)),
@@ -66,6 +67,7 @@ NOUNS: list[tuple[str, str, tuple[str, ...]]] = [
     ("超标", "exceed_multiple", ("倍",)),
     ("违法建设面积", "area_m2", ("平方米",)),
     ("面积", "area_m2", ("平方米",)),
+    ("经营额", "turnover", ("元",)),
     ("涉及人数", "persons", ("人",)),
     ("涉及", "persons", ("人",)),
     ("从业人员", "persons", ("人",)),
@@ -110,7 +112,7 @@ _BOUNDS: list[tuple[str, str | None, str | None]] = [
     (rf"不等于(?P<a>{_Q})", "!=", None),
 ]
 _NOUN_PREFIX = (r"(?:违法)?(?:行为)?(?:的)?|违法(?:生产经营|生产|经营|销售)的(?:食品|产品|商品|物品|药品|食品添加剂)?"
-                r"(?:的)?")
+                r"(?:的)?|[\u4e00-\u9fa5]{0,6}(?:产品|商品|食品|农药|种子|兽药|饲料|肥料)(?:的)?")
 _TRIM = re.compile(r"^(?:有|当事人|属于|在|系|为|且|并且|并|而且)+|(?:的|者|情形|行为|情况)+$")
 
 
@@ -170,8 +172,12 @@ def _free_text(src: str, vocab: Vocabulary) -> tuple[str, set[str]]:
         parts = [p for p in re.split(r"或者|或是|或(?!许)", body) if p]
     facts: set[str] = set()
     ors: list[str] = []
+    splitter = r"[，,、；;]|并且|而且|且(?!不)"
+    if not alternatives and len(parts) > 1 and any(len([x for x in re.split(splitter, p) if _TRIM.sub("", x)]) > 1
+                                                   for p in parts):
+        raise Unreadable(f"“{src}”中“或”与“，”“且”同时出现，“或”的范围不明")
     for part in parts:
-        atoms = [_atom(seg, vocab) for seg in re.split(r"[，,、；;]|并且|而且|且(?!不)", part) if _TRIM.sub("", seg)]
+        atoms = [_atom(seg, vocab) for seg in re.split(splitter, part) if _TRIM.sub("", seg)]
         if not atoms:
             raise Unreadable(f"“{part}”没有可识别的条件")
         _check_two_ways(atoms)
@@ -227,16 +233,19 @@ def _need(vocab: Vocabulary, fact: str, atom: Atom) -> Atom:
 
 
 def _count(seg: str) -> Atom | None:
-    m = re.fullmatch(rf"(?P<w>一年内|1年内|两年内|二年内|2年内)?(?:属于)?(?:初次|首次)(?:违法|违反|实施)?", seg)
+    if re.fullmatch(r"(?:无|没有)违法所得", seg):
+        return Atom("illegal_gain == 0", "illegal_gain", (">=", Decimal(0)), ("<=", Decimal(0)))
+    m = re.fullmatch(rf"(?:违法行为)?(?P<w>一年内|1年内|两年内|二年内|2年内)?(?:属于)?(?:初次|首次)"
+                     rf"(?:违法|违反|实施|被查处)?(?:该违法(?:行为)?|违法(?:行为)?)?", seg)
     if m:
         fact = "prior_offences" + _WINDOW.get(m.group("w") or "", "")
         return Atom(f"{fact} == 0", fact, (">=", Decimal(0)), ("<=", Decimal(0)))
     m = re.fullmatch(r"再次(?:违法|违反|实施)?(?:违法行为|该违法行为)?", seg)
     if m:
         return Atom("prior_offences >= 1", "prior_offences", (">=", Decimal(1)), None)
-    m = re.fullmatch(rf"(?P<w>一年内|1年内|两年内|二年内|2年内)?(?:(?:因)?同一(?:类|种)?违法行为)?"
+    m = re.fullmatch(rf"(?:违法行为)?(?P<w>一年内|1年内|两年内|二年内|2年内)?(?:(?:因)?同一(?:类|种)?违法行为)?"
                      rf"(?:被查处|受到处罚|违法|实施|发生)?第?(?P<n>{_ORD})次(?P<more>及以上|以上)?"
-                     rf"(?:违法|违反|实施|被查处|被处罚|发生)?(?:该违法行为|违法行为)?", seg)
+                     rf"(?:违法|违反|实施|被查处|被处罚|发生)?(?:该违法(?:行为)?|违法(?:行为)?)?", seg)
     if m:
         fact = "prior_offences" + _WINDOW.get(m.group("w") or "", "")
         prior = int(parse_number(m.group("n"))) - 1
