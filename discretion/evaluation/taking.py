@@ -8,7 +8,7 @@ last trace step saying what was taken, why (the officer's words) and on which ba
 
 from __future__ import annotations
 
-from .evaluation.result import OUTCOME_LABELS, Fine, Option, Recommendation, TraceStep
+from .result import OUTCOME_LABELS, Fine, Option, Recommendation, TraceStep
 
 MAX_REASON = 1000
 
