@@ -192,3 +192,21 @@ def test_placement_boundaries_apply_to_ranges_without_their_own() -> None:
     text = TEXT.replace("  mitigated_floor: 1000\n", "  mitigated_floor: 1000\n  boundaries: lower_inclusive\n")
     rec = _eval(_lib(text), "DEMO-BANDS", {"repeat": True})
     assert (rec.fine.min, rec.fine.max) == (Decimal(70000), Decimal("99999.99"))
+
+
+# ---------------------------------------------------------------- sweep keys
+
+
+def test_sweep_keys_tell_an_unknown_gain_from_no_gain_and_cite_the_displacing_provision() -> None:
+    from discretion.consistency.keys import item_keys, rules_of
+
+    lib = _lib()
+    gain = lib.compiled["demo/2024"].items["DEMO-GAIN"]
+    facts = [{"illegal_gain": None, "no_fault_proven": False}, {"illegal_gain": Decimal(0), "no_fault_proven": False},
+             {"illegal_gain": None, "no_fault_proven": False}]
+    keys = item_keys(gain, facts)
+    assert len(keys.matched) == 2 and list(keys.key_of_case) == [0, 1, 0]
+    special = lib.compiled["demo/2024"].items["DEMO-SPECIAL"]
+    (key,) = item_keys(special, [{"no_fault_proven": True, "source_explained": False}]).matched
+    rules = {r["rule"]: r["citation"] for r in rules_of(special, key)}
+    assert "第一百三十六条" in rules["list:DEMO-L-NOFAULT"]
