@@ -210,3 +210,21 @@ def test_sweep_keys_tell_an_unknown_gain_from_no_gain_and_cite_the_displacing_pr
     (key,) = item_keys(special, [{"no_fault_proven": True, "source_explained": False}]).matched
     rules = {r["rule"]: r["citation"] for r in rules_of(special, key)}
     assert "第一百三十六条" in rules["list:DEMO-L-NOFAULT"]
+
+
+# ---------------------------------------------------------------- diff sentences
+
+
+def test_diff_says_each_construct_change_in_words() -> None:
+    from discretion.audit.diff import diff
+
+    later = (LATER.replace("{direction: general, fine: {range: [40000, 60000]}}",
+                           '{direction: general, fine: {range: [40000, 60000], bounds: "[)"}}')
+             .replace("fine: {range: [0, 5000], may: true}", "fine: {range: [0, 5000]}")
+             .replace("reduce: [0.3, 0.5]", "reduce: [0.2, 0.5]")
+             .replace('when: "days >= 30", weight: 0.3', 'when: "days >= 30", weight: 0.4')
+             .replace("    displaces:\n      - entry: DEMO-L-NOFAULT\n        basis: [{law: 中华人民共和国食品安全法, article: 136}]\n", ""))
+    lib = _lib(later=later)
+    texts = " | ".join(c.text for c in diff(lib.compiled["demo/2024"], lib.compiled["demo/2025"]).changes)
+    for words in ("仅裁量基准变化", "分栏金额", "改为应当处以", "减少20%至50%", "30% → days >= 30，40%", "恢复适用"):
+        assert words in texts, (words, texts)
