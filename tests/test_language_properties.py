@@ -23,20 +23,35 @@ from discretion.wording import DIRECTION_LABELS
 from .conftest import FIXTURES
 from .strategies import facts_for
 
-LIBS = {"bundled": RulesetLibrary.load(), "fixtures": RulesetLibrary.load(FIXTURES),
-        "language": RulesetLibrary.load(Path(__file__).parent.parent / "examples" / "language" / "rulesets")}
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+LIBS = {
+    "bundled": RulesetLibrary.load(),
+    "fixtures": RulesetLibrary.load(FIXTURES),
+    "language": RulesetLibrary.load(
+        Path(__file__).parent.parent / "examples" / "language" / "rulesets"
+    ),
+}
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 def _items(keep) -> list[tuple[str, str, str]]:
-    return sorted((lib, ref, code) for lib, l in LIBS.items() for ref, c in l.compiled.items()
-                  for code, ci in c.items.items() if keep(ci))
+    return sorted(
+        (lib, ref, code)
+        for lib, library in LIBS.items()
+        for ref, c in library.compiled.items()
+        for code, ci in c.items.items()
+        if keep(ci)
+    )
 
 
 def _may(ci) -> bool:
     owners = [*ci.item.statutory, *ci.item.tiers]
-    return (any(o.fine is not None and o.fine.may for o in owners)
-            or any(m.may for o in [*owners, *ci.entries] for m in o.measures))
+    return any(o.fine is not None and o.fine.may for o in owners) or any(
+        m.may for o in [*owners, *ci.entries] for m in o.measures
+    )
 
 
 def _evaluate(lib: str, ref: str, code: str, facts: dict, days: int = 1):
@@ -45,8 +60,12 @@ def _evaluate(lib: str, ref: str, code: str, facts: dict, days: int = 1):
     start, _ = library.period(crs)
     day = start + dt.timedelta(days=days)
     try:
-        return evaluate(library, EvaluationRequest(department=crs.department, item=code, facts=facts,
-                                                   act_date=day, decision_date=day))
+        return evaluate(
+            library,
+            EvaluationRequest(
+                department=crs.department, item=code, facts=facts, act_date=day, decision_date=day
+            ),
+        )
     except (FactError, RulesetDefect):
         return None
 
@@ -69,15 +88,27 @@ def test_a_discretionary_penalty_is_never_imposed_and_never_dropped(item, data) 
     ci = LIBS[item[0]].compiled[item[1]].items[item[2]]
     rec = _evaluate(*item, data.draw(facts_for(ci)))
     assume(rec is not None and any(s.step == "statutory" for s in rec.trace))
-    clause = next(c for c in ci.item.statutory if any(s.rule == str(RuleKey.statutory(c.id)) for s in rec.trace))
+    clause = next(
+        c
+        for c in ci.item.statutory
+        if any(s.rule == str(RuleKey.statutory(c.id)) for s in rec.trace)
+    )
     if clause.fine is not None and clause.fine.may:
         assert rec.fine is None
-        assert any(o.id == f"may:statutory:{clause.id}:fine" and o.fine is not None for o in rec.options)
-    only_may = {m.code for m in clause.measures if m.may} - {m.code for m in clause.measures if not m.may}
+        assert any(
+            o.id == f"may:statutory:{clause.id}:fine" and o.fine is not None for o in rec.options
+        )
+    only_may = {m.code for m in clause.measures if m.may} - {
+        m.code for m in clause.measures if not m.may
+    }
     assert not only_may & {m.code for m in rec.measures}
     for m in clause.measures:
-        if m.may and (not m.when or ci.conditions[RuleKey.measure(RuleKey.statutory(clause.id), clause.measures.index(m))]
-                      .holds(rec.trace[0].facts)):
+        if m.may and (
+            not m.when
+            or ci.conditions[
+                RuleKey.measure(RuleKey.statutory(clause.id), clause.measures.index(m))
+            ].holds(rec.trace[0].facts)
+        ):
             assert any(o.id == f"may:statutory:{clause.id}:{m.code}" for o in rec.options)
 
 
@@ -107,7 +138,7 @@ def test_the_directions_band_is_respected(item, data) -> None:
 @SETTINGS
 def test_absent_never_equals_zero_where_the_ruleset_distinguishes_them(item, data) -> None:
     ci = LIBS[item[0]].compiled[item[1]].items[item[2]]
-    facts = {k: v for k, v in data.draw(facts_for(ci)).items()}
+    facts = dict(data.draw(facts_for(ci)))
     for fact in sorted({f for c in ci.conditions.values() for f in given_facts(c.node, set())}):
         absent = set(ci.match_reference({**_typed(ci, facts), fact: None}))
         zero = set(ci.match_reference({**_typed(ci, facts), fact: Decimal(0)}))
@@ -117,7 +148,9 @@ def test_absent_never_equals_zero_where_the_ruleset_distinguishes_them(item, dat
         z = _evaluate(*item, {**facts, fact: 0})
         clause_a = [s.rule for s in a.trace if s.step == "statutory"] if a is not None else []
         clause_z = [s.rule for s in z.trace if s.step == "statutory"] if z is not None else []
-        if clause_a and clause_z:  # both reached the statutory clause: 无法确定 and 0 never share it
+        if (
+            clause_a and clause_z
+        ):  # both reached the statutory clause: 无法确定 and 0 never share it
             assert clause_a != clause_z
 
 
@@ -135,7 +168,10 @@ def _typed(ci, facts: dict) -> dict:
 def test_a_displaced_entry_never_acts(item, data) -> None:
     ci = LIBS[item[0]].compiled[item[1]].items[item[2]]
     facts = data.draw(facts_for(ci))
-    for entry, _ in ci.displaced:  # make the displaced entry's condition hold where a bool fact decides it
+    for (
+        entry,
+        _,
+    ) in ci.displaced:  # make the displaced entry's condition hold where a bool fact decides it
         for f in ci.conditions[RuleKey.entry(entry.id)].facts:
             if ci.schema[f].type == "bool" and data.draw(st.booleans()):
                 facts[f] = True
