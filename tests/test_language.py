@@ -29,9 +29,23 @@ def _lib(text: str = TEXT, later: str | None = None) -> RulesetLibrary:
     return RulesetLibrary.from_texts(texts)
 
 
-def _eval(lib: RulesetLibrary, item: str, facts: dict, act: str = "2024-03-01", decided: str = "2024-05-10"):
-    return evaluate(lib, EvaluationRequest(department="demo", item=item, facts=facts, act_date=dt.date.fromisoformat(act),
-                                           decision_date=dt.date.fromisoformat(decided)))
+def _eval(
+    lib: RulesetLibrary,
+    item: str,
+    facts: dict,
+    act: str = "2024-03-01",
+    decided: str = "2024-05-10",
+):
+    return evaluate(
+        lib,
+        EvaluationRequest(
+            department="demo",
+            item=item,
+            facts=facts,
+            act_date=dt.date.fromisoformat(act),
+            decision_date=dt.date.fromisoformat(decided),
+        ),
+    )
 
 
 def _refused(text: str) -> RulesetLoadError:
@@ -52,7 +66,9 @@ def test_a_fine_the_law_only_allows_is_an_option_with_range_and_basis_never_impo
 
 
 def test_a_list_entry_fine_must_say_it_is_discretionary() -> None:
-    bad = TEXT.replace("    reduce: [0.3, 0.5]\n", "    reduce: [0.3, 0.5]\n    fine: {range: [0, 100]}\n")
+    bad = TEXT.replace(
+        "    reduce: [0.3, 0.5]\n", "    reduce: [0.3, 0.5]\n    fine: {range: [0, 100]}\n"
+    )
     err = _refused(bad)
     assert "may: true" in str(err) and "lists.5 (line" in (err.path or "")
 
@@ -61,22 +77,35 @@ def test_a_list_entry_fine_must_say_it_is_discretionary() -> None:
 
 
 def test_a_repeated_band_direction_is_refused_at_load() -> None:
-    bad = TEXT.replace("{direction: aggravated, fine: {range: [70000, 100000]}}", "{direction: general, fine: {range: [70000, 100000]}}")
+    bad = TEXT.replace(
+        "{direction: aggravated, fine: {range: [70000, 100000]}}",
+        "{direction: general, fine: {range: [70000, 100000]}}",
+    )
     err = _refused(bad)
     assert "direction repeats" in str(err) and "items.2.tiers.0 (line" in (err.path or "")
 
 
 def test_verify_flags_a_mitigated_band_inside_the_statutory_range() -> None:
-    bad = TEXT.replace("{direction: mitigated, fine: {range: [5000, 9000]}}", "{direction: mitigated, fine: {range: [9000, 12000]}}")
+    bad = TEXT.replace(
+        "{direction: mitigated, fine: {range: [5000, 9000]}}",
+        "{direction: mitigated, fine: {range: [9000, 12000]}}",
+    )
     report = verify(_lib(bad), department="demo")
     found = [p for p in report.problems if p.item == "DEMO-BANDS" and "减轻 band" in p.message]
     assert found and found[0].example is not None and "not entirely below" in found[0].message
 
 
 def test_verify_flags_a_mitigated_band_below_the_floor_and_bands_out_of_order() -> None:
-    bad = (TEXT.replace("{direction: mitigated, fine: {range: [5000, 9000]}}", "{direction: mitigated, fine: {range: [500, 9000]}}")
-           .replace("{direction: lenient, fine: {range: [10000, 30000]}}", "{direction: lenient, fine: {range: [40000, 80000]}}"))
-    messages = [p.message for p in verify(_lib(bad), department="demo").problems if p.item == "DEMO-BANDS"]
+    bad = TEXT.replace(
+        "{direction: mitigated, fine: {range: [5000, 9000]}}",
+        "{direction: mitigated, fine: {range: [500, 9000]}}",
+    ).replace(
+        "{direction: lenient, fine: {range: [10000, 30000]}}",
+        "{direction: lenient, fine: {range: [40000, 80000]}}",
+    )
+    messages = [
+        p.message for p in verify(_lib(bad), department="demo").problems if p.item == "DEMO-BANDS"
+    ]
     assert any("below the floor" in m for m in messages)
     assert any("从轻 band lies above its 一般 band" in m for m in messages)
 
@@ -95,7 +124,9 @@ def test_absent_and_zero_gain_are_different_cells_and_clauses() -> None:
     zero = _eval(lib, "DEMO-GAIN", {"illegal_gain": 0})
     rules = lambda r: {s.rule for s in r.trace if s.step == "statutory"}  # noqa: E731
     assert rules(absent) == {"statutory:unknown_gain"} and rules(zero) == {"statutory:no_gain"}
-    assert ci.cell_key({"illegal_gain": None, "no_fault_proven": False}) != ci.cell_key({"illegal_gain": Decimal(0), "no_fault_proven": False})
+    assert ci.cell_key({"illegal_gain": None, "no_fault_proven": False}) != ci.cell_key(
+        {"illegal_gain": Decimal(0), "no_fault_proven": False}
+    )
 
 
 @pytest.mark.parametrize("gain", [None, Decimal(0), Decimal("0.01"), Decimal(1000)])
@@ -107,7 +138,10 @@ def test_given_agrees_between_durable_rules_and_the_reference(gain) -> None:
 
 @pytest.mark.parametrize("fact, why", [("cooperated", "has a default"), ("days", "is required")])
 def test_given_on_a_fact_that_is_never_absent_is_refused_with_its_position(fact, why) -> None:
-    bad = TEXT.replace('when: "given(illegal_gain) and illegal_gain == 0"', f'when: "given({fact}) and illegal_gain == 0"')
+    bad = TEXT.replace(
+        'when: "given(illegal_gain) and illegal_gain == 0"',
+        f'when: "given({fact}) and illegal_gain == 0"',
+    )
     err = _refused(bad)
     assert why in str(err) and "statutory[1].when" in (err.path or "") and "column 7" in str(err)
 
@@ -116,10 +150,16 @@ def test_given_on_a_fact_that_is_never_absent_is_refused_with_its_position(fact,
 
 
 def test_verify_reports_an_overlapping_and_a_missing_exclusive_group_member() -> None:
-    bad = TEXT.replace('when: "days >= 30", weight: 0.3', 'when: "days >= 20 and days < 60", weight: 0.3')
+    bad = TEXT.replace(
+        'when: "days >= 30", weight: 0.3', 'when: "days >= 20 and days < 60", weight: 0.3'
+    )
     found = [p for p in verify(_lib(bad), department="demo").problems if p.item == "DEMO-W"]
     messages = " ".join(p.message for p in found)
-    assert "exclusive group 'duration'" in messages and "got short, long" in messages and "got none" in messages
+    assert (
+        "exclusive group 'duration'" in messages
+        and "got short, long" in messages
+        and "got none" in messages
+    )
     assert all(p.example is not None for p in found)
 
 
@@ -132,16 +172,34 @@ def test_a_displacement_naming_no_entry_is_refused_with_its_position() -> None:
 
 
 def test_an_entry_displacing_no_entry_is_refused() -> None:
-    bad = TEXT.replace("    applies_to: [DEMO-SPECIAL]\n", "    applies_to: [DEMO-SPECIAL]\n    displaces: [GEN-NOPE]\n")
+    bad = TEXT.replace(
+        "    applies_to: [DEMO-SPECIAL]\n",
+        "    applies_to: [DEMO-SPECIAL]\n    displaces: [GEN-NOPE]\n",
+    )
     err = _refused(bad)
     assert "GEN-NOPE" in str(err) and "displaces" in (err.path or "")
 
 
 def test_food_safety_law_136_displaces_no_fault_and_keeps_confiscation_in_scjg() -> None:
     lib = RulesetLibrary.load()
-    rec = evaluate(lib, EvaluationRequest(department="scjg", item="SC-FOOD-124-1-1", facts={
-        "goods_value": 8000, "harm": "minor", "no_fault_proven": True, "is_trader": True, "purchase_inspection_done": True,
-        "no_knowledge_proven": True, "source_explained": True}, act_date=dt.date(2024, 3, 1), decision_date=dt.date(2024, 5, 10)))
+    rec = evaluate(
+        lib,
+        EvaluationRequest(
+            department="scjg",
+            item="SC-FOOD-124-1-1",
+            facts={
+                "goods_value": 8000,
+                "harm": "minor",
+                "no_fault_proven": True,
+                "is_trader": True,
+                "purchase_inspection_done": True,
+                "no_knowledge_proven": True,
+                "source_explained": True,
+            },
+            act_date=dt.date(2024, 3, 1),
+            decision_date=dt.date(2024, 5, 10),
+        ),
+    )
     assert rec.outcome == "penalty"
     assert not any(s.rule == "GEN-33-3" and s.step == "no_penalty" for s in rec.trace)
     (step,) = [s for s in rec.trace if s.step == "displaced"]
@@ -153,18 +211,28 @@ def test_food_safety_law_136_displaces_no_fault_and_keeps_confiscation_in_scjg()
 # ---------------------------------------------------------------- a benchmark-only change
 
 
-@pytest.mark.parametrize("rule, version, fine, words", [
-    ("decision_date", "2025", (40000, 60000), "作出处罚决定时施行的基准适用"),
-    ("act_date", "2024", (30000, 70000), "适用违法行为发生时施行的基准"),
-    ("lighter", "2025", (40000, 60000), "参照从旧兼从轻"),
-])
-def test_a_benchmark_only_change_follows_its_own_transition_rule_and_cites_it(rule, version, fine, words) -> None:
+@pytest.mark.parametrize(
+    "rule, version, fine, words",
+    [
+        ("decision_date", "2025", (40000, 60000), "作出处罚决定时施行的基准适用"),
+        ("act_date", "2024", (30000, 70000), "适用违法行为发生时施行的基准"),
+        ("lighter", "2025", (40000, 60000), "参照从旧兼从轻"),
+    ],
+)
+def test_a_benchmark_only_change_follows_its_own_transition_rule_and_cites_it(
+    rule, version, fine, words
+) -> None:
     later = LATER.replace("transition: decision_date", f"transition: {rule}")
     if rule == "lighter":  # 2025 lighter on this cell: its lenient band lower
-        later = later.replace("{direction: general, fine: {range: [40000, 60000]}}", "{direction: general, fine: {range: [20000, 40000]}}")
+        later = later.replace(
+            "{direction: general, fine: {range: [40000, 60000]}}",
+            "{direction: general, fine: {range: [20000, 40000]}}",
+        )
         fine = (20000, 40000)
     rec = _eval(_lib(later=later), "DEMO-BANDS", {}, act="2024-11-01", decided="2025-02-01")
-    assert rec.ruleset.version == version and (rec.fine.min, rec.fine.max) == tuple(map(Decimal, fine))
+    assert rec.ruleset.version == version and (rec.fine.min, rec.fine.max) == tuple(
+        map(Decimal, fine)
+    )
     (step,) = [s for s in rec.trace if s.step == "version"]
     assert words in step.effect and "第20条" not in step.effect and "第二十条" in step.citation
 
@@ -178,17 +246,83 @@ def test_a_benchmark_change_without_its_transition_rule_is_refused() -> None:
 # ---------------------------------------------------------------- boundaries per amount
 
 
-@pytest.mark.parametrize("bounds, expect", [("[]", ("10000", "30000")), ("[)", ("10000", "29999.99")),
-                                            ("(]", ("10000.01", "30000")), ("()", ("10000.01", "29999.99"))])
+@pytest.mark.parametrize(
+    "bounds, expect",
+    [
+        ("[]", ("10000", "30000")),
+        ("[)", ("10000", "29999.99")),
+        ("(]", ("10000.01", "30000")),
+        ("()", ("10000.01", "29999.99")),
+    ],
+)
 def test_tier_amounts_follow_their_own_boundary_words(bounds, expect) -> None:
     """以上、以下 含本数; 不满 excludes the upper amount, 超过 the lower (one table often mixes both)."""
-    text = TEXT.replace("{direction: lenient, fine: {range: [10000, 30000]}}",
-                        f'{{direction: lenient, fine: {{range: [10000, 30000], bounds: "{bounds}"}}}}')
+    text = TEXT.replace(
+        "{direction: lenient, fine: {range: [10000, 30000]}}",
+        f'{{direction: lenient, fine: {{range: [10000, 30000], bounds: "{bounds}"}}}}',
+    )
     rec = _eval(_lib(text), "DEMO-BANDS", {"cooperated": True})
     assert (rec.fine.min, rec.fine.max) == tuple(map(Decimal, expect))
 
 
 def test_placement_boundaries_apply_to_ranges_without_their_own() -> None:
-    text = TEXT.replace("  mitigated_floor: 1000\n", "  mitigated_floor: 1000\n  boundaries: lower_inclusive\n")
+    text = TEXT.replace(
+        "  mitigated_floor: 1000\n", "  mitigated_floor: 1000\n  boundaries: lower_inclusive\n"
+    )
     rec = _eval(_lib(text), "DEMO-BANDS", {"repeat": True})
     assert (rec.fine.min, rec.fine.max) == (Decimal(70000), Decimal("99999.99"))
+
+
+# ---------------------------------------------------------------- sweep keys
+
+
+def test_sweep_keys_tell_an_unknown_gain_from_no_gain_and_cite_the_displacing_provision() -> None:
+    from discretion.consistency.keys import item_keys, rules_of
+
+    lib = _lib()
+    gain = lib.compiled["demo/2024"].items["DEMO-GAIN"]
+    facts = [
+        {"illegal_gain": None, "no_fault_proven": False},
+        {"illegal_gain": Decimal(0), "no_fault_proven": False},
+        {"illegal_gain": None, "no_fault_proven": False},
+    ]
+    keys = item_keys(gain, facts)
+    assert len(keys.matched) == 2 and list(keys.key_of_case) == [0, 1, 0]
+    special = lib.compiled["demo/2024"].items["DEMO-SPECIAL"]
+    (key,) = item_keys(special, [{"no_fault_proven": True, "source_explained": False}]).matched
+    rules = {r["rule"]: r["citation"] for r in rules_of(special, key)}
+    assert "第一百三十六条" in rules["list:DEMO-L-NOFAULT"]
+
+
+# ---------------------------------------------------------------- diff sentences
+
+
+def test_diff_says_each_construct_change_in_words() -> None:
+    from discretion.audit.diff import diff
+
+    later = (
+        LATER.replace(
+            "{direction: general, fine: {range: [40000, 60000]}}",
+            '{direction: general, fine: {range: [40000, 60000], bounds: "[)"}}',
+        )
+        .replace("fine: {range: [0, 5000], may: true}", "fine: {range: [0, 5000]}")
+        .replace("reduce: [0.3, 0.5]", "reduce: [0.2, 0.5]")
+        .replace('when: "days >= 30", weight: 0.3', 'when: "days >= 30", weight: 0.4')
+        .replace(
+            "    displaces:\n      - entry: DEMO-L-NOFAULT\n        basis: [{law: 中华人民共和国食品安全法, article: 136}]\n",
+            "",
+        )
+    )
+    lib = _lib(later=later)
+    texts = " | ".join(
+        c.text for c in diff(lib.compiled["demo/2024"], lib.compiled["demo/2025"]).changes
+    )
+    for words in (
+        "仅裁量基准变化",
+        "分栏金额",
+        "改为应当处以",
+        "减少20%至50%",
+        "30% → days >= 30，40%",
+        "恢复适用",
+    ):
+        assert words in texts, (words, texts)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from ..citation import render_all
 from ..compiler import CompiledItem, CompiledRuleset
+from . import constructs
 from ..evaluation.fines import times_text
 from ..evaluation.plan import pct
 from ..money import yuan_text
@@ -79,6 +80,8 @@ class _Diff:
     def run(self) -> list[Change]:
         self.placement(self.old.placement, self.new.placement)
         self.limitation()
+        for text in constructs.version_changes(self.old, self.new):
+            self.add(None, "placement", text)
         matched_old: set[str] = set()
         for code, ci in self.new.items.items():
             before = self.old.items.get(code)
@@ -91,6 +94,8 @@ class _Diff:
                 continue
             matched_old.add(before.item.code)
             self.item(code, before, ci)
+            for what, text in constructs.item_changes(before, ci):
+                self.add(code, what, text)
         for code, ci in self.old.items.items():
             if code not in matched_old:
                 self.add(code, "item", f"删除事项「{ci.item.name}」（原依据{render_all(ci.item.penalty_basis)}）")
