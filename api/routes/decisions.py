@@ -7,16 +7,16 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from discretion.decisions.bulk import KIND as CHECK_IMPORTED
-from discretion.decisions.record import DecisionIn, check_decision, store_decision
+from discretion.decisions.record import DecisionIn, Pending, check_decision
 from discretion.errors import NotFound
 from discretion.jobs import enqueue
 from discretion.store.audit import record
 from discretion.store.tables import Decision, Job
 
+from ..decision_writer import writer_for
 from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
 from .jobs import JobPublic
 
@@ -57,10 +57,10 @@ async def record_decision(body: DecisionIn, key: CurrentKey, library: LibraryDep
     """Record the decision made in a case and check it against the benchmark at once (officer)."""
     check_role(key, "officer")
     check_department(key, body.department, ["body", "department"])
-    # evaluation and check inline (tens of microseconds); the one transaction in a thread
+    # evaluation and check inline (tens of microseconds); the write with others' in one transaction
     result, crs = check_decision(library.get(), body)
-    answer, created, queued = await run_in_threadpool(store_decision, http.app.state.engine, body,
-                                                      officer=officer_of(key), actor=key.id, result=result, crs=crs)
+    pending = Pending(body=body, officer=officer_of(key), actor=key.id, result=result, crs=crs)
+    answer, created, queued = await writer_for(http.app.state.engine).store(pending)
     if queued:
         http.app.state.worker.wake()
     return Response(content=orjson.dumps(answer), media_type="application/json", status_code=201 if created else 200)
