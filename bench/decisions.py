@@ -40,7 +40,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("bench_api", HERE / "api.py")
 harness = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-sys.modules["bench_api"] = harness  # the load processes (spawned) find the harness under this name too
+sys.modules["bench_api"] = (
+    harness  # the load processes (spawned) find the harness under this name too
+)
 _spec.loader.exec_module(harness)  # type: ignore[union-attr]
 
 PG = "postgresql://root@127.0.0.1:5432/test"
@@ -57,8 +59,13 @@ def decision_bodies(cases: list[dict], prefix: str, seed: int = 11) -> list[byte
     out = []
     for n, case in enumerate(cases):
         rec = evaluate(lib, EvaluationRequest.model_validate(case))
-        body = {**case, "case_id": f"{prefix}-{n}", "outcome": rec.outcome, "measures": [m.code for m in rec.measures],
-                "unit": rnd.choice(["城东所", "城西所", "开发区所"])}
+        body = {
+            **case,
+            "case_id": f"{prefix}-{n}",
+            "outcome": rec.outcome,
+            "measures": [m.code for m in rec.measures],
+            "unit": rnd.choice(["城东所", "城西所", "开发区所"]),
+        }
         if rec.fine is not None and rec.fine.max > 0:
             lo, hi = rec.fine.min, rec.fine.max
             fine = lo + (hi - lo) * Decimal(rnd.randint(0, 100)) / 100
@@ -69,8 +76,17 @@ def decision_bodies(cases: list[dict], prefix: str, seed: int = 11) -> list[byte
     return out
 
 
-def measure(name: str, ports: list[int], token: str, route: str, ok: int, warm: list[bytes], timed: list[bytes],
-            args: argparse.Namespace, pids: list[int]) -> harness.Figures:
+def measure(
+    name: str,
+    ports: list[int],
+    token: str,
+    route: str,
+    ok: int,
+    warm: list[bytes],
+    timed: list[bytes],
+    args: argparse.Namespace,
+    pids: list[int],
+) -> harness.Figures:
     procs = len(ports)
     w = harness.drive("raw", ports, token, warm, len(warm), args.concurrency, procs, route, ok)
     cpu0 = sum(harness.cpu_seconds(p) for p in pids)
@@ -81,9 +97,16 @@ def measure(name: str, ports: list[int], token: str, route: str, ok: int, warm: 
     q = statistics.quantiles(lat, n=100, method="inclusive")
     good = set(w.statuses) == {ok} and set(load.statuses) == {ok} and len(lat) == len(timed)
     if not good:
-        print(f"{name}: statuses warm {w.statuses} timed {load.statuses}", *w.failures, *load.failures,
-              sep="\n  ", file=sys.stderr)
-    return harness.Figures(name, len(lat) / wall, q[49] * 1000, q[98] * 1000, server_cpu / wall, load.cpu / wall, good)
+        print(
+            f"{name}: statuses warm {w.statuses} timed {load.statuses}",
+            *w.failures,
+            *load.failures,
+            sep="\n  ",
+            file=sys.stderr,
+        )
+    return harness.Figures(
+        name, len(lat) / wall, q[49] * 1000, q[98] * 1000, server_cpu / wall, load.cpu / wall, good
+    )
 
 
 def pg_schema(url: str) -> tuple[str, str]:
@@ -109,9 +132,13 @@ def drop_schema(url: str, schema: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=10_000, help="timed requests per measurement")
+    parser.add_argument(
+        "--requests", type=int, default=10_000, help="timed requests per measurement"
+    )
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--warm", type=int, default=1_000, help="warm-up requests before each measurement")
+    parser.add_argument(
+        "--warm", type=int, default=1_000, help="warm-up requests before each measurement"
+    )
     parser.add_argument("--pg", default=PG, help="PostgreSQL URL (a fresh schema is made in it)")
     args = parser.parse_args()
 
@@ -129,24 +156,82 @@ def main() -> int:
             env = {**os.environ, "DISCRETION_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
             for i in range(2):
                 port = harness.free_port()
-                svc = harness.start(f"instance {i + 1}", [sys.executable, "-m", "discretion.cli", "serve", "--host",
-                                    "127.0.0.1", "--port", str(port)], env, tmp / f"serve{i}.log", port)
+                svc = harness.start(
+                    f"instance {i + 1}",
+                    [
+                        sys.executable,
+                        "-m",
+                        "discretion.cli",
+                        "serve",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                    ],
+                    env,
+                    tmp / f"serve{i}.log",
+                    port,
+                )
                 servers.append(svc)
                 svc.wait_ready()
                 if i == 0:
                     token = harness.officer_key(env)
                     ports, pids = [svc.port], [svc.proc.pid]
-                    figs.append(measure("1 instance: POST /v1/evaluate", ports, token, "/v1/evaluate", 200,
-                                        evals[args.requests:], evals[:args.requests], args, pids))
+                    figs.append(
+                        measure(
+                            "1 instance: POST /v1/evaluate",
+                            ports,
+                            token,
+                            "/v1/evaluate",
+                            200,
+                            evals[args.requests :],
+                            evals[: args.requests],
+                            args,
+                            pids,
+                        )
+                    )
                     d = sets["one"]
-                    figs.append(measure("1 instance: POST /v1/decisions", ports, token, "/v1/decisions", 201,
-                                        d[args.requests:], d[:args.requests], args, pids))
+                    figs.append(
+                        measure(
+                            "1 instance: POST /v1/decisions",
+                            ports,
+                            token,
+                            "/v1/decisions",
+                            201,
+                            d[args.requests :],
+                            d[: args.requests],
+                            args,
+                            pids,
+                        )
+                    )
             ports, pids = [s.port for s in servers], [s.proc.pid for s in servers]
-            figs.append(measure("2 instances: POST /v1/evaluate", ports, token, "/v1/evaluate", 200,
-                                evals[args.requests:], evals[:args.requests], args, pids))
+            figs.append(
+                measure(
+                    "2 instances: POST /v1/evaluate",
+                    ports,
+                    token,
+                    "/v1/evaluate",
+                    200,
+                    evals[args.requests :],
+                    evals[: args.requests],
+                    args,
+                    pids,
+                )
+            )
             d = sets["two"]
-            figs.append(measure("2 instances: POST /v1/decisions", ports, token, "/v1/decisions", 201,
-                                d[args.requests:], d[:args.requests], args, pids))
+            figs.append(
+                measure(
+                    "2 instances: POST /v1/decisions",
+                    ports,
+                    token,
+                    "/v1/decisions",
+                    201,
+                    d[args.requests :],
+                    d[: args.requests],
+                    args,
+                    pids,
+                )
+            )
     except Exception as exc:  # noqa: BLE001 - one line, servers stopped below, non-zero exit
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -159,17 +244,27 @@ def main() -> int:
 
 
 def report(figs: list[harness.Figures], args: argparse.Namespace) -> None:
-    print(f"\n{args.requests} timed requests each, concurrency {args.concurrency}, one PostgreSQL, "
-          f"{os.cpu_count()} CPUs, {dt.datetime.now():%Y-%m-%d %H:%M}")
-    print(f"{'':34} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'server CPU':>11} {'client CPU':>11}")
+    print(
+        f"\n{args.requests} timed requests each, concurrency {args.concurrency}, one PostgreSQL, "
+        f"{os.cpu_count()} CPUs, {dt.datetime.now():%Y-%m-%d %H:%M}"
+    )
+    print(
+        f"{'':34} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'server CPU':>11} {'client CPU':>11}"
+    )
     for f in figs:
-        print(f"{f.name:34} {f.rps:11,.0f} {f.p50:8.1f} {f.p99:8.1f} {f.server_cpu:10.0%} {f.client_cpu:10.0%}")
+        print(
+            f"{f.name:34} {f.rps:11,.0f} {f.p50:8.1f} {f.p99:8.1f} {f.server_cpu:10.0%} {f.client_cpu:10.0%}"
+        )
     ev1, de1, ev2, de2 = figs
     cost, scale = ev1.rps / de1.rps, de2.rps / de1.rps
-    print(f"a decision costs {cost:.2f}× an evaluation (target ≤ 2×); p99 {de1.p99:.1f} ms (target ≤ 50 ms); "
-          f"two instances {scale:.2f}× one (target ≥ 1.6×)")
+    print(
+        f"a decision costs {cost:.2f}× an evaluation (target ≤ 2×); p99 {de1.p99:.1f} ms (target ≤ 50 ms); "
+        f"two instances {scale:.2f}× one (target ≥ 1.6×)"
+    )
     if not all(f.ok for f in figs):
-        print("FAILED: some requests did not get their expected status (see above); these figures are not valid")
+        print(
+            "FAILED: some requests did not get their expected status (see above); these figures are not valid"
+        )
 
 
 if __name__ == "__main__":

@@ -15,5 +15,8 @@ def default_kinds(*, webhook_retry_base: float = 2.0) -> dict[str, Kind]:
     from .sweeps import KIND as SWEEP
     from .sweeps import run_sweep
 
-    return {SWEEP: Kind(run_sweep, slots=1), CHECK: Kind(check_stored_cases, slots=1),
-            DELIVER: Kind(deliver, slots=4, retry_base=webhook_retry_base, retry_cap=600.0)}
+    return {
+        SWEEP: Kind(run_sweep, slots=1),
+        CHECK: Kind(check_stored_cases, slots=1),
+        DELIVER: Kind(deliver, slots=4, retry_base=webhook_retry_base, retry_cap=600.0),
+    }
