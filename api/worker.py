@@ -33,15 +33,22 @@ def default_kinds(*, webhook_retry_base: float = 2.0) -> dict[str, Kind]:
 
 
 def make_worker(app: FastAPI) -> Worker:
-    worker = Worker(app.state.engine, default_kinds(), services={"library": app.state.library.get},
-                    lease=LEASE, idle_exit=5.0)
+    worker = Worker(
+        app.state.engine,
+        default_kinds(),
+        services={"library": app.state.library.get},
+        lease=LEASE,
+        idle_exit=5.0,
+    )
 
     def _start() -> None:
         worker.idle_exit = None  # a served instance polls for other instances' jobs all along
         worker.start()
 
     def _stop() -> None:
-        worker.stop(wait=False)  # running jobs keep their rows: their leases run out, another worker takes them
+        worker.stop(
+            wait=False
+        )  # running jobs keep their rows: their leases run out, another worker takes them
 
     app.router.add_event_handler("startup", _start)
     app.router.add_event_handler("shutdown", _stop)

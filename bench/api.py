@@ -225,14 +225,15 @@ class Load:
         self.cpu += other.cpu
 
 
-    def record(self, t0: float, status: int, text: str, payload: bytes) -> None:
+    def record(self, t0: float, status: int, text: str, payload: bytes, ok: int = 200) -> None:
         self.latencies.append(time.perf_counter() - t0)
         self.statuses[status] = self.statuses.get(status, 0) + 1
-        if status != 200 and len(self.failures) < 5:
+        if status != ok and len(self.failures) < 5:
             self.failures.append(f"{status} {text[:300]} <- {payload.decode()[:300]}")
 
 
-async def _drive_raw(port: int, token: str, payloads: list[bytes], count: int, concurrency: int, first: int) -> Load:
+async def _drive_raw(port: int, token: str, payloads: list[bytes], count: int, concurrency: int, first: int,
+                     route: str = ROUTE, ok: int = 200) -> Load:
     """`concurrency` keep-alive HTTP/1.1 connections on asyncio streams, one request in flight on each.
 
     The requests are encoded once; a response is its status line, headers and Content-Length body.
@@ -240,7 +241,7 @@ async def _drive_raw(port: int, token: str, payloads: list[bytes], count: int, c
     load = Load()
     requests = [(b"POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n"
                  b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-                 % (ROUTE.encode(), port, token.encode(), len(body))) + body for body in payloads]
+                 % (route.encode(), port, token.encode(), len(body))) + body for body in payloads]
     next_index = 0
 
     async def one_connection() -> None:
@@ -262,7 +263,7 @@ async def _drive_raw(port: int, token: str, payloads: list[bytes], count: int, c
                 except (OSError, asyncio.IncompleteReadError, ValueError, IndexError, StopIteration) as exc:
                     load.record(t0, 0, f"{type(exc).__name__}: {exc}", payloads[i])
                     return  # the connection is unusable; its share is missing, so the run fails
-                load.record(t0, status, body.decode(errors="replace") if status != 200 else "", payloads[i])
+                load.record(t0, status, body.decode(errors="replace") if status != ok else "", payloads[i], ok)
         finally:
             writer.close()
 
@@ -303,18 +304,22 @@ def _drive_httpx(port: int, token: str, payloads: list[bytes], count: int, concu
 
 
 def _client_process(kind: str, port: int, token: str, payloads: list[bytes], count: int, concurrency: int,
-                    first: int, barrier, results) -> None:  # type: ignore[no-untyped-def]
+                    first: int, barrier, results, route: str = ROUTE, ok: int = 200) -> None:  # type: ignore[no-untyped-def]
     import httpx  # noqa: F401  (imported before the barrier, outside the timed window)
 
     barrier.wait()
     if kind == "raw":
-        results.put(asyncio.run(_drive_raw(port, token, payloads, count, concurrency, first)))
+        results.put(asyncio.run(_drive_raw(port, token, payloads, count, concurrency, first, route, ok)))
     else:
         results.put(_drive_httpx(port, token, payloads, count, concurrency, first))
 
 
-def drive(kind: str, port: int, token: str, payloads: list[bytes], count: int, concurrency: int, procs: int) -> Load:
-    """`count` requests from `concurrency` connections split over `procs` load processes."""
+def drive(kind: str, port: int | list[int], token: str, payloads: list[bytes], count: int, concurrency: int, procs: int,
+          route: str = ROUTE, ok: int = 200) -> Load:
+    """`count` requests from `concurrency` connections split over `procs` load processes (process p sends to
+    the p-th of several ports, in turn: one load process per service instance). The raw client only for
+    another `route` (expecting status `ok`)."""
+    ports = port if isinstance(port, list) else [port]
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(procs), ctx.Queue()
     workers = []
@@ -322,7 +327,8 @@ def drive(kind: str, port: int, token: str, payloads: list[bytes], count: int, c
         share = count // procs + (p < count % procs)
         conns = concurrency // procs + (p < concurrency % procs)
         w = ctx.Process(target=_client_process,
-                        args=(kind, port, token, payloads, share, conns, p * (count // procs), barrier, results))
+                        args=(kind, ports[p % len(ports)], token, payloads, share, conns, p * (count // procs), barrier,
+                              results, route, ok))
         w.start()
         workers.append(w)
     total = Load()

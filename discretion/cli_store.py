@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -26,7 +25,7 @@ class NoPublishedRules(DiscretionError):
     """The database has no published ruleset versions (or is not a discretion store)."""
 
 
-def store_url(db: Optional[str]) -> Optional[str]:
+def store_url(db: str | None) -> str | None:
     return db or os.environ.get(ENV) or None
 
 
@@ -43,7 +42,9 @@ def published_texts(url: str) -> dict[str, str]:
         with Session(engine) as session:
             texts = live_texts(session)
     except SQLAlchemyError as e:
-        raise NoPublishedRules(f"cannot read published rulesets: {str(e).splitlines()[0]}", field="--db") from None
+        raise NoPublishedRules(
+            f"cannot read published rulesets: {str(e).splitlines()[0]}", field="--db"
+        ) from None
     finally:
         engine.dispose()
     if not texts:
@@ -64,7 +65,7 @@ def flush_notes() -> None:
         typer.echo(_notes.pop(0), err=True)
 
 
-def library_for(rulesets: Optional[Path], db: Optional[str], *, quiet: bool = False) -> RulesetLibrary:
+def library_for(rulesets: Path | None, db: str | None, *, quiet: bool = False) -> RulesetLibrary:
     """The rules a command uses; unless `quiet`, a line saying where they come from (see flush_notes)."""
     url = None if rulesets is not None else store_url(db)
     if url is not None:
@@ -102,8 +103,10 @@ def export_published(url: str, out: Path) -> list[Path]:
     return written
 
 
-def export_cmd(db: Optional[str] = DbOpt,
-               out: Path = typer.Option(..., "--out", help="输出目录（写入 <部门>/<版本>.yaml）")) -> None:
+def export_cmd(
+    db: str | None = DbOpt,
+    out: Path = typer.Option(..., "--out", help="输出目录（写入 <部门>/<版本>.yaml）"),
+) -> None:
     """Write the store's published ruleset versions as files (readable with --rulesets DIR)."""
     from .cli import BadInput, _run
 

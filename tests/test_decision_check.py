@@ -17,14 +17,33 @@ D = dt.date
 MEASURES = frozenset({"order_correction", "confiscate_goods"})
 
 
-def made(facts: dict, outcome: str = "penalty", fine: str | None = "55000", measures=MEASURES, reason: str | None = "",
-         act: dt.date = D(2024, 5, 1), decided: dt.date = D(2024, 6, 1), discovery: dt.date | None = None) -> DecisionMade:
-    req = EvaluationRequest(department="food", item="F-124", facts=facts, act_date=act, decision_date=decided,
-                            discovery_date=discovery)
-    return DecisionMade(req, outcome, None if fine is None else Decimal(fine), measures, reason=reason)
+def made(
+    facts: dict,
+    outcome: str = "penalty",
+    fine: str | None = "55000",
+    measures=MEASURES,
+    reason: str | None = "",
+    act: dt.date = D(2024, 5, 1),
+    decided: dt.date = D(2024, 6, 1),
+    discovery: dt.date | None = None,
+) -> DecisionMade:
+    req = EvaluationRequest(
+        department="food",
+        item="F-124",
+        facts=facts,
+        act_date=act,
+        decision_date=decided,
+        discovery_date=discovery,
+    )
+    return DecisionMade(
+        req, outcome, None if fine is None else Decimal(fine), measures, reason=reason
+    )
 
 
-SMALL = {"goods_value": 8000, "harm": "minor"}  # tier 从轻: 50,000–65,000; recommended 54,500–60,500
+SMALL = {
+    "goods_value": 8000,
+    "harm": "minor",
+}  # tier 从轻: 50,000–65,000; recommended 54,500–60,500
 
 
 def kinds(food: RulesetLibrary, m: DecisionMade) -> list[tuple[str, str]]:
@@ -48,9 +67,13 @@ def test_fine_below_the_statutory_minimum_without_mitigation_is_critical(food) -
     assert kinds(food, made(SMALL, fine="49999", reason="x")) == [("outside_range", "critical")]
 
 
-@pytest.mark.parametrize("fine, severity", [("61000", "low"), ("64000", "medium"), ("68000", "high"),
-                                            ("52000", "medium")])
-def test_outside_the_recommended_range_severity_grows_with_the_distance(food, fine: str, severity: str) -> None:
+@pytest.mark.parametrize(
+    "fine, severity",
+    [("61000", "low"), ("64000", "medium"), ("68000", "high"), ("52000", "medium")],
+)
+def test_outside_the_recommended_range_severity_grows_with_the_distance(
+    food, fine: str, severity: str
+) -> None:
     # the range is 54,500–60,500 (width 6,000): 500 over is 8% of it, 3,500 over 58%, 7,500 over 125%
     r = check(food, made(SMALL, fine=fine, reason="理由"))
     [f] = r.findings
@@ -66,62 +89,134 @@ def test_a_deviation_without_a_reason_is_itself_a_finding(food) -> None:
 
 def test_penalised_after_the_limitation_period_is_critical_citing_article_36(food) -> None:
     # harm none: two years from the act (第三十六条); discovered after them
-    m = made({"goods_value": 8000, "harm": "none"}, act=D(2024, 1, 2), decided=D(2026, 3, 1), reason="x")
+    m = made(
+        {"goods_value": 8000, "harm": "none"}, act=D(2024, 1, 2), decided=D(2026, 3, 1), reason="x"
+    )
     [f] = check(food, m).findings
     assert (f.kind, f.severity) == ("limitation_ignored", "critical")
     assert "第三十六条" in f.citation
 
 
 def test_penalised_where_a_mandatory_no_penalty_entry_holds(food) -> None:
-    facts = {"goods_value": 8000, "harm": "none", "minor_violation": True, "corrected_in_time": True}
+    facts = {
+        "goods_value": 8000,
+        "harm": "none",
+        "minor_violation": True,
+        "corrected_in_time": True,
+    }
     r = check(food, made(facts, reason="x", measures=frozenset({"education"})))
     assert r.recommendation.outcome == "no_penalty"
     [f] = r.findings
-    assert f.kind == "mandatory_list_ignored" and f.severity == "high" and "第三十三条" in f.citation
-    assert check(food, made(facts, outcome="no_penalty", fine=None, measures=frozenset({"education"}))).findings == []
+    assert (
+        f.kind == "mandatory_list_ignored" and f.severity == "high" and "第三十三条" in f.citation
+    )
+    assert (
+        check(
+            food, made(facts, outcome="no_penalty", fine=None, measures=frozenset({"education"}))
+        ).findings
+        == []
+    )
 
 
 def test_not_penalised_without_any_basis_is_found(food) -> None:
-    [f, g] = check(food, made(SMALL, outcome="no_penalty", fine=None, measures=frozenset())).findings
+    [f, g] = check(
+        food, made(SMALL, outcome="no_penalty", fine=None, measures=frozenset())
+    ).findings
     assert (f.kind, g.kind) == ("different_outcome", "no_reason")
 
 
 def test_a_discretionary_exemption_taken_needs_a_reason_only(food) -> None:
-    facts = {**SMALL, "purchase_checked": True}  # 食品安全法第一百三十六条: 可以免予处罚, 但应当没收
+    facts = {
+        **SMALL,
+        "purchase_checked": True,
+    }  # 食品安全法第一百三十六条: 可以免予处罚, 但应当没收
     keep = frozenset({"confiscate_goods"})
-    assert check(food, made(facts, outcome="exemption", fine=None, measures=keep, reason="如实说明进货来源")).findings == []
+    assert (
+        check(
+            food,
+            made(facts, outcome="exemption", fine=None, measures=keep, reason="如实说明进货来源"),
+        ).findings
+        == []
+    )
     r = check(food, made(facts, outcome="exemption", fine=None, measures=keep, reason=""))
-    assert [f.kind for f in r.findings] == ["no_reason"] and "第一百三十六条" in r.findings[0].message
-    missing = check(food, made(facts, outcome="exemption", fine=None, measures=frozenset(), reason="x")).findings
-    assert [f.kind for f in missing] == ["mandatory_measure_missing"] and "没收" in missing[0].message
+    assert [f.kind for f in r.findings] == ["no_reason"] and "第一百三十六条" in r.findings[
+        0
+    ].message
+    missing = check(
+        food, made(facts, outcome="exemption", fine=None, measures=frozenset(), reason="x")
+    ).findings
+    assert [f.kind for f in missing] == ["mandatory_measure_missing"] and "没收" in missing[
+        0
+    ].message
 
 
 def test_another_kind_of_penalty_and_a_missing_measure(food) -> None:
-    r = check(food, made(SMALL, measures=frozenset({"order_correction", "revoke_licence"}), reason="x"))
-    assert sorted(f.kind for f in r.findings) == ["different_penalty_types", "mandatory_measure_missing"]
+    r = check(
+        food, made(SMALL, measures=frozenset({"order_correction", "revoke_licence"}), reason="x")
+    )
+    assert sorted(f.kind for f in r.findings) == [
+        "different_penalty_types",
+        "mandatory_measure_missing",
+    ]
     assert any("吊销" in f.message for f in r.findings)
 
 
 def test_imported_cases_are_checked_on_their_penalties_only(food) -> None:
-    req = EvaluationRequest(department="food", item="F-124", facts=SMALL, act_date=D(2024, 5, 1), decision_date=D(2024, 6, 1))
-    ok = DecisionMade(req, "penalty", Decimal(56000), None, frozenset({"没收违法生产经营的物品"}), reason=None)
-    assert check(food, ok).findings == []  # 责令改正 is not in the import format: not reported missing
+    req = EvaluationRequest(
+        department="food",
+        item="F-124",
+        facts=SMALL,
+        act_date=D(2024, 5, 1),
+        decision_date=D(2024, 6, 1),
+    )
+    ok = DecisionMade(
+        req, "penalty", Decimal(56000), None, frozenset({"没收违法生产经营的物品"}), reason=None
+    )
+    assert (
+        check(food, ok).findings == []
+    )  # 责令改正 is not in the import format: not reported missing
     lacking = DecisionMade(req, "penalty", Decimal(70000), None, frozenset(), reason=None)
-    assert sorted(f.kind for f in check(food, lacking).findings) == ["mandatory_measure_missing", "outside_range"]
+    assert sorted(f.kind for f in check(food, lacking).findings) == [
+        "mandatory_measure_missing",
+        "outside_range",
+    ]
 
 
 @settings(max_examples=60, deadline=None)
-@given(goods=st.integers(0, 150_000), harm=st.sampled_from(["none", "minor", "general", "serious"]),
-       at=st.fractions(0, 1))
-def test_any_fine_inside_the_recommended_range_with_its_measures_is_never_flagged(food, goods: int, harm: str, at) -> None:
-    req = EvaluationRequest(department="food", item="F-124", facts={"goods_value": goods, "harm": harm},
-                            act_date=D(2024, 5, 1), decision_date=D(2024, 6, 1))
+@given(
+    goods=st.integers(0, 150_000),
+    harm=st.sampled_from(["none", "minor", "general", "serious"]),
+    at=st.fractions(0, 1),
+)
+def test_any_fine_inside_the_recommended_range_with_its_measures_is_never_flagged(
+    food, goods: int, harm: str, at
+) -> None:
+    req = EvaluationRequest(
+        department="food",
+        item="F-124",
+        facts={"goods_value": goods, "harm": harm},
+        act_date=D(2024, 5, 1),
+        decision_date=D(2024, 6, 1),
+    )
     rec = evaluate(food, req)
     assert rec.outcome == "penalty" and rec.fine is not None
-    fine = (rec.fine.min + (rec.fine.max - rec.fine.min) * Decimal(at.numerator) / Decimal(at.denominator)).quantize(Decimal("0.01"))
+    fine = (
+        rec.fine.min
+        + (rec.fine.max - rec.fine.min) * Decimal(at.numerator) / Decimal(at.denominator)
+    ).quantize(Decimal("0.01"))
     fine = min(max(fine, rec.fine.min), rec.fine.max)
-    r = check(food, DecisionMade(req, "penalty", fine, frozenset(m.code for m in rec.measures), reason=""))
+    r = check(
+        food, DecisionMade(req, "penalty", fine, frozenset(m.code for m in rec.measures), reason="")
+    )
     assert r.findings == []
-    over = check(food, DecisionMade(req, "penalty", rec.fine.statutory_max + Decimal("0.01"),
-                                    frozenset(m.code for m in rec.measures), reason="x"))
+    over = check(
+        food,
+        DecisionMade(
+            req,
+            "penalty",
+            rec.fine.statutory_max + Decimal("0.01"),
+            frozenset(m.code for m in rec.measures),
+            reason="x",
+        ),
+    )
     assert [(f.kind, f.severity) for f in over.findings] == [("outside_range", "critical")]

@@ -21,9 +21,18 @@ from discretion.store.tables import Alert, AuditEntry, DecidedCase, Decision, Jo
 
 from .test_api import api, h  # noqa: F401 - the fixture
 
-DECISION = {"case_id": "D-1", "department": "food", "item": "F-124", "facts": {"goods_value": 8000, "harm": "minor"},
-            "act_date": "2024-05-01", "decision_date": "2024-06-01", "outcome": "penalty", "fine": "70000",
-            "measures": ["order_correction", "confiscate_goods"], "unit": "城东所"}
+DECISION = {
+    "case_id": "D-1",
+    "department": "food",
+    "item": "F-124",
+    "facts": {"goods_value": 8000, "harm": "minor"},
+    "act_date": "2024-05-01",
+    "decision_date": "2024-06-01",
+    "outcome": "penalty",
+    "fine": "70000",
+    "measures": ["order_correction", "confiscate_goods"],
+    "unit": "城东所",
+}
 
 
 def _count(api, table) -> int:
@@ -36,18 +45,34 @@ def test_a_deviating_decision_is_answered_with_its_findings_and_stored_with_its_
     assert r.status_code == 201, r.text
     body = r.json()
     assert [f["kind"] for f in body["findings"]] == ["outside_range", "no_reason"]
-    assert body["findings"][0]["message"].startswith("罚款70,000元高于基准建议幅度54,500元至60,500元")
+    assert body["findings"][0]["message"].startswith(
+        "罚款70,000元高于基准建议幅度54,500元至60,500元"
+    )
     assert body["reason_required"] and not body["ok"]
-    assert body["ruleset"]["version"] == "2024" and body["recommendation"]["ruleset"]["hash"] == body["ruleset"]["hash"]
+    assert (
+        body["ruleset"]["version"] == "2024"
+        and body["recommendation"]["ruleset"]["hash"] == body["ruleset"]["hash"]
+    )
     with Session(api.app.state.engine) as s:
         d = s.get(Decision, "D-1")
-        assert d is not None and d.ruleset_hash == body["ruleset"]["hash"] and d.recorded_by == body["officer"]
+        assert (
+            d is not None
+            and d.ruleset_hash == body["ruleset"]["hash"]
+            and d.recorded_by == body["officer"]
+        )
         alerts = list(s.exec(select(Alert).where(Alert.case_id == "D-1").order_by(Alert.id)))
         assert [a.id for a in alerts] == [f["alert_id"] for f in body["findings"]]
         assert alerts[0].citation == body["findings"][0]["citation"] and alerts[0].unit == "城东所"
         case = s.get(DecidedCase, "D-1")
-        assert case is not None and str(case.fine) == "70000.00" and case.penalties == ["没收违法生产经营的物品"]
-        assert s.exec(select(AuditEntry).where(AuditEntry.action == "decision.record")).one().target == "D-1"
+        assert (
+            case is not None
+            and str(case.fine) == "70000.00"
+            and case.penalties == ["没收违法生产经营的物品"]
+        )
+        assert (
+            s.exec(select(AuditEntry).where(AuditEntry.action == "decision.record")).one().target
+            == "D-1"
+        )
     # a decided case for sweeps and impact, in the import format
     table = from_engine(api.app.state.engine, department="food")
     assert table.case_id == ["D-1"]
@@ -66,29 +91,40 @@ def test_the_same_case_twice_is_idempotent_and_other_content_is_refused(api) -> 
     assert again.content == first.content
     other = api.post("/v1/decisions", json={**DECISION, "fine": "56000"}, headers=h(api, "officer"))
     assert other.status_code == 409
-    assert other.json()["detail"][0]["loc"] == ["body", "case_id"] and "first record stands" in other.json()["detail"][0]["msg"]
+    assert (
+        other.json()["detail"][0]["loc"] == ["body", "case_id"]
+        and "first record stands" in other.json()["detail"][0]["msg"]
+    )
     assert (_count(api, Decision), _count(api, Alert), _count(api, DecidedCase)) == (1, 2, 1)
     assert api.get("/v1/decisions/D-1", headers=h(api, "sup")).json() == first.json()
 
 
-@pytest.mark.parametrize("change, loc", [
-    ({"item": "F-999"}, ["body", "item"]),
-    ({"facts": {"goods_value": "lots", "harm": "minor"}}, ["body", "facts", "goods_value"]),
-    ({"facts": {"goods_value": 1, "harm": "minor", "colour": "red"}}, ["body", "facts", "colour"]),
-    ({"fine": "abc"}, ["body", "fine"]),
-    ({"fine": -1}, ["body", "fine"]),
-    ({"fine": True}, ["body", "fine"]),
-    ({"decision_date": "2024-04-30"}, ["body", "decision_date"]),
-    ({"act_date": "2020-01-01", "decision_date": "2020-02-01"}, ["body", "act_date"]),
-    ({"measures": ["order_correction", "flogging"]}, ["body", "measures", "1"]),
-    ({"evaluation_id": 999}, ["body", "evaluation_id"]),
-    ({"outcome": "pardon"}, ["body", "outcome"]),
-    ({"case_id": ""}, ["body", "case_id"]),
-])
-def test_bad_input_is_a_4xx_naming_the_field_and_nothing_is_stored(api, change: dict, loc: list) -> None:
+@pytest.mark.parametrize(
+    "change, loc",
+    [
+        ({"item": "F-999"}, ["body", "item"]),
+        ({"facts": {"goods_value": "lots", "harm": "minor"}}, ["body", "facts", "goods_value"]),
+        (
+            {"facts": {"goods_value": 1, "harm": "minor", "colour": "red"}},
+            ["body", "facts", "colour"],
+        ),
+        ({"fine": "abc"}, ["body", "fine"]),
+        ({"fine": -1}, ["body", "fine"]),
+        ({"fine": True}, ["body", "fine"]),
+        ({"decision_date": "2024-04-30"}, ["body", "decision_date"]),
+        ({"act_date": "2020-01-01", "decision_date": "2020-02-01"}, ["body", "act_date"]),
+        ({"measures": ["order_correction", "flogging"]}, ["body", "measures", "1"]),
+        ({"evaluation_id": 999}, ["body", "evaluation_id"]),
+        ({"outcome": "pardon"}, ["body", "outcome"]),
+        ({"case_id": ""}, ["body", "case_id"]),
+    ],
+)
+def test_bad_input_is_a_4xx_naming_the_field_and_nothing_is_stored(
+    api, change: dict, loc: list
+) -> None:
     r = api.post("/v1/decisions", json={**DECISION, **change}, headers=h(api, "officer"))
     assert 400 <= r.status_code < 500, r.text
-    assert r.json()["detail"][0]["loc"][:len(loc)] == loc, r.json()
+    assert r.json()["detail"][0]["loc"][: len(loc)] == loc, r.json()
     assert (_count(api, Decision), _count(api, Alert), _count(api, DecidedCase)) == (0, 0, 0)
 
 
@@ -99,32 +135,71 @@ def test_roles_and_departments(api) -> None:
 
 
 def test_alerts_are_listed_filtered_paged_and_handled_with_an_audited_note(api) -> None:
-    for n, (fine, unit) in enumerate([("70000", "城东所"), ("300000", "城西所"), ("56000", "城西所")]):
-        body = {**DECISION, "case_id": f"D-{n}", "fine": fine, "unit": unit, "reason": "现场情况特殊"}
+    for n, (fine, unit) in enumerate(
+        [("70000", "城东所"), ("300000", "城西所"), ("56000", "城西所")]
+    ):
+        body = {
+            **DECISION,
+            "case_id": f"D-{n}",
+            "fine": fine,
+            "unit": unit,
+            "reason": "现场情况特殊",
+        }
         assert api.post("/v1/decisions", json=body, headers=h(api, "officer")).status_code == 201
     every = api.get("/v1/alerts", headers=h(api, "sup")).json()
-    assert [(a["case_id"], a["severity"]) for a in every["alerts"]] == [("D-0", "high"), ("D-1", "critical")]
+    assert [(a["case_id"], a["severity"]) for a in every["alerts"]] == [
+        ("D-0", "high"),
+        ("D-1", "critical"),
+    ]
     assert every["next_after_id"] is None
-    assert [a["case_id"] for a in api.get("/v1/alerts?unit=城西所", headers=h(api, "sup")).json()["alerts"]] == ["D-1"]
-    assert api.get("/v1/alerts?severity=critical&state=open", headers=h(api, "sup")).json()["alerts"][0]["case_id"] == "D-1"
+    assert [
+        a["case_id"]
+        for a in api.get("/v1/alerts?unit=城西所", headers=h(api, "sup")).json()["alerts"]
+    ] == ["D-1"]
+    assert (
+        api.get("/v1/alerts?severity=critical&state=open", headers=h(api, "sup")).json()["alerts"][
+            0
+        ]["case_id"]
+        == "D-1"
+    )
     assert api.get("/v1/alerts?since=2024-06-02", headers=h(api, "sup")).json()["alerts"] == []
     page = api.get("/v1/alerts?limit=1", headers=h(api, "sup")).json()
     assert len(page["alerts"]) == 1
-    nxt = api.get(f"/v1/alerts?limit=1&after_id={page['next_after_id']}", headers=h(api, "sup")).json()
+    nxt = api.get(
+        f"/v1/alerts?limit=1&after_id={page['next_after_id']}", headers=h(api, "sup")
+    ).json()
     assert nxt["alerts"][0]["case_id"] == "D-1"
     assert api.get("/v1/alerts?department=other", headers=h(api, "sup")).status_code == 403
     assert api.get("/v1/alerts", headers=h(api, "officer")).status_code == 403
     assert api.get("/v1/alerts?severity=huge", headers=h(api, "sup")).status_code == 422
     aid = every["alerts"][0]["id"]
-    ack = api.post(f"/v1/alerts/{aid}/acknowledge", json={"note": "已约谈办案人员"}, headers=h(api, "sup"))
+    ack = api.post(
+        f"/v1/alerts/{aid}/acknowledge", json={"note": "已约谈办案人员"}, headers=h(api, "sup")
+    )
     assert ack.status_code == 200 and ack.json()["state"] == "acknowledged"
-    assert api.post(f"/v1/alerts/{aid}/acknowledge", json={"note": "again"}, headers=h(api, "sup")).status_code == 409
-    assert api.post(f"/v1/alerts/{aid}/close", json={"note": ""}, headers=h(api, "sup")).status_code == 422
-    closed = api.post(f"/v1/alerts/{aid}/close", json={"note": "已说明理由，予以认可"}, headers=h(api, "sup"))
+    assert (
+        api.post(
+            f"/v1/alerts/{aid}/acknowledge", json={"note": "again"}, headers=h(api, "sup")
+        ).status_code
+        == 409
+    )
+    assert (
+        api.post(f"/v1/alerts/{aid}/close", json={"note": ""}, headers=h(api, "sup")).status_code
+        == 422
+    )
+    closed = api.post(
+        f"/v1/alerts/{aid}/close", json={"note": "已说明理由，予以认可"}, headers=h(api, "sup")
+    )
     assert closed.json()["state"] == "closed" and closed.json()["note"] == "已说明理由，予以认可"
     with Session(api.app.state.engine) as s:
-        actions = [(e.action, e.detail["note"]) for e in s.exec(select(AuditEntry).where(AuditEntry.target == str(aid)))]
-    assert actions == [("alert.acknowledge", "已约谈办案人员"), ("alert.close", "已说明理由，予以认可")]
+        actions = [
+            (e.action, e.detail["note"])
+            for e in s.exec(select(AuditEntry).where(AuditEntry.target == str(aid)))
+        ]
+    assert actions == [
+        ("alert.acknowledge", "已约谈办案人员"),
+        ("alert.close", "已说明理由，予以认可"),
+    ]
 
 
 # ---------------------------------------------------------------- webhooks, against a receiver started here
@@ -172,7 +247,9 @@ def test_webhook_deliveries_are_signed_retried_and_idempotent(fast) -> None:
     api = fast
     rx = Receiver([503, 503])  # down twice, then up
     try:
-        created = api.post("/v1/webhooks", json={"url": rx.url, "department": "food"}, headers=h(api, "admin"))
+        created = api.post(
+            "/v1/webhooks", json={"url": rx.url, "department": "food"}, headers=h(api, "admin")
+        )
         assert created.status_code == 201, created.text
         secret = created.json()["secret"]
         assert "secret" not in api.get("/v1/webhooks", headers=h(api, "admin")).json()[0]
@@ -180,7 +257,9 @@ def test_webhook_deliveries_are_signed_retried_and_idempotent(fast) -> None:
         rx.wait(lambda: any(s == 200 for s, _, _ in rx.got))
         assert [s for s, _, _ in rx.got] == [503, 503, 200]
         keys = {hd["Idempotency-Key"] for _, hd, _ in rx.got}
-        assert len(keys) == 1 and len({d for _, _, d in rx.got}) == 1  # the same delivery, byte for byte
+        assert (
+            len(keys) == 1 and len({d for _, _, d in rx.got}) == 1
+        )  # the same delivery, byte for byte
         _, headers, data = rx.got[-1]
         expected = "sha256=" + hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
         assert hmac.compare_digest(headers["X-Discretion-Signature"], expected)
@@ -202,11 +281,16 @@ def test_a_receiver_down_for_good_loses_nothing(fast) -> None:
 
         def failed() -> bool:
             with Session(engine) as s:
-                return s.exec(select(Job).where(Job.kind == DELIVER, Job.state == "failed")).first() is not None
+                return (
+                    s.exec(select(Job).where(Job.kind == DELIVER, Job.state == "failed")).first()
+                    is not None
+                )
 
         rx.wait(failed)
         assert len(rx.got) == 12
-        assert len(api.get("/v1/alerts", headers=h(api, "sup")).json()["alerts"]) == 2  # the alerts stand
+        assert (
+            len(api.get("/v1/alerts", headers=h(api, "sup")).json()["alerts"]) == 2
+        )  # the alerts stand
         [job] = api.get(f"/v1/jobs?kind={DELIVER}", headers=h(api, "admin")).json()
         assert job["state"] == "failed" and "500" in job["error"]
         assert api.post(f"/v1/jobs/{job['id']}/retry", headers=h(api, "admin")).status_code == 200
@@ -216,9 +300,20 @@ def test_a_receiver_down_for_good_loses_nothing(fast) -> None:
         rx.server.shutdown()
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/hook", "file:///etc/passwd", "javascript:alert(1)", "http://",
-                                 "http://testserver/v1/alerts", "http://127.0.0.1:80/x", "http://localhost/x",
-                                 "http://user:pw@example.org/x", "not a url"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.org/hook",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "http://",
+        "http://testserver/v1/alerts",
+        "http://127.0.0.1:80/x",
+        "http://localhost/x",
+        "http://user:pw@example.org/x",
+        "not a url",
+    ],
+)
 def test_webhook_urls_that_are_not_http_or_point_at_the_service_are_refused(api, url: str) -> None:
     r = api.post("/v1/webhooks", json={"url": url}, headers=h(api, "admin"))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "url"], r.text
@@ -226,7 +321,12 @@ def test_webhook_urls_that_are_not_http_or_point_at_the_service_are_refused(api,
 
 
 def test_only_admins_register_webhooks(api) -> None:
-    assert api.post("/v1/webhooks", json={"url": "https://example.org/h"}, headers=h(api, "sup")).status_code == 403
+    assert (
+        api.post(
+            "/v1/webhooks", json={"url": "https://example.org/h"}, headers=h(api, "sup")
+        ).status_code
+        == 403
+    )
 
 
 def _poll_job(api, job_id: str, who: str = "sup", timeout: float = 30) -> dict:
@@ -244,28 +344,52 @@ def test_imported_cases_are_checked_in_bulk_as_a_job(api) -> None:
     outlier = json.loads(_lines(1, 50))
     outlier["fine"] = "300000"
     rows = _lines(5) + "\n" + json.dumps(outlier, ensure_ascii=False)
-    api.post("/v1/cases", content=rows.encode(), headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"})
-    assert api.post("/v1/decisions/check-imported", json={}, headers=h(api, "officer")).status_code == 403
+    api.post(
+        "/v1/cases",
+        content=rows.encode(),
+        headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"},
+    )
+    assert (
+        api.post("/v1/decisions/check-imported", json={}, headers=h(api, "officer")).status_code
+        == 403
+    )
     r = api.post("/v1/decisions/check-imported", json={"department": "food"}, headers=h(api, "sup"))
     assert r.status_code == 202, r.text
     job = _poll_job(api, r.json()["id"])
     assert job["state"] == "done", job
-    assert job["result"] == {"cases": 6, "alerts": 1, "not_checked": 0} and job["progress_done"] == 6
+    assert (
+        job["result"] == {"cases": 6, "alerts": 1, "not_checked": 0} and job["progress_done"] == 6
+    )
     [alert] = api.get("/v1/alerts", headers=h(api, "sup")).json()["alerts"]
-    assert (alert["case_id"], alert["kind"], alert["severity"], alert["officer"]) == ("C50", "outside_range", "critical", "张三")
+    assert (alert["case_id"], alert["kind"], alert["severity"], alert["officer"]) == (
+        "C50",
+        "outside_range",
+        "critical",
+        "张三",
+    )
     with Session(api.app.state.engine) as s:
         assert {d.source for d in s.exec(select(Decision))} == {"import"}
-    again = _poll_job(api, api.post("/v1/decisions/check-imported", json={}, headers=h(api, "sup")).json()["id"])
+    again = _poll_job(
+        api, api.post("/v1/decisions/check-imported", json={}, headers=h(api, "sup")).json()["id"]
+    )
     assert again["result"]["cases"] == 0 and _count(api, Alert) == 1  # each case is checked once
 
 
 def test_sweeps_are_jobs_with_progress_and_can_be_cancelled(api) -> None:
     from .test_store import _lines
 
-    api.post("/v1/cases", content=_lines(4).encode(), headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"})
+    api.post(
+        "/v1/cases",
+        content=_lines(4).encode(),
+        headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"},
+    )
     sid = api.post("/v1/sweeps", json={}, headers=h(api, "sup")).json()["id"]
     job = _poll_job(api, sid)
-    assert job["kind"] == "sweep" and job["state"] == "done" and job["progress_done"] == job["progress_total"] == 4
+    assert (
+        job["kind"] == "sweep"
+        and job["state"] == "done"
+        and job["progress_done"] == job["progress_total"] == 4
+    )
     got = api.get(f"/v1/sweeps/{sid}", headers=h(api, "sup")).json()
     assert got["status"] == "done" and got["report"]["summary"]["cases_swept"] == 4
     assert api.delete(f"/v1/sweeps/{sid}", headers=h(api, "sup")).status_code == 409  # already done

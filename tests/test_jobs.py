@@ -7,7 +7,8 @@ import datetime as dt
 import threading
 import time
 from collections import Counter
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from sqlmodel import Session
 
@@ -17,8 +18,12 @@ from discretion.store import make_engine
 from discretion.store.tables import Job, utcnow
 
 
-def _wait(engine, job_ids: list[str], states: tuple[str, ...] = ("done", "failed", "cancelled"),
-          timeout: float = 30) -> list[Job]:
+def _wait(
+    engine,
+    job_ids: list[str],
+    states: tuple[str, ...] = ("done", "failed", "cancelled"),
+    timeout: float = 30,
+) -> list[Job]:
     end = time.monotonic() + timeout
     while True:
         with Session(engine) as s:
@@ -35,10 +40,29 @@ def _worker(engine, handler: Callable[[JobContext], Any], slots: int = 2, **kw: 
 
 def test_a_job_whose_worker_died_is_taken_again_and_finished(engine) -> None:
     with Session(engine) as s:
-        s.add(Job(id="orphan", kind="t", payload={"n": 7}, state="running", worker="dead-host:1",
-                  attempts=1, lease_until=utcnow() - dt.timedelta(seconds=1), started_at=utcnow()))
-        s.add(Job(id="held", kind="t", payload={"n": 1}, state="running", worker="live-host:1",
-                  attempts=1, lease_until=utcnow() + dt.timedelta(hours=1)))
+        s.add(
+            Job(
+                id="orphan",
+                kind="t",
+                payload={"n": 7},
+                state="running",
+                worker="dead-host:1",
+                attempts=1,
+                lease_until=utcnow() - dt.timedelta(seconds=1),
+                started_at=utcnow(),
+            )
+        )
+        s.add(
+            Job(
+                id="held",
+                kind="t",
+                payload={"n": 1},
+                state="running",
+                worker="live-host:1",
+                attempts=1,
+                lease_until=utcnow() + dt.timedelta(hours=1),
+            )
+        )
         s.commit()
     w = _worker(engine, lambda ctx: {"twice": ctx.payload["n"] * 2})
     try:
@@ -68,7 +92,7 @@ def test_each_job_runs_once_across_two_workers(db_url: str) -> None:
     try:
         jobs = _wait(engines[0], ids)
         assert all(j.state == "done" for j in jobs)
-        assert runs == Counter({i: 1 for i in ids})
+        assert runs == Counter(dict.fromkeys(ids, 1))
         assert len({j.worker for j in jobs}) >= 1
     finally:
         for w in workers:

@@ -16,17 +16,39 @@ from .test_store import FOOD
 runner = CliRunner()
 
 # a new version with a lighter 从轻 tier for small goods values (so the two versions answer differently)
-FOOD_2025 = (FOOD.replace('version: "2024"', 'version: "2025"').replace("effective_from: 2024-01-01", "effective_from: 2025-01-01")
-             .replace("fine: {range: [50000, 65000]}", "fine: {range: [50000, 60000]}"))
-CASE = {"department": "food", "item": "F-124", "facts": {"goods_value": 8000, "harm": "minor"},
-        "act_date": "2025-03-01", "decision_date": "2025-04-01"}
-ARGS = ["evaluate", "--department", "food", "--item", "F-124", "--facts", json.dumps(CASE["facts"]),
-        "--act-date", CASE["act_date"], "--decision-date", CASE["decision_date"], "--json"]
+FOOD_2025 = (
+    FOOD.replace('version: "2024"', 'version: "2025"')
+    .replace("effective_from: 2024-01-01", "effective_from: 2025-01-01")
+    .replace("fine: {range: [50000, 65000]}", "fine: {range: [50000, 60000]}")
+)
+CASE = {
+    "department": "food",
+    "item": "F-124",
+    "facts": {"goods_value": 8000, "harm": "minor"},
+    "act_date": "2025-03-01",
+    "decision_date": "2025-04-01",
+}
+ARGS = [
+    "evaluate",
+    "--department",
+    "food",
+    "--item",
+    "F-124",
+    "--facts",
+    json.dumps(CASE["facts"]),
+    "--act-date",
+    CASE["act_date"],
+    "--decision-date",
+    CASE["decision_date"],
+    "--json",
+]
 
 
 def _publish(api) -> None:
     yaml = {**h(api, "alice"), "Content-Type": "application/yaml"}
-    assert api.post("/v1/rulesets/food", content=FOOD_2025.encode(), headers=yaml).status_code == 201
+    assert (
+        api.post("/v1/rulesets/food", content=FOOD_2025.encode(), headers=yaml).status_code == 201
+    )
     assert api.post("/v1/rulesets/food/2025/approve", headers=h(api, "bob")).status_code == 200
     assert api.post("/v1/rulesets/food/2025/publish", headers=h(api, "bob")).status_code == 200
 
@@ -54,15 +76,34 @@ def test_after_a_publish_cli_and_api_give_byte_identical_json(api, db_url: str, 
 
 
 def test_without_a_database_the_cli_says_it_used_the_bundled_files() -> None:
-    r = runner.invoke(app, ["evaluate", "--department", "scjg", "--item", "SC-FOOD-124-1-1", "--facts",
-                            '{"goods_value": 8000, "harm": "minor"}', "--act-date", "2024-03-01",
-                            "--decision-date", "2024-05-10", "--json"], env={"DISCRETION_DATABASE_URL": ""})
+    r = runner.invoke(
+        app,
+        [
+            "evaluate",
+            "--department",
+            "scjg",
+            "--item",
+            "SC-FOOD-124-1-1",
+            "--facts",
+            '{"goods_value": 8000, "harm": "minor"}',
+            "--act-date",
+            "2024-03-01",
+            "--decision-date",
+            "2024-05-10",
+            "--json",
+        ],
+        env={"DISCRETION_DATABASE_URL": ""},
+    )
     assert r.exit_code == 0, r.output
     assert "内置规则集文件" in r.stderr and json.loads(r.stdout)["ruleset"]["department"] == "scjg"
 
 
 def test_a_database_without_published_rules_is_a_clear_error(tmp_path) -> None:
     r = runner.invoke(app, [*ARGS, "--db", f"sqlite:///{tmp_path / 'empty.db'}"])
-    assert r.exit_code == 2 and r.stderr.startswith("error: --db:") and len(r.stderr.splitlines()) == 1
-    r = runner.invoke(app, ["rulesets", "export", "--out", str(tmp_path)], env={"DISCRETION_DATABASE_URL": ""})
+    assert (
+        r.exit_code == 2 and r.stderr.startswith("error: --db:") and len(r.stderr.splitlines()) == 1
+    )
+    r = runner.invoke(
+        app, ["rulesets", "export", "--out", str(tmp_path)], env={"DISCRETION_DATABASE_URL": ""}
+    )
     assert r.exit_code == 2 and "--db" in r.stderr

@@ -7,16 +7,16 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from discretion.decisions.bulk import KIND as CHECK_IMPORTED
-from discretion.decisions.record import DecisionIn, check_decision, store_decision
+from discretion.decisions.record import DecisionIn, Pending, check_decision
 from discretion.errors import NotFound
 from discretion.jobs import enqueue
 from discretion.store.audit import record
 from discretion.store.tables import Decision, Job
 
+from ..decision_writer import writer_for
 from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
 from .jobs import JobPublic
 
@@ -51,19 +51,31 @@ def officer_of(key: Any) -> str:
     return str(key.id)
 
 
-@router.post("/decisions", response_model=DecisionAnswer, status_code=201,
-             responses={200: {"model": DecisionAnswer, "description": "already recorded with the same content"}})
-async def record_decision(body: DecisionIn, key: CurrentKey, library: LibraryDep, http: Request) -> Response:
+@router.post(
+    "/decisions",
+    response_model=DecisionAnswer,
+    status_code=201,
+    responses={
+        200: {"model": DecisionAnswer, "description": "already recorded with the same content"}
+    },
+)
+async def record_decision(
+    body: DecisionIn, key: CurrentKey, library: LibraryDep, http: Request
+) -> Response:
     """Record the decision made in a case and check it against the benchmark at once (officer)."""
     check_role(key, "officer")
     check_department(key, body.department, ["body", "department"])
-    # evaluation and check inline (tens of microseconds); the one transaction in a thread
+    # evaluation and check inline (tens of microseconds); the write with others' in one transaction
     result, crs = check_decision(library.get(), body)
-    answer, created, queued = await run_in_threadpool(store_decision, http.app.state.engine, body,
-                                                      officer=officer_of(key), actor=key.id, result=result, crs=crs)
+    pending = Pending(body=body, officer=officer_of(key), actor=key.id, result=result, crs=crs)
+    answer, created, queued = await writer_for(http.app.state.engine).store(pending)
     if queued:
         http.app.state.worker.wake()
-    return Response(content=orjson.dumps(answer), media_type="application/json", status_code=201 if created else 200)
+    return Response(
+        content=orjson.dumps(answer),
+        media_type="application/json",
+        status_code=201 if created else 200,
+    )
 
 
 @router.get("/decisions/{case_id}", response_model=DecisionAnswer)
@@ -71,7 +83,11 @@ def get_decision(case_id: str, session: SessionDep, key: CurrentKey) -> Response
     """A recorded decision's answer, as it was given (officer, supervisor)."""
     check_role(key, "officer", "supervisor")
     row = session.get(Decision, case_id)
-    if row is None or row.source != "api" or (key.department is not None and row.department != key.department):
+    if (
+        row is None
+        or row.source != "api"
+        or (key.department is not None and row.department != key.department)
+    ):
         raise NotFound(f"no recorded decision {case_id!r}", field="case_id")
     return Response(content=orjson.dumps(row.answer), media_type="application/json")
 
@@ -100,8 +116,14 @@ def check_imported(body: CheckImported, http: Request, session: SessionDep, key:
     department = body.department or key.department
     if department is not None:
         check_department(key, department, ["body", "department"])
-    job = enqueue(session, CHECK_IMPORTED, body.model_copy(update={"department": department}).model_dump(mode="json"),
-                  department=department, created_by=key.id, max_attempts=3)
+    job = enqueue(
+        session,
+        CHECK_IMPORTED,
+        body.model_copy(update={"department": department}).model_dump(mode="json"),
+        department=department,
+        created_by=key.id,
+        max_attempts=3,
+    )
     record(session, key.id, "decision.check_imported.start", department=department, target=job.id)
     session.commit()
     session.refresh(job)

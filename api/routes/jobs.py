@@ -47,8 +47,13 @@ def _own(session: SessionDep, key: CurrentKey, job_id: str) -> Job:
 
 
 @router.get("/jobs", response_model=list[JobPublic])
-def list_jobs(session: SessionDep, key: CurrentKey, kind: str | None = Query(None, max_length=32),
-              state: str | None = Query(None, max_length=16), limit: int = Query(100, ge=1, le=1000)) -> list[Job]:
+def list_jobs(
+    session: SessionDep,
+    key: CurrentKey,
+    kind: str | None = Query(None, max_length=32),
+    state: str | None = Query(None, max_length=16),
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[Job]:
     """Jobs, newest first (supervisor; a scoped key sees its department's)."""
     check_role(key, "supervisor")
     q = select(Job)
@@ -74,7 +79,14 @@ def cancel_job(job_id: str, session: SessionDep, key: CurrentKey) -> Job:
     check_role(key, "supervisor")
     job = _own(session, key, job_id)
     job = cancel(session, job.id)
-    record(session, key.id, "job.cancel", department=job.department, target=job.id, detail={"kind": job.kind})
+    record(
+        session,
+        key.id,
+        "job.cancel",
+        department=job.department,
+        target=job.id,
+        detail={"kind": job.kind},
+    )
     session.commit()
     session.refresh(job)
     return job
@@ -85,7 +97,14 @@ def retry_job(job_id: str, http: Request, session: SessionDep, key: CurrentKey) 
     """Queue a failed job again (admin), e.g. webhook deliveries once their receiver is back."""
     check_role(key, "admin")
     job = retry(session, _own(session, key, job_id).id)
-    record(session, key.id, "job.retry", department=job.department, target=job.id, detail={"kind": job.kind})
+    record(
+        session,
+        key.id,
+        "job.retry",
+        department=job.department,
+        target=job.id,
+        detail={"kind": job.kind},
+    )
     session.commit()
     session.refresh(job)
     http.app.state.worker.wake()

@@ -71,7 +71,9 @@ def _own(session: SessionDep, key: CurrentKey, sweep_id: str) -> SweepRun:
 
 
 @router.post("/sweeps", response_model=SweepPublic, status_code=202)
-def start_sweep(body: SweepRequest, http: Request, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+def start_sweep(
+    body: SweepRequest, http: Request, session: SessionDep, key: CurrentKey
+) -> dict[str, Any]:
     """Queue a consistency sweep over stored decided cases (supervisor); poll GET /v1/sweeps/{id}.
     Sweeps run one at a time per instance: more wait in the queue."""
     check_role(key, "supervisor")

@@ -40,15 +40,20 @@ class WebhookCreated(WebhookPublic):
 
 
 @router.post("/webhooks", response_model=WebhookCreated, status_code=201)
-def create_webhook(body: WebhookCreate, http: Request, session: SessionDep, key: CurrentKey) -> Webhook:
+def create_webhook(
+    body: WebhookCreate, http: Request, session: SessionDep, key: CurrentKey
+) -> Webhook:
     """Register a webhook (admin); the answer carries its signing secret, shown only now."""
     check_role(key, "admin")
     if body.department is not None:
         check_department(key, body.department, ["body", "department"])
     server = http.scope.get("server") or (None, None)
     own_hosts = {h.lower() for h in (http.url.hostname, server[0]) if h}
-    check_url(body.url, own_hosts=own_hosts, own_port=http.url.port or server[1] or
-              (443 if http.url.scheme == "https" else 80))
+    check_url(
+        body.url,
+        own_hosts=own_hosts,
+        own_port=http.url.port or server[1] or (443 if http.url.scheme == "https" else 80),
+    )
     hook = register(session, body.url, department=body.department, actor=key.id)
     session.commit()
     session.refresh(hook)
@@ -59,7 +64,13 @@ def create_webhook(body: WebhookCreate, http: Request, session: SessionDep, key:
 def list_webhooks(session: SessionDep, key: CurrentKey) -> list[Webhook]:
     """Live webhooks (admin); secrets are never shown again."""
     check_role(key, "admin")
-    return list(session.exec(select(Webhook).where(col(Webhook.removed_at).is_(None)).order_by(col(Webhook.created_at))))
+    return list(
+        session.exec(
+            select(Webhook)
+            .where(col(Webhook.removed_at).is_(None))
+            .order_by(col(Webhook.created_at))
+        )
+    )
 
 
 @router.delete("/webhooks/{hook_id}", response_model=WebhookPublic)

@@ -69,12 +69,16 @@ def check_url(url: str, *, own_hosts: set[str], own_port: int | None) -> str:
     except ValueError as e:
         raise WebhookUrlError(f"not a URL: {e}", field="url") from None
     if parts.scheme not in ("http", "https"):
-        raise WebhookUrlError(f"must be an http or https URL, not {parts.scheme or 'no scheme'!r}", field="url")
+        raise WebhookUrlError(
+            f"must be an http or https URL, not {parts.scheme or 'no scheme'!r}", field="url"
+        )
     host = (parts.hostname or "").lower()
     if not host:
         raise WebhookUrlError("has no host", field="url")
     if parts.username or parts.password:
-        raise WebhookUrlError("must not carry credentials (the signature authenticates deliveries)", field="url")
+        raise WebhookUrlError(
+            "must not carry credentials (the signature authenticates deliveries)", field="url"
+        )
     same_port = own_port is not None and port == own_port
     if same_port and (host in own_hosts or _is_local(host)):
         raise WebhookUrlError(f"points at this service itself ({host}:{port})", field="url")
@@ -83,10 +87,22 @@ def check_url(url: str, *, own_hosts: set[str], own_port: int | None) -> str:
 
 def register(session: Session, url: str, *, department: str | None, actor: str) -> Webhook:
     """A new webhook with a fresh secret (returned once, at registration, for the receiver to verify)."""
-    hook = Webhook(id=secrets.token_hex(6), url=url, secret=secrets.token_urlsafe(32), department=department,
-                   created_by=actor)
+    hook = Webhook(
+        id=secrets.token_hex(6),
+        url=url,
+        secret=secrets.token_urlsafe(32),
+        department=department,
+        created_by=actor,
+    )
     session.add(hook)
-    record(session, actor, "webhook.register", department=department, target=hook.id, detail={"url": url})
+    record(
+        session,
+        actor,
+        "webhook.register",
+        department=department,
+        target=hook.id,
+        detail={"url": url},
+    )
     return hook
 
 
@@ -96,7 +112,14 @@ def remove(session: Session, hook_id: str, *, actor: str) -> Webhook:
         raise NotFound(f"no webhook {hook_id!r}", field="id")
     hook.removed_at = utcnow()
     session.add(hook)
-    record(session, actor, "webhook.remove", department=hook.department, target=hook.id, detail={"url": hook.url})
+    record(
+        session,
+        actor,
+        "webhook.remove",
+        department=hook.department,
+        target=hook.id,
+        detail={"url": hook.url},
+    )
     return hook
 
 
@@ -114,10 +137,18 @@ def deliver(ctx: JobContext) -> dict[str, Any]:
     if removed:
         return {"skipped": "the webhook was removed"}
     data = body_bytes(ctx.payload["body"])
-    req = urllib.request.Request(url, data=data, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", SIGNATURE_HEADER: sign(secret, data),
-        "Idempotency-Key": ctx.job["id"], "X-Discretion-Attempt": str(ctx.job["attempts"]),
-        "User-Agent": "discretion-webhook/1"})
+    req = urllib.request.Request(
+        url,
+        data=data,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            SIGNATURE_HEADER: sign(secret, data),
+            "Idempotency-Key": ctx.job["id"],
+            "X-Discretion-Attempt": str(ctx.job["attempts"]),
+            "User-Agent": "discretion-webhook/1",
+        },
+    )
     try:
         with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:  # noqa: S310 - http(s) only, checked at registration
             status = resp.status

@@ -51,7 +51,9 @@ def run_sweep(ctx: JobContext) -> dict[str, Any]:
             done += n
             ctx.progress(done, total)
 
-        report = sweep(library, table, department=department, since=since, until=until, progress=advance)
+        report = sweep(
+            library, table, department=department, since=since, until=until, progress=advance
+        )
     except JobCancelled:
         _set(ctx, run_id, status="cancelled", finished_at=utcnow())
         raise

@@ -32,7 +32,11 @@ _D = Decision.__table__  # type: ignore[attr-defined]
 
 
 def _unchecked(department: str | None, since: dt.date | None, until: dt.date | None) -> Any:
-    q = select(_C).select_from(_C.outerjoin(_D, _D.c.case_id == _C.c.case_id)).where(_D.c.case_id.is_(None))
+    q = (
+        select(_C)
+        .select_from(_C.outerjoin(_D, _D.c.case_id == _C.c.case_id))
+        .where(_D.c.case_id.is_(None))
+    )
     if department:
         q = q.where(_C.c.department == department)
     if since:
@@ -64,8 +68,14 @@ def check_stored_cases(ctx: JobContext) -> dict[str, Any]:
                 found, failed = _check_one(session, library, row)
                 alerts += found
                 errors += failed
-            record(session, ctx.job["created_by"], "decision.check_imported", department=department,
-                   target=ctx.job["id"], detail={"cases": len(rows), "first": rows[0]["case_id"]})
+            record(
+                session,
+                ctx.job["created_by"],
+                "decision.check_imported",
+                department=department,
+                target=ctx.job["id"],
+                detail={"cases": len(rows), "first": rows[0]["case_id"]},
+            )
         done += len(rows)
         ctx.progress(done, total)
     return {"cases": done, "alerts": alerts, "not_checked": errors}
@@ -73,25 +83,65 @@ def check_stored_cases(ctx: JobContext) -> dict[str, Any]:
 
 def _check_one(session: Session, library: RulesetLibrary, row: Any) -> tuple[int, int]:
     """Check one imported case and store its decision row and alerts. Returns (alerts, 1 if it could not be checked)."""
-    request = EvaluationRequest(department=row["department"], item=row["item"], facts=row["facts"],
-                                act_date=row["act_date"], decision_date=row["decision_date"])
-    made = DecisionMade(request=request, outcome=row["outcome"], fine=row["fine"], measures=None,
-                        penalty_names=frozenset(row["penalties"]), reason=None)
+    request = EvaluationRequest(
+        department=row["department"],
+        item=row["item"],
+        facts=row["facts"],
+        act_date=row["act_date"],
+        decision_date=row["decision_date"],
+    )
+    made = DecisionMade(
+        request=request,
+        outcome=row["outcome"],
+        fine=row["fine"],
+        measures=None,
+        penalty_names=frozenset(row["penalties"]),
+        reason=None,
+    )
     try:
         result = check(library, made)
     except DiscretionError as e:
-        session.add(Decision(case_id=row["case_id"], department=row["department"], source="import",
-                             recorded_by="import", content_hash=row["content_hash"], answer={"error": str(e)}))
+        session.add(
+            Decision(
+                case_id=row["case_id"],
+                department=row["department"],
+                source="import",
+                recorded_by="import",
+                content_hash=row["content_hash"],
+                answer={"error": str(e)},
+            )
+        )
         return 0, 1
     rec = result.recommendation
-    alerts = [Alert(case_id=row["case_id"], department=row["department"], item=row["item"], unit=row["unit"],
-                    officer=row["officer"], decision_date=row["decision_date"], kind=f.kind, severity=f.severity,
-                    rule=f.rule[:200], citation=f.citation, message=f.message) for f in result.findings]
+    alerts = [
+        Alert(
+            case_id=row["case_id"],
+            department=row["department"],
+            item=row["item"],
+            unit=row["unit"],
+            officer=row["officer"],
+            decision_date=row["decision_date"],
+            kind=f.kind,
+            severity=f.severity,
+            rule=f.rule[:200],
+            citation=f.citation,
+            message=f.message,
+        )
+        for f in result.findings
+    ]
     session.add_all(alerts)
-    session.add(Decision(case_id=row["case_id"], department=row["department"], source="import",
-                         ruleset_hash=rec.ruleset.hash, ruleset_version=rec.ruleset.version, recorded_by="import",
-                         content_hash=row["content_hash"],
-                         answer={"findings": [f.model_dump() for f in result.findings]}))
+    session.add(
+        Decision(
+            case_id=row["case_id"],
+            department=row["department"],
+            source="import",
+            ruleset_hash=rec.ruleset.hash,
+            ruleset_version=rec.ruleset.version,
+            recorded_by="import",
+            content_hash=row["content_hash"],
+            answer={"findings": [f.model_dump() for f in result.findings]},
+        )
+    )
     if alerts:
         session.flush()
         enqueue_deliveries(session, row["department"], alerts)

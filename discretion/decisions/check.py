@@ -27,18 +27,30 @@ from ..evaluation.result import OUTCOME_LABELS, Recommendation, TraceStep
 from ..loader import RulesetLibrary
 from ..money import yuan_text
 
-Kind = Literal["outside_range", "mandatory_list_ignored", "limitation_ignored", "different_outcome",
-               "different_penalty_types", "mandatory_measure_missing", "no_reason"]
+Kind = Literal[
+    "outside_range",
+    "mandatory_list_ignored",
+    "limitation_ignored",
+    "different_outcome",
+    "different_penalty_types",
+    "mandatory_measure_missing",
+    "no_reason",
+]
 
 #: kind → 中文, the sweep's names and this check's own
-KIND_LABELS: dict[str, str] = {**KIND_NAMES, "mandatory_measure_missing": "未采取应当采取的措施",
-                               "no_reason": "偏离基准未说明理由"}
+KIND_LABELS: dict[str, str] = {
+    **KIND_NAMES,
+    "mandatory_measure_missing": "未采取应当采取的措施",
+    "no_reason": "偏离基准未说明理由",
+}
 
 #: 说明理由: 国办发〔2022〕27号 asks that a departure from a benchmark in a particular case be approved and
 #: its reasons stated in the decision document. Its wording was not verified verbatim here, so it is
 #: cited by name only, beside 行政处罚法 第四十四条 (the party is told the facts, reasons and basis).
-REASON_BASIS = ("《国务院办公厅关于进一步规范行政裁量权基准制定和管理工作的意见》（国办发〔2022〕27号）；"
-                "《中华人民共和国行政处罚法》第四十四条")
+REASON_BASIS = (
+    "《国务院办公厅关于进一步规范行政裁量权基准制定和管理工作的意见》（国办发〔2022〕27号）；"
+    "《中华人民共和国行政处罚法》第四十四条"
+)
 
 #: how far outside the recommended range, as a share of its width (or of its bound when it has none),
 #: sets the severity: up to a quarter low, up to a whole width medium, beyond that high
@@ -84,11 +96,23 @@ def check(library: RulesetLibrary, made: DecisionMade) -> CheckResult:
     return check_against(crs, rec, made)
 
 
-def _finding(kind: Kind, severity: Severity, step: TraceStep | None, message: str, *, rule: str = "",
-             citation: str = "") -> CheckFinding:
-    return CheckFinding(kind=kind, label=KIND_LABELS[kind], severity=severity,
-                        rule=step.rule if step is not None else rule,
-                        citation=step.citation if step is not None else citation, message=message)
+def _finding(
+    kind: Kind,
+    severity: Severity,
+    step: TraceStep | None,
+    message: str,
+    *,
+    rule: str = "",
+    citation: str = "",
+) -> CheckFinding:
+    return CheckFinding(
+        kind=kind,
+        label=KIND_LABELS[kind],
+        severity=severity,
+        rule=step.rule if step is not None else rule,
+        citation=step.citation if step is not None else citation,
+        message=message,
+    )
 
 
 def _last(rec: Recommendation, *steps: str) -> TraceStep | None:
@@ -104,15 +128,22 @@ def check_against(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade)
     elif made.outcome != "penalty":
         option = next((o for o in rec.options if o.outcome == made.outcome), None)
         if option is None:
-            found.append(_finding("different_outcome", "high", _last(rec, "placement", "statutory"),
-                                  f"基准建议给予处罚且没有可以{OUTCOME_LABELS[made.outcome]}的依据，但{OUTCOME_LABELS[made.outcome]}",
-                                  ))
+            found.append(
+                _finding(
+                    "different_outcome",
+                    "high",
+                    _last(rec, "placement", "statutory"),
+                    f"基准建议给予处罚且没有可以{OUTCOME_LABELS[made.outcome]}的依据，但{OUTCOME_LABELS[made.outcome]}",
+                )
+            )
         else:
             chose.append(f"「{option.label}」（{option.citation}）：{option.effect}")
             # the entry taken says which measures still apply (e.g. 没收 with a 免予处罚)
             entry = next(e for e in crs.ruleset.lists if e.id == option.id)
             names = crs.ruleset.measures
-            required = [(m.code, names.get(m.code, m.code), option.citation) for m in entry.measures]
+            required = [
+                (m.code, names.get(m.code, m.code), option.citation) for m in entry.measures
+            ]
             found += _measures(crs, required, made)
     if made.outcome == "penalty" and rec.outcome == "penalty":
         found += _fine(rec, made, chose)
@@ -121,9 +152,19 @@ def check_against(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade)
         found += _measures(crs, [(m.code, m.name, m.citation) for m in rec.measures], made)
     needs_reason = bool(found or chose)
     if needs_reason and made.reason is not None and not made.reason.strip():
-        what = "、".join(dict.fromkeys(f.label for f in found)) if found else "适用" + "、".join(chose)
-        found.append(_finding("no_reason", "medium", None, f"{what}，但未说明理由", rule="reason",
-                              citation=REASON_BASIS))
+        what = (
+            "、".join(dict.fromkeys(f.label for f in found)) if found else "适用" + "、".join(chose)
+        )
+        found.append(
+            _finding(
+                "no_reason",
+                "medium",
+                None,
+                f"{what}，但未说明理由",
+                rule="reason",
+                citation=REASON_BASIS,
+            )
+        )
     found.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.kind == "no_reason", f.kind))
     return CheckResult(recommendation=rec, findings=found, reason_required=needs_reason)
 
@@ -135,13 +176,23 @@ def _not_to_be_penalised(rec: Recommendation, made: DecisionMade) -> list[CheckF
         return []
     last = rec.trace[-1]
     if last.step == "limitation":
-        return [_finding("limitation_ignored", "critical", last,
-                         f"{last.effect}，但作出了处罚")]
-    step = _last(rec, "no_penalty", "exemption") if last.step in ("no_penalty", "exemption") else last
-    kind: Kind = "mandatory_list_ignored" if step is not None and step.step in ("no_penalty", "exemption") \
+        return [_finding("limitation_ignored", "critical", last, f"{last.effect}，但作出了处罚")]
+    step = (
+        _last(rec, "no_penalty", "exemption") if last.step in ("no_penalty", "exemption") else last
+    )
+    kind: Kind = (
+        "mandatory_list_ignored"
+        if step is not None and step.step in ("no_penalty", "exemption")
         else "different_outcome"
-    return [_finding(kind, "critical" if kind == "different_outcome" and last.step == "version" else "high", step,
-                     f"依{step.citation if step else ''}应当{rec.outcome_label}，但作出了处罚")]
+    )
+    return [
+        _finding(
+            kind,
+            "critical" if kind == "different_outcome" and last.step == "version" else "high",
+            step,
+            f"依{step.citation if step else ''}应当{rec.outcome_label}，但作出了处罚",
+        )
+    ]
 
 
 def _fine(rec: Recommendation, made: DecisionMade, chose: list[str]) -> list[CheckFinding]:
@@ -150,33 +201,65 @@ def _fine(rec: Recommendation, made: DecisionMade, chose: list[str]) -> list[Che
     statutory = _last(rec, "statutory")
     if fine is None or fine.max == 0:
         if got:
-            return [_finding("different_penalty_types", "high", statutory or step,
-                             f"该情形依法不处以罚款，但处以罚款{yuan_text(got)}")]
+            return [
+                _finding(
+                    "different_penalty_types",
+                    "high",
+                    statutory or step,
+                    f"该情形依法不处以罚款，但处以罚款{yuan_text(got)}",
+                )
+            ]
         return []
     if not got:
-        return [_finding("different_penalty_types", "medium", statutory or step,
-                         f"基准建议罚款{_span(fine.min, fine.max)}，但未处以罚款")]
+        return [
+            _finding(
+                "different_penalty_types",
+                "medium",
+                statutory or step,
+                f"基准建议罚款{_span(fine.min, fine.max)}，但未处以罚款",
+            )
+        ]
     if got > fine.statutory_max:
-        return [_finding("outside_range", "critical", statutory,
-                         f"罚款{yuan_text(got)}超过法定最高额{yuan_text(fine.statutory_max)}")]
-    option = next((o for o in rec.options if o.fine is not None and o.fine.min <= got <= o.fine.max), None)
+        return [
+            _finding(
+                "outside_range",
+                "critical",
+                statutory,
+                f"罚款{yuan_text(got)}超过法定最高额{yuan_text(fine.statutory_max)}",
+            )
+        ]
+    option = next(
+        (o for o in rec.options if o.fine is not None and o.fine.min <= got <= o.fine.max), None
+    )
     if fine.min <= got <= fine.max:
         return []
     if option is not None:
         chose.append(f"「{option.label}」（{option.citation}）：{option.effect}")
         return []
     if got < fine.statutory_min and got < fine.min:
-        return [_finding("outside_range", "critical", statutory,
-                         f"罚款{yuan_text(got)}低于法定最低额{yuan_text(fine.statutory_min)}，且不具备减轻处罚的情形")]
+        return [
+            _finding(
+                "outside_range",
+                "critical",
+                statutory,
+                f"罚款{yuan_text(got)}低于法定最低额{yuan_text(fine.statutory_min)}，且不具备减轻处罚的情形",
+            )
+        ]
     width = fine.max - fine.min
     below = got < fine.min
     gap = (fine.min - got) if below else (got - fine.max)
     scale = width if width > 0 else (fine.min if below else fine.max) or Decimal(1)
     share = gap / scale
     severity: Severity = "low" if share <= _LOW else "medium" if share <= _MEDIUM else "high"
-    return [_finding("outside_range", severity, step,
-                     f"罚款{yuan_text(got)}{'低于' if below else '高于'}基准建议幅度{_span(fine.min, fine.max)}"
-                     f"（{'少' if below else '多'}{yuan_text(gap)}，为建议幅度{'宽度' if width > 0 else ''}的{share:.0%}）")]
+    return [
+        _finding(
+            "outside_range",
+            severity,
+            step,
+            f"罚款{yuan_text(got)}{'低于' if below else '高于'}基准建议幅度{_span(fine.min, fine.max)}"
+            f"（{'少' if below else '多'}{yuan_text(gap)}，为建议幅度{'宽度' if width > 0 else ''}的{share:.0%}）",
+        )
+    ]
 
 
 def _span(lo: Decimal, hi: Decimal) -> str:
@@ -198,17 +281,27 @@ def _kinds(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade) -> lis
     recommended = {m.code for m in rec.measures if m.code in penal}
     extra = sorted(_penal_codes(crs, made) - recommended)
     if made.measures is None:
-        unknown = sorted(n for n in made.penalty_names if n not in set(crs.ruleset.measures.values()))
+        unknown = sorted(
+            n for n in made.penalty_names if n not in set(crs.ruleset.measures.values())
+        )
         extra += unknown
     if not extra:
         return []
     names = "、".join(crs.ruleset.measures.get(c, c) for c in extra)
     rec_names = "、".join(m.name for m in rec.measures if m.code in penal) or "无其他处罚"
-    return [_finding("different_penalty_types", "medium", _last(rec, "placement", "tier", "statutory"),
-                     f"处以基准未建议的处罚：{names}（基准建议：{rec_names}）")]
+    return [
+        _finding(
+            "different_penalty_types",
+            "medium",
+            _last(rec, "placement", "tier", "statutory"),
+            f"处以基准未建议的处罚：{names}（基准建议：{rec_names}）",
+        )
+    ]
 
 
-def _measures(crs: CompiledRuleset, required: list[tuple[str, str, str]], made: DecisionMade) -> list[CheckFinding]:
+def _measures(
+    crs: CompiledRuleset, required: list[tuple[str, str, str]], made: DecisionMade
+) -> list[CheckFinding]:
     """The required measures (code, name, citation) the decision lacks. Every measure a recommendation
     carries is one the law or a mandatory entry requires."""
     if made.measures is not None:
@@ -222,6 +315,14 @@ def _measures(crs: CompiledRuleset, required: list[tuple[str, str, str]], made: 
     for code, name, citation in required:
         if code in taken or (not check_all and code not in crs.ruleset.penalty_measures):
             continue
-        out.append(_finding("mandatory_measure_missing", "high", None, f"未{name}（{code}），依法应当采取",
-                            rule=f"measure:{code}", citation=citation))
+        out.append(
+            _finding(
+                "mandatory_measure_missing",
+                "high",
+                None,
+                f"未{name}（{code}），依法应当采取",
+                rule=f"measure:{code}",
+                citation=citation,
+            )
+        )
     return out

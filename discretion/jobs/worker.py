@@ -17,7 +17,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
@@ -70,8 +71,16 @@ class Kind:
 class Worker:
     """Runs the jobs of `kinds` taken from the store at `engine`; `start()` once per process."""
 
-    def __init__(self, engine: Engine, kinds: dict[str, Kind], *, services: dict[str, Any] | None = None,
-                 lease: float = 30.0, poll: float = 0.5, idle_exit: float | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        kinds: dict[str, Kind],
+        *,
+        services: dict[str, Any] | None = None,
+        lease: float = 30.0,
+        poll: float = 0.5,
+        idle_exit: float | None = None,
+    ) -> None:
         self.engine, self.kinds, self.services = engine, kinds, services or {}
         self.lease, self.poll, self.idle_exit = lease, poll, idle_exit
         self.id = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -80,8 +89,10 @@ class Worker:
         self._lock = threading.Lock()
         self._running: dict[str, tuple[str, JobContext]] = {}
         self._threads: list[threading.Thread] = []
-        self._pool = ThreadPoolExecutor(max_workers=max(1, sum(k.slots for k in kinds.values())),
-                                        thread_name_prefix="discretion-job")
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, sum(k.slots for k in kinds.values())),
+            thread_name_prefix="discretion-job",
+        )
 
     # ------------------------------------------------------------ lifecycle
 
@@ -91,8 +102,10 @@ class Worker:
             if any(t.is_alive() for t in self._threads):
                 return self
             self._stop.clear()
-            self._threads = [threading.Thread(target=self._dispatch, name="discretion-jobs", daemon=True),
-                             threading.Thread(target=self._heartbeat, name="discretion-jobs-lease", daemon=True)]
+            self._threads = [
+                threading.Thread(target=self._dispatch, name="discretion-jobs", daemon=True),
+                threading.Thread(target=self._heartbeat, name="discretion-jobs-lease", daemon=True),
+            ]
             for t in self._threads:
                 t.start()
         return self
@@ -129,10 +142,15 @@ class Worker:
             try:
                 job = queue.claim(self.engine, self._free_kinds(), self.id, self.lease)
             except Exception as e:  # noqa: BLE001 - the database may be away for a moment: try again later
-                log.warning("claiming a job failed: %s", str(e).splitlines()[0] if str(e) else type(e).__name__)
+                log.warning(
+                    "claiming a job failed: %s",
+                    str(e).splitlines()[0] if str(e) else type(e).__name__,
+                )
                 job = None
             if job is not None:
-                ctx = JobContext(job=job, engine=self.engine, services=self.services, worker=self.id)
+                ctx = JobContext(
+                    job=job, engine=self.engine, services=self.services, worker=self.id
+                )
                 with self._lock:
                     self._running[job["id"]] = (job["kind"], ctx)
                 self._pool.submit(self._run, ctx)
@@ -153,7 +171,10 @@ class Worker:
                 for job_id in queue.renew(self.engine, self.id, list(contexts), self.lease):
                     contexts[job_id].cancelled.set()
             except Exception as e:  # noqa: BLE001
-                log.warning("renewing leases failed: %s", str(e).splitlines()[0] if str(e) else type(e).__name__)
+                log.warning(
+                    "renewing leases failed: %s",
+                    str(e).splitlines()[0] if str(e) else type(e).__name__,
+                )
             if not contexts and not self._threads[0].is_alive():
                 return  # the dispatcher left (idle exit) and nothing runs: so does the heartbeat
 
@@ -169,8 +190,14 @@ class Worker:
         except Exception as e:  # noqa: BLE001 - recorded on the job, retried with backoff
             error = f"{type(e).__name__}: {e}"
             if job["attempts"] < job["max_attempts"]:
-                queue.finish(self.engine, job["id"], self.id, queue.QUEUED, error=error,
-                             retry_in=queue.backoff(job["attempts"], spec.retry_base, spec.retry_cap))
+                queue.finish(
+                    self.engine,
+                    job["id"],
+                    self.id,
+                    queue.QUEUED,
+                    error=error,
+                    retry_in=queue.backoff(job["attempts"], spec.retry_base, spec.retry_cap),
+                )
             else:
                 queue.finish(self.engine, job["id"], self.id, queue.FAILED, error=error)
         finally:
