@@ -131,6 +131,13 @@ def accessible(page: Page) -> None:
     assert not bad, f"{page.url}: {bad}"
 
 
+def open_as(browser: Browser, site: str, name: str, **context: Any) -> Page:
+    """A new page (desktop size unless told otherwise) signed in as `name`."""
+    page = browser.new_page(**{"viewport": {"width": 1200, "height": 900}, "locale": "zh-CN", **context})
+    sign_in(page, site, name)
+    return page
+
+
 def sign_in(page: Page, site: str, name: str) -> None:
     page.goto(f"{site}/login")
     page.get_by_label("登录名").fill(name)
@@ -199,9 +206,8 @@ def _no_sideways_scroll(page: Page) -> None:
 
 
 def test_officer_on_a_390px_phone(browser: Browser, site: Site, shots_from: None) -> None:
-    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                            has_touch=True, locale="zh-CN")
-    sign_in(page, site, "li")
+    page = open_as(browser, site, "li", viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                   is_mobile=True, has_touch=True)
     page.get_by_label("事项名称、编码、法律名称或条文").fill("第一百二十四条")
     page.get_by_role("button", name="查找").click()
     _no_sideways_scroll(page)
@@ -222,8 +228,7 @@ def test_officer_on_a_390px_phone(browser: Browser, site: Site, shots_from: None
 
 
 def test_officer_form_by_keyboard_alone(browser: Browser, site: Site, shots_from: None) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
-    sign_in(page, site, "li")
+    page = open_as(browser, site, "li")
     page.keyboard.type("食品 标准")  # the search box has the focus
     page.keyboard.press("Enter")
     page.wait_for_selector(".hits a")
@@ -265,8 +270,8 @@ def test_reviewer_journey(browser: Browser, site: Site, shots_from: None) -> Non
     draft = text.replace('version: "2025"', 'version: "2026"').replace("effective_from: 2025-10-15",
                                                                       "effective_from: 2026-06-01")
     broken = draft.replace("extends: [general/2021]", "extends: [general/2021]\ncolour: red")
-    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
-    sign_in(page, site, "zhao")
+    page = open_as(browser, site, "zhao")
+    page.set_default_timeout(180_000)  # verify walks ~17,000 cells of fact space: slow on a busy machine
     expect(page.get_by_role("heading", name="裁量基准的版本与草稿")).to_be_visible()
     accessible(page)
     shot(page, "10-reviewer-versions")
@@ -310,8 +315,7 @@ def test_reviewer_journey(browser: Browser, site: Site, shots_from: None) -> Non
 
 
 def test_supervisor_journey(browser: Browser, site: Site, shots_from: None) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
-    sign_in(page, site, "sun")
+    page = open_as(browser, site, "sun")
     expect(page.get_by_role("heading", name="同案同罚一致性检查")).to_be_visible()
     accessible(page)
     page.get_by_label("决定日期起").fill("2024-01-01")
@@ -332,8 +336,7 @@ def test_supervisor_journey(browser: Browser, site: Site, shots_from: None) -> N
 
 
 def test_admin_pages_and_offline_docs(browser: Browser, site: Site, shots_from: None) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
-    sign_in(page, site, "admin")
+    page = open_as(browser, site, "admin")
     expect(page.get_by_role("heading", name="用户", exact=True)).to_be_visible()
     accessible(page)
     shot(page, "18-admin-users")

@@ -9,15 +9,12 @@ from sqlmodel import Session, select
 from discretion.store.tables import ApiKey, AuditEntry, User
 from discretion.store.users import LOCK_AFTER, delay_after
 
-from .web_support import PASSWORD, add_people, alerts, client, csrf, sign_in
+from .web_support import PASSWORD, alerts, csrf, people_client, sign_in
 
 
 @pytest.fixture
 def web(seeded):
-    add_people(seeded)
-    c = client(seeded)
-    c.engine = seeded  # type: ignore[attr-defined]
-    return c
+    return people_client(seeded)
 
 
 def test_sign_in_sets_a_signed_httponly_strict_cookie_and_goes_to_the_roles_page(web) -> None:

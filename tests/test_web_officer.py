@@ -13,18 +13,14 @@ from discretion.store.tables import AuditEntry, Evaluation
 from discretion.wording import amount
 
 from .conftest import FIXTURES
-from .web_support import add_people, alerts, client, csrf, field_errors, sign_in, visible
+from .web_support import alerts, csrf, field_errors, people_client, sign_in, visible
 
 CASE = {"f.goods_value": "8000", "f.harm": "minor", "act_date": "2024-05-01", "decision_date": "2024-06-01"}
 
 
 @pytest.fixture
 def web(seeded):
-    add_people(seeded)
-    c = client(seeded)
-    c.engine = seeded  # type: ignore[attr-defined]
-    sign_in(c, "li")
-    return c
+    return people_client(seeded, "li")
 
 
 def _post(web, path: str, form: dict) -> object:

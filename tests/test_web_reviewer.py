@@ -12,16 +12,12 @@ from discretion.store.cases import import_cases, parse_rows
 from discretion.store.lifecycle import get_version
 
 from .test_store import FOOD_2025, _lines
-from .web_support import add_people, alerts, client, csrf, sign_in, visible
+from .web_support import alerts, csrf, people_client, sign_in, visible
 
 
 @pytest.fixture
 def web(seeded):
-    add_people(seeded)
-    c = client(seeded)
-    c.engine = seeded  # type: ignore[attr-defined]
-    sign_in(c, "zhao")
-    return c
+    return people_client(seeded, "zhao")
 
 
 def _upload(web, text: str, as_file: bool = False):

@@ -10,18 +10,15 @@ from discretion.store.cases import import_cases, parse_rows
 
 from .conftest import FIXTURES
 from .test_store import _lines
-from .web_support import add_people, alerts, client, csrf, field_errors, sign_in
+from .web_support import alerts, csrf, field_errors, people_client, visible
 
 
 @pytest.fixture
 def web(seeded):
-    add_people(seeded)
     rows = "\n".join([_lines(6), _lines(6, 10, unit="二所", officer="李四", fine="99000"),
                       _lines(2, 20, unit="三所", officer="王五")])
     assert import_cases(seeded, parse_rows(rows, "jsonl"), RulesetLibrary.load(FIXTURES)).accepted == 14
-    c = client(seeded)
-    sign_in(c, "sun")
-    return c
+    return people_client(seeded, "sun")
 
 
 def test_a_sweep_from_start_to_report(web) -> None:
@@ -39,6 +36,7 @@ def test_a_sweep_from_start_to_report(web) -> None:
     assert "无法检验" in text and "王五（2 件）" in text  # fewer than 5 cases: too few to test
     conditions = [c.split("<")[0] for c in text.split("条件：")[1:]]
     assert conditions and all("goods_value" not in c and "==" not in c for c in conditions)
+    assert "goods_value" not in visible(text)  # the keys' conditions are said in words too
     assert "从案件文件或数据库读到的已决案件" in text  # a plain line under each figure
     assert "/supervise" in web.get("/supervise").text and "已完成" in web.get("/supervise").text
 

@@ -57,3 +57,13 @@ def field_errors(html: str) -> list[str]:
 def visible(html: str) -> str:
     """The text a reader sees: tags, attributes and the stylesheet link removed."""
     return re.sub(r"<[^>]+>", " ", html)
+
+
+def people_client(engine: Any, who: str | None = None) -> TestClient:
+    """A client over `engine` with PEOPLE added, signed in as `who` (if given); `.engine` is kept."""
+    add_people(engine)
+    c = client(engine)
+    c.engine = engine  # type: ignore[attr-defined]
+    if who:
+        sign_in(c, who)
+    return c

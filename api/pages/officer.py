@@ -29,7 +29,8 @@ from discretion.taking import MAX_REASON, find_option, take_option
 from discretion.wording import amount, condition_words, facts_words, step_name, value_words
 
 from .factform import DATE_LABELS, DATES, groups, read_dates, read_facts
-from .web import CSRF_MESSAGE, PageError, SignInNeeded, csrf_ok, render, require_department, require_role, signed_in
+from .web import (CSRF_MESSAGE, PageError, SignInNeeded, csrf_ok, fetch, render, require_department, require_role,
+                  signed_in)
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELDS = 200
@@ -204,17 +205,28 @@ def _with_option(rec: Recommendation, form: dict[str, str]) -> tuple[Recommendat
     return take_option(rec, option, reason), option_id, {}
 
 
-@router.post("/evaluate/{department}/{code}/option", response_model=None)
-async def option(request: Request, department: str, code: str) -> Response:
-    """Take a discretionary (可以) option: the case evaluated again with it applied, and the reason."""
+async def _posted_case(request: Request, department: str, code: str
+                       ) -> tuple[dict[str, str], User, CompiledItem, Recommendation | None, Response | None]:
+    """The posted case evaluated: (form, user, item, result, None), or the page to answer instead
+    (the form again with what is wrong, or the result saying the form's token was refused)."""
     form = await _form(request)
-    await _post_user(request, form, department, code)
+    user = await _post_user(request, form, department, code)
     ci = _item(request.app.state.library.get(), department, code, _act(form))
     rec, errors, error = _evaluate(request, ci, department, form)
     if rec is None:
-        return _form_page(request, ci, department, form, 422, errors=errors, error=error)
+        return form, user, ci, None, _form_page(request, ci, department, form, 422, errors=errors, error=error)
     if not csrf_ok(request, form):
-        return _result_page(request, rec, ci, department, form, option_errors={"option": CSRF_MESSAGE}, status=403)
+        page = _result_page(request, rec, ci, department, form, option_errors={"option": CSRF_MESSAGE}, status=403)
+        return form, user, ci, rec, page
+    return form, user, ci, rec, None
+
+
+@router.post("/evaluate/{department}/{code}/option", response_model=None)
+async def option(request: Request, department: str, code: str) -> Response:
+    """Take a discretionary (可以) option: the case evaluated again with it applied, and the reason."""
+    form, _, ci, rec, answer = await _posted_case(request, department, code)
+    if answer is not None or rec is None:
+        return answer  # type: ignore[return-value]
     taken, taken_id, option_errors = _with_option(rec, form)
     return _result_page(request, taken if taken_id else rec, ci, department, form, taken=taken_id,
                         option_errors=option_errors, status=422 if option_errors else 200)
@@ -237,14 +249,9 @@ def _store(engine: Any, user: User, rec: Recommendation, req: dict[str, Any], op
 @router.post("/evaluate/{department}/{code}/record", response_model=None)
 async def record_evaluation(request: Request, department: str, code: str) -> Response:
     """Record the evaluation (with the option taken, if any) and open its 裁量适用说明."""
-    form = await _form(request)
-    user = await _post_user(request, form, department, code)
-    ci = _item(request.app.state.library.get(), department, code, _act(form))
-    rec, errors, error = _evaluate(request, ci, department, form)
-    if rec is None:
-        return _form_page(request, ci, department, form, 422, errors=errors, error=error)
-    if not csrf_ok(request, form):
-        return _result_page(request, rec, ci, department, form, option_errors={"option": CSRF_MESSAGE}, status=403)
+    form, user, ci, rec, answer = await _posted_case(request, department, code)
+    if answer is not None or rec is None:
+        return answer  # type: ignore[return-value]
     final, taken_id, option_errors = _with_option(rec, form)
     if option_errors:
         return _result_page(request, rec, ci, department, form, option_errors=option_errors, status=422)
@@ -264,14 +271,6 @@ def _visible(user: User, ev: Evaluation) -> bool:
     if user.role == "officer":
         return ev.actor == user.name
     return user.department is None or user.department == ev.department
-
-
-def _get(engine: Any, ev_id: int) -> Evaluation | None:
-    with Session(engine) as session:
-        ev = session.get(Evaluation, ev_id)
-        if ev is not None:
-            session.expunge(ev)
-        return ev
 
 
 def _list(engine: Any, user: User) -> list[Evaluation]:
@@ -300,7 +299,7 @@ async def statement(request: Request, ev_id: int) -> HTMLResponse:
     """The recorded evaluation as an A4 裁量适用说明 (print CSS)."""
     user = await signed_in(request)
     require_role(user, "officer", "supervisor")
-    ev = await run_in_threadpool(_get, request.app.state.engine, ev_id)
+    ev = await run_in_threadpool(fetch, request.app.state.engine, Evaluation, ev_id)
     if ev is None or not _visible(user, ev):
         raise PageError(404, "没有这条记录", "没有找到这条裁量记录，或它不属于您。")
     rec = Recommendation.model_validate(ev.result)

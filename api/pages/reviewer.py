@@ -183,14 +183,19 @@ def _pair(engine: Any, department: str, version: str, against: str) -> tuple[Any
     return lib.compiled[f"{department}/{against}"], lib.compiled[f"{department}/{version}"]
 
 
-@router.get("/review/{department}/{version}/diff")
-async def diff_page(request: Request, department: str, version: str, against: str = "") -> HTMLResponse:
+async def _compared(request: Request, department: str, version: str, against: str, work: Any) -> Any:
+    """`work(engine, department, version, against)` for a reviewer of the department, off the loop."""
     user = await _reviewer(request)
     require_department(user, department)
     try:
-        old, new = await run_in_threadpool(_pair, request.app.state.engine, department, version, against)
+        return await run_in_threadpool(work, request.app.state.engine, department, version, against)
     except NotFound:
         raise PageError(404, "没有这个版本", "请从版本页选择要比较的版本。") from None
+
+
+@router.get("/review/{department}/{version}/diff")
+async def diff_page(request: Request, department: str, version: str, against: str = "") -> HTMLResponse:
+    old, new = await _compared(request, department, version, against, _pair)
     report = diff_versions(old, new)
     names = {c: ci.item.name for c, ci in {**old.items, **new.items}.items()}
     return render(request, "review_diff.html.j2", department=department, report=report, names=names)
@@ -203,12 +208,7 @@ def _impact(engine: Any, department: str, version: str, against: str) -> Any:
 
 @router.get("/review/{department}/{version}/impact")
 async def impact_page(request: Request, department: str, version: str, against: str = "") -> HTMLResponse:
-    user = await _reviewer(request)
-    require_department(user, department)
-    try:
-        report, items = await run_in_threadpool(_impact, request.app.state.engine, department, version, against)
-    except NotFound:
-        raise PageError(404, "没有这个版本", "请从版本页选择要比较的版本。") from None
+    report, items = await _compared(request, department, version, against, _impact)
     real = [r for r in report.changed if r.kind != "not_replayed"]
     unread = [r for r in report.changed if r.kind == "not_replayed"]
     names = {c: ci.item.name for c, ci in items.items()}

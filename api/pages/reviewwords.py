@@ -73,11 +73,23 @@ def problem_words(p: Problem) -> str:
     return _CHECKS.get(p.check, "发现问题")
 
 
+CONTEXT = 5
+
+
 def numbered(text: str, errors: list[PositionedError]) -> list[dict[str, Any]]:
-    """The document's lines with the errors placed under their line (unplaced ones at the top)."""
+    """The lines around each error, numbered, with the error placed under its line; the whole text
+    stays in the form's text box."""
     by_line: dict[int, list[PositionedError]] = {}
     for err in errors:
         if err.line is not None:
             by_line.setdefault(err.line, []).append(err)
-    return [{"n": i, "text": line, "errors": by_line.get(i, [])}
-            for i, line in enumerate(text.splitlines() or [""], 1)]
+    lines = text.splitlines() or [""]
+    near = {n for line in by_line for n in range(line - CONTEXT, line + CONTEXT + 1)}
+    out: list[dict[str, Any]] = []
+    for i, line in enumerate(lines, 1):
+        if by_line and len(lines) > 2 * CONTEXT + 1 and i not in near:
+            if out and out[-1]["n"] is not None:
+                out.append({"n": None, "text": "…", "errors": []})  # lines far from any error
+            continue
+        out.append({"n": i, "text": line, "errors": by_line.get(i, [])})
+    return out

@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Request
@@ -24,6 +24,7 @@ from sqlmodel import Session
 from discretion.store.tables import User
 from discretion.store.users import ROLE_LABELS
 
+T = TypeVar("T")
 SESSION_TTL = 8 * 3600.0
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
@@ -82,12 +83,13 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HT
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def _load(engine: Any, name: str) -> User | None:
+def fetch(engine: Any, table: type[T], key: Any) -> T | None:
+    """One row by primary key, detached from its session (for use after the thread hand-off)."""
     with Session(engine) as session:
-        user = session.get(User, name)
-        if user is not None:
-            session.expunge(user)
-        return user
+        row = session.get(table, key)
+        if row is not None:
+            session.expunge(row)
+        return row
 
 
 async def signed_in(request: Request) -> User:
@@ -101,7 +103,7 @@ async def signed_in(request: Request) -> User:
     if time.time() - last > ttl:
         request.session.pop("user", None)
         raise SignInNeeded(here, expired=True)
-    user = await run_in_threadpool(_load, request.app.state.engine, name)
+    user = await run_in_threadpool(fetch, request.app.state.engine, User, name)
     if user is None or user.disabled:
         request.session.pop("user", None)
         raise SignInNeeded(here, expired=False)
