@@ -15,16 +15,33 @@ from .web_support import alerts, csrf, field_errors, people_client, visible
 
 @pytest.fixture
 def web(seeded):
-    rows = "\n".join([_lines(6), _lines(6, 10, unit="二所", officer="李四", fine="99000"),
-                      _lines(2, 20, unit="三所", officer="王五")])
-    assert import_cases(seeded, parse_rows(rows, "jsonl"), RulesetLibrary.load(FIXTURES)).accepted == 14
+    rows = "\n".join(
+        [
+            _lines(6),
+            _lines(6, 10, unit="二所", officer="李四", fine="99000"),
+            _lines(2, 20, unit="三所", officer="王五"),
+        ]
+    )
+    assert (
+        import_cases(seeded, parse_rows(rows, "jsonl"), RulesetLibrary.load(FIXTURES)).accepted
+        == 14
+    )
     return people_client(seeded, "sun")
 
 
 def test_a_sweep_from_start_to_report(web) -> None:
     page = web.get("/supervise").text
-    r = web.post("/supervise", data={"csrf": csrf(page), "department": "food", "since": "2024-01-01",
-                                     "until": "2024-12-31", "units": ""}, follow_redirects=False)
+    r = web.post(
+        "/supervise",
+        data={
+            "csrf": csrf(page),
+            "department": "food",
+            "since": "2024-01-01",
+            "until": "2024-12-31",
+            "units": "",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     run = web.get(r.headers["location"])  # the TestClient runs background tasks before answering
     assert run.status_code == 200 and "已完成" in run.text and "14 件案件" in run.text
@@ -43,16 +60,27 @@ def test_a_sweep_from_start_to_report(web) -> None:
 
 def test_units_narrow_the_sweep(web) -> None:
     page = web.get("/supervise").text
-    r = web.post("/supervise", data={"csrf": csrf(page), "department": "food", "units": "二所，三所"},
-                 follow_redirects=False)
+    r = web.post(
+        "/supervise",
+        data={"csrf": csrf(page), "department": "food", "units": "二所，三所"},
+        follow_redirects=False,
+    )
     run = web.get(r.headers["location"]).text
     assert "二所、三所" in run and "8 件案件" in run
 
 
 def test_bad_scope_keeps_what_was_typed(web) -> None:
     page = web.get("/supervise").text
-    r = web.post("/supervise", data={"csrf": csrf(page), "department": "food", "since": "2024-12-31",
-                                     "until": "2024-01-01", "units": "一所"})
+    r = web.post(
+        "/supervise",
+        data={
+            "csrf": csrf(page),
+            "department": "food",
+            "since": "2024-12-31",
+            "until": "2024-01-01",
+            "units": "一所",
+        },
+    )
     assert r.status_code == 422 and field_errors(r.text) == ["「决定日期止」不能早于「决定日期起」"]
     assert 'value="2024-12-31"' in r.text and 'value="一所"' in r.text
     r = web.post("/supervise", data={"csrf": csrf(page), "department": "other"})

@@ -23,7 +23,15 @@ from discretion.store.audit import record
 from discretion.store.tables import Department, SweepRun, SweepScope, User
 
 from ..routes.sweeps import _run
-from .web import CSRF_MESSAGE, PageError, csrf_ok, render, require_department, require_role, signed_in
+from .web import (
+    CSRF_MESSAGE,
+    PageError,
+    csrf_ok,
+    render,
+    require_department,
+    require_role,
+    signed_in,
+)
 
 router = APIRouter(include_in_schema=False)
 STATUS = {"queued": "排队中", "running": "正在检查", "done": "已完成", "failed": "未能完成"}
@@ -53,8 +61,17 @@ def _overview(engine: Any, user: User) -> tuple[list[tuple[str, str]], list[Swee
 
 async def _index(request: Request, user: User, status: int = 200, **ctx: Any) -> HTMLResponse:
     depts, runs = await run_in_threadpool(_overview, request.app.state.engine, user)
-    return render(request, "supervise.html.j2", status, departments=depts, runs=runs, status_names=STATUS,
-                  form=ctx.pop("form", {}), errors=ctx.pop("errors", {}), **ctx)
+    return render(
+        request,
+        "supervise.html.j2",
+        status,
+        departments=depts,
+        runs=runs,
+        status_names=STATUS,
+        form=ctx.pop("form", {}),
+        errors=ctx.pop("errors", {}),
+        **ctx,
+    )
 
 
 @router.get("/supervise")
@@ -77,16 +94,38 @@ def _dates(form: dict[str, str]) -> tuple[dict[str, dt.date | None], dict[str, s
     return out, errors
 
 
-def _start(engine: Any, user: User, department: str, since: dt.date | None, until: dt.date | None,
-           units: list[str]) -> str:
+def _start(
+    engine: Any,
+    user: User,
+    department: str,
+    since: dt.date | None,
+    until: dt.date | None,
+    units: list[str],
+) -> str:
     with Session(engine) as session:
-        run = SweepRun(id=secrets.token_hex(8), requested_by=user.name, department=department, since=since, until=until)
+        run = SweepRun(
+            id=secrets.token_hex(8),
+            requested_by=user.name,
+            department=department,
+            since=since,
+            until=until,
+        )
         session.add(run)
         if units:
             session.add(SweepScope(sweep_id=run.id, units=units))
-        record(session, user.name, "sweep.start", department=department, target=run.id,
-               detail={"since": str(since) if since else None, "until": str(until) if until else None,
-                       "units": units or None, "via": "web"})
+        record(
+            session,
+            user.name,
+            "sweep.start",
+            department=department,
+            target=run.id,
+            detail={
+                "since": str(since) if since else None,
+                "until": str(until) if until else None,
+                "units": units or None,
+                "via": "web",
+            },
+        )
         session.commit()
         return run.id
 
@@ -101,14 +140,23 @@ async def start(request: Request, background: BackgroundTasks) -> Response:
     department = form.get("department", "")
     require_department(user, department)
     dates, errors = _dates(form)
-    units = [u.strip() for u in form.get("units", "").replace("，", ",").replace("、", ",").split(",") if u.strip()]
+    units = [
+        u.strip()
+        for u in form.get("units", "").replace("，", ",").replace("、", ",").split(",")
+        if u.strip()
+    ]
     if len(units) > MAX_UNITS:
         errors["units"] = f"「执法单位」最多 {MAX_UNITS} 个"
     if errors:
-        return await _index(request, user, 422, error="请更正标出的内容。", errors=errors, form=form)
-    sweep_id = await run_in_threadpool(_start, request.app.state.engine, user, department, dates["since"],
-                                       dates["until"], units)
-    background.add_task(_run, request.app.state.engine, request.app.state.library, sweep_id, units or None)
+        return await _index(
+            request, user, 422, error="请更正标出的内容。", errors=errors, form=form
+        )
+    sweep_id = await run_in_threadpool(
+        _start, request.app.state.engine, user, department, dates["since"], dates["until"], units
+    )
+    background.add_task(
+        _run, request.app.state.engine, request.app.state.library, sweep_id, units or None
+    )
     return RedirectResponse(f"/supervise/{sweep_id}", status_code=303)
 
 
@@ -127,7 +175,9 @@ async def progress(request: Request, sweep_id: str) -> HTMLResponse:
     user = await _supervisor(request)
     run, units = await run_in_threadpool(_get, request.app.state.engine, user, sweep_id)
     summary = ConsistencyReport.model_validate(run.report).summary if run.report else None
-    return render(request, "supervise_run.html.j2", run=run, units=units, status_names=STATUS, summary=summary)
+    return render(
+        request, "supervise_run.html.j2", run=run, units=units, status_names=STATUS, summary=summary
+    )
 
 
 @router.get("/supervise/{sweep_id}/report")
@@ -137,6 +187,10 @@ async def report(request: Request, sweep_id: str) -> HTMLResponse:
     if run.status != "done" or not run.report:
         raise PageError(409, "报告尚未生成", "这次检查还没有完成，请稍后在进度页查看。")
     rep = ConsistencyReport.model_validate(run.report)
-    html = await run_in_threadpool(render_html, rep, library=request.app.state.library.get(),
-                                   generated=run.finished_at or run.created_at)
+    html = await run_in_threadpool(
+        render_html,
+        rep,
+        library=request.app.state.library.get(),
+        generated=run.finished_at or run.created_at,
+    )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
