@@ -1,9 +1,10 @@
 """The officer's form for one item: its facts in the order a benchmark document asks them, and
 the typed values checked in Chinese (each error names the field's label; the field is highlighted).
 
-Groups: the item's own facts first (what the fine's clause, tiers and amounts read), then the
-circumstances by what they lead to (不予处罚, 免予处罚, 从轻, 减轻, 从重), each with the entries
-it feeds as its help. Facts no rule of the item reads and that are not required are not asked.
+Groups: the item's own facts first (what the fine's clause, tiers and amounts read, and every
+required fact), then the circumstances by what they lead to (不予处罚, 免予处罚, 从轻,
+减轻, 从重), each with the entries it feeds as its help. Facts no rule of the item reads and
+that are not required are not asked.
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ def groups(ci: CompiledItem) -> list[Group]:
                 if other in spec.derived:
                     add(first, other)
         add(first, name)
+    for name, spec in asked.items():  # what every case must state (危害后果) is the case's own
+        if spec.is_required:
+            add(first, name)
     out.append(first)
     for kind, title in LISTS:
         g = Group(title)
