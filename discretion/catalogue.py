@@ -36,10 +36,28 @@ class Entry:
     _articles: str = field(repr=False, default="")
 
     @classmethod
-    def make(cls, department: str, department_name: str, version: str, code: str, name: str,
-             legal_basis: str, penalty_basis: str) -> Entry:
-        return cls(department, department_name, version, code, name, legal_basis, penalty_basis,
-                   code.lower(), name.lower(), f"{legal_basis} {penalty_basis}".lower())
+    def make(
+        cls,
+        department: str,
+        department_name: str,
+        version: str,
+        code: str,
+        name: str,
+        legal_basis: str,
+        penalty_basis: str,
+    ) -> Entry:
+        return cls(
+            department,
+            department_name,
+            version,
+            code,
+            name,
+            legal_basis,
+            penalty_basis,
+            code.lower(),
+            name.lower(),
+            f"{legal_basis} {penalty_basis}".lower(),
+        )
 
 
 @dataclass(frozen=True)
@@ -49,7 +67,7 @@ class Hit:
 
 
 def terms(query: str) -> list[str]:
-    """The words of a query; an article number in digits becomes the statute's numeral (124条 → 第一百二十四条)."""
+    """A query's words; an article in digits becomes its numeral (124条 → 第一百二十四条)."""
     out: list[str] = []
     for word in query[:MAX_QUERY].split()[:MAX_TERMS]:
         m = _ARTICLE.match(word)
@@ -77,6 +95,8 @@ class Catalogue:
 
     def __init__(self, entries: list[Entry]) -> None:
         self.entries = entries
+        # one text per entry to filter by (a word can only score where it occurs in it)
+        self._hay = [f"{e._code}\x00{e._name}\x00{e._articles}" for e in entries]
 
     @classmethod
     def of(cls, library: RulesetLibrary, on: object = None) -> Catalogue:
@@ -90,8 +110,17 @@ class Catalogue:
             if crs is None:
                 continue
             for code, ci in crs.items.items():
-                entries.append(Entry.make(dept, crs.ruleset.department_name, crs.version, code, ci.item.name,
-                                          render_all(ci.item.legal_basis), render_all(ci.item.penalty_basis)))
+                entries.append(
+                    Entry.make(
+                        dept,
+                        crs.ruleset.department_name,
+                        crs.version,
+                        code,
+                        ci.item.name,
+                        render_all(ci.item.legal_basis),
+                        render_all(ci.item.penalty_basis),
+                    )
+                )
         return cls(entries)
 
     def search(self, query: str, *, department: str | None = None, limit: int = 50) -> list[Hit]:
@@ -99,17 +128,14 @@ class Catalogue:
         words = terms(query)
         if not words:
             return []
+        hay = self._hay
         hits: list[Hit] = []
-        for e in self.entries:
+        for i in (i for i, h in enumerate(hay) if all(w in h for w in words)):
+            e = self.entries[i]
             if department is not None and e.department != department:
                 continue
-            total = 0
-            for w in words:
-                s = _score(e, w)
-                if s == 0:
-                    break
-                total += s
-            else:
-                hits.append(Hit(e, total))
+            scores = [_score(e, w) for w in words]
+            if all(scores):  # a word spanning two fields matched the joined text only
+                hits.append(Hit(e, sum(scores)))
         hits.sort(key=lambda h: (-h.score, h.entry.department, h.entry.code))
         return hits[:limit]

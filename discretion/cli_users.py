@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 import typer
 from sqlmodel import Session
@@ -12,7 +11,7 @@ users_app = typer.Typer(help="用户（网页登录）", no_args_is_help=True)
 
 
 def ensure_first_admin(session: Session) -> str | None:
-    """On a store with no admin user, make `admin` with a random password and return the password."""
+    """On a store with no admin user, make `admin` with a random password and return it."""
     from .store.users import create_user, has_admin_user, make_password
 
     if has_admin_user(session):
@@ -23,12 +22,15 @@ def ensure_first_admin(session: Session) -> str | None:
 
 
 @users_app.command("create")
-def users_create(name: str = typer.Argument(..., help="登录名（小写字母、数字、. _ -）"),
-                 display_name: str = typer.Option(..., "--display-name", help="姓名"),
-                 role: str = typer.Option(..., "--role", help="officer | reviewer | supervisor | admin"),
-                 department: Optional[str] = typer.Option(None, "--department", help="部门编码（缺省：全部部门）"),
-                 password_stdin: bool = typer.Option(False, "--password-stdin",
-                                                     help="从标准输入读密码（缺省：生成并显示一次）")) -> None:
+def users_create(
+    name: str = typer.Argument(..., help="登录名（小写字母、数字、. _ -）"),
+    display_name: str = typer.Option(..., "--display-name", help="姓名"),
+    role: str = typer.Option(..., "--role", help="officer | reviewer | supervisor | admin"),
+    department: str | None = typer.Option(None, "--department", help="部门编码（缺省：全部部门）"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="从标准输入读密码（缺省：生成并显示一次）"
+    ),
+) -> None:
     """Create a user; without --password-stdin a password is made and printed once."""
     from .cli import _run, _store
     from .store.users import create_user, make_password
@@ -56,7 +58,10 @@ def users_list() -> None:
         with Session(_store()) as session:
             for u in list_users(session):
                 state = "disabled" if u.disabled else "active"
-                typer.echo(f"{u.name:16s} {u.role:10s} {u.department or '*':8s} {state:9s} {u.display_name}")
+                typer.echo(
+                    f"{u.name:16s} {u.role:10s} {u.department or '*':8s} {state:9s} "
+                    f"{u.display_name}"
+                )
 
     _run(go)
 

@@ -7,9 +7,10 @@ normal form is said with the facts' Chinese labels and value labels; it is never
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
-from .conditions import AllOf, Always, AnyOf, Cmp, Negation, Node, parse_condition
+from .conditions import Always, AnyOf, Cmp, Negation, Node, parse_condition
 from .errors import DiscretionError
 from .money import normalise
 from .ruleset import FactSpec
@@ -18,10 +19,22 @@ _NUM_OPS = {"<": "低于", "<=": "不超过", ">": "超过", ">=": "达到", "==
 
 #: the evaluator's step ids, in words (steps of other ids read "裁量步骤")
 STEP_NAMES = {
-    "facts": "事实", "version": "适用的裁量基准", "limitation": "追责期限", "no_penalty": "不予处罚",
-    "exemption": "免予处罚", "statutory": "法定处罚幅度", "tier": "裁量阶次", "lenient": "从轻",
-    "mitigated": "减轻", "aggravated": "从重", "conflict": "情节并存", "weight": "权重",
-    "weighted": "权重累加", "placement": "罚款建议", "outcome": "处理结论", "option": "执法人员选择适用",
+    "facts": "事实",
+    "version": "适用的裁量基准",
+    "limitation": "追责期限",
+    "no_penalty": "不予处罚",
+    "exemption": "免予处罚",
+    "statutory": "法定处罚幅度",
+    "tier": "裁量阶次",
+    "lenient": "从轻",
+    "mitigated": "减轻",
+    "aggravated": "从重",
+    "conflict": "情节并存",
+    "weight": "权重",
+    "weighted": "权重累加",
+    "placement": "罚款建议",
+    "outcome": "处理结论",
+    "option": "执法人员选择适用",
 }
 
 
@@ -108,9 +121,16 @@ def _words(node: Node, schema: Mapping[str, FactSpec], nested: bool = False) -> 
         return f"（{text}）" if nested else text
     parts: list[str] = []
     previous: str | None = None
-    for p in node.parts:  # 年龄达到14、低于18: a second bound on the same number says its label once
+    for (
+        p
+    ) in node.parts:  # 年龄达到14、低于18: a second bound on the same number says its label once
         spec = schema.get(p.fact) if isinstance(p, Cmp) else None
-        if isinstance(p, Cmp) and spec is not None and spec.type not in ("bool", "enum") and p.fact == previous:
+        if (
+            isinstance(p, Cmp)
+            and spec is not None
+            and spec.type not in ("bool", "enum")
+            and p.fact == previous
+        ):
             parts[-1] += f"且{_bound(p, spec)}"
             continue
         previous = p.fact if isinstance(p, Cmp) else None

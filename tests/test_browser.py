@@ -13,14 +13,22 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from sqlmodel import Session
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 AXE = Path(__file__).parent / "fixtures" / "axe" / "axe.min.js"
 SHOTS = os.environ.get("DISCRETION_SCREENSHOTS")
 _SHOT_SITE = ["-"]  # the SQLite site's URL, set by the `shots_from` fixture
@@ -28,7 +36,9 @@ PASSWORD = "browser-pass-1"
 ITEM = "SC-FOOD-124-1-1"
 
 if not Path(CHROMIUM).exists():  # `make test` installs it (Makefile: browser)
-    pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)", pytrace=False)
+    pytest.fail(
+        f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)", pytrace=False
+    )
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
@@ -44,12 +54,27 @@ def browser() -> Iterator[Browser]:
 def _cases() -> str:
     rows = []
     for i in range(14):
-        unit, officer = ("一所", "张三") if i < 6 else (("二所", "李四") if i < 12 else ("三所", "王五"))
-        rows.append(json.dumps({
-            "case_id": f"B{i}", "department": "scjg", "item": ITEM,
-            "facts": {"goods_value": 8000 + i, "harm": "minor"}, "act_date": "2024-03-01",
-            "decision_date": "2024-05-01", "unit": unit, "officer": officer, "outcome": "penalty",
-            "fine": "75000" if unit != "二所" else "99000", "penalties": []}, ensure_ascii=False))
+        unit, officer = (
+            ("一所", "张三") if i < 6 else (("二所", "李四") if i < 12 else ("三所", "王五"))
+        )
+        rows.append(
+            json.dumps(
+                {
+                    "case_id": f"B{i}",
+                    "department": "scjg",
+                    "item": ITEM,
+                    "facts": {"goods_value": 8000 + i, "harm": "minor"},
+                    "act_date": "2024-03-01",
+                    "decision_date": "2024-05-01",
+                    "unit": unit,
+                    "officer": officer,
+                    "outcome": "penalty",
+                    "fine": "75000" if unit != "二所" else "99000",
+                    "penalties": [],
+                },
+                ensure_ascii=False,
+            )
+        )
     return "\n".join(rows)
 
 
@@ -60,9 +85,11 @@ class Site(str):
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
     """The service on a free local port over a fresh database with the bundled rulesets, people and
-    decided cases; one per database for the whole module (the journeys do not depend on each other)."""
+    decided cases; one per database for the module (the journeys do not depend on each other)."""
     import uvicorn
 
     from api.app import create_app
@@ -82,9 +109,13 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     migrate(engine)
     with Session(engine) as s:
         seed_bundled(s)
-        for name, display, role, dept in [("admin", "系统管理员", "admin", None), ("li", "李明", "officer", "scjg"),
-                                          ("zhao", "赵敏", "reviewer", "scjg"), ("qian", "钱进", "reviewer", "scjg"),
-                                          ("sun", "孙立", "supervisor", "scjg")]:
+        for name, display, role, dept in [
+            ("admin", "系统管理员", "admin", None),
+            ("li", "李明", "officer", "scjg"),
+            ("zhao", "赵敏", "reviewer", "scjg"),
+            ("qian", "钱进", "reviewer", "scjg"),
+            ("sun", "孙立", "supervisor", "scjg"),
+        ]:
             create_user(s, name, display, role, dept, PASSWORD)
         s.commit()
     import_cases(engine, parse_rows(_cases(), "jsonl"), RulesetLibrary.load())
@@ -126,9 +157,21 @@ def accessible(page: Page) -> None:
     """axe-core on the page as it is: no serious or critical violation."""
     page.add_script_tag(path=str(AXE))
     result: dict[str, Any] = page.evaluate("async () => await axe.run(document)")
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not bad, f"{page.url}: {bad}"
+
+
+def open_as(browser: Browser, site: str, name: str, **context: Any) -> Page:
+    """A new page (desktop size unless told otherwise) signed in as `name`."""
+    page = browser.new_page(
+        **{"viewport": {"width": 1200, "height": 900}, "locale": "zh-CN", **context}
+    )
+    sign_in(page, site, name)
+    return page
 
 
 def sign_in(page: Page, site: str, name: str) -> None:
@@ -158,7 +201,9 @@ def test_officer_journey(browser: Browser, site: Site, shots_from: None) -> None
     page.get_by_label("处罚决定日").fill("2024-05-10")
     page.locator('[name="f.goods_value"]').fill("-8000")
     page.get_by_role("button", name="给出裁量建议").click()
-    expect(page.locator(".err").first).to_contain_text("不能为负数")  # in Chinese, the field highlighted
+    expect(page.locator(".err").first).to_contain_text(
+        "不能为负数"
+    )  # in Chinese, the field highlighted
     expect(page.locator('[name="f.goods_value"]')).to_have_attribute("aria-invalid", "true")
     expect(page.locator('[name="f.goods_value"]')).to_have_value("-8000")  # kept as typed
     accessible(page)
@@ -199,9 +244,15 @@ def _no_sideways_scroll(page: Page) -> None:
 
 
 def test_officer_on_a_390px_phone(browser: Browser, site: Site, shots_from: None) -> None:
-    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                            has_touch=True, locale="zh-CN")
-    sign_in(page, site, "li")
+    page = open_as(
+        browser,
+        site,
+        "li",
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     page.get_by_label("事项名称、编码、法律名称或条文").fill("第一百二十四条")
     page.get_by_role("button", name="查找").click()
     _no_sideways_scroll(page)
@@ -222,8 +273,7 @@ def test_officer_on_a_390px_phone(browser: Browser, site: Site, shots_from: None
 
 
 def test_officer_form_by_keyboard_alone(browser: Browser, site: Site, shots_from: None) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
-    sign_in(page, site, "li")
+    page = open_as(browser, site, "li")
     page.keyboard.type("食品 标准")  # the search box has the focus
     page.keyboard.press("Enter")
     page.wait_for_selector(".hits a")
@@ -251,7 +301,7 @@ def test_officer_form_by_keyboard_alone(browser: Browser, site: Site, shots_from
     tab_to("button.primary")
     page.keyboard.press("Enter")
     expect(page.locator("section.answer")).to_be_visible()
-    kept = page.locator('form.record')  # what was typed by keyboard came through
+    kept = page.locator("form.record")  # what was typed by keyboard came through
     assert kept.locator('input[name="f.first_offence"]').get_attribute("value") == "on"
     assert kept.locator('input[name="f.goods_value"]').get_attribute("value") == "8000"
     assert kept.locator('input[name="act_date"]').get_attribute("value") == "2024-03-01"
@@ -262,11 +312,14 @@ def test_reviewer_journey(browser: Browser, site: Site, shots_from: None) -> Non
     from discretion.loader import BUNDLED
 
     text = (BUNDLED / "scjg" / "2025.yaml").read_text(encoding="utf-8")
-    draft = text.replace('version: "2025"', 'version: "2026"').replace("effective_from: 2025-10-15",
-                                                                      "effective_from: 2026-06-01")
+    draft = text.replace('version: "2025"', 'version: "2026"').replace(
+        "effective_from: 2025-10-15", "effective_from: 2026-06-01"
+    )
     broken = draft.replace("extends: [general/2021]", "extends: [general/2021]\ncolour: red")
-    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
-    sign_in(page, site, "zhao")
+    page = open_as(browser, site, "zhao")
+    page.set_default_timeout(
+        180_000
+    )  # verify walks ~17,000 cells of fact space: slow on a busy machine
     expect(page.get_by_role("heading", name="裁量基准的版本与草稿")).to_be_visible()
     accessible(page)
     shot(page, "10-reviewer-versions")
@@ -310,8 +363,7 @@ def test_reviewer_journey(browser: Browser, site: Site, shots_from: None) -> Non
 
 
 def test_supervisor_journey(browser: Browser, site: Site, shots_from: None) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
-    sign_in(page, site, "sun")
+    page = open_as(browser, site, "sun")
     expect(page.get_by_role("heading", name="同案同罚一致性检查")).to_be_visible()
     accessible(page)
     page.get_by_label("决定日期起").fill("2024-01-01")
@@ -332,8 +384,7 @@ def test_supervisor_journey(browser: Browser, site: Site, shots_from: None) -> N
 
 
 def test_admin_pages_and_offline_docs(browser: Browser, site: Site, shots_from: None) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
-    sign_in(page, site, "admin")
+    page = open_as(browser, site, "admin")
     expect(page.get_by_role("heading", name="用户", exact=True)).to_be_visible()
     accessible(page)
     shot(page, "18-admin-users")

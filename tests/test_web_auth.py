@@ -9,15 +9,12 @@ from sqlmodel import Session, select
 from discretion.store.tables import ApiKey, AuditEntry, User
 from discretion.store.users import LOCK_AFTER, delay_after
 
-from .web_support import PASSWORD, add_people, alerts, client, csrf, sign_in
+from .web_support import PASSWORD, alerts, csrf, people_client, sign_in
 
 
 @pytest.fixture
 def web(seeded):
-    add_people(seeded)
-    c = client(seeded)
-    c.engine = seeded  # type: ignore[attr-defined]
-    return c
+    return people_client(seeded)
 
 
 def test_sign_in_sets_a_signed_httponly_strict_cookie_and_goes_to_the_roles_page(web) -> None:
@@ -33,7 +30,9 @@ def test_sign_in_sets_a_signed_httponly_strict_cookie_and_goes_to_the_roles_page
 def test_a_forged_cookie_is_not_a_session(web) -> None:
     sign_in(web, "li")
     value = web.cookies.get("discretion_session")
-    web.cookies.set("discretion_session", value[:-3] + ("aaa" if not value.endswith("aaa") else "bbb"))
+    web.cookies.set(
+        "discretion_session", value[:-3] + ("aaa" if not value.endswith("aaa") else "bbb")
+    )
     r = web.get("/evaluate", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
 
@@ -56,7 +55,9 @@ def test_repeated_wrong_passwords_slow_down_then_lock_even_the_right_one(web) ->
     r = sign_in(web, "li", PASSWORD)  # locked: the right password is refused too
     assert r.status_code == 429 and "已暂时锁定" in r.text
     with Session(web.engine) as s:
-        assert s.exec(select(AuditEntry).where(AuditEntry.action == "user.locked")).first() is not None
+        assert (
+            s.exec(select(AuditEntry).where(AuditEntry.action == "user.locked")).first() is not None
+        )
     web.cookies.clear()
     assert sign_in(web, "wang").status_code == 303  # other users are not locked
 
@@ -80,8 +81,16 @@ def test_an_expired_session_sends_to_sign_in_saying_so_and_back(web) -> None:
     page = web.get(r.headers["location"])
     assert "登录已超时" in page.text
     web.app.state.session_ttl = 3600
-    r = web.post("/login", data={"csrf": csrf(page.text), "name": "li", "password": PASSWORD,
-                                 "next": "/evaluate/food/F-124?act_date=2024-05-01"}, follow_redirects=False)
+    r = web.post(
+        "/login",
+        data={
+            "csrf": csrf(page.text),
+            "name": "li",
+            "password": PASSWORD,
+            "next": "/evaluate/food/F-124?act_date=2024-05-01",
+        },
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/evaluate/food/F-124?act_date=2024-05-01"
 
 
@@ -89,21 +98,35 @@ def test_an_expired_session_on_submit_keeps_the_typed_case(web) -> None:
     sign_in(web, "li")
     token = csrf(web.get("/evaluate/food/F-124").text)
     web.app.state.session_ttl = -1
-    r = web.post("/evaluate/food/F-124", data={"csrf": token, "f.goods_value": "8123", "f.harm": "minor",
-                                               "act_date": "2024-05-01"}, follow_redirects=False)
+    r = web.post(
+        "/evaluate/food/F-124",
+        data={"csrf": token, "f.goods_value": "8123", "f.harm": "minor", "act_date": "2024-05-01"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and "expired=1" in r.headers["location"]
     assert "8123" in r.headers["location"]  # the form comes back filled in after signing in
 
 
 def test_open_redirects_are_refused(web) -> None:
     token = csrf(web.get("/login").text)
-    r = web.post("/login", data={"csrf": token, "name": "li", "password": PASSWORD, "next": "//evil.example/"},
-                 follow_redirects=False)
+    r = web.post(
+        "/login",
+        data={"csrf": token, "name": "li", "password": PASSWORD, "next": "//evil.example/"},
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/evaluate"
 
 
-@pytest.mark.parametrize("who, url", [("li", "/review"), ("li", "/admin/users"),
-                                      ("zhao", "/evaluate"), ("sun", "/admin/keys"), ("zhou", "/evaluate/food/F-124")])
+@pytest.mark.parametrize(
+    "who, url",
+    [
+        ("li", "/review"),
+        ("li", "/admin/users"),
+        ("zhao", "/evaluate"),
+        ("sun", "/admin/keys"),
+        ("zhou", "/evaluate/food/F-124"),
+    ],
+)
 def test_pages_of_another_role_or_department_are_403_in_chinese(web, who: str, url: str) -> None:
     sign_in(web, who)
     r = web.get(url)
@@ -114,18 +137,40 @@ def test_pages_of_another_role_or_department_are_403_in_chinese(web, who: str, u
 def test_sign_out_ends_the_session(web) -> None:
     sign_in(web, "li")
     page = web.get("/evaluate")
-    assert web.post("/logout", data={"csrf": csrf(page.text)}, follow_redirects=False).status_code == 303
+    assert (
+        web.post("/logout", data={"csrf": csrf(page.text)}, follow_redirects=False).status_code
+        == 303
+    )
     assert web.get("/evaluate", follow_redirects=False).status_code == 303
 
 
-def test_admin_creates_a_user_who_signs_in_and_a_key_of_theirs_records_under_their_name(web) -> None:
+def test_admin_creates_a_user_who_signs_in_and_a_key_of_theirs_records_under_their_name(
+    web,
+) -> None:
     sign_in(web, "admin")
     page = web.get("/admin/users")
-    r = web.post("/admin/users", data={"csrf": csrf(page.text), "name": "wu", "display_name": "吴刚", "role": "officer",
-                                       "department": "food", "password": "wu-password-1"})
+    r = web.post(
+        "/admin/users",
+        data={
+            "csrf": csrf(page.text),
+            "name": "wu",
+            "display_name": "吴刚",
+            "role": "officer",
+            "department": "food",
+            "password": "wu-password-1",
+        },
+    )
     assert r.status_code == 200 and "已创建用户 wu" in r.text
-    r = web.post("/admin/users", data={"csrf": csrf(page.text), "name": "Bad Name", "display_name": "x",
-                                       "role": "officer", "department": "food"})
+    r = web.post(
+        "/admin/users",
+        data={
+            "csrf": csrf(page.text),
+            "name": "Bad Name",
+            "display_name": "x",
+            "role": "officer",
+            "department": "food",
+        },
+    )
     assert r.status_code == 422 and "登录名" in alerts(r.text)[0] and 'value="Bad Name"' in r.text
     page = web.get("/admin/keys")
     r = web.post("/admin/keys", data={"csrf": csrf(page.text), "user": "wu", "label": "手机"})
@@ -133,16 +178,32 @@ def test_admin_creates_a_user_who_signs_in_and_a_key_of_theirs_records_under_the
     with Session(web.engine) as s:
         key = s.exec(select(ApiKey).where(ApiKey.user_name == "wu")).one()
         assert key.role == "officer" and key.department == "food"
-    body = {"department": "food", "item": "F-124", "facts": {"goods_value": 8000, "harm": "minor"},
-            "act_date": "2024-05-01", "decision_date": "2024-06-01", "record": True}
-    assert web.post("/v1/evaluate", json=body, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    body = {
+        "department": "food",
+        "item": "F-124",
+        "facts": {"goods_value": 8000, "harm": "minor"},
+        "act_date": "2024-05-01",
+        "decision_date": "2024-06-01",
+        "record": True,
+    }
+    assert (
+        web.post(
+            "/v1/evaluate", json=body, headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+        == 200
+    )
     with Session(web.engine) as s:
         entry = s.exec(select(AuditEntry).where(AuditEntry.action == "evaluation.record")).one()
         assert entry.actor == "wu"
     page = web.get("/admin/users")
     assert web.post("/admin/users/wu/disable", data={"csrf": csrf(page.text)}).status_code == 200
     web.app.state.key_cache.clear()
-    assert web.post("/v1/evaluate", json=body, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert (
+        web.post(
+            "/v1/evaluate", json=body, headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+        == 401
+    )
     web.cookies.clear()
     assert sign_in(web, "wu", "wu-password-1").status_code == 401  # disabled
 

@@ -13,18 +13,19 @@ from discretion.store.tables import AuditEntry, Evaluation
 from discretion.condition_words import amount
 
 from .conftest import FIXTURES
-from .web_support import add_people, alerts, client, csrf, field_errors, sign_in, visible
+from .web_support import alerts, csrf, field_errors, people_client, sign_in, visible
 
-CASE = {"f.goods_value": "8000", "f.harm": "minor", "act_date": "2024-05-01", "decision_date": "2024-06-01"}
+CASE = {
+    "f.goods_value": "8000",
+    "f.harm": "minor",
+    "act_date": "2024-05-01",
+    "decision_date": "2024-06-01",
+}
 
 
 @pytest.fixture
 def web(seeded):
-    add_people(seeded)
-    c = client(seeded)
-    c.engine = seeded  # type: ignore[attr-defined]
-    sign_in(c, "li")
-    return c
+    return people_client(seeded, "li")
 
 
 def _post(web, path: str, form: dict) -> object:
@@ -39,8 +40,16 @@ def _library_result(facts: dict) -> object:
     for name, spec in schema.items():  # unchecked boxes are false
         if spec.type == "bool" and spec.derived is None:
             full.setdefault(name, False)
-    return evaluate(lib, EvaluationRequest(department="food", item="F-124", facts=full, act_date="2024-05-01",
-                                           decision_date="2024-06-01"))
+    return evaluate(
+        lib,
+        EvaluationRequest(
+            department="food",
+            item="F-124",
+            facts=full,
+            act_date="2024-05-01",
+            decision_date="2024-06-01",
+        ),
+    )
 
 
 def test_search_finds_the_item_by_words_code_and_article(web) -> None:
@@ -60,7 +69,9 @@ def test_the_form_asks_the_items_facts_first_then_circumstances_by_what_they_lea
     assert 'name="f.goods_value"' in first and 'name="f.harm"' in first
     for name in ("act_date", "act_end_date", "discovery_date", "decision_date"):
         assert f'name="{name}"' in page
-    assert "goods_value" not in re.sub(r'(name|id|for|aria-describedby)="[^"]*"', "", page)  # no internal names shown
+    assert "goods_value" not in re.sub(
+        r'(name|id|for|aria-describedby)="[^"]*"', "", page
+    )  # no internal names shown
 
 
 def test_the_answer_leads_and_matches_the_library(web) -> None:
@@ -94,7 +105,11 @@ def test_bad_input_is_chinese_names_the_field_highlights_it_and_keeps_what_was_t
     assert r.status_code == 422 and "须填金额" in field_errors(r.text)[0]
     r = _post(web, "/evaluate/food/F-124", {**CASE, "act_date": "2024-07-01"})
     assert r.status_code == 422 and "不能晚于处罚决定日" in field_errors(r.text)[0]
-    r = _post(web, "/evaluate/food/F-124", {**CASE, "act_date": "2020-01-01", "decision_date": "2020-02-01"})
+    r = _post(
+        web,
+        "/evaluate/food/F-124",
+        {**CASE, "act_date": "2020-01-01", "decision_date": "2020-02-01"},
+    )
     assert r.status_code == 422 and "没有施行中" in alerts(r.text)[0]
     r = _post(web, "/evaluate/food/F-124", {**CASE, "f.harm": "made-up"})
     assert r.status_code == 422 and "可选范围" in field_errors(r.text)[0]
@@ -113,10 +128,15 @@ def test_an_option_needs_a_reason_and_taking_it_re_evaluates(web) -> None:
     assert option.label in r.text
     r = _post(web, "/evaluate/food/F-124/option", {**form, "option": option.id, "reason": ""})
     assert r.status_code == 422 and "须说明理由" in r.text
-    r = _post(web, "/evaluate/food/F-124/option", {**form, "option": option.id, "reason": "进货凭证齐全"})
+    r = _post(
+        web, "/evaluate/food/F-124/option", {**form, "option": option.id, "reason": "进货凭证齐全"}
+    )
     assert r.status_code == 200
     answer = r.text.split('<section class="answer')[1].split("</section>")[0]
-    assert option.outcome != "penalty" and {"no_penalty": "不予处罚", "exemption": "免予处罚"}[option.outcome] in answer
+    assert (
+        option.outcome != "penalty"
+        and {"no_penalty": "不予处罚", "exemption": "免予处罚"}[option.outcome] in answer
+    )
     assert "进货凭证齐全" in r.text and option.citation in r.text
 
 
@@ -128,7 +148,11 @@ def test_recording_stores_the_result_under_the_officers_name_and_prints(web) -> 
         assert ev.actor == "li" and ev.request["facts"]["goods_value"] == "8000"
         entry = s.exec(select(AuditEntry).where(AuditEntry.action == "evaluation.record")).one()
         assert entry.actor == "li"
-    assert "李明" in r.text and ev.ruleset_hash in r.text and "@page" in web.get("/static/site.css").text
+    assert (
+        "李明" in r.text
+        and ev.ruleset_hash in r.text
+        and "@page" in web.get("/static/site.css").text
+    )
     # another officer cannot open it by URL
     web.cookies.clear()
     sign_in(web, "wang")

@@ -12,24 +12,28 @@ from discretion.store.cases import import_cases, parse_rows
 from discretion.store.lifecycle import get_version
 
 from .test_store import FOOD_2025, _lines
-from .web_support import add_people, alerts, client, csrf, sign_in, visible
+from .web_support import alerts, csrf, people_client, sign_in
 
 
 @pytest.fixture
 def web(seeded):
-    add_people(seeded)
-    c = client(seeded)
-    c.engine = seeded  # type: ignore[attr-defined]
-    sign_in(c, "zhao")
-    return c
+    return people_client(seeded, "zhao")
 
 
 def _upload(web, text: str, as_file: bool = False):
     token = csrf(web.get("/review").text)
     if as_file:
-        return web.post("/review/upload", data={"csrf": token, "department": "food"},
-                        files={"file": ("food-2025.yaml", text.encode("utf-8"), "text/yaml")}, follow_redirects=False)
-    return web.post("/review/upload", data={"csrf": token, "department": "food", "text": text}, follow_redirects=False)
+        return web.post(
+            "/review/upload",
+            data={"csrf": token, "department": "food"},
+            files={"file": ("food-2025.yaml", text.encode("utf-8"), "text/yaml")},
+            follow_redirects=False,
+        )
+    return web.post(
+        "/review/upload",
+        data={"csrf": token, "department": "food", "text": text},
+        follow_redirects=False,
+    )
 
 
 def test_versions_of_the_department_with_status(web) -> None:
@@ -45,7 +49,10 @@ def test_a_draft_with_an_error_is_shown_with_the_error_beside_its_line_and_kept(
     line = bad.splitlines().index("    colour: red") + 1
     assert f"第 {line} 行" in alerts(r.text)[0] and "不认识的键" in r.text
     note = r.text.split(f'<span class="ln bad">{line}</span>')[1].split("</span>", 2)
-    assert "colour: red" in note[0] and "不认识的键" in r.text.split(f'<span class="ln bad">{line}</span>')[1][:400]
+    assert (
+        "colour: red" in note[0]
+        and "不认识的键" in r.text.split(f'<span class="ln bad">{line}</span>')[1][:400]
+    )
     assert "colour: red" in r.text.split('name="text"')[1]  # the textarea keeps what was pasted
     bad_condition = FOOD_2025.replace("when: repeat_within_2y", "when: repeat_within_3y")
     r = _upload(web, bad_condition)
@@ -66,7 +73,12 @@ def test_upload_verify_diff_approve_by_another_publish(web) -> None:
     web.cookies.clear()
     sign_in(web, "qian")
     page = web.get("/review/food/2025").text
-    assert web.post("/review/food/2025/approve", data={"csrf": csrf(page)}, follow_redirects=False).status_code == 303
+    assert (
+        web.post(
+            "/review/food/2025/approve", data={"csrf": csrf(page)}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     page = web.get("/review/food/2025").text
     assert "已批准" in page
     r = web.post("/review/food/2025/publish", data={"csrf": csrf(page)})
@@ -85,7 +97,7 @@ def test_withdraw_and_replace_a_draft_before_approval(web) -> None:
         assert str(get_version(s, "food", "2025").effective_from) == "2025-02-01"
     wrong = fixed.replace('version: "2025"', 'version: "2026"')
     r = web.post("/review/food/2025/replace", data={"csrf": csrf(page), "text": wrong})
-    assert r.status_code == 422 and "不一致" in r.text and 'version: &#34;2026&#34;' in r.text
+    assert r.status_code == 422 and "不一致" in r.text and "version: &#34;2026&#34;" in r.text
     r = web.post("/review/food/2025/withdraw", data={"csrf": csrf(page)})
     assert r.status_code == 200 and "已撤回" in r.text
 
@@ -100,7 +112,8 @@ def test_impact_separates_real_changes_from_cases_that_could_not_be_replayed(web
     # heavier light tier; goods values above 8,002 yuan are refused by the new version (C3, C4)
     heavier = FOOD_2025.replace("range: [50000, 65000]", "range: [60000, 70000]").replace(
         "goods_value: {type: money, label: 货值金额（元）}",
-        "goods_value: {type: money, label: 货值金额（元）, maximum: 8002}")
+        "goods_value: {type: money, label: 货值金额（元）, maximum: 8002}",
+    )
     assert heavier != FOOD_2025
     assert _upload(web, heavier).status_code == 303
     r = web.get("/review/food/2025/impact", params={"against": "2024"})

@@ -38,7 +38,19 @@ def test_every_condition_of_every_bundled_item_reads_without_code(bundled) -> No
                 words = condition_words(cond.text, ci.schema)
                 seen += 1
                 assert words != "（条件无法显示）"
-                for token in (" and ", " or ", " not ", "==", "!=", "<", ">", "[", "'", "True", "False"):
+                for token in (
+                    " and ",
+                    " or ",
+                    " not ",
+                    "==",
+                    "!=",
+                    "<",
+                    ">",
+                    "[",
+                    "'",
+                    "True",
+                    "False",
+                ):
                     assert token not in words, (cond.text, words)
                 for name in cond.facts:
                     assert name not in words, (cond.text, words)
@@ -55,26 +67,47 @@ def _big(bundled, n: int = 6000) -> tuple[Catalogue, list[Entry]]:
     out = []
     for i in range(n):
         e = base[i % len(base)]
-        out.append(Entry.make(e.department, e.department_name, e.version, f"{e.code}-G{i:04d}",
-                              f"{e.name}（第{i}批）", e.legal_basis, e.penalty_basis))
+        out.append(
+            Entry.make(
+                e.department,
+                e.department_name,
+                e.version,
+                f"{e.code}-G{i:04d}",
+                f"{e.name}（第{i}批）",
+                e.legal_basis,
+                e.penalty_basis,
+            )
+        )
     return Catalogue(out), base
 
 
 def test_search_on_6000_items_every_word_must_match_and_is_ranked(bundled) -> None:
     cat, base = _big(bundled)
     hits = cat.search("食品 标准", limit=10_000)
-    assert hits and all("食品" in (h.entry.name + h.entry.penalty_basis + h.entry.legal_basis) and
-                        "标准" in (h.entry.name + h.entry.penalty_basis + h.entry.legal_basis) for h in hits)
-    expected = sum(1 for e in cat.entries if all(w in (e.name + e.legal_basis + e.penalty_basis).lower()
-                                                 for w in ("食品", "标准")))
+    assert hits and all(
+        "食品" in (h.entry.name + h.entry.penalty_basis + h.entry.legal_basis)
+        and "标准" in (h.entry.name + h.entry.penalty_basis + h.entry.legal_basis)
+        for h in hits
+    )
+    expected = sum(
+        1
+        for e in cat.entries
+        if all(w in (e.name + e.legal_basis + e.penalty_basis).lower() for w in ("食品", "标准"))
+    )
     assert len(hits) == expected
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
     article = cat.search("第一百二十四条", limit=10_000)
-    assert article and all("第一百二十四条" in h.entry.penalty_basis + h.entry.legal_basis for h in article)
-    assert [h.entry.code for h in cat.search("124条", limit=10_000)] == [h.entry.code for h in article]
-    assert all("无照" in h.entry.name or "无照" in h.entry.legal_basis + h.entry.penalty_basis
-               for h in cat.search("无照"))
+    assert article and all(
+        "第一百二十四条" in h.entry.penalty_basis + h.entry.legal_basis for h in article
+    )
+    assert [h.entry.code for h in cat.search("124条", limit=10_000)] == [
+        h.entry.code for h in article
+    ]
+    assert all(
+        "无照" in h.entry.name or "无照" in h.entry.legal_basis + h.entry.penalty_basis
+        for h in cat.search("无照")
+    )
     assert cat.search("无照")
     code = cat.entries[42].code
     assert cat.search(code)[0].entry.code == code
@@ -82,8 +115,12 @@ def test_search_on_6000_items_every_word_must_match_and_is_ranked(bundled) -> No
 
 
 def test_names_rank_above_articles(bundled) -> None:
-    cat = Catalogue([Entry.make("d", "部门", "1", "A", "其他", "《食品法》第一条", ""),
-                     Entry.make("d", "部门", "1", "B", "食品经营", "《某法》第一条", "")])
+    cat = Catalogue(
+        [
+            Entry.make("d", "部门", "1", "A", "其他", "《食品法》第一条", ""),
+            Entry.make("d", "部门", "1", "B", "食品经营", "《某法》第一条", ""),
+        ]
+    )
     assert [h.entry.code for h in cat.search("食品")] == ["B", "A"]
 
 

@@ -14,9 +14,15 @@ from discretion.store.users import create_user
 
 PASSWORD = "correct-horse-9"
 #: name, display name, role, department
-PEOPLE = [("admin", "系统管理员", "admin", None), ("li", "李明", "officer", "food"), ("wang", "王芳", "officer", "food"),
-          ("zhao", "赵敏", "reviewer", "food"), ("qian", "钱进", "reviewer", "food"),
-          ("sun", "孙立", "supervisor", "food"), ("zhou", "周强", "officer", "other")]
+PEOPLE = [
+    ("admin", "系统管理员", "admin", None),
+    ("li", "李明", "officer", "food"),
+    ("wang", "王芳", "officer", "food"),
+    ("zhao", "赵敏", "reviewer", "food"),
+    ("qian", "钱进", "reviewer", "food"),
+    ("sun", "孙立", "supervisor", "food"),
+    ("zhou", "周强", "officer", "other"),
+]
 
 
 def add_people(engine: Any) -> None:
@@ -42,8 +48,11 @@ def csrf(html: str) -> str:
 
 def sign_in(c: TestClient, name: str, password: str = PASSWORD) -> Any:
     token = csrf(c.get("/login").text)
-    return c.post("/login", data={"csrf": token, "name": name, "password": password, "next": ""},
-                  follow_redirects=False)
+    return c.post(
+        "/login",
+        data={"csrf": token, "name": name, "password": password, "next": ""},
+        follow_redirects=False,
+    )
 
 
 def alerts(html: str) -> list[str]:
@@ -57,3 +66,13 @@ def field_errors(html: str) -> list[str]:
 def visible(html: str) -> str:
     """The text a reader sees: tags, attributes and the stylesheet link removed."""
     return re.sub(r"<[^>]+>", " ", html)
+
+
+def people_client(engine: Any, who: str | None = None) -> TestClient:
+    """A client over `engine` with PEOPLE added, signed in as `who` (if given); keeps `.engine`."""
+    add_people(engine)
+    c = client(engine)
+    c.engine = engine  # type: ignore[attr-defined]
+    if who:
+        sign_in(c, who)
+    return c

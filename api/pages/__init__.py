@@ -20,16 +20,21 @@ from . import admin, auth, officer, reviewer, supervisor
 from .web import PageError, SignInNeeded, login_url, render
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-#: the session cookie outlives an idle session (web.SESSION_TTL), so an expired one can be told apart
+#: the cookie outlives an idle session (web.SESSION_TTL), so an expired one can be told apart
 COOKIE_MAX_AGE = 14 * 24 * 3600
 
 
 def install(app: FastAPI) -> None:
     with Session(app.state.engine) as session:
         key = secret(session)
-    app.add_middleware(SessionMiddleware, secret_key=key, session_cookie="discretion_session",
-                       max_age=COOKIE_MAX_AGE, same_site="strict",
-                       https_only=os.environ.get("DISCRETION_SECURE_COOKIES") == "1")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=key,
+        session_cookie="discretion_session",
+        max_age=COOKIE_MAX_AGE,
+        same_site="strict",
+        https_only=os.environ.get("DISCRETION_SECURE_COOKIES") == "1",
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, officer, reviewer, supervisor, admin):
         app.include_router(module.router)

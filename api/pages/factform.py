@@ -1,9 +1,10 @@
 """The officer's form for one item: its facts in the order a benchmark document asks them, and
 the typed values checked in Chinese (each error names the field's label; the field is highlighted).
 
-Groups: the item's own facts first (what the fine's clause, tiers and amounts read), then the
-circumstances by what they lead to (不予处罚, 免予处罚, 从轻, 减轻, 从重), each with the entries
-it feeds as its help. Facts no rule of the item reads and that are not required are not asked.
+Groups: the item's own facts first (what the fine's clause, tiers and amounts read, and every
+required fact), then the circumstances by what they lead to (不予处罚, 免予处罚, 从轻,
+减轻, 从重), each with the entries it feeds as its help. Facts no rule of the item reads and
+that are not required are not asked.
 """
 
 from __future__ import annotations
@@ -11,19 +12,42 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from discretion.compiler import CompiledItem
 from discretion.ruleset import FactSpec
 
-LISTS = (("no_penalty", "不予处罚的情形"), ("exemption", "免予处罚的情形"), ("lenient", "从轻处罚的情形"),
-         ("mitigated", "减轻处罚的情形"), ("aggravated", "从重处罚的情形"))
-VERBS = {"no_penalty": "不予处罚", "exemption": "免予处罚", "lenient": "从轻处罚", "mitigated": "减轻处罚",
-         "aggravated": "从重处罚"}
-DATES = (("act_date", "违法行为发生日", True, "违法行为发生之日；据此确定适用的裁量基准版本"),
-         ("act_end_date", "违法行为终了日", False, "违法行为有连续或者继续状态的，填终了之日（追责期限自此起算）"),
-         ("discovery_date", "发现（立案）日", False, "行政机关发现违法行为之日；不填则按决定日计算追责期限"),
-         ("decision_date", "处罚决定日", False, "不填为今天"))
+LISTS = (
+    ("no_penalty", "不予处罚的情形"),
+    ("exemption", "免予处罚的情形"),
+    ("lenient", "从轻处罚的情形"),
+    ("mitigated", "减轻处罚的情形"),
+    ("aggravated", "从重处罚的情形"),
+)
+VERBS = {
+    "no_penalty": "不予处罚",
+    "exemption": "免予处罚",
+    "lenient": "从轻处罚",
+    "mitigated": "减轻处罚",
+    "aggravated": "从重处罚",
+}
+DATES = (
+    ("act_date", "违法行为发生日", True, "违法行为发生之日；据此确定适用的裁量基准版本"),
+    (
+        "act_end_date",
+        "违法行为终了日",
+        False,
+        "违法行为有连续或者继续状态的，填终了之日（追责期限自此起算）",
+    ),
+    (
+        "discovery_date",
+        "发现（立案）日",
+        False,
+        "行政机关发现违法行为之日；不填则按决定日计算追责期限",
+    ),
+    ("decision_date", "处罚决定日", False, "不填为今天"),
+)
 DATE_LABELS = {name: label for name, label, _, _ in DATES}
 MAX_TEXT = 40
 
@@ -57,8 +81,12 @@ def groups(ci: CompiledItem) -> list[Group]:
         for name in cond.facts if cond else ():
             spec = ci.schema.get(name)
             lead = f"{'应当' if e.mandatory else '可以'}{VERBS[e.list]}"
-            # an entry named after the fact itself needs no repeating: "主动消除…后果" → 应当从轻处罚
-            said = lead if spec is not None and e.label.split("（")[0] == spec.label else f"{e.label}（{lead}）"
+            # an entry named after the fact needs no repeating: "主动消除…后果" → 应当从轻处罚
+            said = (
+                lead
+                if spec is not None and e.label.split("（")[0] == spec.label
+                else f"{e.label}（{lead}）"
+            )
             readers.setdefault(name, []).append(said)
     placed: set[str] = set()
     out: list[Group] = []
@@ -77,6 +105,9 @@ def groups(ci: CompiledItem) -> list[Group]:
                 if other in spec.derived:
                     add(first, other)
         add(first, name)
+    for name, spec in asked.items():  # what every case must state (危害后果) is the case's own
+        if spec.is_required:
+            add(first, name)
     out.append(first)
     for kind, title in LISTS:
         g = Group(title)
@@ -101,7 +132,9 @@ def _number(raw: str, spec: FactSpec, label: str) -> tuple[Any, str | None]:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        kind = {"money": "金额（元），如 8000 或 8000.50", "integer": "整数", "number": "数字"}[spec.type]
+        kind = {"money": "金额（元），如 8000 或 8000.50", "integer": "整数", "number": "数字"}[
+            spec.type
+        ]
         return None, f"「{label}」须填{kind}"
     if not value.is_finite():
         return None, f"「{label}」须填有限的数字"
@@ -121,7 +154,9 @@ def _number(raw: str, spec: FactSpec, label: str) -> tuple[Any, str | None]:
     return (str(value) if spec.type != "integer" else value), None
 
 
-def read_facts(form: Mapping[str, str], fields: list[Fact]) -> tuple[dict[str, Any], dict[str, str]]:
+def read_facts(
+    form: Mapping[str, str], fields: list[Fact]
+) -> tuple[dict[str, Any], dict[str, str]]:
     """The facts from the form (`f.NAME`), and errors by field name in Chinese."""
     facts: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -133,7 +168,9 @@ def read_facts(form: Mapping[str, str], fields: list[Fact]) -> tuple[dict[str, A
             continue
         if raw == "":
             if f.spec.is_required:
-                errors[f.name] = f"请填写「{label}」" if f.spec.type != "enum" else f"请选择「{label}」"
+                errors[f.name] = (
+                    f"请填写「{label}」" if f.spec.type != "enum" else f"请选择「{label}」"
+                )
             continue
         if f.spec.type == "enum":
             if raw not in (f.spec.values or []):

@@ -18,8 +18,14 @@ from sqlmodel import Session, col, select
 
 from discretion.catalogue import Catalogue
 from discretion.compiler import CompiledItem
-from discretion.errors import (DateError, DiscretionError, FactError, RulesetDefect, UnknownItem,
-                               VersionNotInForce)
+from discretion.errors import (
+    DateError,
+    DiscretionError,
+    FactError,
+    RulesetDefect,
+    UnknownItem,
+    VersionNotInForce,
+)
 from discretion.evaluation import EvaluationRequest, evaluate
 from discretion.evaluation.result import Recommendation
 from discretion.loader import RulesetLibrary
@@ -29,7 +35,17 @@ from discretion.evaluation.taking import MAX_REASON, find_option, take_option
 from discretion.condition_words import amount, condition_words, facts_words, step_name, value_words
 
 from .factform import DATE_LABELS, DATES, groups, read_dates, read_facts
-from .web import CSRF_MESSAGE, PageError, SignInNeeded, csrf_ok, render, require_department, require_role, signed_in
+from .web import (
+    CSRF_MESSAGE,
+    PageError,
+    SignInNeeded,
+    csrf_ok,
+    fetch,
+    render,
+    require_department,
+    require_role,
+    signed_in,
+)
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELDS = 200
@@ -60,8 +76,12 @@ def _item(library: RulesetLibrary, department: str, code: str, act: dt.date | No
     crs = library.in_force(department, act or dt.date.today()) or library.versions(department)[-1]
     ci = crs.find_item(code)
     if ci is None:
-        raise PageError(404, "没有这个事项",
-                        f"{crs.ruleset.department_name}{crs.version}版裁量基准中没有编码为 {code} 的事项。请从事项检索中重新选择。")
+        raise PageError(
+            404,
+            "没有这个事项",
+            f"{crs.ruleset.department_name}{crs.version}版裁量基准中没有编码为 {code} 的事项。"
+            "请从事项检索中重新选择。",
+        )
     return ci
 
 
@@ -72,12 +92,33 @@ def _act(form: Any) -> dt.date | None:
         return None
 
 
-def _form_page(request: Request, ci: CompiledItem, department: str, form: dict[str, str], status: int = 200,
-               errors: dict[str, str] | None = None, error: str | None = None) -> HTMLResponse:
+def _form_page(
+    request: Request,
+    ci: CompiledItem,
+    department: str,
+    form: dict[str, str],
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+) -> HTMLResponse:
     library = request.app.state.library.get()
-    crs = library.in_force(department, _act(form) or dt.date.today()) or library.versions(department)[-1]
-    return render(request, "evaluate.html.j2", status, ci=ci, department=department, groups=groups(ci), form=form,
-                  dates=DATES, errors=errors or {}, error=error, version=crs)
+    crs = (
+        library.in_force(department, _act(form) or dt.date.today())
+        or library.versions(department)[-1]
+    )
+    return render(
+        request,
+        "evaluate.html.j2",
+        status,
+        ci=ci,
+        department=department,
+        groups=groups(ci),
+        form=form,
+        dates=DATES,
+        errors=errors or {},
+        error=error,
+        version=crs,
+    )
 
 
 @router.get("/evaluate/{department}/{code}")
@@ -86,7 +127,7 @@ async def item_form(request: Request, department: str, code: str) -> HTMLRespons
     user = await signed_in(request)
     require_role(user, "officer")
     require_department(user, department)
-    form = {k: v for k, v in list(request.query_params.items())[:MAX_FIELDS]}
+    form = dict(list(request.query_params.items())[:MAX_FIELDS])
     ci = _item(request.app.state.library.get(), department, code, _act(form))
     return _form_page(request, ci, department, form)
 
@@ -109,15 +150,25 @@ async def _post_user(request: Request, form: dict[str, str], department: str, co
 
 
 _LIBRARY_ERRORS = {
-    VersionNotInForce: ("act_date", "违法行为发生日没有施行中的本部门裁量基准，请核对「违法行为发生日」。"),
-    UnknownItem: (None, "该事项在违法行为发生日施行的裁量基准中不存在（编码可能已变更），请重新检索事项。"),
-    RulesetDefect: (None, "本事项的裁量基准在这种情形下有缺陷（阶次缺口或重叠），无法给出建议。请报法制审核人员处理；"
-                          "此前填写的内容已保留。"),
+    VersionNotInForce: (
+        "act_date",
+        "违法行为发生日没有施行中的本部门裁量基准，请核对「违法行为发生日」。",
+    ),
+    UnknownItem: (
+        None,
+        "该事项在违法行为发生日施行的裁量基准中不存在（编码可能已变更），请重新检索事项。",
+    ),
+    RulesetDefect: (
+        None,
+        "本事项的裁量基准在这种情形下有缺陷（阶次缺口或重叠），无法给出建议。请报法制审核人员处理；"
+        "此前填写的内容已保留。",
+    ),
 }
 
 
-def _evaluate(request: Request, ci: CompiledItem, department: str, form: dict[str, str]
-              ) -> tuple[Recommendation | None, dict[str, str], str | None]:
+def _evaluate(
+    request: Request, ci: CompiledItem, department: str, form: dict[str, str]
+) -> tuple[Recommendation | None, dict[str, str], str | None]:
     """Check the form in Chinese, then evaluate: (result, field errors, page error)."""
     fields = [f for g in groups(ci) for f in g.facts]
     facts, errors = read_facts(form, fields)
@@ -126,10 +177,15 @@ def _evaluate(request: Request, ci: CompiledItem, department: str, form: dict[st
     if errors:
         return None, errors, "请更正标出的内容。"
     try:
-        req = EvaluationRequest(department=department, item=ci.item.code, facts=facts,
-                                act_date=dates["act_date"], act_end_date=dates["act_end_date"],
-                                discovery_date=dates["discovery_date"],
-                                decision_date=dates["decision_date"] or dt.date.today())
+        req = EvaluationRequest(
+            department=department,
+            item=ci.item.code,
+            facts=facts,
+            act_date=dates["act_date"],
+            act_end_date=dates["act_end_date"],
+            discovery_date=dates["discovery_date"],
+            decision_date=dates["decision_date"] or dt.date.today(),
+        )
         return evaluate(request.app.state.library.get(), req), {}, None
     except DiscretionError as e:
         for kind, (fld, msg) in _LIBRARY_ERRORS.items():
@@ -137,10 +193,18 @@ def _evaluate(request: Request, ci: CompiledItem, department: str, form: dict[st
                 return None, ({fld: msg} if fld else {}), msg
         name = (e.field or "").removeprefix("facts.")
         if isinstance(e, DateError) and name in DATE_LABELS:
-            return None, {name: f"「{DATE_LABELS[name]}」与其他日期的先后不符"}, "请更正标出的日期。"
+            return (
+                None,
+                {name: f"「{DATE_LABELS[name]}」与其他日期的先后不符"},
+                "请更正标出的日期。",
+            )
         if isinstance(e, FactError) and name in ci.schema:
             label = ci.schema[name].label
-            return None, {name: f"「{label}」需要填写或填写有误"}, f"「{label}」需要填写或填写有误（比较处罚决定时施行的规定也需要此项）。"
+            return (
+                None,
+                {name: f"「{label}」需要填写或填写有误"},
+                f"「{label}」需要填写或填写有误（比较处罚决定时施行的规定也需要此项）。",
+            )
         return None, {}, "无法按所填内容给出裁量建议，请核对后重试。"
 
 
@@ -152,8 +216,15 @@ def _steps(rec: Recommendation, library: RulesetLibrary) -> list[dict[str, Any]]
     out = []
     for s in rec.trace:
         read = [] if s.step == "facts" else facts_words(s.facts, schema)
-        out.append({"name": step_name(s.step), "effect": s.effect, "citation": s.citation,
-                    "condition": condition_words(s.condition, schema) if s.condition else None, "read": read})
+        out.append(
+            {
+                "name": step_name(s.step),
+                "effect": s.effect,
+                "citation": s.citation,
+                "condition": condition_words(s.condition, schema) if s.condition else None,
+                "read": read,
+            }
+        )
     return out
 
 
@@ -161,17 +232,40 @@ def _facts_given(rec_req: dict[str, Any], ci: CompiledItem | None) -> list[tuple
     """The facts as found: amounts and choices, and the circumstances that were found to hold
     (a circumstance not found is not listed: the statement says so once)."""
     schema = ci.schema if ci is not None else {}
-    return [(schema[n].label, value_words(schema[n], v)) for n, v in rec_req.items()
-            if n in schema and schema[n].derived is None and not (schema[n].type == "bool" and not v)]
+    return [
+        (schema[n].label, value_words(schema[n], v))
+        for n, v in rec_req.items()
+        if n in schema and schema[n].derived is None and not (schema[n].type == "bool" and not v)
+    ]
 
 
-def _result_page(request: Request, rec: Recommendation, ci: CompiledItem, department: str, form: dict[str, str],
-                 taken: str | None = None, option_errors: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
+def _result_page(
+    request: Request,
+    rec: Recommendation,
+    ci: CompiledItem,
+    department: str,
+    form: dict[str, str],
+    taken: str | None = None,
+    option_errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     library = request.app.state.library.get()
     kept = {k: v for k, v in form.items() if k not in ("csrf", "reason", "option")}
-    return render(request, "result.html.j2", status, rec=rec, ci=ci, department=department, kept=kept,
-                  steps=_steps(rec, library), amount=amount, taken=taken, option_errors=option_errors or {},
-                  reason=form.get("reason", ""), max_reason=MAX_REASON)
+    return render(
+        request,
+        "result.html.j2",
+        status,
+        rec=rec,
+        ci=ci,
+        department=department,
+        kept=kept,
+        steps=_steps(rec, library),
+        amount=amount,
+        taken=taken,
+        option_errors=option_errors or {},
+        reason=form.get("reason", ""),
+        max_reason=MAX_REASON,
+    )
 
 
 @router.post("/evaluate/{department}/{code}", response_model=None)
@@ -188,7 +282,9 @@ async def submit(request: Request, department: str, code: str) -> Response:
     return _result_page(request, rec, ci, department, form)
 
 
-def _with_option(rec: Recommendation, form: dict[str, str]) -> tuple[Recommendation, str | None, dict[str, str]]:
+def _with_option(
+    rec: Recommendation, form: dict[str, str]
+) -> tuple[Recommendation, str | None, dict[str, str]]:
     """Apply the option the form names (with its reason), if any."""
     option_id = form.get("option", "")
     if not option_id:
@@ -204,32 +300,84 @@ def _with_option(rec: Recommendation, form: dict[str, str]) -> tuple[Recommendat
     return take_option(rec, option, reason), option_id, {}
 
 
-@router.post("/evaluate/{department}/{code}/option", response_model=None)
-async def option(request: Request, department: str, code: str) -> Response:
-    """Take a discretionary (可以) option: the case evaluated again with it applied, and the reason."""
+async def _posted_case(
+    request: Request, department: str, code: str
+) -> tuple[dict[str, str], User, CompiledItem, Recommendation | None, Response | None]:
+    """The posted case evaluated: (form, user, item, result, None), or the page to answer instead
+    (the form again with what is wrong, or the result saying the form's token was refused)."""
     form = await _form(request)
-    await _post_user(request, form, department, code)
+    user = await _post_user(request, form, department, code)
     ci = _item(request.app.state.library.get(), department, code, _act(form))
     rec, errors, error = _evaluate(request, ci, department, form)
     if rec is None:
-        return _form_page(request, ci, department, form, 422, errors=errors, error=error)
+        return (
+            form,
+            user,
+            ci,
+            None,
+            _form_page(request, ci, department, form, 422, errors=errors, error=error),
+        )
     if not csrf_ok(request, form):
-        return _result_page(request, rec, ci, department, form, option_errors={"option": CSRF_MESSAGE}, status=403)
+        page = _result_page(
+            request, rec, ci, department, form, option_errors={"option": CSRF_MESSAGE}, status=403
+        )
+        return form, user, ci, rec, page
+    return form, user, ci, rec, None
+
+
+@router.post("/evaluate/{department}/{code}/option", response_model=None)
+async def option(request: Request, department: str, code: str) -> Response:
+    """Take a discretionary (可以) option: the case evaluated again with it applied, and why."""
+    form, _, ci, rec, answer = await _posted_case(request, department, code)
+    if answer is not None or rec is None:
+        return answer  # type: ignore[return-value]
     taken, taken_id, option_errors = _with_option(rec, form)
-    return _result_page(request, taken if taken_id else rec, ci, department, form, taken=taken_id,
-                        option_errors=option_errors, status=422 if option_errors else 200)
+    return _result_page(
+        request,
+        taken if taken_id else rec,
+        ci,
+        department,
+        form,
+        taken=taken_id,
+        option_errors=option_errors,
+        status=422 if option_errors else 200,
+    )
 
 
-def _store(engine: Any, user: User, rec: Recommendation, req: dict[str, Any], option_id: str | None,
-           reason: str) -> int:
+def _store(
+    engine: Any,
+    user: User,
+    rec: Recommendation,
+    req: dict[str, Any],
+    option_id: str | None,
+    reason: str,
+) -> int:
     with Session(engine) as session, session.begin():
-        ev = Evaluation(department=rec.ruleset.department, item=rec.item.code, request=req,
-                        result=rec.model_dump(mode="json"), ruleset_hash=rec.ruleset.hash, actor=user.name)
+        ev = Evaluation(
+            department=rec.ruleset.department,
+            item=rec.item.code,
+            request=req,
+            result=rec.model_dump(mode="json"),
+            ruleset_hash=rec.ruleset.hash,
+            actor=user.name,
+        )
         session.add(ev)
         session.flush()
-        record(session, user.name, "evaluation.record", department=rec.ruleset.department, target=str(ev.id),
-               detail={"item": rec.item.code, "outcome": rec.outcome, "ruleset_hash": rec.ruleset.hash,
-                       "option": option_id, "reason": reason or None, "via": "web"})
+        record(
+            session,
+            user.name,
+            "evaluation.record",
+            department=rec.ruleset.department,
+            target=str(ev.id),
+            detail={
+                "item": rec.item.code,
+                "outcome": rec.outcome,
+                "ruleset_hash": rec.ruleset.hash,
+                "option": option_id,
+                "reason": reason or None,
+                "via": "web",
+            },
+        )
         assert ev.id is not None
         return ev.id
 
@@ -237,25 +385,27 @@ def _store(engine: Any, user: User, rec: Recommendation, req: dict[str, Any], op
 @router.post("/evaluate/{department}/{code}/record", response_model=None)
 async def record_evaluation(request: Request, department: str, code: str) -> Response:
     """Record the evaluation (with the option taken, if any) and open its 裁量适用说明."""
-    form = await _form(request)
-    user = await _post_user(request, form, department, code)
-    ci = _item(request.app.state.library.get(), department, code, _act(form))
-    rec, errors, error = _evaluate(request, ci, department, form)
-    if rec is None:
-        return _form_page(request, ci, department, form, 422, errors=errors, error=error)
-    if not csrf_ok(request, form):
-        return _result_page(request, rec, ci, department, form, option_errors={"option": CSRF_MESSAGE}, status=403)
+    form, user, ci, rec, answer = await _posted_case(request, department, code)
+    if answer is not None or rec is None:
+        return answer  # type: ignore[return-value]
     final, taken_id, option_errors = _with_option(rec, form)
     if option_errors:
-        return _result_page(request, rec, ci, department, form, option_errors=option_errors, status=422)
+        return _result_page(
+            request, rec, ci, department, form, option_errors=option_errors, status=422
+        )
     fields = [f for g in groups(ci) for f in g.facts]
     facts, _ = read_facts(form, fields)
     dates, _ = read_dates(form)
-    req = {"department": department, "item": ci.item.code, "facts": facts,
-           **{k: (v.isoformat() if v else None) for k, v in dates.items()}}
+    req = {
+        "department": department,
+        "item": ci.item.code,
+        "facts": facts,
+        **{k: (v.isoformat() if v else None) for k, v in dates.items()},
+    }
     req["decision_date"] = final.decision_date.isoformat()
-    ev_id = await run_in_threadpool(_store, request.app.state.engine, user, final, req, taken_id,
-                                    form.get("reason", "").strip())
+    ev_id = await run_in_threadpool(
+        _store, request.app.state.engine, user, final, req, taken_id, form.get("reason", "").strip()
+    )
     return RedirectResponse(f"/evaluations/{ev_id}", status_code=303)
 
 
@@ -264,14 +414,6 @@ def _visible(user: User, ev: Evaluation) -> bool:
     if user.role == "officer":
         return ev.actor == user.name
     return user.department is None or user.department == ev.department
-
-
-def _get(engine: Any, ev_id: int) -> Evaluation | None:
-    with Session(engine) as session:
-        ev = session.get(Evaluation, ev_id)
-        if ev is not None:
-            session.expunge(ev)
-        return ev
 
 
 def _list(engine: Any, user: User) -> list[Evaluation]:
@@ -300,7 +442,7 @@ async def statement(request: Request, ev_id: int) -> HTMLResponse:
     """The recorded evaluation as an A4 裁量适用说明 (print CSS)."""
     user = await signed_in(request)
     require_role(user, "officer", "supervisor")
-    ev = await run_in_threadpool(_get, request.app.state.engine, ev_id)
+    ev = await run_in_threadpool(fetch, request.app.state.engine, Evaluation, ev_id)
     if ev is None or not _visible(user, ev):
         raise PageError(404, "没有这条记录", "没有找到这条裁量记录，或它不属于您。")
     rec = Recommendation.model_validate(ev.result)
@@ -310,8 +452,17 @@ async def statement(request: Request, ev_id: int) -> HTMLResponse:
     given = _facts_given(ev.request.get("facts", {}), ci)
     dates = [(label, ev.request.get(name)) for name, label, _, _ in DATES if ev.request.get(name)]
     author = await run_in_threadpool(_get_user, request.app.state.engine, ev.actor)
-    return render(request, "statement.html.j2", ev=ev, rec=rec, given=given, dates=dates, steps=_steps(rec, library),
-                  amount=amount, author=author)
+    return render(
+        request,
+        "statement.html.j2",
+        ev=ev,
+        rec=rec,
+        given=given,
+        dates=dates,
+        steps=_steps(rec, library),
+        amount=amount,
+        author=author,
+    )
 
 
 def _get_user(engine: Any, name: str) -> str:

@@ -27,11 +27,25 @@ from discretion.store.tables import Department, RulesetVersion, User
 from discretion.condition_words import facts_words
 
 from .reviewwords import numbered, problem_words, upload_error
-from .web import CSRF_MESSAGE, PageError, csrf_ok, render, require_department, require_role, signed_in
+from .web import (
+    CSRF_MESSAGE,
+    PageError,
+    csrf_ok,
+    render,
+    require_department,
+    require_role,
+    signed_in,
+)
 
 router = APIRouter(include_in_schema=False)
 MAX_DRAFT = 2 * 1024 * 1024
-STATUS = {"draft": "草稿", "approved": "已批准", "published": "已发布", "superseded": "已被取代", "withdrawn": "已撤回"}
+STATUS = {
+    "draft": "草稿",
+    "approved": "已批准",
+    "published": "已发布",
+    "superseded": "已被取代",
+    "withdrawn": "已撤回",
+}
 
 
 def _departments(engine: Any, user: User) -> list[tuple[str, str]]:
@@ -44,9 +58,17 @@ def _departments(engine: Any, user: User) -> list[tuple[str, str]]:
 
 def _versions(engine: Any, departments: list[str]) -> list[RulesetVersion]:
     with Session(engine) as session:
-        rows = list(session.exec(select(RulesetVersion).where(col(RulesetVersion.department).in_(departments))
-                                 .order_by(RulesetVersion.department, col(RulesetVersion.effective_from).desc(),
-                                           col(RulesetVersion.id).desc())))
+        rows = list(
+            session.exec(
+                select(RulesetVersion)
+                .where(col(RulesetVersion.department).in_(departments))
+                .order_by(
+                    RulesetVersion.department,
+                    col(RulesetVersion.effective_from).desc(),
+                    col(RulesetVersion.id).desc(),
+                )
+            )
+        )
         for r in rows:
             session.expunge(r)
         return rows
@@ -62,8 +84,17 @@ async def _index(request: Request, user: User, status: int = 200, **ctx: Any) ->
     engine = request.app.state.engine
     depts = await run_in_threadpool(_departments, engine, user)
     rows = await run_in_threadpool(_versions, engine, [d for d, _ in depts])
-    return render(request, "review.html.j2", status, departments=depts, rows=rows, status_names=STATUS,
-                  text=ctx.pop("text", ""), lines=ctx.pop("lines", None), **ctx)
+    return render(
+        request,
+        "review.html.j2",
+        status,
+        departments=depts,
+        rows=rows,
+        status_names=STATUS,
+        text=ctx.pop("text", ""),
+        lines=ctx.pop("lines", None),
+        **ctx,
+    )
 
 
 @router.get("/review")
@@ -79,7 +110,7 @@ def _upload(engine: Any, department: str, text: str, actor: str) -> str:
 
 
 async def _document(request: Request) -> tuple[dict[str, str], str | None, str | None]:
-    """The form's fields and the draft's text (an uploaded file wins over pasted text), or why not."""
+    """The form's fields and the draft's text (a file wins over pasted text), or why not."""
     data = await request.form(max_files=1, max_fields=10, max_part_size=MAX_DRAFT)
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
     upload = data.get("file")
@@ -103,45 +134,79 @@ async def upload(request: Request) -> Response:
     fields, text, problem = await _document(request)
     department = fields.get("department", "")
     if not csrf_ok(request, fields):
-        return await _index(request, user, 403, error=CSRF_MESSAGE, text=text or "", chosen=department)
+        return await _index(
+            request, user, 403, error=CSRF_MESSAGE, text=text or "", chosen=department
+        )
     if problem or text is None:
         return await _index(request, user, 422, error=problem, text=text or "", chosen=department)
     require_department(user, department)
     try:
-        version = await run_in_threadpool(_upload, request.app.state.engine, department, text, user.name)
+        version = await run_in_threadpool(
+            _upload, request.app.state.engine, department, text, user.name
+        )
     except DiscretionError as e:
         err = upload_error(e)
-        return await _index(request, user, 422, error=f"草稿未保存：{err.reason}" + (f"（第 {err.line} 行）" if err.line else ""),
-                            upload_errors=[err], lines=numbered(text, [err]), text=text, chosen=department)
+        return await _index(
+            request,
+            user,
+            422,
+            error=f"草稿未保存：{err.reason}" + (f"（第 {err.line} 行）" if err.line else ""),
+            upload_errors=[err],
+            lines=numbered(text, [err]),
+            text=text,
+            chosen=department,
+        )
     return RedirectResponse(f"/review/{department}/{version}?done=uploaded", status_code=303)
 
 
-def _load(engine: Any, department: str, version: str) -> tuple[RulesetVersion, list[RulesetVersion]]:
+def _load(
+    engine: Any, department: str, version: str
+) -> tuple[RulesetVersion, list[RulesetVersion]]:
     with Session(engine) as session:
         try:
             row = lifecycle.get_version(session, department, version)
         except NotFound:
             raise PageError(404, "没有这个版本", f"{department} 没有 {version} 版。") from None
-        others = list(session.exec(select(RulesetVersion).where(RulesetVersion.department == department,
-                                                                RulesetVersion.id != row.id)
-                                   .order_by(col(RulesetVersion.effective_from).desc())))
+        others = list(
+            session.exec(
+                select(RulesetVersion)
+                .where(RulesetVersion.department == department, RulesetVersion.id != row.id)
+                .order_by(col(RulesetVersion.effective_from).desc())
+            )
+        )
         session.expunge(row)
         for o in others:
             session.expunge(o)
         return row, others
 
 
-DONE = {"uploaded": "草稿已上传。请先查看核查报告，再由另一位审核人员批准。", "approved": "已批准。", "published": "已发布，自即日起用于裁量。",
-        "withdrawn": "草稿已撤回。", "replaced": "草稿已替换为新的文本。"}
+DONE = {
+    "uploaded": "草稿已上传。请先查看核查报告，再由另一位审核人员批准。",
+    "approved": "已批准。",
+    "published": "已发布，自即日起用于裁量。",
+    "withdrawn": "草稿已撤回。",
+    "replaced": "草稿已替换为新的文本。",
+}
 
 
-async def _version_page(request: Request, user: User, department: str, version: str, status: int = 200,
-                        **ctx: Any) -> HTMLResponse:
+async def _version_page(
+    request: Request, user: User, department: str, version: str, status: int = 200, **ctx: Any
+) -> HTMLResponse:
     require_department(user, department)
     row, others = await run_in_threadpool(_load, request.app.state.engine, department, version)
     done = DONE.get(request.query_params.get("done", ""))
-    return render(request, "review_version.html.j2", status, row=row, others=others, status_names=STATUS, done=done,
-                  text=ctx.pop("text", row.document), lines=ctx.pop("lines", None), **ctx)
+    return render(
+        request,
+        "review_version.html.j2",
+        status,
+        row=row,
+        others=others,
+        status_names=STATUS,
+        done=done,
+        text=ctx.pop("text", row.document),
+        lines=ctx.pop("lines", None),
+        **ctx,
+    )
 
 
 @router.get("/review/{department}/{version}")
@@ -159,8 +224,14 @@ def _verify(engine: Any, department: str, version: str) -> tuple[list[dict[str, 
     out = []
     for p in problems:
         ci = crs.items.get(p.item or "")
-        out.append({"item": p.item, "name": ci.item.name if ci else "", "what": problem_words(p),
-                    "example": facts_words(p.example or {}, ci.schema if ci else {})})
+        out.append(
+            {
+                "item": p.item,
+                "name": ci.item.name if ci else "",
+                "what": problem_words(p),
+                "example": facts_words(p.example or {}, ci.schema if ci else {}),
+            }
+        )
     return out, len(coverage), sum(c.cells for c in coverage)
 
 
@@ -169,28 +240,48 @@ async def verify_page(request: Request, department: str, version: str) -> HTMLRe
     user = await _reviewer(request)
     require_department(user, department)
     try:
-        problems, items, cells = await run_in_threadpool(_verify, request.app.state.engine, department, version)
+        problems, items, cells = await run_in_threadpool(
+            _verify, request.app.state.engine, department, version
+        )
     except NotFound:
         raise PageError(404, "没有这个版本", f"{department} 没有 {version} 版。") from None
-    return render(request, "review_verify.html.j2", department=department, version=version, problems=problems,
-                  items=items, cells=cells)
+    return render(
+        request,
+        "review_verify.html.j2",
+        department=department,
+        version=version,
+        problems=problems,
+        items=items,
+        cells=cells,
+    )
 
 
 def _pair(engine: Any, department: str, version: str, against: str) -> tuple[Any, Any]:
     with Session(engine) as session:
         rows = [lifecycle.get_version(session, department, v) for v in (against, version)]
-        lib = lifecycle.compile_with_live(session, {f"{department}/{r.version}": r.document for r in rows})
+        lib = lifecycle.compile_with_live(
+            session, {f"{department}/{r.version}": r.document for r in rows}
+        )
     return lib.compiled[f"{department}/{against}"], lib.compiled[f"{department}/{version}"]
 
 
-@router.get("/review/{department}/{version}/diff")
-async def diff_page(request: Request, department: str, version: str, against: str = "") -> HTMLResponse:
+async def _compared(
+    request: Request, department: str, version: str, against: str, work: Any
+) -> Any:
+    """`work(engine, department, version, against)` for the department's reviewer, off the loop."""
     user = await _reviewer(request)
     require_department(user, department)
     try:
-        old, new = await run_in_threadpool(_pair, request.app.state.engine, department, version, against)
+        return await run_in_threadpool(work, request.app.state.engine, department, version, against)
     except NotFound:
         raise PageError(404, "没有这个版本", "请从版本页选择要比较的版本。") from None
+
+
+@router.get("/review/{department}/{version}/diff")
+async def diff_page(
+    request: Request, department: str, version: str, against: str = ""
+) -> HTMLResponse:
+    old, new = await _compared(request, department, version, against, _pair)
     report = diff_versions(old, new)
     names = {c: ci.item.name for c, ci in {**old.items, **new.items}.items()}
     return render(request, "review_diff.html.j2", department=department, report=report, names=names)
@@ -202,19 +293,25 @@ def _impact(engine: Any, department: str, version: str, against: str) -> Any:
 
 
 @router.get("/review/{department}/{version}/impact")
-async def impact_page(request: Request, department: str, version: str, against: str = "") -> HTMLResponse:
-    user = await _reviewer(request)
-    require_department(user, department)
-    try:
-        report, items = await run_in_threadpool(_impact, request.app.state.engine, department, version, against)
-    except NotFound:
-        raise PageError(404, "没有这个版本", "请从版本页选择要比较的版本。") from None
+async def impact_page(
+    request: Request, department: str, version: str, against: str = ""
+) -> HTMLResponse:
+    report, items = await _compared(request, department, version, against, _impact)
     real = [r for r in report.changed if r.kind != "not_replayed"]
     unread = [r for r in report.changed if r.kind == "not_replayed"]
     names = {c: ci.item.name for c, ci in items.items()}
     reasons = [_unread_reason(r, items) for r in unread[:200]]
-    return render(request, "review_impact.html.j2", department=department, report=report, real=real[:500],
-                  real_count=len(real), unread=list(zip(unread[:200], reasons)), unread_count=len(unread), names=names)
+    return render(
+        request,
+        "review_impact.html.j2",
+        department=department,
+        report=report,
+        real=real[:500],
+        real_count=len(real),
+        unread=list(zip(unread[:200], reasons, strict=True)),
+        unread_count=len(unread),
+        names=names,
+    )
 
 
 def _unread_reason(row: Any, items: dict[str, Any]) -> str:
@@ -229,7 +326,9 @@ def _unread_reason(row: Any, items: dict[str, Any]) -> str:
     return f"{which}无法按案件记录的事实评估"
 
 
-def _act(engine: Any, action: str, department: str, version: str, actor: str, text: str | None) -> None:
+def _act(
+    engine: Any, action: str, department: str, version: str, actor: str, text: str | None
+) -> None:
     with Session(engine) as session:
         if action == "approve":
             lifecycle.approve(session, department, version, actor)
@@ -259,29 +358,68 @@ async def act(request: Request, department: str, version: str, action: str) -> R
     if action == "replace":
         fields, text, problem = await _document(request)
     else:
-        fields, text, problem = {k: v for k, v in (await request.form(max_fields=5, max_files=0)).items()
-                                 if isinstance(v, str)}, None, None
+        fields, text, problem = (
+            {
+                k: v
+                for k, v in (await request.form(max_fields=5, max_files=0)).items()
+                if isinstance(v, str)
+            },
+            None,
+            None,
+        )
     if not csrf_ok(request, fields):
-        return await _version_page(request, user, department, version, 403, error=CSRF_MESSAGE,
-                                   **({"text": text} if text else {}))
+        return await _version_page(
+            request,
+            user,
+            department,
+            version,
+            403,
+            error=CSRF_MESSAGE,
+            **({"text": text} if text else {}),
+        )
     if problem:
         return await _version_page(request, user, department, version, 422, error=problem)
     try:
-        await run_in_threadpool(_act, request.app.state.engine, action, department, version, user.name, text)
+        await run_in_threadpool(
+            _act, request.app.state.engine, action, department, version, user.name, text
+        )
     except Forbidden:
-        return await _version_page(request, user, department, version, 403,
-                                   error="上传草稿的人不能批准自己的草稿，须由另一位审核人员批准。")
+        return await _version_page(
+            request,
+            user,
+            department,
+            version,
+            403,
+            error="上传草稿的人不能批准自己的草稿，须由另一位审核人员批准。",
+        )
     except NotFound:
         raise PageError(404, "没有这个版本", f"{department} 没有 {version} 版。") from None
     except RulesetLoadError as e:
         err = upload_error(e)
-        return await _version_page(request, user, department, version, 422,
-                                   error=f"未替换：{err.reason}" + (f"（第 {err.line} 行）" if err.line else ""),
-                                   text=text, lines=numbered(text or "", [err]), upload_errors=[err])
+        return await _version_page(
+            request,
+            user,
+            department,
+            version,
+            422,
+            error=f"未替换：{err.reason}" + (f"（第 {err.line} 行）" if err.line else ""),
+            text=text,
+            lines=numbered(text or "", [err]),
+            upload_errors=[err],
+        )
     except DiscretionError as e:
-        msg = e.message if any("\u4e00" <= ch <= "\u9fff" for ch in e.message) else _REFUSED[action] + "。"
+        msg = (
+            e.message
+            if any("\u4e00" <= ch <= "\u9fff" for ch in e.message)
+            else _REFUSED[action] + "。"
+        )
         return await _version_page(request, user, department, version, 409, error=msg)
-    done = {"approve": "approved", "publish": "published", "withdraw": "withdrawn", "replace": "replaced"}[action]
+    done = {
+        "approve": "approved",
+        "publish": "published",
+        "withdraw": "withdrawn",
+        "replace": "replaced",
+    }[action]
     if action == "publish":
         request.app.state.library.invalidate()
     return RedirectResponse(f"/review/{department}/{version}?done={done}", status_code=303)

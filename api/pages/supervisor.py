@@ -54,8 +54,17 @@ def _overview(engine: Any, user: User) -> tuple[list[tuple[str, str]], list[Swee
 
 async def _index(request: Request, user: User, status: int = 200, **ctx: Any) -> HTMLResponse:
     depts, runs = await run_in_threadpool(_overview, request.app.state.engine, user)
-    return render(request, "supervise.html.j2", status, departments=depts, runs=runs, status_names=STATUS,
-                  form=ctx.pop("form", {}), errors=ctx.pop("errors", {}), **ctx)
+    return render(
+        request,
+        "supervise.html.j2",
+        status,
+        departments=depts,
+        runs=runs,
+        status_names=STATUS,
+        form=ctx.pop("form", {}),
+        errors=ctx.pop("errors", {}),
+        **ctx,
+    )
 
 
 @router.get("/supervise")
@@ -78,10 +87,22 @@ def _dates(form: dict[str, str]) -> tuple[dict[str, dt.date | None], dict[str, s
     return out, errors
 
 
-def _start(engine: Any, user: User, department: str, since: dt.date | None, until: dt.date | None,
-           units: list[str]) -> str:
+def _start(
+    engine: Any,
+    user: User,
+    department: str,
+    since: dt.date | None,
+    until: dt.date | None,
+    units: list[str],
+) -> str:
     with Session(engine) as session:
-        run = SweepRun(id=secrets.token_hex(8), requested_by=user.name, department=department, since=since, until=until)
+        run = SweepRun(
+            id=secrets.token_hex(8),
+            requested_by=user.name,
+            department=department,
+            since=since,
+            until=until,
+        )
         session.add(run)
         if units:
             session.add(SweepScope(sweep_id=run.id, units=units))
@@ -104,7 +125,11 @@ async def start(request: Request) -> Response:
     department = form.get("department", "")
     require_department(user, department)
     dates, errors = _dates(form)
-    units = [u.strip() for u in form.get("units", "").replace("，", ",").replace("、", ",").split(",") if u.strip()]
+    units = [
+        u.strip()
+        for u in form.get("units", "").replace("，", ",").replace("、", ",").split(",")
+        if u.strip()
+    ]
     if len(units) > MAX_UNITS:
         errors["units"] = f"「执法单位」最多 {MAX_UNITS} 个"
     if errors:
@@ -130,7 +155,9 @@ async def progress(request: Request, sweep_id: str) -> HTMLResponse:
     user = await _supervisor(request)
     run, units = await run_in_threadpool(_get, request.app.state.engine, user, sweep_id)
     summary = ConsistencyReport.model_validate(run.report).summary if run.report else None
-    return render(request, "supervise_run.html.j2", run=run, units=units, status_names=STATUS, summary=summary)
+    return render(
+        request, "supervise_run.html.j2", run=run, units=units, status_names=STATUS, summary=summary
+    )
 
 
 @router.get("/supervise/{sweep_id}/report")
@@ -140,6 +167,10 @@ async def report(request: Request, sweep_id: str) -> HTMLResponse:
     if run.status != "done" or not run.report:
         raise PageError(409, "报告尚未生成", "这次检查还没有完成，请稍后在进度页查看。")
     rep = ConsistencyReport.model_validate(run.report)
-    html = await run_in_threadpool(render_html, rep, library=request.app.state.library.get(),
-                                   generated=run.finished_at or run.created_at)
+    html = await run_in_threadpool(
+        render_html,
+        rep,
+        library=request.app.state.library.get(),
+        generated=run.finished_at or run.created_at,
+    )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

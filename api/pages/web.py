@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Request
@@ -24,21 +24,37 @@ from sqlmodel import Session
 from discretion.store.tables import User
 from discretion.store.users import ROLE_LABELS
 
+T = TypeVar("T")
 SESSION_TTL = 8 * 3600.0
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                  trim_blocks=True, lstrip_blocks=True)
+ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 ENV.globals["role_labels"] = ROLE_LABELS
 
 #: where each role starts
-HOME = {"officer": "/evaluate", "reviewer": "/review", "supervisor": "/supervise", "admin": "/admin/users"}
+HOME = {
+    "officer": "/evaluate",
+    "reviewer": "/review",
+    "supervisor": "/supervise",
+    "admin": "/admin/users",
+}
 #: the navigation each role sees: (path, label)
 NAV = {
     "officer": [("/evaluate", "裁量"), ("/evaluations", "已记录")],
     "reviewer": [("/review", "裁量基准")],
     "supervisor": [("/supervise", "一致性检查")],
-    "admin": [("/evaluate", "裁量"), ("/evaluations", "已记录"), ("/review", "裁量基准"),
-              ("/supervise", "一致性检查"), ("/admin/users", "用户"), ("/admin/keys", "API 密钥")],
+    "admin": [
+        ("/evaluate", "裁量"),
+        ("/evaluations", "已记录"),
+        ("/review", "裁量基准"),
+        ("/supervise", "一致性检查"),
+        ("/admin/users", "用户"),
+        ("/admin/keys", "API 密钥"),
+    ],
 }
 
 
@@ -72,22 +88,31 @@ def csrf_ok(request: Request, form: Any) -> bool:
     return bool(mine) and isinstance(sent, str) and secrets.compare_digest(sent, str(mine))
 
 
-CSRF_MESSAGE = "表单已过期或来源无法确认（安全校验未通过），未作任何处理。请核对下面保留的内容后再提交一次。"
+CSRF_MESSAGE = (
+    "表单已过期或来源无法确认（安全校验未通过），未作任何处理。请核对下面保留的内容后再提交一次。"
+)
 
 
 def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     user: User | None = getattr(request.state, "user", None)
-    html = ENV.get_template(template).render(request=request, user=user, csrf=csrf_token(request),
-                                         nav=NAV.get(user.role, []) if user else [], path=request.url.path, **ctx)
+    html = ENV.get_template(template).render(
+        request=request,
+        user=user,
+        csrf=csrf_token(request),
+        nav=NAV.get(user.role, []) if user else [],
+        path=request.url.path,
+        **ctx,
+    )
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def _load(engine: Any, name: str) -> User | None:
+def fetch(engine: Any, table: type[T], key: Any) -> T | None:
+    """One row by primary key, detached from its session (for use after the thread hand-off)."""
     with Session(engine) as session:
-        user = session.get(User, name)
-        if user is not None:
-            session.expunge(user)
-        return user
+        row = session.get(table, key)
+        if row is not None:
+            session.expunge(row)
+        return row
 
 
 async def signed_in(request: Request) -> User:
@@ -101,7 +126,7 @@ async def signed_in(request: Request) -> User:
     if time.time() - last > ttl:
         request.session.pop("user", None)
         raise SignInNeeded(here, expired=True)
-    user = await run_in_threadpool(_load, request.app.state.engine, name)
+    user = await run_in_threadpool(fetch, request.app.state.engine, User, name)
     if user is None or user.disabled:
         request.session.pop("user", None)
         raise SignInNeeded(here, expired=False)
@@ -114,14 +139,21 @@ def require_role(user: User, *roles: str) -> None:
     """A page for other roles: 403 page naming the user's role (admins may open every page)."""
     if user.role != "admin" and user.role not in roles:
         need = "、".join(ROLE_LABELS[r] for r in roles)
-        raise PageError(403, "无权打开此页面",
-                        f"此页面供{need}使用；您登录的身份是{ROLE_LABELS.get(user.role, user.role)}。")
+        raise PageError(
+            403,
+            "无权打开此页面",
+            f"此页面供{need}使用；您登录的身份是{ROLE_LABELS.get(user.role, user.role)}。",
+        )
 
 
 def require_department(user: User, department: str) -> None:
     """Another department's page: 403, saying nothing about what is there."""
     if user.department is not None and user.department != department:
-        raise PageError(403, "无权打开此页面", f"此页面属于其他部门；您只能查看本部门（{user.department}）的内容。")
+        raise PageError(
+            403,
+            "无权打开此页面",
+            f"此页面属于其他部门；您只能查看本部门（{user.department}）的内容。",
+        )
 
 
 def login_url(next_url: str, expired: bool = False) -> str:

@@ -15,6 +15,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..loader import RulesetLibrary
+from ..conditions import parse_condition
+from ..errors import DiscretionError
 from ..condition_words import condition_words
 from .output import KIND_NAMES
 from .stats import MIN_CASES
@@ -73,6 +75,23 @@ class _Words:
         ci = self.item(department, version, item)
         return ci.item.name if ci is not None else ""
 
+    def key(self, department: str, version: str, item: str, key: str) -> str:
+        """The key's words with any condition in brackets said in words too: （goods_value < 10000） →
+        （货值金额低于10,000元）."""
+        ci = self.item(department, version, item)
+        if ci is None:
+            return key
+
+        def said(m: re.Match[str]) -> str:
+            inner = m.group(1)
+            try:
+                parse_condition(inner, ci.schema)
+            except DiscretionError:
+                return m.group(0)
+            return f"（{condition_words(inner, ci.schema)}）"
+
+        return re.sub(r"（([^（）]+)）", said, key)
+
     def conditions(self, f: Finding) -> list[str]:
         ci = self.item(f.department, f.version, f.item)
         if ci is None:
@@ -83,7 +102,8 @@ class _Words:
 
 def _finding_row(f: Finding, words: _Words | None = None) -> dict[str, Any]:
     words = words or _Words(None)
-    return {"name": words.name(f.department, f.version, f.item), "conditions": words.conditions(f),"severity": f.severity, "severity_name": SEVERITY_NAMES[f.severity], "rank": SEVERITY_ORDER[f.severity],
+    return {"name": words.name(f.department, f.version, f.item), "conditions": words.conditions(f),
+            "key_words": words.key(f.department, f.version, f.item, f.key),"severity": f.severity, "severity_name": SEVERITY_NAMES[f.severity], "rank": SEVERITY_ORDER[f.severity],
             "kind": KIND_NAMES.get(f.kind, f.kind), "where": f"{f.department}/{f.item}", "version": f.version,
             "key": f.key, "shown": f.cases[:CASES_SHOWN], "more": f.cases[CASES_SHOWN:CASES_LISTED],
             "unlisted": max(0, len(f.cases) - CASES_LISTED), "count": len(f.cases), "detail": _detail(f),
@@ -176,7 +196,8 @@ def _charts(r: ConsistencyReport, words: _Words | None = None) -> list[dict[str,
         scored.append(((worst, -sum(len(f.cases) for f in fs), -len(fs), n), g, fs))
     scored.sort(key=lambda t: t[0])
     words = words or _Words(None)
-    return [{**_chart(g, fs), "name": words.name(g.department, g.version, g.item)} for _, g, fs in scored[:CHARTS]]
+    return [{**_chart(g, fs), "name": words.name(g.department, g.version, g.item),
+             "key_words": words.key(g.department, g.version, g.item, g.key)} for _, g, fs in scored[:CHARTS]]
 
 
 def _units(r: ConsistencyReport) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""An officer takes a discretionary (可以) option: the recommendation with it applied, and the reason.
+"""An officer takes a discretionary (可以) option: the recommendation with it applied, and why.
 
 The evaluator returns each option with what it would do (its outcome and, for a fine, the range
 and suggested amount it places the fine at). Taking one gives the same recommendation with that
@@ -18,22 +18,38 @@ def find_option(rec: Recommendation, option_id: str) -> Option | None:
 
 
 def take_option(rec: Recommendation, option: Option, reason: str) -> Recommendation:
-    """`rec` with `option` applied; `reason` is the officer's (required, at most MAX_REASON chars)."""
+    """`rec` with `option` applied; `reason` is the officer's (required, ≤ MAX_REASON chars)."""
     reason = reason.strip()
     if not reason:
         raise ValueError("reason: required")
     fine: Fine | None = None
     if option.outcome == "penalty" and option.fine is not None and rec.fine is not None:
-        fine = Fine(min=option.fine.min, max=option.fine.max, suggested=option.fine.suggested,
-                    statutory_min=rec.fine.statutory_min, statutory_max=rec.fine.statutory_max,
-                    tier=rec.fine.tier, placement=option.label)
+        fine = Fine(
+            min=option.fine.min,
+            max=option.fine.max,
+            suggested=option.fine.suggested,
+            statutory_min=rec.fine.statutory_min,
+            statutory_max=rec.fine.statutory_max,
+            tier=rec.fine.tier,
+            placement=option.label,
+        )
     elif option.outcome == "penalty":
         fine = rec.fine
     kept = "".join(option.effect.split("应当")[1:]) if option.outcome != "penalty" else ""
     measures = [m for m in rec.measures if option.outcome == "penalty" or m.name in kept]
-    step = TraceStep(step="option", rule=f"option:{option.id}",
-                     effect=f"执法人员选择适用「{option.label}」：{option.effect}。理由：{reason[:MAX_REASON]}",
-                     citation=option.citation)
-    return rec.model_copy(update={"outcome": option.outcome, "outcome_label": OUTCOME_LABELS[option.outcome],
-                                  "fine": fine, "measures": measures, "options": [],
-                                  "trace": [*rec.trace, step]})
+    step = TraceStep(
+        step="option",
+        rule=f"option:{option.id}",
+        effect=f"执法人员选择适用「{option.label}」：{option.effect}。理由：{reason[:MAX_REASON]}",
+        citation=option.citation,
+    )
+    return rec.model_copy(
+        update={
+            "outcome": option.outcome,
+            "outcome_label": OUTCOME_LABELS[option.outcome],
+            "fine": fine,
+            "measures": measures,
+            "options": [],
+            "trace": [*rec.trace, step],
+        }
+    )

@@ -7,6 +7,7 @@ a row lock the account for `LOCK_MINUTES`, during which even the right password 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import secrets
@@ -24,28 +25,41 @@ from .tables import ApiKey, AppSecret, Department, User, utcnow
 LOCK_AFTER = 5
 LOCK_MINUTES = 15
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-ROLE_LABELS = {"officer": "执法人员", "reviewer": "法制审核人员", "supervisor": "执法监督人员", "admin": "系统管理员"}
+ROLE_LABELS = {
+    "officer": "执法人员",
+    "reviewer": "法制审核人员",
+    "supervisor": "执法监督人员",
+    "admin": "系统管理员",
+}
 
 _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("not a password")  # verified against for unknown names, so both take as long
 
 
 def delay_after(failures: int) -> float:
-    """Seconds to wait before answering a wrong password: grows with the failures in a row (≤ 4 s)."""
+    """Seconds to hold the answer to a wrong password: grows with the failures in a row (≤ 4 s)."""
     return 0.0 if failures <= 0 else min(4.0, 0.25 * 2 ** (failures - 1))
 
 
 def _aware(t: dt.datetime | None) -> dt.datetime | None:
     """SQLite gives naive datetimes back; they were stored as UTC."""
-    return t.replace(tzinfo=dt.timezone.utc) if t is not None and t.tzinfo is None else t
+    return t.replace(tzinfo=dt.UTC) if t is not None and t.tzinfo is None else t
 
 
 def make_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def create_user(session: Session, name: str, display_name: str, role: str, department: str | None,
-                password: str, *, actor: str = "system") -> User:
+def create_user(
+    session: Session,
+    name: str,
+    display_name: str,
+    role: str,
+    department: str | None,
+    password: str,
+    *,
+    actor: str = "system",
+) -> User:
     """Add a user; the name is a short login name (lower case letters, digits, . _ -)."""
     if not NAME.match(name):
         raise StoreError("登录名只能由小写字母、数字和 . _ - 组成（1 至 64 个字符）", field="name")
@@ -59,11 +73,22 @@ def create_user(session: Session, name: str, display_name: str, role: str, depar
         raise StoreError("密码至少 10 个字符", field="password")
     if session.get(User, name) is not None:
         raise Conflict(f"用户 {name!r} 已存在", field="name")
-    user = User(name=name, display_name=display_name.strip(), role=role, department=department,
-                password_hash=_hasher.hash(password))
+    user = User(
+        name=name,
+        display_name=display_name.strip(),
+        role=role,
+        department=department,
+        password_hash=_hasher.hash(password),
+    )
     session.add(user)
-    record(session, actor, "user.create", department=department, target=name,
-           detail={"role": role, "display_name": user.display_name})
+    record(
+        session,
+        actor,
+        "user.create",
+        department=department,
+        target=name,
+        detail={"role": role, "display_name": user.display_name},
+    )
     return user
 
 
@@ -82,8 +107,13 @@ def set_disabled(session: Session, name: str, disabled: bool, *, actor: str) -> 
     if user is None:
         raise NotFound(f"没有用户 {name!r}", field="name")
     if disabled and user.role == "admin" and not user.disabled:
-        others = session.exec(select(User).where(User.role == "admin", User.disabled == False,  # noqa: E712
-                                                 User.name != name)).first()
+        others = session.exec(
+            select(User).where(
+                User.role == "admin",
+                User.disabled == False,  # noqa: E712
+                User.name != name,
+            )
+        ).first()
         if others is None:
             raise Conflict("这是最后一个可用的管理员，不能停用", field="name")
     if user.disabled != disabled:
@@ -91,8 +121,13 @@ def set_disabled(session: Session, name: str, disabled: bool, *, actor: str) -> 
         if not disabled:
             user.failed_logins, user.locked_until = 0, None
         session.add(user)
-        record(session, actor, "user.disable" if disabled else "user.enable", department=user.department,
-               target=name)
+        record(
+            session,
+            actor,
+            "user.disable" if disabled else "user.enable",
+            department=user.department,
+            target=name,
+        )
     return user
 
 
@@ -106,15 +141,15 @@ class SignIn:
     delay: float = 0.0
 
 
-def sign_in(session: Session, name: str, password: str, *, now: dt.datetime | None = None) -> SignIn:
+def sign_in(
+    session: Session, name: str, password: str, *, now: dt.datetime | None = None
+) -> SignIn:
     """Check a password and count failures (committed here: a failure must be remembered)."""
     now = now or utcnow()
     user = session.get(User, name.strip().lower()) if name.strip() else None
     if user is None:
-        try:
-            _hasher.verify(_DUMMY, password)
-        except VerificationError:
-            pass
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY, password)  # unknown names take as long
         return SignIn(None, "wrong", delay=delay_after(1))
     locked = _aware(user.locked_until)
     if locked is not None and locked > now:
@@ -148,9 +183,13 @@ def sign_in(session: Session, name: str, password: str, *, now: dt.datetime | No
     return SignIn(user)
 
 
-def create_user_key(session: Session, user: User, *, actor: str, label: str = "") -> tuple[ApiKey, str]:
+def create_user_key(
+    session: Session, user: User, *, actor: str, label: str = ""
+) -> tuple[ApiKey, str]:
     """An API key owned by `user`, with the user's role and department; the token is shown once."""
-    key, token = create_key(session, user.role, user.department, actor=actor, label=label or user.display_name)
+    key, token = create_key(
+        session, user.role, user.department, actor=actor, label=label or user.display_name
+    )
     key.user_name = user.name
     session.add(key)
     return key, token
@@ -165,7 +204,7 @@ def key_user(session: Session, key: ApiKey) -> User | None:
 
 
 def actor_name(key: ApiKey) -> str:
-    """What the audit log calls the holder of a key: its user's name, or the key id for older keys."""
+    """What the audit log calls a key's holder: its user's name, or the key id for older keys."""
     return key.user_name or key.id
 
 
