@@ -47,10 +47,19 @@ def test_cached_load_is_the_plain_load(tmp_path: Path, cache: Path) -> None:
     cold = RulesetLibrary.load(tmp_path / "lib")
     assert list((cache / "rulesets").glob("*.json")) and list((cache / "rulesets").glob("*.hash"))
     warm = RulesetLibrary.load(tmp_path / "lib")
-    plain = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)  # the pure-Python reading
-    assert warm.files["scjg/2025"].ruleset == cold.files["scjg/2025"].ruleset == parse_ruleset(yaml.safe_dump(plain))
-    assert warm.compiled["scjg/2025"].hash == cold.compiled["scjg/2025"].hash \
+    plain = yaml.load(
+        path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader
+    )  # the pure-Python reading
+    assert (
+        warm.files["scjg/2025"].ruleset
+        == cold.files["scjg/2025"].ruleset
+        == parse_ruleset(yaml.safe_dump(plain))
+    )
+    assert (
+        warm.compiled["scjg/2025"].hash
+        == cold.compiled["scjg/2025"].hash
         == compiler.content_hash(warm.compiled["scjg/2025"].ruleset)
+    )
 
 
 def test_a_corrupt_cache_entry_is_ignored(tmp_path: Path, cache: Path) -> None:
@@ -71,7 +80,9 @@ def test_a_large_catalogue_compiles_items_on_first_use(tmp_path: Path, cache: Pa
     assert items[code].item.code == code
 
 
-def test_a_bad_condition_in_a_large_catalogue_keeps_its_position(tmp_path: Path, cache: Path) -> None:
+def test_a_bad_condition_in_a_large_catalogue_keeps_its_position(
+    tmp_path: Path, cache: Path
+) -> None:
     n = compiler.EAGER_ITEMS + 50
     path = _catalogue(tmp_path / "lib", n, bad_at=n - 3)
     lib = RulesetLibrary.load(tmp_path / "lib")  # loads: the bad item is not compiled yet
@@ -87,4 +98,6 @@ def test_yaml_errors_keep_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(RulesetLoadError, match="duplicate key"):
         parse_ruleset("department: x\ndepartment: y\n")
     with pytest.raises(RulesetLoadError, match=r"nope \(line 3\): unknown key"):
-        parse_ruleset("department: x\ndepartment_name: y\nnope: 1\nversion: '1'\neffective_from: 2024-01-01\nsource: [a]\n")
+        parse_ruleset(
+            "department: x\ndepartment_name: y\nnope: 1\nversion: '1'\neffective_from: 2024-01-01\nsource: [a]\n"
+        )
