@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..loader import BUNDLED, RulesetLibrary
 from ..ruleset import Ruleset
-from .draft import Draft, build_draft, dump_draft
+from .draft import Draft, build_draft
+from .yamlout import dump_draft
 from .reading import MAX_ROWS, TableImportError, read_document
 
 

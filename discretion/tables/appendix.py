@@ -17,7 +17,8 @@ import yaml
 from ..ruleset import LIST_NAMES, Ruleset
 from .citations import Titles, parse_citations, write_citations
 from .marks import Unreadable
-from .thresholds import Vocabulary, parse_condition_text, write_condition
+from .thresholds import Vocabulary, parse_condition_text
+from .wording import write_condition
 
 INFO_HEADER = ["项目", "内容"]
 FACT_HEADER = [

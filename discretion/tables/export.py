@@ -17,7 +17,7 @@ from ..ruleset import Item, Ruleset
 from . import appendix
 from .citations import write_citations
 from .penalties import write_fine, write_measures
-from .thresholds import write_condition
+from .wording import write_condition
 
 ITEM_HEADER = ["序号", "事项编码", "违法行为", "违法依据", "处罚依据", "事项属性"]
 TIER_HEADER = ["类别", "阶次编号", "裁量阶次", "适用条件", "处罚标准", "阶次依据"]

@@ -19,7 +19,8 @@ from ..citation import Citation
 from .citations import Titles, parse_citations, write_citation
 from .marks import Unreadable
 from .quantities import NUMBER, PERCENT, parse_number, parse_percent, write_number
-from .thresholds import NOUNS, Vocabulary, parse_condition_text, write_condition
+from .thresholds import NOUNS, Vocabulary, parse_condition_text
+from .wording import write_condition
 
 #: measure names as documents write them → the measure codes general/2021 declares
 MEASURE_PHRASES: list[tuple[str, str]] = [
