@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from discretion.citation import Citation
 from discretion.numerals import chinese_numeral, parse_chinese_numeral
+from discretion.tables import import_table
 from discretion.tables.citations import Titles, parse_citations
 from discretion.tables.marks import Unreadable
 from discretion.tables.penalties import DEFAULT_MEASURES, Measures, parse_penalty, statutory_fine
@@ -189,3 +191,33 @@ def test_statute_fallback_and_escalation() -> None:
         statutory_fine(
             "拒不改正的，处1万元以上10万元以下的罚款；情节严重的，并处10万元以上50万元以下的罚款", V
         )
+
+
+def test_several_tables_section_rows_and_repeated_headers(tmp_path: Path) -> None:
+    """Two catalogue tables in one document; a section heading merged across a row; a header
+    repeated after a page break; a table that is not a catalogue (a signature block)."""
+    from docx import Document
+
+    header = ["序号", "违法行为", "违法依据", "处罚依据", "违法程度", "具体情形", "处罚幅度"]
+    doc = Document()
+    doc.add_paragraph("某局行政处罚裁量基准（节选）")
+    for n, name in ((1, "甲"), (2, "乙")):
+        t = doc.add_table(rows=4, cols=7)
+        cells = [header, ["一、第一类"] + [""] * 6, header,
+                 [str(n), f"{name}违法行为", "《中华人民共和国食品安全法》第三十四条", "《中华人民共和国食品安全法》第一百二十四条",
+                  "一般", "违法所得不足5000元", "处5万元以上6万元以下罚款"]]
+        for r, row in enumerate(cells):
+            for c, text in enumerate(row):
+                if text:
+                    t.cell(r, c).text = text
+        t.cell(1, 0).merge(t.cell(1, 6))
+    sign = doc.add_table(rows=1, cols=2)
+    sign.cell(0, 0).text = "签发人"
+    doc.save(str(tmp_path / "t.docx"))
+    _, draft = import_table(tmp_path / "t.docx", department="x", version="1", extends=[])
+    assert [i["name"] for i in draft.data["items"]] == ["甲违法行为", "乙违法行为"]
+    assert [i["code"] for i in draft.data["items"]] == ["X-1-1", "X-2-2"]
+    assert draft.data["items"][1]["tiers"][0]["when"] == "illegal_gain < 5000"
+    whats = [(n.table, n.row, n.what) for n in draft.notes]
+    assert (1, 2, "整行合并的标题或说明行") in whats and (1, 3, "表头在表内重复（分页）") in whats
+    assert any(t == 3 and "没有可识别的表头" in w for t, _, w in whats)
