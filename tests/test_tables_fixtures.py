@@ -358,3 +358,19 @@ def test_share_of_cells_structured_across_the_real_tables() -> None:
     structured = sum(d.cells_structured for d in drafts)
     marked = sum(len(e["marked_cells"]) for e in EXPECT.values())
     assert structured + marked == total
+
+
+@pytest.mark.parametrize("name", sorted(EXPECT))
+def test_no_cell_is_dropped(name: str) -> None:
+    """Every non-empty cell under the header is structured or marked (counted), or named in a note."""
+    from discretion.tables.columns import find_header
+    from discretion.tables.reading import read_document
+
+    doc = read_document(FIXTURES / name)
+    table = doc.tables[0]
+    header = find_header(table)
+    assert header is not None
+    cells = {(c.row, c.col) for r in table.rows[header.last_row:] for c in r if c.text}
+    draft = _import(name)
+    noted = {n.row for n in draft.notes if n.what.startswith(("整行", "表头在表内", "在第一个"))}
+    assert draft.cells_total == len({c for c in cells if c[0] not in noted})
