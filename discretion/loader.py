@@ -236,6 +236,7 @@ class RulesetLibrary:
         for ref in lib.files:
             lib._compile(ref, ())
         lib._check_periods()
+        lib._settle()
         return lib
 
     def compile_all(self) -> None:
