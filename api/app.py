@@ -13,6 +13,7 @@ from discretion.errors import DiscretionError, RulesetLoadError, StoreError
 from discretion.store import make_engine
 
 from .errors import ERROR_RESPONSES
+from .hardening import harden
 from .library import LibraryCache
 from . import pages
 from .routes import audit, cases, evaluate, keys, rulesets, sweeps
@@ -89,7 +90,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     for module in (evaluate, rulesets, cases, audit, sweeps, keys):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(pages.router)
-    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    harden(app)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)  # outermost: the guard inside it reads a bounded body
     return app
 
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Iterator
+from typing import Annotated, Callable, Iterator
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from discretion.store.keys import authenticate
+from discretion.store.keys import authenticate, revocations
 from discretion.store.tables import ApiKey
 
 from .library import LibraryCache
 
-#: a key is looked up in the database at most this often per token (a revoked key stops working within it)
+#: a key is looked up in the database at most this often per token; a revocation anywhere clears the
+#: cache at once (the revocation counter is compared per request, see revocation.py)
 KEY_CACHE_SECONDS = 30.0
 
 _bearer = HTTPBearer(auto_error=False, description="API key: Authorization: Bearer dk_…")
@@ -43,6 +44,10 @@ async def require_key(request: Request, creds: Annotated[HTTPAuthorizationCreden
         raise HTTPException(401, detail=[{"loc": ["header", "authorization"], "msg": "a valid API key is required (Authorization: Bearer …)", "type": "unauthorized"}],
                             headers={"WWW-Authenticate": "Bearer"})
     cache: dict[str, tuple[float, ApiKey]] = request.app.state.key_cache
+    counter = await request.app.state.revocations.current()
+    if counter != getattr(request.app.state, "revocations_seen", None):  # a key was revoked somewhere
+        cache.clear()
+        request.app.state.revocations_seen = counter
     hit = cache.get(creds.credentials)
     key = hit[1] if hit is not None and hit[0] > time.monotonic() else None
     if key is None:
@@ -79,3 +84,13 @@ def check_department(key: ApiKey, department: str, loc: list[str]) -> None:
     """403 when a department-scoped key acts for another department."""
     if key.department is not None and key.department != department:
         raise forbid(f"this key is scoped to department {key.department!r}, not {department!r}", loc)
+
+
+def revocation_counter(engine) -> Callable[[], int]:  # type: ignore[no-untyped-def]
+    """A reader of the store's revocation counter, for RevocationWatch."""
+
+    def read() -> int:
+        with Session(engine) as session:
+            return revocations(session)
+
+    return read

@@ -80,7 +80,7 @@ async def home() -> RedirectResponse:
 async def evaluate_form(request: Request) -> HTMLResponse:
     """The form; choosing a department or an item reloads it (GET) with that item's facts."""
     form = {k: v for k, v in request.query_params.items()}
-    return _page("evaluate.html.j2", **_form_context(request.app.state.library.get(), form))
+    return _page("evaluate.html.j2", **_form_context(await request.app.state.library.aget(), form))
 
 
 @router.post("/evaluate")
@@ -88,9 +88,9 @@ async def evaluate_submit(request: Request) -> HTMLResponse:
     """Evaluate the form's case: the result page, or the form again with the error (422)."""
     body = await request.body()
     if len(body) > MAX_FORM:
-        return _page("evaluate.html.j2", 413, error="表单过大", **_form_context(request.app.state.library.get(), {}))
+        return _page("evaluate.html.j2", 413, error="表单过大", **_form_context(await request.app.state.library.aget(), {}))
     form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", errors="replace")).items()}
-    library = request.app.state.library.get()
+    library = await request.app.state.library.aget()
     ctx = _form_context(library, form)
 
     def again(message: str, status: int = 422) -> HTMLResponse:

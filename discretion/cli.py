@@ -56,6 +56,8 @@ def _facts(value: str) -> Any:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as e:
         raise BadInput(f"--facts: invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+    except (RecursionError, ValueError):
+        raise BadInput("--facts: nested too deep, or a number of thousands of digits") from None
     if not isinstance(data, dict):
         raise BadInput("--facts: must be a JSON object of fact name: value")
     return data
@@ -347,11 +349,14 @@ app.add_typer(keys_app, name="keys")
 
 
 def _store():  # type: ignore[no-untyped-def]
-    """The migrated store engine from DISCRETION_DATABASE_URL (default: ./discretion.db)."""
+    """The migrated store engine from DISCRETION_DATABASE_URL (default: ./discretion.db); migrated as
+    the owner (DISCRETION_OWNER_DATABASE_URL) when the service's role owns nothing."""
     from .store import make_engine, migrate
+    from .store.database import owner_database_url
 
     engine = make_engine()
-    migrate(engine)
+    owner = make_engine(owner_database_url()) if owner_database_url() else engine
+    migrate(owner)
     return engine
 
 
@@ -439,6 +444,13 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
         uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
 
     _run(go)
+
+
+from .cli_harden import audit_app, db_app, withdraw_cmd  # noqa: E402
+
+app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
+app.command("withdraw")(withdraw_cmd)
 
 
 def main() -> None:

@@ -16,14 +16,51 @@ import yaml
 from pydantic import ValidationError
 
 from .compiler import CompiledRuleset, compile_ruleset, resolve
-from .errors import ConditionError, RulesetLoadError, UnknownDepartment, VersionNotInForce
+from .bounds import BoundError, check_text
+from .errors import ConditionError, RulesetDefect, RulesetLoadError, UnknownDepartment, VersionNotInForce
 from .ruleset import Ruleset
 
 BUNDLED = Path(__file__).resolve().parent.parent / "rulesets"
 
 
+#: bounds on one YAML document, checked while it is composed (before anything is built from it):
+#: a ruleset uses a few anchors at most; two million aliases or 500 levels are an attack
+MAX_ALIASES = 100
+MAX_YAML_DEPTH = 50
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as dates and refuses duplicate keys."""
+    """SafeLoader that keeps dates as dates, refuses duplicate keys, more than MAX_ALIASES aliases,
+    nesting deeper than MAX_YAML_DEPTH, and strings with NUL or lone surrogates."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise yaml.composer.ComposerError(None, None, f"more than {MAX_ALIASES} aliases",
+                                                  self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_YAML_DEPTH} levels",
+                                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_scalar(self, node: Any) -> Any:
+        value = super().construct_scalar(node)
+        if isinstance(value, str):
+            try:
+                check_text(value, what="a string")
+            except BoundError as e:
+                raise yaml.constructor.ConstructorError(None, None, str(e), node.start_mark) from None
+        return value
 
 
 def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -144,6 +181,8 @@ class RulesetLibrary:
     _versions: dict[str, list[CompiledRuleset]] = field(default_factory=dict, repr=False)
     #: answers derived from the (immutable) library, e.g. trace steps that depend only on a version
     memo: dict[tuple, object] = field(default_factory=dict, repr=False)
+    #: departments left out of a tolerant library, with the first error of each
+    broken: dict[str, RulesetLoadError] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, root: Path | str | None = None) -> RulesetLibrary:
@@ -173,18 +212,35 @@ class RulesetLibrary:
         return lib, ref
 
     @classmethod
-    def from_texts(cls, texts: dict[str, str]) -> RulesetLibrary:
-        """Build a library from YAML documents keyed by `department/version` (e.g. from the store)."""
+    def from_texts(cls, texts: dict[str, str], *, tolerant: bool = False) -> RulesetLibrary:
+        """Build a library from YAML documents keyed by `department/version` (e.g. from the store).
+
+        `tolerant`: a department whose documents do not load, compile or fit together in time is
+        left out and its first error kept in `broken` (asking for it raises that error): one
+        department's bad state never stops another's evaluations."""
         lib = cls(Path("<store>"))
         for ref, text in sorted(texts.items()):
-            rf = RulesetFile(Path(f"{ref}.yaml"), text, parse_ruleset(text, file=f"{ref}.yaml"))
-            if rf.ruleset.ref != ref:
-                raise RulesetLoadError(f"declares {rf.ruleset.ref} but is stored as {ref}", file=f"{ref}.yaml",
-                                       path="department/version")
+            try:
+                rf = RulesetFile(Path(f"{ref}.yaml"), text, parse_ruleset(text, file=f"{ref}.yaml"))
+                if rf.ruleset.ref != ref:
+                    raise RulesetLoadError(f"declares {rf.ruleset.ref} but is stored as {ref}", file=f"{ref}.yaml",
+                                           path="department/version")
+            except RulesetLoadError as e:
+                if not tolerant:
+                    raise
+                lib.broken.setdefault(ref.split("/")[0], e)
+                continue
             lib.files[ref] = rf
-        for ref in lib.files:
-            lib._compile(ref, ())
-        lib._check_periods()
+        for ref in list(lib.files):
+            try:
+                lib._compile(ref, ())
+            except RulesetLoadError as e:
+                if not tolerant:
+                    raise
+                lib.broken.setdefault(ref.split("/")[0], e)
+        lib._check_periods(tolerant=tolerant)
+        for ref in [r for r in lib.compiled if r.split("/")[0] in lib.broken]:
+            del lib.compiled[ref]
         return lib
 
     def _read(self, path: Path) -> RulesetFile:
@@ -218,25 +274,33 @@ class RulesetLibrary:
         self.compiled[ref] = compiled
         return compiled
 
-    def _check_periods(self) -> None:
+    def _check_periods(self, *, tolerant: bool = False) -> None:
         for dept in self.departments():
             versions = self.versions(dept)
             for a, b in zip(versions, versions[1:]):
                 if a.ruleset.effective_from == b.ruleset.effective_from:
-                    raise RulesetLoadError(f"versions {a.version} and {b.version} take effect the same day",
-                                           file=str(self.files[b.ruleset.ref].path), path="effective_from")
+                    error = RulesetLoadError(f"versions {a.version} and {b.version} take effect the same day",
+                                             file=str(self.files[b.ruleset.ref].path), path="effective_from")
+                    if not tolerant:
+                        raise error
+                    self.broken.setdefault(dept, error)
+                    self._versions.pop(dept, None)
+                    break
 
     # ------------------------------------------------------------ queries
 
     def departments(self) -> list[str]:
         """Department codes with at least one version that has items (general provisions excluded)."""
-        return sorted({c.department for c in self.compiled.values() if c.ruleset.items})
+        return sorted({c.department for c in self.compiled.values() if c.ruleset.items} - self.broken.keys())
 
     def versions(self, department: str) -> list[CompiledRuleset]:
         """A department's versions, oldest first."""
         hit = self._versions.get(department)
         if hit is not None:
             return hit
+        if department in self.broken:
+            raise RulesetDefect(f"department {department!r} cannot be evaluated until its published versions are "
+                                f"fixed: {self.broken[department]}", field="department")
         out = [c for c in self.compiled.values() if c.department == department]
         if not out:
             known = ", ".join(self.departments()) or "none"
