@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
@@ -14,10 +16,17 @@ from .guard import InputGuard
 from .revocation import RevocationWatch
 
 
+#: seconds between GIL hand-offs (CPython's default is 0.005)
+SWITCH_INTERVAL = 0.0005
+
+
 def harden(app: FastAPI) -> None:
     """Install the guard, the error form, no-store and the revocation watch on `app` (before the
     body limit, which wraps them)."""
     app.state.revocations = RevocationWatch(revocation_counter(app.state.engine))
+    # a worker thread busy with CPU (a compile, an import) holds the GIL for the switch interval at a
+    # time; the event loop needs it back several times per request: hand it back ten times sooner
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
     @app.exception_handler(IntegrityError)
     async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:

@@ -29,29 +29,14 @@ MAX_ALIASES = 100
 MAX_YAML_DEPTH = 50
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as dates, refuses duplicate keys, more than MAX_ALIASES aliases,
-    nesting deeper than MAX_YAML_DEPTH, and strings with NUL or lone surrogates."""
+#: libyaml's parser (C) when PyYAML has it: thirty times faster than the pure-Python one, and a
+#: request's parse holds the GIL that the event loop needs
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    def __init__(self, stream: Any) -> None:
-        super().__init__(stream)
-        self._aliases = 0
-        self._depth = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                raise yaml.composer.ComposerError(None, None, f"more than {MAX_ALIASES} aliases",
-                                                  self.peek_event().start_mark)
-        self._depth += 1
-        try:
-            if self._depth > MAX_YAML_DEPTH:
-                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_YAML_DEPTH} levels",
-                                                  self.peek_event().start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """SafeLoader (libyaml where available) that keeps dates as dates, refuses duplicate keys and
+    strings with NUL or lone surrogates; `check_structure` bounds aliases and nesting first."""
 
     def construct_scalar(self, node: Any) -> Any:
         value = super().construct_scalar(node)
@@ -74,6 +59,24 @@ def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) 
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
+def check_structure(text: str) -> None:
+    """Refuse more than MAX_ALIASES aliases or nesting deeper than MAX_YAML_DEPTH, from the parser's
+    events, before any node is composed (the first event past a bound stops the parse)."""
+    aliases = depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise yaml.composer.ComposerError(None, None, f"more than {MAX_ALIASES} aliases", event.start_mark)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_YAML_DEPTH} levels",
+                                                  event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
@@ -111,6 +114,7 @@ def _path_parts(path: str) -> list[Any]:
 def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
     """Parse one ruleset document (no `extends` resolution)."""
     try:
+        check_structure(text)
         root = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
@@ -212,13 +216,22 @@ class RulesetLibrary:
         return lib, ref
 
     @classmethod
-    def from_texts(cls, texts: dict[str, str], *, tolerant: bool = False) -> RulesetLibrary:
+    def from_texts(cls, texts: dict[str, str], *, tolerant: bool = False,
+                   beside: RulesetLibrary | None = None) -> RulesetLibrary:
         """Build a library from YAML documents keyed by `department/version` (e.g. from the store).
 
         `tolerant`: a department whose documents do not load, compile or fit together in time is
         left out and its first error kept in `broken` (asking for it raises that error): one
-        department's bad state never stops another's evaluations."""
+        department's bad state never stops another's evaluations.
+
+        `beside`: a library already compiled whose versions (other than those in `texts`) are taken
+        as they are, so that only `texts` is compiled."""
         lib = cls(Path("<store>"))
+        if beside is not None:
+            for ref, rf in beside.files.items():
+                if ref not in texts and ref in beside.compiled:
+                    lib.files[ref], lib.compiled[ref] = rf, beside.compiled[ref]
+            lib.broken.update({d: e for d, e in beside.broken.items() if not any(r.startswith(f"{d}/") for r in texts)})
         for ref, text in sorted(texts.items()):
             try:
                 rf = RulesetFile(Path(f"{ref}.yaml"), text, parse_ruleset(text, file=f"{ref}.yaml"))
