@@ -12,6 +12,7 @@ from discretion.settings import Settings, load_settings
 from discretion.store import make_engine
 
 from .errors import ERROR_RESPONSES
+from .hardening import harden
 from .library import LibraryCache
 from . import pages
 from fastapi_offline import FastAPIOffline
@@ -91,7 +92,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     for module in (evaluate, rulesets, cases, audit, sweeps, keys, decisions, alerts, webhooks, jobs):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     pages.install(app)
-    app.add_middleware(BodyLimit, limit=settings.max_body)
+    harden(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body)  # outermost: the guard inside it reads a bounded body
     return app
 
 

@@ -57,6 +57,8 @@ def _facts(value: str) -> Any:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as e:
         raise BadInput(f"--facts: invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+    except (RecursionError, ValueError):
+        raise BadInput("--facts: nested too deep, or a number of thousands of digits") from None
     if not isinstance(data, dict):
         raise BadInput("--facts: must be a JSON object of fact name: value")
     return data
@@ -369,11 +371,14 @@ app.add_typer(keys_app, name="keys")
 
 
 def _store():  # type: ignore[no-untyped-def]
-    """The migrated store engine from DISCRETION_DATABASE_URL (default: ./discretion.db)."""
+    """The migrated store engine from DISCRETION_DATABASE_URL (default: ./discretion.db); migrated as
+    the owner (DISCRETION_OWNER_DATABASE_URL) when the service's role owns nothing."""
     from .store import make_engine, migrate
+    from .store.database import owner_database_url
 
     engine = make_engine()
-    migrate(engine)
+    owner = make_engine(owner_database_url()) if owner_database_url() else engine
+    migrate(owner)
     return engine
 
 
@@ -476,6 +481,11 @@ app.add_typer(users_app, name="users")
 from .cli_store import export_cmd  # noqa: E402 - `discretion rulesets export`
 
 rulesets_app.command("export")(export_cmd)
+from .cli_harden import audit_app, db_app, withdraw_cmd  # noqa: E402
+
+app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
+app.command("withdraw")(withdraw_cmd)
 
 
 def main() -> None:

@@ -18,23 +18,41 @@ import yaml
 from pydantic import ValidationError
 
 from . import yamlcache
+from .bounds import BoundError, check_text
 from .compiler import EAGER_ITEMS, CompiledRuleset, compile_ruleset, resolve
-from .errors import ConditionError, RulesetLoadError, UnknownDepartment, VersionNotInForce
+from .errors import ConditionError, RulesetDefect, RulesetLoadError, UnknownDepartment, VersionNotInForce
 from .ruleset import Ruleset
 
 BUNDLED = Path(__file__).resolve().parent.parent / "rulesets"
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as dates and refuses duplicate keys."""
+#: bounds on one YAML document, checked while it is composed (before anything is built from it):
+#: a ruleset uses a few anchors at most; two million aliases or 500 levels are an attack
+MAX_ALIASES = 100
+MAX_YAML_DEPTH = 50
 
 
-class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml if built in
-    """_Loader's constructors on libyaml's parser: the same data, parsed ~10× faster.
+#: libyaml's parser (C) when PyYAML has it: thirty times faster than the pure-Python one, and a
+#: request's parse holds the GIL that the event loop needs
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    Only documents that parse are read with it; an error is reported by _Loader, so its
-    wording and position do not depend on whether libyaml is installed.
-    """
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """SafeLoader (libyaml where available) that keeps dates as dates, refuses duplicate keys and
+    strings with NUL or lone surrogates; `check_structure` bounds aliases and nesting first."""
+
+    def construct_scalar(self, node: Any) -> Any:
+        value = super().construct_scalar(node)
+        if isinstance(value, str):
+            try:
+                check_text(value, what="a string")
+            except BoundError as e:
+                raise yaml.constructor.ConstructorError(None, None, str(e), node.start_mark) from None
+        return value
+
+
+#: the same loader: _Loader itself runs on libyaml where PyYAML has it
+_FastLoader = _Loader
 
 
 def _no_duplicates(loader: yaml.constructor.SafeConstructor, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -50,7 +68,6 @@ def _no_duplicates(loader: yaml.constructor.SafeConstructor, node: yaml.MappingN
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
-_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 
 
 def _unresolved(loader: _Loader, node: yaml.Node) -> Any:
@@ -62,7 +79,24 @@ def _unresolved(loader: _Loader, node: yaml.Node) -> Any:
 
 
 _Loader.add_constructor("!unresolved", _unresolved)
-_FastLoader.add_constructor("!unresolved", _unresolved)
+
+
+def check_structure(text: str) -> None:
+    """Refuse more than MAX_ALIASES aliases or nesting deeper than MAX_YAML_DEPTH, from the parser's
+    events, before any node is composed (the first event past a bound stops the parse)."""
+    aliases = depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise yaml.composer.ComposerError(None, None, f"more than {MAX_ALIASES} aliases", event.start_mark)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_YAML_DEPTH} levels",
+                                                  event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
@@ -102,12 +136,10 @@ def _path_parts(path: str) -> list[Any]:
 def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
     """Parse one ruleset document (no `extends` resolution)."""
     data = yamlcache.get(text)
-    try:  # one pass, in C where available; the node tree (for line numbers) only when there is an error
+    try:  # aliases and nesting bounded first; one pass, in C where available
         if data is None:
-            try:
-                data = yaml.load(text, Loader=_FastLoader)
-            except yaml.YAMLError:
-                data = yaml.load(text, Loader=_Loader)  # the error as the pure-Python parser words it
+            check_structure(text)
+            data = yaml.load(text, Loader=_Loader)
             yamlcache.put(text, data)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
@@ -183,6 +215,8 @@ class RulesetLibrary:
     _versions: dict[str, list[CompiledRuleset]] = field(default_factory=dict, repr=False)
     #: answers derived from the (immutable) library, e.g. trace steps that depend only on a version
     memo: dict[tuple[Any, ...], object] = field(default_factory=dict, repr=False)
+    #: departments left out of a tolerant library, with the first error of each
+    broken: dict[str, RulesetLoadError] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, root: Path | str | None = None) -> RulesetLibrary:
@@ -220,22 +254,44 @@ class RulesetLibrary:
         return lib, ref
 
     @classmethod
-    def from_texts(cls, texts: dict[str, str]) -> RulesetLibrary:
-        """Build a library from YAML documents keyed by `department/version` (e.g. from the
-        store)."""
+    def from_texts(cls, texts: dict[str, str], *, tolerant: bool = False,
+                   beside: RulesetLibrary | None = None) -> RulesetLibrary:
+        """Build a library from YAML documents keyed by `department/version` (e.g. from the store).
+
+        `tolerant`: a department whose documents do not load, compile or fit together in time is
+        left out and its first error kept in `broken` (asking for it raises that error): one
+        department's bad state never stops another's evaluations.
+
+        `beside`: a library already compiled whose versions (other than those in `texts`) are taken
+        as they are, so that only `texts` is compiled."""
         lib = cls(Path("<store>"))
+        if beside is not None:
+            for ref, rf in beside.files.items():
+                if ref not in texts and ref in beside.compiled:
+                    lib.files[ref], lib.compiled[ref] = rf, beside.compiled[ref]
+            lib.broken.update({d: e for d, e in beside.broken.items() if not any(r.startswith(f"{d}/") for r in texts)})
         for ref, text in sorted(texts.items()):
-            rf = RulesetFile(Path(f"{ref}.yaml"), text, parse_ruleset(text, file=f"{ref}.yaml"))
-            if rf.ruleset.ref != ref:
-                raise RulesetLoadError(
-                    f"declares {rf.ruleset.ref} but is stored as {ref}",
-                    file=f"{ref}.yaml",
-                    path="department/version",
-                )
+            try:
+                rf = RulesetFile(Path(f"{ref}.yaml"), text, parse_ruleset(text, file=f"{ref}.yaml"))
+                if rf.ruleset.ref != ref:
+                    raise RulesetLoadError(f"declares {rf.ruleset.ref} but is stored as {ref}", file=f"{ref}.yaml",
+                                           path="department/version")
+            except RulesetLoadError as e:
+                if not tolerant:
+                    raise
+                lib.broken.setdefault(ref.split("/")[0], e)
+                continue
             lib.files[ref] = rf
-        for ref in lib.files:
-            lib._compile(ref, ())
-        lib._check_periods()
+        for ref in list(lib.files):
+            try:
+                lib._compile(ref, ())
+            except RulesetLoadError as e:
+                if not tolerant:
+                    raise
+                lib.broken.setdefault(ref.split("/")[0], e)
+        lib._check_periods(tolerant=tolerant)
+        for ref in [r for r in lib.compiled if r.split("/")[0] in lib.broken]:
+            del lib.compiled[ref]
         lib._settle()
         return lib
 
@@ -288,29 +344,33 @@ class RulesetLibrary:
         self.compiled[ref] = compiled
         return compiled
 
-    def _check_periods(self) -> None:
+    def _check_periods(self, *, tolerant: bool = False) -> None:
         for dept in self.departments():
             versions = self.versions(dept)
             for a, b in itertools.pairwise(versions):
                 if a.ruleset.effective_from == b.ruleset.effective_from:
-                    raise RulesetLoadError(
-                        f"versions {a.version} and {b.version} take effect the same day",
-                        file=str(self.files[b.ruleset.ref].path),
-                        path="effective_from",
-                    )
+                    error = RulesetLoadError(f"versions {a.version} and {b.version} take effect the same day",
+                                             file=str(self.files[b.ruleset.ref].path), path="effective_from")
+                    if not tolerant:
+                        raise error
+                    self.broken.setdefault(dept, error)
+                    self._versions.pop(dept, None)
+                    break
 
     # ------------------------------------------------------------ queries
 
     def departments(self) -> list[str]:
-        """Department codes with at least one version that has items (general provisions
-        excluded)."""
-        return sorted({c.department for c in self.compiled.values() if c.ruleset.items})
+        """Department codes with at least one version that has items (general provisions excluded)."""
+        return sorted({c.department for c in self.compiled.values() if c.ruleset.items} - self.broken.keys())
 
     def versions(self, department: str) -> list[CompiledRuleset]:
         """A department's versions, oldest first."""
         hit = self._versions.get(department)
         if hit is not None:
             return hit
+        if department in self.broken:
+            raise RulesetDefect(f"department {department!r} cannot be evaluated until its published versions are "
+                                f"fixed: {self.broken[department]}", field="department")
         out = [c for c in self.compiled.values() if c.department == department]
         if not out:
             known = ", ".join(self.departments()) or "none"

@@ -9,7 +9,7 @@ discretion/consistency/   sweeps                 → jobs, store, evaluation, ca
 discretion/jobs/          durable job queue      → store, core
 discretion/audit/         verify, diff, impact   → evaluation, cases, core
 discretion/tables/        published tables       → core
-discretion/store/         the database           → cases, core
+discretion/store/         the database           → evaluation (an imported row is evaluated), cases, core
 discretion/evaluation/    evaluate, explain      → core
   (discretion/shapes/ is part of it: each fine shape plans and places inside the evaluator)
 discretion/cases/         decided-case format    → core
@@ -127,7 +127,7 @@ ALLOWED = {
     "core": set(),
     "cases": {"core"},
     "evaluation": {"core"},
-    "store": {"core", "cases"},
+    "store": {"core", "cases", "evaluation"},  # an imported row is checked by evaluating it
     "audit": {"core", "cases", "evaluation"},
     "consistency": {"core", "cases", "evaluation", "store", "jobs"},
     "jobs": {"core", "store"},

@@ -64,7 +64,7 @@ async def search(request: Request, q: str = "") -> HTMLResponse:
     """Find the item: words of its name, its code, the law or the article."""
     user = await signed_in(request)
     require_role(user, "officer")
-    library = request.app.state.library.get()
+    library = (await request.app.state.library.aget())
     q = q[:200]
     hits = _catalogue(request, library).search(q, department=user.department) if q.strip() else []
     return render(request, "search.html.j2", q=q, hits=hits)
@@ -128,7 +128,7 @@ async def item_form(request: Request, department: str, code: str) -> HTMLRespons
     require_role(user, "officer")
     require_department(user, department)
     form = dict(list(request.query_params.items())[:MAX_FIELDS])
-    ci = _item(request.app.state.library.get(), department, code, _act(form))
+    ci = _item((await request.app.state.library.aget()), department, code, _act(form))
     return _form_page(request, ci, department, form)
 
 
@@ -273,7 +273,7 @@ async def submit(request: Request, department: str, code: str) -> Response:
     """Evaluate the typed case: the result, or the form again with what is wrong (422)."""
     form = await _form(request)
     await _post_user(request, form, department, code)
-    ci = _item(request.app.state.library.get(), department, code, _act(form))
+    ci = _item((await request.app.state.library.aget()), department, code, _act(form))
     if not csrf_ok(request, form):
         return _form_page(request, ci, department, form, 403, error=CSRF_MESSAGE)
     rec, errors, error = _evaluate(request, ci, department, form)
@@ -307,7 +307,7 @@ async def _posted_case(
     (the form again with what is wrong, or the result saying the form's token was refused)."""
     form = await _form(request)
     user = await _post_user(request, form, department, code)
-    ci = _item(request.app.state.library.get(), department, code, _act(form))
+    ci = _item((await request.app.state.library.aget()), department, code, _act(form))
     rec, errors, error = _evaluate(request, ci, department, form)
     if rec is None:
         return (
@@ -446,7 +446,7 @@ async def statement(request: Request, ev_id: int) -> HTMLResponse:
     if ev is None or not _visible(user, ev):
         raise PageError(404, "没有这条记录", "没有找到这条裁量记录，或它不属于您。")
     rec = Recommendation.model_validate(ev.result)
-    library = request.app.state.library.get()
+    library = (await request.app.state.library.aget())
     crs = library.compiled.get(f"{rec.ruleset.department}/{rec.ruleset.version}")
     ci = crs.find_item(rec.item.code) if crs is not None else None
     given = _facts_given(ev.request.get("facts", {}), ci)

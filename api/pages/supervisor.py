@@ -170,7 +170,7 @@ async def report(request: Request, sweep_id: str) -> HTMLResponse:
     html = await run_in_threadpool(
         render_html,
         rep,
-        library=request.app.state.library.get(),
+        library=(await request.app.state.library.aget()),
         generated=run.finished_at or run.created_at,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

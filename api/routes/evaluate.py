@@ -35,7 +35,7 @@ async def evaluate_case(body: EvaluateBody, key: CurrentKey, library: LibraryDep
     check_role(key, "officer")
     check_department(key, body.department, ["body", "department"])
     request = EvaluationRequest.model_validate(body.model_dump(exclude={"record"}))
-    rec = evaluate(library.get(), request)
+    rec = evaluate(await library.aget(), request)
     if body.record:
         await run_in_threadpool(_record, http.app.state.engine, actor_name(key), body, request, rec)
     return Response(content=rec.model_dump_json(), media_type="application/json")

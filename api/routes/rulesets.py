@@ -21,6 +21,7 @@ from discretion.store.tables import Department, RulesetVersion
 from discretion.store.users import actor_name
 
 from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
+from ..workers import in_worker
 
 router = APIRouter(prefix="/v1", tags=["rulesets"])
 
@@ -43,6 +44,9 @@ class VersionPublic(BaseModel):
     approved_by: str | None
     published_by: str | None
     published_at: dt.datetime | None
+    withdrawn_by: str | None = None
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_reason: str | None = None
 
 
 class VersionDetail(VersionPublic):
@@ -118,10 +122,14 @@ async def upload(department: str, http: Request, session: SessionDep, key: Curre
     except UnicodeDecodeError:
         from discretion.errors import RulesetLoadError
         raise RulesetLoadError("the body is not UTF-8 text", file="draft.yaml") from None
-    row = lifecycle.upload_draft(session, department, text, actor_name(key))
-    session.commit()
-    session.refresh(row)
-    return _public(row)
+
+    def store() -> dict[str, Any]:
+        row = lifecycle.upload_draft(session, department, text, actor_name(key))
+        session.commit()
+        session.refresh(row)
+        return _public(row)
+
+    return await in_worker(store)  # parse and compile: a worker thread, a few at a time
 
 
 @router.get("/rulesets/{department}/{version}/verify", response_model=VerifyReport)
@@ -188,6 +196,26 @@ def publish(department: str, version: str, session: SessionDep, key: CurrentKey,
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
     row = lifecycle.publish(session, department, version, actor_name(key))
+    session.commit()
+    library.invalidate()
+    session.refresh(row)
+    return _public(row)
+
+
+class Withdrawal(BaseModel):
+    """Why a published version is withdrawn (kept in the record with who and when)."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/rulesets/{department}/{version}/withdraw", response_model=VersionPublic)
+def withdraw(department: str, version: str, body: Withdrawal, session: SessionDep, key: CurrentKey,
+             library: LibraryDep) -> dict[str, Any]:
+    """Withdraw a published or superseded version (admin): it stays recorded as withdrawn, with who
+    and why; evaluation uses the department's remaining versions."""
+    check_role(key, "admin")
+    check_department(key, department, ["path", "department"])
+    row = lifecycle.withdraw(session, department, version, key.id, body.reason)
     session.commit()
     library.invalidate()
     session.refresh(row)

@@ -105,6 +105,8 @@ def impact(old: CompiledRuleset, new: CompiledRuleset, cases: CaseTable) -> Impa
                 results.append(_evaluate(crs, ci, cases.facts_of(i), other, dates, step))
             except DiscretionError as e:
                 results.append(f"无法评估：{e}")
+            except (ArithmeticError, ValueError, TypeError, RecursionError) as e:  # a stored row no version reads
+                results.append(f"无法评估：{type(e).__name__}")
         a, b = results
         if isinstance(a, str) or isinstance(b, str):
             changed.append(row("not_replayed", a if isinstance(a, str) else summary(a), b if isinstance(b, str) else summary(b)))

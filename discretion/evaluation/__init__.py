@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..bounds import check_date
 
 from ..compiler import CompiledItem, CompiledRuleset
 from ..errors import DateError, FactError, UnknownItem, VersionNotInForce
@@ -35,6 +37,11 @@ class EvaluationRequest(BaseModel):
     act_end_date: dt.date | None = Field(default=None, description="连续或者继续状态的终了之日")
     discovery_date: dt.date | None = Field(default=None, description="发现（立案）之日，缺省为决定之日")
     decision_date: dt.date = Field(description="作出处罚决定之日")
+
+    @field_validator("act_date", "act_end_date", "discovery_date", "decision_date")
+    @classmethod
+    def _bounded(cls, v: dt.date | None) -> dt.date | None:
+        return v if v is None else check_date(v)  # 1900…2999: the limitation's arithmetic cannot overflow
 
 
 def _dates(req: EvaluationRequest) -> Dates:

@@ -44,7 +44,10 @@ class Dates(NamedTuple):
 
 
 def add_years(d: dt.date, years: int) -> dt.date:
-    """The same calendar day `years` later (29 February → 28 February)."""
+    """The same calendar day `years` later (29 February → 28 February); past year 9999, the last
+    representable day (inputs are bounded to 2999, so only a direct caller can get there)."""
+    if d.year + years > dt.MAXYEAR:
+        return dt.date.max
     try:
         return d.replace(year=d.year + years)
     except ValueError:

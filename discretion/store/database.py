@@ -22,6 +22,12 @@ def database_url() -> str:
     return load_settings().database_url
 
 
+def owner_database_url() -> str | None:
+    """The owner's URL for migrations, when the service connects as a role that owns nothing
+    (DISCRETION_OWNER_DATABASE_URL; see store/roles.py)."""
+    return os.environ.get("DISCRETION_OWNER_DATABASE_URL") or None
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for the URL; SQLite gets WAL, foreign keys and a busy timeout for concurrent writers."""
     url = url or database_url()

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -49,6 +49,9 @@ class RulesetVersion(SQLModel, table=True):
     approved_at: Optional[dt.datetime] = None
     published_by: Optional[str] = Field(default=None, max_length=64)
     published_at: Optional[dt.datetime] = None
+    withdrawn_by: Optional[str] = Field(default=None, max_length=64)
+    withdrawn_at: Optional[dt.datetime] = None
+    withdrawn_reason: Optional[str] = Field(default=None, max_length=2000)
 
 
 class DecidedCase(SQLModel, table=True):
@@ -110,6 +113,8 @@ class AuditEntry(SQLModel, table=True):
     department: Optional[str] = Field(default=None, max_length=64, index=True)
     target: str = Field(default="", max_length=200)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: Optional[str] = Field(default=None, max_length=64)
+    hash: Optional[str] = Field(default=None, max_length=64)
 
 
 class SweepRun(SQLModel, table=True):
@@ -240,3 +245,13 @@ class SweepScope(SQLModel, table=True):
     __tablename__ = "sweep_scope"
     sweep_id: str = Field(primary_key=True, max_length=32)
     units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class StoreState(SQLModel, table=True):
+    """Named counters every instance shares: `audit_head` (last audit entry id and its hash, the
+    row appenders lock), `key_revocations` (compared per request: a revoked key stops at once)."""
+
+    __tablename__ = "store_state"
+    name: str = Field(primary_key=True, max_length=32)
+    counter: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    text: str = Field(default="", max_length=64)
