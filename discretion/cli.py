@@ -442,6 +442,11 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
     _run(go)
 
 
+from .cli_approval import approve_cmd  # noqa: E402  (a command of its own module)
+
+app.command("approve")(approve_cmd)
+
+
 def main() -> None:
     app()
 

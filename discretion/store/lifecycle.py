@@ -1,7 +1,9 @@
 """Ruleset versions in the store: draft → approved → published (frozen) → superseded.
 
 A draft is validated exactly as `discretion validate` does, against the versions already
-published (its `extends` must resolve). Approval needs a reviewer other than the uploader.
+published (its `extends` must resolve). Approval needs a reviewer other than the uploader, and
+a draft that `verify` finds defective is not approved unless the reviewer writes down why it
+should be anyway (an override, recorded in the audit log with the findings it overrides).
 Publishing is one conditional UPDATE, so of two racing publishes exactly one wins.
 """
 
@@ -12,12 +14,26 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from ..audit.verify import Problem, verify_version
 from ..errors import Conflict, Forbidden, NotFound, RulesetLoadError
 from ..loader import BUNDLED, RulesetLibrary, parse_ruleset
 from .audit import record
 from .tables import Department, RulesetVersion, utcnow
 
 LIVE = ("published", "superseded")
+#: findings copied into one audit entry at most (the count is always recorded)
+AUDITED_FINDINGS = 200
+
+
+class ApprovalRefused(Conflict):
+    """A draft verify finds defective, approved without an override reason (HTTP 409, CLI exit 2).
+    `problems` are the findings, each with an example case."""
+
+    def __init__(self, ref: str, problems: list[Problem]) -> None:
+        self.ref = ref
+        self.problems = problems
+        super().__init__(f"verify found {len(problems)} defect(s) in {ref}; it is approved only with an "
+                         "override_reason (a written reason, recorded in the audit log)", field="override_reason")
 
 
 def ensure_department(session: Session, code: str, name: str) -> Department:
@@ -74,17 +90,32 @@ def upload_draft(session: Session, department: str, text: str, actor: str) -> Ru
     return row
 
 
-def approve(session: Session, department: str, version: str, actor: str) -> RulesetVersion:
-    """A reviewer other than the uploader approves a draft."""
+def approve(session: Session, department: str, version: str, actor: str, *,
+            override_reason: str | None = None) -> RulesetVersion:
+    """A reviewer other than the uploader approves a draft that verify finds sound; a defective draft
+    only with `override_reason`, which goes to the audit log with the findings (action
+    `ruleset.approve.override`)."""
     row = get_version(session, department, version)
+    ref = f"{department}/{version}"
     if row.status != "draft":
-        raise Conflict(f"only a draft can be approved; {department}/{version} is {row.status}", field="status")
+        raise Conflict(f"only a draft can be approved; {ref} is {row.status}", field="status")
     if row.uploaded_by == actor:
         raise Forbidden("the uploader cannot approve their own draft (another reviewer must)", field="actor")
+    lib = compile_with_live(session, {ref: row.document})
+    problems, coverage = verify_version(lib.compiled[ref])
+    reason = (override_reason or "").strip()
+    if problems and not reason:
+        raise ApprovalRefused(ref, problems)
     row.status, row.approved_by, row.approved_at = "approved", actor, utcnow()
     session.add(row)
-    record(session, actor, "ruleset.approve", department=department, target=f"{department}/{version}",
-           detail={"hash": row.content_hash})
+    detail: dict[str, object] = {"hash": row.content_hash, "verify": {
+        "problems": len(problems), "items": len(coverage), "cells": sum(c.cells for c in coverage),
+        "exhaustive": all(c.exhaustive for c in coverage)}}
+    if problems:
+        detail["override"] = {"reason": reason, "findings": [p.model_dump(mode="json")
+                                                             for p in problems[:AUDITED_FINDINGS]]}
+    record(session, actor, "ruleset.approve.override" if problems else "ruleset.approve", department=department,
+           target=ref, detail=detail)
     return row
 
 
