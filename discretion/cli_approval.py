@@ -8,7 +8,6 @@ reason goes to the audit log with the findings. The store is DISCRETION_DATABASE
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
@@ -17,10 +16,12 @@ def approve_cmd(
     department: str = typer.Option(..., "--department", help="部门编码"),
     version: str = typer.Argument(..., help="待批准的草稿版本"),
     reviewer: str = typer.Option(..., "--reviewer", help="批准人（不得为上传人）"),
-    override_reason: Optional[str] = typer.Option(
-        None, "--override-reason", help="校验发现问题时仍予批准的书面理由（写入审计日志）"),
+    override_reason: str | None = typer.Option(
+        None, "--override-reason", help="校验发现问题时仍予批准的书面理由（写入审计日志）"
+    ),
 ) -> None:
-    """Approve a draft (reviewer, not its uploader); refused if verify finds defects, unless overridden."""
+    """Approve a draft (reviewer, not its uploader); refused if verify finds defects, unless
+    overridden."""
     from sqlmodel import Session
 
     from .cli import BadInput, _run, _store
@@ -33,13 +34,19 @@ def approve_cmd(
             raise BadInput("--override-reason: at most 2000 characters")
         with Session(_store()) as session:
             try:
-                lifecycle.approve(session, department, version, reviewer, override_reason=override_reason)
+                lifecycle.approve(
+                    session, department, version, reviewer, override_reason=override_reason
+                )
             except lifecycle.ApprovalRefused as e:
                 session.rollback()
                 for p in e.problems:
                     typer.echo(f"问题  {p.item or e.ref} [{p.check}] {p.message}", err=True)
                     if p.example:
-                        typer.echo(f"      示例事实：{json.dumps(p.example, ensure_ascii=False, default=str)}", err=True)
+                        typer.echo(
+                            "      示例事实："
+                            + json.dumps(p.example, ensure_ascii=False, default=str),
+                            err=True,
+                        )
                 raise
             session.commit()
         typer.echo(f"approved {department}/{version}")

@@ -1,5 +1,7 @@
-"""Hypothesis strategies for small, self-contained rulesets: clauses, tiers, weights and list entries
-with random conditions over a few facts, so that gaps, overlaps and out-of-range amounts occur often."""
+"""Hypothesis strategies for small, self-contained rulesets: clauses, tiers, weights and list
+entries
+with random conditions over a few facts, so that gaps, overlaps and out-of-range amounts occur
+often."""
 
 from __future__ import annotations
 
@@ -22,22 +24,38 @@ MONEY = st.sampled_from([0, 500, 1000, 2000, 10000])
 def comparison() -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(["none", "minor", "serious"]).map(lambda v: f"harm == '{v}'"),
-        st.lists(st.sampled_from(["none", "minor", "serious"]), min_size=1, max_size=2, unique=True)
-        .map(lambda vs: f"harm in {json.dumps(vs)}".replace('"', "'")),
-        st.tuples(st.sampled_from(["<", "<=", ">", ">=", "=="]), MONEY).map(lambda t: f"gain {t[0]} {t[1]}"),
-        st.tuples(MONEY, MONEY).filter(lambda t: t[0] < t[1]).map(lambda t: f"{t[0]} <= gain < {t[1]}"),
-        st.tuples(st.sampled_from(["<", ">=", "=="]), st.integers(0, 3)).map(lambda t: f"count {t[0]} {t[1]}"),
+        st.lists(
+            st.sampled_from(["none", "minor", "serious"]), min_size=1, max_size=2, unique=True
+        ).map(lambda vs: f"harm in {json.dumps(vs)}".replace('"', "'")),
+        st.tuples(st.sampled_from(["<", "<=", ">", ">=", "=="]), MONEY).map(
+            lambda t: f"gain {t[0]} {t[1]}"
+        ),
+        st.tuples(MONEY, MONEY)
+        .filter(lambda t: t[0] < t[1])
+        .map(lambda t: f"{t[0]} <= gain < {t[1]}"),
+        st.tuples(st.sampled_from(["<", ">=", "=="]), st.integers(0, 3)).map(
+            lambda t: f"count {t[0]} {t[1]}"
+        ),
         st.sampled_from(["flag", "not flag", "other", "not other"]),
     )
 
 
 def condition() -> st.SearchStrategy[str]:
-    return st.recursive(comparison(), lambda inner: st.one_of(
-        st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})"),
-        inner.map(lambda c: f"not ({c})")), max_leaves=3)
+    return st.recursive(
+        comparison(),
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(
+                lambda t: f"({t[0]}) {t[1]} ({t[2]})"
+            ),
+            inner.map(lambda c: f"not ({c})"),
+        ),
+        max_leaves=3,
+    )
 
 
-AMOUNTS = st.tuples(st.integers(0, 20), st.integers(0, 20)).map(lambda t: sorted((t[0] * 1000, t[1] * 1000)))
+AMOUNTS = st.tuples(st.integers(0, 20), st.integers(0, 20)).map(
+    lambda t: sorted((t[0] * 1000, t[1] * 1000))
+)
 
 
 @st.composite
@@ -46,15 +64,23 @@ def fine(draw: st.DrawFn, *, statutory: bool) -> dict[str, Any]:
     if kind == "range":
         return {"range": draw(AMOUNTS)}
     if kind == "share":
-        a, b = sorted(draw(st.tuples(st.sampled_from([0, 0.25, 0.5, 0.75, 1]), st.sampled_from([0, 0.25, 0.5, 1]))))
+        a, b = sorted(
+            draw(
+                st.tuples(
+                    st.sampled_from([0, 0.25, 0.5, 0.75, 1]), st.sampled_from([0, 0.25, 0.5, 1])
+                )
+            )
+        )
         return {"share": [a, b]}
     a, b = sorted(draw(st.tuples(st.sampled_from([0.5, 1, 2]), st.sampled_from([1, 3, 5]))))
     out: dict[str, Any] = {"times": [a, b]}
     if statutory:
         out["multiple_of"] = "gain"
         if draw(st.booleans()):
-            out["fallback"] = {"when": draw(st.sampled_from(["gain < 1000", "gain < 2000", "gain <= 500"])),
-                               "range": draw(AMOUNTS)}
+            out["fallback"] = {
+                "when": draw(st.sampled_from(["gain < 1000", "gain < 2000", "gain <= 500"])),
+                "range": draw(AMOUNTS),
+            }
     return out
 
 
@@ -66,19 +92,38 @@ def item(draw: st.DrawFn, code: str = "X-1") -> dict[str, Any]:
         if i or draw(st.booleans()):
             c["when"] = draw(condition())
         clauses.append(c)
-    out: dict[str, Any] = {"code": code, "name": "事项", "legal_basis": [{"law": "测试法", "article": 1}],
-                           "penalty_basis": [{"law": "测试法", "article": 2}], "statutory": clauses}
+    out: dict[str, Any] = {
+        "code": code,
+        "name": "事项",
+        "legal_basis": [{"law": "测试法", "article": 1}],
+        "penalty_basis": [{"law": "测试法", "article": 2}],
+        "statutory": clauses,
+    }
     shape = draw(st.sampled_from(["tiers", "tiers", "weighted", "range"]))
     out["shape"] = shape
     if shape == "tiers":
-        out["tiers"] = [{"id": f"t{i}", "label": f"阶次{i}", "when": draw(condition()), "fine": draw(fine(statutory=False))}
-                        for i in range(draw(st.integers(1, 3)))]
+        out["tiers"] = [
+            {
+                "id": f"t{i}",
+                "label": f"阶次{i}",
+                "when": draw(condition()),
+                "fine": draw(fine(statutory=False)),
+            }
+            for i in range(draw(st.integers(1, 3)))
+        ]
     elif shape == "weighted":
         out["weighted"] = {
             "start": draw(st.sampled_from([0, 0.1, 0.2, 0.5])),
-            "factors": [{"id": f"w{i}", "label": f"因素{i}", "when": draw(condition()),
-                         "weight": draw(st.sampled_from([-0.3, -0.1, 0.1, 0.2, 0.4]))}
-                        for i in range(draw(st.integers(1, 3)))]}
+            "factors": [
+                {
+                    "id": f"w{i}",
+                    "label": f"因素{i}",
+                    "when": draw(condition()),
+                    "weight": draw(st.sampled_from([-0.3, -0.1, 0.1, 0.2, 0.4])),
+                }
+                for i in range(draw(st.integers(1, 3)))
+            ],
+        }
     return out
 
 
@@ -87,8 +132,15 @@ def entries(draw: st.DrawFn) -> list[dict[str, Any]]:
     out = []
     for i in range(draw(st.integers(0, 2))):
         kind = draw(st.sampled_from(["exemption", "no_penalty", "aggravated", "lenient"]))
-        e: dict[str, Any] = {"id": f"L{i}", "list": kind, "label": f"清单{i}", "mandatory": draw(st.booleans()),
-                             "applies_to": ["*"], "when": draw(condition()), "basis": {"law": "测试法", "article": 9}}
+        e: dict[str, Any] = {
+            "id": f"L{i}",
+            "list": kind,
+            "label": f"清单{i}",
+            "mandatory": draw(st.booleans()),
+            "applies_to": ["*"],
+            "when": draw(condition()),
+            "basis": {"law": "测试法", "article": 9},
+        }
         if kind == "aggravated" and draw(st.booleans()):
             e["tier_up"] = True
         if kind in ("aggravated", "lenient") and draw(st.booleans()):
@@ -98,14 +150,24 @@ def entries(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 @st.composite
-def ruleset_doc(draw: st.DrawFn, version: str = "2024", start: str = "2024-01-01") -> dict[str, Any]:
+def ruleset_doc(
+    draw: st.DrawFn, version: str = "2024", start: str = "2024-01-01"
+) -> dict[str, Any]:
     """A small, self-contained ruleset document (as the YAML's data)."""
     lists = draw(entries())
     # list entries may read only ruleset-level facts: all facts are declared at the ruleset level
-    return {"department": "gen", "department_name": "生成部门", "version": version, "effective_from": start,
-            "source": ["测试文件"], "placement": {"shape": "tiers", "tier_overlap": "defect", "rounding": 100},
-            "limitation": {"years": 2, "basis": {"law": "测试法", "article": 36}},
-            "facts": FACTS, "items": [draw(item())], "lists": lists}
+    return {
+        "department": "gen",
+        "department_name": "生成部门",
+        "version": version,
+        "effective_from": start,
+        "source": ["测试文件"],
+        "placement": {"shape": "tiers", "tier_overlap": "defect", "rounding": 100},
+        "limitation": {"years": 2, "basis": {"law": "测试法", "article": 36}},
+        "facts": FACTS,
+        "items": [draw(item())],
+        "lists": lists,
+    }
 
 
 def to_yaml(doc: dict[str, Any]) -> str:

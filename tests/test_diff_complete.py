@@ -1,4 +1,5 @@
-"""diff misses nothing: every change that changes the content hash is said, in words where there is a
+"""diff misses nothing: every change that changes the content hash is said, in words where there is
+a
 sentence for it and structurally where there is not, naming the items it can change."""
 
 from __future__ import annotations
@@ -24,9 +25,18 @@ from discretion.facts import validate_facts
 from .ruleset_strategies import condition, ruleset_doc, to_yaml
 from .test_evaluation import DEPT, ITEM_GAIN
 
-COMMON = dict(shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false")
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                           HealthCheck.filter_too_much])
+COMMON = {
+    "shape": "tiers",
+    "conflict": "offset",
+    "overlap": "defect",
+    "floor": 0,
+    "tier_up": "false",
+}
+SETTINGS = settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 DATES = Dates(dt.date(2024, 3, 1), None, dt.date(2024, 6, 1), dt.date(2024, 6, 1))
 VERSION_STEP = TraceStep(step="version", rule="gen/2024", effect="适用", citation="测试")
 
@@ -53,7 +63,8 @@ def _set(doc: Any, path: tuple, value: Any) -> None:
 
 @st.composite
 def changed_pair(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A document and a copy with one change: a value perturbed, a key dropped, or a part replaced by the
+    """A document and a copy with one change: a value perturbed, a key dropped, or a part replaced
+    by the
     same part of another random document."""
     doc = draw(ruleset_doc())
     new = copy.deepcopy(doc)
@@ -61,8 +72,19 @@ def changed_pair(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     leaves = [p for p in _leaves(new) if p[0] not in ("department", "version")]
     if how == "graft":
         other = draw(ruleset_doc())
-        part = draw(st.sampled_from([("items", 0, "statutory"), ("items", 0, "tiers"), ("items", 0, "weighted"),
-                                     ("items", 0, "shape"), ("lists",), ("placement",), ("limitation",)]))
+        part = draw(
+            st.sampled_from(
+                [
+                    ("items", 0, "statutory"),
+                    ("items", 0, "tiers"),
+                    ("items", 0, "weighted"),
+                    ("items", 0, "shape"),
+                    ("lists",),
+                    ("placement",),
+                    ("limitation",),
+                ]
+            )
+        )
         try:
             value = _get(other, part)
         except (KeyError, IndexError):
@@ -106,7 +128,10 @@ def _compiled(doc: dict[str, Any]) -> CompiledRuleset | None:
 def _cases(ci: CompiledItem) -> list[dict[str, Any]]:
     """One case per reachable state of the item (verify's examples): every behaviour it has."""
     space = item_space(ci)
-    return [{**space.fixed, **{k: v for k, v in r.example().items() if v is not None}} for r in space.states.values()]
+    return [
+        {**space.fixed, **{k: v for k, v in r.example().items() if v is not None}}
+        for r in space.states.values()
+    ]
 
 
 def _outcome(crs: CompiledRuleset, code: str, raw: dict[str, Any]) -> Any:
@@ -114,7 +139,9 @@ def _outcome(crs: CompiledRuleset, code: str, raw: dict[str, Any]) -> Any:
     if ci is None:
         return "no such item"
     try:
-        facts = validate_facts({k: v for k, v in raw.items() if k in ci.schema}, ci.schema, ci.derived)
+        facts = validate_facts(
+            {k: v for k, v in raw.items() if k in ci.schema}, ci.schema, ci.derived
+        )
         rec = apply_version(crs, ci, facts, DATES, VERSION_STEP)
     except DiscretionError as e:
         return f"refused: {type(e).__name__}"
@@ -143,22 +170,33 @@ def test_a_change_that_changes_an_evaluation_names_that_item(pair) -> None:
     assume(a is not None and b is not None and a.hash != b.hash)
     report = diff(a, b)
     for code in sorted(set(a.items) | set(b.items)):
-        cases = [*(_cases(a.items[code]) if code in a.items else []), *(_cases(b.items[code]) if code in b.items else [])]
+        cases = [
+            *(_cases(a.items[code]) if code in a.items else []),
+            *(_cases(b.items[code]) if code in b.items else []),
+        ]
         if any(_outcome(a, code, c) != _outcome(b, code, c) for c in cases):
-            assert any(not c.items or code in c.items for c in report.changes), (code, report.changes)
+            assert any(not c.items or code in c.items for c in report.changes), (
+                code,
+                report.changes,
+            )
 
 
 # ---------------------------------------------------------------- the two the issue names
 
 
 def _pair(make_library, new_items: str) -> tuple[CompiledRuleset, CompiledRuleset]:
-    lib = make_library(demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **COMMON),
-                       demo__2025=DEPT.format(version="2025", start="2025-01-01", items=new_items, **COMMON))
+    lib = make_library(
+        demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **COMMON),
+        demo__2025=DEPT.format(version="2025", start="2025-01-01", items=new_items, **COMMON),
+    )
     return lib.version("demo", "2024"), lib.version("demo", "2025")
 
 
 def test_a_change_of_a_weighted_factor_is_said_in_words(make_library) -> None:
-    old, new = _pair(make_library, ITEM_GAIN.replace("weight: 0.3}", "weight: 0.4}").replace("start: 0.2", "start: 0.25"))
+    old, new = _pair(
+        make_library,
+        ITEM_GAIN.replace("weight: 0.3}", "weight: 0.4}").replace("start: 0.2", "start: 0.25"),
+    )
     texts = {c.text: c.items for c in diff(old, new).changes}
     assert texts["权重因素权重「有危害后果」：30% → 40%"] == ["X-W"]
     assert texts["起始权重「权重累加」：20% → 25%"] == ["X-W"]
@@ -168,24 +206,50 @@ def test_a_change_of_a_weighted_factor_is_said_in_words(make_library) -> None:
 def test_a_change_of_a_facts_bounds_is_said_in_words(make_library) -> None:
     lib = make_library(
         demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **COMMON),
-        demo__2025=DEPT.format(version="2025", start="2025-01-01", items=ITEM_GAIN, **COMMON).replace(
+        demo__2025=DEPT.format(
+            version="2025", start="2025-01-01", items=ITEM_GAIN, **COMMON
+        ).replace(
             "investment: {type: money, label: 总投资额, default: 0}",
-            "investment: {type: money, label: 总投资额, default: 0, maximum: 100000000}"))
-    [change] = [c for c in diff(lib.version("demo", "2024"), lib.version("demo", "2025")).changes if c.what == "facts"]
-    assert change.items == ["X-W"] and "最高100000000" in change.text and "总投资额（investment）" in change.text
+            "investment: {type: money, label: 总投资额, default: 0, maximum: 100000000}",
+        ),
+    )
+    [change] = [
+        c
+        for c in diff(lib.version("demo", "2024"), lib.version("demo", "2025")).changes
+        if c.what == "facts"
+    ]
+    assert (
+        change.items == ["X-W"]
+        and "最高100000000" in change.text
+        and "总投资额（investment）" in change.text
+    )
 
 
 def test_a_field_without_a_sentence_is_said_structurally_with_its_item(make_library) -> None:
-    old, new = _pair(make_library, ITEM_GAIN.replace("    name: 倍数罚款\n", "    name: 倍数罚款\n    touches_safety: true\n"))
-    [change] = [c for c in diff(old, new).changes if c.what != "ruleset"]  # (the versions' dates differ too)
+    old, new = _pair(
+        make_library,
+        ITEM_GAIN.replace("    name: 倍数罚款\n", "    name: 倍数罚款\n    touches_safety: true\n"),
+    )
+    [change] = [
+        c for c in diff(old, new).changes if c.what != "ruleset"
+    ]  # (the versions' dates differ too)
     assert change.what == "other" and change.items == ["X-GAIN"]
     assert change.text == "其他改动 items[X-GAIN].touches_safety：false → true"
 
 
 def test_a_change_of_tier_order_is_reported(make_library) -> None:
-    low = "      - {id: low, label: 较轻, when: \"harm in ['none', 'minor']\", fine: {share: [0, 0.5]}}\n"
-    high = "      - {id: high, label: 较重, when: \"harm in ['general', 'serious']\", fine: {share: [0.5, 1]}}\n"
+    low = (
+        "      - {id: low, label: 较轻, when: \"harm in ['none', 'minor']\", "
+        "fine: {share: [0, 0.5]}}\n"
+    )
+    high = (
+        "      - {id: high, label: 较重, when: \"harm in ['general', 'serious']\", "
+        "fine: {share: [0.5, 1]}}\n"
+    )
     assert low + high in ITEM_GAIN
     old, new = _pair(make_library, ITEM_GAIN.replace(low + high, high + low))
     [change] = [c for c in diff(old, new).changes if c.what != "ruleset"]
-    assert change.text == "顺序改变 items[X-GAIN].tiers：low、high → high、low" and change.items == ["X-GAIN"]
+    assert (
+        change.text == "顺序改变 items[X-GAIN].tiers：low、high → high、low"
+        and change.items == ["X-GAIN"]
+    )

@@ -25,7 +25,13 @@ from .reference import verify_cells
 from .ruleset_strategies import ruleset_doc, to_yaml
 from .test_evaluation import DEPT, ITEM_GAIN
 
-COMMON = dict(shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false")
+COMMON = {
+    "shape": "tiers",
+    "conflict": "offset",
+    "overlap": "defect",
+    "floor": 0,
+    "tier_up": "false",
+}
 BUNDLED = RulesetLibrary.load()
 
 
@@ -38,7 +44,9 @@ def _as_tuples(problems: list[Any]) -> set[tuple[Any, ...]]:
         elif p.check in ("tier_range", "tier_base"):
             out.add((p.check, re.search(r"tier '([^']+)'", p.message).group(1)))  # type: ignore[union-attr]
         elif p.check == "weighted_range":
-            m = re.search(r"clause '([^']+)': the lowest reachable weight sum is (-?[\d.]+)%", p.message)
+            m = re.search(
+                r"clause '([^']+)': the lowest reachable weight sum is (-?[\d.]+)%", p.message
+            )
             assert m is not None, p.message
             fallback = "the fallback range" in p.message
             out.add(("weighted_range", m.group(1), fallback, Decimal(m.group(2)) / 100))
@@ -53,7 +61,9 @@ def _normal(found: set[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=ruleset_doc())
-def test_decomposed_verify_finds_exactly_the_defects_the_cell_by_cell_walk_finds(doc: dict[str, Any]) -> None:
+def test_decomposed_verify_finds_exactly_the_defects_the_cell_by_cell_walk_finds(
+    doc: dict[str, Any],
+) -> None:
     lib = RulesetLibrary.from_texts({"gen/2024": to_yaml(doc)})
     crs = lib.version("gen", "2024")
     for ci in crs.items.values():
@@ -63,8 +73,11 @@ def test_decomposed_verify_finds_exactly_the_defects_the_cell_by_cell_walk_finds
 
 
 @pytest.mark.parametrize("ref, code", [("cgzf/2023", "CG-PS-50-2"), ("jtys/2023", "JT-GL-65-3")])
-def test_on_bundled_items_the_cell_by_cell_walk_and_verify_find_the_same_defects(ref: str, code: str) -> None:
-    """CG-PS-50-2 has the two documented defects (a tier gap and a tier beyond the statute); JT-GL-65-3 none."""
+def test_on_bundled_items_the_cell_by_cell_walk_and_verify_find_the_same_defects(
+    ref: str, code: str
+) -> None:
+    """CG-PS-50-2 has the two documented defects (a tier gap and a tier beyond the statute);
+    JT-GL-65-3 none."""
     crs = BUNDLED.compiled[ref]
     ci = crs.items[code]
     problems, coverage = verify_item(crs, ci)
@@ -96,7 +109,9 @@ def test_cells_count_is_the_product_of_the_buckets_of_every_fact_read() -> None:
             n *= len(representatives(ci.schema[f], cuts))
         expected *= n
     assert space.cells == expected
-    assert sum(r.cells for r in space.states.values()) == expected  # every cell lands in exactly one state
+    assert (
+        sum(r.cells for r in space.states.values()) == expected
+    )  # every cell lands in exactly one state
 
 
 def test_state_examples_are_real_cases_that_reach_their_state() -> None:
@@ -104,36 +119,71 @@ def test_state_examples_are_real_cases_that_reach_their_state() -> None:
     ci = crs.items["SC-FOOD-124-1-1"]
     space = item_space(ci)
     for (on, settled, _), reach in space.states.items():
-        facts = validate_facts({**space.fixed, **{k: v for k, v in reach.example().items() if v is not None}},
-                               ci.schema, ci.derived)
+        facts = validate_facts(
+            {**space.fixed, **{k: v for k, v in reach.example().items() if v is not None}},
+            ci.schema,
+            ci.derived,
+        )
         matched = ci.match_reference(facts)
         if not settled:
-            assert {k for k in matched if k.startswith(("statutory:", "tier:", "fallback:"))} == \
-                   {k for k in on if k.startswith(("statutory:", "tier:", "fallback:"))}
+            assert {k for k in matched if k.startswith(("statutory:", "tier:", "fallback:"))} == {
+                k for k in on if k.startswith(("statutory:", "tier:", "fallback:"))
+            }
 
 
-@pytest.mark.parametrize("spec, cuts, expect", [
-    (FactSpec(type="money", label="m"), [Decimal("1000")], [Decimal("999.99"), Decimal(1000), Decimal("1000.01")]),
-    (FactSpec(type="money", label="m"), [Decimal("1.00"), Decimal("1.01")],  # nothing strictly between 1.00 and 1.01
-     [Decimal("0.99"), Decimal("1.00"), Decimal("1.01"), Decimal("1.02")]),
-    (FactSpec(type="integer", label="n", minimum=Decimal(0)), [3, 4], [2, 3, 4, 5]),
-    (FactSpec(type="integer", label="n", minimum=Decimal(4)), [3, 4], [4, 5]),  # below 3 and 3 itself: not allowed
-    (FactSpec(type="number", label="r"), [Decimal("0.3"), Decimal("0.300001")],
-     [Decimal("-0.7"), Decimal("0.3"), Decimal("0.3000005"), Decimal("0.300001"), Decimal(1)]),
-    (FactSpec(type="money", label="m", required=False), [], [Decimal(0), None]),
-])
-def test_one_valid_value_per_non_empty_bucket(spec: FactSpec, cuts: list[Any], expect: list[Any]) -> None:
+@pytest.mark.parametrize(
+    "spec, cuts, expect",
+    [
+        (
+            FactSpec(type="money", label="m"),
+            [Decimal("1000")],
+            [Decimal("999.99"), Decimal(1000), Decimal("1000.01")],
+        ),
+        (
+            FactSpec(type="money", label="m"),
+            [Decimal("1.00"), Decimal("1.01")],  # nothing strictly between 1.00 and 1.01
+            [Decimal("0.99"), Decimal("1.00"), Decimal("1.01"), Decimal("1.02")],
+        ),
+        (FactSpec(type="integer", label="n", minimum=Decimal(0)), [3, 4], [2, 3, 4, 5]),
+        (
+            FactSpec(type="integer", label="n", minimum=Decimal(4)),
+            [3, 4],
+            [4, 5],
+        ),  # below 3 and 3 itself: not allowed
+        (
+            FactSpec(type="number", label="r"),
+            [Decimal("0.3"), Decimal("0.300001")],
+            [
+                Decimal("-0.7"),
+                Decimal("0.3"),
+                Decimal("0.3000005"),
+                Decimal("0.300001"),
+                Decimal(1),
+            ],
+        ),
+        (FactSpec(type="money", label="m", required=False), [], [Decimal(0), None]),
+    ],
+)
+def test_one_valid_value_per_non_empty_bucket(
+    spec: FactSpec, cuts: list[Any], expect: list[Any]
+) -> None:
     assert representatives(spec, cuts) == expect
 
 
 def test_a_gap_hidden_behind_many_independent_facts_is_found(make_library) -> None:
-    """Twelve list-only facts multiply the cells past what the old walk sampled; the gap in the tiers
+    """Twelve list-only facts multiply the cells past what the old walk sampled; the gap in the
+    tiers
     (gain exactly 5,000) is found anyway, with a case the evaluator refuses."""
     flags = "".join(f"  f{i}: {{type: bool, label: 情节{i}, default: false}}\n" for i in range(12))
-    entries = "".join(f"  - {{id: D-L{i}, list: lenient, label: 情节{i}, mandatory: true, applies_to: [\"X-GAIN\"], "
-                      f"when: f{i}, basis: {{law: 测试夹具}}}}\n" for i in range(12))
-    items = ITEM_GAIN.replace("when: \"harm in ['none', 'minor']\"", "when: \"gain < 5000\"") \
-                     .replace("when: \"harm in ['general', 'serious']\"", "when: \"gain > 5000\"")
+    entries = "".join(
+        f"  - {{id: D-L{i}, list: lenient, label: 情节{i}, mandatory: true, "
+        'applies_to: ["X-GAIN"], '
+        f"when: f{i}, basis: {{law: 测试夹具}}}}\n"
+        for i in range(12)
+    )
+    items = ITEM_GAIN.replace("when: \"harm in ['none', 'minor']\"", 'when: "gain < 5000"').replace(
+        "when: \"harm in ['general', 'serious']\"", 'when: "gain > 5000"'
+    )
     doc = DEPT.format(version="2024", start="2024-01-01", items=items, **COMMON)
     doc = doc.replace("facts:\n", "facts:\n" + flags, 1).rstrip("\n") + "\n" + entries
     report = verify(make_library(demo__2024=doc), department="demo")
@@ -144,29 +194,45 @@ def test_a_gap_hidden_behind_many_independent_facts_is_found(make_library) -> No
 
 
 def test_a_weighted_start_below_the_statutory_minimum_is_a_defect(make_library) -> None:
-    """0.1 × 5% of the investment is 0.5%, below the statutory 1%: reported, not clipped silently."""
+    """0.1 × 5% of the investment is 0.5%, below the statutory 1%: reported, not clipped
+    silently."""
     items = ITEM_GAIN.replace("start: 0.2", "start: 0.1")
-    report = verify(make_library(demo__2024=DEPT.format(version="2024", start="2024-01-01", items=items, **COMMON)),
-                    department="demo")
+    report = verify(
+        make_library(
+            demo__2024=DEPT.format(version="2024", start="2024-01-01", items=items, **COMMON)
+        ),
+        department="demo",
+    )
     [p] = [p for p in report.problems if p.item == "X-W"]
     assert p.check == "weighted_range" and "10%" in p.message and "0.01" in p.message
-    assert p.example is not None and p.example.get("harm") == "none"  # the case that reaches the lowest sum
+    assert (
+        p.example is not None and p.example.get("harm") == "none"
+    )  # the case that reaches the lowest sum
 
 
 def test_a_sound_weighted_item_has_no_weighted_finding(make_library) -> None:
-    report = verify(make_library(demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN,
-                                                        **COMMON)), department="demo")
+    report = verify(
+        make_library(
+            demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **COMMON)
+        ),
+        department="demo",
+    )
     assert not [p for p in report.problems if p.check == "weighted_range"]
 
 
 def test_a_derived_fact_is_reported_as_not_proven_exhaustive(make_library) -> None:
-    items = ITEM_GAIN.replace("when: \"harm in ['none', 'minor']\"", "when: \"ratio < 0.5\"") \
-                     .replace("when: \"harm in ['general', 'serious']\"", "when: \"ratio >= 0.5\"")
+    items = ITEM_GAIN.replace("when: \"harm in ['none', 'minor']\"", 'when: "ratio < 0.5"').replace(
+        "when: \"harm in ['general', 'serious']\"", 'when: "ratio >= 0.5"'
+    )
     doc = DEPT.format(version="2024", start="2024-01-01", items=items, **COMMON).replace(
-        "facts:\n", "facts:\n  ratio: {type: number, label: 比例, derived: \"gain / investment\"}\n", 1)
+        "facts:\n",
+        'facts:\n  ratio: {type: number, label: 比例, derived: "gain / investment"}\n',
+        1,
+    )
     report = verify(make_library(demo__2024=doc), department="demo")
     [cov] = [c for c in report.coverage if c.item == "X-GAIN"]
     assert not cov.exhaustive and "derived" in (cov.note or "")
     assert any(p.item == "X-GAIN" and p.check == "exhaustive" for p in report.problems)
-    # the ratio's buckets were reached by solving: the gap where the ratio is absent (no investment) is found
+    # the ratio's buckets were reached by solving: the gap where the ratio is absent (no
+    # investment) is found
     assert any(p.item == "X-GAIN" and p.check == "coverage" for p in report.problems)

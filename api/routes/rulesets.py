@@ -179,23 +179,27 @@ class Approval(Transition):
 
 def refused(exc: lifecycle.ApprovalRefused) -> JSONResponse:
     """409 naming the missing override reason, then one entry per finding with its example case."""
-    detail: list[dict[str, Any]] = [{"loc": ["body", "override_reason"], "msg": exc.message, "type": "verify_defects"}]
+    detail: list[dict[str, Any]] = [
+        {"loc": ["body", "override_reason"], "msg": exc.message, "type": "verify_defects"}]
     for p in exc.problems:
-        msg = p.message + (f"（示例事实：{json.dumps(p.example, ensure_ascii=False, default=str)}）" if p.example else "")
-        detail.append({"loc": ["verify", p.item or exc.ref, p.check], "msg": msg, "type": f"verify.{p.check}",
-                       "example": jsonable_encoder(p.example)})
+        msg = p.message
+        if p.example:
+            msg += f"（示例事实：{json.dumps(p.example, ensure_ascii=False, default=str)}）"
+        detail.append({"loc": ["verify", p.item or exc.ref, p.check], "msg": msg,
+                       "type": f"verify.{p.check}", "example": jsonable_encoder(p.example)})
     return JSONResponse({"detail": detail}, status_code=409)
 
 
 @router.post("/rulesets/{department}/{version}/approve", response_model=VersionPublic)
 def approve(department: str, version: str, session: SessionDep, key: CurrentKey,
             body: Approval = Body(default_factory=Approval)) -> Any:
-    """Approve a draft (reviewer, not its uploader). A draft that verify finds defective is refused (409,
-    with the findings) unless `override_reason` says why; the reason and the findings go to the audit log."""
+    """Approve a draft (reviewer, not its uploader). A draft that verify finds defective is refused
+    (409, with the findings) unless `override_reason` says why; reason and findings are audited."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
     try:
-        row = lifecycle.approve(session, department, version, key.id, override_reason=body.override_reason)
+        row = lifecycle.approve(session, department, version, key.id,
+                                override_reason=body.override_reason)
     except lifecycle.ApprovalRefused as e:
         session.rollback()
         return refused(e)

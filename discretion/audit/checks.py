@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
@@ -42,8 +43,8 @@ class Cell:
     ci: CompiledItem
     state: StateKey
     reach: Reach
-    example: dict[str, Any]                  # the facts of a case in this state (lowest weight sum)
-    facts: Mapping[str, Value | None]        # the same, validated (defaults, derived facts)
+    example: dict[str, Any]  # the facts of a case in this state (lowest weight sum)
+    facts: Mapping[str, Value | None]  # the same, validated (defaults, derived facts)
     matched: frozenset[str]
     plan: Plan
 
@@ -56,8 +57,9 @@ _ITEM: list[ItemCheck] = []
 _KEEPS: list[Callable[[str], bool]] = []
 
 
-def register_cell_check(check: CellCheck, *, shape: str | None = None,
-                        keeps: Callable[[str], bool] | None = None) -> CellCheck:
+def register_cell_check(
+    check: CellCheck, *, shape: str | None = None, keeps: Callable[[str], bool] | None = None
+) -> CellCheck:
     """Run `check` on every reachable state (of items placed by `shape`, if given); `keeps` names
     the condition keys the check needs to tell states apart."""
     _CELL.append((shape, check))
@@ -81,41 +83,64 @@ def item_checks() -> list[ItemCheck]:
 
 def kept(key: str) -> bool:
     """Whether a condition key stays in the state (what the checks tell states apart by)."""
-    return key.startswith(("statutory:", "fallback:", "tier:", "base0:")) or any(k(key) for k in _KEEPS)
+    return key.startswith(("statutory:", "fallback:", "tier:", "base0:")) or any(
+        k(key) for k in _KEEPS
+    )
 
 
 # ---------------------------------------------------------------- built-in checks
 
 
 def tier_outside(cell: Cell) -> Iterable[Finding]:
-    """A tier whose fixed amounts leave the fixed statutory range of the clause it is reached under."""
+    """A tier whose fixed amounts leave the fixed statutory range of the clause it is reached
+    under."""
     fp = cell.plan.fine
-    if fp is None or fp.tier is None or fp.tier.fine is None or fp.tier.fine.range is None or fp.spec.range is None:
-        return  # a fixed tier under a multiple is clipped per case by the base, and the trace says so
+    if (
+        fp is None
+        or fp.tier is None
+        or fp.tier.fine is None
+        or fp.tier.fine.range is None
+        or fp.spec.range is None
+    ):
+        return  # a fixed tier under a multiple is clipped per case by the base; the trace says so
     (lo, hi), (slo, shi) = fp.tier.fine.range, fp.spec.range
     if lo >= slo and hi <= shi:
         return
-    yield Finding("tier_range", f"tier {fp.tier.id!r} ({lo}–{hi} yuan) leaves the statutory range {slo}–{shi} yuan "
-                  "of the clause reached with it; evaluations clip it to the statutory range", cell.example)
+    yield Finding(
+        "tier_range",
+        f"tier {fp.tier.id!r} ({lo}–{hi} yuan) leaves the statutory range {slo}–{shi} yuan "
+        "of the clause reached with it; evaluations clip it to the statutory range",
+        cell.example,
+    )
 
 
 def tier_multiple_without_base(cell: Cell) -> Iterable[Finding]:
-    """A tier given as a multiple of the base, reached where the statute's fixed fallback range applies
+    """A tier given as a multiple of the base, reached where the statute's fixed fallback range
+    applies
     (base zero, unknown or below the threshold): the evaluator refuses such a case."""
     fp = cell.plan.fine
     if fp is None or fp.tier is None or fp.tier.fine is None or fp.tier.fine.times is None:
         return
     base = fp.spec.multiple_of
-    fallback = fp.spec.fallback is not None and (fp.fallback_holds or f"base0:{base}" in cell.state[0])
+    fallback = fp.spec.fallback is not None and (
+        fp.fallback_holds or f"base0:{base}" in cell.state[0]
+    )
     if fallback:
-        yield Finding("tier_base", f"tier {fp.tier.id!r} is a multiple of the base, but the statutory fallback range "
-                      "applies (base small, zero or unknown): the ruleset needs a tier for that case", cell.example)
+        yield Finding(
+            "tier_base",
+            f"tier {fp.tier.id!r} is a multiple of the base, but the statutory fallback range "
+            "applies (base small, zero or unknown): the ruleset needs a tier for that case",
+            cell.example,
+        )
 
 
 def weighted_range(cell: Cell) -> Iterable[Finding]:
-    """权重累加: the lowest reachable amount (start + the weights that can hold together, × the statutory
-    maximum) must not fall below the statutory minimum; the evaluator would raise it silently. The top is
-    kept inside by `cap` ≤ 100%. For a multiple of a base the comparison is in multiples (lowest weight ×
+    """权重累加: the lowest reachable amount (start + the weights that can hold together, × the
+    statutory
+    maximum) must not fall below the statutory minimum; the evaluator would raise it silently. The
+    top is
+    kept inside by `cap` ≤ 100%. For a multiple of a base the comparison is in multiples (lowest
+    weight ×
     highest multiple ≥ lowest multiple), which holds for every base below a ceiling."""
     fp = cell.plan.fine
     if fp is None or fp.shape != "weighted" or fp.weighted is None:
@@ -125,7 +150,9 @@ def weighted_range(cell: Cell) -> Iterable[Finding]:
     total = min(max(raw, Decimal(0)), w.cap)
     spec = fp.spec
     clause = fp.statutory.rule.removeprefix("statutory:")
-    used_fallback = spec.fallback is not None and (fp.fallback_holds or f"base0:{spec.multiple_of}" in cell.state[0])
+    used_fallback = spec.fallback is not None and (
+        fp.fallback_holds or f"base0:{spec.multiple_of}" in cell.state[0]
+    )
     if spec.range is not None or used_fallback:
         lo, hi = spec.range if spec.range is not None else spec.fallback.range  # type: ignore[union-attr]
         if spec.ceiling is not None:
@@ -141,9 +168,15 @@ def weighted_range(cell: Cell) -> Iterable[Finding]:
             return
         text = f"{total * t1}× the base, below the statutory lowest multiple {t0}×"
     group = f"{clause}:{'fallback' if used_fallback else 'main'}"
-    yield Finding("weighted_range",
-                  f"clause {clause!r}: the lowest reachable weight sum is {pct(raw)} (start {pct(w.start)}), giving "
-                  f"{text}; the evaluator would raise it to the minimum", cell.example, group=group, rank=raw)
+    yield Finding(
+        "weighted_range",
+        f"clause {clause!r}: the lowest reachable weight sum is {pct(raw)} "
+        f"(start {pct(w.start)}), giving "
+        f"{text}; the evaluator would raise it to the minimum",
+        cell.example,
+        group=group,
+        rank=raw,
+    )
 
 
 def uncited(crs: CompiledRuleset, ci: CompiledItem) -> Iterable[Finding]:
@@ -161,11 +194,19 @@ register_item_check(uncited)
 
 
 def weight_of(ci: CompiledItem) -> dict[str, Decimal]:
-    """The weight each condition key adds when it holds: weighted factors, and mandatory list entries
+    """The weight each condition key adds when it holds: weighted factors, and mandatory list
+    entries
     with a weight (the evaluator sums those; discretionary ones become options)."""
     out: dict[str, Decimal] = {}
     if ci.item.weighted is not None:
         out.update({f"weight:{f.id}": f.weight for f in ci.item.weighted.factors})
-    out.update({f"list:{e.id}": e.weight for e in ci.entries
-                if e.mandatory and e.weight is not None and e.list in ("lenient", "mitigated", "aggravated")})
+    out.update(
+        {
+            f"list:{e.id}": e.weight
+            for e in ci.entries
+            if e.mandatory
+            and e.weight is not None
+            and e.list in ("lenient", "mitigated", "aggravated")
+        }
+    )
     return out

@@ -30,7 +30,8 @@ import itertools
 import random
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from ..compiler import CompiledItem
 from ..conditions import Condition, Value
@@ -44,22 +45,32 @@ _STEP = {"money": Decimal("0.01"), "integer": Decimal(1)}
 
 @dataclass(frozen=True)
 class Atom:
-    """One thing a cell either meets or not: a condition of the item, or "the fine's base is zero or unknown"."""
+    """One thing a cell either meets or not: a condition of the item, or "the fine's base is zero
+    or unknown"."""
 
     key: str
-    facts: tuple[str, ...]                      # the facts it reads (derived ones included)
+    facts: tuple[str, ...]  # the facts it reads (derived ones included)
     test: Callable[[Mapping[str, Value | None]], bool]
     thresholds: dict[str, set[Value]] = field(default_factory=dict)
 
 
 def atoms_of(ci: CompiledItem) -> list[Atom]:
     """Every condition of the item, and for each base of a multiple the atom `base0:<fact>` (the
-    statute's fallback range applies when the base is zero or unknown, whatever the conditions say)."""
+    statute's fallback range applies when the base is zero or unknown, whatever the conditions
+    say)."""
     out = [_condition_atom(k, c) for k, c in ci.conditions.items()]
-    bases = sorted({c.fine.multiple_of for c in ci.item.statutory if c.fine is not None and c.fine.multiple_of})
+    bases = sorted(
+        {c.fine.multiple_of for c in ci.item.statutory if c.fine is not None and c.fine.multiple_of}
+    )
     for b in bases:
-        out.append(Atom(f"base0:{b}", (b,), lambda f, b=b: f.get(b) is None or f.get(b) == 0,  # type: ignore[misc]
-                        {b: {Decimal(0)}}))
+        out.append(
+            Atom(
+                f"base0:{b}",
+                (b,),
+                lambda f, b=b: f.get(b) is None or f.get(b) == 0,  # type: ignore[misc]
+                {b: {Decimal(0)}},
+            )
+        )
     return out
 
 
@@ -71,7 +82,8 @@ def _condition_atom(key: str, cond: Condition) -> Atom:
 
 
 def representatives(spec: FactSpec, cuts: Iterable[Value]) -> list[Value | None]:
-    """One valid value in every non-empty bucket the cuts make of the fact's axis, plus absent where the
+    """One valid value in every non-empty bucket the cuts make of the fact's axis, plus absent
+    where the
     fact may be left out (None). Only values the fact validation accepts are returned."""
     out: list[Value | None]
     if spec.type == "bool":
@@ -110,8 +122,9 @@ def _valid(type_: str, v: Decimal, low: Decimal | None, high: Decimal | None) ->
     return (low is None or v >= low) and (high is None or v <= high)
 
 
-def _inside(type_: str, a: Decimal | None, b: Decimal | None, low: Decimal | None,
-            high: Decimal | None) -> Decimal | None:
+def _inside(
+    type_: str, a: Decimal | None, b: Decimal | None, low: Decimal | None, high: Decimal | None
+) -> Decimal | None:
     """A valid value strictly between a and b (None: unbounded), or None if the bucket is empty."""
     step = _STEP.get(type_, Decimal(1))
     candidates: list[Decimal] = []
@@ -123,11 +136,16 @@ def _inside(type_: str, a: Decimal | None, b: Decimal | None, low: Decimal | Non
         candidates.append((a + b) / 2)
     for edge in (low, high):
         if edge is not None:
-            candidates.append(edge.quantize(step, rounding=ROUND_CEILING) if type_ in _STEP else edge)
+            candidates.append(
+                edge.quantize(step, rounding=ROUND_CEILING) if type_ in _STEP else edge
+            )
     if a is None and b is None:
         candidates.append(Decimal(0))
     if low is not None and high is not None and type_ == "number":
-        candidates.append((max(low, a) if a is not None else low) / 2 + (min(high, b) if b is not None else high) / 2)
+        candidates.append(
+            (max(low, a) if a is not None else low) / 2
+            + (min(high, b) if b is not None else high) / 2
+        )
     for c in candidates:
         if (a is None or c > a) and (b is None or c < b) and _valid(type_, c, low, high):
             return c
@@ -138,7 +156,11 @@ def _grid_above(type_: str, a: Decimal) -> Decimal:
     step = _STEP.get(type_)
     if step is None:
         return a + 1 if a == a.to_integral_value() else a.to_integral_value(rounding=ROUND_CEILING)
-    return (a + step).quantize(step) if a == a.quantize(step) else a.quantize(step, rounding=ROUND_CEILING)
+    return (
+        (a + step).quantize(step)
+        if a == a.quantize(step)
+        else a.quantize(step, rounding=ROUND_CEILING)
+    )
 
 
 def _grid_below(type_: str, b: Decimal) -> Decimal:
@@ -162,8 +184,10 @@ class Component:
     atoms: list[Atom]
     cells: int = 0
     enumerated: int = 0
-    signatures: dict[frozenset[str], tuple[dict[str, Value | None], int]] = field(default_factory=dict)
-    solved: bool = False                    # derived facts reached by solving, not by construction
+    signatures: dict[frozenset[str], tuple[dict[str, Value | None], int]] = field(
+        default_factory=dict
+    )
+    solved: bool = False  # derived facts reached by solving, not by construction
 
     @property
     def exhaustive(self) -> bool:
@@ -171,7 +195,8 @@ class Component:
 
 
 def components(ci: CompiledItem, atoms: list[Atom]) -> list[Component]:
-    """Union-find over the facts: joined when one atom reads both, or a derived fact uses another."""
+    """Union-find over the facts: joined when one atom reads both, or a derived fact uses
+    another."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -187,7 +212,7 @@ def components(ci: CompiledItem, atoms: list[Atom]) -> list[Component]:
     for a in atoms:
         for f in a.facts:
             find(f)
-        for f, g in zip(a.facts, a.facts[1:]):
+        for f, g in itertools.pairwise(a.facts):
             join(f, g)
     derived = _derived_inputs(ci)
     pending = [n for n in derived if n in parent]
@@ -211,8 +236,15 @@ def _derived_inputs(ci: CompiledItem) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for name, spec in ci.schema.items():
         if spec.derived:
-            out[name] = tuple(sorted({n.id for n in ast.walk(ast.parse(spec.derived, mode="eval"))
-                                      if isinstance(n, ast.Name)}))
+            out[name] = tuple(
+                sorted(
+                    {
+                        n.id
+                        for n in ast.walk(ast.parse(spec.derived, mode="eval"))
+                        if isinstance(n, ast.Name)
+                    }
+                )
+            )
     return out
 
 
@@ -241,7 +273,7 @@ def enumerate_component(ci: CompiledItem, comp: Component, limit: int = COMPONEN
         combos = (tuple(rnd.choice(c) for c in choices) for _ in range(limit))
         comp.enumerated = limit
     for combo in combos:
-        assignment = dict(zip(given, combo))
+        assignment = dict(zip(given, combo, strict=True))
         facts: dict[str, Value | None] = dict(assignment)
         for n, fn in derived:
             facts[n] = fn(facts)
@@ -250,10 +282,13 @@ def enumerate_component(ci: CompiledItem, comp: Component, limit: int = COMPONEN
         comp.signatures[sig] = (assignment, 1) if hit is None else (hit[0], hit[1] + 1)
 
 
-def _with_solutions(ci: CompiledItem, comp: Component, given: list[str],
-                    choices: list[list[Value | None]]) -> list[list[Value | None]]:
-    """Add, for each bucket of a derived fact, input values that put it there (solving the expression for
-    one input at the other inputs' representatives). This finds the buckets; it does not prove that every
+def _with_solutions(
+    ci: CompiledItem, comp: Component, given: list[str], choices: list[list[Value | None]]
+) -> list[list[Value | None]]:
+    """Add, for each bucket of a derived fact, input values that put it there (solving the
+    expression for
+    one input at the other inputs' representatives). This finds the buckets; it does not prove that
+    every
     combination of buckets has been reached, so the component is reported as not exhaustive."""
     out = [list(c) for c in choices]
     index = {f: i for i, f in enumerate(given)}
@@ -264,15 +299,17 @@ def _with_solutions(ci: CompiledItem, comp: Component, given: list[str],
         for a in comp.atoms:
             targets |= {Decimal(v) for v in a.thresholds.get(name, ())}  # type: ignore[arg-type]
         points = sorted(targets)
-        wanted = set(points) | {(x + y) / 2 for x, y in zip(points, points[1:])}
+        wanted = set(points) | {(x + y) / 2 for x, y in itertools.pairwise(points)}
         if points:
             wanted |= {points[0] - 1, points[-1] + 1, points[0] / 2, points[-1] * 2}
         tree = ast.parse(spec.derived or "", mode="eval").body
         inputs = [f for f in _derived_inputs(ci)[name] if f in index]
         for x in inputs:
             others = [f for f in inputs if f != x]
-            for combo in itertools.product(*[[v for v in out[index[o]] if v is not None] for o in others]):
-                env = {o: Decimal(v) for o, v in zip(others, combo)}  # type: ignore[arg-type]
+            for combo in itertools.product(
+                *[[v for v in out[index[o]] if v is not None] for o in others]
+            ):
+                env = {o: Decimal(v) for o, v in zip(others, combo, strict=True)}  # type: ignore[arg-type]
                 for t in wanted:
                     v = _solve(tree, t, x, env)
                     if v is None:
@@ -331,7 +368,11 @@ def _value(node: ast.expr, env: Mapping[str, Decimal]) -> Decimal | None:
         if a is None or b is None:
             return None
         ops: dict[type, Callable[[Decimal, Decimal], Decimal]] = {
-            ast.Add: Decimal.__add__, ast.Sub: Decimal.__sub__, ast.Mult: Decimal.__mul__, ast.Div: Decimal.__truediv__}
+            ast.Add: Decimal.__add__,
+            ast.Sub: Decimal.__sub__,
+            ast.Mult: Decimal.__mul__,
+            ast.Div: Decimal.__truediv__,
+        }
         fn = ops.get(type(node.op))
         return fn(a, b) if fn else None
     return None
@@ -342,7 +383,8 @@ def _value(node: ast.expr, env: Mapping[str, Decimal]) -> Decimal | None:
 
 @dataclass
 class Reach:
-    """How one state is reached: the lowest and highest weight sum over its cells, the component cells
+    """How one state is reached: the lowest and highest weight sum over its cells, the component
+    cells
     (one per component) that reach each, and how many cells of the item land in the state."""
 
     low: Decimal
@@ -377,13 +419,17 @@ class Projection:
     def __call__(self, sig: frozenset[str]) -> tuple[StateKey, Decimal]:
         if sig & self.settles:
             return SETTLED, Decimal(0)
-        return ((frozenset(k for k in sig if self.keep(k)), False, len(sig & self.raises)),
-                sum((self.weights[k] for k in sig if k in self.weights), Decimal(0)))
+        return (
+            (frozenset(k for k in sig if self.keep(k)), False, len(sig & self.raises)),
+            sum((self.weights[k] for k in sig if k in self.weights), Decimal(0)),
+        )
 
 
 def fold(comps: list[Component], project: Projection) -> dict[StateKey, Reach]:
     """Every state some cell reaches, with examples: the components combined one at a time."""
-    states: dict[StateKey, Reach] = {(frozenset(), False, 0): Reach(Decimal(0), (), Decimal(0), (), 1)}
+    states: dict[StateKey, Reach] = {
+        (frozenset(), False, 0): Reach(Decimal(0), (), Decimal(0), (), 1)
+    }
     for comp in comps:
         local: dict[StateKey, Reach] = {}
         for sig, (example, n) in comp.signatures.items():
@@ -395,8 +441,17 @@ def fold(comps: list[Component], project: Projection) -> dict[StateKey, Reach]:
                 key = SETTLED
             else:
                 key = (k1[0] | k2[0], False, k1[2] + k2[2])
-            _merge(nxt, key, Reach(r1.low + r2.low, r1.low_parts + r2.low_parts, r1.high + r2.high,
-                                   r1.high_parts + r2.high_parts, r1.cells * r2.cells))
+            _merge(
+                nxt,
+                key,
+                Reach(
+                    r1.low + r2.low,
+                    r1.low_parts + r2.low_parts,
+                    r1.high + r2.high,
+                    r1.high_parts + r2.high_parts,
+                    r1.cells * r2.cells,
+                ),
+            )
         states = nxt
     return states
 
@@ -420,7 +475,7 @@ class Space:
 
     components: list[Component]
     states: dict[StateKey, Reach]
-    fixed: dict[str, Value]                 # required facts no condition reads: one value serves every cell
+    fixed: dict[str, Value]  # required facts no condition reads: one value serves every cell
 
     @property
     def cells(self) -> int:
@@ -435,10 +490,15 @@ class Space:
         out = []
         for c in self.components:
             if c.enumerated < c.cells:
-                out.append(f"facts {', '.join(c.facts)}: {c.cells:,} cells, {c.enumerated:,} sampled")
+                out.append(
+                    f"facts {', '.join(c.facts)}: {c.cells:,} cells, {c.enumerated:,} sampled"
+                )
             elif c.solved:
-                out.append(f"facts {', '.join(c.facts)}: the buckets of a derived fact were found by solving its "
-                           f"expression ({c.cells:,} cells tried); that every combination is reached is not proven")
+                out.append(
+                    f"facts {', '.join(c.facts)}: the buckets of a derived fact were found by "
+                    f"solving its expression ({c.cells:,} cells tried); that every combination "
+                    "is reached is not proven"
+                )
         return out
 
 
@@ -448,7 +508,9 @@ def decompose(ci: CompiledItem, project: Projection, limit: int = COMPONENT_LIMI
     comps = components(ci, atoms)
     for comp in comps:
         enumerate_component(ci, comp, limit)
-    constant = [a for a in atoms if not a.facts]  # conditions that read nothing (no `when`): one cell
+    constant = [
+        a for a in atoms if not a.facts
+    ]  # conditions that read nothing (no `when`): one cell
     if constant:
         sig = frozenset(a.key for a in constant if a.test({}))
         comps.insert(0, Component((), constant, cells=1, enumerated=1, signatures={sig: ({}, 1)}))

@@ -54,7 +54,8 @@ def differences(old: BaseModel, new: BaseModel) -> list[Difference]:
 
 
 def _identity(items: list[Any]) -> str | None:
-    """The key that identifies the elements of a list of objects, if every element has a distinct one."""
+    """The key that identifies the elements of a list of objects, if every element has a distinct
+    one."""
     if not items or not all(isinstance(x, dict) for x in items):
         return None
     for key in ("id", "code"):
@@ -73,7 +74,9 @@ def _walk(a: Any, b: Any, path: Path, out: list[Difference]) -> None:
         return
     if isinstance(a, list) and isinstance(b, list):
         ka, kb = _identity(a), _identity(b)
-        key = ka if ka == kb or not b else (kb if not a else None)  # an empty list matches any identity
+        key = (
+            ka if ka == kb or not b else (kb if not a else None)
+        )  # an empty list matches any identity
         if key is not None:
             olds = {x[key]: x for x in a}
             news = {x[key]: x for x in b}
@@ -85,7 +88,7 @@ def _walk(a: Any, b: Any, path: Path, out: list[Difference]) -> None:
                 out.append(Difference(path, common_a, common_b, order=True))
             return
         if len(a) == len(b) and any(isinstance(x, (dict, list)) for x in [*a, *b]):
-            for i, (x, y) in enumerate(zip(a, b)):
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
                 _walk(x, y, (*path, i), out)
             return
     out.append(Difference(path, a, b))

@@ -1,4 +1,5 @@
-"""verify(): what a legal reviewer checks before approving a version, found by machine, over all of fact space.
+"""verify(): what a legal reviewer checks before approving a version, found by machine, over all of
+fact space.
 
 Loading already refuses malformed files, unknown facts, type errors and overlapping versions.
 What loading cannot see is how the conditions carve up fact space. verify decomposes each item's
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from ..compiler import CompiledItem, CompiledRuleset
 from ..errors import DiscretionError, RulesetDefect
@@ -39,8 +40,10 @@ class Problem(BaseModel):
 
     ruleset: str = Field(description="department/version")
     item: str | None = None
-    check: str = Field(description="coverage | tier_range | tier_base | weighted_range | citation | exhaustive | "
-                                   "a check a shape registers")
+    check: str = Field(
+        description="coverage | tier_range | tier_base | weighted_range | citation | exhaustive | "
+        "a check a shape registers"
+    )
     message: str
     example: dict[str, Any] | None = Field(default=None, description="事实示例（该格的代表值）")
 
@@ -50,20 +53,28 @@ class ItemCoverage(BaseModel):
 
     ruleset: str
     item: str
-    cells: int = Field(description="cells of the item's fact space (one bucket per fact), all covered if exhaustive")
-    states: int = Field(default=0, description="distinct states those cells reach, each checked with an example")
+    cells: int = Field(description="cells of the item's fact space (one bucket per fact)")
+    states: int = Field(
+        default=0, description="distinct states those cells reach, each checked with an example"
+    )
     exhaustive: bool
-    note: str | None = Field(default=None, description="what was not covered by construction, and how many cells")
+    note: str | None = Field(
+        default=None, description="what was not covered by construction, and how many cells"
+    )
 
 
 class VerifyReport(BaseModel):
+    """Every problem found, and how much of each item's fact space was covered."""
+
     problems: list[Problem]
     coverage: list[ItemCoverage]
 
+    @computed_field(description="no problem found")  # type: ignore[prop-decorator]
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @computed_field(description="every cell of every item was checked")  # type: ignore[prop-decorator]
     @property
     def exhaustive(self) -> bool:
         return all(c.exhaustive for c in self.coverage)
@@ -71,7 +82,9 @@ class VerifyReport(BaseModel):
 
 def projection(ci: CompiledItem) -> Projection:
     """What the checks read of a cell of this item (see space.Projection)."""
-    settles = frozenset(f"list:{e.id}" for e in ci.entries if e.mandatory and e.list in ("no_penalty", "exemption"))
+    settles = frozenset(
+        f"list:{e.id}" for e in ci.entries if e.mandatory and e.list in ("no_penalty", "exemption")
+    )
     raises = frozenset(f"list:{e.id}" for e in ci.entries if e.mandatory and e.tier_up)
     return Projection(checks.kept, settles, raises, checks.weight_of(ci))
 
@@ -80,7 +93,9 @@ def item_space(ci: CompiledItem, limit: int = LIMIT) -> Space:
     return decompose(ci, projection(ci), limit)
 
 
-def verify_item(crs: CompiledRuleset, ci: CompiledItem, *, limit: int = LIMIT) -> tuple[list[Problem], ItemCoverage]:
+def verify_item(
+    crs: CompiledRuleset, ci: CompiledItem, *, limit: int = LIMIT
+) -> tuple[list[Problem], ItemCoverage]:
     """Every check on every reachable state of one item."""
     ref = f"{crs.department}/{crs.version}"
     space = item_space(ci, limit)
@@ -102,9 +117,17 @@ def verify_item(crs: CompiledRuleset, ci: CompiledItem, *, limit: int = LIMIT) -
         raw = {**space.fixed, **{k: v for k, v in reach.example().items() if v is not None}}
         try:
             facts = validate_facts(raw, ci.schema, ci.derived)
-        except DiscretionError as e:  # representatives are valid values, so this is a bug of verify: say so
-            keep(checks.Finding("exhaustive", f"an example case of this item does not validate ({e}); "
-                                "its state was not checked", raw))
+        except (
+            DiscretionError
+        ) as e:  # representatives are valid values, so this is a bug of verify: say so
+            keep(
+                checks.Finding(
+                    "exhaustive",
+                    f"an example case of this item does not validate ({e}); "
+                    "its state was not checked",
+                    raw,
+                )
+            )
             continue
         matched = ci.match_reference(facts)
         try:
@@ -124,11 +147,30 @@ def verify_item(crs: CompiledRuleset, ci: CompiledItem, *, limit: int = LIMIT) -
             keep(f)
     incomplete = space.incomplete
     if incomplete:
-        keep(checks.Finding("exhaustive", "not every cell of this item could be checked: " + "; ".join(incomplete)))
-    problems = [Problem(ruleset=ref, item=ci.item.code, check=best[k].check, message=best[k].message,
-                        example=best[k].example) for k in order]
-    coverage = ItemCoverage(ruleset=ref, item=ci.item.code, cells=space.cells, states=len(space.states),
-                            exhaustive=not incomplete, note="; ".join(incomplete) or None)
+        keep(
+            checks.Finding(
+                "exhaustive",
+                "not every cell of this item could be checked: " + "; ".join(incomplete),
+            )
+        )
+    problems = [
+        Problem(
+            ruleset=ref,
+            item=ci.item.code,
+            check=best[k].check,
+            message=best[k].message,
+            example=best[k].example,
+        )
+        for k in order
+    ]
+    coverage = ItemCoverage(
+        ruleset=ref,
+        item=ci.item.code,
+        cells=space.cells,
+        states=len(space.states),
+        exhaustive=not incomplete,
+        note="; ".join(incomplete) or None,
+    )
     return problems, coverage
 
 
@@ -138,7 +180,9 @@ def _order(state: Any) -> tuple:
     return (settled, raised, len(on), sorted(on))
 
 
-def verify_version(crs: CompiledRuleset, *, limit: int = LIMIT) -> tuple[list[Problem], list[ItemCoverage]]:
+def verify_version(
+    crs: CompiledRuleset, *, limit: int = LIMIT
+) -> tuple[list[Problem], list[ItemCoverage]]:
     """Every check for one version."""
     problems: list[Problem] = []
     coverage: list[ItemCoverage] = []
@@ -149,7 +193,9 @@ def verify_version(crs: CompiledRuleset, *, limit: int = LIMIT) -> tuple[list[Pr
     return problems, coverage
 
 
-def verify(library: RulesetLibrary, *, department: str | None = None, limit: int = LIMIT) -> VerifyReport:
+def verify(
+    library: RulesetLibrary, *, department: str | None = None, limit: int = LIMIT
+) -> VerifyReport:
     """Verify every version (of one department, if given)."""
     problems: list[Problem] = []
     coverage: list[ItemCoverage] = []
@@ -166,5 +212,8 @@ def summary(report: VerifyReport) -> str:
     cells = sum(c.cells for c in report.coverage)
     states = sum(c.states for c in report.coverage)
     partial = [f"{c.ruleset} {c.item}（{c.note}）" for c in report.coverage if not c.exhaustive]
-    return (f"检查了 {len(report.coverage)} 个事项、{cells:,} 个事实格（归并为 {states:,} 个状态逐一检查）"
-            + (f"；未能穷举：{'；'.join(partial)}" if partial else "，全部穷举"))
+    return (
+        f"检查了 {len(report.coverage)} 个事项、{cells:,} 个事实格"
+        f"（归并为 {states:,} 个状态逐一检查）"
+        + (f"；未能穷举：{'；'.join(partial)}" if partial else "，全部穷举")
+    )

@@ -32,8 +32,11 @@ class ApprovalRefused(Conflict):
     def __init__(self, ref: str, problems: list[Problem]) -> None:
         self.ref = ref
         self.problems = problems
-        super().__init__(f"verify found {len(problems)} defect(s) in {ref}; it is approved only with an "
-                         "override_reason (a written reason, recorded in the audit log)", field="override_reason")
+        super().__init__(
+            f"verify found {len(problems)} defect(s) in {ref}; it is approved only with an "
+            "override_reason (a written reason, recorded in the audit log)",
+            field="override_reason",
+        )
 
 
 def ensure_department(session: Session, code: str, name: str) -> Department:
@@ -100,7 +103,8 @@ def approve(session: Session, department: str, version: str, actor: str, *,
     if row.status != "draft":
         raise Conflict(f"only a draft can be approved; {ref} is {row.status}", field="status")
     if row.uploaded_by == actor:
-        raise Forbidden("the uploader cannot approve their own draft (another reviewer must)", field="actor")
+        raise Forbidden("the uploader cannot approve their own draft (another reviewer must)",
+                        field="actor")
     lib = compile_with_live(session, {ref: row.document})
     problems, coverage = verify_version(lib.compiled[ref])
     reason = (override_reason or "").strip()
@@ -108,14 +112,14 @@ def approve(session: Session, department: str, version: str, actor: str, *,
         raise ApprovalRefused(ref, problems)
     row.status, row.approved_by, row.approved_at = "approved", actor, utcnow()
     session.add(row)
-    detail: dict[str, object] = {"hash": row.content_hash, "verify": {
-        "problems": len(problems), "items": len(coverage), "cells": sum(c.cells for c in coverage),
-        "exhaustive": all(c.exhaustive for c in coverage)}}
+    checked = {"problems": len(problems), "items": len(coverage),
+               "cells": sum(c.cells for c in coverage), "exhaustive": all(c.exhaustive for c in coverage)}
+    detail: dict[str, object] = {"hash": row.content_hash, "verify": checked}
     if problems:
-        detail["override"] = {"reason": reason, "findings": [p.model_dump(mode="json")
-                                                             for p in problems[:AUDITED_FINDINGS]]}
-    record(session, actor, "ruleset.approve.override" if problems else "ruleset.approve", department=department,
-           target=ref, detail=detail)
+        findings = [p.model_dump(mode="json") for p in problems[:AUDITED_FINDINGS]]
+        detail["override"] = {"reason": reason, "findings": findings}
+    action = "ruleset.approve.override" if problems else "ruleset.approve"
+    record(session, actor, action, department=department, target=ref, detail=detail)
     return row
 
 

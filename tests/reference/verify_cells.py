@@ -42,7 +42,10 @@ def cells(ci: CompiledItem) -> list[dict[str, Any]]:
     """Every combination of values of the facts the item declares (invalid ones dropped later)."""
     names = [n for n, s in ci.schema.items() if s.derived is None]
     choices = [_values(ci, n) for n in names]
-    return [{n: v for n, v in zip(names, combo) if v is not None} for combo in itertools.product(*choices)]
+    return [
+        {n: v for n, v in zip(names, combo, strict=True) if v is not None}
+        for combo in itertools.product(*choices)
+    ]
 
 
 def size(ci: CompiledItem) -> int:
@@ -55,7 +58,8 @@ def size(ci: CompiledItem) -> int:
 
 def findings(crs: CompiledRuleset, ci: CompiledItem) -> set[tuple[Any, ...]]:
     """The defects of one item, as comparable tuples:
-    ("coverage", message), ("tier_range", tier), ("tier_base", tier), ("weighted_range", clause, fallback, lowest)."""
+    ("coverage", message), ("tier_range", tier), ("tier_base", tier), ("weighted_range", clause,
+    fallback, lowest)."""
     out: set[tuple[Any, ...]] = set()
     lowest: dict[tuple[str, bool], Decimal] = {}
     clipped: set[tuple[str, bool]] = set()
@@ -79,8 +83,11 @@ def findings(crs: CompiledRuleset, ci: CompiledItem) -> set[tuple[Any, ...]]:
         fallback = fp.spec.fallback is not None and (base is None or base == 0 or fp.fallback_holds)
         if fp.shape == "tiers" and fp.tier is not None and fp.tier.fine is not None:
             t = fp.tier.fine
-            if t.range is not None and fp.spec.range is not None and \
-                    (t.range[0] < fp.spec.range[0] or t.range[1] > fp.spec.range[1]):
+            if (
+                t.range is not None
+                and fp.spec.range is not None
+                and (t.range[0] < fp.spec.range[0] or t.range[1] > fp.spec.range[1])
+            ):
                 out.add(("tier_range", fp.tier.id))
             if t.times is not None and fallback:
                 out.add(("tier_base", fp.tier.id))
@@ -88,8 +95,17 @@ def findings(crs: CompiledRuleset, ci: CompiledItem) -> set[tuple[Any, ...]]:
             w = fp.weighted
             total = w.start
             total += sum((f.weight for f in w.factors if f"weight:{f.id}" in matched), Decimal(0))
-            total += sum((e.weight for e in ci.entries if e.mandatory and e.weight is not None and
-                          e.list in ("lenient", "mitigated", "aggravated") and f"list:{e.id}" in matched), Decimal(0))
+            total += sum(
+                (
+                    e.weight
+                    for e in ci.entries
+                    if e.mandatory
+                    and e.weight is not None
+                    and e.list in ("lenient", "mitigated", "aggravated")
+                    and f"list:{e.id}" in matched
+                ),
+                Decimal(0),
+            )
             key = (clause, fallback)
             lowest[key] = min(lowest.get(key, total), total)
             point = min(max(total, Decimal(0)), w.cap)
