@@ -1,7 +1,6 @@
 """Hypothesis strategies for small, self-contained rulesets: clauses, tiers, weights and list
-entries
-with random conditions over a few facts, so that gaps, overlaps and out-of-range amounts occur
-often."""
+entries with random conditions over a few facts, so that gaps, overlaps and out-of-range amounts
+occur often."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """diff misses nothing: every change that changes the content hash is said, in words where there is
-a
-sentence for it and structurally where there is not, naming the items it can change."""
+a sentence for it and structurally where there is not, naming the items it can change."""
 
 from __future__ import annotations
 
@@ -24,16 +23,10 @@ from discretion.facts import validate_facts
 
 from .ruleset_strategies import condition, ruleset_doc, to_yaml
 from .test_evaluation import DEPT, ITEM_GAIN
+from .test_verify import COMMON
 
-COMMON = {
-    "shape": "tiers",
-    "conflict": "offset",
-    "overlap": "defect",
-    "floor": 0,
-    "tier_up": "false",
-}
 SETTINGS = settings(
-    max_examples=120,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
@@ -64,8 +57,7 @@ def _set(doc: Any, path: tuple, value: Any) -> None:
 @st.composite
 def changed_pair(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     """A document and a copy with one change: a value perturbed, a key dropped, or a part replaced
-    by the
-    same part of another random document."""
+    by the same part of another random document."""
     doc = draw(ruleset_doc())
     new = copy.deepcopy(doc)
     how = draw(st.sampled_from(["leaf", "leaf", "drop", "graft"]))

@@ -91,19 +91,30 @@ def kept(key: str) -> bool:
 # ---------------------------------------------------------------- built-in checks
 
 
+def _tier(cell: Cell) -> tuple[Any, Any] | None:
+    """The fine plan of the cell and the fine of the tier it reaches (None: no tier fine)."""
+    fp = cell.plan.fine
+    if fp is None or fp.tier is None or fp.tier.fine is None:
+        return None
+    return fp, fp.tier.fine
+
+
+def _falls_back(cell: Cell) -> bool:
+    """Whether the statute's fixed fallback range applies here (base small, zero, unknown)."""
+    fp = cell.plan.fine
+    if fp is None or fp.spec.fallback is None:
+        return False
+    return fp.fallback_holds or f"base0:{fp.spec.multiple_of}" in cell.state[0]
+
+
 def tier_outside(cell: Cell) -> Iterable[Finding]:
     """A tier whose fixed amounts leave the fixed statutory range of the clause it is reached
-    under."""
-    fp = cell.plan.fine
-    if (
-        fp is None
-        or fp.tier is None
-        or fp.tier.fine is None
-        or fp.tier.fine.range is None
-        or fp.spec.range is None
-    ):
-        return  # a fixed tier under a multiple is clipped per case by the base; the trace says so
-    (lo, hi), (slo, shi) = fp.tier.fine.range, fp.spec.range
+    under. (A fixed tier under a multiple is clipped per case by the base; the trace says so.)"""
+    hit = _tier(cell)
+    if hit is None or hit[1].range is None or hit[0].spec.range is None:
+        return
+    fp, fine = hit
+    (lo, hi), (slo, shi) = fine.range, fp.spec.range
     if lo >= slo and hi <= shi:
         return
     yield Finding(
@@ -116,19 +127,12 @@ def tier_outside(cell: Cell) -> Iterable[Finding]:
 
 def tier_multiple_without_base(cell: Cell) -> Iterable[Finding]:
     """A tier given as a multiple of the base, reached where the statute's fixed fallback range
-    applies
-    (base zero, unknown or below the threshold): the evaluator refuses such a case."""
-    fp = cell.plan.fine
-    if fp is None or fp.tier is None or fp.tier.fine is None or fp.tier.fine.times is None:
-        return
-    base = fp.spec.multiple_of
-    fallback = fp.spec.fallback is not None and (
-        fp.fallback_holds or f"base0:{base}" in cell.state[0]
-    )
-    if fallback:
+    applies (base zero, unknown or below the threshold): the evaluator refuses such a case."""
+    hit = _tier(cell)
+    if hit is not None and hit[1].times is not None and _falls_back(cell):
         yield Finding(
             "tier_base",
-            f"tier {fp.tier.id!r} is a multiple of the base, but the statutory fallback range "
+            f"tier {hit[0].tier.id!r} is a multiple of the base, but the statutory fallback range "
             "applies (base small, zero or unknown): the ruleset needs a tier for that case",
             cell.example,
         )
@@ -136,12 +140,10 @@ def tier_multiple_without_base(cell: Cell) -> Iterable[Finding]:
 
 def weighted_range(cell: Cell) -> Iterable[Finding]:
     """权重累加: the lowest reachable amount (start + the weights that can hold together, × the
-    statutory
-    maximum) must not fall below the statutory minimum; the evaluator would raise it silently. The
-    top is
-    kept inside by `cap` ≤ 100%. For a multiple of a base the comparison is in multiples (lowest
-    weight ×
-    highest multiple ≥ lowest multiple), which holds for every base below a ceiling."""
+    statutory maximum) must not fall below the statutory minimum; the evaluator would raise it
+    silently. The top is kept inside by `cap` ≤ 100%. For a multiple of a base the comparison is in
+    multiples (lowest weight × highest multiple ≥ lowest multiple), which holds for every base
+    below a ceiling."""
     fp = cell.plan.fine
     if fp is None or fp.shape != "weighted" or fp.weighted is None:
         return
@@ -150,9 +152,7 @@ def weighted_range(cell: Cell) -> Iterable[Finding]:
     total = min(max(raw, Decimal(0)), w.cap)
     spec = fp.spec
     clause = fp.statutory.rule.removeprefix("statutory:")
-    used_fallback = spec.fallback is not None and (
-        fp.fallback_holds or f"base0:{spec.multiple_of}" in cell.state[0]
-    )
+    used_fallback = _falls_back(cell)
     if spec.range is not None or used_fallback:
         lo, hi = spec.range if spec.range is not None else spec.fallback.range  # type: ignore[union-attr]
         if spec.ceiling is not None:
@@ -195,8 +195,7 @@ register_item_check(uncited)
 
 def weight_of(ci: CompiledItem) -> dict[str, Decimal]:
     """The weight each condition key adds when it holds: weighted factors, and mandatory list
-    entries
-    with a weight (the evaluator sums those; discretionary ones become options)."""
+    entries with a weight (the evaluator sums those; discretionary ones become options)."""
     out: dict[str, Decimal] = {}
     if ci.item.weighted is not None:
         out.update({f"weight:{f.id}": f.weight for f in ci.item.weighted.factors})

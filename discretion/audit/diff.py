@@ -92,8 +92,7 @@ class _Diff:
 
     def add(self, item: str | None, what: What, text: str, *paths: Path) -> None:
         """One change; the same change in several items (an inherited entry, a shared fact) is said
-        once.
-        `paths` are the fields (of the resolved rulesets) the sentence speaks for."""
+        once. `paths` are the fields (of the resolved rulesets) the sentence speaks for."""
         self.said.update(paths)
         key = (what, text)
         hit = self._seen.get(key)
@@ -331,16 +330,11 @@ class _Diff:
                 self.add(
                     code, "weighted", _changed(label, name, pct_exact(x), pct_exact(y)), (*at, attr)
                 )
-        if render_all(a.basis) != render_all(b.basis):
+        if _basis_text(a.basis) != _basis_text(b.basis):
             self.add(
                 code,
                 "weighted",
-                _changed(
-                    "权重累加依据",
-                    name,
-                    render_all(a.basis) or "缺省",
-                    render_all(b.basis) or "缺省",
-                ),
+                _changed("权重累加依据", name, _basis_text(a.basis), _basis_text(b.basis)),
                 (*at, "basis"),
             )
         old = {f.id: f for f in a.factors}
@@ -356,39 +350,10 @@ class _Diff:
                     where,
                 )
                 continue
-            if g.when != f.when:
-                self.add(
-                    code,
-                    "weighted",
-                    _changed("权重因素条件", f.label, _when(g.when), _when(f.when)),
-                    (*where, "when"),
-                )
-            if g.weight != f.weight:
-                self.add(
-                    code,
-                    "weighted",
-                    _changed("权重因素权重", f.label, pct_exact(g.weight), pct_exact(f.weight)),
-                    (*where, "weight"),
-                )
-            if g.label != f.label:
-                self.add(
-                    code,
-                    "weighted",
-                    _changed("权重因素名称", fid, g.label, f.label),
-                    (*where, "label"),
-                )
-            if render_all(g.basis) != render_all(f.basis):
-                self.add(
-                    code,
-                    "weighted",
-                    _changed(
-                        "权重因素依据",
-                        f.label,
-                        render_all(g.basis) or "缺省",
-                        render_all(f.basis) or "缺省",
-                    ),
-                    (*where, "basis"),
-                )
+            for attr, label, show in _FACTOR_FIELDS:
+                x, y = show(getattr(g, attr)), show(getattr(f, attr))
+                if x != y:
+                    self.add(code, "weighted", _changed(label, f.label, x, y), (*where, attr))
         for fid, g in old.items():
             if fid not in new:
                 self.add(
@@ -530,6 +495,19 @@ class _Diff:
                 self.exact |= {("lists", eid), ("lists", eid, "applies_to")}
 
 
+def _basis_text(basis: list[Any]) -> str:
+    return render_all(basis) or "缺省"
+
+
+#: the fields of a weighted factor and how a change of each is said
+_FACTOR_FIELDS: tuple[tuple[str, str, Any], ...] = (
+    ("when", "权重因素条件", lambda v: _when(v)),
+    ("weight", "权重因素权重", lambda v: pct_exact(v)),
+    ("label", "权重因素名称", str),
+    ("basis", "权重因素依据", lambda v: _basis_text(v)),
+)
+
+
 def pct_exact(d: Any) -> str:
     """A share as a percentage with every digit it has (30%, 12.3456%): diff must not round changes
     away."""
@@ -557,8 +535,7 @@ def _fine_paths(
     at: Path, a: FineSpec | None, b: FineSpec | None, labels: dict[str, str]
 ) -> list[Path]:
     """The fields of a fine whose change shows in fine_text (each tried alone on the old fine; a
-    swap
-    between range, times and share changes the kind of fine, which always shows)."""
+    swap between range, times and share changes the kind of fine, which always shows)."""
     if a is None or b is None:
         return [(*at, "fine")]
     out: list[Path] = []

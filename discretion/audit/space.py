@@ -83,8 +83,7 @@ def _condition_atom(key: str, cond: Condition) -> Atom:
 
 def representatives(spec: FactSpec, cuts: Iterable[Value]) -> list[Value | None]:
     """One valid value in every non-empty bucket the cuts make of the fact's axis, plus absent
-    where the
-    fact may be left out (None). Only values the fact validation accepts are returned."""
+    where the fact may be left out (None). Only values the fact validation accepts are returned."""
     out: list[Value | None]
     if spec.type == "bool":
         out = [False, True]
@@ -286,10 +285,9 @@ def _with_solutions(
     ci: CompiledItem, comp: Component, given: list[str], choices: list[list[Value | None]]
 ) -> list[list[Value | None]]:
     """Add, for each bucket of a derived fact, input values that put it there (solving the
-    expression for
-    one input at the other inputs' representatives). This finds the buckets; it does not prove that
-    every
-    combination of buckets has been reached, so the component is reported as not exhaustive."""
+    expression for one input at the other inputs' representatives). This finds the buckets; it does
+    not prove that every combination of buckets has been reached, so the component is reported as
+    not exhaustive."""
     out = [list(c) for c in choices]
     index = {f: i for i, f in enumerate(given)}
     for name, spec in ci.schema.items():
@@ -384,8 +382,7 @@ def _value(node: ast.expr, env: Mapping[str, Decimal]) -> Decimal | None:
 @dataclass
 class Reach:
     """How one state is reached: the lowest and highest weight sum over its cells, the component
-    cells
-    (one per component) that reach each, and how many cells of the item land in the state."""
+    cells (one per component) that reach each, and how many cells of the item land in the state."""
 
     low: Decimal
     low_parts: tuple[dict[str, Value | None], ...]
