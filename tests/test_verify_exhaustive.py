@@ -229,3 +229,20 @@ def test_a_derived_fact_is_reported_as_not_proven_exhaustive(make_library) -> No
     # the ratio's buckets were reached by solving: the gap where the ratio is absent (no
     # investment) is found
     assert any(p.item == "X-GAIN" and p.check == "coverage" for p in report.problems)
+
+
+def test_a_fact_that_accepts_no_value_is_reported_not_a_traceback(make_library) -> None:
+    """A required amount whose maximum is below zero: no case of the item can be entered at all."""
+    items = ITEM_GAIN.replace(
+        "    tiers:\n      - {id: low,",
+        "    facts:\n      area: {type: money, label: 面积, maximum: -1}\n"
+        "    tiers:\n      - {id: low,",
+    )
+    report = verify(
+        make_library(
+            demo__2024=DEPT.format(version="2024", start="2024-01-01", items=items, **COMMON)
+        ),
+        department="demo",
+    )
+    [p] = [p for p in report.problems if p.item == "X-GAIN"]
+    assert p.check == "facts" and "area" in p.message

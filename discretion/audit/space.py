@@ -473,6 +473,7 @@ class Space:
     components: list[Component]
     states: dict[StateKey, Reach]
     fixed: dict[str, Value]  # required facts no condition reads: one value serves every cell
+    empty: list[str] = field(default_factory=list)  # facts no value of which validates
 
     @property
     def cells(self) -> int:
@@ -513,7 +514,17 @@ def decompose(ci: CompiledItem, project: Projection, limit: int = COMPONENT_LIMI
         comps.insert(0, Component((), constant, cells=1, enumerated=1, signatures={sig: ({}, 1)}))
     read = {f for c in comps for f in c.facts}
     fixed: dict[str, Value] = {}
+    empty: list[str] = []
     for name, spec in ci.schema.items():
         if spec.is_required and spec.derived is None and name not in read:
-            fixed[name] = next(v for v in representatives(spec, ()) if v is not None)
-    return Space(comps, fold(comps, project), fixed)
+            value = next((v for v in representatives(spec, ()) if v is not None), None)
+            if value is None:
+                empty.append(name)
+            else:
+                fixed[name] = value
+    for comp in comps:
+        for f in comp.facts:
+            spec = ci.schema[f]
+            if spec.derived is None and not representatives(spec, ()):
+                empty.append(f)
+    return Space(comps, fold(comps, project), fixed, sorted(set(empty)))

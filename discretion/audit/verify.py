@@ -41,8 +41,8 @@ class Problem(BaseModel):
     ruleset: str = Field(description="department/version")
     item: str | None = None
     check: str = Field(
-        description="coverage | tier_range | tier_base | weighted_range | citation | exhaustive | "
-        "a check a shape registers"
+        description="coverage | tier_range | tier_base | weighted_range | citation | facts | "
+        "exhaustive | a check a shape registers"
     )
     message: str
     example: dict[str, Any] | None = Field(default=None, description="事实示例（该格的代表值）")
@@ -111,7 +111,8 @@ def verify_item(
             best[key] = f
 
     shape = ci.item.shape or crs.placement.shape
-    for state, reach in sorted(space.states.items(), key=lambda kv: _order(kv[0])):
+    reachable = {} if space.empty else space.states  # no case can be entered: nothing to reach
+    for state, reach in sorted(reachable.items(), key=lambda kv: _order(kv[0])):
         if state == SETTLED:
             continue
         raw = {**space.fixed, **{k: v for k, v in reach.example().items() if v is not None}}
@@ -145,6 +146,14 @@ def verify_item(
     for check in checks.item_checks():
         for f in check(crs, ci):
             keep(f)
+    if space.empty:
+        keep(
+            checks.Finding(
+                "facts",
+                f"no case of this item can be entered: no value of {', '.join(space.empty)} "
+                "is accepted (its type, minimum and maximum leave nothing)",
+            )
+        )
     incomplete = space.incomplete
     if incomplete:
         keep(
