@@ -24,6 +24,7 @@ def approve_cmd(
     overridden."""
     from sqlmodel import Session
 
+    from .audit.verify import approval_check
     from .cli import BadInput, _run, _store
     from .store import lifecycle
 
@@ -35,7 +36,12 @@ def approve_cmd(
         with Session(_store()) as session:
             try:
                 lifecycle.approve(
-                    session, department, version, reviewer, override_reason=override_reason
+                    session,
+                    department,
+                    version,
+                    reviewer,
+                    verifier=approval_check,
+                    override_reason=override_reason,
                 )
             except lifecycle.ApprovalRefused as e:
                 session.rollback()

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from discretion import EvaluationRequest, RulesetDefect, RulesetLibrary, evaluate
+from discretion.audit.verify import approval_check
 from discretion.cli import app
 from discretion.store.audit import entries
 from discretion.store.lifecycle import ApprovalRefused, approve, get_version, upload_draft
@@ -53,7 +54,7 @@ def test_a_defective_draft_is_refused_with_its_findings_and_stays_a_draft(seeded
     _upload(seeded)
     with Session(seeded) as s:
         with pytest.raises(ApprovalRefused) as e:
-            approve(s, "food", "2025", "bob")
+            approve(s, "food", "2025", "bob", verifier=approval_check)
         s.rollback()
         [gap] = [p for p in e.value.problems if p.check == "coverage"]
         assert gap.item == "F-124" and "got none" in gap.message
@@ -66,7 +67,7 @@ def test_a_defective_draft_is_refused_with_its_findings_and_stays_a_draft(seeded
 def test_a_blank_override_reason_is_no_reason(seeded) -> None:
     _upload(seeded)
     with Session(seeded) as s, pytest.raises(ApprovalRefused):
-        approve(s, "food", "2025", "bob", override_reason="   ")
+        approve(s, "food", "2025", "bob", verifier=approval_check, override_reason="   ")
 
 
 def test_an_override_with_a_written_reason_approves_and_is_audited_with_the_findings(
@@ -74,7 +75,7 @@ def test_an_override_with_a_written_reason_approves_and_is_audited_with_the_find
 ) -> None:
     _upload(seeded)
     with Session(seeded) as s:
-        row = approve(s, "food", "2025", "bob", override_reason=REASON)
+        row = approve(s, "food", "2025", "bob", verifier=approval_check, override_reason=REASON)
         s.commit()
         assert row.status == "approved" and row.approved_by == "bob"
         [entry] = entries(s, action="ruleset.approve.override")
@@ -93,7 +94,7 @@ def test_an_override_with_a_written_reason_approves_and_is_audited_with_the_find
 def test_a_sound_draft_is_approved_without_a_reason_and_audited_as_verified(seeded) -> None:
     _upload(seeded, FOOD_2025)
     with Session(seeded) as s:
-        approve(s, "food", "2025", "bob")
+        approve(s, "food", "2025", "bob", verifier=approval_check)
         s.commit()
         [entry] = [x for x in entries(s, action="ruleset.approve") if x.target == "food/2025"]
         assert entry.detail["verify"]["problems"] == 0 and "override" not in entry.detail

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from discretion.audit import DiffReport, ImpactReport, VerifyReport, verify_version
+from discretion.audit.verify import approval_check
 from discretion.audit import diff as diff_versions
 from discretion.audit import impact as replay
 from discretion.consistency.sources import from_engine
@@ -198,7 +199,7 @@ def approve(department: str, version: str, session: SessionDep, key: CurrentKey,
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
     try:
-        row = lifecycle.approve(session, department, version, key.id,
+        row = lifecycle.approve(session, department, version, key.id, verifier=approval_check,
                                 override_reason=body.override_reason)
     except lifecycle.ApprovalRefused as e:
         session.rollback()

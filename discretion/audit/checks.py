@@ -19,6 +19,8 @@ from typing import Any
 from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
 from ..evaluation.plan import Plan, pct
+from ..keys import ShapeKind
+from ..shapes import shape_for
 from ..money import yuan_text
 from .space import Reach, StateKey
 
@@ -107,22 +109,15 @@ def _falls_back(cell: Cell) -> bool:
     return fp.fallback_holds or f"base0:{fp.spec.multiple_of}" in cell.state[0]
 
 
-def tier_outside(cell: Cell) -> Iterable[Finding]:
-    """A tier whose fixed amounts leave the fixed statutory range of the clause it is reached
-    under. (A fixed tier under a multiple is clipped per case by the base; the trace says so.)"""
-    hit = _tier(cell)
-    if hit is None or hit[1].range is None or hit[0].spec.range is None:
+def shape_findings(cell: Cell) -> Iterable[Finding]:
+    """What the item's shape itself finds wrong in this cell's plan (discretion/shapes: a tier's
+    amounts beyond the statute, bands where the law does not allow them …)."""
+    fp = cell.plan.fine
+    if fp is None:
         return
-    fp, fine = hit
-    (lo, hi), (slo, shi) = fine.range, fp.spec.range
-    if lo >= slo and hi <= shi:
-        return
-    yield Finding(
-        "tier_range",
-        f"tier {fp.tier.id!r} ({lo}–{hi} yuan) leaves the statutory range {slo}–{shi} yuan "
-        "of the clause reached with it; evaluations clip it to the statutory range",
-        cell.example,
-    )
+    check = "tier_range" if fp.shape == ShapeKind.TIERS else f"{fp.shape}_range"
+    for message in shape_for(fp.shape).verify(fp):
+        yield Finding(check, message, cell.example)
 
 
 def tier_multiple_without_base(cell: Cell) -> Iterable[Finding]:
@@ -151,7 +146,7 @@ def weighted_range(cell: Cell) -> Iterable[Finding]:
     raw = w.start + cell.reach.low
     total = min(max(raw, Decimal(0)), w.cap)
     spec = fp.spec
-    clause = fp.statutory.rule.removeprefix("statutory:")
+    clause = fp.clause_id
     used_fallback = _falls_back(cell)
     if spec.range is not None or used_fallback:
         lo, hi = spec.range if spec.range is not None else spec.fallback.range  # type: ignore[union-attr]
@@ -187,7 +182,7 @@ def uncited(crs: CompiledRuleset, ci: CompiledItem) -> Iterable[Finding]:
             yield Finding("citation", f"list entry {e.id!r} cites nothing")
 
 
-register_cell_check(tier_outside, shape="tiers")
+register_cell_check(shape_findings)
 register_cell_check(tier_multiple_without_base, shape="tiers")
 register_cell_check(weighted_range, shape="weighted")
 register_item_check(uncited)

@@ -58,7 +58,7 @@ def atoms_of(ci: CompiledItem) -> list[Atom]:
     """Every condition of the item, and for each base of a multiple the atom `base0:<fact>` (the
     statute's fallback range applies when the base is zero or unknown, whatever the conditions
     say)."""
-    out = [_condition_atom(k, c) for k, c in ci.conditions.items()]
+    out = [_condition_atom(str(k), c) for k, c in ci.conditions.items()]  # keys as the trace shows them
     bases = sorted(
         {c.fine.multiple_of for c in ci.item.statutory if c.fine is not None and c.fine.multiple_of}
     )

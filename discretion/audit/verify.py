@@ -27,6 +27,7 @@ from ..compiler import CompiledItem, CompiledRuleset
 from ..errors import DiscretionError, RulesetDefect
 from ..evaluation.plan import plan_cell, refuse_defect
 from ..facts import validate_facts
+from ..keys import DECIDING_LISTS, RuleKey
 from ..loader import RulesetLibrary
 from . import checks
 from .space import COMPONENT_LIMIT, SETTLED, Projection, Space, decompose
@@ -83,9 +84,9 @@ class VerifyReport(BaseModel):
 def projection(ci: CompiledItem) -> Projection:
     """What the checks read of a cell of this item (see space.Projection)."""
     settles = frozenset(
-        f"list:{e.id}" for e in ci.entries if e.mandatory and e.list in ("no_penalty", "exemption")
+        str(RuleKey.entry(e.id)) for e in ci.entries if e.mandatory and e.list in DECIDING_LISTS
     )
-    raises = frozenset(f"list:{e.id}" for e in ci.entries if e.mandatory and e.tier_up)
+    raises = frozenset(str(RuleKey.entry(e.id)) for e in ci.entries if e.mandatory and e.tier_up)
     return Projection(checks.kept, settles, raises, checks.weight_of(ci))
 
 
@@ -200,6 +201,17 @@ def verify_version(
         problems += p
         coverage.append(c)
     return problems, coverage
+
+
+def approval_check(crs: CompiledRuleset) -> tuple[list[Problem], dict[str, object]]:
+    """What approval asks (store.lifecycle.approve's verifier): the problems, and what was checked."""
+    problems, coverage = verify_version(crs)
+    checked: dict[str, object] = {
+        "items": len(coverage),
+        "cells": sum(c.cells for c in coverage),
+        "exhaustive": all(c.exhaustive for c in coverage),
+    }
+    return problems, checked
 
 
 def verify(

@@ -2,19 +2,23 @@
 
 A draft is validated exactly as `discretion validate` does, against the versions already
 published (its `extends` must resolve). Approval needs a reviewer other than the uploader, and
-a draft that `verify` finds defective is not approved unless the reviewer writes down why it
+a draft that verify finds defective is not approved unless the reviewer writes down why it
 should be anyway (an override, recorded in the audit log with the findings it overrides).
+The store sits below the audit layer, so `approve` is handed the verifier
+(`discretion.audit.verify.approval_check`); it has no default, so no caller approves unverified.
 Publishing is one conditional UPDATE, so of two racing publishes exactly one wins.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from ..audit.verify import Problem, verify_version
+from ..compiler import CompiledRuleset
 from ..errors import Conflict, Forbidden, NotFound, RulesetLoadError
 from ..loader import BUNDLED, RulesetLibrary, parse_ruleset
 from .audit import record
@@ -25,11 +29,16 @@ LIVE = ("published", "superseded")
 AUDITED_FINDINGS = 200
 
 
+#: what approval asks of verify: the findings (models with item, check, message, example) and a
+#: summary of what was checked (items, cells, exhaustive), both recorded in the audit log
+Verifier = Callable[[CompiledRuleset], tuple[Sequence[Any], dict[str, object]]]
+
+
 class ApprovalRefused(Conflict):
     """A draft verify finds defective, approved without an override reason (HTTP 409, CLI exit 2).
     `problems` are the findings, each with an example case."""
 
-    def __init__(self, ref: str, problems: list[Problem]) -> None:
+    def __init__(self, ref: str, problems: Sequence[Any]) -> None:
         self.ref = ref
         self.problems = problems
         super().__init__(
@@ -93,7 +102,7 @@ def upload_draft(session: Session, department: str, text: str, actor: str) -> Ru
     return row
 
 
-def approve(session: Session, department: str, version: str, actor: str, *,
+def approve(session: Session, department: str, version: str, actor: str, *, verifier: Verifier,
             override_reason: str | None = None) -> RulesetVersion:
     """A reviewer other than the uploader approves a draft that verify finds sound; a defective draft
     only with `override_reason`, which goes to the audit log with the findings (action
@@ -106,15 +115,14 @@ def approve(session: Session, department: str, version: str, actor: str, *,
         raise Forbidden("the uploader cannot approve their own draft (another reviewer must)",
                         field="actor")
     lib = compile_with_live(session, {ref: row.document})
-    problems, coverage = verify_version(lib.compiled[ref])
+    problems, checked = verifier(lib.compiled[ref])
     reason = (override_reason or "").strip()
     if problems and not reason:
         raise ApprovalRefused(ref, problems)
     row.status, row.approved_by, row.approved_at = "approved", actor, utcnow()
     session.add(row)
-    checked = {"problems": len(problems), "items": len(coverage),
-               "cells": sum(c.cells for c in coverage), "exhaustive": all(c.exhaustive for c in coverage)}
-    detail: dict[str, object] = {"hash": row.content_hash, "verify": checked}
+    verified = {"problems": len(problems), **checked}
+    detail: dict[str, object] = {"hash": row.content_hash, "verify": verified}
     if problems:
         findings = [p.model_dump(mode="json") for p in problems[:AUDITED_FINDINGS]]
         detail["override"] = {"reason": reason, "findings": findings}

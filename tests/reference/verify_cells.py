@@ -69,6 +69,7 @@ def findings(crs: CompiledRuleset, ci: CompiledItem) -> set[tuple[Any, ...]]:
         except DiscretionError:
             continue
         matched = ci.match_reference(facts)
+        holding = {str(k) for k in matched}
         try:
             refuse_defect(crs, ci, matched, facts)
         except RulesetDefect as e:
@@ -94,7 +95,7 @@ def findings(crs: CompiledRuleset, ci: CompiledItem) -> set[tuple[Any, ...]]:
         if fp.shape == "weighted" and fp.weighted is not None:
             w = fp.weighted
             total = w.start
-            total += sum((f.weight for f in w.factors if f"weight:{f.id}" in matched), Decimal(0))
+            total += sum((f.weight for f in w.factors if f"weight:{f.id}" in holding), Decimal(0))
             total += sum(
                 (
                     e.weight
@@ -102,7 +103,7 @@ def findings(crs: CompiledRuleset, ci: CompiledItem) -> set[tuple[Any, ...]]:
                     if e.mandatory
                     and e.weight is not None
                     and e.list in ("lenient", "mitigated", "aggravated")
-                    and f"list:{e.id}" in matched
+                    and f"list:{e.id}" in holding
                 ),
                 Decimal(0),
             )
