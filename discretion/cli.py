@@ -194,12 +194,14 @@ def validate_cmd(paths: list[Path] = typer.Argument(..., help="规则集文件�
 def verify_cmd(
     department: Optional[str] = typer.Option(None, "--department", help="只检查该部门"),
     as_json: bool = typer.Option(False, "--json"),
-    limit: int = typer.Option(4096, "--limit", min=1, help="每个事项最多检查的事实格数（超过则抽样）"),
+    limit: int = typer.Option(200_000, "--limit", min=1,
+                              help="一组相互关联的事实最多逐格枚举的格数（超过则抽样，并在报告中说明未能穷举）"),
     rulesets: Optional[Path] = RulesetsOpt,
     db: Optional[str] = DbRulesOpt,
 ) -> None:
-    """Check every version for legal reviewers: clause and tier gaps or overlaps over fact space, tier
-    amounts beyond the statute, entries without a citation. Exit 0 if none, 2 if any."""
+    """Check every version for legal reviewers, over every cell of fact space: clause and tier gaps or
+    overlaps, tier amounts beyond the statute, weighted sums below the statutory minimum, entries without
+    a citation. Exit 0 if none, 2 if any (an item that could not be checked exhaustively is one)."""
 
     def go() -> None:
         from .audit import verify
@@ -211,14 +213,13 @@ def verify_cmd(
         if as_json:
             typer.echo(report.model_dump_json(indent=2))
         else:
-            cells = sum(c.cells for c in report.coverage)
-            sampled = [f"{c.ruleset} {c.item}" for c in report.coverage if not c.exhaustive]
-            typer.echo(f"检查了 {len(report.coverage)} 个事项、{cells:,} 个事实格"
-                       + (f"（抽样：{'、'.join(sampled)}）" if sampled else "（全部穷举）"))
+            from .audit.verify import summary
+
+            typer.echo(summary(report))
             for p in report.problems:
                 typer.echo(f"问题  {p.ruleset} {p.item or ''} [{p.check}] {p.message}")
                 if p.example:
-                    typer.echo(f"      示例事实：{json.dumps(p.example, ensure_ascii=False)}")
+                    typer.echo(f"      示例事实：{json.dumps(p.example, ensure_ascii=False, default=str)}")
             typer.echo("未发现问题" if report.ok else f"共 {len(report.problems)} 个问题")
         if not report.ok:
             raise typer.Exit(2)
@@ -486,6 +487,9 @@ from .cli_harden import audit_app, db_app, withdraw_cmd  # noqa: E402
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.command("withdraw")(withdraw_cmd)
+from .cli_approval import approve_cmd  # noqa: E402  (a command of its own module)
+
+app.command("approve")(approve_cmd)
 
 
 def main() -> None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from discretion.audit import DiffReport, ImpactReport, VerifyReport, verify_version
+from discretion.audit.verify import approval_check
 from discretion.audit import diff as diff_versions
 from discretion.audit import impact as replay
 from discretion.consistency.sources import from_engine
@@ -177,13 +181,39 @@ class Transition(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
+class Approval(Transition):
+    """An approval; `override_reason` is needed only when verify finds the draft defective."""
+
+    override_reason: str | None = Field(default=None, min_length=1, max_length=2000,
+                                        description="为何在校验发现问题时仍予批准（写入审计日志）")
+
+
+def refused(exc: lifecycle.ApprovalRefused) -> JSONResponse:
+    """409 naming the missing override reason, then one entry per finding with its example case."""
+    detail: list[dict[str, Any]] = [
+        {"loc": ["body", "override_reason"], "msg": exc.message, "type": "verify_defects"}]
+    for p in exc.problems:
+        msg = p.message
+        if p.example:
+            msg += f"（示例事实：{json.dumps(p.example, ensure_ascii=False, default=str)}）"
+        detail.append({"loc": ["verify", p.item or exc.ref, p.check], "msg": msg,
+                       "type": f"verify.{p.check}", "example": jsonable_encoder(p.example)})
+    return JSONResponse({"detail": detail}, status_code=409)
+
+
 @router.post("/rulesets/{department}/{version}/approve", response_model=VersionPublic)
 def approve(department: str, version: str, session: SessionDep, key: CurrentKey,
-            body: Transition = Body(default_factory=Transition)) -> dict[str, Any]:
-    """Approve a draft (reviewer, not its uploader)."""
+            body: Approval = Body(default_factory=Approval)) -> Any:
+    """Approve a draft (reviewer, not its uploader). A draft that verify finds defective is refused
+    (409, with the findings) unless `override_reason` says why; reason and findings are audited."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
-    row = lifecycle.approve(session, department, version, actor_name(key))
+    try:
+        row = lifecycle.approve(session, department, version, actor_name(key), verifier=approval_check,
+                                override_reason=body.override_reason)
+    except lifecycle.ApprovalRefused as e:
+        session.rollback()
+        return refused(e)
     session.commit()
     session.refresh(row)
     return _public(row)

@@ -1,14 +1,20 @@
 """Ruleset versions in the store: draft → approved → published (frozen) → superseded | withdrawn.
 
 A draft is validated exactly as `discretion validate` does, against the versions already
-published (its `extends` must resolve). Approval needs a reviewer other than the uploader.
+published (its `extends` must resolve). Approval needs a reviewer other than the uploader, and
+a draft that verify finds defective is not approved unless the reviewer writes down why it
+should be anyway (an override, recorded in the audit log with the findings it overrides).
+The store sits below the audit layer, so `approve` is handed the verifier
+(`discretion.audit.verify.approval_check`); it has no default, so no caller approves unverified.
 Publishing and withdrawing hold the department's lock (PostgreSQL advisory lock, SQLite write
 lock); a partial unique index forbids two live versions of one department on the same day.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import hashlib
 import threading
@@ -16,12 +22,34 @@ import threading
 from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
+from ..compiler import CompiledRuleset
 from ..errors import Conflict, Forbidden, NotFound, RulesetLoadError
 from ..loader import BUNDLED, RulesetLibrary, parse_ruleset
 from .audit import record
 from .tables import Department, RulesetVersion, utcnow
 
 LIVE = ("published", "superseded")
+#: findings copied into one audit entry at most (the count is always recorded)
+AUDITED_FINDINGS = 200
+
+
+#: what approval asks of verify: the findings (models with item, check, message, example) and a
+#: summary of what was checked (items, cells, exhaustive), both recorded in the audit log
+Verifier = Callable[[CompiledRuleset], tuple[Sequence[Any], dict[str, object]]]
+
+
+class ApprovalRefused(Conflict):
+    """A draft verify finds defective, approved without an override reason (HTTP 409, CLI exit 2).
+    `problems` are the findings, each with an example case."""
+
+    def __init__(self, ref: str, problems: Sequence[Any]) -> None:
+        self.ref = ref
+        self.problems = problems
+        super().__init__(
+            f"verify found {len(problems)} defect(s) in {ref}; it is approved only with an "
+            "override_reason (a written reason, recorded in the audit log)",
+            field="override_reason",
+        )
 
 
 def ensure_department(session: Session, code: str, name: str) -> Department:
@@ -103,17 +131,32 @@ def upload_draft(session: Session, department: str, text: str, actor: str) -> Ru
     return row
 
 
-def approve(session: Session, department: str, version: str, actor: str) -> RulesetVersion:
-    """A reviewer other than the uploader approves a draft."""
+def approve(session: Session, department: str, version: str, actor: str, *, verifier: Verifier,
+            override_reason: str | None = None) -> RulesetVersion:
+    """A reviewer other than the uploader approves a draft that verify finds sound; a defective draft
+    only with `override_reason`, which goes to the audit log with the findings (action
+    `ruleset.approve.override`)."""
     row = get_version(session, department, version)
+    ref = f"{department}/{version}"
     if row.status != "draft":
-        raise Conflict(f"only a draft can be approved; {department}/{version} is {row.status}", field="status")
+        raise Conflict(f"only a draft can be approved; {ref} is {row.status}", field="status")
     if row.uploaded_by == actor:
-        raise Forbidden("the uploader cannot approve their own draft (another reviewer must)", field="actor")
+        raise Forbidden("the uploader cannot approve their own draft (another reviewer must)",
+                        field="actor")
+    lib = compile_with_live(session, {ref: row.document})
+    problems, checked = verifier(lib.compiled[ref])
+    reason = (override_reason or "").strip()
+    if problems and not reason:
+        raise ApprovalRefused(ref, problems)
     row.status, row.approved_by, row.approved_at = "approved", actor, utcnow()
     session.add(row)
-    record(session, actor, "ruleset.approve", department=department, target=f"{department}/{version}",
-           detail={"hash": row.content_hash})
+    verified = {"problems": len(problems), **checked}
+    detail: dict[str, object] = {"hash": row.content_hash, "verify": verified}
+    if problems:
+        findings = [p.model_dump(mode="json") for p in problems[:AUDITED_FINDINGS]]
+        detail["override"] = {"reason": reason, "findings": findings}
+    action = "ruleset.approve.override" if problems else "ruleset.approve"
+    record(session, actor, action, department=department, target=ref, detail=detail)
     return row
 
 
