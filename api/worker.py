@@ -6,10 +6,10 @@ leaves after a few idle seconds.
 
 from __future__ import annotations
 
-import os
 
 from fastapi import FastAPI
 
+from discretion.settings import load_settings
 from discretion.alerts.webhooks import KIND as DELIVER
 from discretion.alerts.webhooks import deliver
 from discretion.consistency.sweep_job import KIND as SWEEP
@@ -20,7 +20,7 @@ from discretion.jobs import Worker
 from discretion.jobs.worker import Kind
 
 #: seconds a running job's lease lasts without a heartbeat (DISCRETION_JOB_LEASE)
-LEASE = float(os.environ.get("DISCRETION_JOB_LEASE", 30))
+LEASE = load_settings().job_lease
 
 
 def default_kinds(*, webhook_retry_base: float = 2.0) -> dict[str, Kind]:

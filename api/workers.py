@@ -7,16 +7,17 @@ sender waits, nobody else does) instead of starting a tenth concurrent compile o
 from __future__ import annotations
 
 import asyncio
-import os
 import weakref
 from typing import Callable, TypeVar
 
 import anyio
 
+from discretion.settings import load_settings
+
 T = TypeVar("T")
 
 #: heavy requests running at once per process (DISCRETION_HEAVY_WORKERS; default 2)
-HEAVY_WORKERS = int(os.environ.get("DISCRETION_HEAVY_WORKERS", "2"))
+HEAVY_WORKERS = load_settings().heavy_workers
 _limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
 
 

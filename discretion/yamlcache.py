@@ -20,6 +20,8 @@ from typing import Any
 
 import orjson
 
+from .settings import load_settings
+
 #: documents smaller than this are parsed every time (the bundled rulesets are a few KiB)
 MIN_BYTES = 256 * 1024
 _DATE_KEYS = ("effective_from", "effective_to")
@@ -27,7 +29,7 @@ _DATE_KEYS = ("effective_from", "effective_to")
 
 def _dir() -> Path:
     return (
-        Path(os.environ.get("DISCRETION_CACHE_DIR") or Path.home() / ".cache" / "discretion")
+        Path(load_settings().cache_dir or Path.home() / ".cache" / "discretion")
         / "rulesets"
     )
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from discretion.cli import app as cli
 from discretion.settings import Settings, SettingsError, load_settings
-from discretion.store import database_url, make_engine
+from discretion.store import database_url, make_engine, migrate
 
 
 def test_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,6 +36,7 @@ def test_every_setting_comes_from_its_variable(monkeypatch: pytest.MonkeyPatch, 
         database_url=url, max_body=1234, key_cache_seconds=2.5, library_ttl_seconds=0, workers=3
     )
     assert database_url() == url
+    migrate(make_engine(url))  # create_app is given a migrated database (`discretion serve` migrates)
     app = create_app()
     assert app.state.settings.max_body == 1234 and app.state.library.ttl == 0
     assert str(app.state.engine.url) == url
@@ -71,6 +72,7 @@ def test_the_cli_exits_2_naming_the_variable(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_the_body_limit_setting_is_what_the_app_enforces(tmp_path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'b.db'}")
+    migrate(engine)
     from fastapi.testclient import TestClient
 
     client = TestClient(create_app(engine, Settings(max_body=100)))

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -14,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 from starlette.middleware.sessions import SessionMiddleware
 
+from discretion.settings import load_settings
 from discretion.store.users import secret
 
 from . import admin, auth, officer, reviewer, supervisor
@@ -33,7 +33,7 @@ def install(app: FastAPI) -> None:
         session_cookie="discretion_session",
         max_age=COOKIE_MAX_AGE,
         same_site="strict",
-        https_only=os.environ.get("DISCRETION_SECURE_COOKIES") == "1",
+        https_only=load_settings().secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, officer, reviewer, supervisor, admin):

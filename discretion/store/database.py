@@ -25,7 +25,7 @@ def database_url() -> str:
 def owner_database_url() -> str | None:
     """The owner's URL for migrations, when the service connects as a role that owns nothing
     (DISCRETION_OWNER_DATABASE_URL; see store/roles.py)."""
-    return os.environ.get("DISCRETION_OWNER_DATABASE_URL") or None
+    return load_settings().owner_database_url or None
 
 
 def make_engine(url: str | None = None) -> Engine:
