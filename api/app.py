@@ -15,6 +15,8 @@ from .errors import ERROR_RESPONSES
 from .library import LibraryCache
 from . import pages
 from .routes import audit, cases, evaluate, keys, rulesets, sweeps
+from .routes import alerts, decisions, jobs, webhooks
+from .worker import make_worker
 
 class BodyLimit:
     """Refuse bodies over `limit` bytes (413), by Content-Length or while streaming."""
@@ -84,7 +86,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
             loc = _field_loc(exc.field)
         return JSONResponse({"detail": [{"loc": loc, "msg": exc.message, "type": type(exc).__name__}]}, status_code=status)
 
-    for module in (evaluate, rulesets, cases, audit, sweeps, keys):
+    app.state.worker = make_worker(app)
+    for module in (evaluate, rulesets, cases, audit, sweeps, keys, decisions, alerts, webhooks, jobs):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, limit=settings.max_body)

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.rounds import interleave  # noqa: E402
 from discretion import EvaluationRequest, RulesetLibrary, evaluate  # noqa: E402
+from discretion.evaluation.cells import caches  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "rulesets"
 
@@ -131,8 +132,7 @@ def main() -> None:
     requests = [request(c) for c in timed]
 
     def cold(r: EvaluationRequest) -> None:  # the first case of its cell: durable_rules asked, plan built
-        ci.plans.clear()
-        ci._cache.clear()
+        caches(ci).clear()
         evaluate(lib, r)
 
     import zen

@@ -444,6 +444,9 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
     _run(go)
 
 
+from . import cli_tables  # noqa: E402,F401  (registers `import` and `export`)
+
+
 def main() -> None:
     app()
 

@@ -42,6 +42,17 @@ def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 
 
+def _unresolved(loader: _Loader, node: yaml.Node) -> Any:
+    """A cell `discretion import` could not read (discretion.tables.marks): refused where it stands."""
+    why = ""
+    if isinstance(node, yaml.MappingNode):
+        why = next((v.value for k, v in node.value if k.value == "why" and isinstance(v, yaml.ScalarNode)), "")
+    raise yaml.constructor.ConstructorError(None, None, f"unresolved import marker: {why}", node.start_mark)
+
+
+_Loader.add_constructor("!unresolved", _unresolved)
+
+
 class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml if built in
     """_Loader's constructors on libyaml's parser: the same data, parsed ~10× faster.
 

@@ -15,8 +15,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
-from collections.abc import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -68,13 +67,14 @@ def _years_later(d: dt.date, years: int) -> dt.date:
 
 
 def _limitation_expired(
-    crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[str], rows: list[DecidedRow]
+    crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[Any], rows: list[DecidedRow]
 ) -> np.ndarray:
     lim, item = crs.limitation, ci.item
     years = item.limitation_years or (lim.years if lim else None)
     if years is None:
         return np.zeros(len(rows), dtype=bool)
-    if not item.limitation_years and lim and lim.extended and "limitation:extended" in matched:
+    names = {str(k) for k in matched}  # the reference reads keys as the trace prints them
+    if not item.limitation_years and lim and lim.extended and "limitation:extended" in names:
         years = lim.extended.years
     deadline: dict[dt.date, dt.date] = {}
     out = np.empty(len(rows), dtype=bool)
@@ -86,13 +86,14 @@ def _limitation_expired(
     return out
 
 
-def _base_fact(ci: CompiledItem, matched: frozenset[str]) -> str | None:
+def _base_fact(ci: CompiledItem, matched: frozenset[Any]) -> str | None:
     for c in ci.item.statutory:
+        names = {str(k) for k in matched}  # the reference reads keys as the trace prints them
         if (
-            f"statutory:{c.id}" in matched
+            f"statutory:{c.id}" in names
             and c.fine is not None
             and c.fine.multiple_of
-            and f"fallback:{c.id}" not in matched
+            and f"fallback:{c.id}" not in names
         ):
             return c.fine.multiple_of
     return None
@@ -112,7 +113,7 @@ def _expect(
     lib: RulesetLibrary,
     group: KeyGroup,
     ci: CompiledItem,
-    matched: frozenset[str],
+    matched: frozenset[Any],
     facts: list[dict],
 ) -> int:
     """Evaluate the key (once, or a few times to fit a base-proportional range). Returns evaluations
@@ -168,7 +169,7 @@ def _set_aside(group: KeyGroup, failed: dict[int, str]) -> None:
 def _expect_ranges(
     group: KeyGroup,
     ci: CompiledItem,
-    matched: frozenset[str],
+    matched: frozenset[Any],
     facts: list[dict],
     live: list[int],
     rep: Recommendation,
