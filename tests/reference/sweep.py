@@ -15,8 +15,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
-from collections.abc import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -67,7 +66,9 @@ def _years_later(d: dt.date, years: int) -> dt.date:
     return dt.date(year, d.month, min(d.day, calendar.monthrange(year, d.month)[1]))
 
 
-def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[Any], rows: list[DecidedRow]) -> np.ndarray:
+def _limitation_expired(
+    crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[Any], rows: list[DecidedRow]
+) -> np.ndarray:
     lim, item = crs.limitation, ci.item
     years = item.limitation_years or (lim.years if lim else None)
     if years is None:
@@ -88,7 +89,12 @@ def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozens
 def _base_fact(ci: CompiledItem, matched: frozenset[Any]) -> str | None:
     for c in ci.item.statutory:
         names = {str(k) for k in matched}  # the reference reads keys as the trace prints them
-        if f"statutory:{c.id}" in names and c.fine is not None and c.fine.multiple_of and f"fallback:{c.id}" not in names:
+        if (
+            f"statutory:{c.id}" in names
+            and c.fine is not None
+            and c.fine.multiple_of
+            and f"fallback:{c.id}" not in names
+        ):
             return c.fine.multiple_of
     return None
 
@@ -103,8 +109,15 @@ def _request(row: DecidedRow) -> EvaluationRequest:
     )
 
 
-def _expect(lib: RulesetLibrary, group: KeyGroup, ci: CompiledItem, matched: frozenset[Any], facts: list[dict]) -> int:
-    """Evaluate the key (once, or a few times to fit a base-proportional range). Returns evaluations made."""
+def _expect(
+    lib: RulesetLibrary,
+    group: KeyGroup,
+    ci: CompiledItem,
+    matched: frozenset[Any],
+    facts: list[dict],
+) -> int:
+    """Evaluate the key (once, or a few times to fit a base-proportional range). Returns evaluations
+    made."""
     live = np.flatnonzero(~group.expired).tolist()
     if not live:
         return 0
@@ -153,9 +166,17 @@ def _set_aside(group: KeyGroup, failed: dict[int, str]) -> None:
             setattr(group, name, arr[keep])
 
 
-def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[Any], facts: list[dict],
-                   live: list[int], rep: Recommendation, attempt: Callable[[int], Recommendation | None]) -> int:
-    """The expected outcome and, per case, the recommended range (fitted where it grows with a base)."""
+def _expect_ranges(
+    group: KeyGroup,
+    ci: CompiledItem,
+    matched: frozenset[Any],
+    facts: list[dict],
+    live: list[int],
+    rep: Recommendation,
+    attempt: Callable[[int], Recommendation | None],
+) -> int:
+    """The expected outcome and, per case, the recommended range (fitted where it grows with a
+    base)."""
     runs = 0
     group.recommendation = rep
     group.discretionary_outcomes = {o.outcome for o in rep.options if o.outcome != "penalty"}
