@@ -30,6 +30,17 @@ from .test_store import FOOD, FOOD_2025, _lines
 REFUSED = (DBAPIError, IntegrityError)
 
 
+def _together(fn, engines, args) -> None:  # type: ignore[no-untyped-def]
+    """fn(engine, arg) in one thread per engine, all at once; the engines are disposed after."""
+    threads = [threading.Thread(target=fn, args=(e, a)) for e, a in zip(engines, args)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for e in engines:
+        e.dispose()
+
+
 def _approved(engine, version: str, effective: str) -> None:  # type: ignore[no-untyped-def]
     doc = FOOD.replace('version: "2024"', f'version: "{version}"').replace("effective_from: 2024-01-01",
                                                                           f"effective_from: {effective}")
@@ -59,13 +70,7 @@ def test_two_publishes_of_one_effective_date_at_once_leave_exactly_one_live(seed
             except (Conflict, IntegrityError) as e:
                 outcomes.append(type(e).__name__)
 
-    threads = [threading.Thread(target=go, args=(e, v)) for e, v in zip(engines, ("2025a", "2025b"))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for e in engines:
-        e.dispose()
+    _together(go, engines, ("2025a", "2025b"))
     assert sorted(outcomes) == ["Conflict", "published"], outcomes
     with Session(seeded) as s:
         RulesetLibrary.from_texts(live_texts(s))  # strict: the live set is consistent
@@ -299,13 +304,7 @@ def test_concurrent_appends_keep_one_chain(db_url: str, seeded) -> None:
                 record(s, f"t{n}", "test.concurrent", target=str(i))
                 s.commit()
 
-    threads = [threading.Thread(target=go, args=(e, n)) for n, e in enumerate(engines)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for e in engines:
-        e.dispose()
+    _together(go, engines, range(len(engines)))
     report = verify_chain(seeded)
     assert report.intact, report.problems
     with Session(seeded) as s:
