@@ -10,11 +10,28 @@ import os
 
 from fastapi import FastAPI
 
+from discretion.alerts.webhooks import KIND as DELIVER
+from discretion.alerts.webhooks import deliver
+from discretion.consistency.job import KIND as SWEEP
+from discretion.consistency.job import run_sweep
+from discretion.decisions.bulk import KIND as CHECK
+from discretion.decisions.bulk import check_stored_cases
 from discretion.jobs import Worker
-from discretion.jobs.kinds import default_kinds
+from discretion.jobs.worker import Kind
 
 #: seconds a running job's lease lasts without a heartbeat (DISCRETION_JOB_LEASE)
 LEASE = float(os.environ.get("DISCRETION_JOB_LEASE", 30))
+
+
+def default_kinds() -> dict[str, Kind]:
+    """One sweep and one bulk check at a time per instance (each may hold a whole table of cases, so more
+    wait in the queue instead of multiplying the memory); four webhook deliveries (they wait on the
+    network, not on memory), retried with backoff up to ten minutes apart."""
+    return {
+        SWEEP: Kind(run_sweep, slots=1),
+        CHECK: Kind(check_stored_cases, slots=1),
+        DELIVER: Kind(deliver, slots=4, retry_base=2.0, retry_cap=600.0),
+    }
 
 
 def make_worker(app: FastAPI) -> Worker:

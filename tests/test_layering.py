@@ -2,7 +2,10 @@
 
     api/                      the service            → anything in discretion
     discretion/cli.py         the command line       → anything in discretion
-    discretion/consistency/   sweeps                 → store, evaluation, cases, core
+    discretion/decisions/     decisions checked      → alerts, jobs, consistency, store, evaluation, cases, core
+    discretion/alerts/        alerts, webhooks       → jobs, store, core
+    discretion/consistency/   sweeps                 → jobs, store, evaluation, cases, core
+    discretion/jobs/          durable jobs           → store, core
     discretion/audit/         verify, diff, impact   → evaluation, cases, core
     discretion/store/         the database           → cases, core
     discretion/evaluation/    evaluate, explain      → core
@@ -98,7 +101,10 @@ ALLOWED = {
     "evaluation": {"core"},
     "store": {"core", "cases"},
     "audit": {"core", "cases", "evaluation"},
-    "consistency": {"core", "cases", "evaluation", "store"},
+    "consistency": {"core", "cases", "evaluation", "store", "jobs"},
+    "jobs": {"core", "store"},
+    "alerts": {"core", "store", "jobs"},
+    "decisions": {"core", "cases", "evaluation", "store", "consistency", "jobs", "alerts"},
 }
 
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ..consistency.sources import from_engine
-from ..consistency.sweep import sweep
+from .sources import from_engine
+from .sweep import sweep
 from ..store.tables import SweepRun, utcnow
-from .queue import JobCancelled, JobFailed
-from .worker import JobContext
+from ..jobs.queue import JobCancelled, JobFailed
+from ..jobs.worker import JobContext
 
 KIND = "sweep"
 
