@@ -6,30 +6,31 @@ leaves after a few idle seconds.
 
 from __future__ import annotations
 
-
 from fastapi import FastAPI
 
-from discretion.settings import load_settings
 from discretion.alerts.webhooks import KIND as DELIVER
 from discretion.alerts.webhooks import deliver
-from discretion.consistency.sweep_job import KIND as SWEEP
-from discretion.consistency.sweep_job import run_sweep
+from discretion.consistency.job import KIND as SWEEP
+from discretion.consistency.job import run_sweep
 from discretion.decisions.bulk import KIND as CHECK
 from discretion.decisions.bulk import check_stored_cases
 from discretion.jobs import Worker
 from discretion.jobs.worker import Kind
+from discretion.settings import load_settings
 
 #: seconds a running job's lease lasts without a heartbeat (DISCRETION_JOB_LEASE)
 LEASE = load_settings().job_lease
 
 
-def default_kinds(*, webhook_retry_base: float = 2.0) -> dict[str, Kind]:
-    """The kinds of job this service runs, with their slots per instance and their retry backoff:
-    one sweep and one bulk check at a time per instance (each may hold a whole table of cases);
-    four webhook deliveries (they wait on the network, not on memory). Here, at the top, because
-    the job queue sits below the packages whose work it runs."""
-    return {SWEEP: Kind(run_sweep, slots=1), CHECK: Kind(check_stored_cases, slots=1),
-            DELIVER: Kind(deliver, slots=4, retry_base=webhook_retry_base, retry_cap=600.0)}
+def default_kinds() -> dict[str, Kind]:
+    """One sweep and one bulk check at a time per instance (each may hold a whole table of cases, so more
+    wait in the queue instead of multiplying the memory); four webhook deliveries (they wait on the
+    network, not on memory), retried with backoff up to ten minutes apart."""
+    return {
+        SWEEP: Kind(run_sweep, slots=1),
+        CHECK: Kind(check_stored_cases, slots=1),
+        DELIVER: Kind(deliver, slots=4, retry_base=2.0, retry_cap=600.0),
+    }
 
 
 def make_worker(app: FastAPI) -> Worker:

@@ -109,6 +109,25 @@ def measure(
     )
 
 
+def measure_both(
+    label: str,
+    servers: list[harness.Server],
+    token: str,
+    evals: list[bytes],
+    decisions: list[bytes],
+    args: argparse.Namespace,
+) -> list[harness.Figures]:
+    """Evaluations, then decisions, against every server started so far (the first `--requests` bodies
+    timed, the rest the warm-up)."""
+    ports, pids, n = [s.port for s in servers], [s.proc.pid for s in servers], args.requests
+    return [
+        measure(
+            f"{label}: POST {route}", ports, token, route, ok, bodies[n:], bodies[:n], args, pids
+        )
+        for route, ok, bodies in (("/v1/evaluate", 200, evals), ("/v1/decisions", 201, decisions))
+    ]
+
+
 def pg_schema(url: str) -> tuple[str, str]:
     from sqlalchemy import create_engine, text
 
@@ -145,7 +164,7 @@ def main() -> int:
     n = args.requests + args.warm
     cases = harness.bodies(n)
     # four runs of decisions (warm/timed × one/two instances), each request a new case id
-    sets = {k: decision_bodies(cases, f"{k}-{secrets.token_hex(3)}") for k in ("one", "two")}
+    sets = [decision_bodies(cases, f"{k}-{secrets.token_hex(3)}") for k in ("one", "two")]
     evals = [json.dumps(c, ensure_ascii=False).encode() for c in cases]
     url, schema = pg_schema(args.pg)
     servers: list[harness.Server] = []
@@ -176,62 +195,9 @@ def main() -> int:
                 svc.wait_ready()
                 if i == 0:
                     token = harness.officer_key(env)
-                    ports, pids = [svc.port], [svc.proc.pid]
-                    figs.append(
-                        measure(
-                            "1 instance: POST /v1/evaluate",
-                            ports,
-                            token,
-                            "/v1/evaluate",
-                            200,
-                            evals[args.requests :],
-                            evals[: args.requests],
-                            args,
-                            pids,
-                        )
-                    )
-                    d = sets["one"]
-                    figs.append(
-                        measure(
-                            "1 instance: POST /v1/decisions",
-                            ports,
-                            token,
-                            "/v1/decisions",
-                            201,
-                            d[args.requests :],
-                            d[: args.requests],
-                            args,
-                            pids,
-                        )
-                    )
-            ports, pids = [s.port for s in servers], [s.proc.pid for s in servers]
-            figs.append(
-                measure(
-                    "2 instances: POST /v1/evaluate",
-                    ports,
-                    token,
-                    "/v1/evaluate",
-                    200,
-                    evals[args.requests :],
-                    evals[: args.requests],
-                    args,
-                    pids,
+                figs += measure_both(
+                    f"{i + 1} instance{'s' if i else ''}", servers, token, evals, sets[i], args
                 )
-            )
-            d = sets["two"]
-            figs.append(
-                measure(
-                    "2 instances: POST /v1/decisions",
-                    ports,
-                    token,
-                    "/v1/decisions",
-                    201,
-                    d[args.requests :],
-                    d[: args.requests],
-                    args,
-                    pids,
-                )
-            )
     except Exception as exc:  # noqa: BLE001 - one line, servers stopped below, non-zero exit
         print(f"error: {exc}", file=sys.stderr)
         return 1

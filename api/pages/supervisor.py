@@ -1,7 +1,7 @@
 """The supervisor's workplace (执法监督): start a consistency sweep over the department's decided
 cases (decision dates, units), follow its progress, list past sweeps, read the HTML report.
 
-The sweep is the API's (a durable job, discretion.consistency.sweep_job); the report is
+The sweep is the API's (a durable job, discretion.consistency.job); the report is
 `discretion.consistency.html.render_html`, given the library so items have names and conditions
 read in words.
 """
@@ -23,7 +23,7 @@ from discretion.store.audit import record
 from discretion.store.tables import Department, SweepRun, SweepScope, User
 
 from discretion.jobs import enqueue
-from discretion.consistency.sweep_job import KIND as SWEEP_JOB
+from discretion.consistency.job import KIND as SWEEP_JOB
 from .web import CSRF_MESSAGE, PageError, csrf_ok, render, require_department, require_role, signed_in
 
 router = APIRouter(include_in_schema=False)

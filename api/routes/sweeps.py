@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from discretion.errors import NotFound
 from discretion.jobs import cancel, enqueue
-from discretion.consistency.sweep_job import KIND
+from discretion.consistency.job import KIND
 from discretion.store.audit import record
 from discretion.store.tables import Job, SweepRun
 

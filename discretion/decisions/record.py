@@ -311,24 +311,9 @@ def _insert(
                 f"no recorded evaluation {body.evaluation_id} of {body.department} {body.item}",
                 field="evaluation_id",
             )
-    rows = _rows(body, officer, actor, result, crs, digest)
-    session.execute(insert(_CASE), [rows["case"]])
-    alerts = rows["alerts"]
-    if alerts:
-        ids = (
-            session.execute(
-                insert(_ALERT).returning(_ALERT.c.id, sort_by_parameter_order=True), alerts
-            )
-            .scalars()
-            .all()
-        )
-        for a, i in zip(alerts, ids, strict=True):
-            a["id"] = i
-    answer = _answer(body, officer, result, [a["id"] for a in alerts])
-    session.execute(insert(_DECISION), [{**rows["decision"], "answer": answer}])
-    queued = enqueue_deliveries(session, body.department, alerts) if alerts else 0
-    session.execute(insert(_AUDIT), [rows["audit"]])
-    return answer, True, queued
+    out: list[Any] = [None]
+    _insert_many(session, [Pending(body, officer, actor, result, crs)], [0], out)
+    return out[0]  # type: ignore[no-any-return]
 
 
 _JSON_COLUMNS = {"facts", "penalties", "measures", "answer", "detail"}

@@ -2,6 +2,8 @@
 
 queue.py (enqueue, claim with FOR UPDATE SKIP LOCKED on PostgreSQL, lease, progress, finish, retry with
 backoff, cancel) · worker.py (the per-instance worker: bounded slots per kind, heartbeat, restart-safe).
+The kinds live with their domains (consistency/job.py, decisions/bulk.py, alerts/webhooks.py); the
+service registers them (api/worker.py).
 No well-kept job library serves both SQLite and PostgreSQL from the application's own tables
 (procrastinate and pgqueuer are PostgreSQL-only; huey, rq, dramatiq need a broker), so this is small
 and built on the two statements every queue of this kind uses: a claim and a lease.
