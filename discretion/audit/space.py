@@ -28,9 +28,9 @@ from __future__ import annotations
 import ast
 import itertools
 import random
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
-from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..compiler import CompiledItem
@@ -58,7 +58,8 @@ def atoms_of(ci: CompiledItem) -> list[Atom]:
     """Every condition of the item, and for each base of a multiple the atom `base0:<fact>` (the
     statute's fallback range applies when the base is zero or unknown, whatever the conditions
     say)."""
-    out = [_condition_atom(str(k), c) for k, c in ci.conditions.items()]  # keys as the trace shows them
+    # keys as the trace shows them (statutory:base, tier:minor …)
+    out = [_condition_atom(str(k), c) for k, c in ci.conditions.items()]
     bases = sorted(
         {c.fine.multiple_of for c in ci.item.statutory if c.fine is not None and c.fine.multiple_of}
     )

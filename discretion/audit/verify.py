@@ -42,8 +42,8 @@ class Problem(BaseModel):
     ruleset: str = Field(description="department/version")
     item: str | None = None
     check: str = Field(
-        description="coverage | tier_range | tier_base | weighted_range | citation | facts | "
-        "exhaustive | a check a shape registers"
+        description="coverage | tier_range (the tiers shape's own findings) | tier_base | "
+        "weighted_range | citation | facts | exhaustive | shape_<kind> | a registered check"
     )
     message: str
     example: dict[str, Any] | None = Field(default=None, description="事实示例（该格的代表值）")
@@ -204,7 +204,7 @@ def verify_version(
 
 
 def approval_check(crs: CompiledRuleset) -> tuple[list[Problem], dict[str, object]]:
-    """What approval asks (store.lifecycle.approve's verifier): the problems, and what was checked."""
+    """What approval asks (lifecycle.approve's verifier): the problems, and what was checked."""
     problems, coverage = verify_version(crs)
     checked: dict[str, object] = {
         "items": len(coverage),
