@@ -20,10 +20,11 @@ from typing import Any
 
 from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
-from ..evaluation.plan import Plan, pct
-from ..keys import ShapeKind
+from ..evaluation.plan import Plan
+from ..keys import RuleKey, ShapeKind
 from ..money import yuan_text
 from ..shapes import shape_for
+from ..shapes.weighted import pct
 from .space import Reach, StateKey
 
 
@@ -49,7 +50,7 @@ class Cell:
     reach: Reach
     example: dict[str, Any]  # the facts of a case in this state (lowest weight sum)
     facts: Mapping[str, Value | None]  # the same, validated (defaults, derived facts)
-    matched: frozenset[str]
+    matched: frozenset[RuleKey]
     plan: Plan
 
 

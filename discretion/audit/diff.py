@@ -23,7 +23,8 @@ from ..citation import render_all
 from ..compiler import CompiledItem, CompiledRuleset
 from ..evaluation.fines import times_text
 from ..money import yuan_text
-from ..ruleset import LIST_NAMES, FineSpec, ListEntry, Placement, Weighted
+from ..ruleset import FactSpec, FineSpec, ListEntry, MeasureRef, Placement, Weighted
+from ..wording import LIST_NAMES
 from .structure import Difference, Key, Path, differences, path_text, value_text
 
 What = Literal[
@@ -524,10 +525,11 @@ def _measures(refs: list[Any]) -> str:
 
 
 def _measure_codes(ci: CompiledItem) -> set[str]:
-    refs = [m for c in ci.item.statutory for m in c.measures] + [
-        m for t in ci.item.tiers for m in t.measures
-    ]
-    refs += [m for e in ci.entries for m in e.measures]
+    """Every measure an item can take: its clauses', its tiers', its list entries'."""
+    refs: list[MeasureRef] = [m for c in ci.item.statutory for m in c.measures]
+    refs += [m for t in ci.item.tiers for m in t.measures]
+    # (ListEntry has a field named `list`, which mypy reads as the type of `measures`)
+    refs += [m for e in ci.entries for m in e.measures]  # type: ignore[attr-defined]
     return {m.code for m in refs}
 
 
@@ -581,7 +583,7 @@ def _effect(e: ListEntry) -> str:
     return "、".join(parts) or "按清单"
 
 
-def _spec(s: Any) -> str:
+def _spec(s: FactSpec) -> str:
     """Every field of a fact's declaration, so any change of it shows."""
     out = s.type + (f"[{', '.join(s.values)}]" if s.values else "")
     if s.value_labels:

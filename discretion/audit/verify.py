@@ -141,11 +141,11 @@ def verify_item(
         if plan.decided is not None:
             continue
         cell = checks.Cell(crs, ci, state, reach, raw, facts, matched, plan)
-        for check in checks.cell_checks(plan.fine.shape if plan.fine is not None else shape):
-            for f in check(cell):
+        for cell_check in checks.cell_checks(plan.fine.shape if plan.fine is not None else shape):
+            for f in cell_check(cell):
                 keep(f)
-    for check in checks.item_checks():
-        for f in check(crs, ci):
+    for item_check in checks.item_checks():
+        for f in item_check(crs, ci):
             keep(f)
     if space.empty:
         keep(
@@ -184,7 +184,7 @@ def verify_item(
     return problems, coverage
 
 
-def _order(state: Any) -> tuple:
+def _order(state: Any) -> tuple[bool, int, int, list[str]]:
     """States in a stable order, so the example reported for a defect is the same on every run."""
     on, settled, raised = state
     return (settled, raised, len(on), sorted(on))
