@@ -151,13 +151,16 @@ class _Diff:
             ("refines", "所细化的上级基准"),
         ):
             x, y = getattr(a, attr), getattr(b, attr)
-            if x != y:
-                self.add(
-                    None,
-                    "ruleset",
-                    _changed("版本信息", label, _show(x) if x else "无", _show(y) if y else "无"),
-                    (attr,),
+            if x == y:
+                continue
+            if isinstance(x, list) and isinstance(y, list) and set(x) != set(y):
+                gone, came = [v for v in x if v not in y], [v for v in y if v not in x]
+                text = f"版本信息「{label}」：" + "；".join(
+                    [*(f"删除 {v}" for v in gone), *(f"新增 {v}" for v in came)]
                 )
+            else:
+                text = _changed("版本信息", label, _show(x) if x else "无", _show(y) if y else "无")
+            self.add(None, "ruleset", text, (attr,))
 
     def rest(self) -> None:
         """Every field that differs and no sentence above speaks for, said structurally."""
