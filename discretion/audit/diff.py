@@ -294,14 +294,9 @@ class _Diff:
                 )
         la = {f: s.label for f, s in a.schema.items()}
         lb = {f: s.label for f, s in b.schema.items()}
+        labels = (la, lb)
         self.parts(
-            code,
-            "statutory",
-            "法定条款",
-            {c.id: c for c in ia.statutory},
-            {c.id: c for c in ib.statutory},
-            la,
-            lb,
+            code, "statutory", "法定条款", _by_id(ia.statutory), _by_id(ib.statutory), *labels
         )
         shape_a, shape_b = (
             ia.shape or self.old.placement.shape,
@@ -309,15 +304,7 @@ class _Diff:
         )
         if shape_a != shape_b:
             self.add(code, "tier", _changed("罚款方式", ib.name, shape_a, shape_b), (*at, "shape"))
-        self.parts(
-            code,
-            "tier",
-            "裁量阶次",
-            {t.id: t for t in ia.tiers},
-            {t.id: t for t in ib.tiers},
-            la,
-            lb,
-        )
+        self.parts(code, "tier", "裁量阶次", _by_id(ia.tiers), _by_id(ib.tiers), *labels)
         self.weighted(code, ib.name, ia.weighted, ib.weighted)
         self.entries(code, {e.id: e for e in a.entries}, {e.id: e for e in b.entries})
 
@@ -497,6 +484,10 @@ class _Diff:
             if eid not in new:
                 self.add(code, "entry", f"不再适用{head(f)}")
                 self.exact |= {("lists", eid), ("lists", eid, "applies_to")}
+
+
+def _by_id(parts: list[Any]) -> dict[str, Any]:
+    return {p.id: p for p in parts}
 
 
 def _basis_text(basis: list[Any]) -> str:
