@@ -138,9 +138,9 @@ async def upload(department: str, http: Request, session: SessionDep, key: Curre
 
 @router.get("/rulesets/{department}/{version}/verify", response_model=VerifyReport)
 def verify(department: str, version: str, session: SessionDep, key: CurrentKey) -> VerifyReport:
-    """What a reviewer checks before approving, by machine (`discretion verify`): clause and tier gaps or
-    overlaps over fact space with an example case, tier amounts beyond the statute, uncited entries.
-    Works on drafts too (reviewer)."""
+    """What a reviewer checks before approving (`discretion verify`), over every cell of fact space:
+    clause and tier gaps or overlaps with an example case, amounts beyond the statute, weighted sums
+    below it, uncited entries; `exhaustive` says every cell was covered. Drafts too (reviewer)."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
     row = lifecycle.get_version(session, department, version)

@@ -2,26 +2,29 @@
 
 A *cell check* looks at one reachable state of the fact space (a `Cell`: an example case that
 reaches it, the conditions it meets, the evaluator's plan for it, and the lowest and highest
-weight sum of the cells in it) and returns findings. A check that belongs to one way of placing
-a fine registers under that shape (`register_cell_check(fn, shape="bands")`) and runs only on
-states whose plan uses it; a check that needs more of a cell than clauses, tiers and weights
-names the condition keys it reads (`keeps`), and the states are split by them. An *item check*
-looks at the item as a whole (citations). The built-in checks are registered at the bottom.
+weight sum of the cells in it) and returns findings. Each shape's own `verify(fp)`
+(discretion/shapes) runs on every state whose plan uses that shape (`shape_findings`). A check
+that needs the whole cell registers under a shape (`register_cell_check(fn, shape="tiers")`) or
+for all; a check that needs more of a cell than clauses, tiers and weights names the condition
+keys it reads (`keeps`), and the states are split by them (e.g. the mandatory lenient and
+aggravated entries, for a check of the direction's band). An *item check* looks at the item as
+a whole (citations). The built-in checks are registered at the bottom.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
-from ..evaluation.plan import Plan, pct
-from ..keys import ShapeKind
-from ..shapes import shape_for
+from ..evaluation.plan import Plan
+from ..keys import RuleKey, ShapeKind
 from ..money import yuan_text
+from ..shapes import shape_for
+from ..shapes.weighted import pct
 from .space import Reach, StateKey
 
 
@@ -47,7 +50,7 @@ class Cell:
     reach: Reach
     example: dict[str, Any]  # the facts of a case in this state (lowest weight sum)
     facts: Mapping[str, Value | None]  # the same, validated (defaults, derived facts)
-    matched: frozenset[str]
+    matched: frozenset[RuleKey]
     plan: Plan
 
 
@@ -115,7 +118,7 @@ def shape_findings(cell: Cell) -> Iterable[Finding]:
     fp = cell.plan.fine
     if fp is None:
         return
-    check = "tier_range" if fp.shape == ShapeKind.TIERS else f"{fp.shape}_range"
+    check = "tier_range" if fp.shape == ShapeKind.TIERS else f"shape_{fp.shape}"
     for message in shape_for(fp.shape).verify(fp):
         yield Finding(check, message, cell.example)
 

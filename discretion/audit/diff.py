@@ -24,7 +24,8 @@ from ..compiler import CompiledItem, CompiledRuleset
 from . import constructs
 from ..evaluation.fines import times_text
 from ..money import yuan_text
-from ..ruleset import LIST_NAMES, FineSpec, ListEntry, Placement, Weighted
+from ..ruleset import FactSpec, FineSpec, ListEntry, MeasureRef, Placement, Weighted
+from ..wording import LIST_NAMES
 from .structure import Difference, Key, Path, differences, path_text, value_text
 
 What = Literal[
@@ -155,13 +156,16 @@ class _Diff:
             ("refines", "所细化的上级基准"),
         ):
             x, y = getattr(a, attr), getattr(b, attr)
-            if x != y:
-                self.add(
-                    None,
-                    "ruleset",
-                    _changed("版本信息", label, _show(x) if x else "无", _show(y) if y else "无"),
-                    (attr,),
+            if x == y:
+                continue
+            if isinstance(x, list) and isinstance(y, list) and set(x) != set(y):
+                gone, came = [v for v in x if v not in y], [v for v in y if v not in x]
+                text = f"版本信息「{label}」：" + "；".join(
+                    [*(f"删除 {v}" for v in gone), *(f"新增 {v}" for v in came)]
                 )
+            else:
+                text = _changed("版本信息", label, _show(x) if x else "无", _show(y) if y else "无")
+            self.add(None, "ruleset", text, (attr,))
 
     def rest(self) -> None:
         """Every field that differs and no sentence above speaks for, said structurally."""
@@ -295,14 +299,9 @@ class _Diff:
                 )
         la = {f: s.label for f, s in a.schema.items()}
         lb = {f: s.label for f, s in b.schema.items()}
+        labels = (la, lb)
         self.parts(
-            code,
-            "statutory",
-            "法定条款",
-            {c.id: c for c in ia.statutory},
-            {c.id: c for c in ib.statutory},
-            la,
-            lb,
+            code, "statutory", "法定条款", _by_id(ia.statutory), _by_id(ib.statutory), *labels
         )
         shape_a, shape_b = (
             ia.shape or self.old.placement.shape,
@@ -310,15 +309,7 @@ class _Diff:
         )
         if shape_a != shape_b:
             self.add(code, "tier", _changed("罚款方式", ib.name, shape_a, shape_b), (*at, "shape"))
-        self.parts(
-            code,
-            "tier",
-            "裁量阶次",
-            {t.id: t for t in ia.tiers},
-            {t.id: t for t in ib.tiers},
-            la,
-            lb,
-        )
+        self.parts(code, "tier", "裁量阶次", _by_id(ia.tiers), _by_id(ib.tiers), *labels)
         self.weighted(code, ib.name, ia.weighted, ib.weighted)
         self.entries(code, {e.id: e for e in a.entries}, {e.id: e for e in b.entries})
 
@@ -500,6 +491,10 @@ class _Diff:
                 self.exact |= {("lists", eid), ("lists", eid, "applies_to")}
 
 
+def _by_id(parts: list[Any]) -> dict[str, Any]:
+    return {p.id: p for p in parts}
+
+
 def _basis_text(basis: list[Any]) -> str:
     return render_all(basis) or "缺省"
 
@@ -529,10 +524,11 @@ def _measures(refs: list[Any]) -> str:
 
 
 def _measure_codes(ci: CompiledItem) -> set[str]:
-    refs = [m for c in ci.item.statutory for m in c.measures] + [
-        m for t in ci.item.tiers for m in t.measures
-    ]
-    refs += [m for e in ci.entries for m in e.measures]
+    """Every measure an item can take: its clauses', its tiers', its list entries'."""
+    refs: list[MeasureRef] = [m for c in ci.item.statutory for m in c.measures]
+    refs += [m for t in ci.item.tiers for m in t.measures]
+    # (ListEntry has a field named `list`, which mypy reads as the type of `measures`)
+    refs += [m for e in ci.entries for m in e.measures]  # type: ignore[attr-defined]
     return {m.code for m in refs}
 
 
@@ -586,7 +582,7 @@ def _effect(e: ListEntry) -> str:
     return "、".join(parts) or "按清单"
 
 
-def _spec(s: Any) -> str:
+def _spec(s: FactSpec) -> str:
     """Every field of a fact's declaration, so any change of it shows."""
     out = s.type + (f"[{', '.join(s.values)}]" if s.values else "")
     if s.value_labels:

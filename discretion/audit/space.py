@@ -28,9 +28,9 @@ from __future__ import annotations
 import ast
 import itertools
 import random
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
-from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..compiler import CompiledItem
@@ -58,7 +58,8 @@ def atoms_of(ci: CompiledItem) -> list[Atom]:
     """Every condition of the item, and for each base of a multiple the atom `base0:<fact>` (the
     statute's fallback range applies when the base is zero or unknown, whatever the conditions
     say)."""
-    out = [_condition_atom(str(k), c) for k, c in ci.conditions.items()]  # keys as the trace shows them
+    # keys as the trace shows them (statutory:base, tier:minor …)
+    out = [_condition_atom(str(k), c) for k, c in ci.conditions.items()]
     bases = sorted(
         {c.fine.multiple_of for c in ci.item.statutory if c.fine is not None and c.fine.multiple_of}
     )
@@ -90,7 +91,7 @@ def representatives(spec: FactSpec, cuts: Iterable[Value]) -> list[Value | None]
     elif spec.type == "enum":
         out = list(spec.values or [])
     else:
-        out = list(_numeric_representatives(spec, sorted({Decimal(v) for v in cuts})))  # type: ignore[arg-type]
+        out = list(_numeric_representatives(spec, sorted({Decimal(v) for v in cuts})))
     if not spec.is_required and spec.default is None and spec.derived is None:
         out.append(None)
     return out
@@ -295,7 +296,7 @@ def _with_solutions(
             continue
         targets = set()
         for a in comp.atoms:
-            targets |= {Decimal(v) for v in a.thresholds.get(name, ())}  # type: ignore[arg-type]
+            targets |= {Decimal(v) for v in a.thresholds.get(name, ())}
         points = sorted(targets)
         wanted = set(points) | {(x + y) / 2 for x, y in itertools.pairwise(points)}
         if points:
@@ -307,7 +308,7 @@ def _with_solutions(
             for combo in itertools.product(
                 *[[v for v in out[index[o]] if v is not None] for o in others]
             ):
-                env = {o: Decimal(v) for o, v in zip(others, combo, strict=True)}  # type: ignore[arg-type]
+                env = {o: Decimal(v) for o, v in zip(others, combo, strict=True)}
                 for t in wanted:
                     v = _solve(tree, t, x, env)
                     if v is None:

@@ -42,8 +42,8 @@ class Problem(BaseModel):
     ruleset: str = Field(description="department/version")
     item: str | None = None
     check: str = Field(
-        description="coverage | tier_range | tier_base | weighted_range | citation | facts | "
-        "exhaustive | a check a shape registers"
+        description="coverage | tier_range (the tiers shape's own findings) | tier_base | "
+        "weighted_range | citation | facts | exhaustive | shape_<kind> | a registered check"
     )
     message: str
     example: dict[str, Any] | None = Field(default=None, description="事实示例（该格的代表值）")
@@ -149,11 +149,11 @@ def verify_item(
         if plan.decided is not None:
             continue
         cell = checks.Cell(crs, ci, state, reach, raw, facts, matched, plan)
-        for check in checks.cell_checks(plan.fine.shape if plan.fine is not None else shape):
-            for f in check(cell):
+        for cell_check in checks.cell_checks(plan.fine.shape if plan.fine is not None else shape):
+            for f in cell_check(cell):
                 keep(f)
-    for check in checks.item_checks():
-        for f in check(crs, ci):
+    for item_check in checks.item_checks():
+        for f in item_check(crs, ci):
             keep(f)
     if space.empty:
         keep(
@@ -192,7 +192,7 @@ def verify_item(
     return problems, coverage
 
 
-def _order(state: Any) -> tuple:
+def _order(state: Any) -> tuple[bool, int, int, list[str]]:
     """States in a stable order, so the example reported for a defect is the same on every run."""
     on, settled, raised = state
     return (settled, raised, len(on), sorted(on))
@@ -212,7 +212,7 @@ def verify_version(
 
 
 def approval_check(crs: CompiledRuleset) -> tuple[list[Problem], dict[str, object]]:
-    """What approval asks (store.lifecycle.approve's verifier): the problems, and what was checked."""
+    """What approval asks (lifecycle.approve's verifier): the problems, and what was checked."""
     problems, coverage = verify_version(crs)
     checked: dict[str, object] = {
         "items": len(coverage),
