@@ -1,14 +1,20 @@
-"""The layering of the code, read from its import statements (every import, at any depth of a
-module).
+"""The layering of the code, read from its import statements (every import, at any depth).
 
-api/                      the service            → anything in discretion
-discretion/cli.py         the command line       → anything in discretion
-discretion/consistency/   sweeps                 → store, evaluation, cases, core
-discretion/audit/         verify, diff, impact   → evaluation, cases, core
-discretion/store/         the database           → cases, core
-discretion/evaluation/    evaluate, explain      → core
-discretion/cases/         decided-case format    → core
-core: discretion/*.py     the ruleset language, compiler, loader, facts, money, citations
+    api/, discretion/cli*.py the outside          → anything in discretion
+    discretion/decisions/   decisions          → alerts, jobs, consistency, store, evaluation, core
+    discretion/jobs/        durable jobs          → consistency, store, core
+    discretion/alerts/      alerts, webhooks      → jobs, store, core
+    discretion/consistency/ sweeps                → store, evaluation, shapes, cases, core
+    discretion/audit/       verify, diff, impact  → evaluation, shapes, cases, core
+    discretion/store/       the database          → cases, core
+    discretion/evaluation/  evaluate, explain     → shapes, core
+    discretion/shapes/      fine shapes           → core
+    discretion/cases/       decided-case format   → core
+    discretion/tables/      published tables      → core
+    core: discretion/*.py   the ruleset language, compiler, loader, facts, money, citations
+
+KNOWN lists the upward imports that exist today, each with why; a new one fails, and so does an
+entry whose import is gone (delete it then: the list only shrinks).
 """
 
 from __future__ import annotations
@@ -110,22 +116,59 @@ def test_lower_layers_never_import_the_store(below: str) -> None:
 
 ALLOWED = {
     "core": set(),
+    "shapes": {"core"},
     "cases": {"core"},
-    "evaluation": {"core"},
+    "tables": {"core"},
+    "evaluation": {"core", "shapes"},
     "store": {"core", "cases"},
-    "audit": {"core", "cases", "evaluation"},
-    "consistency": {"core", "cases", "evaluation", "store"},
+    "audit": {"core", "cases", "evaluation", "shapes"},
+    "consistency": {"core", "cases", "evaluation", "shapes", "store"},
+    "alerts": {"core", "store", "jobs"},
+    "jobs": {"core", "store", "consistency"},
+    "decisions": {"core", "store", "evaluation", "consistency", "alerts", "jobs"},
+}
+
+#: upward imports that exist today: (from layer, to layer) → why, and what would remove it
+KNOWN = {
+    (
+        "core",
+        "shapes",
+    ): "compiler.py compiles an item's fine through the shape registry while the shapes "
+    "import the compiler's types: the shapes are half of the language (move the "
+    "compile-time half below the compiler, or the compiler's types into the core's base)",
+    (
+        "shapes",
+        "evaluation",
+    ): "the shapes place fines with evaluation's arithmetic (fines, placing) and "
+    "return its result types (lazy and TYPE_CHECKING imports): that arithmetic "
+    "belongs below the shapes",
+    (
+        "jobs",
+        "alerts",
+    ): "jobs/kinds.py registers the webhook delivery handler by importing it (the handler "
+    "could register itself with the queue)",
+    (
+        "jobs",
+        "decisions",
+    ): "jobs/kinds.py registers the bulk-check handler by importing it (likewise)",
 }
 
 
 @pytest.mark.parametrize("source", sorted(ALLOWED))
 def test_each_layer_imports_only_the_layers_below(source: str) -> None:
-    extra = _edges().get(source, set()) - ALLOWED[source]
+    extra = _edges().get(source, set()) - ALLOWED[source] - {t for s, t in KNOWN if s == source}
     assert not extra, {t: _offenders(source, t) for t in extra}
 
 
+@pytest.mark.parametrize("edge", sorted(KNOWN))
+def test_each_known_upward_import_still_exists(edge: tuple[str, str]) -> None:
+    """When one is removed, its entry goes too, so that it cannot come back unnoticed."""
+    assert _offenders(*edge), f"{edge} is gone: delete it from KNOWN"
+
+
 def test_no_cycles_between_layers() -> None:
-    edges = _edges()
+    """No cycles once the KNOWN upward imports are set aside (each of those closes one today)."""
+    edges = {a: {b for b in bs if (a, b) not in KNOWN} for a, bs in _edges().items()}
     state: dict[str, int] = {}
     path: list[str] = []
 
