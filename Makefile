@@ -21,8 +21,9 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/discretion demo
 
+# both cores (pytest-xdist; a worker takes the next test when it is free), the slowest tests listed at the end
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal --durations=20
 
 bench: $(STAMP)
 	$(BIN)/python bench/evaluate.py

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from discretion.errors import DiscretionError
 from discretion.evaluation import EvaluationRequest, evaluate
-from discretion.explain import explain
+from discretion.evaluation.explain import explain
 from discretion.loader import RulesetLibrary
 
 from .deps import _lookup, check_department, check_role

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .errors import DiscretionError
 from .evaluation import EvaluationRequest, evaluate
-from .explain import explain
+from .evaluation.explain import explain
 from .loader import RulesetLibrary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -248,7 +248,7 @@ def impact_cmd(
 
     def go() -> None:
         from .audit import impact
-        from .consistency.reading import read_cases
+        from .cases.reading import read_cases
         from .consistency.sources import from_database
 
         if (cases is None) == (db is None):
@@ -274,7 +274,7 @@ def demo_cmd(rulesets: Optional[Path] = RulesetsOpt,
     """Evaluate every example case and print each recommendation with its citations."""
 
     def go() -> None:
-        from .casefile import load_cases
+        from .evaluation.casefile import load_cases
 
         lib = _library(rulesets)
         for case in load_cases(cases):
@@ -318,7 +318,7 @@ def sweep_cmd(cases: Optional[Path] = typer.Option(None, "--cases", help="已决
     """Find 同案不同罚: group decided cases by relevance key and report every inconsistency."""
 
     def go() -> None:
-        from .consistency.reading import read_cases
+        from .cases.reading import read_cases
         from .consistency.sweep import sweep
         from .consistency.sources import from_database
         from .consistency.output import summary_text, write_csv
@@ -417,7 +417,8 @@ def keys_revoke(key_id: str = typer.Argument(..., help="key id (the part after d
 
 @app.command("serve")
 def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-              workers: int = typer.Option(1, "--workers", min=1, max=64),
+              workers: Optional[int] = typer.Option(None, "--workers", min=1, max=64,
+                                                    help="default: DISCRETION_WORKERS, else 1"),
               rulesets: Optional[Path] = RulesetsOpt) -> None:
     """Run the API: migrate the database, load the bundled rulesets once, print a first admin key."""
 
@@ -425,6 +426,7 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
         import uvicorn
         from sqlmodel import Session
 
+        from .settings import load_settings
         from .store import database_url
         from .store.keys import create_key, has_admin
         from .store.lifecycle import seed_bundled
@@ -441,10 +443,13 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
             typer.echo(f"published bundled rulesets: {', '.join(added)}")
         if token:
             typer.echo(f"admin key (shown once, keep it): {token}")
-        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers or load_settings().workers, log_level="warning")
 
     _run(go)
 
+
+from . import cli_tables  # noqa: E402,F401  (registers `import` and `export`)
 
 from .cli_harden import audit_app, db_app, withdraw_cmd  # noqa: E402
 

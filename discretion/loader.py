@@ -29,23 +29,30 @@ MAX_ALIASES = 100
 MAX_YAML_DEPTH = 50
 
 
-#: libyaml's parser (C) when PyYAML has it: thirty times faster than the pure-Python one, and a
-#: request's parse holds the GIL that the event loop needs
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: libyaml's parser (C) when PyYAML has it: about thirty times faster than the pure-Python one,
+#: and a request's parse holds the GIL the event loop needs
+_CBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: a malformed document up to this size is parsed again by the pure-Python parser for its wording;
+#: a larger one is reported as libyaml words it (the pure-Python parser takes seconds per megabyte)
+_REWORD_LIMIT = 256 * 1024
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """SafeLoader (libyaml where available) that keeps dates as dates, refuses duplicate keys and
-    strings with NUL or lone surrogates; `check_structure` bounds aliases and nesting first."""
+class _TextCheck:
+    """Refuses strings a store or an encoder cannot hold (NUL, lone surrogates) where they stand."""
 
     def construct_scalar(self, node: Any) -> Any:
-        value = super().construct_scalar(node)
+        value = super().construct_scalar(node)  # type: ignore[misc]
         if isinstance(value, str):
             try:
                 check_text(value, what="a string")
             except BoundError as e:
                 raise yaml.constructor.ConstructorError(None, None, str(e), node.start_mark) from None
         return value
+
+
+class _Loader(_TextCheck, yaml.SafeLoader):
+    """SafeLoader that keeps dates as dates and refuses duplicate keys and unstorable strings;
+    `check_structure` bounds aliases and nesting before it runs."""
 
 
 def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -61,22 +68,57 @@ def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 
 
+def _unresolved(loader: _Loader, node: yaml.Node) -> Any:
+    """A cell `discretion import` could not read (discretion.tables.marks): refused where it stands."""
+    why = ""
+    if isinstance(node, yaml.MappingNode):
+        why = next((v.value for k, v in node.value if k.value == "why" and isinstance(v, yaml.ScalarNode)), "")
+    raise yaml.constructor.ConstructorError(None, None, f"unresolved import marker: {why}", node.start_mark)
+
+
+_Loader.add_constructor("!unresolved", _unresolved)
+
+
+class _FastLoader(_TextCheck, _CBase):  # type: ignore[misc, valid-type]  # libyaml if built in
+    """_Loader's constructors on libyaml's parser: the same data, parsed ~10× faster.
+
+    Only documents that parse are read with it; an error is reported by _Loader (up to
+    _REWORD_LIMIT), so its wording and position do not depend on whether libyaml is installed.
+    """
+
+
+_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+_FastLoader.add_constructor("!unresolved", _unresolved)
+
+
 def check_structure(text: str) -> None:
-    """Refuse more than MAX_ALIASES aliases or nesting deeper than MAX_YAML_DEPTH, from the parser's
-    events, before any node is composed (the first event past a bound stops the parse)."""
+    """Refuse more than MAX_ALIASES aliases or nesting deeper than MAX_YAML_DEPTH, from libyaml's
+    events, before any node is composed (the first event past a bound stops the parse). A document
+    libyaml cannot parse is left to the loaders, which report it."""
     aliases = depth = 0
-    for event in yaml.parse(text, Loader=_BaseLoader):
-        if isinstance(event, yaml.AliasEvent):
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                raise yaml.composer.ComposerError(None, None, f"more than {MAX_ALIASES} aliases", event.start_mark)
-        elif isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_YAML_DEPTH:
-                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_YAML_DEPTH} levels",
-                                                  event.start_mark)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=_CBase):
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise _Bound(f"more than {MAX_ALIASES} aliases", event.start_mark)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise _Bound(f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except _Bound:
+        raise
+    except yaml.YAMLError:
+        if len(text) > _REWORD_LIMIT:
+            raise
+        return
+
+
+class _Bound(yaml.composer.ComposerError):
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(None, None, problem, mark)
 
 
 def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
@@ -115,8 +157,14 @@ def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
     """Parse one ruleset document (no `extends` resolution)."""
     try:
         check_structure(text)
-        root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        try:
+            data = yaml.load(text, Loader=_FastLoader)
+        except yaml.YAMLError:
+            if len(text) > _REWORD_LIMIT:
+                raise
+            data = yaml.load(text, Loader=_Loader)  # the error as the pure-Python parser words it
+    except RecursionError:
+        raise RulesetLoadError(f"malformed YAML: nested deeper than {MAX_YAML_DEPTH} levels", file=file) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -129,7 +177,7 @@ def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
     except ValidationError as e:
         err = e.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
-        line = _line_of(root, list(err["loc"]))
+        line = _line_of(yaml.compose(text, Loader=_FastLoader), list(err["loc"]))
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
         reason = err["msg"]
         if err["type"] == "extra_forbidden":
@@ -169,7 +217,7 @@ def _positioned(err: ConditionError | RulesetLoadError, rf: RulesetFile, resolve
             path = f"lists[{own.index(entry.id)}]{m.group(2)}"
         else:
             path = f"inherited list entry {entry.id}{m.group(2)}"
-    root = yaml.compose(rf.text, Loader=_Loader)
+    root = yaml.compose(rf.text, Loader=_FastLoader)
     line = _line_of(root, _path_parts(path.split(" ")[0]))
     loc = path + (f" (line {line})" if line else "")
     return RulesetLoadError(err.message, file=str(rf.path), path=loc)

@@ -37,12 +37,10 @@ def target(tmp_path_factory):
 
 
 def _operations() -> list[str]:
-    import tempfile
-    from pathlib import Path
-
-    app, _ = _app(Path(tempfile.mkdtemp()))
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    return sorted(op.ok().label for op in schema.get_all_operations())
+    """The labels schemathesis gives the operations ("POST /v1/evaluate"), read from the app's
+    OpenAPI document, which needs no database: collection stays cheap in every worker."""
+    paths = create_app(make_engine("sqlite://")).openapi()["paths"]
+    return sorted(f"{method.upper()} {path}" for path, operations in paths.items() for method in operations)
 
 
 @pytest.mark.parametrize("label", _operations())
@@ -66,11 +64,13 @@ from hypothesis import strategies as st  # noqa: E402
 
 from .conftest import _drop_schema, _postgres_schema_url  # noqa: E402
 
-#: values that once gave a 500 or froze the server: NUL (PostgreSQL refuses it), lone surrogates
+#: values that once gave a 500 or froze the server: NUL (PostgreSQL refuses it)
 #: (no encoder takes them), numbers by digits and exponent, dates at the calendar's ends
 BAD_TEXT = st.sampled_from(["\x00", "a\x00b", "1e400", "1e300000", "9" * 5000, "-1", "NaN", "9999-12-31",
                             "0001-01-01", "1000000000000.01", "12.345", "", " ", "\u202e", "%00", "../.."])
-BAD_BODY_TEXT = st.one_of(BAD_TEXT, st.sampled_from(["\ud800", "x\udfff", "\udc00\ud800"]))
+#: lone surrogates are sent escaped by tests/test_hardening_input.py: schemathesis encodes bodies as
+#: UTF-8, which cannot carry them
+BAD_BODY_TEXT = BAD_TEXT
 BAD_NUMBER = st.sampled_from([10**30, -(10**30), 10**12 + 1, 1e308, -1e308, 2**63, 0.1, 1e-300])
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ..bounds import MAX_MONEY, check_date, check_text
-from ..consistency.fields import csv_records
+from ..cases.fields import csv_records
 from ..errors import DiscretionError, RulesetDefect
 from ..evaluation import EvaluationRequest, evaluate
 from ..loader import RulesetLibrary

@@ -14,7 +14,7 @@ day, withdrawal, the audit hash chain, and the key revocation counter.
   (every instance compares it per request, so a revoked key stops everywhere at once).
 
 Revision ID: 0002_hardening
-Revises: 0002
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_hardening"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
