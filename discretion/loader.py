@@ -32,17 +32,19 @@ MAX_ALIASES = 100
 MAX_YAML_DEPTH = 50
 
 
-#: libyaml's parser (C) when PyYAML has it: thirty times faster than the pure-Python one, and a
-#: request's parse holds the GIL that the event loop needs
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: libyaml's parser (C) when PyYAML has it: about thirty times faster than the pure-Python one,
+#: and a request's parse holds the GIL the event loop needs
+_CBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: a malformed document up to this size is parsed again by the pure-Python parser for its wording;
+#: a larger one is reported as libyaml words it (the pure-Python parser takes seconds per megabyte)
+_REWORD_LIMIT = 256 * 1024
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """SafeLoader (libyaml where available) that keeps dates as dates, refuses duplicate keys and
-    strings with NUL or lone surrogates; `check_structure` bounds aliases and nesting first."""
+class _TextCheck:
+    """Refuses strings a store or an encoder cannot hold (NUL, lone surrogates) where they stand."""
 
     def construct_scalar(self, node: Any) -> Any:
-        value = super().construct_scalar(node)
+        value = super().construct_scalar(node)  # type: ignore[misc]
         if isinstance(value, str):
             try:
                 check_text(value, what="a string")
@@ -51,11 +53,12 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         return value
 
 
-#: the same loader: _Loader itself runs on libyaml where PyYAML has it
-_FastLoader = _Loader
+class _Loader(_TextCheck, yaml.SafeLoader):
+    """SafeLoader that keeps dates as dates and refuses duplicate keys and unstorable strings;
+    `check_structure` bounds aliases and nesting before it runs."""
 
 
-def _no_duplicates(loader: yaml.constructor.SafeConstructor, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -81,22 +84,46 @@ def _unresolved(loader: _Loader, node: yaml.Node) -> Any:
 _Loader.add_constructor("!unresolved", _unresolved)
 
 
+class _FastLoader(_TextCheck, _CBase):  # type: ignore[misc, valid-type]  # libyaml if built in
+    """_Loader's constructors on libyaml's parser: the same data, parsed ~10× faster.
+
+    Only documents that parse are read with it; an error is reported by _Loader (up to
+    _REWORD_LIMIT), so its wording and position do not depend on whether libyaml is installed.
+    """
+
+
+_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+_FastLoader.add_constructor("!unresolved", _unresolved)
+
+
 def check_structure(text: str) -> None:
-    """Refuse more than MAX_ALIASES aliases or nesting deeper than MAX_YAML_DEPTH, from the parser's
-    events, before any node is composed (the first event past a bound stops the parse)."""
+    """Refuse more than MAX_ALIASES aliases or nesting deeper than MAX_YAML_DEPTH, from libyaml's
+    events, before any node is composed (the first event past a bound stops the parse). A document
+    libyaml cannot parse is left to the loaders, which report it."""
     aliases = depth = 0
-    for event in yaml.parse(text, Loader=_BaseLoader):
-        if isinstance(event, yaml.AliasEvent):
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                raise yaml.composer.ComposerError(None, None, f"more than {MAX_ALIASES} aliases", event.start_mark)
-        elif isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_YAML_DEPTH:
-                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_YAML_DEPTH} levels",
-                                                  event.start_mark)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=_CBase):
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise _Bound(f"more than {MAX_ALIASES} aliases", event.start_mark)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise _Bound(f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except _Bound:
+        raise
+    except yaml.YAMLError:
+        if len(text) > _REWORD_LIMIT:
+            raise
+        return
+
+
+class _Bound(yaml.composer.ComposerError):
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(None, None, problem, mark)
 
 
 def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
@@ -139,8 +166,15 @@ def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
     try:  # aliases and nesting bounded first; one pass, in C where available
         if data is None:
             check_structure(text)
-            data = yaml.load(text, Loader=_Loader)
+            try:
+                data = yaml.load(text, Loader=_FastLoader)
+            except yaml.YAMLError:
+                if len(text) > _REWORD_LIMIT:
+                    raise
+                data = yaml.load(text, Loader=_Loader)  # the error as the pure-Python parser words it
             yamlcache.put(text, data)
+    except RecursionError:
+        raise RulesetLoadError(f"malformed YAML: nested deeper than {MAX_YAML_DEPTH} levels", file=file) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -155,7 +189,7 @@ def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
     except ValidationError as e:
         err = e.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
-        line = _line_of(yaml.compose(text, Loader=_Loader), list(err["loc"]))
+        line = _line_of(yaml.compose(text, Loader=_FastLoader), list(err["loc"]))
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
         reason = err["msg"]
         if err["type"] == "extra_forbidden":
