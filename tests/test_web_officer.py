@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from discretion import EvaluationRequest, RulesetLibrary, evaluate
 from discretion.store.tables import AuditEntry, Evaluation
-from discretion.wording import amount
+from discretion.condition_words import amount
 
 from .conftest import FIXTURES
 from .web_support import alerts, csrf, field_errors, people_client, sign_in, visible

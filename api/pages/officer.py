@@ -32,7 +32,7 @@ from discretion.loader import RulesetLibrary
 from discretion.store.audit import record
 from discretion.store.tables import Evaluation, User
 from discretion.taking import MAX_REASON, find_option, take_option
-from discretion.wording import amount, condition_words, facts_words, step_name, value_words
+from discretion.condition_words import amount, condition_words, facts_words, step_name, value_words
 
 from .factform import DATE_LABELS, DATES, groups, read_dates, read_facts
 from .web import (

@@ -24,7 +24,7 @@ from discretion.errors import DiscretionError, Forbidden, NotFound, RulesetLoadE
 from discretion.store import lifecycle
 from discretion.store.drafts import replace_draft, withdraw_draft
 from discretion.store.tables import Department, RulesetVersion, User
-from discretion.wording import facts_words
+from discretion.condition_words import facts_words
 
 from .reviewwords import numbered, problem_words, upload_error
 from .web import (

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ..loader import RulesetLibrary
 from ..conditions import parse_condition
 from ..errors import DiscretionError
-from ..wording import condition_words
+from ..condition_words import condition_words
 from .output import KIND_NAMES
 from .stats import MIN_CASES
 from .report import SEVERITY_ORDER, ConsistencyReport, Finding, GroupChart
