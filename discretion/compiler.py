@@ -14,16 +14,18 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 from .citation import Citation
 from .conditions import Condition, Value, cell_function, parse_condition
 from .engine import DurableMatcher
 from .errors import ConditionError, RulesetLoadError
 from .facts import Derivation, parse_derived
-from .keys import LIMITATION_EXTENDED, RuleKey, ShapeKind
-from .shapes import shape_for
+from .keys import LIMITATION_EXTENDED, RuleKey
 from .ruleset import FactSpec, Item, Limitation, ListEntry, MeasureRef, Placement, Ruleset
+
+if TYPE_CHECKING:
+    from .evaluation.cells import ItemCaches
 
 DEFAULT_PLACEMENT = Placement()
 
@@ -95,6 +97,9 @@ class CompiledItem:
     by_list: dict[tuple[str, bool], list[ListEntry]] = field(default_factory=dict)
     #: general entries that do not apply here, displaced by a special provision (with its basis)
     displaced: list[tuple[ListEntry, list[Citation]]] = field(default_factory=list)
+    #: the evaluator's per-cell caches: created, sized and evicted by discretion.evaluation.cells (kept
+    #: here only so that a case reaches them with one attribute read)
+    evaluation_caches: ItemCaches | None = None
 
     def __post_init__(self) -> None:
         for e in self.entries:
@@ -182,6 +187,8 @@ def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limita
             if clause.fine.fallback is not None:
                 conds[RuleKey.fallback(clause.id)] = parse_condition(clause.fine.fallback.when, full, field=f"{w}.fine.fallback.when")
         _measure_conditions(RuleKey.statutory(clause.id), clause.measures, full, w, conds)
+    from .shapes import shape_for  # the shapes depend on evaluation, which depends on this module
+
     refused = shape_for(item.shape or placement.shape).validate(item)
     if refused is not None:
         raise ConditionError(refused[1], text=item.code, position=1, field=f"{where}.{refused[0]}")

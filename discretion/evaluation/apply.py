@@ -15,13 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Mapping, NamedTuple
-from weakref import WeakKeyDictionary
 
 from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
 from .. import wording
 from ..keys import Outcome
-from ..shapes import shape_for
 from .cells import match
 from ..citation import render_all
 from ..money import FEN, yuan_text
@@ -33,6 +31,9 @@ from .result import OUTCOME_LABELS, Fine, FineRange, Measure, Option, Recommenda
 
 __all__ = ["Dates", "add_years", "apply_version", "decide_direction", "no_longer_a_violation"]
 
+
+# enum members bound once: attribute access on an Enum class is slow in CPython 3.11 (this is the hot path)
+_PENALTY, _NO_PENALTY = Outcome.PENALTY, Outcome.NO_PENALTY
 
 class Dates(NamedTuple):
     """The dates of one case (第三十六条 counts from them)."""
@@ -61,7 +62,7 @@ def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Va
     plan = plan_cell(crs, ci, matched, facts)
     trace = [_facts_step(ci, plan, facts), version_step]
     if plan.limitation is not None and _limitation_expired(plan, facts, dates, trace):
-        return _result(crs, plan, dates, Outcome.NO_PENALTY, None, [], [], trace)
+        return _result(crs, plan, dates, _NO_PENALTY, None, [], [], trace)
     trace += [t.make(facts) for t in plan.list_steps]
     if plan.decided is not None:
         return _result(crs, plan, dates, plan.decided, None, plan.measures, [], trace)
@@ -74,13 +75,13 @@ def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Va
     stat = statutory_fine(fp.spec, facts, fp.fallback_holds, fp.base_label)
     trace.append(fp.statutory.make(facts, stat.how, fp.statutory_fallback_citation if stat.fallback_used else None))
     options = list(plan.options)
-    fine = shape_for(fp.shape).place(crs, fp, stat, facts, trace, options)
+    fine = fp.shaper.place(crs, fp, stat, facts, trace, options)
     if fp.reductions or fp.may_reductions:
         fine = _reduced(crs, fp, stat, fine, facts, trace, options)
     if fp.may:  # 可以并处: the fine is the officer's option with its range and basis, never imposed silently
         options.append(assemble(Option, id=f"may:statutory:{fp.clause_id}:fine", list="may", label=wording.MAY_FINE_LABEL,
                                 effect=wording.may_fine(Span(fine.min, fine.max).text(), yuan_text(fine.suggested)),
-                                citation=fp.statutory_fallback_citation, outcome=Outcome.PENALTY,
+                                citation=fp.statutory_fallback_citation, outcome=_PENALTY,
                                 fine=assemble(FineRange, min=fine.min, max=fine.max, suggested=fine.suggested)))
         trace.append(step("may_fine", f"may:statutory:{fp.clause_id}:fine",
                           wording.may_fine_step(Span(fine.min, fine.max).text()), fp.statutory_fallback_citation))
@@ -93,7 +94,7 @@ def no_longer_a_violation(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping
     """第三十七条: the rules in force at the decision no longer make the act a violation, so it is not
     punished; the trace shows the facts as checked against the item and why (`version_step`)."""
     plan = plan_cell(crs, ci, match(ci, facts), facts)
-    return _result(crs, plan, dates, Outcome.NO_PENALTY, None, [], [], [_facts_step(ci, plan, facts), version_step])
+    return _result(crs, plan, dates, _NO_PENALTY, None, [], [], [_facts_step(ci, plan, facts), version_step])
 
 
 def _reduced(crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, fine: Fine, facts: Mapping[str, Value | None],
@@ -115,7 +116,7 @@ def _reduced(crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, fine: Fine
         sug = suggest(span, rounding)
         options.append(assemble(Option, id=f"{e.id}:reduce", list=e.list, label=e.label,
                                 effect=wording.reduced(span.text(), yuan_text(sug), bound), citation=render_all(e.basis),
-                                outcome=Outcome.PENALTY, fine=assemble(FineRange, min=span.lo, max=span.hi, suggested=sug)))
+                                outcome=_PENALTY, fine=assemble(FineRange, min=span.lo, max=span.hi, suggested=sug)))
     for e in fp.reductions:
         span, bound = cut(e, fine.min, fine.max)
         sug = suggest(span, rounding)
@@ -158,8 +159,8 @@ def _concluded(crs: CompiledRuleset, dates: Dates, plan: Plan, fine: Fine | None
     if (fine is None or fine.max == 0) and not plan.penal:
         trace.append(plan.outcome_step.make(facts))
         offered = [o for o in options if o.list == "may"]  # what the law allows stays open to the officer
-        return _result(crs, plan, dates, Outcome.NO_PENALTY, None, plan.measures, offered, trace, keep_options=True)
-    return _result(crs, plan, dates, Outcome.PENALTY, fine, plan.measures, options, trace)
+        return _result(crs, plan, dates, _NO_PENALTY, None, plan.measures, offered, trace, keep_options=True)
+    return _result(crs, plan, dates, _PENALTY, fine, plan.measures, options, trace)
 
 
 def _result(crs: CompiledRuleset, plan: Plan, dates: Dates, outcome: Outcome, fine: Fine | None,
@@ -167,19 +168,20 @@ def _result(crs: CompiledRuleset, plan: Plan, dates: Dates, outcome: Outcome, fi
             keep_options: bool = False) -> Recommendation:
     return assemble(Recommendation,
         outcome=outcome, outcome_label=OUTCOME_LABELS[outcome], item=plan.item_ref, fine=fine, measures=list(measures),
-        options=options if outcome is Outcome.PENALTY or keep_options else [], ruleset=_identity(crs), act_date=dates.act,
+        options=options if outcome is _PENALTY or keep_options else [], ruleset=_identity(crs), act_date=dates.act,
         decision_date=dates.decision, trace=trace)
 
 
-_IDENTITIES: WeakKeyDictionary[CompiledRuleset, RulesetIdentity] = WeakKeyDictionary()
+_IDENTITIES: dict[str, RulesetIdentity] = {}
 
 
 def _identity(crs: CompiledRuleset) -> RulesetIdentity:
-    """The ruleset identity of results, built once per version (one per compiled ruleset: bounded)."""
-    hit = _IDENTITIES.get(crs)
+    """The ruleset identity of results, built once per version content (the hash covers every field of it)."""
+    hit = _IDENTITIES.get(crs.hash)
     if hit is None:
         rs = crs.ruleset
-        hit = _IDENTITIES[crs] = RulesetIdentity(department=rs.department, department_name=rs.department_name,
-                                                 version=rs.version, hash=crs.hash, source=rs.source,
-                                                 effective_from=rs.effective_from)
+        hit = RulesetIdentity(department=rs.department, department_name=rs.department_name, version=rs.version,
+                              hash=crs.hash, source=rs.source, effective_from=rs.effective_from)
+        if len(_IDENTITIES) < 10_000:  # bounded: a service that loads draft after draft does not grow without end
+            _IDENTITIES[crs.hash] = hit
     return hit

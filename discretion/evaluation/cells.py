@@ -14,7 +14,6 @@ from collections import OrderedDict
 from contextlib import suppress
 from typing import TYPE_CHECKING, Generic, TypeVar
 from collections.abc import Hashable, Mapping
-from weakref import WeakKeyDictionary
 
 from ..compiler import CompiledItem
 from ..conditions import Value
@@ -81,19 +80,18 @@ class ItemCaches:
         self.plans.clear()
 
 
-_ITEMS: WeakKeyDictionary[CompiledItem, ItemCaches] = WeakKeyDictionary()
-_ITEMS_LOCK = threading.Lock()
-
-
 def caches(ci: CompiledItem) -> ItemCaches:
-    """The caches of an item (made on first use; forgotten with the item)."""
-    hit = _ITEMS.get(ci)
+    """The caches of an item (made on first use; they live and die with the compiled item)."""
+    hit = ci.evaluation_caches
     if hit is None:
-        with _ITEMS_LOCK:
-            hit = _ITEMS.get(ci)
+        with _LOCK:
+            hit = ci.evaluation_caches
             if hit is None:
-                hit = _ITEMS[ci] = ItemCaches()
+                hit = ci.evaluation_caches = ItemCaches()
     return hit
+
+
+_LOCK = threading.Lock()
 
 
 def match(ci: CompiledItem, facts: Mapping[str, Value | None]) -> frozenset[RuleKey]:

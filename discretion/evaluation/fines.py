@@ -18,6 +18,7 @@ from ..ruleset import FineSpec, Placement
 
 TWO = Decimal(2)
 
+_MITIGATED = Direction.MITIGATED  # bound once: Enum class attribute access is slow in CPython 3.11
 
 class Span(NamedTuple):
     """A closed range of yuan (a tuple: immutable, and cheap to make several times per case)."""
@@ -118,13 +119,12 @@ def tier_span(spec: FineSpec, statutory: StatutoryFine, tier_id: str, boundaries
 
 def placed(span: Span, direction: Direction, placement: Placement, statutory: Span) -> Span:
     """The recommended sub-range for a direction (lenient/general/aggravated/mitigated)."""
-    if direction is Direction.MITIGATED:
+    if direction is _MITIGATED:
         floor = placement.mitigated_floor
         if statutory.lo <= floor:
             return Span(statutory.lo, statutory.lo)
         return Span(floor, statutory.lo).share(*placement.mitigated)
-    shares = {Direction.LENIENT: placement.lenient, Direction.GENERAL: placement.general,
-              Direction.AGGRAVATED: placement.aggravated}[direction]
+    shares: tuple[Decimal, Decimal] = getattr(placement, direction)  # lenient / general / aggravated
     return span.share(*shares)
 
 

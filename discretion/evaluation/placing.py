@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .plan import FinePlan
 
 
+_PENALTY = Outcome.PENALTY  # bound once: Enum class attribute access is slow in CPython 3.11
+
 def alternatives(
     crs: CompiledRuleset,
     fp: FinePlan,
@@ -44,7 +46,7 @@ def alternatives(
                 label=a.label,
                 effect=f"{a.lead}{r.text()}",
                 citation=a.citation,
-                outcome=Outcome.PENALTY,
+                outcome=_PENALTY,
                 fine=assemble(
                     FineRange, min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding)
                 ),

@@ -21,7 +21,7 @@ from ..errors import RulesetDefect
 from ..keys import ADJUSTING_LISTS, DECIDING_LISTS, LIMITATION_EXTENDED, Direction, ListKind, Outcome, RuleKey, ShapeKind
 from ..law import ART_9
 from ..ruleset import FineSpec, ListEntry, MeasureRef, StatutoryClause, Tier, Weighted
-from ..shapes import shape_for
+from ..shapes import Shape, shape_for
 from ..shapes.base import Mandatory
 from ..shapes.weighted import pct  # noqa: F401  (re-exported: diff words weights the same way)
 from ..wording import DIRECTION_LABELS  # noqa: F401  (re-exported)
@@ -96,6 +96,7 @@ class FinePlan:
     clause_basis: list[Citation] = field(default_factory=list)
     clause_id: str = "base"
     may: bool = False                      # 可以并处 / 可以处: offered as an option, never imposed
+    shaper: Shape = field(default_factory=lambda: shape_for(ShapeKind.TIERS))  # the module of `shape`
     mitigated_floor: Decimal = Decimal(0)  # for verify: 减轻 never below it
     reductions: list[ListEntry] = field(default_factory=list)       # mandatory proportional reductions
     may_reductions: list[ListEntry] = field(default_factory=list)   # discretionary ones (options)
@@ -276,7 +277,8 @@ class Planner:
         fp.reduction_steps = [self.template(e.list, e.id, wording.reduction(e.label, e.mandatory, pct(e.reduce[0]), pct(e.reduce[1])),  # type: ignore[index]
                                             e.basis, RuleKey.entry(e.id)) for e in fp.reductions + fp.may_reductions]
         fp.placement_citation = render_all(self.crs.placement_basis)
-        mandatory, measures = shape_for(fp.shape).plan(self, fp, mandatory)
+        fp.shaper = shape_for(fp.shape)
+        mandatory, measures = fp.shaper.plan(self, fp, mandatory)
         self.direction(fp, mandatory)
         self.adjustments(fp, mandatory)
         return measures

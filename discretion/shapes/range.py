@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from ..conditions import Value
 from ..keys import ShapeKind
+from ..evaluation.placing import in_span
 from .base import ShapeDefaults
 
 if TYPE_CHECKING:
@@ -28,8 +29,6 @@ class RangeShape(ShapeDefaults):
         trace: list[TraceStep],
         options: list[Option],
     ) -> Fine:
-        from ..evaluation.placing import in_span
-
         trace += [t.make(facts) for t in fp.before_span]
         return in_span(crs, fp, stat, stat.span, facts, trace, options, None)
 

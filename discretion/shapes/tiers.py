@@ -12,11 +12,14 @@ from ..conditions import Value
 from ..errors import RulesetDefect
 from ..keys import Direction, ListKind, RuleKey, ShapeKind
 from ..ruleset import Item, ListEntry, Tier
+from ..evaluation.fines import Span, tier_span
+from ..evaluation.placing import in_span, step
+from ..evaluation.result import show_value
 from .base import Mandatory, ShapeDefaults
 
 if TYPE_CHECKING:
     from ..compiler import CompiledItem, CompiledRuleset
-    from ..evaluation.fines import Span, StatutoryFine
+    from ..evaluation.fines import StatutoryFine
     from ..evaluation.plan import FinePlan, Planner
     from ..evaluation.result import Fine, Measure, Option, TraceStep
 
@@ -31,8 +34,6 @@ class TiersShape(ShapeDefaults):
 
     def tier_index(self, cell: Planner, fp: FinePlan, mandatory: Mandatory) -> int:
         """The tier that holds; none, or several unless the ruleset takes the heavier, is a defect."""
-        from ..evaluation.result import show_value
-
         item = cell.ci.item
         hits = [i for i, t in enumerate(item.tiers) if cell.holds(RuleKey.tier(t.id))]
         if any(item.tiers[i].direction is not None for i in hits):
@@ -98,8 +99,6 @@ class TiersShape(ShapeDefaults):
         trace: list[TraceStep],
         options: list[Option],
     ) -> Fine:
-        from ..evaluation.fines import tier_span
-        from ..evaluation.placing import in_span, step
 
         trace += [t.make(facts) for t in fp.before_span]
         tier, span = fp.tier, stat.span
@@ -127,16 +126,15 @@ class TiersShape(ShapeDefaults):
     ) -> dict[Direction, Span]:
         """The published amounts per direction: a tier that is itself one direction's row, or its `bands`.
         A 减轻 band stays below the statutory minimum and above the floor; the others inside the statute."""
-        from ..evaluation.fines import Span as _Span, tier_span
 
-        out: dict[Direction, _Span] = {}
+        out: dict[Direction, Span] = {}
         if tier.direction is not None:
             out[tier.direction] = span
         for band in tier.bands or []:
             own = tier_span(band.fine, stat, tier.id, crs.placement.boundaries)
             if band.direction is Direction.MITIGATED:
                 floor = crs.placement.mitigated_floor
-                out[band.direction] = own.clip(_Span(min(floor, stat.span.lo), stat.span.lo))
+                out[band.direction] = own.clip(Span(min(floor, stat.span.lo), stat.span.lo))
             else:
                 out[band.direction] = own.clip(stat.span)
         return out

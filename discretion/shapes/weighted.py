@@ -11,8 +11,11 @@ from .. import wording
 from ..citation import render_all
 from ..conditions import Value
 from ..keys import Direction, ListKind, RuleKey, ShapeKind
-from ..money import FEN, round_within, yuan_text
+from ..money import FEN, normalise, round_within, yuan_text
 from ..ruleset import Item, ListEntry
+from ..errors import RulesetDefect
+from ..evaluation.fines import Span, placed, suggest
+from ..evaluation.placing import alternatives, fine, step
 from .base import Mandatory, ShapeDefaults
 
 if TYPE_CHECKING:
@@ -22,9 +25,10 @@ if TYPE_CHECKING:
     from ..evaluation.result import Fine, Measure, Option, TraceStep
 
 
-def pct(d: Decimal) -> str:
-    from ..money import normalise
+# bound once: Enum class attribute access is slow in CPython 3.11 (per-case code below)
+_LENIENT, _GENERAL, _AGGRAVATED, _MITIGATED = Direction.LENIENT, Direction.GENERAL, Direction.AGGRAVATED, Direction.MITIGATED
 
+def pct(d: Decimal) -> str:
     return f"{normalise(d * 100)}%"
 
 
@@ -52,8 +56,6 @@ class WeightedShape(ShapeDefaults):
                     members.append(f.id)
         for group, members in groups.items():
             if len(members) != 1:
-                from ..errors import RulesetDefect
-
                 raise RulesetDefect(
                     f"item {item.code}: exactly one factor of the exclusive group {group!r} must hold, "
                     f"got {', '.join(members) or 'none'}",
@@ -106,8 +108,6 @@ class WeightedShape(ShapeDefaults):
         options: list[Option],
     ) -> Fine:
         """The summed weight × the statutory maximum is the point of the fine."""
-        from ..evaluation.fines import Span, placed, suggest
-        from ..evaluation.placing import alternatives, fine, step
 
         trace += [t.make(facts) for t in fp.before_span]
         placement = crs.placement
@@ -133,17 +133,17 @@ class WeightedShape(ShapeDefaults):
         )
         trace += [t.make(facts) for t in fp.direction_steps]
         direction = fp.direction
-        if direction is Direction.LENIENT:
+        if direction is _LENIENT:
             rec = Span(stat.span.lo, point)
-        elif direction is Direction.AGGRAVATED:
+        elif direction is _AGGRAVATED:
             rec = Span(point, stat.span.hi)
-        elif direction is Direction.MITIGATED:
-            rec = placed(stat.span, Direction.MITIGATED, placement, stat.span)
+        elif direction is _MITIGATED:
+            rec = placed(stat.span, _MITIGATED, placement, stat.span)
         else:
             rec = stat.span
         suggested = (
             suggest(rec, placement.rounding)
-            if direction is not Direction.GENERAL
+            if direction is not _GENERAL
             else round_within(point, placement.rounding, stat.span.lo, stat.span.hi)
         )
         alternatives(crs, fp, stat.span, stat, options)
