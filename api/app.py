@@ -12,8 +12,10 @@ from discretion.settings import Settings, load_settings
 from discretion.store import make_engine
 
 from .errors import ERROR_RESPONSES
+from .hardening import harden
 from .library import LibraryCache
 from . import pages
+from fastapi_offline import FastAPIOffline
 from .routes import audit, cases, evaluate, keys, rulesets, sweeps
 from .routes import alerts, decisions, jobs, webhooks
 from .worker import make_worker
@@ -70,7 +72,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     """The app over an engine whose schema is migrated (see `discretion serve`); settings from the
     environment unless given (body limit, key cache, library refresh, database when no engine)."""
     settings = settings or load_settings()
-    app = FastAPI(title="discretion", version="0.1.0",
+    app = FastAPIOffline(title="discretion", version="0.1.0",
                   description="行政处罚裁量基准规则引擎：推荐处罚并给出逐条引用的裁量过程。Keys: `Authorization: Bearer …`.")
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
@@ -89,8 +91,9 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.state.worker = make_worker(app)
     for module in (evaluate, rulesets, cases, audit, sweeps, keys, decisions, alerts, webhooks, jobs):
         app.include_router(module.router, responses=ERROR_RESPONSES)
-    app.include_router(pages.router)
-    app.add_middleware(BodyLimit, limit=settings.max_body)
+    pages.install(app)
+    harden(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body)  # outermost: the guard inside it reads a bounded body
     return app
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Iterator
+from typing import Annotated, Callable, Iterator
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from discretion.store.keys import authenticate
+from discretion.store.keys import authenticate, revocations
+from discretion.store.users import key_user
 from discretion.store.tables import ApiKey
 
 from .library import LibraryCache
@@ -40,6 +41,10 @@ async def require_key(request: Request, creds: Annotated[HTTPAuthorizationCreden
         raise HTTPException(401, detail=[{"loc": ["header", "authorization"], "msg": "a valid API key is required (Authorization: Bearer …)", "type": "unauthorized"}],
                             headers={"WWW-Authenticate": "Bearer"})
     cache: dict[str, tuple[float, ApiKey]] = request.app.state.key_cache
+    counter = await request.app.state.revocations.current()
+    if counter != getattr(request.app.state, "revocations_seen", None):  # a key was revoked somewhere
+        cache.clear()
+        request.app.state.revocations_seen = counter
     hit = cache.get(creds.credentials)
     key = hit[1] if hit is not None and hit[0] > time.monotonic() else None
     if key is None:
@@ -47,7 +52,8 @@ async def require_key(request: Request, creds: Annotated[HTTPAuthorizationCreden
         if key is None:
             raise HTTPException(401, detail=[{"loc": ["header", "authorization"], "msg": "unknown or revoked API key", "type": "unauthorized"}],
                                 headers={"WWW-Authenticate": "Bearer"})
-        # looked up at most this often per token: a key revoked by another worker stops within it
+        # looked up at most this often per token (settings.key_cache_seconds); a revocation anywhere
+        # clears the cache at once (the revocation counter is compared per request, see revocation.py)
         cache[creds.credentials] = (time.monotonic() + request.app.state.settings.key_cache_seconds, key)
     return key
 
@@ -55,6 +61,8 @@ async def require_key(request: Request, creds: Annotated[HTTPAuthorizationCreden
 def _lookup(engine, token: str) -> ApiKey | None:  # type: ignore[no-untyped-def]
     with Session(engine) as session:
         key = authenticate(session, token)
+        if key is not None and key.user_name is not None and key_user(session, key) is None:
+            return None  # the key's owner is disabled
         if key is not None:
             session.expunge(key)
         return key
@@ -77,3 +85,13 @@ def check_department(key: ApiKey, department: str, loc: list[str]) -> None:
     """403 when a department-scoped key acts for another department."""
     if key.department is not None and key.department != department:
         raise forbid(f"this key is scoped to department {key.department!r}, not {department!r}", loc)
+
+
+def revocation_counter(engine) -> Callable[[], int]:  # type: ignore[no-untyped-def]
+    """A reader of the store's revocation counter, for RevocationWatch."""
+
+    def read() -> int:
+        with Session(engine) as session:
+            return revocations(session)
+
+    return read

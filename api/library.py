@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import anyio
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -13,7 +15,10 @@ from discretion.store.lifecycle import live_signature, live_texts
 
 
 class LibraryCache:
-    """Compiled library of published/superseded versions; other workers' publishes show within `ttl` s."""
+    """Compiled library of published/superseded versions; other workers' publishes show within `ttl` s.
+
+    A department whose live versions do not compile or overlap is left out (its evaluations
+    answer with the reason); every other department goes on."""
 
     def __init__(self, engine: Engine, ttl: float = 1.0) -> None:
         self.engine, self.ttl = engine, ttl
@@ -32,10 +37,18 @@ class LibraryCache:
             with Session(self.engine) as session:
                 sig = live_signature(session)
                 if sig != self._signature or self._library is None:
-                    self._library = RulesetLibrary.from_texts(live_texts(session))
+                    self._library = RulesetLibrary.from_texts(live_texts(session), tolerant=True)
                     self._signature = sig
             self._checked = time.monotonic()
             return self._library
+
+    async def aget(self) -> RulesetLibrary:
+        """`get` for async routes: the cached library at once when fresh, or while another request
+        refreshes it; otherwise the refresh (a database read, maybe a compile) in a worker thread."""
+        library = self._library
+        if library is not None and (time.monotonic() - self._checked < self.ttl or self._lock.locked()):
+            return library
+        return await anyio.to_thread.run_sync(self.get)
 
     def invalidate(self) -> None:
         self._checked = 0.0

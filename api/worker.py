@@ -6,8 +6,6 @@ leaves after a few idle seconds.
 
 from __future__ import annotations
 
-import os
-
 from fastapi import FastAPI
 
 from discretion.alerts.webhooks import KIND as DELIVER
@@ -18,9 +16,10 @@ from discretion.decisions.bulk import KIND as CHECK
 from discretion.decisions.bulk import check_stored_cases
 from discretion.jobs import Worker
 from discretion.jobs.worker import Kind
+from discretion.settings import load_settings
 
 #: seconds a running job's lease lasts without a heartbeat (DISCRETION_JOB_LEASE)
-LEASE = float(os.environ.get("DISCRETION_JOB_LEASE", 30))
+LEASE = load_settings().job_lease
 
 
 def default_kinds() -> dict[str, Kind]:

@@ -46,7 +46,11 @@ def _values(ci: CompiledItem, name: str) -> list[Any]:
     for t in sorted(cuts) or [Decimal(1000)]:
         for v in (t, t - step, t + step, t / 2, t * 3, Decimal(0), t * Decimal("1.37")):
             v = v.quantize(step)
-            if v < 0 or (spec.minimum is not None and v < spec.minimum) or (spec.maximum is not None and v > spec.maximum):
+            if (
+                v < 0
+                or (spec.minimum is not None and v < spec.minimum)
+                or (spec.maximum is not None and v > spec.maximum)
+            ):
                 continue
             shown = int(v) if spec.type == "integer" else str(v)
             if shown not in out:
@@ -79,20 +83,37 @@ def corpus(per_item: int, seed: int) -> list[str]:
                     for _ in range(per_item):
                         facts = _case(rnd, ci, choices)
                         act = start + dt.timedelta(days=rnd.randrange(max(span, 1)))
-                        decision = act + dt.timedelta(days=rnd.choice([0, 30, 60, 200, 400, 500, 900, 2000]))
-                        discovery = None if rnd.random() < 0.7 else act + (decision - act) * rnd.randint(0, 4) // 4
+                        decision = act + dt.timedelta(
+                            days=rnd.choice([0, 30, 60, 200, 400, 500, 900, 2000])
+                        )
+                        discovery = (
+                            None
+                            if rnd.random() < 0.7
+                            else act + (decision - act) * rnd.randint(0, 4) // 4
+                        )
                         end_date = None if rnd.random() < 0.9 else act + (decision - act) // 2
-                        req = {"department": dept, "item": code, "facts": facts, "act_date": act.isoformat(),
-                               "decision_date": decision.isoformat()}
+                        req = {
+                            "department": dept,
+                            "item": code,
+                            "facts": facts,
+                            "act_date": act.isoformat(),
+                            "decision_date": decision.isoformat(),
+                        }
                         if discovery is not None:
                             req["discovery_date"] = discovery.isoformat()
                         if end_date is not None:
                             req["act_end_date"] = end_date.isoformat()
                         try:
-                            out: Any = evaluate(lib, EvaluationRequest(**req)).model_dump(mode="json")
+                            out: Any = evaluate(lib, EvaluationRequest(**req)).model_dump(
+                                mode="json"
+                            )
                         except DiscretionError as e:
                             out = {"error": type(e).__name__, "message": str(e)}
-                        lines.append(json.dumps({"request": req, "result": out}, ensure_ascii=False, sort_keys=True))
+                        lines.append(
+                            json.dumps(
+                                {"request": req, "result": out}, ensure_ascii=False, sort_keys=True
+                            )
+                        )
     return lines
 
 
@@ -105,7 +126,9 @@ def main() -> None:
     lines = corpus(args.per_item, args.seed)
     text = "\n".join(lines) + "\n"
     args.out.write_text(text, encoding="utf-8")
-    print(f"{len(lines)} evaluations, sha256 {hashlib.sha256(text.encode()).hexdigest()[:16]} → {args.out}")
+    print(
+        f"{len(lines)} evaluations, sha256 {hashlib.sha256(text.encode()).hexdigest()[:16]} → {args.out}"
+    )
 
 
 if __name__ == "__main__":

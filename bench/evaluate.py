@@ -6,7 +6,10 @@ lenient/aggravated placement expressed as a GoRules zen-engine decision graph (d
 + expression), evaluated through its Python binding. zen does less than we do (no limitation,
 no lists of no-penalty/exemption, no trace, no validation), so the ratio flatters it.
 
-    python bench/evaluate.py [--seconds 5]
+    python bench/evaluate.py [--rounds 5] [--seconds 2]
+
+The two sides run in interleaved rounds (ours, zen, ours, zen, …; `--seconds` each per round, every
+round on inputs of its own): the figure is the median ratio, with its spread (bench/rounds.py).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.rounds import interleave  # noqa: E402
 from discretion import EvaluationRequest, RulesetLibrary, evaluate  # noqa: E402
 from discretion.evaluation.cells import caches  # noqa: E402
 
@@ -111,7 +115,8 @@ def rate(fn, inputs: list, seconds: float) -> tuple[float, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--seconds", type=float, default=2.0, help="per side and round")
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     lib = RulesetLibrary.load(FIXTURE)
     ci = lib.compiled["food/2024"].items["F-124"]
@@ -122,15 +127,13 @@ def main() -> None:
 
     for case in cases(5000, seed=1):  # warm the per-cell caches (matcher answers, plans), as a running service's would be
         evaluate(lib, request(case))
-    timed = cases(int(args.seconds * 40_000), seed=2)
+    per_round = int(args.seconds * 40_000)
+    timed = cases(per_round * args.rounds, seed=2)  # every timed input distinct, across rounds too
     requests = [request(c) for c in timed]
-    ours, n_ours = rate(lambda r: evaluate(lib, r), requests, args.seconds)
 
     def cold(r: EvaluationRequest) -> None:  # the first case of its cell: durable_rules asked, plan built
         caches(ci).clear()
         evaluate(lib, r)
-
-    first, n_first = rate(cold, requests[-2000:], min(args.seconds, 2.0))
 
     import zen
 
@@ -138,13 +141,29 @@ def main() -> None:
     zen_inputs = [{**f, "goods_value": float(f["goods_value"])} for f, _ in timed]
     check = decision.evaluate(zen_inputs[0])["result"]
     assert {"min", "max", "suggested"} <= set(check), check
-    peer, n_peer = rate(decision.evaluate, zen_inputs, args.seconds)
+    def chunk(i: int) -> slice:
+        return slice(i * per_round, (i + 1) * per_round)
+
+    def warm_side(i: int) -> float:
+        return rate(lambda r: evaluate(lib, r), requests[chunk(i)], args.seconds)[0]
+
+    def first_side(i: int) -> float:
+        return rate(cold, requests[chunk(i)][:2000], min(args.seconds, 2.0))[0]
+
+    def zen_side(i: int) -> float:
+        return rate(decision.evaluate, zen_inputs[chunk(i)], args.seconds)[0]
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
 
     print(f"item F-124: {len(ci.item.tiers)} tiers, {len(ci.entries)} list entries, {len(ci.conditions)} conditions")
-    print(f"discretion evaluate (full, with trace): {ours:,.0f} evaluations/s ({n_ours:,} distinct cases)")
-    print(f"  (first case of a cell, matcher asked and plan built: {first:,.0f} evaluations/s, {n_first:,} cases)")
-    print(f"zen-engine decision graph (table + expression): {peer:,.0f} evaluations/s ({n_peer:,} distinct cases)")
-    print(f"ratio: {ours / peer:.2f}x")
+    warm = interleave(args.rounds, warm_side, zen_side, progress)
+    print("discretion evaluate (full, with trace) against the zen-engine decision graph (table + expression),")
+    print(f"evaluations/s, {args.rounds} interleaved rounds of {args.seconds:g} s each side:")
+    print(warm.summary("discretion", "zen", "/s"))
+    first = interleave(args.rounds, first_side, zen_side, progress)
+    print("the first case of a cell (durable_rules asked, plan built; 2,000 cases a round) against zen:")
+    print(first.summary("discretion first-of-cell", "zen", "/s"))
 
 
 if __name__ == "__main__":

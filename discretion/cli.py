@@ -57,6 +57,8 @@ def _facts(value: str) -> Any:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as e:
         raise BadInput(f"--facts: invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+    except (RecursionError, ValueError):
+        raise BadInput("--facts: nested too deep, or a number of thousands of digits") from None
     if not isinstance(data, dict):
         raise BadInput("--facts: must be a JSON object of fact name: value")
     return data
@@ -169,6 +171,7 @@ def validate_cmd(paths: list[Path] = typer.Argument(..., help="规则集文件�
             if p.is_dir():
                 try:
                     lib = RulesetLibrary.load(p)
+                    lib.compile_all()
                     typer.echo(f"ok  {p}  ({len(lib.compiled)} rulesets)")
                 except DiscretionError as e:
                     failures += 1
@@ -176,6 +179,7 @@ def validate_cmd(paths: list[Path] = typer.Argument(..., help="规则集文件�
                 continue
             try:
                 lib, ref = RulesetLibrary.load_file(p)
+                lib.compile_all()
                 typer.echo(f"ok  {p}  {ref}  {lib.compiled[ref].hash[:16]}")
             except DiscretionError as e:
                 failures += 1
@@ -190,12 +194,14 @@ def validate_cmd(paths: list[Path] = typer.Argument(..., help="规则集文件�
 def verify_cmd(
     department: Optional[str] = typer.Option(None, "--department", help="只检查该部门"),
     as_json: bool = typer.Option(False, "--json"),
-    limit: int = typer.Option(4096, "--limit", min=1, help="每个事项最多检查的事实格数（超过则抽样）"),
+    limit: int = typer.Option(200_000, "--limit", min=1,
+                              help="一组相互关联的事实最多逐格枚举的格数（超过则抽样，并在报告中说明未能穷举）"),
     rulesets: Optional[Path] = RulesetsOpt,
     db: Optional[str] = DbRulesOpt,
 ) -> None:
-    """Check every version for legal reviewers: clause and tier gaps or overlaps over fact space, tier
-    amounts beyond the statute, entries without a citation. Exit 0 if none, 2 if any."""
+    """Check every version for legal reviewers, over every cell of fact space: clause and tier gaps or
+    overlaps, tier amounts beyond the statute, weighted sums below the statutory minimum, entries without
+    a citation. Exit 0 if none, 2 if any (an item that could not be checked exhaustively is one)."""
 
     def go() -> None:
         from .audit import verify
@@ -207,14 +213,13 @@ def verify_cmd(
         if as_json:
             typer.echo(report.model_dump_json(indent=2))
         else:
-            cells = sum(c.cells for c in report.coverage)
-            sampled = [f"{c.ruleset} {c.item}" for c in report.coverage if not c.exhaustive]
-            typer.echo(f"检查了 {len(report.coverage)} 个事项、{cells:,} 个事实格"
-                       + (f"（抽样：{'、'.join(sampled)}）" if sampled else "（全部穷举）"))
+            from .audit.verify import summary
+
+            typer.echo(summary(report))
             for p in report.problems:
                 typer.echo(f"问题  {p.ruleset} {p.item or ''} [{p.check}] {p.message}")
                 if p.example:
-                    typer.echo(f"      示例事实：{json.dumps(p.example, ensure_ascii=False)}")
+                    typer.echo(f"      示例事实：{json.dumps(p.example, ensure_ascii=False, default=str)}")
             typer.echo("未发现问题" if report.ok else f"共 {len(report.problems)} 个问题")
         if not report.ok:
             raise typer.Exit(2)
@@ -367,11 +372,14 @@ app.add_typer(keys_app, name="keys")
 
 
 def _store():  # type: ignore[no-untyped-def]
-    """The migrated store engine from DISCRETION_DATABASE_URL (default: ./discretion.db)."""
+    """The migrated store engine from DISCRETION_DATABASE_URL (default: ./discretion.db); migrated as
+    the owner (DISCRETION_OWNER_DATABASE_URL) when the service's role owns nothing."""
     from .store import make_engine, migrate
+    from .store.database import owner_database_url
 
     engine = make_engine()
-    migrate(engine)
+    owner = make_engine(owner_database_url()) if owner_database_url() else engine
+    migrate(owner)
     return engine
 
 
@@ -452,12 +460,15 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
             token = None
             if not has_admin(session):
                 _, token = create_key(session, "admin", None, actor="serve", label="first admin key")
+            admin_password = ensure_first_admin(session)
             session.commit()
         typer.echo(f"database: {database_url()}")
         if added:
             typer.echo(f"published bundled rulesets: {', '.join(added)}")
         if token:
             typer.echo(f"admin key (shown once, keep it): {token}")
+        if admin_password:
+            typer.echo(f"web sign-in: user admin, password (shown once, keep it): {admin_password}")
         uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers or load_settings().workers, log_level="warning")
 
@@ -465,9 +476,20 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
 
 
 from . import cli_tables  # noqa: E402,F401  (registers `import` and `export`)
+from .cli_users import ensure_first_admin, users_app  # noqa: E402
+
+app.add_typer(users_app, name="users")
 from .cli_store import export_cmd  # noqa: E402 - `discretion rulesets export`
 
 rulesets_app.command("export")(export_cmd)
+from .cli_harden import audit_app, db_app, withdraw_cmd  # noqa: E402
+
+app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
+app.command("withdraw")(withdraw_cmd)
+from .cli_approval import approve_cmd  # noqa: E402  (a command of its own module)
+
+app.command("approve")(approve_cmd)
 
 
 def main() -> None:

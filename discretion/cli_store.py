@@ -9,11 +9,11 @@ published versions as files (`DIR/<department>/<version>.yaml`) that `--rulesets
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
+from .settings import load_settings
 from .errors import DiscretionError
 from .loader import RulesetLibrary
 
@@ -26,7 +26,8 @@ class NoPublishedRules(DiscretionError):
 
 
 def store_url(db: str | None) -> str | None:
-    return db or os.environ.get(ENV) or None
+    settings = load_settings()  # the database only when DISCRETION_DATABASE_URL is set, not its default
+    return db or (settings.database_url if "database_url" in settings.model_fields_set else None)
 
 
 def published_texts(url: str) -> dict[str, str]:

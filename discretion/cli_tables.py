@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -21,7 +20,7 @@ def import_cmd(
     out: Path = typer.Option(..., "--out", help="草稿 YAML 的输出路径"),
     max_rows: int = typer.Option(MAX_ROWS, "--max-rows", min=1, help="最多读取的行数"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出导入报告"),
-    rulesets: Optional[Path] = RulesetsOpt,
+    rulesets: Path | None = RulesetsOpt,
 ) -> None:
     """Read a published table into a draft ruleset; print the import report (marked cells, share read)."""
 
@@ -29,12 +28,20 @@ def import_cmd(
         from .tables import import_table
         from .tables.report import report_dict, report_text
 
-        text, draft = import_table(file, department=department, version=version, extends=list(extends),
-                                   rulesets=rulesets, max_rows=max_rows)
+        text, draft = import_table(
+            file,
+            department=department,
+            version=version,
+            extends=list(extends),
+            rulesets=rulesets,
+            max_rows=max_rows,
+        )
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         if as_json:
-            typer.echo(json.dumps({"out": str(out), **report_dict(draft)}, ensure_ascii=False, indent=2))
+            typer.echo(
+                json.dumps({"out": str(out), **report_dict(draft)}, ensure_ascii=False, indent=2)
+            )
         else:
             typer.echo(report_text(draft))
             typer.echo(f"草稿已写入 {out}")
@@ -48,7 +55,7 @@ def export_cmd(
     version: str = typer.Option(..., "--version", help="版本"),
     fmt: str = typer.Option(..., "--format", help="docx 或 xlsx"),
     out: Path = typer.Option(..., "--out", help="输出文件"),
-    rulesets: Optional[Path] = RulesetsOpt,
+    rulesets: Path | None = RulesetsOpt,
 ) -> None:
     """Write a ruleset as the table a department publishes (.docx or .xlsx)."""
 
@@ -64,7 +71,7 @@ def export_cmd(
         if not out.parent.is_dir():
             raise BadInput(f"--out: directory {out.parent} does not exist")
         try:
-            export_table(compiled, own, out, fmt)
+            export_table(compiled.ruleset, own, out, fmt)
         except ValueError as e:
             raise BadInput(str(e)) from None
         typer.echo(f"已写入 {out}")

@@ -12,8 +12,9 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from .citation import Citation
 from .conditions import Condition, Value, cell_function, parse_condition
@@ -120,7 +121,7 @@ class CompiledRuleset:
     hash: str
     placement: Placement
     limitation: Limitation | None
-    items: dict[str, CompiledItem]
+    items: Mapping[str, CompiledItem]  # a dict, or LazyItems for a large catalogue
 
     @property
     def placement_basis(self) -> list[Citation]:
@@ -144,9 +145,9 @@ class CompiledRuleset:
         hit = self.items.get(code)
         if hit is not None:
             return hit
-        for ci in self.items.values():
-            if code in ci.item.formerly:
-                return ci
+        for item in self.ruleset.items:  # the models, not the compiled items: a miss compiles nothing
+            if code in item.formerly:
+                return self.items[item.code]
         return None
 
 
@@ -275,10 +276,59 @@ def _topological(fns: dict[str, tuple[Derivation, tuple[str, ...]]]) -> list[str
     return done
 
 
-def compile_ruleset(resolved: Ruleset) -> CompiledRuleset:
-    """Compile every item of a resolved ruleset (ConditionError names the offending path)."""
+class LazyItems(Mapping[str, CompiledItem]):
+    """Compiled items by code, each compiled on first use (a catalogue of thousands loads at once).
+
+    `on_error` turns a compile error into the positioned one the loader reports; iterating the
+    values compiles every item (what verify and `discretion validate` do).
+    """
+
+    def __init__(self, resolved: Ruleset, placement: Placement, h: str,
+                 on_error: Callable[[Exception], Exception] | None = None) -> None:
+        self._resolved, self._placement, self._hash, self._on_error = resolved, placement, h, on_error
+        self._index = {item.code: i for i, item in enumerate(resolved.items)}
+        self._done: dict[str, CompiledItem] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, code: str) -> CompiledItem:
+        hit = self._done.get(code)
+        if hit is not None:
+            return hit
+        i = self._index[code]
+        with self._lock:
+            hit = self._done.get(code)
+            if hit is None:
+                rs = self._resolved
+                try:
+                    hit = compile_item(rs, i, rs.items[i], self._placement, rs.limitation, self._hash)
+                except (ConditionError, RulesetLoadError) as e:
+                    if self._on_error is None:
+                        raise
+                    raise self._on_error(e) from None
+                self._done[code] = hit
+        return hit
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._index
+
+
+#: rulesets with more items than this compile their items lazily, on first use
+EAGER_ITEMS = 200
+
+
+def compile_ruleset(resolved: Ruleset, *, on_error: Callable[[Exception], Exception] | None = None,
+                    known_hash: str | None = None) -> CompiledRuleset:
+    """Compile a resolved ruleset (ConditionError names the offending path). Up to EAGER_ITEMS items
+    compile now; a larger catalogue compiles each item when it is first asked for. `known_hash` is its
+    content hash when the caller has it already (discretion.yamlcache)."""
     placement = resolved.placement or DEFAULT_PLACEMENT
-    h = content_hash(resolved)
+    h = known_hash or content_hash(resolved)
     known = {e.id for e in resolved.lists}
     for li, e in enumerate(resolved.lists):
         for di, target in enumerate(e.displaces or []):
@@ -287,7 +337,9 @@ def compile_ruleset(resolved: Ruleset) -> CompiledRuleset:
                                      "it extends", text=target, position=1, field=f"lists[{li}].displaces[{di}]")
         if "*" in e.applies_to:  # applies to every item, so it may read only ruleset-level facts
             parse_condition(e.when, resolved.facts, field=f"lists[{li}].when")
-    items = {item.code: compile_item(resolved, i, item, placement, resolved.limitation, h)
-             for i, item in enumerate(resolved.items)}
-    return CompiledRuleset(ruleset=resolved, hash=h, placement=placement, limitation=resolved.limitation, items=items)
+    items = LazyItems(resolved, placement, h, on_error)
+    if len(items) <= EAGER_ITEMS:
+        items = {code: items[code] for code in items}  # type: ignore[assignment]
+    return CompiledRuleset(ruleset=resolved, hash=h, placement=placement, limitation=resolved.limitation,
+                           items=items)  # type: ignore[arg-type]
 

@@ -20,6 +20,7 @@ from functools import cached_property
 from decimal import Decimal
 from typing import Callable, Mapping, Union
 
+from .bounds import MAX_MONEY, MAX_NUMBER, BoundError, bounded_decimal
 from .errors import ConditionError
 from .ruleset import FactSpec
 
@@ -116,12 +117,50 @@ def parse_condition(text: str | None, schema: Mapping[str, FactSpec], *, field: 
     if text is None or not text.strip():
         return ALWAYS
     src = text.strip()
+    tree = parse_source(src, field)
+    node = _Parser(src, schema, field).node(tree)
+    return Condition(src, _nnf(node, negate=False))
+
+
+#: bounds on one condition or derived expression, checked before it is compiled: real benchmark
+#: conditions have a handful of comparisons; 10,000 `and` terms or 5,000 nested `not` are an attack
+MAX_SOURCE = 4_000
+MAX_NODES = 400
+MAX_DEPTH = 40
+
+
+def parse_source(src: str, field: str | None) -> ast.expr:
+    """Parse an expression whose length, node count and nesting are bounded; else ConditionError."""
+    if len(src) > MAX_SOURCE:
+        raise ConditionError(f"longer than {MAX_SOURCE} characters", text=src[:60] + "…", position=MAX_SOURCE + 1,
+                             field=field)
+    if "\x00" in src:
+        raise ConditionError("contains a NUL character", text=src.replace("\x00", "\\0"), position=src.index("\x00") + 1,
+                             field=field)
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError as e:
         raise ConditionError(f"syntax error: {e.msg}", text=src, position=e.offset or len(src) + 1, field=field) from None
-    node = _Parser(src, schema, field).node(tree.body)
-    return Condition(src, _nnf(node, negate=False))
+    except (RecursionError, MemoryError, ValueError):
+        raise ConditionError(f"nested deeper than {MAX_DEPTH} levels", text=src[:60], position=1, field=field) from None
+    check_size(tree, src, field)
+    return tree.body
+
+
+def check_size(tree: ast.AST, src: str, field: str | None) -> None:
+    """Refuse an expression of more than MAX_NODES nodes or MAX_DEPTH levels (walked without recursion)."""
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise ConditionError(f"more than {MAX_NODES} terms: split it into list entries or tiers",
+                                 text=src[:60], position=getattr(node, "col_offset", 0) + 1, field=field)
+        if depth > MAX_DEPTH:
+            raise ConditionError(f"nested deeper than {MAX_DEPTH} levels", text=src[:60],
+                                 position=getattr(node, "col_offset", 0) + 1, field=field)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 class _Parser:
@@ -233,14 +272,16 @@ class _Parser:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise self.fail(f"{spec.type} fact {fact!r} compares with a number, not {v!r}", n)
         segment = ast.get_source_segment(self.src, inner) or repr(v)
-        number = Decimal(segment.replace("_", ""))
+        places = 2 if spec.type == "money" else 6
+        try:  # bounded before any arithmetic: `x < 1e400` is refused, not rounded (bounds.py)
+            number = bounded_decimal(segment.replace("_", ""), what=f"{spec.type} constant",
+                                     limit=MAX_MONEY if spec.type == "money" else MAX_NUMBER, decimals=places)
+        except BoundError as e:
+            raise self.fail(str(e), n) from None
         if negative:
             number = -number
         if spec.type == "integer" and number != number.to_integral_value():
             raise self.fail(f"integer fact {fact!r} compared with a fraction {number}", n)
-        places = 2 if spec.type == "money" else 6
-        if number != round(number, places):
-            raise self.fail(f"{spec.type} constants have at most {places} decimals", n)
         return int(number) if spec.type == "integer" else number
 
 
@@ -305,6 +346,21 @@ def _holds(node: Node, facts: Mapping[str, Value | None]) -> bool:
 MARK = "_mark"
 
 
+def given_flag(fact: str) -> str:
+    """The field the matcher sets to 1 or 0 for a fact a `given()` test reads (present or absent)."""
+    return f"_given_{fact}"
+
+
+def given_facts(node: Node, out: set[str]) -> set[str]:
+    """The facts `given()` tests read."""
+    if isinstance(node, Given):
+        out.add(node.fact)
+    elif isinstance(node, (AllOf, AnyOf)):
+        for p in node.parts:
+            given_facts(p, out)
+    return out
+
+
 def encode_number(v: Decimal) -> int:
     """Exact integer image of a number for durable_rules: 2·⌊v·10⁶⌋, plus 1 if v·10⁶ is fractional.
 
@@ -336,8 +392,8 @@ def _to_durable(node: Node, types: Mapping[str, str]) -> dict:
         return {node.fact: v} if node.op == "==" else {_DR_OPS[node.op]: {node.fact: v}}
     if isinstance(node, Always):
         return {MARK: 1 if node.value else 2}
-    if isinstance(node, Given):  # absent facts are left out of the message, so these test presence exactly
-        return {"$ex" if node.present else "$nex": {node.fact: 1}}
+    if isinstance(node, Given):  # durable_rules' $nex loops on a retracted fact: the matcher sends a flag instead
+        return {given_flag(node.fact): 1 if node.present else 0}
     key = "$and" if isinstance(node, AllOf) else "$or"
     return {key: [_to_durable(p, types) for p in node.parts]}
 

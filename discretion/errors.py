@@ -14,7 +14,8 @@
     └── StoreError                    a request the store refuses (HTTP 4xx)
         ├── NotFound                  no such department, version, key (404)
         ├── Conflict                  the lifecycle forbids it: frozen, not approved, exists (409)
-        └── Forbidden                 the actor may not do this: own approval, other department (403)
+        └── Forbidden                 the actor may not do this: own approval, other department
+        (403)
     └── SettingsError                 an environment variable the settings refuse: field names it
 
 Every subclass renders a one-line message naming the field and the reason (CLI exit 2, HTTP 422).
@@ -114,4 +115,5 @@ class Forbidden(StoreError):
 
 
 class SettingsError(DiscretionError):
-    """An environment variable holds a value the setting refuses (discretion.settings); `field` names it."""
+    """An environment variable holds a value the setting refuses (discretion.settings); `field`
+    names it."""

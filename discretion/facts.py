@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any, Callable, Mapping
 
-from .conditions import Value
+from .bounds import MAX_MONEY, BoundError, bounded_decimal, bounded_int
+from .conditions import Value, parse_source
 from .errors import ConditionError, FactError
 from .money import to_money
 from .ruleset import FactSpec
 
 Derivation = Callable[[Mapping[str, Value | None]], Decimal | None]
+_MAX_MONEY_INT = int(MAX_MONEY)
 _ARITH = {ast.Add: Decimal.__add__, ast.Sub: Decimal.__sub__, ast.Mult: Decimal.__mul__, ast.Div: Decimal.__truediv__}
 
 
@@ -28,10 +30,7 @@ def parse_derived(text: str, schema: Mapping[str, FactSpec], *, field: str | Non
     def fail(message: str, n: ast.AST | None) -> ConditionError:
         return ConditionError(message, text=src, position=getattr(n, "col_offset", 0) + 1, field=field)
 
-    try:
-        tree = ast.parse(src, mode="eval").body
-    except SyntaxError as e:
-        raise ConditionError(f"syntax error: {e.msg}", text=src, position=e.offset or len(src) + 1, field=field) from None
+    tree = parse_source(src, field)
     names: set[str] = set()
 
     def build(n: ast.expr) -> Derivation:
@@ -58,18 +57,28 @@ def parse_derived(text: str, schema: Mapping[str, FactSpec], *, field: str | Non
             name = n.id
             return lambda f: None if f.get(name) is None else Decimal(f[name])  # type: ignore[arg-type]
         if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool):
-            value = Decimal((ast.get_source_segment(src, n) or repr(n.value)).replace("_", ""))
+            try:
+                value = bounded_decimal((ast.get_source_segment(src, n) or repr(n.value)).replace("_", ""))
+            except BoundError as e:
+                raise fail(str(e), n) from None
             return lambda f: value
         raise fail(f"{type(n).__name__} is not allowed in a derived fact (only + - * / of facts and numbers)", n)
 
     return build(tree), tuple(sorted(names))
 
 
+def _short(raw: Any) -> str:
+    """A value as quoted in an error message, cut short (a megabyte of input is not echoed back)."""
+    text = repr(raw) if not isinstance(raw, (list, dict)) else type(raw).__name__
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
 def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
     # fast paths for the commonest exact forms; everything else takes the full checks below
     if spec.type == "bool" and type(raw) is bool:
         return raw
-    if spec.type == "money" and type(raw) is int and raw >= 0 and spec.minimum is None and spec.maximum is None:
+    if spec.type == "money" and type(raw) is int and 0 <= raw <= _MAX_MONEY_INT and spec.minimum is None \
+            and spec.maximum is None:
         return Decimal(raw)
     where = f"facts.{name}"
     if spec.type == "money":
@@ -82,29 +91,24 @@ def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
     elif spec.type == "number":
         if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
             raise FactError(f"expected a number, got {type(raw).__name__}", field=where)
-        try:
-            value = Decimal(repr(raw) if isinstance(raw, float) else str(raw))
-        except InvalidOperation:
-            raise FactError(f"{raw!r} is not a number", field=where) from None
-        if not value.is_finite():
-            raise FactError(f"{raw!r} is not a finite number", field=where)
+        try:  # bounded by length, exponent and decimals before any arithmetic (bounds.py)
+            value = bounded_decimal(raw)
+        except BoundError as e:
+            raise FactError(str(e), field=where) from None
     elif spec.type == "integer":
         if isinstance(raw, bool) or not isinstance(raw, (int, str, Decimal)):
             raise FactError(f"expected an integer, got {type(raw).__name__}", field=where)
         try:
-            d = Decimal(str(raw))
-        except InvalidOperation:
-            raise FactError(f"{raw!r} is not an integer", field=where) from None
-        if not d.is_finite() or d != d.to_integral_value():
-            raise FactError(f"{raw!r} is not an integer", field=where)
-        value = int(d)
+            value = bounded_int(raw)
+        except BoundError as e:
+            raise FactError(str(e), field=where) from None
     elif spec.type == "bool":
         if not isinstance(raw, bool):
-            raise FactError(f"expected true or false, got {raw!r}", field=where)
+            raise FactError(f"expected true or false, got {_short(raw)}", field=where)
         value = raw
     else:
         if not isinstance(raw, str) or raw not in (spec.values or []):
-            raise FactError(f"{raw!r} is not one of {', '.join(spec.values or [])}", field=where)
+            raise FactError(f"{_short(raw)} is not one of {', '.join(spec.values or [])}", field=where)
         value = raw
     if spec.type in ("number", "integer", "money"):
         if spec.minimum is not None and value < spec.minimum:  # type: ignore[operator]
@@ -114,7 +118,7 @@ def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
     return value
 
 
-_Field = tuple  # (name, spec, derived, required, default already coerced)
+_Field = tuple[Any, ...]  # (name, spec, derived, required, default already coerced)
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from enum import StrEnum
 class RuleKind(StrEnum):
     """What a rule key names."""
 
-    STATUTORY = "statutory"    # a clause of the law's own range (拒不改正、情节严重 are clauses too)
-    FALLBACK = "fallback"      # the statute's fixed range for a small or unknown base
-    TIER = "tier"              # a 裁量阶次
-    WEIGHT = "weight"          # a factor of a weighted sum (权重累加)
-    LIST = "list"              # an entry of the five lists (五清单)
-    MEASURE = "measure"        # a measure taken only when its condition holds
+    STATUTORY = "statutory"  # a clause of the law's own range (拒不改正、情节严重 are clauses too)
+    FALLBACK = "fallback"  # the statute's fixed range for a small or unknown base
+    TIER = "tier"  # a 裁量阶次
+    WEIGHT = "weight"  # a factor of a weighted sum (权重累加)
+    LIST = "list"  # an entry of the five lists (五清单)
+    MEASURE = "measure"  # a measure taken only when its condition holds
     LIMITATION = "limitation"  # the extended limitation period (第三十六条 五年)
 
 

@@ -7,6 +7,8 @@ file of the same root. Every error names the file, the path inside it, the line 
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,15 +17,45 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .compiler import CompiledRuleset, compile_ruleset, resolve
-from .errors import ConditionError, RulesetLoadError, UnknownDepartment, VersionNotInForce
+from . import yamlcache
+from .bounds import BoundError, check_text
+from .compiler import EAGER_ITEMS, CompiledRuleset, compile_ruleset, resolve
+from .errors import ConditionError, RulesetDefect, RulesetLoadError, UnknownDepartment, VersionNotInForce
 from .ruleset import Ruleset
 
 BUNDLED = Path(__file__).resolve().parent.parent / "rulesets"
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as dates and refuses duplicate keys."""
+#: bounds on one YAML document, checked while it is composed (before anything is built from it):
+#: a ruleset uses a few anchors at most; two million aliases or 500 levels are an attack
+MAX_ALIASES = 100
+MAX_YAML_DEPTH = 50
+
+
+#: libyaml's parser (C) when PyYAML has it: about thirty times faster than the pure-Python one,
+#: and a request's parse holds the GIL the event loop needs
+_CBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: a malformed document up to this size is parsed again by the pure-Python parser for its wording;
+#: a larger one is reported as libyaml words it (the pure-Python parser takes seconds per megabyte)
+_REWORD_LIMIT = 256 * 1024
+
+
+class _TextCheck:
+    """Refuses strings a store or an encoder cannot hold (NUL, lone surrogates) where they stand."""
+
+    def construct_scalar(self, node: Any) -> Any:
+        value = super().construct_scalar(node)  # type: ignore[misc]
+        if isinstance(value, str):
+            try:
+                check_text(value, what="a string")
+            except BoundError as e:
+                raise yaml.constructor.ConstructorError(None, None, str(e), node.start_mark) from None
+        return value
+
+
+class _Loader(_TextCheck, yaml.SafeLoader):
+    """SafeLoader that keeps dates as dates and refuses duplicate keys and unstorable strings;
+    `check_structure` bounds aliases and nesting before it runs."""
 
 
 def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -31,9 +63,11 @@ def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) 
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
         seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
@@ -50,15 +84,46 @@ def _unresolved(loader: _Loader, node: yaml.Node) -> Any:
 _Loader.add_constructor("!unresolved", _unresolved)
 
 
-class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml if built in
+class _FastLoader(_TextCheck, _CBase):  # type: ignore[misc, valid-type]  # libyaml if built in
     """_Loader's constructors on libyaml's parser: the same data, parsed ~10× faster.
 
-    Only documents that parse are read with it; an error is reported by _Loader, so its
-    wording and position do not depend on whether libyaml is installed.
+    Only documents that parse are read with it; an error is reported by _Loader (up to
+    _REWORD_LIMIT), so its wording and position do not depend on whether libyaml is installed.
     """
 
 
 _FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+_FastLoader.add_constructor("!unresolved", _unresolved)
+
+
+def check_structure(text: str) -> None:
+    """Refuse more than MAX_ALIASES aliases or nesting deeper than MAX_YAML_DEPTH, from libyaml's
+    events, before any node is composed (the first event past a bound stops the parse). A document
+    libyaml cannot parse is left to the loaders, which report it."""
+    aliases = depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_CBase):
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise _Bound(f"more than {MAX_ALIASES} aliases", event.start_mark)
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise _Bound(f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except _Bound:
+        raise
+    except yaml.YAMLError:
+        if len(text) > _REWORD_LIMIT:
+            raise
+        return
+
+
+class _Bound(yaml.composer.ComposerError):
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(None, None, problem, mark)
 
 
 def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
@@ -76,7 +141,9 @@ def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
                     line = k.start_mark.line + 1
                     break
             node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
         else:
             break
@@ -95,29 +162,41 @@ def _path_parts(path: str) -> list[Any]:
 
 def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
     """Parse one ruleset document (no `extends` resolution)."""
-    try:
-        try:
-            data = yaml.load(text, Loader=_FastLoader)
-        except yaml.YAMLError:
-            data = yaml.load(text, Loader=_Loader)  # the error as the pure-Python parser words it
+    data = yamlcache.get(text)
+    try:  # aliases and nesting bounded first; one pass, in C where available
+        if data is None:
+            check_structure(text)
+            try:
+                data = yaml.load(text, Loader=_FastLoader)
+            except yaml.YAMLError:
+                if len(text) > _REWORD_LIMIT:
+                    raise
+                data = yaml.load(text, Loader=_Loader)  # the error as the pure-Python parser words it
+            yamlcache.put(text, data)
+    except RecursionError:
+        raise RulesetLoadError(f"malformed YAML: nested deeper than {MAX_YAML_DEPTH} levels", file=file) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         reason = getattr(e, "problem", None) or str(e)
         raise RulesetLoadError(f"malformed YAML: {reason}", file=file, path=where) from None
     if not isinstance(data, dict):
-        raise RulesetLoadError("a ruleset is a mapping of keys (department, version, items …)", file=file)
+        raise RulesetLoadError(
+            "a ruleset is a mapping of keys (department, version, items …)", file=file
+        )
     try:
         return Ruleset.model_validate(data)
     except ValidationError as e:
         err = e.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
-        line = _line_of(yaml.compose(text, Loader=_Loader), list(err["loc"]))
+        line = _line_of(yaml.compose(text, Loader=_FastLoader), list(err["loc"]))
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
         reason = err["msg"]
         if err["type"] == "extra_forbidden":
             reason = "unknown key"
-        raise RulesetLoadError(f"{reason}{more}", file=file, path=f"{loc}" + (f" (line {line})" if line else "")) from None
+        raise RulesetLoadError(
+            f"{reason}{more}", file=file, path=f"{loc}" + (f" (line {line})" if line else "")
+        ) from None
 
 
 @dataclass
@@ -137,7 +216,9 @@ def read_file(path: Path) -> RulesetFile:
     return RulesetFile(path, text, parse_ruleset(text, file=str(path)))
 
 
-def _positioned(err: ConditionError | RulesetLoadError, rf: RulesetFile, resolved: Ruleset | None) -> RulesetLoadError:
+def _positioned(
+    err: ConditionError | RulesetLoadError, rf: RulesetFile, resolved: Ruleset | None
+) -> RulesetLoadError:
     """Re-raise a compile error with the file and line of the offending key.
 
     Compile paths index the resolved lists (inherited entries first); map them back to the
@@ -152,7 +233,7 @@ def _positioned(err: ConditionError | RulesetLoadError, rf: RulesetFile, resolve
             path = f"lists[{own.index(entry.id)}]{m.group(2)}"
         else:
             path = f"inherited list entry {entry.id}{m.group(2)}"
-    root = yaml.compose(rf.text, Loader=_Loader)
+    root = yaml.compose(rf.text, Loader=_FastLoader)
     line = _line_of(root, _path_parts(path.split(" ")[0]))
     loc = path + (f" (line {line})" if line else "")
     return RulesetLoadError(err.message, file=str(rf.path), path=loc)
@@ -167,7 +248,9 @@ class RulesetLibrary:
     compiled: dict[str, CompiledRuleset] = field(default_factory=dict)
     _versions: dict[str, list[CompiledRuleset]] = field(default_factory=dict, repr=False)
     #: answers derived from the (immutable) library, e.g. trace steps that depend only on a version
-    memo: dict[tuple, object] = field(default_factory=dict, repr=False)
+    memo: dict[tuple[Any, ...], object] = field(default_factory=dict, repr=False)
+    #: departments left out of a tolerant library, with the first error of each
+    broken: dict[str, RulesetLoadError] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, root: Path | str | None = None) -> RulesetLibrary:
@@ -180,7 +263,15 @@ class RulesetLibrary:
         for ref in lib.files:
             lib._compile(ref, ())
         lib._check_periods()
+        lib._settle()
         return lib
+
+    def _settle(self) -> None:
+        """A large catalogue lives as long as the process: take it out of the cyclic GC's scans
+        (gc.freeze), which otherwise grow with the catalogue and slow every evaluation."""
+        if sum(len(c.ruleset.items) for c in self.compiled.values()) > EAGER_ITEMS:
+            gc.collect()
+            gc.freeze()
 
     @classmethod
     def load_file(cls, path: Path) -> tuple[RulesetLibrary, str]:
@@ -197,26 +288,62 @@ class RulesetLibrary:
         return lib, ref
 
     @classmethod
-    def from_texts(cls, texts: dict[str, str]) -> RulesetLibrary:
-        """Build a library from YAML documents keyed by `department/version` (e.g. from the store)."""
+    def from_texts(cls, texts: dict[str, str], *, tolerant: bool = False,
+                   beside: RulesetLibrary | None = None) -> RulesetLibrary:
+        """Build a library from YAML documents keyed by `department/version` (e.g. from the store).
+
+        `tolerant`: a department whose documents do not load, compile or fit together in time is
+        left out and its first error kept in `broken` (asking for it raises that error): one
+        department's bad state never stops another's evaluations.
+
+        `beside`: a library already compiled whose versions (other than those in `texts`) are taken
+        as they are, so that only `texts` is compiled."""
         lib = cls(Path("<store>"))
+        if beside is not None:
+            for ref, rf in beside.files.items():
+                if ref not in texts and ref in beside.compiled:
+                    lib.files[ref], lib.compiled[ref] = rf, beside.compiled[ref]
+            lib.broken.update({d: e for d, e in beside.broken.items() if not any(r.startswith(f"{d}/") for r in texts)})
         for ref, text in sorted(texts.items()):
-            rf = RulesetFile(Path(f"{ref}.yaml"), text, parse_ruleset(text, file=f"{ref}.yaml"))
-            if rf.ruleset.ref != ref:
-                raise RulesetLoadError(f"declares {rf.ruleset.ref} but is stored as {ref}", file=f"{ref}.yaml",
-                                       path="department/version")
+            try:
+                rf = RulesetFile(Path(f"{ref}.yaml"), text, parse_ruleset(text, file=f"{ref}.yaml"))
+                if rf.ruleset.ref != ref:
+                    raise RulesetLoadError(f"declares {rf.ruleset.ref} but is stored as {ref}", file=f"{ref}.yaml",
+                                           path="department/version")
+            except RulesetLoadError as e:
+                if not tolerant:
+                    raise
+                lib.broken.setdefault(ref.split("/")[0], e)
+                continue
             lib.files[ref] = rf
-        for ref in lib.files:
-            lib._compile(ref, ())
-        lib._check_periods()
+        for ref in list(lib.files):
+            try:
+                lib._compile(ref, ())
+            except RulesetLoadError as e:
+                if not tolerant:
+                    raise
+                lib.broken.setdefault(ref.split("/")[0], e)
+        lib._check_periods(tolerant=tolerant)
+        for ref in [r for r in lib.compiled if r.split("/")[0] in lib.broken]:
+            del lib.compiled[ref]
+        lib._settle()
         return lib
+
+    def compile_all(self) -> None:
+        """Compile every item now (large catalogues compile lazily): for validate, with positioned errors."""
+        for c in self.compiled.values():
+            for code in c.items:
+                c.items[code]  # noqa: B018 - compiles it
 
     def _read(self, path: Path) -> RulesetFile:
         rf = read_file(path)
         expected = f"{path.parent.name}/{path.stem}"
         if rf.ruleset.ref != expected:
-            raise RulesetLoadError(f"declares {rf.ruleset.ref} but lives at {expected}.yaml",
-                                   file=str(path), path="department/version")
+            raise RulesetLoadError(
+                f"declares {rf.ruleset.ref} but lives at {expected}.yaml",
+                file=str(path),
+                path="department/version",
+            )
         self.files[rf.ruleset.ref] = rf
         return rf
 
@@ -225,16 +352,25 @@ class RulesetLibrary:
             return self.compiled[ref]
         rf = self.files[ref]
         if ref in chain:
-            raise RulesetLoadError(f"extends itself through {' → '.join(chain)}", file=str(rf.path), path="extends")
+            raise RulesetLoadError(
+                f"extends itself through {' → '.join(chain)}", file=str(rf.path), path="extends"
+            )
         parents = []
         for i, parent in enumerate(rf.ruleset.extends):
             if parent not in self.files:
-                raise RulesetLoadError(f"extends unknown ruleset {parent!r}", file=str(rf.path), path=f"extends[{i}]")
+                raise RulesetLoadError(
+                    f"extends unknown ruleset {parent!r}", file=str(rf.path), path=f"extends[{i}]"
+                )
             parents.append(self._compile(parent, (*chain, ref)).ruleset)
         resolved = None
+        parent_hashes = [self.compiled[p].hash for p in rf.ruleset.extends]
+        known = yamlcache.get_hash(rf.text, parent_hashes)
         try:
             resolved = resolve(rf.ruleset, parents)
-            compiled = compile_ruleset(resolved)
+            compiled = compile_ruleset(resolved, on_error=lambda e: _positioned(e, rf, resolved),  # type: ignore[arg-type]
+                                       known_hash=known)
+            if known is None:
+                yamlcache.put_hash(rf.text, parent_hashes, compiled.hash)
         except (ConditionError, RulesetLoadError) as e:
             if isinstance(e, RulesetLoadError) and e.file:
                 raise
@@ -242,29 +378,39 @@ class RulesetLibrary:
         self.compiled[ref] = compiled
         return compiled
 
-    def _check_periods(self) -> None:
+    def _check_periods(self, *, tolerant: bool = False) -> None:
         for dept in self.departments():
             versions = self.versions(dept)
-            for a, b in zip(versions, versions[1:]):
+            for a, b in itertools.pairwise(versions):
                 if a.ruleset.effective_from == b.ruleset.effective_from:
-                    raise RulesetLoadError(f"versions {a.version} and {b.version} take effect the same day",
-                                           file=str(self.files[b.ruleset.ref].path), path="effective_from")
+                    error = RulesetLoadError(f"versions {a.version} and {b.version} take effect the same day",
+                                             file=str(self.files[b.ruleset.ref].path), path="effective_from")
+                    if not tolerant:
+                        raise error
+                    self.broken.setdefault(dept, error)
+                    self._versions.pop(dept, None)
+                    break
 
     # ------------------------------------------------------------ queries
 
     def departments(self) -> list[str]:
         """Department codes with at least one version that has items (general provisions excluded)."""
-        return sorted({c.department for c in self.compiled.values() if c.ruleset.items})
+        return sorted({c.department for c in self.compiled.values() if c.ruleset.items} - self.broken.keys())
 
     def versions(self, department: str) -> list[CompiledRuleset]:
         """A department's versions, oldest first."""
         hit = self._versions.get(department)
         if hit is not None:
             return hit
+        if department in self.broken:
+            raise RulesetDefect(f"department {department!r} cannot be evaluated until its published versions are "
+                                f"fixed: {self.broken[department]}", field="department")
         out = [c for c in self.compiled.values() if c.department == department]
         if not out:
             known = ", ".join(self.departments()) or "none"
-            raise UnknownDepartment(f"unknown department {department!r} (known: {known})", field="department")
+            raise UnknownDepartment(
+                f"unknown department {department!r} (known: {known})", field="department"
+            )
         self._versions[department] = sorted(out, key=lambda c: c.ruleset.effective_from)
         return self._versions[department]
 
@@ -272,7 +418,9 @@ class RulesetLibrary:
         for c in self.versions(department):
             if c.version == version:
                 return c
-        raise VersionNotInForce(f"department {department!r} has no version {version!r}", field="version")
+        raise VersionNotInForce(
+            f"department {department!r} has no version {version!r}", field="version"
+        )
 
     def period(self, c: CompiledRuleset) -> tuple[dt.date, dt.date | None]:
         """[from, to) of a version: its own effective_to, else the next version's start."""
@@ -292,7 +440,8 @@ class RulesetLibrary:
         return c.ruleset.effective_from, end
 
     def in_force(self, department: str, on: dt.date) -> CompiledRuleset | None:
-        """The version in force on a date, or None (asked twice per evaluation: remembered per day)."""
+        """The version in force on a date, or None (asked twice per evaluation: remembered per
+        day)."""
         key = ("in_force", department, on)
         hit = self.memo.get(key, key)
         if hit is key:

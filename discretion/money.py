@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from .bounds import MAX_MONEY, MONEY_DECIMALS, BoundError, bounded_decimal
 
 FEN = Decimal("0.01")
 
 
 def to_money(value: object, *, field: str = "amount") -> Decimal:
-    """Parse a yuan amount (int, Decimal or numeric string); floats are refused as inexact."""
+    """Parse a yuan amount (int, Decimal or numeric string); floats are refused as inexact.
+
+    Bounded before any arithmetic (bounds.py): at most 40 characters, at most 10^12 yuan, at
+    most two decimals (fen)."""
     if isinstance(value, bool) or isinstance(value, float):
         raise ValueError(f"{field}: money must be given as an integer or a decimal string, not {type(value).__name__}")
     try:
-        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
-    except (InvalidOperation, ValueError):
-        raise ValueError(f"{field}: {value!r} is not an amount of money") from None
-    if not amount.is_finite():
-        raise ValueError(f"{field}: {value!r} is not a finite amount")
+        amount = bounded_decimal(value, what="money", limit=MAX_MONEY, decimals=MONEY_DECIMALS)
+    except BoundError as e:
+        raise ValueError(f"{field}: {e}") from None
     if amount < 0:
         raise ValueError(f"{field}: money cannot be negative ({value})")
-    if amount != amount.quantize(FEN):
-        raise ValueError(f"{field}: money has at most two decimals (fen), got {value}")
     return amount
 
 

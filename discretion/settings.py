@@ -1,13 +1,18 @@
 """The service's configuration, in one place: every setting, its environment variable, its default.
 
-| variable                       | setting                                                    | default                   |
-|--------------------------------|------------------------------------------------------------|---------------------------|
-| DISCRETION_DATABASE_URL        | the database (SQLite file, or postgresql://…)              | sqlite:///discretion.db   |
-| DISCRETION_MAX_BODY            | request bodies over this many bytes are refused (413)      | 20 MiB                    |
-| DISCRETION_KEY_CACHE_SECONDS   | an API key is looked up at most this often per token; a    | 30                        |
-|                                | key revoked elsewhere stops working within it              |                           |
-| DISCRETION_LIBRARY_TTL_SECONDS | another worker's publish is seen within this many seconds  | 1                         |
-| DISCRETION_WORKERS             | uvicorn worker processes of `discretion serve`             | 1                         |
+    DISCRETION_DATABASE_URL         the database (SQLite file, or postgresql://…)
+                                    default sqlite:///discretion.db
+    DISCRETION_MAX_BODY             request bodies over this many bytes are refused (413); 20 MiB
+    DISCRETION_KEY_CACHE_SECONDS    an API key is looked up at most this often per token: a key
+                                    revoked by another worker stops working within it; 30
+    DISCRETION_LIBRARY_TTL_SECONDS  another worker's publish is seen within this many seconds; 1
+    DISCRETION_WORKERS              uvicorn workers of `discretion serve`; 1
+    DISCRETION_OWNER_DATABASE_URL   the owner's URL, for migrations, when the service connects as a
+                                    role that owns nothing (store/roles.py); unset
+    DISCRETION_HEAVY_WORKERS        heavy requests (compiles, uploads) run at once per process; 2
+    DISCRETION_JOB_LEASE            seconds a running job's lease lasts without a heartbeat; 30
+    DISCRETION_SECURE_COOKIES       1: the session cookie is sent over HTTPS only; 0
+    DISCRETION_CACHE_DIR            where large parsed rulesets are cached; ~/.cache/discretion
 
 Read from the environment when asked (`load_settings()`), so a test or a process that sets a
 variable sees it; a value that does not validate is a SettingsError naming the variable.
@@ -33,6 +38,11 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(30.0, ge=0)
     library_ttl_seconds: float = Field(1.0, ge=0)
     workers: int = Field(1, ge=1, le=64)
+    owner_database_url: str | None = None
+    heavy_workers: int = Field(2, ge=1, le=64)
+    job_lease: float = Field(30.0, gt=0)
+    secure_cookies: bool = False
+    cache_dir: str | None = None
 
 
 def load_settings() -> Settings:

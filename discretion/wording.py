@@ -10,7 +10,10 @@ from __future__ import annotations
 from .keys import Direction, ListKind
 
 DIRECTION_LABELS: dict[Direction, str] = {
-    Direction.LENIENT: "从轻", Direction.GENERAL: "一般", Direction.AGGRAVATED: "从重", Direction.MITIGATED: "减轻",
+    Direction.LENIENT: "从轻",
+    Direction.GENERAL: "一般",
+    Direction.AGGRAVATED: "从重",
+    Direction.MITIGATED: "减轻",
 }
 LIST_NAMES: dict[ListKind, str] = {
     ListKind.NO_PENALTY: "不予处罚",
@@ -31,8 +34,12 @@ def limitation_expired(since: str, start: object, years: int, why: str, discover
     return f"自{since}（{start}）起{years}年{why}内未被发现（发现于{discovery}），不再给予行政处罚"
 
 
-def limitation_running(since: str, start: object, years: int, why: str, deadline: object, discovery: object) -> str:
-    return f"追责期限{years}年{why}，自{since}（{start}）起算至{deadline}；发现于{discovery}，在期限内"
+def limitation_running(
+    since: str, start: object, years: int, why: str, deadline: object, discovery: object
+) -> str:
+    return (
+        f"追责期限{years}年{why}，自{since}（{start}）起算至{deadline}；发现于{discovery}，在期限内"
+    )
 
 
 LIMITATION_FROM_END = "违法行为终了之日"
@@ -98,7 +105,9 @@ def weight(label: str, share: str) -> str:
     return f"{label}：权重{share}"
 
 
-def weighted_sum(start: str, total: str, cap: str, maximum: str, point_raw: str, clipped: str | None) -> str:
+def weighted_sum(
+    start: str, total: str, cap: str, maximum: str, point_raw: str, clipped: str | None
+) -> str:
     text = f"起始权重{start}，累加后{total}（上限{cap}）× 法定最高{maximum} = {point_raw}"
     return text if clipped is None else text + f"，限定在法定幅度内为{clipped}"
 
@@ -107,11 +116,15 @@ def shall(label: str, kind: ListKind) -> str:
     return f"{label}：应当{LIST_NAMES[kind]}"
 
 
-CONFLICT_OFFICER = "从轻（减轻）与从重情节并存：按一般情形建议，从轻、从重作为选项由执法人员综合裁量"
+CONFLICT_OFFICER = (
+    "从轻（减轻）与从重情节并存：按一般情形建议，从轻、从重作为选项由执法人员综合裁量"
+)
 
 
 def conflict_offset(heavy: int, light: int, direction: Direction) -> str:
-    return f"从重情节{heavy}个、从轻（减轻）情节{light}个并存，综合折抵后{DIRECTION_LABELS[direction]}"
+    return (
+        f"从重情节{heavy}个、从轻（减轻）情节{light}个并存，综合折抵后{DIRECTION_LABELS[direction]}"
+    )
 
 
 def may(label: str, kind: ListKind) -> str:
@@ -174,3 +187,30 @@ ABSENT = "未提供（无法确定）"
 def band(tier_label: str, direction: Direction, range_text: str) -> str:
     """A table that publishes the amounts of each direction in its own column."""
     return f"阶次「{tier_label}」{DIRECTION_LABELS[direction]}栏：{range_text}"
+
+
+def reduction(label: str, mandatory: bool, lo: str, hi: str) -> str:
+    """粤环发〔2021〕7号 第十四条: a share of the fine that would otherwise apply is taken off."""
+    return f"{label}：{'应当' if mandatory else '可以'}在本应适用的罚款基础上减少{lo}至{hi}"
+
+
+def reduced(range_text: str, suggested: str, bound: str) -> str:
+    return f"按比例减少后建议罚款幅度{range_text}，建议罚款{suggested}（不低于{bound}）"
+
+
+REDUCE_NOT_BELOW = {"statutory_minimum": "法定最低罚款", "floor": "减轻处罚的最低限额"}
+
+
+# ---------------------------------------------------------------- a change of the benchmark alone
+
+TRANSITION_DECISION = (
+    "仅裁量基准变化（非法律、法规、规章修改）：按本基准的过渡规定，作出处罚决定时施行的基准适用"
+)
+
+
+def transition_act(old_version: str) -> str:
+    return f"仅裁量基准变化（非法律、法规、规章修改）：按新基准的过渡规定，适用违法行为发生时施行的基准（{old_version}版）"
+
+
+def transition_lighter(old_version: str) -> str:
+    return f"仅裁量基准变化：按新基准的过渡规定参照从旧兼从轻，新基准处罚较轻，适用新基准（行为时为{old_version}版）"

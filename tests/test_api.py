@@ -23,6 +23,11 @@ CASE = {"department": "food", "item": "F-124", "facts": {"goods_value": 8000, "h
 
 @pytest.fixture
 def api(seeded):
+    return _client(seeded)
+
+
+def _client(seeded) -> TestClient:  # type: ignore[no-untyped-def]
+    """The app over a seeded store, with a key per role (and one of another department)."""
     with Session(seeded) as s:
         from discretion.store.lifecycle import ensure_department
         ensure_department(s, "other", "其他部门")
@@ -153,31 +158,74 @@ def test_audit_is_filterable_and_scoped(api) -> None:
     assert len(api.get("/v1/audit", headers=h(api, "admin")).json()) > 1
 
 
-def test_concurrent_evaluations_equal_the_single_threaded_ones(api) -> None:
-    """32 threads × 200 evaluations through the app; every result equals the single-threaded one."""
+def _bodies(n: int) -> list[dict]:
     import random
     rnd = random.Random(3)
-    bodies = [{**CASE, "facts": {"goods_value": rnd.choice([500, 9999, 10000, 25000]) + rnd.randint(0, 50),
-                                 "harm": rnd.choice(["none", "minor", "general", "serious"]),
-                                 "repeat_within_2y": rnd.random() < 0.3, "eliminated_harm": rnd.random() < 0.3}}
-              for _ in range(200)]
-    expected = [api.post("/v1/evaluate", json=b, headers=h(api, "officer")).content for b in bodies]
+    return [{**CASE, "facts": {"goods_value": rnd.choice([500, 9999, 10000, 25000]) + rnd.randint(0, 50),
+                               "harm": rnd.choice(["none", "minor", "general", "serious"]),
+                               "repeat_within_2y": rnd.random() < 0.3, "eliminated_harm": rnd.random() < 0.3}}
+            for _ in range(n)]
+
+
+def _in_threads(threads: int, cases: int, evaluate_one) -> list[str]:  # type: ignore[no-untyped-def]
+    """Each thread evaluates every case in its own shuffled order; the (thread, case) answers that differ
+    from `expected` (set by the caller on the function) are returned."""
+    import random
     failures: list[str] = []
+    start = threading.Barrier(threads)
 
     def worker(n: int) -> None:
-        order = list(range(len(bodies)))
+        order = list(range(cases))
         random.Random(n).shuffle(order)
+        start.wait()  # all threads at once, on caches nobody has filled yet
         for i in order:
-            got = api.post("/v1/evaluate", json=bodies[i], headers=h(api, "officer")).content
-            if got != expected[i]:
+            if evaluate_one(i) != evaluate_one.expected[i]:
                 failures.append(f"thread {n} case {i}")
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(32)]
-    for t in threads:
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for t in pool:
         t.start()
-    for t in threads:
+    for t in pool:
         t.join()
-    assert failures == []
+    return failures
+
+
+def test_concurrent_evaluations_equal_the_single_threaded_ones() -> None:
+    """32 threads × 200 evaluations on one library whose per-cell caches start empty (the threads race
+    to fill them); every result equals the single-threaded one, computed on another library."""
+    bodies = [EvaluationRequest.model_validate(b) for b in _bodies(200)]
+    alone = RulesetLibrary.load(FIXTURES)
+    shared = RulesetLibrary.load(FIXTURES)
+
+    def one(i: int) -> str:
+        return evaluate(shared, bodies[i]).model_dump_json()
+
+    one.expected = [evaluate(alone, b).model_dump_json() for b in bodies]  # type: ignore[attr-defined]
+    assert _in_threads(32, len(bodies), one) == []
+
+
+def test_concurrent_requests_equal_the_single_threaded_evaluations(tmp_path) -> None:
+    """8 threads × 50 requests through the app (its key cache and library start cold); every body equals
+    the library's own result. The store is not what is tested: SQLite only."""
+    from discretion.store import make_engine, migrate
+    from discretion.store.lifecycle import seed_bundled
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    migrate(engine)
+    with Session(engine) as s:
+        seed_bundled(s, FIXTURES)
+        s.commit()
+    api = _client(engine)
+    bodies = _bodies(50)
+    library = RulesetLibrary.load(FIXTURES)
+
+    def one(i: int) -> object:
+        return api.post("/v1/evaluate", json=bodies[i], headers=h(api, "officer")).json()
+
+    one.expected = [json.loads(evaluate(library, EvaluationRequest.model_validate(b)).model_dump_json())  # type: ignore[attr-defined]
+                    for b in bodies]
+    assert _in_threads(8, len(bodies), one) == []
+    engine.dispose()
 
 
 def test_sweep_over_stored_cases(api) -> None:

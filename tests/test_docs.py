@@ -1,5 +1,6 @@
-"""The README's architecture names every module of the library and the service (a newcomer finds where
-a concept lives in one hop), and the design document the code cites lives in the repository."""
+"""The README's architecture names every module of the library and the service (a newcomer finds
+where a concept lives in one hop), and the design document the code cites lives in the
+repository."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ def _architecture_block() -> str:
 
 
 def listed(block: str) -> set[str]:
-    """The paths the indented tree names: a first word ending in / opens a folder; a line whose first
-    word ends in .py names modules (every .py word on it); any other line is a heading, no folder."""
+    """The paths the indented tree names: a first word ending in / opens a folder; a line whose
+    first word ends in .py names modules (every .py word on it); any other line is a heading, no
+    folder."""
     out: set[str] = set()
     folders: list[tuple[int, str]] = []
     for line in block.splitlines():
@@ -40,15 +42,27 @@ def test_the_tree_reader_reads_folders_headings_and_module_lists() -> None:
 
 def test_the_architecture_names_every_module() -> None:
     names = listed(_architecture_block())
-    modules = {p.relative_to(ROOT).as_posix() for pkg in ("discretion", "api") for p in (ROOT / pkg).rglob("*.py")
-               if "migrations" not in p.parts}
+    modules = {
+        p.relative_to(ROOT).as_posix()
+        for pkg in ("discretion", "api")
+        for p in (ROOT / pkg).rglob("*.py")
+        if "migrations" not in p.parts
+    }
     expected = {m.removesuffix("__init__.py") for m in modules}
-    assert not expected - names, f"add these to the README's Architecture: {sorted(expected - names)}"
+    assert not expected - names, (
+        f"add these to the README's Architecture: {sorted(expected - names)}"
+    )
     stale = {n for n in names if n.startswith(("discretion/", "api/"))} - expected
     assert not stale, f"the README's Architecture names modules that do not exist: {sorted(stale)}"
 
 
 def test_the_design_document_is_in_the_repository() -> None:
     design = (ROOT / "docs" / "DESIGN.md").read_text(encoding="utf-8")
-    for heading in ("## Data flow", "## The ruleset language", "## Evaluation order", "## Consistency", "## Audit"):
+    for heading in (
+        "## Data flow",
+        "## The ruleset language",
+        "## Evaluation order",
+        "## Consistency",
+        "## Audit",
+    ):
         assert heading in design

@@ -8,13 +8,17 @@ from pathlib import Path
 import pytest
 
 import discretion
-from discretion import evaluate
+from discretion import RulesetLibrary, evaluate
 from discretion.evaluation.casefile import Case, load_cases
 
 from . import libraries
 
-CASES = load_cases(Path(__file__).parent.parent / "examples" / "cases")
+EXAMPLES = Path(__file__).parent.parent / "examples"
+CASES = load_cases(EXAMPLES / "cases")
 LIB = libraries.bundled()
+#: the constructs of the language, on an illustrative ruleset (examples/language/rulesets)
+LANGUAGE_CASES = load_cases(EXAMPLES / "language" / "cases")
+LANGUAGE_LIB = RulesetLibrary.load(EXAMPLES / "language" / "rulesets")
 
 
 def test_at_least_thirty_cases_across_three_departments() -> None:
@@ -22,8 +26,21 @@ def test_at_least_thirty_cases_across_three_departments() -> None:
     assert len({c.department for c in CASES}) >= 3
 
 
+def test_at_least_twenty_cases_of_the_language_constructs() -> None:
+    assert len(LANGUAGE_CASES) >= 20
+
+
+@pytest.mark.parametrize("case", LANGUAGE_CASES, ids=[f"{c.file}:{c.name}" for c in LANGUAGE_CASES])
+def test_language_case(case: Case) -> None:
+    check(case, LANGUAGE_LIB)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.file}:{c.name}" for c in CASES])
 def test_case(case: Case) -> None:
+    check(case, LIB)
+
+
+def check(case: Case, LIB: RulesetLibrary) -> None:
     if case.expect_error is not None:
         err_type = getattr(discretion, case.expect_error.type)
         with pytest.raises(err_type) as e:
@@ -55,3 +72,8 @@ def test_case(case: Case) -> None:
         assert sorted(m.code for m in rec.measures) == sorted(exp.measures)
     if exp.options is not None:
         assert sorted(o.id for o in rec.options) == sorted(exp.options)
+    steps = {s.step for s in rec.trace}
+    for step in exp.steps or []:
+        assert step in steps, (step, steps)
+    for step in exp.no_steps or []:
+        assert step not in steps, (step, steps)

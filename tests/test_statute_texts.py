@@ -19,6 +19,7 @@ from tests.helpers.statutes import (
     Quote,
     absent_reason,
     checks_table,
+    departments,
     docs_file,
     edition_file,
     load_index,
@@ -106,7 +107,7 @@ def test_xingzheng_chufa_fa_31_gen_31_2_quotes_the_article_word_for_word() -> No
     assert quote_mismatch(art, gen.citation, old) is not None
 
 
-@pytest.mark.parametrize("department", ["general", "scjg", "sthj", "cgzf", "jtys"])
+@pytest.mark.parametrize("department", departments())
 def test_docs_sources_mark_every_quoted_text_and_how_it_was_checked(department: str) -> None:
     text = docs_file(department).read_text(encoding="utf-8")
     assert checks_table(department) in text, "run tests/fixtures/statutes/extract.py --docs"

@@ -14,6 +14,7 @@ from discretion.errors import Conflict, Forbidden
 from discretion.store import migrate
 from discretion.store.audit import entries, record
 from discretion.store.cases import import_cases, parse_rows
+from discretion.audit.verify import approval_check
 from discretion.store.lifecycle import approve, get_version, live_texts, publish, seed_bundled, upload_draft
 from discretion.store.tables import DecidedCase, RulesetVersion
 
@@ -55,10 +56,10 @@ def test_lifecycle_draft_approve_publish(seeded) -> None:
         upload_draft(s, "food", FOOD_2025, "alice")
         s.commit()
         with pytest.raises(Forbidden):
-            approve(s, "food", "2025", "alice")
+            approve(s, "food", "2025", "alice", verifier=approval_check)
         with pytest.raises(Conflict):
             publish(s, "food", "2025", "bob")
-        approve(s, "food", "2025", "bob")
+        approve(s, "food", "2025", "bob", verifier=approval_check)
         s.commit()
         row = publish(s, "food", "2025", "bob")
         s.commit()
@@ -86,7 +87,7 @@ def test_racing_publishes_end_with_exactly_one(seeded) -> None:
     with Session(seeded) as s:
         upload_draft(s, "food", FOOD_2025, "alice")
         s.commit()
-        approve(s, "food", "2025", "bob")
+        approve(s, "food", "2025", "bob", verifier=approval_check)
         s.commit()
     outcomes: list[str] = []
     barrier = threading.Barrier(8)

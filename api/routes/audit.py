@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from discretion.store import audit
@@ -25,12 +25,30 @@ class AuditPublic(BaseModel):
     detail: dict[str, Any]
 
 
+class AuditHead(BaseModel):
+    """The audit log's hash chain head: keep it outside the database and check the log against it
+    with `discretion audit verify --head HASH`."""
+
+    entries: int
+    hash: str
+
+
+@router.get("/audit/head", response_model=AuditHead)
+def audit_head(session: SessionDep, key: CurrentKey) -> AuditHead:
+    """The chain head now (admin, supervisor)."""
+    check_role(key, "supervisor")
+    entries, hash_ = audit.head(session)
+    return AuditHead(entries=entries, hash=hash_)
+
+
 @router.get("/audit", response_model=list[AuditPublic])
-def audit_log(session: SessionDep, key: CurrentKey, actor: str | None = None, action: str | None = None,
+def audit_log(session: SessionDep, key: CurrentKey, response: Response, actor: str | None = None, action: str | None = None,
               department: str | None = None, since: dt.datetime | None = None, until: dt.datetime | None = None,
               after_id: int | None = Query(default=None, ge=0, le=2**62), limit: int = Query(default=100, ge=1, le=1000)) -> list[Any]:
-    """Entries oldest first; a department-scoped key sees its department only."""
+    """Entries oldest first; a department-scoped key sees its department only. The X-Audit-Head
+    header carries the hash chain's head (GET /v1/audit/head)."""
     check_role(key, "supervisor")
+    response.headers["X-Audit-Head"] = audit.head(session)[1]
     if key.department is not None:
         check_department(key, department or key.department, ["query", "department"])
         department = key.department

@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException, Request
 from discretion.store.cases import FormatError, ImportReport, import_cases, parse_rows
 
 from ..deps import CurrentKey, LibraryDep, check_role
+from ..workers import in_worker
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 
@@ -30,11 +31,15 @@ async def import_decided_cases(http: Request, key: CurrentKey, library: LibraryD
         text = (await http.body()).decode("utf-8")
     except UnicodeDecodeError:
         raise HTTPException(422, detail=[{"loc": ["body"], "msg": "the body is not UTF-8 text", "type": "value_error"}]) from None
-    rows = parse_rows(text, fmt)  # type: ignore[arg-type]
-    if key.department is not None:
-        rows = ((n, r if isinstance(r, str) or r.get("department") == key.department
-                 else f"department: outside this key's scope ({key.department})") for n, r in rows)
-    try:
+
+    def run() -> ImportReport:
+        rows = parse_rows(text, fmt)  # type: ignore[arg-type]
+        if key.department is not None:
+            rows = ((n, r if isinstance(r, str) or r.get("department") == key.department
+                     else f"department: outside this key's scope ({key.department})") for n, r in rows)
         return import_cases(http.app.state.engine, rows, library.get(), batch_size=batch_size)
+
+    try:  # parsing, validating (the evaluator) and storing: a worker thread, a few imports at a time
+        return await in_worker(run)
     except FormatError as e:
         raise HTTPException(422, detail=[{"loc": ["body", e.field or ""], "msg": e.message, "type": "value_error"}]) from None

@@ -66,7 +66,7 @@ async def record_decision(
     check_role(key, "officer")
     check_department(key, body.department, ["body", "department"])
     # evaluation and check inline (tens of microseconds); the write with others' in one transaction
-    result, crs = check_decision(library.get(), body)
+    result, crs = check_decision(await library.aget(), body)
     pending = Pending(body=body, officer=officer_of(key), actor=key.id, result=result, crs=crs)
     answer, created, queued = await writer_for(http.app.state.engine).store(pending)
     if queued:

@@ -14,6 +14,8 @@ from discretion.evaluation.result import Recommendation
 from discretion.store.audit import record
 from discretion.store.tables import Evaluation
 
+from discretion.store.users import actor_name
+
 from ..deps import CurrentKey, LibraryDep, check_department, check_role
 
 router = APIRouter(prefix="/v1", tags=["evaluate"])
@@ -33,9 +35,9 @@ async def evaluate_case(body: EvaluateBody, key: CurrentKey, library: LibraryDep
     check_role(key, "officer")
     check_department(key, body.department, ["body", "department"])
     request = EvaluationRequest.model_validate(body.model_dump(exclude={"record"}))
-    rec = evaluate(library.get(), request)
+    rec = evaluate(await library.aget(), request)
     if body.record:
-        await run_in_threadpool(_record, http.app.state.engine, key.id, body, request, rec)
+        await run_in_threadpool(_record, http.app.state.engine, actor_name(key), body, request, rec)
     return Response(content=rec.model_dump_json(), media_type="application/json")
 
 

@@ -11,7 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from discretion.store.keys import create_key, list_keys, revoke_key
 from discretion.store.tables import ApiKey
 
-from ..deps import CurrentKey, SessionDep, check_role
+from discretion.errors import NotFound
+from discretion.store.users import actor_name
+
+from ..deps import CurrentKey, SessionDep, check_department, check_role, forbid
 
 router = APIRouter(prefix="/v1", tags=["keys"])
 
@@ -43,16 +46,22 @@ def _public(key: ApiKey) -> dict:
 
 @router.get("/keys", response_model=list[KeyPublic])
 def keys(session: SessionDep, key: CurrentKey) -> list[dict]:
-    """Every key with its role, scope and state (admin)."""
+    """Every key with its role, scope and state (admin); a department's admin sees its department's."""
     check_role(key, "admin")
-    return [_public(k) for k in list_keys(session)]
+    return [_public(k) for k in list_keys(session) if key.department is None or k.department == key.department]
 
 
 @router.post("/keys", response_model=KeyCreated, status_code=201)
 def create(body: KeyIn, session: SessionDep, key: CurrentKey) -> dict:
-    """A new key (admin); the response is the only place its token appears."""
+    """A new key (admin); the response is the only place its token appears (sent with no-store).
+    A department's admin makes keys of its own department only, never unscoped ones."""
     check_role(key, "admin")
-    made, token = create_key(session, body.role, body.department, actor=key.id, label=body.label)
+    if key.department is not None:
+        if body.department is None:
+            raise forbid(f"this key is scoped to department {key.department!r}: it cannot create keys for every "
+                         "department", ["body", "department"])
+        check_department(key, body.department, ["body", "department"])
+    made, token = create_key(session, body.role, body.department, actor=actor_name(key), label=body.label)
     session.commit()
     session.refresh(made)
     return {**_public(made), "token": token}
@@ -60,10 +69,15 @@ def create(body: KeyIn, session: SessionDep, key: CurrentKey) -> dict:
 
 @router.delete("/keys/{key_id}", response_model=KeyPublic)
 def revoke(key_id: str, http: Request, session: SessionDep, key: CurrentKey) -> dict:
-    """Revoke a key (admin): refused at once by this process, by other workers within their key cache's
-    30 seconds. The last live admin key cannot be revoked (409)."""
+    """Revoke a key (admin; a department's admin, its department's keys): refused at once by every
+    instance (they compare the revocation counter per request). The last live admin key cannot be
+    revoked (409)."""
     check_role(key, "admin")
-    revoked = revoke_key(session, key_id, actor=key.id)
+    if key.department is not None:
+        target = session.get(ApiKey, key_id)
+        if target is None or target.department != key.department:  # another department's key: not ours to see
+            raise NotFound(f"no API key {key_id!r} in department {key.department!r}", field="id")
+    revoked = revoke_key(session, key_id, actor=actor_name(key))
     session.commit()
     session.refresh(revoked)
     cache = http.app.state.key_cache

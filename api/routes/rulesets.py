@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from discretion.audit import DiffReport, ImpactReport, VerifyReport, verify_version
+from discretion.audit.verify import approval_check
 from discretion.audit import diff as diff_versions
 from discretion.audit import impact as replay
 from discretion.consistency.sources import from_engine
@@ -18,7 +22,10 @@ from discretion.ruleset import FactSpec
 from discretion.store import lifecycle
 from discretion.store.tables import Department, RulesetVersion
 
+from discretion.store.users import actor_name
+
 from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
+from ..workers import in_worker
 
 router = APIRouter(prefix="/v1", tags=["rulesets"])
 
@@ -41,6 +48,9 @@ class VersionPublic(BaseModel):
     approved_by: str | None
     published_by: str | None
     published_at: dt.datetime | None
+    withdrawn_by: str | None = None
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_reason: str | None = None
 
 
 class VersionDetail(VersionPublic):
@@ -116,17 +126,21 @@ async def upload(department: str, http: Request, session: SessionDep, key: Curre
     except UnicodeDecodeError:
         from discretion.errors import RulesetLoadError
         raise RulesetLoadError("the body is not UTF-8 text", file="draft.yaml") from None
-    row = lifecycle.upload_draft(session, department, text, key.id)
-    session.commit()
-    session.refresh(row)
-    return _public(row)
+
+    def store() -> dict[str, Any]:
+        row = lifecycle.upload_draft(session, department, text, actor_name(key))
+        session.commit()
+        session.refresh(row)
+        return _public(row)
+
+    return await in_worker(store)  # parse and compile: a worker thread, a few at a time
 
 
 @router.get("/rulesets/{department}/{version}/verify", response_model=VerifyReport)
 def verify(department: str, version: str, session: SessionDep, key: CurrentKey) -> VerifyReport:
-    """What a reviewer checks before approving, by machine (`discretion verify`): clause and tier gaps or
-    overlaps over fact space with an example case, tier amounts beyond the statute, uncited entries.
-    Works on drafts too (reviewer)."""
+    """What a reviewer checks before approving (`discretion verify`), over every cell of fact space:
+    clause and tier gaps or overlaps with an example case, amounts beyond the statute, weighted sums
+    below it, uncited entries; `exhaustive` says every cell was covered. Drafts too (reviewer)."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
     row = lifecycle.get_version(session, department, version)
@@ -167,13 +181,39 @@ class Transition(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
+class Approval(Transition):
+    """An approval; `override_reason` is needed only when verify finds the draft defective."""
+
+    override_reason: str | None = Field(default=None, min_length=1, max_length=2000,
+                                        description="为何在校验发现问题时仍予批准（写入审计日志）")
+
+
+def refused(exc: lifecycle.ApprovalRefused) -> JSONResponse:
+    """409 naming the missing override reason, then one entry per finding with its example case."""
+    detail: list[dict[str, Any]] = [
+        {"loc": ["body", "override_reason"], "msg": exc.message, "type": "verify_defects"}]
+    for p in exc.problems:
+        msg = p.message
+        if p.example:
+            msg += f"（示例事实：{json.dumps(p.example, ensure_ascii=False, default=str)}）"
+        detail.append({"loc": ["verify", p.item or exc.ref, p.check], "msg": msg,
+                       "type": f"verify.{p.check}", "example": jsonable_encoder(p.example)})
+    return JSONResponse({"detail": detail}, status_code=409)
+
+
 @router.post("/rulesets/{department}/{version}/approve", response_model=VersionPublic)
 def approve(department: str, version: str, session: SessionDep, key: CurrentKey,
-            body: Transition = Body(default_factory=Transition)) -> dict[str, Any]:
-    """Approve a draft (reviewer, not its uploader)."""
+            body: Approval = Body(default_factory=Approval)) -> Any:
+    """Approve a draft (reviewer, not its uploader). A draft that verify finds defective is refused
+    (409, with the findings) unless `override_reason` says why; reason and findings are audited."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
-    row = lifecycle.approve(session, department, version, key.id)
+    try:
+        row = lifecycle.approve(session, department, version, actor_name(key), verifier=approval_check,
+                                override_reason=body.override_reason)
+    except lifecycle.ApprovalRefused as e:
+        session.rollback()
+        return refused(e)
     session.commit()
     session.refresh(row)
     return _public(row)
@@ -185,7 +225,27 @@ def publish(department: str, version: str, session: SessionDep, key: CurrentKey,
     """Publish an approved version (reviewer or admin): it is frozen from now on."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
-    row = lifecycle.publish(session, department, version, key.id)
+    row = lifecycle.publish(session, department, version, actor_name(key))
+    session.commit()
+    library.invalidate()
+    session.refresh(row)
+    return _public(row)
+
+
+class Withdrawal(BaseModel):
+    """Why a published version is withdrawn (kept in the record with who and when)."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/rulesets/{department}/{version}/withdraw", response_model=VersionPublic)
+def withdraw(department: str, version: str, body: Withdrawal, session: SessionDep, key: CurrentKey,
+             library: LibraryDep) -> dict[str, Any]:
+    """Withdraw a published or superseded version (admin): it stays recorded as withdrawn, with who
+    and why; evaluation uses the department's remaining versions."""
+    check_role(key, "admin")
+    check_department(key, department, ["path", "department"])
+    row = lifecycle.withdraw(session, department, version, key.id, body.reason)
     session.commit()
     library.invalidate()
     session.refresh(row)

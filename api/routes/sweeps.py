@@ -16,6 +16,8 @@ from discretion.consistency.job import KIND
 from discretion.store.audit import record
 from discretion.store.tables import Job, SweepRun
 
+from discretion.store.users import actor_name
+
 from ..deps import CurrentKey, SessionDep, check_department, check_role
 
 router = APIRouter(prefix="/v1", tags=["sweeps"])
@@ -78,34 +80,13 @@ def start_sweep(
     department = body.department or key.department
     if department is not None:
         check_department(key, department, ["body", "department"])
-    run = SweepRun(
-        id=secrets.token_hex(8),
-        requested_by=key.id,
-        department=department,
-        since=body.since,
-        until=body.until,
-    )
+    run = SweepRun(id=secrets.token_hex(8), requested_by=actor_name(key), department=department, since=body.since,
+                   until=body.until)
     session.add(run)
-    job = enqueue(
-        session,
-        KIND,
-        {"sweep_id": run.id},
-        department=department,
-        created_by=key.id,
-        max_attempts=3,
-        job_id=run.id,
-    )
-    record(
-        session,
-        key.id,
-        "sweep.start",
-        department=department,
-        target=run.id,
-        detail={
-            "since": str(body.since) if body.since else None,
-            "until": str(body.until) if body.until else None,
-        },
-    )
+    job = enqueue(session, KIND, {"sweep_id": run.id}, department=department, created_by=actor_name(key),
+                  max_attempts=3, job_id=run.id)
+    record(session, actor_name(key), "sweep.start", department=department, target=run.id,
+           detail={"since": str(body.since) if body.since else None, "until": str(body.until) if body.until else None})
     session.commit()
     session.refresh(run)
     http.app.state.worker.wake()
@@ -126,7 +107,7 @@ def cancel_sweep(sweep_id: str, session: SessionDep, key: CurrentKey) -> dict[st
     check_role(key, "supervisor")
     run = _own(session, key, sweep_id)
     job = cancel(session, sweep_id)
-    record(session, key.id, "sweep.cancel", department=run.department, target=run.id)
+    record(session, actor_name(key), "sweep.cancel", department=run.department, target=run.id)
     session.commit()
     session.refresh(run)
     return _public(run, job)

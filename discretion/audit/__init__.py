@@ -2,7 +2,18 @@
 
 from .diff import Change, DiffReport, diff
 from .impact import ImpactReport, ImpactRow, impact
-from .verify import Problem, VerifyReport, verify, verify_version
+from .verify import ItemCoverage, Problem, VerifyReport, verify, verify_version
 
-__all__ = ["Change", "DiffReport", "ImpactReport", "ImpactRow", "Problem", "VerifyReport", "diff", "impact", "verify",
-           "verify_version"]
+__all__ = [
+    "Change",
+    "DiffReport",
+    "ImpactReport",
+    "ImpactRow",
+    "ItemCoverage",
+    "Problem",
+    "VerifyReport",
+    "diff",
+    "impact",
+    "verify",
+    "verify_version",
+]

@@ -10,15 +10,29 @@ import csv
 import datetime as dt
 import itertools
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ..money import FEN
 
 OUTCOMES = ("no_penalty", "exemption", "penalty")
 
 #: the order of a row's checks; a row's reason is its first failing one
-CHECKS = ("case_id missing", "department missing", "item missing", "act_date missing", "decision_date missing",
-          "outcome missing", "facts", "outcome", "act_date", "decision_date", "date order", "penalties", "fine")
+CHECKS = (
+    "case_id missing",
+    "department missing",
+    "item missing",
+    "act_date missing",
+    "decision_date missing",
+    "outcome missing",
+    "facts",
+    "outcome",
+    "act_date",
+    "decision_date",
+    "date order",
+    "penalties",
+    "fine",
+)
 ORDER = {name: i for i, name in enumerate(CHECKS)}
 
 
@@ -85,9 +99,10 @@ def fine(v: Any) -> Decimal | None:
     return d
 
 
-def csv_records(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, record) of a CSV reader past its header (line 1), numbered as records; a malformed
-    record (a stray carriage return, a NUL byte) ends it with (its number, the reason): csv cannot go on."""
+def csv_records(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, record) of a CSV reader past its header (line 1), numbered as records; a
+    malformed record (a stray carriage return, a NUL byte) ends it with (its number, the reason):
+    csv cannot go on."""
     rows = iter(reader)
     for n in itertools.count(2):
         try:

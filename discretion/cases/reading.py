@@ -18,7 +18,8 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 import msgspec
 import numpy as np
@@ -28,8 +29,19 @@ from ..errors import DiscretionError
 from .fields import csv_records
 from .table import CaseTable, Rejected, TableBuilder
 
-FORMAT = ("case_id", "department", "item", "facts", "act_date", "decision_date", "unit", "officer", "outcome", "fine",
-          "penalties")
+FORMAT = (
+    "case_id",
+    "department",
+    "item",
+    "facts",
+    "act_date",
+    "decision_date",
+    "unit",
+    "officer",
+    "outcome",
+    "fine",
+    "penalties",
+)
 CHUNK = 16384  # rows checked column-wise at a time
 BLOCK = 1 << 24  # bytes read at a time
 HALVES_FROM = 64 << 20  # a JSON-lines file this large is read by two processes
@@ -38,15 +50,17 @@ HALVES_FROM = 64 << 20  # a JSON-lines file this large is read by two processes
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while many small, acyclic objects are made:
-    at 10⁶ cases its repeated rescans cost more than the work itself. Reference counting still frees."""
+    at 10⁶ cases its repeated rescans cost more than the work itself. Reference counting still
+    frees."""
     was_on = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_on:
-            # what was made meanwhile goes straight to the oldest generation: re-enabled as it is, the
-            # collector's next young-generation pass would first walk every object made while paused
+            # what was made meanwhile goes straight to the oldest generation: re-enabled as it is,
+            # the collector's next young-generation pass would first walk every object made while
+            # paused
             gc.freeze()
             gc.unfreeze()
             gc.enable()
@@ -63,8 +77,11 @@ def sniff(head: str) -> str:
         return "jsonl"
     if "," in first and "case_id" in first:
         return "csv"
-    raise CaseFormatError("not JSON lines (one object per line) or CSV with a header naming case_id, department, item …",
-                          field="cases")
+    raise CaseFormatError(
+        "not JSON lines (one object per line) or CSV with a header naming case_id, department, "
+        "item …",
+        field="cases",
+    )
 
 
 _NO_FACTS = msgspec.Raw(b"{}")
@@ -128,10 +145,12 @@ def _json_chunk(builder: TableBuilder, lines: list[bytes], start: int) -> None:
         numbers = np.asarray(kept, dtype=np.int64)
     if not rows:
         return
-    columns = {k: list(map(attrgetter(k), rows)) for k in FORMAT}  # faster than one getter and zip(*)
+    columns = {
+        k: list(map(attrgetter(k), rows)) for k in FORMAT
+    }  # faster than one getter and zip(*)
     columns["facts"] = list(map(bytes, columns["facts"]))
     columns["penalties"] = list(map(bytes, columns["penalties"]))
-    builder.add(numbers, columns)  # type: ignore[arg-type]
+    builder.add(numbers, columns)
 
 
 def _facts_object(text: bytes) -> bool:
@@ -151,7 +170,7 @@ def _json_lines(blocks: Iterable[bytes], first_line: int = 1) -> CaseTable:
         nonlocal pending, n
         at = 0
         while len(pending) - at >= CHUNK or (final and at < len(pending)):
-            chunk = pending[at:at + CHUNK]
+            chunk = pending[at : at + CHUNK]
             _json_chunk(builder, chunk, n)
             n += len(chunk)
             at += len(chunk)
@@ -163,7 +182,7 @@ def _json_lines(blocks: Iterable[bytes], first_line: int = 1) -> CaseTable:
         if cut < 0:
             carry = data
             continue
-        part, carry = data[:cut + 1], data[cut + 1:]
+        part, carry = data[: cut + 1], data[cut + 1 :]
         # a lone \r ends a line too (as in universal-newline reading)
         pending.extend(part.splitlines() if b"\r" in part else part[:-1].split(b"\n"))
         flush()
@@ -174,15 +193,21 @@ def _json_lines(blocks: Iterable[bytes], first_line: int = 1) -> CaseTable:
 
 
 def _csv_rows(lines: Iterable[str]) -> CaseTable:
-    """CSV (header naming the fields; facts a JSON column, penalties separated by ';'), row by row."""
-    builder = TableBuilder(json.loads, penalties_loads=lambda s: [p for p in (s or "").split(";") if p])
+    """CSV (header naming the fields; facts a JSON column, penalties separated by ';'), row by
+    row."""
+    builder = TableBuilder(
+        json.loads, penalties_loads=lambda s: [p for p in (s or "").split(";") if p]
+    )
     facts_ok: dict[str, str | None] = {}
     rows: list[tuple[Any, ...]] = []
     numbers: list[int] = []
 
     def flush() -> None:
         if rows:
-            builder.add(np.asarray(numbers, dtype=np.int64), dict(zip(FORMAT, map(list, zip(*rows)))))
+            builder.add(
+                np.asarray(numbers, dtype=np.int64),
+                dict(zip(FORMAT, map(list, zip(*rows, strict=True)), strict=True)),
+            )
             rows.clear()
             numbers.clear()
 
@@ -226,9 +251,9 @@ def _range(source: Path | str, start: int, end: int | None, first_line: int) -> 
 
 
 def _json_lines_in_halves(source: Path | str) -> CaseTable | None:
-    """A large JSON-lines file read by two processes, one half each, and joined; None where that is not
-    the same as reading it in one pass (a lone \r among the first half's line ends, or a case id in both
-    halves: both need the first half's rows in order)."""
+    """A large JSON-lines file read by two processes, one half each, and joined; None where that is
+    not the same as reading it in one pass (a lone \r among the first half's line ends, or a case id
+    in both halves: both need the first half's rows in order)."""
     size = os.path.getsize(source)
     with open(source, "rb") as fh:
         fh.seek(size // 2)
@@ -248,13 +273,19 @@ def _json_lines_in_halves(source: Path | str) -> CaseTable | None:
         return first.join(second.result())
 
 
-def read_cases(source: Path | str, *, text: str | None = None, halves: bool | None = None) -> CaseTable:
+def read_cases(
+    source: Path | str, *, text: str | None = None, halves: bool | None = None
+) -> CaseTable:
     """Read and check every row of a file (or of `text`); never stops at a bad row.
 
-    A JSON-lines file of HALVES_FROM bytes or more is read in two processes where there are two cores
-    (`halves` forces it on or off)."""
-    if text is None and halves is not False and sniff_file(source) == "jsonl" and (halves or (
-            (os.cpu_count() or 1) > 1 and os.path.getsize(source) >= HALVES_FROM)):
+    A JSON-lines file of HALVES_FROM bytes or more is read in two processes where there are two
+    cores (`halves` forces it on or off)."""
+    if (
+        text is None
+        and halves is not False
+        and sniff_file(source) == "jsonl"
+        and (halves or ((os.cpu_count() or 1) > 1 and os.path.getsize(source) >= HALVES_FROM))
+    ):
         got = _json_lines_in_halves(source)
         if got is not None:
             return got

@@ -13,7 +13,8 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -36,8 +37,8 @@ class CaseTable:
     """Accepted decided cases as columns (row order = input order) and the rejected rows.
 
     Coded columns index the lists beside them: `departments[department[i]]` is case i's department,
-    `names[unit[i]]` its unit. `facts_text[facts[i]]` is its facts object as read (JSON text, one per
-    distinct text); `facts_of(i)` parses it.
+    `names[unit[i]]` its unit. `facts_text[facts[i]]` is its facts object as read (JSON text, one
+    per distinct text); `facts_of(i)` parses it.
     """
 
     line: np.ndarray
@@ -45,12 +46,12 @@ class CaseTable:
     department: np.ndarray
     item: np.ndarray
     facts: np.ndarray
-    act: np.ndarray          # date ordinals
+    act: np.ndarray  # date ordinals
     decided: np.ndarray
     unit: np.ndarray
     officer: np.ndarray
-    outcome: np.ndarray      # index into fields.OUTCOMES
-    fine: np.ndarray         # fen, NO_FINE where none
+    outcome: np.ndarray  # index into fields.OUTCOMES
+    fine: np.ndarray  # fen, NO_FINE where none
     penalties: np.ndarray
     departments: list[str]
     items: list[str]
@@ -75,8 +76,9 @@ class CaseTable:
         return dt.date.fromordinal(int(column[i]))
 
     def join(self, later: CaseTable) -> CaseTable | None:
-        """These cases followed by `later`'s (read from the rest of the same input), codes made common;
-        None if a case id occurs in both (a repeat must be checked against the first one, in order)."""
+        """These cases followed by `later`'s (read from the rest of the same input), codes made
+        common; None if a case id occurs in both (a repeat must be checked against the first one, in
+        order)."""
         mine = set(self.case_id)
         if any(map(mine.__contains__, later.case_id)):
             return None
@@ -103,21 +105,35 @@ class CaseTable:
             return np.concatenate([a, (to[b] if to is not None else b).astype(a.dtype)])
 
         return CaseTable(
-            line=cat(self.line, later.line), case_id=self.case_id + later.case_id,
-            department=cat(self.department, later.department, d), item=cat(self.item, later.item, it),
-            facts=cat(self.facts, later.facts, ft), act=cat(self.act, later.act), decided=cat(self.decided, later.decided),
-            unit=cat(self.unit, later.unit, nm), officer=cat(self.officer, later.officer, nm),
-            outcome=cat(self.outcome, later.outcome), fine=cat(self.fine, later.fine),
-            penalties=cat(self.penalties, later.penalties, pn), departments=departments, items=items, names=names,
-            penalty_sets=penalty_sets, facts_text=facts_text, facts_loads=self.facts_loads,
-            rejected=self.rejected + later.rejected)
+            line=cat(self.line, later.line),
+            case_id=self.case_id + later.case_id,
+            department=cat(self.department, later.department, d),
+            item=cat(self.item, later.item, it),
+            facts=cat(self.facts, later.facts, ft),
+            act=cat(self.act, later.act),
+            decided=cat(self.decided, later.decided),
+            unit=cat(self.unit, later.unit, nm),
+            officer=cat(self.officer, later.officer, nm),
+            outcome=cat(self.outcome, later.outcome),
+            fine=cat(self.fine, later.fine),
+            penalties=cat(self.penalties, later.penalties, pn),
+            departments=departments,
+            items=items,
+            names=names,
+            penalty_sets=penalty_sets,
+            facts_text=facts_text,
+            facts_loads=self.facts_loads,
+            rejected=self.rejected + later.rejected,
+        )
 
     def fine_of(self, i: int) -> Decimal | None:
         f = int(self.fine[i])
         return None if f == NO_FINE else Decimal(f).scaleb(-2)
 
 
-_PLAIN = frozenset({str, bytes, dt.date, type(None)})  # no value of these types equals a value of another type
+_PLAIN = frozenset(
+    {str, bytes, dt.date, type(None)}
+)  # no value of these types equals a value of another type
 _SCALARS = frozenset({str, bytes, int, float, bool, type(None), Decimal, dt.date})
 
 
@@ -136,7 +152,9 @@ class _Column:
     equals one of another type); others by (type, value), so that 1, 1.0 and True stay apart.
     """
 
-    def __init__(self, check: Callable[[Any], Any], *, coded: bool = False, labels: list[Any] | None = None) -> None:
+    def __init__(
+        self, check: Callable[[Any], Any], *, coded: bool = False, labels: list[Any] | None = None
+    ) -> None:
         self.check, self.coded = check, coded
         self._next = itertools.count().__next__
         self.plain: defaultdict[Any, int] = defaultdict(self._next)
@@ -156,7 +174,11 @@ class _Column:
             codes = np.fromiter(map(plain.__getitem__, column), dtype=np.int64, count=len(column))
         except TypeError:  # an unhashable value (a list, an object)
             codes = None
-        new = list(itertools.islice(reversed(plain), len(plain) - before))[::-1] if len(plain) > before else []
+        new = (
+            list(itertools.islice(reversed(plain), len(plain) - before))[::-1]
+            if len(plain) > before
+            else []
+        )
         for k in new:
             self._add(k)
         odd = [k for k in new if type(k) not in _PLAIN]
@@ -166,7 +188,7 @@ class _Column:
             del plain[k]
         keys = list(map(_typed, column))
         typed = self.typed
-        for k, v in dict(zip(keys, column)).items():
+        for k, v in dict(zip(keys, column, strict=True)).items():
             if k not in typed:
                 typed[k] = self._next()
                 self._add(v)
@@ -195,8 +217,10 @@ class _Column:
         """(failed check order, image) per distinct value, as arrays (grown as values are added)."""
         failed, image = self._arrays
         if len(failed) < len(self.failed):
-            self._arrays = failed, image = (np.concatenate([failed, np.asarray(self.failed[len(failed):], np.int64)]),
-                                            np.concatenate([image, np.asarray(self.image[len(image):], np.int64)]))
+            self._arrays = failed, image = (
+                np.concatenate([failed, np.asarray(self.failed[len(failed) :], np.int64)]),
+                np.concatenate([image, np.asarray(self.image[len(image) :], np.int64)]),
+            )
         return failed, image
 
 
@@ -205,18 +229,34 @@ def _required(name: str, then: Callable[[Any], Any] = str) -> Callable[[Any], An
 
 
 #: the fields of the import format a row's content is compared on, for repeated case ids
-CONTENT = ("department", "item", "act_date", "decision_date", "unit", "officer", "outcome", "fine", "penalties")
+CONTENT = (
+    "department",
+    "item",
+    "act_date",
+    "decision_date",
+    "unit",
+    "officer",
+    "outcome",
+    "fine",
+    "penalties",
+)
 
 
 class TableBuilder:
-    """Adds chunks of raw rows (one sequence per field of the import format); keeps the accepted cases.
+    """Adds chunks of raw rows (one sequence per field of the import format); keeps the accepted
+    cases.
 
     `facts_loads` parses a facts text; `facts_object(text)` says cheaply whether it is a JSON object
     (default: parse it); `penalties_loads` turns a stored penalties value into the format's list.
     """
 
-    def __init__(self, facts_loads: Callable[[Any], Any], *, facts_object: Callable[[Any], bool] | None = None,
-                 penalties_loads: Callable[[Any], Any] | None = None) -> None:
+    def __init__(
+        self,
+        facts_loads: Callable[[Any], Any],
+        *,
+        facts_object: Callable[[Any], bool] | None = None,
+        penalties_loads: Callable[[Any], Any] | None = None,
+    ) -> None:
         self.facts_loads = facts_loads
         is_object = facts_object or (lambda text: isinstance(facts_loads(text), dict))
 
@@ -231,30 +271,43 @@ class TableBuilder:
             "department": _Column(_required("department"), coded=True),
             "item": _Column(_required("item"), coded=True),
             "facts": _Column(facts),
-            "act_date": _Column(_required("act_date", lambda v: fields.date(v, "act_date").toordinal())),
-            "decision_date": _Column(_required("decision_date", lambda v: fields.date(v, "decision_date").toordinal())),
+            "act_date": _Column(
+                _required("act_date", lambda v: fields.date(v, "act_date").toordinal())
+            ),
+            "decision_date": _Column(
+                _required("decision_date", lambda v: fields.date(v, "decision_date").toordinal())
+            ),
             "outcome": _Column(_required("outcome", fields.outcome)),
-            "penalties": _Column(lambda v: fields.penalties(pen(v) if pen is not None else v), coded=True),
-            "fine": _Column(lambda v: NO_FINE if (d := fields.fine(v)) is None else int(d.scaleb(2))),
+            "penalties": _Column(
+                lambda v: fields.penalties(pen(v) if pen is not None else v), coded=True
+            ),
+            "fine": _Column(
+                lambda v: NO_FINE if (d := fields.fine(v)) is None else int(d.scaleb(2))
+            ),
             "unit": _Column(lambda v: str(v or ""), coded=True, labels=names),
             "officer": _Column(lambda v: str(v or ""), coded=True, labels=names),
         }
-        self.cols["officer"].label_index = self.cols["unit"].label_index  # one list of names for both
+        self.cols["officer"].label_index = self.cols[
+            "unit"
+        ].label_index  # one list of names for both
         self.lines: list[np.ndarray] = []
         self.ids: list[str] = []
         self.images: dict[str, list[np.ndarray]] = {k: [] for k in self.cols}
         self.rejected: list[Rejected] = []
         self.seen: dict[str, int] = {}
 
-    def add(self, lines: np.ndarray, raw: dict[str, Sequence[Any]]) -> None:
-        """Check a chunk of raw rows column-wise; keep the good ones, reject the others with line and reason."""
+    def add(self, lines: np.ndarray, raw: Mapping[str, Sequence[Any]]) -> None:
+        """Check a chunk of raw rows column-wise; keep the good ones, reject the others with line
+        and reason."""
         n = len(lines)
         if not n:
             return
         case_id = raw["case_id"]
         first = np.full(n, _OK, dtype=np.int64)
         if None in case_id or "" in case_id:
-            first[[i for i, v in enumerate(case_id) if fields.is_missing(v)]] = ORDER["case_id missing"]
+            first[[i for i, v in enumerate(case_id) if fields.is_missing(v)]] = ORDER[
+                "case_id missing"
+            ]
         codes = {name: col.codes(raw[name]) for name, col in self.cols.items()}
         images: dict[str, np.ndarray] = {}
         for name, col in self.cols.items():
@@ -266,10 +319,15 @@ class TableBuilder:
         keep = first == _OK
         if not keep.all():
             for i in np.flatnonzero(~keep).tolist():
-                self.rejected.append(Rejected(int(lines[i]), str(case_id[i] or "") or None,
-                                              self._reason(int(first[i]), codes, i)))
+                self.rejected.append(
+                    Rejected(
+                        int(lines[i]),
+                        str(case_id[i] or "") or None,
+                        self._reason(int(first[i]), codes, i),
+                    )
+                )
         ids = case_id if set(map(type, case_id)) == {str} else [str(v) for v in case_id]
-        keep = self._first_of_each_id(lines, ids, keep, images)  # type: ignore[arg-type]
+        keep = self._first_of_each_id(lines, ids, keep, images)
         if keep.all():
             self.ids.extend(ids)
             self.lines.append(np.asarray(lines, dtype=np.int64))
@@ -293,13 +351,15 @@ class TableBuilder:
                 return col.reason[c]
         raise AssertionError(order)  # pragma: no cover
 
-    def _first_of_each_id(self, lines: np.ndarray, ids: Sequence[str], keep: np.ndarray,
-                          images: dict[str, np.ndarray]) -> np.ndarray:
-        """A case id seen before is dropped if its content is the same, rejected if not; the first one stays."""
+    def _first_of_each_id(
+        self, lines: np.ndarray, ids: Sequence[str], keep: np.ndarray, images: dict[str, np.ndarray]
+    ) -> np.ndarray:
+        """A case id seen before is dropped if its content is the same, rejected if not; the first
+        one stays."""
         seen, base = self.seen, len(self.ids)
         good = ids if keep.all() else [ids[i] for i in np.flatnonzero(keep).tolist()]
         if len(set(good)) == len(good) and not any(map(seen.__contains__, good)):
-            seen.update(zip(good, range(base, base + len(good))))
+            seen.update(zip(good, range(base, base + len(good)), strict=True))
             return keep
         kept_at: dict[str, int] = {}  # ids kept from this chunk → their index in the chunk
         n_kept = 0
@@ -321,15 +381,19 @@ class TableBuilder:
                 line = int(stored["line"][0])
             keep[i] = False
             if not same:
-                self.rejected.append(Rejected(int(lines[i]), cid, f"case_id: repeats line {line} with different content"))
+                self.rejected.append(
+                    Rejected(
+                        int(lines[i]), cid, f"case_id: repeats line {line} with different content"
+                    )
+                )
         return keep
 
     def _stored(self, g: int) -> dict[str, np.ndarray]:
         """The images of the g-th kept case (in an earlier chunk)."""
         for k, part in enumerate(self.lines):
             if g < len(part):
-                out = {name: self.images[name][k][g:g + 1] for name in self.cols}
-                out["line"] = part[g:g + 1]
+                out = {name: self.images[name][k][g : g + 1] for name in self.cols}
+                out["line"] = part[g : g + 1]
                 return out
             g -= len(part)
         raise IndexError(g)  # pragma: no cover
@@ -348,13 +412,26 @@ class TableBuilder:
 
         c = self.cols
         return CaseTable(
-            line=cat_lines(self.lines), case_id=self.ids, department=cat("department", np.int32),
-            item=cat("item", np.int32), facts=cat("facts", np.int32), act=cat("act_date", np.int32),
-            decided=cat("decision_date", np.int32), unit=cat("unit", np.int32), officer=cat("officer", np.int32),
-            outcome=cat("outcome", np.int8), fine=cat("fine", np.int64), penalties=cat("penalties", np.int32),
-            departments=c["department"].labels, items=c["item"].labels, names=c["unit"].labels,
-            penalty_sets=c["penalties"].labels, facts_text=c["facts"].raw, facts_loads=self.facts_loads,
-            rejected=self.rejected)
+            line=cat_lines(self.lines),
+            case_id=self.ids,
+            department=cat("department", np.int32),
+            item=cat("item", np.int32),
+            facts=cat("facts", np.int32),
+            act=cat("act_date", np.int32),
+            decided=cat("decision_date", np.int32),
+            unit=cat("unit", np.int32),
+            officer=cat("officer", np.int32),
+            outcome=cat("outcome", np.int8),
+            fine=cat("fine", np.int64),
+            penalties=cat("penalties", np.int32),
+            departments=c["department"].labels,
+            items=c["item"].labels,
+            names=c["unit"].labels,
+            penalty_sets=c["penalties"].labels,
+            facts_text=c["facts"].raw,
+            facts_loads=self.facts_loads,
+            rejected=self.rejected,
+        )
 
 
 def cat_lines(parts: list[np.ndarray]) -> np.ndarray:

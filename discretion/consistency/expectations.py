@@ -126,6 +126,9 @@ def expect(lib: RulesetLibrary, table: CaseTable, group: KeyGroup, ci: CompiledI
         except DiscretionError as e:
             failed[i] = str(e)
             return None
+        except (ArithmeticError, ValueError, TypeError, RecursionError) as e:  # a stored row it cannot read
+            failed[i] = f"cannot be evaluated: {type(e).__name__}"
+            return None
 
     try:
         runs, rep = 0, None

@@ -88,7 +88,7 @@ def find(groups: list[KeyGroup], table: CaseTable) -> tuple[list[Finding], set[i
         g = groups[k]
         if kind in CHARTED:
             charted.add(k)
-        findings.append(Finding(kind=kind, severity=severity, department=g.department, item=g.item,  # type: ignore[arg-type]
+        findings.append(Finding(kind=kind, severity=severity, department=g.department, item=g.item,
                                 version=g.version, key=g.words, rules=g.rules,
                                 cases=sorted(ids[r] for r in c.rows[at].tolist()), detail=detail))
 

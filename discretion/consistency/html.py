@@ -14,7 +14,12 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..loader import RulesetLibrary
+from ..conditions import parse_condition
+from ..errors import DiscretionError
+from ..condition_words import condition_words
 from .output import KIND_NAMES
+from .stats import MIN_CASES
 from .report import SEVERITY_ORDER, ConsistencyReport, Finding, GroupChart
 
 SEVERITY_NAMES = {"critical": "严重", "high": "高", "medium": "中", "low": "低"}
@@ -54,8 +59,51 @@ def _detail(f: Finding) -> str:
     return re.sub(r"\b(no_penalty|exemption|penalty)\b", lambda m: OUTCOME_NAMES[m.group(1)], f.detail)
 
 
-def _finding_row(f: Finding) -> dict[str, Any]:
-    return {"severity": f.severity, "severity_name": SEVERITY_NAMES[f.severity], "rank": SEVERITY_ORDER[f.severity],
+class _Words:
+    """Item names and conditions in words, from the library the sweep used (optional)."""
+
+    def __init__(self, library: RulesetLibrary | None) -> None:
+        self.library = library
+
+    def item(self, department: str, version: str, item: str) -> Any:
+        if self.library is None:
+            return None
+        crs = self.library.compiled.get(f"{department}/{version}")
+        return crs.items.get(item) if crs is not None else None
+
+    def name(self, department: str, version: str, item: str) -> str:
+        ci = self.item(department, version, item)
+        return ci.item.name if ci is not None else ""
+
+    def key(self, department: str, version: str, item: str, key: str) -> str:
+        """The key's words with any condition in brackets said in words too: （goods_value < 10000） →
+        （货值金额低于10,000元）."""
+        ci = self.item(department, version, item)
+        if ci is None:
+            return key
+
+        def said(m: re.Match[str]) -> str:
+            inner = m.group(1)
+            try:
+                parse_condition(inner, ci.schema)
+            except DiscretionError:
+                return m.group(0)
+            return f"（{condition_words(inner, ci.schema)}）"
+
+        return re.sub(r"（([^（）]+)）", said, key)
+
+    def conditions(self, f: Finding) -> list[str]:
+        ci = self.item(f.department, f.version, f.item)
+        if ci is None:
+            return []
+        said = [condition_words(str(x.get("condition") or ""), ci.schema) for x in f.rules if x.get("condition")]
+        return list(dict.fromkeys(said))
+
+
+def _finding_row(f: Finding, words: _Words | None = None) -> dict[str, Any]:
+    words = words or _Words(None)
+    return {"name": words.name(f.department, f.version, f.item), "conditions": words.conditions(f),
+            "key_words": words.key(f.department, f.version, f.item, f.key),"severity": f.severity, "severity_name": SEVERITY_NAMES[f.severity], "rank": SEVERITY_ORDER[f.severity],
             "kind": KIND_NAMES.get(f.kind, f.kind), "where": f"{f.department}/{f.item}", "version": f.version,
             "key": f.key, "shown": f.cases[:CASES_SHOWN], "more": f.cases[CASES_SHOWN:CASES_LISTED],
             "unlisted": max(0, len(f.cases) - CASES_LISTED), "count": len(f.cases), "detail": _detail(f),
@@ -131,7 +179,7 @@ def _chart(g: GroupChart, found: list[Finding]) -> dict[str, Any]:
             "counts": {s: sum(1 for c in g.cases if _state(c) == s) for s in ("in", "out", "law", "none")}}
 
 
-def _charts(r: ConsistencyReport) -> list[dict[str, Any]]:
+def _charts(r: ConsistencyReport, words: _Words | None = None) -> list[dict[str, Any]]:
     by_case: dict[str, list[Finding]] = {}
     for f in r.findings:
         if f.kind in CHARTED:
@@ -147,13 +195,22 @@ def _charts(r: ConsistencyReport) -> list[dict[str, Any]]:
         worst = min(SEVERITY_ORDER[f.severity] for f in fs)
         scored.append(((worst, -sum(len(f.cases) for f in fs), -len(fs), n), g, fs))
     scored.sort(key=lambda t: t[0])
-    return [_chart(g, fs) for _, g, fs in scored[:CHARTS]]
+    words = words or _Words(None)
+    return [{**_chart(g, fs), "name": words.name(g.department, g.version, g.item),
+             "key_words": words.key(g.department, g.version, g.item, g.key)} for _, g, fs in scored[:CHARTS]]
 
 
 def _units(r: ConsistencyReport) -> dict[str, Any] | None:
-    units = r.units
+    return _bars(r.units)
+
+
+def _bars(all_stats: list[Any]) -> dict[str, Any] | None:
+    """Deviation-rate bars of units or officers; those with fewer than MIN_CASES cases are listed
+    apart as too few to test (a rate of 1 in 2 says nothing)."""
+    units = [u for u in all_stats if u.cases >= MIN_CASES]
+    few = [u for u in all_stats if u.cases < MIN_CASES]
     if not units:
-        return None
+        return {"rows": [], "few": few, "total": 0, "drawn": 0, "flagged": 0} if few else None
     shown = [u for u in units if u.flagged] + [u for u in units if not u.flagged]
     shown = shown[:max(UNITS_SHOWN, sum(u.flagged for u in units))]
     label, bar, row = 170, 420, 26
@@ -174,12 +231,14 @@ def _units(r: ConsistencyReport) -> dict[str, Any] | None:
     axis_y = 10 + len(shown) * row + 4
     return {"rows": rows, "width": label + bar + 330, "height": axis_y + 30, "label": label, "axis_y": axis_y,
             "bar_end": label + bar, "text_x": label + bar + 12, "total": len(units), "drawn": len(shown),
-            "flagged": sum(u.flagged for u in units),
+            "flagged": sum(u.flagged for u in units), "few": few,
             "ticks": [{"x": x(t), "label": f"{t:.0%}" if t * 100 == int(t * 100) else f"{t:.1%}"} for t in ticks]}
 
 
-def render_html(r: ConsistencyReport, *, title: str = "行政处罚裁量一致性检查报告", generated: dt.datetime | None = None) -> str:
-    """The whole page as a string."""
+def render_html(r: ConsistencyReport, *, title: str = "行政处罚裁量一致性检查报告", generated: dt.datetime | None = None,
+                library: RulesetLibrary | None = None) -> str:
+    """The whole page as a string; with the library, item names and conditions in words are shown too."""
+    words = _Words(library)
     s = r.summary
     kinds = [{"kind": KIND_NAMES.get(k, k), "count": v} for k, v in
              sorted(s.findings.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -187,8 +246,8 @@ def render_html(r: ConsistencyReport, *, title: str = "行政处罚裁量一致�
                   for k, n in SEVERITY_NAMES.items()]
     return _env.get_template("report.html.j2").render(
         title=title, generated=(generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M"), s=s, kinds=kinds,
-        severities=severities, findings=[_finding_row(f) for f in r.findings], charts=_charts(r), units=_units(r),
-        officers=[o for o in r.officers if o.flagged], rejected=r.rejected[:REJECTED_SHOWN],
+        severities=severities, findings=[_finding_row(f, words) for f in r.findings], charts=_charts(r, words), units=_units(r),
+        officers=[o for o in r.officers if o.flagged], officer_bars=_bars(r.officers), rejected=r.rejected[:REJECTED_SHOWN],
         rejected_total=len(r.rejected), charts_limit=CHARTS, cases_shown=CASES_SHOWN)
 
 

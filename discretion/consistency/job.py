@@ -41,7 +41,8 @@ def run_sweep(ctx: JobContext) -> dict[str, Any]:
     _set(ctx, run_id, status="running", error=None)
     try:
         library = ctx.services["library"]()
-        table = from_engine(ctx.engine, department=department, since=since, until=until)
+        table = from_engine(ctx.engine, department=department, since=since, until=until,
+                            units=ctx.payload.get("units") or None)
         total, done = len(table), 0
         ctx.progress(0, total, every=0)
 

@@ -290,7 +290,9 @@ def rules_of(ci: CompiledItem, matched: frozenset[RuleKey]) -> list[dict[str, An
             t = next(t for t in ci.item.tiers if t.id == ident)
             basis = t.basis or ci.item.penalty_basis
         elif kind is RuleKind.LIST:
-            basis = next(e for e in ci.entries if e.id == ident).basis
+            entry = next((e for e in ci.entries if e.id == ident), None)
+            # a general entry displaced by a special provision: the key cites the provision that applies
+            basis = entry.basis if entry is not None else next(sp for e, sp in ci.displaced if e.id == ident)
         elif kind in (RuleKind.STATUTORY, RuleKind.FALLBACK):
             c = next(c for c in ci.item.statutory if c.id == ident)
             basis = c.basis or ci.item.penalty_basis

@@ -24,10 +24,12 @@ PARTITION = 20_000
 
 
 def from_engine(engine: Engine, *, department: str | None = None, since: dt.date | None = None,
-                until: dt.date | None = None) -> CaseTable:
-    """Stored decided cases (optionally one department, decided in [since, until]), ordered by case id.
-    Rows were validated on import; the same checks as for a file still apply."""
+                until: dt.date | None = None, units: list[str] | None = None) -> CaseTable:
+    """Stored decided cases (optionally one department, decided in [since, until], of some units),
+    ordered by case id. Rows were validated on import; the same checks as for a file still apply."""
     q = select(*_COLUMNS).order_by(_T.c.case_id)
+    if units:
+        q = q.where(_T.c.unit.in_(units))
     if department:
         q = q.where(_T.c.department == department)
     if since:

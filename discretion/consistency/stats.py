@@ -36,7 +36,7 @@ def group_stats(kind: str, name: np.ndarray, names: list[str], deviant: np.ndarr
         p = binomtest(dev, n, min(max(others_rate, 1e-6), 1 - 1e-6)).pvalue if n else 1.0
         flagged = n >= MIN_CASES and p < ALPHA / len(present) and dev / n > others_rate
         rel = relative.get(j)
-        out.append(GroupStat(kind=kind, name=names[j], cases=n, deviations=dev, rate=dev / n if n else 0.0,  # type: ignore[arg-type]
+        out.append(GroupStat(kind=kind, name=names[j], cases=n, deviations=dev, rate=dev / n if n else 0.0,
                              others_rate=others_rate, p_value=float(p),
                              median_relative_position=float(np.median(rel)) if rel is not None and len(rel) else None,
                              flagged=bool(flagged)))

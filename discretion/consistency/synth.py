@@ -39,7 +39,7 @@ def _values(ci: CompiledItem, name: str) -> list[Any]:
     ths: set[Decimal] = set()
     for cond in ci.conditions.values():
         for v in cond.thresholds().get(name, ()):
-            ths.add(Decimal(v))  # type: ignore[arg-type]
+            ths.add(Decimal(v))
     out: list[Any] = []
     for t in sorted(ths) or [Decimal(1000)]:
         for d in (Decimal("0.5"), Decimal(1), Decimal("1.5"), Decimal(3)):
@@ -89,17 +89,17 @@ def _facts(rnd: random.Random, it: _Item) -> dict[str, Any]:
     return facts
 
 
-def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.date = dt.date(2026, 6, 30)) -> tuple[list[dict], list[dict]]:
+def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.date = dt.date(2026, 6, 30)) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(cases, injections): n ordinary cases plus k injected inconsistencies of each kind."""
     rnd = random.Random(seed)
     items = _catalogue(lib, last_day)
     officers = {u: [f"{u[:2]}{j + 1:02d}号" for j in range(OFFICERS_PER_UNIT)] for u in UNITS + [DEVIANT_UNIT]}
-    cache: dict[tuple, Recommendation | None] = {}
-    option_taken: dict[tuple, bool] = {}
-    cases: list[dict] = []
-    by_key: dict[tuple, list[int]] = {}
+    cache: dict[tuple[Any, ...], Recommendation | None] = {}
+    option_taken: dict[tuple[Any, ...], bool] = {}
+    cases: list[dict[str, Any]] = []
+    by_key: dict[tuple[Any, ...], list[int]] = {}
 
-    def decide(it: _Item, facts: dict, act: dt.date, decided: dt.date) -> tuple[Recommendation, tuple] | None:
+    def decide(it: _Item, facts: dict[str, Any], act: dt.date, decided: dt.date) -> tuple[Recommendation, tuple[Any, ...]] | None:
         try:
             req = EvaluationRequest(department=it.crs.department, item=it.ci.item.code, facts=facts, act_date=act, decision_date=decided)
             new = lib.in_force(it.crs.department, decided)
@@ -116,8 +116,8 @@ def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.dat
                                              tolerated=frozenset(k for c in lib.compiled.values() for i in c.items.values() for k in i.schema)))
         return rec, (it.crs.ruleset.ref, new.ruleset.ref if new else "", it.ci.item.code, matched)
 
-    def record(it: _Item, facts: dict, act: dt.date, decided: dt.date, rec: Recommendation, unit: str,
-               outcome: str, fine: Decimal | None) -> dict:
+    def record(it: _Item, facts: dict[str, Any], act: dt.date, decided: dt.date, rec: Recommendation, unit: str,
+               outcome: str, fine: Decimal | None) -> dict[str, Any]:
         penal = set(it.crs.ruleset.penalty_measures)
         case = {"case_id": f"S{seed}-{len(cases):07d}", "department": it.crs.department, "item": it.ci.item.code,
                 "facts": facts, "act_date": act.isoformat(), "decision_date": decided.isoformat(), "unit": unit,
@@ -156,13 +156,13 @@ def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.dat
         record(it, facts, act, decided, rec, rnd.choice(UNITS), outcome, fine)
         by_key.setdefault(key, []).append(len(cases) - 1)
 
-    injections: list[dict] = []
+    injections: list[dict[str, Any]] = []
     fined = [(key, idx) for key, idx in by_key.items()
              if cases[idx[0]]["outcome"] == "penalty" and cases[idx[0]]["fine"] is not None]
     rnd.shuffle(fined)
-    used: set[tuple] = set()
+    used: set[tuple[Any, ...]] = set()
 
-    def twin(source: dict, unit: str) -> tuple[_Item, dict, Recommendation]:
+    def twin(source: dict[str, Any], unit: str) -> tuple[_Item, dict[str, Any], Recommendation]:
         it = next(i for i in items if i.crs.department == source["department"] and i.ci.item.code == source["item"]
                   and i.start <= dt.date.fromisoformat(source["act_date"]) < i.end)
         act, decided = dt.date.fromisoformat(source["act_date"]), dt.date.fromisoformat(source["decision_date"])
@@ -219,7 +219,7 @@ def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.dat
     return cases, injections
 
 
-def write(cases: list[dict], injections: list[dict], out: Path) -> Path:
+def write(cases: list[dict[str, Any]], injections: list[dict[str, Any]], out: Path) -> Path:
     """Write JSON lines (or CSV if `out` ends in .csv) and `<out>.injected.json`."""
     if out.suffix == ".csv":
         import csv

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..bounds import check_date
 
 from ..compiler import CompiledItem, CompiledRuleset
 from ..errors import DateError, FactError, UnknownItem, VersionNotInForce
 from ..facts import validate_facts
+from .. import wording
 from ..keys import Outcome
 from ..law import ART_37
 from ..loader import RulesetLibrary
@@ -34,6 +37,11 @@ class EvaluationRequest(BaseModel):
     act_end_date: dt.date | None = Field(default=None, description="连续或者继续状态的终了之日")
     discovery_date: dt.date | None = Field(default=None, description="发现（立案）之日，缺省为决定之日")
     decision_date: dt.date = Field(description="作出处罚决定之日")
+
+    @field_validator("act_date", "act_end_date", "discovery_date", "decision_date")
+    @classmethod
+    def _bounded(cls, v: dt.date | None) -> dt.date | None:
+        return v if v is None else check_date(v)  # 1900…2999: the limitation's arithmetic cannot overflow
 
 
 def _dates(req: EvaluationRequest) -> Dates:
@@ -98,15 +106,30 @@ def evaluate(library: RulesetLibrary, request: EvaluationRequest) -> Recommendat
         step = _version_step(new, library, f"作出处罚决定时施行的规定已不将「{old_item.item.name}」列为违法行为，不认为是违法的，适用新的规定")
         return no_longer_a_violation(old, old_item, facts, dates, step)
     new_facts = _validate_for(new, new_item, request.facts, old_item)
+    transition = new.ruleset.transition if new.ruleset.change == "benchmark" else None
+    if transition == "decision_date":  # the benchmark's own rule: cases decided after it takes effect
+        return apply_version(new, new_item, new_facts, dates, _transition_step(new, library, wording.TRANSITION_DECISION))
+    if transition == "act_date":
+        return apply_version(old, old_item, facts, dates, _transition_step(new, library, wording.transition_act(old.version)))
     before = apply_version(old, old_item, facts, dates, _version_step(old, library, "适用违法行为发生时施行的规定"))
     after = apply_version(new, new_item, new_facts, dates, _version_step(
-        new, library, f"作出处罚决定时施行的规定处罚较轻，适用新的规定（从旧兼从轻；行为时为{old.version}）"))
+        new, library, f"作出处罚决定时施行的规定处罚较轻，适用新的规定（从旧兼从轻；行为时为{old.version}）")
+        if transition is None else _transition_step(new, library, wording.transition_lighter(old.version)))
     if lightness(after, new.ruleset.penalty_measures) < lightness(before, old.ruleset.penalty_measures):
         return after
     return before.model_copy(update={"trace": [*before.trace[:2], TraceStep(
         step="version", rule=f"{new.department}/{new.version}",
         effect=f"作出处罚决定时施行的{new.version}版处罚不轻于行为时的规定，仍适用{old.version}版（从旧兼从轻）",
         citation=ART_37.render()), *before.trace[2:]]})
+
+
+def _transition_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> TraceStep:
+    """The version step when only the benchmark changed: 第三十七条 speaks of 法律、法规、规章, so the
+    benchmark's own transitional rule decides, and the step cites it (or the document) instead."""
+    step = _version_step(crs, lib, effect)
+    basis = crs.ruleset.transition_basis
+    cite = basis.render() if basis is not None else f"《{crs.ruleset.source[0]}》" if not crs.ruleset.source[0].startswith("《") else crs.ruleset.source[0]
+    return step.model_copy(update={"citation": cite})
 
 
 def _validate_for(crs: CompiledRuleset, ci: CompiledItem, raw: dict[str, Any], old: CompiledItem) -> dict:

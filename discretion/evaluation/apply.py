@@ -13,6 +13,7 @@ are constructed without a second validation (`model_construct`); tests pin the o
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Mapping, NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -22,10 +23,12 @@ from .. import wording
 from ..keys import Outcome
 from ..shapes import shape_for
 from .cells import match
-from ..money import yuan_text
-from .fines import Span, statutory_fine
+from ..citation import render_all
+from ..money import FEN, yuan_text
+from ..ruleset import ListEntry
+from .fines import Span, StatutoryFine, statutory_fine, suggest
 from .placing import step
-from .plan import Plan, decide_direction, plan_cell, refuse_defect
+from .plan import FinePlan, Plan, decide_direction, plan_cell, refuse_defect
 from .result import OUTCOME_LABELS, Fine, FineRange, Measure, Option, Recommendation, RulesetIdentity, TraceStep, assemble
 
 __all__ = ["Dates", "add_years", "apply_version", "decide_direction", "no_longer_a_violation"]
@@ -41,7 +44,10 @@ class Dates(NamedTuple):
 
 
 def add_years(d: dt.date, years: int) -> dt.date:
-    """The same calendar day `years` later (29 February → 28 February)."""
+    """The same calendar day `years` later (29 February → 28 February); past year 9999, the last
+    representable day (inputs are bounded to 2999, so only a direct caller can get there)."""
+    if d.year + years > dt.MAXYEAR:
+        return dt.date.max
     try:
         return d.replace(year=d.year + years)
     except ValueError:
@@ -69,6 +75,8 @@ def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Va
     trace.append(fp.statutory.make(facts, stat.how, fp.statutory_fallback_citation if stat.fallback_used else None))
     options = list(plan.options)
     fine = shape_for(fp.shape).place(crs, fp, stat, facts, trace, options)
+    if fp.reductions or fp.may_reductions:
+        fine = _reduced(crs, fp, stat, fine, facts, trace, options)
     if fp.may:  # 可以并处: the fine is the officer's option with its range and basis, never imposed silently
         options.append(assemble(Option, id=f"may:statutory:{fp.clause_id}:fine", list="may", label=wording.MAY_FINE_LABEL,
                                 effect=wording.may_fine(Span(fine.min, fine.max).text(), yuan_text(fine.suggested)),
@@ -86,6 +94,35 @@ def no_longer_a_violation(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping
     punished; the trace shows the facts as checked against the item and why (`version_step`)."""
     plan = plan_cell(crs, ci, match(ci, facts), facts)
     return _result(crs, plan, dates, Outcome.NO_PENALTY, None, [], [], [_facts_step(ci, plan, facts), version_step])
+
+
+def _reduced(crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, fine: Fine, facts: Mapping[str, Value | None],
+             trace: list[TraceStep], options: list[Option]) -> Fine:
+    """Proportional reductions of the fine that would otherwise apply (粤环发〔2021〕7号 第十四条: 减少30%–50%,
+    不低于法定最低): mandatory ones act, discretionary ones are options; never below their bound."""
+    rounding = crs.placement.rounding
+    trace += [t.make(facts) for t in fp.reduction_steps]
+
+    def cut(e: ListEntry, lo: Decimal, hi: Decimal) -> tuple[Span, str]:
+        r0, r1 = e.reduce  # type: ignore[misc]
+        which = e.reduce_not_below or "statutory_minimum"
+        bound = stat.span.lo if which == "statutory_minimum" else min(crs.placement.mitigated_floor, stat.span.lo)
+        span = Span(max((lo * (1 - r1)).quantize(FEN), bound), max((hi * (1 - r0)).quantize(FEN), bound))
+        return span, f"{wording.REDUCE_NOT_BELOW[which]}{yuan_text(bound)}"
+
+    for e in fp.may_reductions:
+        span, bound = cut(e, fine.min, fine.max)
+        sug = suggest(span, rounding)
+        options.append(assemble(Option, id=f"{e.id}:reduce", list=e.list, label=e.label,
+                                effect=wording.reduced(span.text(), yuan_text(sug), bound), citation=render_all(e.basis),
+                                outcome=Outcome.PENALTY, fine=assemble(FineRange, min=span.lo, max=span.hi, suggested=sug)))
+    for e in fp.reductions:
+        span, bound = cut(e, fine.min, fine.max)
+        sug = suggest(span, rounding)
+        trace.append(step("reduce", f"reduce:{e.id}", wording.reduced(span.text(), yuan_text(sug), bound), render_all(e.basis)))
+        fine = assemble(Fine, min=span.lo, max=span.hi, suggested=sug, statutory_min=fine.statutory_min,
+                        statutory_max=fine.statutory_max, tier=fine.tier, placement=fine.placement)
+    return fine
 
 
 def _facts_step(ci: CompiledItem, plan: Plan, facts: Mapping[str, Value | None]) -> TraceStep:

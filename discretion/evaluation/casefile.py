@@ -31,6 +31,8 @@ class Expected(_Strict):
     measures: list[str] | None = None
     options: list[str] | None = None
     tier: str | None = None
+    steps: list[str] | None = None  # trace steps that must appear (by `step`), e.g. displaced, may_fine, band
+    no_steps: list[str] | None = None  # trace steps that must not appear
 
 
 class ExpectedError(_Strict):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Generic, Hashable, Mapping, TypeVar
+from contextlib import suppress
+from typing import TYPE_CHECKING, Generic, TypeVar
+from collections.abc import Hashable, Mapping
 from weakref import WeakKeyDictionary
 
 from ..compiler import CompiledItem
@@ -45,10 +47,8 @@ class LRU(Generic[K, V]):
         data = self._data
         hit = data.get(key)
         if hit is not None:
-            try:
+            with suppress(KeyError):  # evicted by another thread between the two calls
                 data.move_to_end(key)
-            except KeyError:  # evicted by another thread between the two calls
-                pass
         return hit
 
     def put(self, key: K, value: V) -> None:

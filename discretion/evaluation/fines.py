@@ -88,10 +88,24 @@ def times_text(t: Decimal) -> str:
     return f"{normalise(t)}倍"
 
 
-def tier_span(spec: FineSpec, statutory: StatutoryFine, tier_id: str) -> Span:
-    """A tier's own range: amounts as written, multiples of the statutory base, or a share."""
+#: what `placement.boundaries` means for a tier's amounts written as a range, when the range gives no `bounds`
+BOUNDARIES = {"inclusive": "[]", "lower_inclusive": "[)"}
+
+
+def tier_span(spec: FineSpec, statutory: StatutoryFine, tier_id: str, boundaries: str = "inclusive") -> Span:
+    """A tier's own range: amounts as written, multiples of the statutory base, or a share.
+
+    Amounts follow the table's words: 以上、以下 含本数 (`[]`); 不满、不足 exclude the upper amount (`[)`:
+    the range ends one fen below it); 超过 excludes the lower (`(]`). A range without its own `bounds`
+    takes the ruleset's `placement.boundaries`."""
     if spec.range is not None:
-        return Span(spec.range[0], spec.range[1])
+        lo, hi = spec.range
+        bounds = spec.bounds or BOUNDARIES[boundaries]
+        if bounds[0] == "(":
+            lo += FEN
+        if bounds[1] == ")":
+            hi -= FEN
+        return Span(lo, max(hi, lo))
     if spec.share is not None:
         return statutory.span.share(spec.share[0], spec.share[1])
     assert spec.times is not None

@@ -97,6 +97,9 @@ class FinePlan:
     clause_id: str = "base"
     may: bool = False                      # 可以并处 / 可以处: offered as an option, never imposed
     mitigated_floor: Decimal = Decimal(0)  # for verify: 减轻 never below it
+    reductions: list[ListEntry] = field(default_factory=list)       # mandatory proportional reductions
+    may_reductions: list[ListEntry] = field(default_factory=list)   # discretionary ones (options)
+    reduction_steps: list[StepTemplate] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -263,6 +266,15 @@ class Planner:
     def place(self, fp: FinePlan) -> list[Measure]:
         """The shape's part of the plan, then the direction and the discretionary alternatives."""
         mandatory: Mandatory = {k: self.entries(k, True) for k in ADJUSTMENTS}
+        # proportional reductions (粤环发〔2021〕7号 第十四条: 减少30%–50%) act on the fine that would otherwise
+        # apply, after placement; they do not count as a direction
+        for kind in (ListKind.LENIENT, ListKind.MITIGATED):
+            fp.reductions += [e for e in mandatory[kind] if e.reduce is not None]
+            mandatory[kind] = [e for e in mandatory[kind] if e.reduce is None]
+        fp.may_reductions = [e for kind in (ListKind.LENIENT, ListKind.MITIGATED) for e in self.entries(kind, False)
+                             if e.reduce is not None]
+        fp.reduction_steps = [self.template(e.list, e.id, wording.reduction(e.label, e.mandatory, pct(e.reduce[0]), pct(e.reduce[1])),  # type: ignore[index]
+                                            e.basis, RuleKey.entry(e.id)) for e in fp.reductions + fp.may_reductions]
         fp.placement_citation = render_all(self.crs.placement_basis)
         mandatory, measures = shape_for(fp.shape).plan(self, fp, mandatory)
         self.direction(fp, mandatory)
@@ -291,6 +303,8 @@ class Planner:
         placement = self.crs.placement
         for kind in ADJUSTMENTS:
             for e in self.entries(kind, False):
+                if e.reduce is not None:
+                    continue  # an option of its own, placed by `reduced`
                 counts = {k: list(v) for k, v in mandatory.items()}
                 counts.setdefault(kind, []).append(e)
                 fp.alternatives.append(Alternative(e.id, kind, e.label, render_all(e.basis), wording.may_lead(kind),

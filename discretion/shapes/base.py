@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping, Protocol
+from typing import TYPE_CHECKING, Protocol
+from collections.abc import Mapping
 
 from ..conditions import Value
 from ..keys import ListKind, RuleKey, ShapeKind
@@ -27,13 +28,22 @@ class Shape(Protocol):
         """At load time: (field under the item, reason) when the item cannot use this shape."""
         ...
 
-    def plan(self, cell: Planner, fp: FinePlan, mandatory: Mandatory) -> tuple[Mandatory, list[Measure]]:
+    def plan(
+        self, cell: Planner, fp: FinePlan, mandatory: Mandatory
+    ) -> tuple[Mandatory, list[Measure]]:
         """Once per cell: the steps before the range (tier, weights), the entries that remain to
         set the direction, and the measures the shape adds (a tier's)."""
         ...
 
-    def place(self, crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, facts: Mapping[str, Value | None],
-              trace: list[TraceStep], options: list[Option]) -> Fine:
+    def place(
+        self,
+        crs: CompiledRuleset,
+        fp: FinePlan,
+        stat: StatutoryFine,
+        facts: Mapping[str, Value | None],
+        trace: list[TraceStep],
+        options: list[Option],
+    ) -> Fine:
         """Per case: the recommended fine, every step appended to `trace`."""
         ...
 
@@ -48,3 +58,23 @@ class Shape(Protocol):
     def diff(self, old: Item, new: Item) -> list[str]:
         """The shape's own changes between two versions of an item, in words."""
         ...
+
+
+class ShapeDefaults:
+    """What a shape that adds nothing at a step does there: no load check, no steps before the range,
+    no findings, no words of its own. A shape module overrides the steps it has."""
+
+    def validate(self, item: Item) -> tuple[str, str] | None:
+        return None
+
+    def plan(self, cell: Planner, fp: FinePlan, mandatory: Mandatory) -> tuple[Mandatory, list[Measure]]:
+        return mandatory, []
+
+    def verify(self, fp: FinePlan) -> list[str]:
+        return []
+
+    def key_words(self, ci: CompiledItem, matched: frozenset[RuleKey]) -> list[str]:
+        return []
+
+    def diff(self, old: Item, new: Item) -> list[str]:
+        return []

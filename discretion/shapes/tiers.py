@@ -4,14 +4,15 @@ its sub-range is the applicable range, and the direction takes the placement sha
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from .. import wording
 from ..conditions import Value
 from ..errors import RulesetDefect
 from ..keys import Direction, ListKind, RuleKey, ShapeKind
 from ..ruleset import Item, ListEntry, Tier
-from .base import Mandatory
+from .base import Mandatory, ShapeDefaults
 
 if TYPE_CHECKING:
     from ..compiler import CompiledItem, CompiledRuleset
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from ..evaluation.result import Fine, Measure, Option, TraceStep
 
 
-class TiersShape:
+class TiersShape(ShapeDefaults):
     kind = ShapeKind.TIERS
 
     def validate(self, item: Item) -> tuple[str, str] | None:
@@ -42,15 +43,25 @@ class TiersShape:
             hits = [i for i in hits if item.tiers[i].direction == wanted]
         if not hits or (len(hits) > 1 and cell.crs.placement.tier_overlap == "defect"):
             which = ", ".join(item.tiers[i].id for i in hits) or "none"
-            raise RulesetDefect(f"item {item.code}: exactly one tier must match these facts, got {which} "
-                                f"(facts: {', '.join(f'{k}={show_value(v)}' for k, v in sorted(cell.facts.items()))})",
-                                field=f"items.{item.code}.tiers")
+            raise RulesetDefect(
+                f"item {item.code}: exactly one tier must match these facts, got {which} "
+                f"(facts: {', '.join(f'{k}={show_value(v)}' for k, v in sorted(cell.facts.items()))})",
+                field=f"items.{item.code}.tiers",
+            )
         if len(hits) > 1:
-            fp.before_span.append(cell.template("tier", "tier_overlap", wording.tier_overlap(len(hits), item.tiers[hits[-1]].label),
-                                                cell.crs.placement_basis))
+            fp.before_span.append(
+                cell.template(
+                    "tier",
+                    "tier_overlap",
+                    wording.tier_overlap(len(hits), item.tiers[hits[-1]].label),
+                    cell.crs.placement_basis,
+                )
+            )
         return hits[-1]
 
-    def plan(self, cell: Planner, fp: FinePlan, mandatory: Mandatory) -> tuple[Mandatory, list[Measure]]:
+    def plan(
+        self, cell: Planner, fp: FinePlan, mandatory: Mandatory
+    ) -> tuple[Mandatory, list[Measure]]:
         item = cell.ci.item
         index = self.tier_index(cell, fp, mandatory)
         stays: list[ListEntry] = []  # tier_up entries already at the top tier act as 从重 within it
@@ -59,18 +70,34 @@ class TiersShape:
                 stays.append(e)
             elif index + 1 < len(item.tiers):
                 index += 1
-                fp.before_span.append(cell.template(ListKind.AGGRAVATED, e.id, wording.tier_up(e.label, item.tiers[index].label),
-                                                    e.basis, RuleKey.entry(e.id)))
+                fp.before_span.append(
+                    cell.template(
+                        ListKind.AGGRAVATED,
+                        e.id,
+                        wording.tier_up(e.label, item.tiers[index].label),
+                        e.basis,
+                        RuleKey.entry(e.id),
+                    )
+                )
             else:
                 stays.append(e)
         mandatory[ListKind.AGGRAVATED] = stays
         tier = fp.tier = item.tiers[index]
         key = RuleKey.tier(tier.id)
-        fp.tier_step = cell.template("tier", str(key), "", tier.basis or cell.crs.placement_basis, key)
+        fp.tier_step = cell.template(
+            "tier", str(key), "", tier.basis or cell.crs.placement_basis, key
+        )
         return mandatory, cell.measures(key, tier.measures, fp.clause_basis)
 
-    def place(self, crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, facts: Mapping[str, Value | None],
-              trace: list[TraceStep], options: list[Option]) -> Fine:
+    def place(
+        self,
+        crs: CompiledRuleset,
+        fp: FinePlan,
+        stat: StatutoryFine,
+        facts: Mapping[str, Value | None],
+        trace: list[TraceStep],
+        options: list[Option],
+    ) -> Fine:
         from ..evaluation.fines import tier_span
         from ..evaluation.placing import in_span, step
 
@@ -79,17 +106,25 @@ class TiersShape:
         assert tier is not None and fp.tier_step is not None
         note = ""
         if tier.fine is not None:
-            own = tier_span(tier.fine, stat, tier.id)
+            own = tier_span(tier.fine, stat, tier.id, crs.placement.boundaries)
             span = own.clip(stat.span)
             note = "" if span == own else wording.tier_clipped(own.text())
         trace.append(fp.tier_step.make(facts, wording.tier_range(tier.label, span.text(), note)))
         bands = self.bands(crs, tier, span, stat)
         if bands and fp.direction in bands:
-            trace.append(step("band", f"band:{tier.id}:{fp.direction}",
-                              wording.band(tier.label, fp.direction, bands[fp.direction].text()), fp.placement_citation))
+            trace.append(
+                step(
+                    "band",
+                    f"band:{tier.id}:{fp.direction}",
+                    wording.band(tier.label, fp.direction, bands[fp.direction].text()),
+                    fp.placement_citation,
+                )
+            )
         return in_span(crs, fp, stat, span, facts, trace, options, tier.label, bands)
 
-    def bands(self, crs: CompiledRuleset, tier: Tier, span: Span, stat: StatutoryFine) -> dict[Direction, Span]:
+    def bands(
+        self, crs: CompiledRuleset, tier: Tier, span: Span, stat: StatutoryFine
+    ) -> dict[Direction, Span]:
         """The published amounts per direction: a tier that is itself one direction's row, or its `bands`.
         A 减轻 band stays below the statutory minimum and above the floor; the others inside the statute."""
         from ..evaluation.fines import Span as _Span, tier_span
@@ -98,7 +133,7 @@ class TiersShape:
         if tier.direction is not None:
             out[tier.direction] = span
         for band in tier.bands or []:
-            own = tier_span(band.fine, stat, tier.id)
+            own = tier_span(band.fine, stat, tier.id, crs.placement.boundaries)
             if band.direction is Direction.MITIGATED:
                 floor = crs.placement.mitigated_floor
                 out[band.direction] = own.clip(_Span(min(floor, stat.span.lo), stat.span.lo))
@@ -115,11 +150,17 @@ class TiersShape:
             return []  # multiples of a base are clipped per case, and the trace says so
         slo, shi = fp.spec.range
         out = []
-        if tier.fine is not None and tier.fine.range is not None and tier.direction is not Direction.MITIGATED:
+        if (
+            tier.fine is not None
+            and tier.fine.range is not None
+            and tier.direction is not Direction.MITIGATED
+        ):
             lo, hi = tier.fine.range
             if lo < slo or hi > shi:
-                out.append(f"tier {tier.id!r} ({lo}–{hi} yuan) leaves the statutory range {slo}–{shi} yuan of the clause "
-                           f"reached with it; evaluations clip it to the statutory range")
+                out.append(
+                    f"tier {tier.id!r} ({lo}–{hi} yuan) leaves the statutory range {slo}–{shi} yuan of the clause "
+                    f"reached with it; evaluations clip it to the statutory range"
+                )
         bands = [(b.direction, b.fine) for b in tier.bands or []]
         if tier.direction is not None and tier.fine is not None:
             bands.append((tier.direction, tier.fine))
@@ -127,26 +168,36 @@ class TiersShape:
         for d, (lo, hi) in ranges.items():
             if d is Direction.MITIGATED:
                 if hi >= slo:
-                    out.append(f"tier {tier.id!r}: its 减轻 band {lo}–{hi} yuan is not entirely below the statutory minimum "
-                               f"{slo} yuan (减轻 is a penalty below the statutory minimum, 行政处罚法 第三十二条)")
+                    out.append(
+                        f"tier {tier.id!r}: its 减轻 band {lo}–{hi} yuan is not entirely below the statutory minimum "
+                        f"{slo} yuan (减轻 is a penalty below the statutory minimum, 行政处罚法 第三十二条)"
+                    )
                 if lo < fp.mitigated_floor:
-                    out.append(f"tier {tier.id!r}: its 减轻 band {lo}–{hi} yuan goes below the floor {fp.mitigated_floor} yuan")
+                    out.append(
+                        f"tier {tier.id!r}: its 减轻 band {lo}–{hi} yuan goes below the floor {fp.mitigated_floor} yuan"
+                    )
             elif lo < slo or hi > shi:
-                out.append(f"tier {tier.id!r}: its {wording.DIRECTION_LABELS[d]} band {lo}–{hi} yuan leaves the statutory "
-                           f"range {slo}–{shi} yuan")
-        order = [d for d in (Direction.LENIENT, Direction.GENERAL, Direction.AGGRAVATED) if d in ranges]
-        for a, b in zip(order, order[1:]):
+                out.append(
+                    f"tier {tier.id!r}: its {wording.DIRECTION_LABELS[d]} band {lo}–{hi} yuan leaves the statutory "
+                    f"range {slo}–{shi} yuan"
+                )
+        order = [
+            d for d in (Direction.LENIENT, Direction.GENERAL, Direction.AGGRAVATED) if d in ranges
+        ]
+        for a, b in zip(order, order[1:], strict=False):
             if ranges[a][0] > ranges[b][0] or ranges[a][1] > ranges[b][1]:
-                out.append(f"tier {tier.id!r}: its {wording.DIRECTION_LABELS[a]} band lies above its "
-                           f"{wording.DIRECTION_LABELS[b]} band")
+                out.append(
+                    f"tier {tier.id!r}: its {wording.DIRECTION_LABELS[a]} band lies above its "
+                    f"{wording.DIRECTION_LABELS[b]} band"
+                )
         return out
 
     def key_words(self, ci: CompiledItem, matched: frozenset[RuleKey]) -> list[str]:
-        return [f"阶次「{t.label}」（{ci.conditions[RuleKey.tier(t.id)].text}）"
-                for t in ci.item.tiers if RuleKey.tier(t.id) in matched]
-
-    def diff(self, old: Item, new: Item) -> list[str]:
-        return []  # tiers are compared by discretion.audit.diff
+        return [
+            f"阶次「{t.label}」（{ci.conditions[RuleKey.tier(t.id)].text}）"
+            for t in ci.item.tiers
+            if RuleKey.tier(t.id) in matched
+        ]
 
 
 TIERS = TiersShape()

@@ -4,7 +4,8 @@ that hold, cap) × the statutory maximum; lenient / aggravated entries with a `w
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from .. import wording
 from ..citation import render_all
@@ -12,10 +13,10 @@ from ..conditions import Value
 from ..keys import Direction, ListKind, RuleKey, ShapeKind
 from ..money import FEN, round_within, yuan_text
 from ..ruleset import Item, ListEntry
-from .base import Mandatory
+from .base import Mandatory, ShapeDefaults
 
 if TYPE_CHECKING:
-    from ..compiler import CompiledItem, CompiledRuleset
+    from ..compiler import CompiledRuleset
     from ..evaluation.fines import StatutoryFine
     from ..evaluation.plan import FinePlan, Planner
     from ..evaluation.result import Fine, Measure, Option, TraceStep
@@ -27,7 +28,7 @@ def pct(d: Decimal) -> str:
     return f"{normalise(d * 100)}%"
 
 
-class WeightedShape:
+class WeightedShape(ShapeDefaults):
     kind = ShapeKind.WEIGHTED
 
     def validate(self, item: Item) -> tuple[str, str] | None:
@@ -35,35 +36,75 @@ class WeightedShape:
             return "weighted", "the weighted shape needs `weighted`"
         return None
 
-    def plan(self, cell: Planner, fp: FinePlan, mandatory: Mandatory) -> tuple[Mandatory, list[Measure]]:
+    def plan(
+        self, cell: Planner, fp: FinePlan, mandatory: Mandatory
+    ) -> tuple[Mandatory, list[Measure]]:
         """Sum the weights that hold (factors, then weighted list entries); the rest place as usual."""
         item = cell.ci.item
         w = item.weighted
         assert w is not None
         total = w.start
+        groups: dict[str, list[str]] = {}
+        for f in w.factors:
+            if f.group is not None:
+                members = groups.setdefault(f.group, [])
+                if cell.holds(RuleKey.weight(f.id)):
+                    members.append(f.id)
+        for group, members in groups.items():
+            if len(members) != 1:
+                from ..errors import RulesetDefect
+
+                raise RulesetDefect(
+                    f"item {item.code}: exactly one factor of the exclusive group {group!r} must hold, "
+                    f"got {', '.join(members) or 'none'}",
+                    field=f"items.{item.code}.weighted.factors",
+                )
         for f in w.factors:
             key = RuleKey.weight(f.id)
             if cell.holds(key):
                 total += f.weight
-                fp.before_span.append(cell.template("weight", str(key), wording.weight(f.label, pct(f.weight)),
-                                                    f.basis or w.basis, key))
+                fp.before_span.append(
+                    cell.template(
+                        "weight",
+                        str(key),
+                        wording.weight(f.label, pct(f.weight)),
+                        f.basis or w.basis,
+                        key,
+                    )
+                )
         unweighted: dict[ListKind, list[ListEntry]] = {k: [] for k in mandatory}
         for kind, entries in mandatory.items():
             for e in entries:
                 if e.weight is not None:
                     total += e.weight
-                    fp.before_span.append(cell.template(kind, e.id, wording.weight(e.label, pct(e.weight)), e.basis,
-                                                        RuleKey.entry(e.id)))
+                    fp.before_span.append(
+                        cell.template(
+                            kind,
+                            e.id,
+                            wording.weight(e.label, pct(e.weight)),
+                            e.basis,
+                            RuleKey.entry(e.id),
+                        )
+                    )
                 else:
                     unweighted[kind].append(e)
         fp.weighted = w
         fp.weight_total = min(max(total, Decimal(0)), w.cap)
         fp.weighted_citation = render_all(w.basis or item.penalty_basis)
-        fp.placement_citation = render_all(list(cell.crs.placement.basis) or w.basis or item.penalty_basis)
+        fp.placement_citation = render_all(
+            list(cell.crs.placement.basis) or w.basis or item.penalty_basis
+        )
         return unweighted, []
 
-    def place(self, crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, facts: Mapping[str, Value | None],
-              trace: list[TraceStep], options: list[Option]) -> Fine:
+    def place(
+        self,
+        crs: CompiledRuleset,
+        fp: FinePlan,
+        stat: StatutoryFine,
+        facts: Mapping[str, Value | None],
+        trace: list[TraceStep],
+        options: list[Option],
+    ) -> Fine:
         """The summed weight × the statutory maximum is the point of the fine."""
         from ..evaluation.fines import Span, placed, suggest
         from ..evaluation.placing import alternatives, fine, step
@@ -75,10 +116,21 @@ class WeightedShape:
         total = fp.weight_total
         point_raw = (total * stat.span.hi).quantize(FEN)
         point = min(max(point_raw, stat.span.lo), stat.span.hi)
-        trace.append(step("weighted", "weighted",
-                          wording.weighted_sum(pct(w.start), pct(total), pct(w.cap), yuan_text(stat.span.hi),
-                                               yuan_text(point_raw), None if point == point_raw else yuan_text(point)),
-                          fp.weighted_citation))
+        trace.append(
+            step(
+                "weighted",
+                "weighted",
+                wording.weighted_sum(
+                    pct(w.start),
+                    pct(total),
+                    pct(w.cap),
+                    yuan_text(stat.span.hi),
+                    yuan_text(point_raw),
+                    None if point == point_raw else yuan_text(point),
+                ),
+                fp.weighted_citation,
+            )
+        )
         trace += [t.make(facts) for t in fp.direction_steps]
         direction = fp.direction
         if direction is Direction.LENIENT:
@@ -89,19 +141,22 @@ class WeightedShape:
             rec = placed(stat.span, Direction.MITIGATED, placement, stat.span)
         else:
             rec = stat.span
-        suggested = (suggest(rec, placement.rounding) if direction is not Direction.GENERAL
-                     else round_within(point, placement.rounding, stat.span.lo, stat.span.hi))
+        suggested = (
+            suggest(rec, placement.rounding)
+            if direction is not Direction.GENERAL
+            else round_within(point, placement.rounding, stat.span.lo, stat.span.hi)
+        )
         alternatives(crs, fp, stat.span, stat, options)
         trace += [t.make(facts) for t in fp.adjustment_steps]
-        trace.append(step("placement", f"placement:{direction}", wording.placed_point(direction, yuan_text(suggested), rec.text()),
-                          fp.placement_citation))
+        trace.append(
+            step(
+                "placement",
+                f"placement:{direction}",
+                wording.placed_point(direction, yuan_text(suggested), rec.text()),
+                fp.placement_citation,
+            )
+        )
         return fine(rec, suggested, stat, None, direction)
-
-    def verify(self, fp: FinePlan) -> list[str]:
-        return []
-
-    def key_words(self, ci: CompiledItem, matched: frozenset[RuleKey]) -> list[str]:
-        return []
 
     def diff(self, old: Item, new: Item) -> list[str]:
         """Start, cap and factors: a change of any of them changes every fine of the item."""
@@ -125,7 +180,9 @@ class WeightedShape:
             elif y is None:
                 out.append(f"删除权重因素「{x.label}」")
             else:
-                out.append(f"权重因素「{y.label}」：{x.when}，{pct(x.weight)} → {y.when}，{pct(y.weight)}")
+                out.append(
+                    f"权重因素「{y.label}」：{x.when}，{pct(x.weight)} → {y.when}，{pct(y.weight)}"
+                )
         return out
 
 

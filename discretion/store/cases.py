@@ -22,10 +22,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ..bounds import MAX_MONEY, check_date, check_text
 from ..cases.fields import csv_records
-from ..errors import DiscretionError
-from ..facts import validate_facts
+from ..errors import DiscretionError, RulesetDefect
+from ..evaluation import EvaluationRequest, evaluate
 from ..loader import RulesetLibrary
+from ..money import to_money
 from .tables import DecidedCase
 
 
@@ -43,13 +45,31 @@ class DecidedCaseIn(BaseModel):
     unit: str = Field(default="", max_length=200, description="执法机构或镇街")
     officer: str = Field(default="", max_length=200)
     outcome: Literal["no_penalty", "exemption", "penalty"]
-    fine: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    fine: Decimal | None = Field(default=None, ge=0, le=MAX_MONEY, max_digits=18, decimal_places=2)
     penalties: list[StrictStr] = Field(default_factory=list, description="罚款以外的处罚与措施")
 
     @field_validator("fine", mode="before")
     @classmethod
     def _no_float(cls, v: Any) -> Any:
-        return Decimal(repr(v)) if isinstance(v, float) else v
+        if v is None or v == "":
+            return None
+        # a float is read by its shortest text (8000.5 → 8000.50); bounded before pydantic's arithmetic
+        return to_money(repr(v) if isinstance(v, float) else v, field="fine")
+
+    @field_validator("case_id", "department", "item", "unit", "officer")
+    @classmethod
+    def _storable(cls, v: str) -> str:
+        return check_text(v)
+
+    @field_validator("penalties")
+    @classmethod
+    def _storable_list(cls, v: list[str]) -> list[str]:
+        return [check_text(p) for p in v]
+
+    @field_validator("act_date", "decision_date")
+    @classmethod
+    def _bounded(cls, v: dt.date) -> dt.date:
+        return check_date(v)
 
     @model_validator(mode="after")
     def _dates(self) -> DecidedCaseIn:
@@ -97,6 +117,9 @@ def parse_rows(data: str, fmt: Literal["jsonl", "csv"]) -> Iterator[tuple[int, d
             except json.JSONDecodeError as e:
                 yield n, f"not JSON: {e.msg}"
                 continue
+            except (RecursionError, ValueError):  # nested too deep, or an integer of thousands of digits
+                yield n, "not JSON this service reads: nested too deep or a number too long"
+                continue
             yield (n, row) if isinstance(row, dict) else (n, "a line must be a JSON object")
         return
     reader = csv.DictReader(io.StringIO(data, newline=""))  # the csv module reads line ends itself
@@ -123,28 +146,34 @@ def parse_rows(data: str, fmt: Literal["jsonl", "csv"]) -> Iterator[tuple[int, d
         except json.JSONDecodeError as e:
             yield n, f"facts: not JSON: {e.msg}"
             continue
+        except (RecursionError, ValueError):
+            yield n, "facts: nested too deep or a number too long"
+            continue
         if "penalties" in row:
             row["penalties"] = [p for p in row["penalties"].split(";") if p]
         yield n, row
 
 
 def check_case(case: DecidedCaseIn, library: RulesetLibrary | None) -> str | None:
-    """Why a case cannot be stored, or None: unknown department or item, facts that do not validate."""
+    """Why a case cannot be stored, or None.
+
+    The check is the evaluator itself (the version in force on the act date, and on the decision
+    date under 第三十七条): a stored row is one every later report can evaluate. A gap in the
+    ruleset (RulesetDefect) is the ruleset's fault, not the row's: such a row is stored and the
+    sweep reports the defect."""
     if library is None:
         return None
     try:
-        crs = library.in_force(case.department, case.act_date)
+        evaluate(library, EvaluationRequest(department=case.department, item=case.item, facts=case.facts,
+                                            act_date=case.act_date, decision_date=case.decision_date))
+    except RulesetDefect:
+        return None
     except DiscretionError as e:
         return str(e)
-    if crs is None:
-        return f"act_date: no version of {case.department!r} in force on {case.act_date}"
-    ci = crs.find_item(case.item)
-    if ci is None:
-        return f"item: {case.item!r} is not an item of {case.department} {crs.version}"
-    try:
-        validate_facts(case.facts, ci.schema, ci.derived)
-    except DiscretionError as e:
-        return str(e)
+    except ValidationError as e:
+        return _reason(e)
+    except (ArithmeticError, ValueError, TypeError, RecursionError) as e:  # never expected: refuse the row
+        return f"facts: cannot be evaluated ({type(e).__name__})"
     return None
 
 

@@ -3,6 +3,7 @@ and `migrate`, which brings any database to the newest schema (Alembic), safely 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -20,6 +21,12 @@ _MIGRATION_LOCK = 7_304_112  # pg_advisory_lock key: one migrator at a time acro
 def database_url() -> str:
     """DISCRETION_DATABASE_URL, or a SQLite file in the working directory (discretion.settings)."""
     return load_settings().database_url
+
+
+def owner_database_url() -> str | None:
+    """The owner's URL for migrations, when the service connects as a role that owns nothing
+    (DISCRETION_OWNER_DATABASE_URL; see store/roles.py)."""
+    return load_settings().owner_database_url or None
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -50,4 +57,4 @@ def migrate(engine: Engine) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")  # parallel branches each revise 0001

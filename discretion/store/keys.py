@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from ..errors import Conflict, NotFound
 from .audit import record
-from .tables import ApiKey, Department, utcnow
+from .tables import ApiKey, Department, StoreState, utcnow
+
+REVOCATIONS = "key_revocations"
 
 ROLES = ("officer", "reviewer", "supervisor", "admin")
 
@@ -63,6 +66,15 @@ def revoke_key(session: Session, key_id: str, *, actor: str) -> ApiKey:
                 raise Conflict("this is the last live admin key; create another admin key first", field="id")
         key.revoked_at = utcnow()
         session.add(key)
+        # every instance compares this counter per request and drops its cached keys when it moves
+        session.execute(update(StoreState).where(col(StoreState.name) == REVOCATIONS)
+                        .values(counter=StoreState.counter + 1))
         record(session, actor, "key.revoke", department=key.department, target=key_id,
                detail={"role": key.role, "label": key.label})
     return key
+
+
+def revocations(session: Session) -> int:
+    """How many revocations the store has seen (a cheap read: one row by primary key)."""
+    value = session.execute(select(StoreState.counter).where(col(StoreState.name) == REVOCATIONS)).scalar_one_or_none()
+    return int(value or 0)

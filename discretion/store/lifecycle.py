@@ -1,23 +1,55 @@
-"""Ruleset versions in the store: draft → approved → published (frozen) → superseded.
+"""Ruleset versions in the store: draft → approved → published (frozen) → superseded | withdrawn.
 
 A draft is validated exactly as `discretion validate` does, against the versions already
-published (its `extends` must resolve). Approval needs a reviewer other than the uploader.
-Publishing is one conditional UPDATE, so of two racing publishes exactly one wins.
+published (its `extends` must resolve). Approval needs a reviewer other than the uploader, and
+a draft that verify finds defective is not approved unless the reviewer writes down why it
+should be anyway (an override, recorded in the audit log with the findings it overrides).
+The store sits below the audit layer, so `approve` is handed the verifier
+(`discretion.audit.verify.approval_check`); it has no default, so no caller approves unverified.
+Publishing and withdrawing hold the department's lock (PostgreSQL advisory lock, SQLite write
+lock); a partial unique index forbids two live versions of one department on the same day.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import update
+import hashlib
+import threading
+
+from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
+from ..compiler import CompiledRuleset
 from ..errors import Conflict, Forbidden, NotFound, RulesetLoadError
 from ..loader import BUNDLED, RulesetLibrary, parse_ruleset
 from .audit import record
 from .tables import Department, RulesetVersion, utcnow
 
 LIVE = ("published", "superseded")
+#: findings copied into one audit entry at most (the count is always recorded)
+AUDITED_FINDINGS = 200
+
+
+#: what approval asks of verify: the findings (models with item, check, message, example) and a
+#: summary of what was checked (items, cells, exhaustive), both recorded in the audit log
+Verifier = Callable[[CompiledRuleset], tuple[Sequence[Any], dict[str, object]]]
+
+
+class ApprovalRefused(Conflict):
+    """A draft verify finds defective, approved without an override reason (HTTP 409, CLI exit 2).
+    `problems` are the findings, each with an example case."""
+
+    def __init__(self, ref: str, problems: Sequence[Any]) -> None:
+        self.ref = ref
+        self.problems = problems
+        super().__init__(
+            f"verify found {len(problems)} defect(s) in {ref}; it is approved only with an "
+            "override_reason (a written reason, recorded in the audit log)",
+            field="override_reason",
+        )
 
 
 def ensure_department(session: Session, code: str, name: str) -> Department:
@@ -48,10 +80,35 @@ def live_signature(session: Session) -> tuple:
     return tuple(sorted((r[0], r[1]) for r in rows))
 
 
+_live_cache: tuple[tuple, RulesetLibrary] | None = None
+_live_lock = threading.Lock()
+
+
+def _live_library(session: Session) -> RulesetLibrary:
+    """The live versions compiled, reused while the live set is unchanged (compiling them again for
+    every upload, verify or diff cost a second of CPU each time)."""
+    global _live_cache
+    signature = (str(session.get_bind().url), live_signature(session))
+    with _live_lock:
+        if _live_cache is not None and _live_cache[0] == signature:
+            return _live_cache[1]
+    lib = RulesetLibrary.from_texts(live_texts(session), tolerant=True)
+    with _live_lock:
+        _live_cache = (signature, lib)
+    return lib
+
+
 def compile_with_live(session: Session, extra: dict[str, str]) -> RulesetLibrary:
-    """Compile the live versions plus `extra`; a RulesetLoadError names file, path and reason."""
-    texts = {**live_texts(session), **extra}
-    return RulesetLibrary.from_texts(texts)
+    """Compile the live versions plus `extra`; a RulesetLoadError names file, path and reason.
+
+    Another department's bad state does not stop this one: only an error of a department of
+    `extra` is raised."""
+    lib = RulesetLibrary.from_texts(extra, tolerant=True, beside=_live_library(session))
+    for ref in extra:
+        error = lib.broken.get(ref.split("/")[0])
+        if error is not None:
+            raise error
+    return lib
 
 
 def upload_draft(session: Session, department: str, text: str, actor: str) -> RulesetVersion:
@@ -74,25 +131,62 @@ def upload_draft(session: Session, department: str, text: str, actor: str) -> Ru
     return row
 
 
-def approve(session: Session, department: str, version: str, actor: str) -> RulesetVersion:
-    """A reviewer other than the uploader approves a draft."""
+def approve(session: Session, department: str, version: str, actor: str, *, verifier: Verifier,
+            override_reason: str | None = None) -> RulesetVersion:
+    """A reviewer other than the uploader approves a draft that verify finds sound; a defective draft
+    only with `override_reason`, which goes to the audit log with the findings (action
+    `ruleset.approve.override`)."""
     row = get_version(session, department, version)
+    ref = f"{department}/{version}"
     if row.status != "draft":
-        raise Conflict(f"only a draft can be approved; {department}/{version} is {row.status}", field="status")
+        raise Conflict(f"only a draft can be approved; {ref} is {row.status}", field="status")
     if row.uploaded_by == actor:
-        raise Forbidden("the uploader cannot approve their own draft (another reviewer must)", field="actor")
+        raise Forbidden("the uploader cannot approve their own draft (another reviewer must)",
+                        field="actor")
+    lib = compile_with_live(session, {ref: row.document})
+    problems, checked = verifier(lib.compiled[ref])
+    reason = (override_reason or "").strip()
+    if problems and not reason:
+        raise ApprovalRefused(ref, problems)
     row.status, row.approved_by, row.approved_at = "approved", actor, utcnow()
     session.add(row)
-    record(session, actor, "ruleset.approve", department=department, target=f"{department}/{version}",
-           detail={"hash": row.content_hash})
+    verified = {"problems": len(problems), **checked}
+    detail: dict[str, object] = {"hash": row.content_hash, "verify": verified}
+    if problems:
+        findings = [p.model_dump(mode="json") for p in problems[:AUDITED_FINDINGS]]
+        detail["override"] = {"reason": reason, "findings": findings}
+    action = "ruleset.approve.override" if problems else "ruleset.approve"
+    record(session, actor, action, department=department, target=ref, detail=detail)
     return row
 
 
+def lock_department(session: Session, department: str) -> None:
+    """Serialise lifecycle writes of one department until the transaction ends: an advisory lock
+    on PostgreSQL (other departments go on), the database's write lock on SQLite (taken by a
+    write before any read, so nothing read here can change before the commit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"publish:{department}".encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    else:
+        session.execute(text("UPDATE department SET name = name WHERE code = :d"), {"d": department})
+
+
 def publish(session: Session, department: str, version: str, actor: str) -> RulesetVersion:
-    """Publish an approved version: it is frozen from now on; older live versions become superseded."""
+    """Publish an approved version: it is frozen from now on; older live versions become superseded.
+
+    Checks and writes run under the department's lock, and a partial unique index (one live
+    version per department and effective date) backs the check in the database."""
+    lock_department(session, department)
     row = get_version(session, department, version)
+    session.refresh(row)  # read under the lock
     if row.status != "approved":
         raise Conflict(f"only an approved version can be published; {department}/{version} is {row.status}", field="status")
+    same_day = session.exec(select(RulesetVersion).where(
+        RulesetVersion.department == department, col(RulesetVersion.status).in_(LIVE),
+        RulesetVersion.effective_from == row.effective_from, col(RulesetVersion.id) != row.id)).first()
+    if same_day is not None:
+        raise Conflict(f"{department}/{same_day.version} ({same_day.status}) already takes effect on "
+                       f"{row.effective_from}: withdraw it first or change the effective date", field="effective_from")
     compile_with_live(session, {f"{department}/{version}": row.document})  # still compiles beside what is live now
     won = session.execute(
         update(RulesetVersion)
@@ -110,6 +204,24 @@ def publish(session: Session, department: str, version: str, actor: str) -> Rule
     record(session, actor, "ruleset.publish", department=department, target=f"{department}/{version}",
            detail={"hash": row.content_hash})
     session.refresh(row)
+    return row
+
+
+def withdraw(session: Session, department: str, version: str, actor: str, reason: str) -> RulesetVersion:
+    """Withdraw a published (or superseded) version: it stays in the record as withdrawn, with who,
+    when and why; evaluation uses the remaining live versions from then on."""
+    if not reason.strip():
+        raise Conflict("a withdrawal needs a reason", field="reason")
+    lock_department(session, department)
+    row = get_version(session, department, version)
+    session.refresh(row)
+    if row.status not in LIVE:
+        raise Conflict(f"only a published or superseded version can be withdrawn; {department}/{version} is "
+                       f"{row.status}", field="status")
+    row.status, row.withdrawn_by, row.withdrawn_at, row.withdrawn_reason = "withdrawn", actor, utcnow(), reason
+    session.add(row)
+    record(session, actor, "ruleset.withdraw", department=department, target=f"{department}/{version}",
+           detail={"hash": row.content_hash, "reason": reason})
     return row
 
 

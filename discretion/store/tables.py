@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -49,6 +49,9 @@ class RulesetVersion(SQLModel, table=True):
     approved_at: Optional[dt.datetime] = None
     published_by: Optional[str] = Field(default=None, max_length=64)
     published_at: Optional[dt.datetime] = None
+    withdrawn_by: Optional[str] = Field(default=None, max_length=64)
+    withdrawn_at: Optional[dt.datetime] = None
+    withdrawn_reason: Optional[str] = Field(default=None, max_length=2000)
 
 
 class DecidedCase(SQLModel, table=True):
@@ -96,6 +99,7 @@ class ApiKey(SQLModel, table=True):
     label: str = Field(default="", max_length=200)
     created_at: dt.datetime = Field(default_factory=utcnow)
     revoked_at: Optional[dt.datetime] = None
+    user_name: Optional[str] = Field(default=None, max_length=64, description="the user the key belongs to")
 
 
 class AuditEntry(SQLModel, table=True):
@@ -109,6 +113,8 @@ class AuditEntry(SQLModel, table=True):
     department: Optional[str] = Field(default=None, max_length=64, index=True)
     target: str = Field(default="", max_length=200)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: Optional[str] = Field(default=None, max_length=64)
+    hash: Optional[str] = Field(default=None, max_length=64)
 
 
 class SweepRun(SQLModel, table=True):
@@ -208,3 +214,44 @@ class Job(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     started_at: Optional[dt.datetime] = None
     finished_at: Optional[dt.datetime] = None
+
+
+class User(SQLModel, table=True):
+    """A named person who signs in to the web pages: role, department scope, argon2 password hash."""
+
+    __tablename__ = "app_user"
+    name: str = Field(primary_key=True, max_length=64)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    department: Optional[str] = Field(default=None, max_length=64)
+    password_hash: str = Field(max_length=256)
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: Optional[dt.datetime] = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AppSecret(SQLModel, table=True):
+    """A server secret shared by every worker (the session-cookie signing key), made on first use."""
+
+    __tablename__ = "app_secret"
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=256)
+
+
+class SweepScope(SQLModel, table=True):
+    """The units a sweep was narrowed to (sweeps started from the supervisor's page)."""
+
+    __tablename__ = "sweep_scope"
+    sweep_id: str = Field(primary_key=True, max_length=32)
+    units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class StoreState(SQLModel, table=True):
+    """Named counters every instance shares: `audit_head` (last audit entry id and its hash, the
+    row appenders lock), `key_revocations` (compared per request: a revoked key stops at once)."""
+
+    __tablename__ = "store_state"
+    name: str = Field(primary_key=True, max_length=32)
+    counter: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    text: str = Field(default="", max_length=64)

@@ -17,28 +17,70 @@ import yaml
 from ..ruleset import LIST_NAMES, Ruleset
 from .citations import Titles, parse_citations, write_citations
 from .marks import Unreadable
-from .thresholds import Vocabulary, parse_condition_text, write_condition
+from .thresholds import Vocabulary, parse_condition_text
+from .wording import write_condition
 
 INFO_HEADER = ["项目", "内容"]
-FACT_HEADER = ["事实代码", "名称", "类型", "取值", "缺省值", "必填", "计算方式", "最小值", "最大值", "适用事项"]
+FACT_HEADER = [
+    "事实代码",
+    "名称",
+    "类型",
+    "取值",
+    "缺省值",
+    "必填",
+    "计算方式",
+    "最小值",
+    "最大值",
+    "适用事项",
+]
 MEASURE_HEADER = ["措施代码", "名称", "处罚种类"]
-LIST_HEADER = ["清单编号", "清单", "情形", "应当或可以", "适用事项", "适用条件", "依据", "仍须采取的措施", "其他", "来源"]
+LIST_HEADER = [
+    "清单编号",
+    "清单",
+    "情形",
+    "应当或可以",
+    "适用事项",
+    "适用条件",
+    "依据",
+    "仍须采取的措施",
+    "其他",
+    "来源",
+]
 
 FACT_TYPES = {"money": "金额", "number": "数值", "integer": "整数", "bool": "是否", "enum": "选项"}
-KINDS = {"warning": "警告", "confiscation": "罚款、没收", "suspension": "暂扣、限制、停产停业",
-         "revocation": "吊销、责令关闭", "detention": "拘留"}
+KINDS = {
+    "warning": "警告",
+    "confiscation": "罚款、没收",
+    "suspension": "暂扣、限制、停产停业",
+    "revocation": "吊销、责令关闭",
+    "detention": "拘留",
+}
 LIST_KINDS = {v: k for k, v in LIST_NAMES.items()}
-INFO_KEYS = {"部门代码": "department", "部门名称": "department_name", "版本": "version", "施行日期": "effective_from",
-             "失效日期": "effective_to", "来源文件": "source", "继承": "extends", "细化": "refines",
-             "落点规则": "placement", "追责期限": "limitation", "说明": "note"}
+INFO_KEYS = {
+    "部门代码": "department",
+    "部门名称": "department_name",
+    "版本": "version",
+    "施行日期": "effective_from",
+    "失效日期": "effective_to",
+    "来源文件": "source",
+    "继承": "extends",
+    "细化": "refines",
+    "落点规则": "placement",
+    "追责期限": "limitation",
+    "说明": "note",
+}
 
 
 def kind_of(header: list[str]) -> str | None:
     """Which appendix a header row starts, if any."""
     cells = [h.strip() for h in header]
-    for name, want in (("info", INFO_HEADER), ("facts", FACT_HEADER), ("measures", MEASURE_HEADER),
-                       ("lists", LIST_HEADER)):
-        if cells[:len(want)] == want:
+    for name, want in (
+        ("info", INFO_HEADER),
+        ("facts", FACT_HEADER),
+        ("measures", MEASURE_HEADER),
+        ("lists", LIST_HEADER),
+    ):
+        if cells[: len(want)] == want:
             return name
     return None
 
@@ -47,8 +89,13 @@ def kind_of(header: list[str]) -> str | None:
 
 
 def _flow(value: Any) -> str:
-    return yaml.safe_dump(json.loads(json.dumps(value, default=str)), allow_unicode=True, sort_keys=False,
-                          default_flow_style=True, width=10_000).strip()
+    return yaml.safe_dump(
+        json.loads(json.dumps(value, default=str)),
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=True,
+        width=10_000,
+    ).strip()
 
 
 def info_rows(rs: Ruleset) -> list[list[str]]:
@@ -77,16 +124,31 @@ def fact_rows(rs: Ruleset) -> list[list[str]]:
 
 def _fact_row(name: str, spec: Any, item: str) -> list[str]:
     d = spec.model_dump(mode="json", exclude_none=True)
-    values = "\n".join(f"{v}={(d.get('value_labels') or {}).get(v, '')}".rstrip("=") for v in d.get("values", []))
+    values = "\n".join(
+        f"{v}={(d.get('value_labels') or {}).get(v, '')}".rstrip("=") for v in d.get("values", [])
+    )
     extra = {k: d[k] for k in ("value_labels",) if k in d and set(d[k]) - set(d.get("values", []))}
     default = "" if "default" not in d else _flow(d["default"])
     required = "" if "required" not in d else ("是" if d["required"] else "否")
-    return [name, d["label"], FACT_TYPES[d["type"]], values + (f"\n{_flow(extra)}" if extra else ""), default,
-            required, d.get("derived", ""), str(d.get("minimum", "")), str(d.get("maximum", "")), item]
+    return [
+        name,
+        d["label"],
+        FACT_TYPES[d["type"]],
+        values + (f"\n{_flow(extra)}" if extra else ""),
+        default,
+        required,
+        d.get("derived", ""),
+        str(d.get("minimum", "")),
+        str(d.get("maximum", "")),
+        item,
+    ]
 
 
 def measure_rows(rs: Ruleset) -> list[list[str]]:
-    return [[code, name, KINDS.get(rs.penalty_measures.get(code, ""), "")] for code, name in rs.measures.items()]
+    return [
+        [code, name, KINDS.get(rs.penalty_measures.get(code, ""), "")]
+        for code, name in rs.measures.items()
+    ]
 
 
 def list_rows(rs: Ruleset, facts: dict[str, Any], measure_names: dict[str, str]) -> list[list[str]]:
@@ -101,9 +163,20 @@ def list_rows(rs: Ruleset, facts: dict[str, Any], measure_names: dict[str, str])
             other.append(f"权重{e.weight}")
         from .penalties import write_measures
 
-        rows.append([e.id, LIST_NAMES[e.list], e.label, "应当" if e.mandatory else "可以", "、".join(e.applies_to),
-                     write_condition(e.when, facts), write_citations(e.basis),
-                     "\n".join(write_measures(e.measures, measure_names, facts)), "；".join(other), e.source or ""])
+        rows.append(
+            [
+                e.id,
+                LIST_NAMES[e.list],
+                e.label,
+                "应当" if e.mandatory else "可以",
+                "、".join(e.applies_to),
+                write_condition(e.when, facts),
+                write_citations(e.basis),
+                "\n".join(write_measures(e.measures, measure_names, facts)),
+                "；".join(other),
+                e.source or "",
+            ]
+        )
     return rows
 
 
@@ -125,7 +198,9 @@ def read_info(rows: list[list[str]]) -> dict[str, Any]:
     return out
 
 
-def read_facts(rows: list[list[str]]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
+def read_facts(
+    rows: list[list[str]],
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
     """(ruleset facts, item code → item facts) from the 事实 table."""
     types = {v: k for k, v in FACT_TYPES.items()}
     own: dict[str, dict[str, Any]] = {}
@@ -179,8 +254,14 @@ def read_list(row: list[str], vocab: Vocabulary, titles: Titles, measures: Any) 
     id_, kind, label, shall, applies, when, basis, still, other, source = row[:10]
     if kind not in LIST_KINDS:
         raise Unreadable(f"清单“{kind}”不能识别")
-    entry: dict[str, Any] = {"id": id_, "list": LIST_KINDS[kind], "label": label, "mandatory": shall == "应当",
-                             "applies_to": applies.split("、"), "when": parse_condition_text(when, vocab)[0] if when else ""}
+    entry: dict[str, Any] = {
+        "id": id_,
+        "list": LIST_KINDS[kind],
+        "label": label,
+        "mandatory": shall == "应当",
+        "applies_to": applies.split("、"),
+        "when": parse_condition_text(when, vocab)[0] if when else "",
+    }
     entry["basis"] = [c.model_dump(exclude_none=True) for c in parse_citations(basis, titles)]
     if still:
         entry["measures"] = parse_penalty(still, vocab, measures).measures

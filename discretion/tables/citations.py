@@ -24,7 +24,9 @@ _ARTICLE = re.compile(rf"第({_NUM})条")
 _PARAGRAPH = re.compile(rf"第({_NUM})款")
 _ITEM = re.compile(rf"第?[（(]({_NUM})[）)]项|第({_NUM})项")
 _SEP = re.compile(r"[\s、，,；;和及]*(?:以及)?[\s、，,；;]*")
-_SHORT = re.compile(r"《([^《》\n]{1,200})》[^《》\n]{0,20}?以下简称[“\"《]*([^”\"》）)\n]{1,30})[”\"》]?")
+_SHORT = re.compile(
+    r"《([^《》\n]{1,200})》[^《》\n]{0,20}?以下简称[“\"《]*([^”\"》）)\n]{1,30})[”\"》]?"
+)
 
 
 def number(text: str) -> int:
@@ -43,7 +45,7 @@ class Titles:
         self.declared: dict[str, str] = {}
         for text in texts:
             for m in _SHORT.finditer(text):
-                self.declared.setdefault(m.group(2).strip("《》“”\""), m.group(1))
+                self.declared.setdefault(m.group(2).strip('《》“”"'), m.group(1))
             for m in _TITLE.finditer(text):
                 if m.group(1) not in self.full:
                     self.full.append(m.group(1))
@@ -60,7 +62,9 @@ class Titles:
                 raise Unreadable(f"简称《{title}》在文件中找不到全称")
             return title
         if len(longer) > 1:
-            raise Unreadable(f"简称《{title}》可指 {'、'.join('《' + t + '》' for t in longer)}，不能确定")
+            raise Unreadable(
+                f"简称《{title}》可指 {'、'.join('《' + t + '》' for t in longer)}，不能确定"
+            )
         return longer[0]
 
 
@@ -100,7 +104,7 @@ def _parse_line(line: str, titles: Titles, previous: Citation | None) -> list[Ci
                 document, pos = d.group(1), d.end()
             level = "title"
         elif law is None:
-            raise Unreadable(f"“{line[pos:pos + 20]}”不是引用（缺少《名称》）")
+            raise Unreadable(f"“{line[pos : pos + 20]}”不是引用（缺少《名称》）")
         item: int | None = None
         a = _ARTICLE.match(line, pos)
         if a:
@@ -116,7 +120,7 @@ def _parse_line(line: str, titles: Titles, previous: Citation | None) -> list[Ci
                 raise Unreadable("第X项之前没有第X条")
             item, pos, level = _num(i.group(1) or i.group(2)), i.end(), level or "item"
         if level is None:
-            raise Unreadable(f"“{line[pos:pos + 20]}”不是引用")
+            raise Unreadable(f"“{line[pos : pos + 20]}”不是引用")
         quoted: str | None = None
         rest = line[pos:]
         if rest[:1] in ("：", ":"):
@@ -125,11 +129,20 @@ def _parse_line(line: str, titles: Titles, previous: Citation | None) -> list[Ci
         elif rest and not _SEP.match(rest).group() and not rest.startswith("《"):  # type: ignore[union-attr]
             raise Unreadable(f"引用后的“{rest[:20]}”不能识别")
         try:
-            out.append(Citation(law=law, document=document, article=article,
-                                paragraph=paragraph if article is not None else None,
-                                item=item if article is not None else None, text=quoted))
+            out.append(
+                Citation(
+                    law=law,
+                    document=document,
+                    article=article,
+                    paragraph=paragraph if article is not None else None,
+                    item=item if article is not None else None,
+                    text=quoted,
+                )
+            )
         except ValueError as e:
-            raise Unreadable(f"引用的条款号不合法：{e.errors()[0]['msg'] if hasattr(e, 'errors') else e}") from None
+            raise Unreadable(
+                f"引用的条款号不合法：{e.errors()[0]['msg'] if hasattr(e, 'errors') else e}"
+            ) from None
     return out
 
 
@@ -150,4 +163,11 @@ def write_citations(citations: Iterable[Citation]) -> str:
     return "\n".join(write_citation(c) for c in citations)
 
 
-__all__ = ["Titles", "chinese_numeral", "number", "parse_citations", "write_citation", "write_citations"]
+__all__ = [
+    "Titles",
+    "chinese_numeral",
+    "number",
+    "parse_citations",
+    "write_citation",
+    "write_citations",
+]

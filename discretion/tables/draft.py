@@ -8,27 +8,33 @@ ruleset language of docs/ruleset-language.md; with markers it fails `discretion 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-import yaml
 
 from ..citation import Citation
 from ..ruleset import Ruleset
 from . import appendix
 from .citations import Titles, parse_citations
 from .columns import SYNONYMS, Header, find_header
-from .groups import RowCells, Skipped, Violation, group_rows
-from .marks import TAG, Marker, Unreadable
+from .groups import RowCells, Violation, group_rows
+from .marks import Marker, Unreadable
 from .penalties import DEFAULT_KINDS, DEFAULT_MEASURES, Measures, parse_penalty, statutory_fine
 from .reading import Cell, RawDocument, RawTable, TableImportError
 from .thresholds import FACTS, Vocabulary, check_two_ways, parse_condition_text
 
-LEVEL_IDS = {"轻微": "minor", "较轻": "light", "一般": "general", "较重": "heavier", "严重": "serious",
-             "特别严重": "very_serious", "从轻": "lenient", "从重": "aggravated", "减轻": "mitigated"}
+LEVEL_IDS = {
+    "轻微": "minor",
+    "较轻": "light",
+    "一般": "general",
+    "较重": "heavier",
+    "严重": "serious",
+    "特别严重": "very_serious",
+    "从轻": "lenient",
+    "从重": "aggravated",
+    "减轻": "mitigated",
+}
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
@@ -80,12 +86,22 @@ class _Build:
     def ok(self, cell: Cell) -> None:
         self.status.setdefault((cell.table, cell.row, cell.col), True)
 
-    def mark(self, cell: Cell | None, column: str, why: str, *, table: int = 0, row: int = 0,
-             text: str | None = None) -> Marker:
+    def mark(
+        self,
+        cell: Cell | None,
+        column: str,
+        why: str,
+        *,
+        table: int = 0,
+        row: int = 0,
+        text: str | None = None,
+    ) -> Marker:
         if cell is not None:
             self.status[(cell.table, cell.row, cell.col)] = False
             table, row = cell.table, cell.row
-        m = Marker(table, row, column, text if text is not None else (cell.text if cell else ""), why)
+        m = Marker(
+            table, row, column, text if text is not None else (cell.text if cell else ""), why
+        )
         self.markers.append(m)
         return m
 
@@ -93,8 +109,9 @@ class _Build:
         self.notes.append(Note(table, row, column, text, what))
 
 
-def build_draft(doc: RawDocument, *, department: str, version: str, extends: list[str],
-                parents: list[Ruleset]) -> Draft:
+def build_draft(
+    doc: RawDocument, *, department: str, version: str, extends: list[str], parents: list[Ruleset]
+) -> Draft:
     """The draft ruleset for a read document (TableImportError if no table has a header)."""
     texts = [c.text for t in doc.tables for r in t.rows for c in r if c.text] + doc.text
     b = _Build(department, version, extends, parents, Titles(texts))
@@ -124,20 +141,31 @@ def build_draft(doc: RawDocument, *, department: str, version: str, extends: lis
             elif kind == "lists":
                 list_tables.append(table)
         except Unreadable as e:
-            raise TableImportError(f"appendix table cannot be read: {e}", field=f"{doc.path}: 表{table.index}") from None
+            raise TableImportError(
+                f"appendix table cannot be read: {e}", field=f"{doc.path}: 表{table.index}"
+            ) from None
         if kind is not None:
             continue
         header = find_header(table)
         if header is None:
             first = next((c.text for r in table.rows for c in r if c.text), "")
-            b.note(table.index, 1, "", first[:80], "表格没有可识别的表头（违法行为、处罚依据、处罚标准……），未导入")
+            b.note(
+                table.index,
+                1,
+                "",
+                first[:80],
+                "表格没有可识别的表头（违法行为、处罚依据、处罚标准……），未导入",
+            )
             continue
         catalogue.append((table, header))
     if not catalogue:
-        raise TableImportError("no table with a recognisable header (违法行为 and 处罚依据/处罚标准 …)",
-                               field=doc.path)
+        raise TableImportError(
+            "no table with a recognisable header (违法行为 and 处罚依据/处罚标准 …)", field=doc.path
+        )
     if b.exported:  # the document names its facts and measures: nothing else may be read into it
-        b.vocab.facts = {n: s.model_dump(exclude_none=True) for p in parents for n, s in p.facts.items()}
+        b.vocab.facts = {
+            n: s.model_dump(exclude_none=True) for p in parents for n, s in p.facts.items()
+        }
         b.vocab.facts.update(own_facts)
         for specs in item_facts.values():
             b.vocab.facts.update(specs)
@@ -158,13 +186,21 @@ def build_draft(doc: RawDocument, *, department: str, version: str, extends: lis
             if not any(c.text for c in row):
                 continue
             try:
-                lists.append(appendix.read_list([c.text for c in row], b.vocab, b.titles, b.measures))
+                lists.append(
+                    appendix.read_list([c.text for c in row], b.vocab, b.titles, b.measures)
+                )
                 for c in row:
                     if c.text:
                         b.ok(c)
             except Unreadable as e:
-                lists.append({"id": row[0].text, "list": b.mark(row[0], "清单", str(e),
-                                                                text=" | ".join(c.text for c in row))})
+                lists.append(
+                    {
+                        "id": row[0].text,
+                        "list": b.mark(
+                            row[0], "清单", str(e), text=" | ".join(c.text for c in row)
+                        ),
+                    }
+                )
     title = " ".join(dict.fromkeys(t for t in (h.title or tb.caption for tb, h in catalogue) if t))
     data = _document(b, title, info, items, lists, own_facts, own_measures, penalty_measures)
     total = len(b.status)
@@ -178,8 +214,13 @@ def _column(header: Header, key: str) -> str:
     return SYNONYMS[key][0]
 
 
-def _item(b: _Build, v: Violation, header: Header, codes: set[str],
-          item_facts: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+def _item(
+    b: _Build,
+    v: Violation,
+    header: Header,
+    codes: set[str],
+    item_facts: dict[str, dict[str, dict[str, Any]]],
+) -> dict[str, Any]:
     col = lambda key: _column(header, key)  # noqa: E731
     cells = v.cells
     item: dict[str, Any] = {}
@@ -193,7 +234,13 @@ def _item(b: _Build, v: Violation, header: Header, codes: set[str],
         code = f"{b.department.upper()}-{v.table}-{seq or v.first_row}"
         if code_cell is not None:
             b.mark(code_cell, col("code"), "事项编码含编码不允许的字符（只可用字母、数字、._-）")
-        b.note(v.table, v.first_row, col("seq"), seq_cell.text if seq_cell else "", f"事项编码由导入生成：{code}")
+        b.note(
+            v.table,
+            v.first_row,
+            col("seq"),
+            seq_cell.text if seq_cell else "",
+            f"事项编码由导入生成：{code}",
+        )
     if seq_cell is not None:
         b.ok(seq_cell)
     while code in codes:
@@ -206,8 +253,26 @@ def _item(b: _Build, v: Violation, header: Header, codes: set[str],
     else:
         item["name"] = name_cell.text.replace("\n", "")
         b.ok(name_cell)
-    for key in ("legal_basis", "penalty_basis"):
-        item[key] = _citations(b, v, key, col(key))
+    single = (
+        "penalty_basis" not in v.columns
+        and "legal_basis" in v.columns
+        and re.search(r"罚款|处罚|警告|吊销", (cells.get("legal_basis") or Cell(0, 0, 0, "")).text)
+    )
+    if single:  # one 依据 column quoting the penalty provision: it is the 处罚依据; the violated article is not given
+        v.cells["penalty_basis"] = v.cells.pop("legal_basis")
+        if "legal_basis" in v.crossing:
+            v.crossing["penalty_basis"] = v.crossing.pop("legal_basis")
+        item["legal_basis"] = b.mark(
+            None,
+            col("legal_basis"),
+            "表中只有一列依据，引的是处罚条文：请填写违反的条款",
+            table=v.table,
+            row=v.first_row,
+        )
+        item["penalty_basis"] = _citations(b, v, "penalty_basis", col("legal_basis"))
+    else:
+        for key in ("legal_basis", "penalty_basis"):
+            item[key] = _citations(b, v, key, col(key))
     attributes = cells.get("attributes")
     if attributes is not None:
         try:
@@ -219,19 +284,38 @@ def _item(b: _Build, v: Violation, header: Header, codes: set[str],
         item["facts"] = item_facts[code]
     statutory_rows = [r for r in v.rows if _kind(r) == "法定"]
     tier_rows = [r for r in v.rows if _kind(r) != "法定"]
-    item["statutory"] = (_clauses(b, statutory_rows, header) if statutory_rows
-                         else _statute(b, v, item.get("penalty_basis"), col("penalty_basis")))
+    item["statutory"] = (
+        _clauses(b, statutory_rows, header)
+        if statutory_rows
+        else _statute(
+            b, v, item.get("penalty_basis"), col("legal_basis") if single else col("penalty_basis")
+        )
+    )
     base = _base(item["statutory"])
     tiers: list[dict[str, Any]] = []
     notes: list[str] = []
     strays: list[Cell] = []
     for k, row in enumerate(tier_rows, start=1):
-        if not any(key in row.cells for key in ("level", "condition", "standard", "row_id", "row_basis")):
+        if not any(
+            key in row.cells for key in ("level", "condition", "standard", "row_id", "row_basis")
+        ):
             strays += [c for key, c in row.cells.items() if key.startswith("extra:")]
             strays += row.other
             _row_notes(b, row, header, notes)
             continue
-        tiers.append(_tier(b, v.table, row, header, k, base, tiers, notes))
+        tiers.append(
+            _tier(
+                b,
+                v.table,
+                row,
+                header,
+                k,
+                base,
+                tiers,
+                notes,
+                unknown_statute=not isinstance(item["statutory"], list),
+            )
+        )
         strays += [c for key, c in row.cells.items() if key.startswith("extra:")]
         strays += row.other
     if tiers:
@@ -269,16 +353,24 @@ def _citations(b: _Build, v: Violation, key: str, column: str) -> Any:
     cell = v.cells.get(key)
     crossing = v.crossing.get(key)
     if crossing is not None:
-        return b.mark(None, column, f"合并单元格或空白跨越两个违法行为（来自第{crossing.row}行），不复制",
-                      table=v.table, row=v.first_row, text=crossing.text)
+        return b.mark(
+            None,
+            column,
+            f"合并单元格或空白跨越两个违法行为（来自第{crossing.row}行），不复制",
+            table=v.table,
+            row=v.first_row,
+            text=crossing.text,
+        )
     if cell is None:
-        return b.mark(None, column, "空白", table=v.table, row=v.first_row)
-    try:
-        out = [c.model_dump(exclude_none=True) for c in parse_citations(cell.text, b.titles)]
-    except Unreadable as e:
-        return b.mark(cell, column, str(e))
-    b.ok(cell)
-    return out
+        missing = "表中没有这一列" if key not in v.columns else "空白"
+        return b.mark(
+            None,
+            column,
+            f"{missing}：请填写{'违反的条款' if key == 'legal_basis' else '处罚依据'}",
+            table=v.table,
+            row=v.first_row,
+        )
+    return _row_basis(b, cell, column)
 
 
 def _attributes(text: str) -> dict[str, Any]:
@@ -301,19 +393,27 @@ def _attributes(text: str) -> dict[str, Any]:
 def _statute(b: _Build, v: Violation, basis: Any, column: str) -> Any:
     cell = v.cells.get("penalty_basis")
     if not isinstance(basis, list):
-        return b.mark(None, "法定幅度", "处罚依据未读出，法定幅度不能确定", table=v.table, row=v.first_row)
+        return b.mark(
+            None, "法定幅度", "处罚依据未读出，法定幅度不能确定", table=v.table, row=v.first_row
+        )
     text = "；".join(c["text"] for c in basis if c.get("text"))
     if not text:
-        return b.mark(None, "法定幅度", "处罚依据只列条款、未录条文，不能读出法定罚款幅度；请按条文填写 statutory",
-                      table=v.table, row=v.first_row, text=cell.text if cell else "")
+        return b.mark(
+            None,
+            "法定幅度",
+            "处罚依据只列条款、未录条文，不能读出法定罚款幅度；请按条文填写 statutory",
+            table=v.table,
+            row=v.first_row,
+            text=cell.text if cell else "",
+        )
     if "罚款" not in text:
         return [{"id": "base"}]
     try:
-        fine, facts = statutory_fine(text, b.vocab)
+        clauses, facts = statutory_fine(text, b.vocab)
     except Unreadable as e:
         return b.mark(cell, column, f"法定罚款幅度：{e}")
     b.used |= facts
-    return [{"id": "base", "fine": fine}]
+    return clauses
 
 
 def _base(statutory: Any) -> str | None:
@@ -351,6 +451,7 @@ def _clauses(b: _Build, rows: list[RowCells], header: Header) -> list[dict[str, 
 
 
 def _row_basis(b: _Build, cell: Cell, column: str) -> Any:
+    """A cell of citations: their dumps, or a marker with the reason."""
     try:
         out = [c.model_dump(exclude_none=True) for c in parse_citations(cell.text, b.titles)]
     except Unreadable as e:
@@ -371,15 +472,29 @@ def _condition(b: _Build, cell: Cell, column: str, extra: list[str] | None = Non
     return expr
 
 
-def _penalty(b: _Build, cell: Cell, column: str, into: dict[str, Any], base: str | None, *,
-             statutory: bool = False) -> list[str]:
+def _penalty(
+    b: _Build,
+    cell: Cell,
+    column: str,
+    into: dict[str, Any],
+    base: str | None,
+    *,
+    statutory: bool = False,
+    unknown_statute: bool = False,
+) -> list[str]:
     notes: list[str] = []
     try:
         p = parse_penalty(cell.text, b.vocab, b.measures, base=base, titles=b.titles)
         if p.fine is not None and not statutory and "times" in p.fine:
-            if base is None:
+            of = p.fine.pop("multiple_of", None) or base
+            if base is None and not unknown_statute:
                 raise Unreadable("阶次按倍数计罚，但法定幅度没有倍数基数")
-            p.fine.pop("multiple_of", None)
+            if base is None:
+                notes.append(f"第{cell.row}行：倍数的基数是 {of}（法定幅度待填写时须用同一基数）")
+            if p.fine.pop("fallback", None) is not None:
+                raise Unreadable(
+                    "阶次自带“没有违法所得的”幅度：本语言的保底只属于法定幅度，阶次不能各有保底"
+                )
     except Unreadable as e:
         into["fine"] = b.mark(cell, column, str(e))
         return notes
@@ -392,11 +507,24 @@ def _penalty(b: _Build, cell: Cell, column: str, into: dict[str, Any], base: str
         into["measures"] = p.measures
     if p.optional_fine:
         notes.append(f"第{cell.row}行：罚款为“可以”处（执法人员也可以不处罚款）")
+    if p.no_gain:
+        notes.append(
+            f"第{cell.row}行：“没有违法所得的”幅度作为保底；按本语言，违法所得无法确定时也适用，请核对"
+        )
     return notes
 
 
-def _tier(b: _Build, table: int, row: RowCells, header: Header, k: int, base: str | None,
-          done: list[dict[str, Any]], notes: list[str]) -> dict[str, Any]:
+def _tier(
+    b: _Build,
+    table: int,
+    row: RowCells,
+    header: Header,
+    k: int,
+    base: str | None,
+    done: list[dict[str, Any]],
+    notes: list[str],
+    unknown_statute: bool = False,
+) -> dict[str, Any]:
     tier: dict[str, Any] = {}
     level, cond = row.cells.get("level"), row.cells.get("condition")
     rid = row.cells.get("row_id")
@@ -407,7 +535,8 @@ def _tier(b: _Build, table: int, row: RowCells, header: Header, k: int, base: st
         tid = rid.text
         b.ok(rid)
     else:
-        tid = LEVEL_IDS.get(re.sub(r"^(?:情节|违法)", "", label).removesuffix("情节"), f"t{k}")
+        bare = re.sub(r"(?:违法行为|违法|情节)$", "", re.sub(r"^(?:情节|违法)", "", label))
+        tid = LEVEL_IDS.get(bare, f"t{k}")
         if rid is not None:
             b.mark(rid, _column(header, "row_id"), "阶次编号含不允许的字符")
     ids = {t.get("id") for t in done}
@@ -424,13 +553,19 @@ def _tier(b: _Build, table: int, row: RowCells, header: Header, k: int, base: st
             except Unreadable:
                 pass  # a level that is only a name: kept as the label
         when = _condition(b, cond, _column(header, "condition"), extra)
-        tier["when"] = " and ".join(f"({e})" if " or " in e else e for e in [*extra, when]) \
-            if extra and isinstance(when, str) else when
+        tier["when"] = (
+            " and ".join(f"({e})" if " or " in e else e for e in [*extra, when])
+            if extra and isinstance(when, str)
+            else when
+        )
         if level is not None:
             b.ok(level)
     elif level is not None:
         bare = re.sub(r"^(?:情节|违法)", "", level.text)
-        if bare in ("轻微", "较轻", "一般", "较重", "严重", "特别严重") and "circumstance" in b.vocab.facts:
+        if (
+            bare in ("轻微", "较轻", "一般", "较重", "严重", "特别严重")
+            and "circumstance" in b.vocab.facts
+        ):
             tier["when"] = f"circumstance == '{LEVEL_IDS[bare]}'"
             b.used.add("circumstance")
             b.ok(level)
@@ -440,7 +575,9 @@ def _tier(b: _Build, table: int, row: RowCells, header: Header, k: int, base: st
         tier["when"] = ""
     std = row.cells.get("standard")
     if std is not None:
-        notes += _penalty(b, std, _column(header, "standard"), tier, base)
+        notes += _penalty(
+            b, std, _column(header, "standard"), tier, base, unknown_statute=unknown_statute
+        )
     basis = row.cells.get("row_basis")
     if basis is not None:
         tier["basis"] = _row_basis(b, basis, _column(header, "row_basis"))
@@ -448,17 +585,29 @@ def _tier(b: _Build, table: int, row: RowCells, header: Header, k: int, base: st
     return tier
 
 
-def _document(b: _Build, title: str, info: dict[str, Any], items: list[dict[str, Any]], lists: list[dict[str, Any]],
-              own_facts: dict[str, dict[str, Any]], own_measures: dict[str, str],
-              penalty_measures: dict[str, str]) -> dict[str, Any]:
+def _document(
+    b: _Build,
+    title: str,
+    info: dict[str, Any],
+    items: list[dict[str, Any]],
+    lists: list[dict[str, Any]],
+    own_facts: dict[str, dict[str, Any]],
+    own_measures: dict[str, str],
+    penalty_measures: dict[str, str],
+) -> dict[str, Any]:
     doc: dict[str, Any] = {"department": b.department}
     doc["department_name"] = info.get("department_name") or b.mark(
-        None, "部门名称", "表中未载明发布机关：请填写", text=title)
+        None, "部门名称", "表中未载明发布机关：请填写", text=title
+    )
     doc["version"] = b.version
-    doc["effective_from"] = info.get("effective_from") or b.mark(None, "施行日期", "表中未载明施行日期：请填写")
+    doc["effective_from"] = info.get("effective_from") or b.mark(
+        None, "施行日期", "表中未载明施行日期：请填写"
+    )
     if info.get("effective_to"):
         doc["effective_to"] = info["effective_to"]
-    doc["source"] = info.get("source") or b.mark(None, "来源文件", "请填写所编码的公开文件名称与文号", text=title)
+    doc["source"] = info.get("source") or b.mark(
+        None, "来源文件", "请填写所编码的公开文件名称与文号", text=title
+    )
     if b.extends:
         doc["extends"] = b.extends
     if info.get("refines"):
@@ -474,9 +623,16 @@ def _document(b: _Build, title: str, info: dict[str, Any], items: list[dict[str,
             doc["penalty_measures"] = penalty_measures
         facts = dict(own_facts)
     else:
-        used_measures = {m if isinstance(m, str) else m["code"] for i in items for t in [*i.get("tiers", []),
-                         *(i["statutory"] if isinstance(i.get("statutory"), list) else [])]
-                         if isinstance(t, dict) for m in (t.get("measures") or [])}
+        used_measures = {
+            m if isinstance(m, str) else m["code"]
+            for i in items
+            for t in [
+                *i.get("tiers", []),
+                *(i["statutory"] if isinstance(i.get("statutory"), list) else []),
+            ]
+            if isinstance(t, dict)
+            for m in (t.get("measures") or [])
+        }
         missing = sorted(used_measures - inherited_measures)
         if missing:
             doc["measures"] = {m: DEFAULT_MEASURES[m] for m in missing}
@@ -485,7 +641,12 @@ def _document(b: _Build, title: str, info: dict[str, Any], items: list[dict[str,
                 doc["penalty_measures"] = kinds
         inherited = {n for p in b.parents for n in p.facts}
         facts = {n: FACTS[n] for n in sorted(b.used) if n in FACTS and n not in inherited}
-        facts.update({n: {"type": "bool", "label": lab, "default": False} for n, lab in sorted(b.elect.items())})
+        facts.update(
+            {
+                n: {"type": "bool", "label": lab, "default": False}
+                for n, lab in sorted(b.elect.items())
+            }
+        )
     if facts:
         doc["facts"] = facts
     doc["items"] = items
@@ -497,35 +658,3 @@ def _document(b: _Build, title: str, info: dict[str, Any], items: list[dict[str,
 
 
 __all__ = ["Draft", "Note", "build_draft", "Citation"]
-
-
-# ---------------------------------------------------------------- YAML
-
-
-class _Dumper(yaml.SafeDumper):
-    """Writes Decimals as plain numbers and markers as `!unresolved` mappings."""
-
-
-def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
-    text = format(value, "f")
-    tag = "tag:yaml.org,2002:int" if value == value.to_integral_value() and "." not in text else "tag:yaml.org,2002:float"
-    return dumper.represent_scalar(tag, text)
-
-
-def _marker(dumper: yaml.SafeDumper, m: Marker) -> yaml.Node:
-    return dumper.represent_mapping(TAG, m.as_dict(), flow_style=True)
-
-
-def _date(dumper: yaml.SafeDumper, value: dt.date) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
-
-
-_Dumper.add_representer(Decimal, _decimal)
-_Dumper.add_representer(Marker, _marker)
-_Dumper.add_representer(dt.date, _date)
-
-
-def dump_draft(draft: Draft, header: str = "") -> str:
-    """The draft as a YAML document in the ruleset language (markers tagged `!unresolved`)."""
-    body = yaml.dump(draft.data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
-    return header + body

@@ -13,12 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..compiler import CompiledRuleset
-from ..ruleset import Item
+from ..ruleset import Item, Ruleset
 from . import appendix
 from .citations import write_citations
 from .penalties import write_fine, write_measures
-from .thresholds import write_condition
+from .wording import write_condition
 
 ITEM_HEADER = ["序号", "事项编码", "违法行为", "违法依据", "处罚依据", "事项属性"]
 TIER_HEADER = ["类别", "阶次编号", "裁量阶次", "适用条件", "处罚标准", "阶次依据"]
@@ -39,48 +38,85 @@ def _attributes(item: Item) -> str:
     return "\n".join(parts)
 
 
-def catalogue_rows(compiled: CompiledRuleset, own: Any) -> list[list[list[str]]]:
+def catalogue_rows(rs: Ruleset, own: Ruleset) -> list[list[list[str]]]:
     """Per item, its rows (each a list of cells in HEADER order); item cells only on the first row."""
-    rs = compiled.ruleset
     facts: dict[str, Any] = dict(rs.facts)
     out = []
     for n, item in enumerate(own.items, start=1):
         if item.weighted is not None:
             raise ValueError(f"item {item.code}: the weighted shape has no table form yet")
         f = {**facts, **item.facts}
-        base = next((c.fine.multiple_of for c in item.statutory if c.fine and c.fine.multiple_of), None)
-        head = [str(n), item.code, item.name, write_citations(item.legal_basis), write_citations(item.penalty_basis),
-                _attributes(item)]
+        base = next(
+            (c.fine.multiple_of for c in item.statutory if c.fine and c.fine.multiple_of), None
+        )
+        head = [
+            str(n),
+            item.code,
+            item.name,
+            write_citations(item.legal_basis),
+            write_citations(item.penalty_basis),
+            _attributes(item),
+        ]
         rows = []
         for c in item.statutory:
-            rows.append(["法定", c.id, c.label or "", write_condition(c.when, f),
-                         "\n".join([*write_fine(c.fine, f, None), *write_measures(c.measures, rs.measures, f)]),
-                         write_citations(c.basis)])
+            rows.append(
+                [
+                    "法定",
+                    c.id,
+                    c.label or "",
+                    write_condition(c.when, f),
+                    "\n".join(
+                        [*write_fine(c.fine, f, None), *write_measures(c.measures, rs.measures, f)]
+                    ),
+                    write_citations(c.basis),
+                ]
+            )
         for t in item.tiers:
-            rows.append(["阶次", t.id, t.label, write_condition(t.when, f),
-                         "\n".join([*write_fine(t.fine, f, base), *write_measures(t.measures, rs.measures, f)]),
-                         write_citations(t.basis)])
-        out.append([[*(head if i == 0 else [""] * len(head)), *r, (item.note or "") if i == 0 else ""]
-                    for i, r in enumerate(rows)])
+            rows.append(
+                [
+                    "阶次",
+                    t.id,
+                    t.label,
+                    write_condition(t.when, f),
+                    "\n".join(
+                        [*write_fine(t.fine, f, base), *write_measures(t.measures, rs.measures, f)]
+                    ),
+                    write_citations(t.basis),
+                ]
+            )
+        out.append(
+            [
+                [*(head if i == 0 else [""] * len(head)), *r, (item.note or "") if i == 0 else ""]
+                for i, r in enumerate(rows)
+            ]
+        )
     return out
 
 
-def _tables(compiled: CompiledRuleset, own: Any) -> tuple[str, list[list[list[str]]], list[tuple[str, list[str], list[list[str]]]]]:
-    rs = compiled.ruleset
+def _tables(
+    rs: Ruleset, own: Ruleset
+) -> tuple[str, list[list[list[str]]], list[tuple[str, list[str], list[list[str]]]]]:
     title = f"{own.department_name}行政处罚裁量基准（{own.version}）"
     appendices = [
         ("文件信息", appendix.INFO_HEADER, appendix.info_rows(own)),
-        ("从轻、减轻、从重、不予处罚、免予处罚清单", appendix.LIST_HEADER,
-         appendix.list_rows(own, {**rs.facts, **{n: f for i in rs.items for n, f in i.facts.items()}}, rs.measures)),
+        (
+            "从轻、减轻、从重、不予处罚、免予处罚清单",
+            appendix.LIST_HEADER,
+            appendix.list_rows(
+                own,
+                {**rs.facts, **{n: f for i in rs.items for n, f in i.facts.items()}},
+                rs.measures,
+            ),
+        ),
         ("事实", appendix.FACT_HEADER, appendix.fact_rows(own)),
         ("措施", appendix.MEASURE_HEADER, appendix.measure_rows(own)),
     ]
-    return title, catalogue_rows(compiled, own), [a for a in appendices if a[2]]
+    return title, catalogue_rows(rs, own), [a for a in appendices if a[2]]
 
 
-def export_table(compiled: CompiledRuleset, own: Any, out: Path, fmt: str) -> None:
-    """Write `own` (the file's own ruleset; `compiled` resolves what it extends) as .docx or .xlsx."""
-    title, items, appendices = _tables(compiled, own)
+def export_table(resolved: Ruleset, own: Ruleset, out: Path, fmt: str) -> None:
+    """Write `own` (the file's own ruleset; `resolved` is it with what it extends) as .docx or .xlsx."""
+    title, items, appendices = _tables(resolved, own)
     if fmt == "docx":
         _docx(out, title, items, appendices)
     elif fmt == "xlsx":
@@ -89,8 +125,12 @@ def export_table(compiled: CompiledRuleset, own: Any, out: Path, fmt: str) -> No
         raise ValueError(f"unknown format {fmt!r}: docx or xlsx")
 
 
-def _docx(out: Path, title: str, items: list[list[list[str]]],
-          appendices: list[tuple[str, list[str], list[list[str]]]]) -> None:
+def _docx(
+    out: Path,
+    title: str,
+    items: list[list[list[str]]],
+    appendices: list[tuple[str, list[str], list[list[str]]]],
+) -> None:
     from docx import Document
 
     doc = Document()
@@ -109,12 +149,16 @@ def _docx(out: Path, title: str, items: list[list[list[str]]],
         for c, text in enumerate(values):
             if text:
                 grid[r][c].text = text
-    merges: list[tuple[int, int, int, int]] = [(0, c, 1, c) for c, n in enumerate(HEADER) if n not in TIER_HEADER]
+    merges: list[tuple[int, int, int, int]] = [
+        (0, c, 1, c) for c, n in enumerate(HEADER) if n not in TIER_HEADER
+    ]
     merges.append((0, len(ITEM_HEADER), 0, len(ITEM_HEADER) + len(TIER_HEADER) - 1))
     r = 2
     for item in items:
         if len(item) > 1:
-            merges += [(r, c, r + len(item) - 1, c) for c in [*range(len(ITEM_HEADER)), len(HEADER) - 1]]
+            merges += [
+                (r, c, r + len(item) - 1, c) for c in [*range(len(ITEM_HEADER)), len(HEADER) - 1]
+            ]
         r += len(item)
     for r1, c1, r2, c2 in merges:
         grid[r1][c1].merge(grid[r2][c2])
@@ -130,8 +174,12 @@ def _docx(out: Path, title: str, items: list[list[list[str]]],
     doc.save(str(out))
 
 
-def _xlsx(out: Path, title: str, items: list[list[list[str]]],
-          appendices: list[tuple[str, list[str], list[list[str]]]]) -> None:
+def _xlsx(
+    out: Path,
+    title: str,
+    items: list[list[list[str]]],
+    appendices: list[tuple[str, list[str], list[list[str]]]],
+) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment
 
@@ -147,7 +195,12 @@ def _xlsx(out: Path, title: str, items: list[list[list[str]]],
             ws.merge_cells(start_row=2, start_column=c, end_row=3, end_column=c)
     first_tier = len(ITEM_HEADER) + 1
     ws.cell(2, first_tier, "裁量基准")
-    ws.merge_cells(start_row=2, start_column=first_tier, end_row=2, end_column=first_tier + len(TIER_HEADER) - 1)
+    ws.merge_cells(
+        start_row=2,
+        start_column=first_tier,
+        end_row=2,
+        end_column=first_tier + len(TIER_HEADER) - 1,
+    )
     r = 4
     for item in items:
         for i, values in enumerate(item):

@@ -31,8 +31,11 @@ class Violation:
     table: int
     first_row: int
     cells: dict[str, Cell] = field(default_factory=dict)
-    crossing: dict[str, Cell] = field(default_factory=dict)  # violation cells reaching in from above
+    crossing: dict[str, Cell] = field(
+        default_factory=dict
+    )  # violation cells reaching in from above
     rows: list[RowCells] = field(default_factory=list)
+    columns: set[str] = field(default_factory=set)  # the canonical columns the table has
 
 
 @dataclass
@@ -52,13 +55,15 @@ def group_rows(table: RawTable, header: Header) -> tuple[list[Violation], list[S
     violations: list[Violation] = []
     skipped: list[Skipped] = []
     last_text: dict[str, Cell] = {}  # the cell each violation column last had text in
-    for row in table.rows[header.last_row:]:
+    for row in table.rows[header.last_row :]:
         texts = [c for c in row if c.text]
         if not texts:
             continue
         r = row[0].row
         if is_header_repeat(row, header):
-            skipped.append(Skipped(table.index, r, " | ".join(c.text for c in texts), "表头在表内重复（分页）"))
+            skipped.append(
+                Skipped(table.index, r, " | ".join(c.text for c in texts), "表头在表内重复（分页）")
+            )
             continue
         if _one_merged_line(row):
             skipped.append(Skipped(table.index, r, texts[0].text, "整行合并的标题或说明行"))
@@ -68,11 +73,17 @@ def group_rows(table: RawTable, header: Header) -> tuple[list[Violation], list[S
         lead = cells.get(leader)
         starts = lead is not None and bool(lead.text)
         if not starts and not violations:
-            skipped.append(Skipped(table.index, r, " | ".join(c.text for c in texts),
-                                   f"在第一个违法行为之前（无{'序号' if leader == 'seq' else '违法行为'}）"))
+            skipped.append(
+                Skipped(
+                    table.index,
+                    r,
+                    " | ".join(c.text for c in texts),
+                    f"在第一个违法行为之前（无{'序号' if leader == 'seq' else '违法行为'}）",
+                )
+            )
             continue
         if starts:
-            current = Violation(table.index, r)
+            current = Violation(table.index, r, columns=set(header.columns.values()))
             violations.append(current)
             for key in ITEM_COLUMNS:
                 c = cells.get(key)
@@ -81,7 +92,11 @@ def group_rows(table: RawTable, header: Header) -> tuple[list[Violation], list[S
                 if c.text:
                     current.cells[key] = c
                     last_text[key] = c
-                elif key in last_text and key != leader and (c.origin is not None or _blank_repeat(key)):
+                elif (
+                    key in last_text
+                    and key != leader
+                    and (c.origin is not None or _blank_repeat(key))
+                ):
                     # merged from (or left blank under) the previous violation's cell: do not copy silently
                     current.crossing[key] = last_text[key]
         current = violations[-1]

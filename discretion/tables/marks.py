@@ -24,7 +24,13 @@ class Marker:
     why: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"table": self.table, "row": self.row, "column": self.column, "text": self.text, "why": self.why}
+        return {
+            "table": self.table,
+            "row": self.row,
+            "column": self.column,
+            "text": self.text,
+            "why": self.why,
+        }
 
 
 class Unreadable(ValueError):

@@ -19,21 +19,29 @@ from ..citation import Citation
 from .citations import Titles, parse_citations, write_citation
 from .marks import Unreadable
 from .quantities import NUMBER, PERCENT, parse_number, parse_percent, write_number
-from .thresholds import NOUNS, Vocabulary, parse_condition_text, write_condition
+from .thresholds import NOUNS, Vocabulary, parse_condition_text
+from .wording import write_condition
 
 #: measure names as documents write them → the measure codes general/2021 declares
 MEASURE_PHRASES: list[tuple[str, str]] = [
     (r"(?:给予|予以|处以?)?警告", "warning"),
-    (r"(?:责令|并责令)?(?:限期)?改正(?:违法行为)?|责令(?:限期)?(?:改正|纠正)(?:违法行为)?", "order_correction"),
+    (
+        r"(?:责令|并责令)?(?:限期)?改正(?:违法行为)?|责令(?:限期)?(?:改正|纠正)(?:违法行为)?",
+        "order_correction",
+    ),
     (r"没收违法所得", "confiscate_illegal_gain"),
     (r"没收非法财物", "confiscate_illegal_property"),
-    (r"没收违法(?:生产经营|生产|经营|销售)的(?:食品|产品|商品|物品|药品)(?:、食品添加剂)?", "confiscate_goods"),
+    (
+        r"没收违法(?:生产经营|生产|经营|销售)的(?:食品|产品|商品|物品|药品)(?:、食品添加剂)?",
+        "confiscate_goods",
+    ),
     (r"没收(?:用于违法(?:生产经营|生产|经营)?的)?工具、设备(?:、原料等物品)?", "confiscate_tools"),
     (r"责令停产停业", "suspend_business"),
     (r"责令停产整治", "suspend_for_rectification"),
     (r"责令限制生产", "restrict_production"),
     (r"责令关闭", "close_down"),
-    (r"吊销(?:相关)?许可证(?:件)?", "revoke_licence"),
+    (r"吊销(?:相关)?[^，,；;。]{0,20}许可证(?:件)?》?", "revoke_licence"),
+    (r"责令停止违法行为", "stop_violation"),
     (r"吊销营业执照", "revoke_business_licence"),
     (r"责令停止建设", "stop_construction"),
     (r"责令恢复原状", "restore"),
@@ -42,18 +50,35 @@ MEASURE_PHRASES: list[tuple[str, str]] = [
 
 #: the names and kinds (第九条) of those measures, as general/2021 declares them (for drafts without `extends`)
 DEFAULT_MEASURES: dict[str, str] = {
-    "order_correction": "责令改正", "warning": "警告", "confiscate_illegal_gain": "没收违法所得",
-    "confiscate_goods": "没收违法生产经营的物品", "confiscate_illegal_property": "没收非法财物",
-    "confiscate_tools": "没收用于违法活动的工具、设备", "suspend_business": "责令停产停业",
-    "suspend_for_rectification": "责令停产整治", "restrict_production": "责令限制生产", "close_down": "责令关闭",
-    "revoke_licence": "吊销许可证件", "revoke_business_licence": "吊销营业执照", "stop_construction": "责令停止建设",
-    "restore": "责令恢复原状", "demolish": "责令限期拆除",
+    "order_correction": "责令改正",
+    "warning": "警告",
+    "confiscate_illegal_gain": "没收违法所得",
+    "confiscate_goods": "没收违法生产经营的物品",
+    "confiscate_illegal_property": "没收非法财物",
+    "confiscate_tools": "没收用于违法活动的工具、设备",
+    "suspend_business": "责令停产停业",
+    "suspend_for_rectification": "责令停产整治",
+    "restrict_production": "责令限制生产",
+    "close_down": "责令关闭",
+    "revoke_licence": "吊销许可证件",
+    "revoke_business_licence": "吊销营业执照",
+    "stop_construction": "责令停止建设",
+    "restore": "责令恢复原状",
+    "demolish": "责令限期拆除",
+    "stop_violation": "责令停止违法行为",
 }
 DEFAULT_KINDS: dict[str, str] = {
-    "warning": "warning", "confiscate_illegal_gain": "confiscation", "confiscate_goods": "confiscation",
-    "confiscate_illegal_property": "confiscation", "confiscate_tools": "confiscation",
-    "suspend_business": "suspension", "suspend_for_rectification": "suspension", "restrict_production": "suspension",
-    "close_down": "revocation", "revoke_licence": "revocation", "revoke_business_licence": "revocation",
+    "warning": "warning",
+    "confiscate_illegal_gain": "confiscation",
+    "confiscate_goods": "confiscation",
+    "confiscate_illegal_property": "confiscation",
+    "confiscate_tools": "confiscation",
+    "suspend_business": "suspension",
+    "suspend_for_rectification": "suspension",
+    "restrict_production": "suspension",
+    "close_down": "revocation",
+    "revoke_licence": "revocation",
+    "revoke_business_licence": "revocation",
 }
 
 _Q = rf"(?:{NUMBER})"
@@ -61,16 +86,23 @@ _BASES = {noun: fact for noun, fact, units in NOUNS if units == ("元",)}
 _BASE = "|".join(sorted(_BASES, key=len, reverse=True))
 _FINE_RANGE = [
     re.compile(rf"(?:处|处以)?(?P<a>{_Q})(?:元)?以上(?P<b>{_Q})元以下(?:的)?罚款"),
-    re.compile(rf"(?:处|处以)?(?P<a>{_Q})(?:元)?(?:至|到|－|-|—|~|～)(?P<b>{_Q})元(?:的)?罚款"),
+    re.compile(
+        rf"(?:处|处以)?(?P<a>{_Q})(?:元)?(?:至|到|－|-|—|~|～)(?P<b>{_Q})元(?:以下)?(?:的)?罚款"
+    ),
     re.compile(rf"罚款(?P<a>{_Q})(?:元)?(?:以上|至|到)(?P<b>{_Q})元(?:以下)?"),
     re.compile(rf"(?:处|处以)?(?P<b>{_Q})元以下(?:的)?罚款"),
     re.compile(rf"(?:处|处以)?(?P<a>{_Q})元(?:的)?罚款"),
 ]
+_OF = rf"(?:处|处以)?(?:【(?P<label>[^】]+)】|(?P<noun>{_BASE}))(?:的)?"  # 处 + the base: 【label】 or 违法所得 …
 _FINE_TIMES = [
-    re.compile(rf"(?:处|处以)?(?:【(?P<label>[^】]+)】|(?P<noun>{_BASE}))(?:的)?(?P<a>{_Q})倍以上(?P<b>{_Q})倍以下(?:的)?罚款"),
-    re.compile(rf"(?:处|处以)?(?:【(?P<label>[^】]+)】|(?P<noun>{_BASE}))(?:的)?(?P<pa>{PERCENT})以上(?P<pb>{PERCENT})以下(?:的)?罚款"),
-    re.compile(rf"(?:处|处以)?(?:【(?P<label>[^】]+)】|(?P<noun>{_BASE}))(?:的)?(?P<b>{_Q})倍以下(?:的)?罚款"),
-    re.compile(rf"(?:处|处以)?(?:【(?P<label>[^】]+)】|(?P<noun>{_BASE}))(?:的)?(?P<pb>{PERCENT})以下(?:的)?罚款"),
+    re.compile(_OF + tail + r"(?:的)?罚款")
+    for tail in (
+        rf"(?P<a>{_Q})倍以上(?P<b>{_Q})倍以下",
+        rf"(?P<pa>{PERCENT})以上(?P<pb>{PERCENT})以下",
+        rf"(?P<b>{_Q})倍以下",
+        rf"(?P<x>{_Q})倍",
+        rf"(?P<pb>{PERCENT})以下",
+    )
 ]
 _SHARE = re.compile(r"按法定幅度的比例(?P<a>[0-9.]+)至(?P<b>[0-9.]+)处罚款")
 _CEILING = re.compile(rf"最高不超过(?P<c>{_Q})元")
@@ -87,8 +119,11 @@ class Penalty:
     fine: dict[str, Any] | None = None
     measures: list[Any] = field(default_factory=list)
     optional_fine: bool = False
-    elect: dict[str, str] = field(default_factory=dict)  # declared bool facts for 可以 measures: name → label
+    elect: dict[str, str] = field(
+        default_factory=dict
+    )  # declared bool facts for 可以 measures: name → label
     facts: set[str] = field(default_factory=set)
+    no_gain: bool = False  # a 没有违法所得 range read as the fallback (which also covers 无法确定)
 
 
 @dataclass
@@ -107,8 +142,14 @@ class Measures:
         return None
 
 
-def parse_penalty(text: str, vocab: Vocabulary, measures: Measures, *, base: str | None = None,
-                  titles: Titles | None = None) -> Penalty:
+def parse_penalty(
+    text: str,
+    vocab: Vocabulary,
+    measures: Measures,
+    *,
+    base: str | None = None,
+    titles: Titles | None = None,
+) -> Penalty:
     """A 处罚标准 cell → Penalty. `base` is the statutory multiple's base (tiers' 倍 use it)."""
     out = Penalty()
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
@@ -130,9 +171,14 @@ def parse_penalty(text: str, vocab: Vocabulary, measures: Measures, *, base: str
             continue
         for sentence in (x.strip() for x in split_outside(line, "；;。") if x.strip()):
             c = None if "【" in sentence else _COND_FINE.match(sentence)
+            if c and re.fullmatch(r"没有违法所得", c.group("c")) and "罚款" in c.group("f"):
+                _no_gain(c.group("f"), out, vocab, base)
+                continue
             if c and "罚款" not in c.group("f"):
                 for seg in _segments(c.group("f")):
-                    _measure(_AND.sub("", _MAY.sub("", seg)), out, measures, vocab, when=c.group("c"))
+                    _measure(
+                        _AND.sub("", _MAY.sub("", seg)), out, measures, vocab, when=c.group("c")
+                    )
                 continue
             for seg in _segments(sentence):
                 _segment(seg, out, vocab, measures, base)
@@ -164,7 +210,9 @@ def _is_fine(seg: str) -> bool:
     return "罚款" in seg
 
 
-def _segment(seg: str, out: Penalty, vocab: Vocabulary, measures: Measures, base: str | None) -> None:
+def _segment(
+    seg: str, out: Penalty, vocab: Vocabulary, measures: Measures, base: str | None
+) -> None:
     may = bool(_MAY.match(seg))
     body = _AND.sub("", _MAY.sub("", seg)).strip()
     c = _CEILING.fullmatch(body)
@@ -173,6 +221,8 @@ def _segment(seg: str, out: Penalty, vocab: Vocabulary, measures: Measures, base
             raise Unreadable(f"“{seg}”：最高限额只能用于倍数罚款")
         out.fine["ceiling"] = parse_number(c.group("c"))
         return
+    if _is_fine(body) and re.match(r"^对(?:单位|个人)", body):
+        raise Unreadable(f"“{seg}”按当事人类型（单位、个人）区分罚款")
     if _is_fine(body):
         if out.fine is not None:
             raise Unreadable(f"一个单元格中有两个罚款：“{seg}”")
@@ -202,7 +252,9 @@ def _fine(body: str, vocab: Vocabulary, base: str | None, out: Penalty) -> dict[
             fact = vocab.by_label(g["label"]) if g.get("label") else _BASES[g["noun"]]
             if fact not in vocab.facts or vocab.facts[fact]["type"] != "money":
                 raise Unreadable(f"罚款基数 {fact} 不是已声明的金额事实")
-            if g.get("pa") or g.get("pb"):
+            if g.get("x"):
+                lo = hi = parse_number(g["x"])
+            elif g.get("pa") or g.get("pb"):
                 lo = parse_percent(g["pa"]) if g.get("pa") else Decimal(0)
                 hi = parse_percent(g["pb"])
             else:
@@ -217,8 +269,26 @@ def _fine(body: str, vocab: Vocabulary, base: str | None, out: Penalty) -> dict[
     raise Unreadable(f"罚款“{body}”的写法不能识别")
 
 
+def _no_gain(text: str, out: Penalty, vocab: Vocabulary, base: str | None) -> None:
+    """没有违法所得的，处X元以上Y元以下罚款: the fixed range beside a multiple of 违法所得."""
+    if (
+        out.fine is None
+        or out.fine.get("multiple_of", base) != "illegal_gain"
+        or "times" not in out.fine
+    ):
+        raise Unreadable("“没有违法所得的”罚款之前没有违法所得的倍数罚款")
+    fine = _fine(_AND.sub("", _MAY.sub("", text.strip())), vocab, None, Penalty())
+    if "range" not in fine:
+        raise Unreadable(f"“{text}”不是固定幅度")
+    out.fine["fallback"] = {"when": "illegal_gain == 0", "range": fine["range"]}
+    out.facts.add("illegal_gain")
+    out.no_gain = True
+
+
 def _fallback(text: str, vocab: Vocabulary, out: Penalty) -> None:
-    m = re.fullmatch(r"(?:(?P<c>.+?)时|基数为零或者无法确定时)，处(?P<a>.+?)元以上(?P<b>.+?)元以下罚款", text)
+    m = re.fullmatch(
+        r"(?:(?P<c>.+?)时|基数为零或者无法确定时)，处(?P<a>.+?)元以上(?P<b>.+?)元以下罚款", text
+    )
     if not m or out.fine is None or "times" not in out.fine:
         raise Unreadable(f"保底罚款“{text}”不能识别")
     fb: dict[str, Any] = {"range": [parse_number(m.group("a")), parse_number(m.group("b"))]}
@@ -228,8 +298,15 @@ def _fallback(text: str, vocab: Vocabulary, out: Penalty) -> None:
     out.fine["fallback"] = fb
 
 
-def _measure(body: str, out: Penalty, measures: Measures, vocab: Vocabulary, *, may: bool = False,
-             when: str | None = None) -> None:
+def _measure(
+    body: str,
+    out: Penalty,
+    measures: Measures,
+    vocab: Vocabulary,
+    *,
+    may: bool = False,
+    when: str | None = None,
+) -> None:
     code = measures.code(body)
     if code is None:
         raise Unreadable(f"“{body}”不是已知的处罚或措施")
@@ -248,39 +325,53 @@ def _measure(body: str, out: Penalty, measures: Measures, vocab: Vocabulary, *, 
 # ---------------------------------------------------------------- the statute's own range
 
 
-
-def statutory_fine(text: str, vocab: Vocabulary) -> tuple[dict[str, Any], set[str]]:
-    """The one fine a quoted provision sets (with its fallback where it has one); Unreadable otherwise."""
-    sentences = [s for s in re.split(r"[；;。]", text) if "罚款" in s]
-    found: list[tuple[str | None, dict[str, Any]]] = []
+def statutory_fine(text: str, vocab: Vocabulary) -> tuple[list[dict[str, Any]], set[str]]:
+    """The statutory clauses a quoted provision sets: one fine (with its fallback where it has one), or
+    one fine and one escalation (拒不改正的 / 造成严重后果的 …, a clause of its own); Unreadable otherwise."""
+    sentences = [s for s in re.split(r"[；;。]|(?<=罚款)[，,]", text) if "罚款" in s]
+    found: list[tuple[str | None, str | None, dict[str, Any]]] = []  # (condition text, kind, fine)
     for sentence in sentences:
-        m = _COND_FINE.match(sentence.strip())
-        cond = None
-        fine_text = sentence
-        clauses = re.split(r"[，,]", sentence)
-        fine_parts = [c for c in clauses if "罚款" in c]
-        if len(fine_parts) != 1:
+        clauses = [c.strip() for c in re.split(r"[，,]", sentence)]
+        at = [i for i, c in enumerate(clauses) if "罚款" in c]
+        if len(at) != 1:
             raise Unreadable("条文中一句有多个罚款")
-        fine_text = _AND.sub("", _MAY.sub("", fine_parts[0].strip()))
-        if m and re.search(r"(?:不足|不满|以上|以下|超过|没有|无法)", m.group("c")):
-            cond = m.group("c")
-        elif m and re.search(r"(?:情节严重|拒不改正|逾期不改正|造成|再次)", m.group("c")):
-            raise Unreadable(f"法定罚款分情形（“{m.group('c')}的”）：请把各情形写成法定条款")
-        found.append((cond, _fine(fine_text, vocab, None, Penalty())))
+        fine_text = _AND.sub("", _MAY.sub("", clauses[at[0]]))
+        before = [c for c in clauses[: at[0]] if c.endswith("的")]
+        c_text = before[-1][:-1] if before else None
+        cond, kind = None, None
+        if c_text and re.search(r"(?:不足|不满|以上|以下|超过|没有|无法)", c_text):
+            cond, kind = c_text, "threshold"
+        elif (
+            c_text
+            and len(c_text) <= 12
+            and re.search(r"(?:情节严重|拒不改正|逾期不改正|逾期未改正|造成|再次)", c_text)
+        ):
+            cond, kind = c_text, "escalation"
+        found.append((cond, kind, _fine(fine_text, vocab, None, Penalty())))
     if not found:
         raise Unreadable("条文中没有罚款幅度")
     if len(found) == 1 and found[0][0] is None:
-        return found[0][1], set(found[0][1].get("multiple_of") and [found[0][1]["multiple_of"]] or [])
+        fine = found[0][2]
+        return [{"id": "base", "fine": fine}], {fine["multiple_of"]} if fine.get(
+            "multiple_of"
+        ) else set()
     if len(found) == 2:
-        times = [f for f in found if "times" in f[1]]
-        ranges = [f for f in found if "range" in f[1]]
-        if len(times) == 1 and len(ranges) == 1 and ranges[0][0] and times[0][0]:
-            small, facts = parse_condition_text(ranges[0][0], vocab)
-            large, facts2 = parse_condition_text(times[0][0], vocab)
+        times = [f for f in found if "times" in f[2]]
+        ranges = [f for f in found if "range" in f[2]]
+        if len(times) == 1 and len(ranges) == 1 and ranges[0][1] == times[0][1] == "threshold":
+            small, facts = parse_condition_text(str(ranges[0][0]), vocab)
+            large, facts2 = parse_condition_text(str(times[0][0]), vocab)
             if _complement(small, large):
-                fine = dict(times[0][1])
-                fine["fallback"] = {"when": small, "range": ranges[0][1]["range"]}
-                return fine, facts | facts2 | {fine["multiple_of"]}
+                fine = dict(times[0][2])
+                fine["fallback"] = {"when": small, "range": ranges[0][2]["range"]}
+                return [{"id": "base", "fine": fine}], facts | facts2 | {fine["multiple_of"]}
+        (c0, k0, f0), (c1, k1, f1) = found
+        if c0 is None and k1 == "escalation" and "times" not in f0 and "times" not in f1:
+            when, facts = parse_condition_text(str(c1), vocab)
+            return [
+                {"id": "base", "when": f"not ({when})", "fine": f0},
+                {"id": "escalated", "label": f"{c1}的", "when": when, "fine": f1},
+            ], facts
     raise Unreadable("条文中有多个罚款幅度，不能确定法定幅度")
 
 
@@ -288,8 +379,13 @@ def _complement(small: str, large: str) -> bool:
     """`x < N` and `x >= N` (or `<=` / `>`) on one fact: the statute's two branches cover everything."""
     a = re.fullmatch(r"(\w+) (<|<=) (\S+)", small)
     b = re.fullmatch(r"(\w+) (>=|>) (\S+)", large)
-    return bool(a and b and a.group(1) == b.group(1) and a.group(3) == b.group(3)
-                and {a.group(2), b.group(2)} in ({"<", ">="}, {"<=", ">"}))
+    return bool(
+        a
+        and b
+        and a.group(1) == b.group(1)
+        and a.group(3) == b.group(3)
+        and {a.group(2), b.group(2)} in ({"<", ">="}, {"<=", ">"})
+    )
 
 
 # ---------------------------------------------------------------- writing
@@ -330,7 +426,11 @@ def write_measures(refs: list[Any], names: dict[str, str], facts: dict[str, Any]
     out: list[str] = []
     for ref in refs:
         code = ref if isinstance(ref, str) else (ref["code"] if isinstance(ref, dict) else ref.code)
-        when = None if isinstance(ref, str) else (ref.get("when") if isinstance(ref, dict) else ref.when)
+        when = (
+            None
+            if isinstance(ref, str)
+            else (ref.get("when") if isinstance(ref, dict) else ref.when)
+        )
         name = names.get(code, code)
         out.append(f"{name}（{write_condition(when, facts)}时）" if when else name)
     return out
@@ -341,4 +441,12 @@ def _label(facts: dict[str, Any], name: str) -> str:
     return str(spec["label"] if isinstance(spec, dict) else spec.label)
 
 
-__all__ = ["Measures", "Penalty", "parse_penalty", "statutory_fine", "write_fine", "write_measures", "write_number"]
+__all__ = [
+    "Measures",
+    "Penalty",
+    "parse_penalty",
+    "statutory_fine",
+    "write_fine",
+    "write_measures",
+    "write_number",
+]

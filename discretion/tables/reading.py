@@ -18,7 +18,8 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from ..errors import DiscretionError
 
@@ -79,14 +80,21 @@ def read_document(path: Path, *, max_rows: int = MAX_ROWS) -> RawDocument:
     except OSError as e:
         raise TableImportError(f"cannot read: {e.strerror}", field=str(path)) from None
     if size > MAX_BYTES:
-        raise TableImportError(f"file of {size} bytes exceeds the limit of {MAX_BYTES}", field=str(path))
+        raise TableImportError(
+            f"file of {size} bytes exceeds the limit of {MAX_BYTES}", field=str(path)
+        )
     suffix = path.suffix.lower()
     if head.startswith(_OLE):
-        raise TableImportError("password-protected (encrypted) or legacy .doc/.xls file: save it as an "
-                               "unprotected .docx/.xlsx first", field=str(path))
+        raise TableImportError(
+            "password-protected (encrypted) or legacy .doc/.xls file: save it as an "
+            "unprotected .docx/.xlsx first",
+            field=str(path),
+        )
     if suffix in (".docx", ".xlsx"):
         if not head.startswith(_ZIP) or not zipfile.is_zipfile(path):
-            raise TableImportError(f"not a {suffix} file (corrupt or another format)", field=str(path))
+            raise TableImportError(
+                f"not a {suffix} file (corrupt or another format)", field=str(path)
+            )
         _check_zip(path)
         reader = _read_docx if suffix == ".docx" else _read_xlsx
         try:
@@ -94,11 +102,15 @@ def read_document(path: Path, *, max_rows: int = MAX_ROWS) -> RawDocument:
         except TableImportError:
             raise
         except Exception as e:  # noqa: BLE001 - a corrupt package can fail anywhere inside the library
-            raise TableImportError(f"corrupt {suffix} file: {type(e).__name__}: {e}", field=str(path)) from None
+            raise TableImportError(
+                f"corrupt {suffix} file: {type(e).__name__}: {e}", field=str(path)
+            ) from None
     elif suffix == ".csv":
         doc = _read_csv(path, max_rows)
     else:
-        raise TableImportError("unsupported file type: give a .docx, .xlsx or .csv file", field=str(path))
+        raise TableImportError(
+            "unsupported file type: give a .docx, .xlsx or .csv file", field=str(path)
+        )
     if not any(t.rows for t in doc.tables):
         raise TableImportError("no table in the file", field=str(path))
     return doc
@@ -109,7 +121,9 @@ def _check_zip(path: Path) -> None:
     with zipfile.ZipFile(path) as z:
         total = sum(i.file_size for i in z.infolist())
     if total > 8 * MAX_BYTES:
-        raise TableImportError(f"unpacks to {total} bytes, over the limit of {8 * MAX_BYTES}", field=str(path))
+        raise TableImportError(
+            f"unpacks to {total} bytes, over the limit of {8 * MAX_BYTES}", field=str(path)
+        )
 
 
 class _Limits:
@@ -120,22 +134,32 @@ class _Limits:
         self.rows += 1
         self.cells += n_cells
         if self.rows > self.max_rows:
-            raise TableImportError(f"more than {self.max_rows} rows: split the file or raise --max-rows",
-                                   field=f"{self.path}: 表{table}")
+            raise TableImportError(
+                f"more than {self.max_rows} rows: split the file or raise --max-rows",
+                field=f"{self.path}: 表{table}",
+            )
         if self.cells > MAX_CELLS:
             raise TableImportError(f"more than {MAX_CELLS} cells", field=f"{self.path}: 表{table}")
         if n_cells > MAX_COLUMNS:
-            raise TableImportError(f"a row of {n_cells} columns (at most {MAX_COLUMNS})", field=f"{self.path}: 表{table}")
+            raise TableImportError(
+                f"a row of {n_cells} columns (at most {MAX_COLUMNS})",
+                field=f"{self.path}: 表{table}",
+            )
 
     def text(self, cell: Cell) -> None:
         if len(cell.text) > MAX_CELL_CHARS:
-            raise TableImportError(f"a cell of {len(cell.text)} characters (at most {MAX_CELL_CHARS})",
-                                   field=f"{self.path}: {cell.where}")
+            raise TableImportError(
+                f"a cell of {len(cell.text)} characters (at most {MAX_CELL_CHARS})",
+                field=f"{self.path}: {cell.where}",
+            )
 
 
 def clean(text: str) -> str:
     """Cell text as written, with layout whitespace trimmed (line breaks inside a cell kept)."""
-    lines = [re.sub(r"[ \t\u3000\xa0]+", " ", ln).strip() for ln in text.replace("\r\n", "\n").split("\n")]
+    lines = [
+        re.sub(r"[ \t\u3000\xa0]+", " ", ln).strip()
+        for ln in text.replace("\r\n", "\n").split("\n")
+    ]
     return "\n".join(ln for ln in lines if ln)
 
 
@@ -163,7 +187,9 @@ def _read_docx(path: Path, max_rows: int) -> RawDocument:
         elif tag == "tbl":
             index = len(tables) + 1
             rows: list[list[Cell]] = []
-            above: dict[int, tuple[int, int]] = {}  # column → origin of a vertical merge running down it
+            above: dict[
+                int, tuple[int, int]
+            ] = {}  # column → origin of a vertical merge running down it
             for r, tr in enumerate(child.iterchildren("{*}tr"), start=1):
                 out: list[Cell] = []
                 col = 1 + _grid_before(tr)
@@ -244,7 +270,11 @@ def _xlsx_text(v: Any) -> str:
         return "是" if v else "否"
     if isinstance(v, float):
         d = Decimal(repr(v))
-        return str(d.quantize(Decimal(1))) if d == d.to_integral_value() else format(d.normalize(), "f")
+        return (
+            str(d.quantize(Decimal(1)))
+            if d == d.to_integral_value()
+            else format(d.normalize(), "f")
+        )
     if isinstance(v, (dt.datetime, dt.date)):
         return v.isoformat()[:10]
     return clean(str(v))
@@ -258,7 +288,11 @@ def _xlsx_merges(path: Path) -> dict[int, list[str]]:
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
         wb = SafeET.fromstring(z.read("xl/workbook.xml"))
-        rels = SafeET.fromstring(z.read("xl/_rels/workbook.xml.rels")) if "xl/_rels/workbook.xml.rels" in names else None
+        rels = (
+            SafeET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            if "xl/_rels/workbook.xml.rels" in names
+            else None
+        )
         targets = {r.get("Id"): r.get("Target", "") for r in (rels if rels is not None else [])}
         sheets = [s for s in wb.iter() if s.tag.endswith("}sheet")]
         for i, s in enumerate(sheets):

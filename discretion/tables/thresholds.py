@@ -7,9 +7,7 @@ Reads what tables write: 违法所得1万元以上不满5万元, 货值金额超
 (and); 或 and "下列情形之一" separate alternatives (or). Anything else in the cell, a number
 read two ways, or one fact bounded two ways in one row raises `Unreadable`: never a guess.
 
-The exported form writes each fact's label in 【】 (the export's fact table names it), so a
-condition of any shape comes back exactly: `write_condition` and `parse_condition_text`
-are inverses over the condition language.
+The exported form, with each fact's label in 【】, is read and written by `wording`.
 """
 
 from __future__ import annotations
@@ -34,19 +32,44 @@ FACTS: dict[str, dict[str, Any]] = {
     "persons": {"type": "integer", "label": "涉及人数（人）"},
     "days": {"type": "integer", "label": "逾期或持续天数（日）"},
     "tons": {"type": "number", "label": "数量（吨）"},
-    "prior_offences": {"type": "integer", "label": "此前因同一违法行为受到行政处罚的次数", "default": 0},
-    "prior_offences_1y": {"type": "integer", "label": "一年内因同一违法行为受到行政处罚的次数", "default": 0},
-    "prior_offences_2y": {"type": "integer", "label": "两年内因同一违法行为受到行政处罚的次数", "default": 0},
+    "prior_offences": {
+        "type": "integer",
+        "label": "此前因同一违法行为受到行政处罚的次数",
+        "default": 0,
+    },
+    "prior_offences_1y": {
+        "type": "integer",
+        "label": "一年内因同一违法行为受到行政处罚的次数",
+        "default": 0,
+    },
+    "prior_offences_2y": {
+        "type": "integer",
+        "label": "两年内因同一违法行为受到行政处罚的次数",
+        "default": 0,
+    },
     "circumstance": {
-        "type": "enum", "label": "违法情节",
+        "type": "enum",
+        "label": "违法情节",
         "values": ["minor", "light", "general", "heavier", "serious", "very_serious"],
-        "value_labels": {"minor": "情节轻微", "light": "情节较轻", "general": "情节一般",
-                         "heavier": "情节较重", "serious": "情节严重", "very_serious": "情节特别严重"},
+        "value_labels": {
+            "minor": "情节轻微",
+            "light": "情节较轻",
+            "general": "情节一般",
+            "heavier": "情节较重",
+            "serious": "情节严重",
+            "very_serious": "情节特别严重",
+        },
     },
     "harm": {
-        "type": "enum", "label": "危害后果", "values": ["none", "minor", "general", "serious"],
-        "value_labels": {"none": "没有造成危害后果", "minor": "危害后果轻微", "general": "危害后果一般",
-                         "serious": "危害后果严重"},
+        "type": "enum",
+        "label": "危害后果",
+        "values": ["none", "minor", "general", "serious"],
+        "value_labels": {
+            "none": "没有造成危害后果",
+            "minor": "危害后果轻微",
+            "general": "危害后果一般",
+            "serious": "危害后果严重",
+        },
     },
     "refused_to_correct": {"type": "bool", "label": "经责令改正拒不改正", "default": False},
     "corrected_in_time": {"type": "bool", "label": "及时改正", "default": False},
@@ -58,6 +81,7 @@ FACTS: dict[str, dict[str, Any]] = {
 NOUNS: list[tuple[str, str, tuple[str, ...]]] = [
     ("违法所得", "illegal_gain", ("元",)),
     ("货值金额", "goods_value", ("元",)),
+    ("货值", "goods_value", ("元",)),
     ("违法经营额", "turnover", ("元",)),
     ("违法经营数额", "turnover", ("元",)),
     ("建设工程造价", "construction_cost", ("元",)),
@@ -66,6 +90,7 @@ NOUNS: list[tuple[str, str, tuple[str, ...]]] = [
     ("超标", "exceed_multiple", ("倍",)),
     ("违法建设面积", "area_m2", ("平方米",)),
     ("面积", "area_m2", ("平方米",)),
+    ("经营额", "turnover", ("元",)),
     ("涉及人数", "persons", ("人",)),
     ("涉及", "persons", ("人",)),
     ("从业人员", "persons", ("人",)),
@@ -75,8 +100,14 @@ NOUNS: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 NOUNS.sort(key=lambda n: -len(n[0]))
 
-_LEVELS = {"轻微": "minor", "较轻": "light", "一般": "general", "较重": "heavier", "严重": "serious",
-           "特别严重": "very_serious"}
+_LEVELS = {
+    "轻微": "minor",
+    "较轻": "light",
+    "一般": "general",
+    "较重": "heavier",
+    "严重": "serious",
+    "特别严重": "very_serious",
+}
 _HARM = [
     (r"(?:未|没有|无)造成(?:任何)?(?:危害|社会危害)?后果", "harm == 'none'"),
     (r"(?:造成的?)?危害后果(?:较)?轻微|造成轻微(?:危害)?后果", "harm == 'minor'"),
@@ -85,9 +116,14 @@ _HARM = [
     (r"造成(?:了)?(?:危害|社会危害)后果", "harm != 'none'"),
 ]
 _FLAGS = [
-    (r"(?:经责令(?:限期)?改正(?:后)?)?(?:拒不改正|拒不整改|逾期不改正|逾期未改正)", "refused_to_correct"),
-    (r"(?:能够)?(?:及时|主动|立即|当场)(?:改正|纠正|整改)(?:违法行为)?|在(?:责令|规定)?(?:的)?期限内(?:改正|整改完毕)",
-     "corrected_in_time"),
+    (
+        r"(?:经责令(?:限期)?改正(?:后)?)?(?:拒不改正|拒不整改|逾期不改正|逾期未改正)",
+        "refused_to_correct",
+    ),
+    (
+        r"(?:能够)?(?:及时|主动|立即|当场)(?:改正|纠正|整改)(?:违法行为)?|在(?:责令|规定)?(?:的)?期限内(?:改正|整改完毕)",
+        "corrected_in_time",
+    ),
     (r"违法行为轻微", "minor_violation"),
     (r"(?:有证据足以证明)?没有主观过错", "no_fault_proven"),
 ]
@@ -98,8 +134,16 @@ _Q = rf"(?:{NUMBER})(?:{_UNITS})?|{PERCENT}"
 
 #: bound phrases after a noun: (regex with groups a/b, lower op, upper op)
 _BOUNDS: list[tuple[str, str | None, str | None]] = [
-    (rf"(?P<a>{_Q})以上(?:（含本数）|\(含本数\)|（含）)?(?:不满|不足|未满|低于|少于)(?P<b>{_Q})", ">=", "<"),
-    (rf"(?P<a>{_Q})以上(?:（含本数）|\(含本数\)|（含）)?(?:、|，)?(?P<b>{_Q})以下(?:（含本数）|（含）)?", ">=", "<="),
+    (
+        rf"(?P<a>{_Q})以上(?:（含本数）|\(含本数\)|（含）)?(?:不满|不足|未满|低于|少于)(?P<b>{_Q})",
+        ">=",
+        "<",
+    ),
+    (
+        rf"(?P<a>{_Q})以上(?:（含本数）|\(含本数\)|（含）)?(?:、|，)?(?P<b>{_Q})以下(?:（含本数）|（含）)?",
+        ">=",
+        "<=",
+    ),
     (rf"(?:超过|高于|大于)(?P<a>{_Q})(?:不满|不足|未满|低于|少于)(?P<b>{_Q})", ">", "<"),
     (rf"(?:超过|高于|大于)(?P<a>{_Q})(?:、|，)?(?P<b>{_Q})以下(?:（含本数）|（含）)?", ">", "<="),
     (rf"(?P<a>{_Q})以上(?:（含本数）|\(含本数\)|（含）)?", ">=", None),
@@ -109,8 +153,10 @@ _BOUNDS: list[tuple[str, str | None, str | None]] = [
     (rf"等于(?P<a>{_Q})", "==", None),
     (rf"不等于(?P<a>{_Q})", "!=", None),
 ]
-_NOUN_PREFIX = (r"(?:违法)?(?:行为)?(?:的)?|违法(?:生产经营|生产|经营|销售)的(?:食品|产品|商品|物品|药品|食品添加剂)?"
-                r"(?:的)?")
+_NOUN_PREFIX = (
+    r"(?:违法)?(?:行为)?(?:的)?|违法(?:生产经营|生产|经营|销售)的(?:食品|产品|商品|物品|药品|食品添加剂)?"
+    r"(?:的)?|[\u4e00-\u9fa5]{0,6}(?:产品|商品|食品|农药|种子|兽药|饲料|肥料)(?:的)?"
+)
 _TRIM = re.compile(r"^(?:有|当事人|属于|在|系|为|且|并且|并|而且)+|(?:的|者|情形|行为|情况)+$")
 
 
@@ -133,7 +179,9 @@ class Vocabulary:
     def by_label(self, label: str) -> str:
         hits = [n for n, spec in self.facts.items() if spec.get("label") == label]
         if len(hits) != 1:
-            raise Unreadable(f"【{label}】不是已声明的事实" if not hits else f"【{label}】对应多个事实")
+            raise Unreadable(
+                f"【{label}】不是已声明的事实" if not hits else f"【{label}】对应多个事实"
+            )
         return hits[0]
 
     def value(self, fact: str, text: str) -> str:
@@ -155,10 +203,10 @@ def parse_condition_text(text: str, vocab: Vocabulary) -> tuple[str, set[str]]:
     src = re.sub(r"\s+", "", text).rstrip("。；;，,")
     if not src:
         raise Unreadable("空的适用条件")
-    if "【" in src:
-        parser = _Exported(src, vocab)
-        expr = parser.parse()
-        return expr, parser.facts
+    if "【" in src:  # the exported wording (discretion.tables.wording), which names each fact
+        from .wording import parse_exported
+
+        return parse_exported(src, vocab)
     return _free_text(src, vocab)
 
 
@@ -170,8 +218,15 @@ def _free_text(src: str, vocab: Vocabulary) -> tuple[str, set[str]]:
         parts = [p for p in re.split(r"或者|或是|或(?!许)", body) if p]
     facts: set[str] = set()
     ors: list[str] = []
+    splitter = r"[，,、；;]|并且|而且|且(?!不)"
+    if (
+        not alternatives
+        and len(parts) > 1
+        and any(len([x for x in re.split(splitter, p) if _TRIM.sub("", x)]) > 1 for p in parts)
+    ):
+        raise Unreadable(f"“{src}”中“或”与“，”“且”同时出现，“或”的范围不明")
     for part in parts:
-        atoms = [_atom(seg, vocab) for seg in re.split(r"[，,、；;]|并且|而且|且(?!不)", part) if _TRIM.sub("", seg)]
+        atoms = [_atom(seg, vocab) for seg in re.split(splitter, part) if _TRIM.sub("", seg)]
         if not atoms:
             raise Unreadable(f"“{part}”没有可识别的条件")
         _check_two_ways(atoms)
@@ -198,7 +253,9 @@ def _atom(segment: str, vocab: Vocabulary) -> Atom:
         raise Unreadable(f"“{segment}”没有内容")
     m = re.fullmatch(r"情节(特别严重|轻微|较轻|一般|较重|严重)", seg)
     if m:
-        return _need(vocab, "circumstance", Atom(f"circumstance == '{_LEVELS[m.group(1)]}'", "circumstance"))
+        return _need(
+            vocab, "circumstance", Atom(f"circumstance == '{_LEVELS[m.group(1)]}'", "circumstance")
+        )
     for pattern, expr in _HARM:
         if re.fullmatch(pattern, seg):
             return _need(vocab, "harm", Atom(expr, "harm"))
@@ -214,7 +271,7 @@ def _atom(segment: str, vocab: Vocabulary) -> Atom:
             continue
         if i > 0 and not re.fullmatch(_NOUN_PREFIX, seg[:i]):
             raise Unreadable(f"“{seg}”中“{seg[:i]}”不能识别")
-        rest = seg[i + len(noun):]
+        rest = seg[i + len(noun) :]
         rest = re.sub(r"^(?:金额|数额|在|达到|为|均|的)+", "", rest)
         return _need(vocab, fact, _bound(fact, rest, units, seg, vocab))
     raise Unreadable(f"“{seg}”不能识别为条件")
@@ -227,16 +284,25 @@ def _need(vocab: Vocabulary, fact: str, atom: Atom) -> Atom:
 
 
 def _count(seg: str) -> Atom | None:
-    m = re.fullmatch(rf"(?P<w>一年内|1年内|两年内|二年内|2年内)?(?:属于)?(?:初次|首次)(?:违法|违反|实施)?", seg)
+    if re.fullmatch(r"(?:无|没有)违法所得", seg):
+        return Atom("illegal_gain == 0", "illegal_gain", (">=", Decimal(0)), ("<=", Decimal(0)))
+    m = re.fullmatch(
+        r"(?:违法行为)?(?P<w>一年内|1年内|两年内|二年内|2年内)?(?:属于)?(?:初次|首次)"
+        r"(?:违法|违反|实施|被查处)?(?:该违法(?:行为)?|违法(?:行为)?)?",
+        seg,
+    )
     if m:
         fact = "prior_offences" + _WINDOW.get(m.group("w") or "", "")
         return Atom(f"{fact} == 0", fact, (">=", Decimal(0)), ("<=", Decimal(0)))
     m = re.fullmatch(r"再次(?:违法|违反|实施)?(?:违法行为|该违法行为)?", seg)
     if m:
         return Atom("prior_offences >= 1", "prior_offences", (">=", Decimal(1)), None)
-    m = re.fullmatch(rf"(?P<w>一年内|1年内|两年内|二年内|2年内)?(?:(?:因)?同一(?:类|种)?违法行为)?"
-                     rf"(?:被查处|受到处罚|违法|实施|发生)?第?(?P<n>{_ORD})次(?P<more>及以上|以上)?"
-                     rf"(?:违法|违反|实施|被查处|被处罚|发生)?(?:该违法行为|违法行为)?", seg)
+    m = re.fullmatch(
+        rf"(?:违法行为)?(?P<w>一年内|1年内|两年内|二年内|2年内)?(?:(?:因)?同一(?:类|种)?违法行为)?"
+        rf"(?:被查处|受到处罚|违法|实施|发生)?第?(?P<n>{_ORD})次(?P<more>及以上|以上)?"
+        rf"(?:违法|违反|实施|被查处|被处罚|发生)?(?:该违法(?:行为)?|违法(?:行为)?)?",
+        seg,
+    )
     if m:
         fact = "prior_offences" + _WINDOW.get(m.group("w") or "", "")
         prior = int(parse_number(m.group("n"))) - 1
@@ -285,8 +351,12 @@ def _bound(fact: str, rest: str, units: tuple[str, ...], seg: str, vocab: Vocabu
             if a > b:
                 raise Unreadable(f"“{seg}”下限高于上限")
             flip = {">=": "<=", ">": "<"}[lo_op]  # type: ignore[index]
-            return Atom(f"{write_number(a)} {flip} {fact} {hi_op} {write_number(b)}", fact,
-                        (lo_op, a), (hi_op, b))  # type: ignore[arg-type]
+            return Atom(
+                f"{write_number(a)} {flip} {fact} {hi_op} {write_number(b)}",
+                fact,
+                (lo_op, a),
+                (hi_op, b),
+            )  # type: ignore[arg-type]
         if a is not None:
             return Atom(f"{fact} {lo_op} {write_number(a)}", fact, (lo_op, a), None)  # type: ignore[arg-type]
         return Atom(f"{fact} {hi_op} {write_number(b)}", fact, None, (hi_op, b))  # type: ignore[arg-type]
@@ -302,7 +372,9 @@ def _check_two_ways(atoms: list[Atom]) -> None:
                 continue
             old = seen.setdefault((a.fact, side), bound)
             if old != bound:
-                raise Unreadable(f"同一行中 {a.fact} 的门槛写法不一（{_say(old)} 与 {_say(bound)}）")
+                raise Unreadable(
+                    f"同一行中 {a.fact} 的门槛写法不一（{_say(old)} 与 {_say(bound)}）"
+                )
 
 
 def _say(bound: tuple[str, Decimal]) -> str:
@@ -322,7 +394,7 @@ def check_two_ways(exprs: list[str]) -> None:
 def _atoms_of(node: ast.Compare) -> list[Atom]:
     out: list[Atom] = []
     operands = [node.left, *node.comparators]
-    for left, op, right in zip(operands, node.ops, operands[1:]):
+    for left, op, right in zip(operands, node.ops, operands[1:], strict=False):
         sym = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}.get(type(op))
         if sym is None:
             continue
@@ -335,174 +407,12 @@ def _atoms_of(node: ast.Compare) -> list[Atom]:
         if flip:
             sym = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[sym]
         bound = (sym, Decimal(str(value)))
-        out.append(Atom("", fact, bound if sym in (">", ">=") else None, bound if sym in ("<", "<=") else None))
+        out.append(
+            Atom(
+                "",
+                fact,
+                bound if sym in (">", ">=") else None,
+                bound if sym in ("<", "<=") else None,
+            )
+        )
     return out
-
-
-# ---------------------------------------------------------------- the exported form
-
-
-class _Exported:
-    """Recursive descent over the exported wording: X，且Y / X；或者Y / 并非X / （X） / 【label】phrase."""
-
-    def __init__(self, src: str, vocab: Vocabulary) -> None:
-        self.src, self.pos, self.vocab, self.facts = src, 0, vocab, set()
-
-    def parse(self) -> str:
-        expr = self._or()
-        if self.pos != len(self.src):
-            raise Unreadable(f"“{self.src[self.pos:self.pos + 20]}”不能识别")
-        return expr
-
-    def _eat(self, token: str) -> bool:
-        if self.src.startswith(token, self.pos):
-            self.pos += len(token)
-            return True
-        return False
-
-    def _or(self) -> str:
-        parts = [self._and()]
-        while self._eat("；或者"):
-            parts.append(self._and())
-        return " or ".join(parts)
-
-    def _and(self) -> str:
-        parts = [self._unary()]
-        while self._eat("，且"):
-            parts.append(self._unary())
-        return " and ".join(parts)
-
-    def _unary(self) -> str:
-        if self._eat("并非"):
-            return f"not {self._unary()}"
-        if self._eat("（"):
-            inner = self._or()
-            if not self._eat("）"):
-                raise Unreadable("括号不配对")
-            return f"({inner})"
-        return self._atom()
-
-    def _atom(self) -> str:
-        m = re.compile(r"【([^】]+)】").match(self.src, self.pos)
-        if not m:
-            raise Unreadable(f"“{self.src[self.pos:self.pos + 20]}”不是【事实】")
-        fact = self.vocab.by_label(m.group(1))
-        self.facts.add(fact)
-        self.pos = m.end()
-        end = self._phrase_end()
-        phrase = self.src[self.pos:end]
-        self.pos = end
-        spec = self.vocab.facts[fact]
-        if not phrase:
-            if spec["type"] != "bool":
-                raise Unreadable(f"【{m.group(1)}】后缺少比较")
-            return fact
-        e = re.fullmatch(r"(不)?(为|属于)((?:“[^”]*”)+)", phrase)
-        if e:
-            values = [self.vocab.value(fact, v) for v in re.findall(r"“([^”]*)”", e.group(3))]
-            if e.group(2) == "为" and len(values) == 1:
-                return f"{fact} {'!=' if e.group(1) else '=='} {values[0]!r}"
-            return f"{fact} {'not in' if e.group(1) else 'in'} {values!r}"
-        units = ("元",) if spec["type"] == "money" else tuple(_UNITS.split("|"))
-        return _bound(fact, phrase, units, phrase, self.vocab).expr
-
-    def _phrase_end(self) -> int:
-        i, quoted, depth = self.pos, False, 0
-        while i < len(self.src):
-            ch = self.src[i]
-            if ch == "“":
-                quoted = True
-            elif ch == "”":
-                quoted = False
-            elif not quoted and ch == "（":
-                depth += 1
-            elif not quoted and ch == "）" and depth:
-                depth -= 1
-            elif not quoted and (self.src.startswith("，且", i) or self.src.startswith("；或者", i) or ch == "）"):
-                break
-            i += 1
-        return i
-
-
-# ---------------------------------------------------------------- writing
-
-
-def write_condition(when: str | None, facts: dict[str, Any]) -> str:
-    """A condition in the exported wording (inverse of parse_condition_text); '' for none."""
-    if when is None or not when.strip():
-        return ""
-    return _write(ast.parse(when.strip(), mode="eval").body, facts)
-
-
-def _label(facts: dict[str, Any], name: str) -> str:
-    spec = facts[name]
-    return str(spec["label"] if isinstance(spec, dict) else spec.label)
-
-
-def _spec(facts: dict[str, Any], name: str) -> dict[str, Any]:
-    spec = facts[name]
-    return spec if isinstance(spec, dict) else spec.model_dump(exclude_none=True)
-
-
-def _write(node: ast.AST, facts: dict[str, Any]) -> str:
-    if isinstance(node, ast.BoolOp):
-        joiner = "，且" if isinstance(node.op, ast.And) else "；或者"
-        return joiner.join(_wrapped(v, facts) for v in node.values)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return "并非" + _wrapped(node.operand, facts, always=True)
-    if isinstance(node, ast.Name):
-        return f"【{_label(facts, node.id)}】"
-    if isinstance(node, ast.Compare):
-        return _write_compare(node, facts)
-    raise Unreadable(f"条件 {ast.unparse(node)} 不能写成表格文字")
-
-
-def _wrapped(node: ast.AST, facts: dict[str, Any], always: bool = False) -> str:
-    text = _write(node, facts)
-    if isinstance(node, ast.BoolOp) or (always and isinstance(node, ast.UnaryOp)):
-        return f"（{text}）"
-    return text
-
-
-_WORDS = {"<": "不满{}", "<=": "{}以下（含本数）", ">": "超过{}", ">=": "{}以上（含本数）"}
-
-
-def _write_compare(node: ast.Compare, facts: dict[str, Any]) -> str:
-    operands = [node.left, *node.comparators]
-    names = [o.id for o in operands if isinstance(o, ast.Name)]
-    if len(names) != 1:
-        raise Unreadable(f"条件 {ast.unparse(node)} 不能写成表格文字")
-    fact = names[0]
-    spec = _spec(facts, fact)
-    head = f"【{spec['label']}】"
-    if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
-        value = node.comparators[0] if isinstance(node.left, ast.Name) else node.left
-        neg = isinstance(node.ops[0], (ast.NotEq, ast.NotIn))
-        if spec["type"] == "enum":
-            raw = ast.literal_eval(value)
-            values = raw if isinstance(raw, list) else [raw]
-            labels = spec.get("value_labels") or {}
-            shown = [labels.get(v, v) if list(labels.values()).count(labels.get(v, v)) == 1 else v for v in values]
-            verb = ("不" if neg else "") + ("属于" if isinstance(raw, list) else "为")
-            return head + verb + "".join(f"“{s}”" for s in shown)
-        if isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
-            return head + ("不等于" if neg else "等于") + _amount(ast.literal_eval(value), spec)
-        raise Unreadable(f"条件 {ast.unparse(node)} 不能写成表格文字")
-    parts: list[tuple[str, object]] = []
-    for left, op, right in zip(operands, node.ops, operands[1:]):
-        sym = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}[type(op)]  # type: ignore[index]
-        if isinstance(left, ast.Name):
-            parts.append((sym, ast.literal_eval(right)))
-        else:
-            parts.append(({"<": ">", "<=": ">=", ">": "<", ">=": "<="}[sym], ast.literal_eval(left)))
-    if len(parts) == 2 and parts[0][0] in (">", ">=") and parts[1][0] in ("<", "<="):
-        lo, hi = parts
-        return head + _WORDS[lo[0]].format(_amount(lo[1], spec)) + _WORDS[hi[0]].format(_amount(hi[1], spec))
-    if len(parts) != 1:
-        raise Unreadable(f"条件 {ast.unparse(node)} 不能写成表格文字")
-    return head + _WORDS[parts[0][0]].format(_amount(parts[0][1], spec))
-
-
-def _amount(value: object, spec: dict[str, Any]) -> str:
-    text = write_number(Decimal(str(value)))
-    return text + ("元" if spec["type"] == "money" else "")

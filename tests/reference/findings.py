@@ -2,8 +2,8 @@
 
 Within one key (legally the same case):
 - different outcomes (penalised vs not), or different kinds of penalty;
-- fines spread wider than the recommended range allows (positions in the range differ by more than its width);
-Per case:
+- fines spread wider than the recommended range allows (positions in the range differ by more than
+its width); Per case:
 - a fine outside the recommended range (critical above the statutory maximum);
 - penalised although a mandatory no-penalty or exemption entry applied, or the limitation had run.
 Per unit and officer: the share of their cases outside the range against the others' share
@@ -31,15 +31,26 @@ EPS = 1e-9
 
 
 def _finding(g: KeyGroup, kind: str, severity: str, cases: list[str], detail: str) -> Finding:
-    return Finding(kind=kind, severity=severity, department=g.department, item=g.item, version=g.version,  # type: ignore[arg-type]
-                   key=g.words, rules=g.rules, cases=sorted(cases), detail=detail)
+    return Finding(
+        kind=kind,
+        severity=severity,
+        department=g.department,
+        item=g.item,
+        version=g.version,  # type: ignore[arg-type]
+        key=g.words,
+        rules=g.rules,
+        cases=sorted(cases),
+        detail=detail,
+    )
 
 
 def _penalised(outcome: str) -> bool:
     return outcome == "penalty"
 
 
-def find(groups: list[KeyGroup], library: RulesetLibrary) -> tuple[list[Finding], list[GroupStat], list[GroupStat]]:
+def find(
+    groups: list[KeyGroup], library: RulesetLibrary
+) -> tuple[list[Finding], list[GroupStat], list[GroupStat]]:
     findings: list[Finding] = []
     deviant: set[str] = set()
     positions: dict[str, float] = {}
@@ -49,28 +60,58 @@ def find(groups: list[KeyGroup], library: RulesetLibrary) -> tuple[list[Finding]
         for r in g.rows:
             key_of[r.case_id] = k
         if g.defect:
-            findings.append(_finding(g, "ruleset_defect", "low", ids, f"基准本身不能给出建议：{g.defect}"))
+            findings.append(
+                _finding(g, "ruleset_defect", "low", ids, f"基准本身不能给出建议：{g.defect}")
+            )
         live = [i for i in range(len(g.rows)) if not g.expired[i]]
         # per case: limitation, mandatory lists, range
         for i, r in enumerate(g.rows):
             if g.expired[i] and _penalised(r.outcome):
-                findings.append(_finding(g, "limitation_ignored", "critical", [r.case_id],
-                                         "违法行为在追责期限内未被发现，依《中华人民共和国行政处罚法》第三十六条不再给予行政处罚，但作出了处罚"))
+                findings.append(
+                    _finding(
+                        g,
+                        "limitation_ignored",
+                        "critical",
+                        [r.case_id],
+                        "违法行为在追责期限内未被发现，依《中华人民共和国行政处罚法》第三十六条不再给予行政处罚，但作出了处罚",
+                    )
+                )
                 deviant.add(r.case_id)
         rec = g.recommendation
         if rec is not None and rec.outcome != "penalty":
             hit = [g.rows[i].case_id for i in live if _penalised(g.rows[i].outcome)]
             if hit:
-                cite = next((s.citation for s in rec.trace if s.step in ("no_penalty", "exemption", "outcome")), "")
-                findings.append(_finding(g, "mandatory_list_ignored", "high", hit,
-                                         f"依{cite}应当{rec.outcome_label}，但作出了处罚"))
+                cite = next(
+                    (
+                        s.citation
+                        for s in rec.trace
+                        if s.step in ("no_penalty", "exemption", "outcome")
+                    ),
+                    "",
+                )
+                findings.append(
+                    _finding(
+                        g,
+                        "mandatory_list_ignored",
+                        "high",
+                        hit,
+                        f"依{cite}应当{rec.outcome_label}，但作出了处罚",
+                    )
+                )
                 deviant.update(hit)
         if rec is not None and rec.outcome == "penalty":
             allowed = {"penalty"} | g.discretionary_outcomes
             hit = [g.rows[i].case_id for i in live if g.rows[i].outcome not in allowed]
             if hit:
-                findings.append(_finding(g, "mandatory_list_ignored", "high", hit,
-                                         "基准建议给予处罚且没有可以不予（免予）处罚的依据，但未予处罚"))
+                findings.append(
+                    _finding(
+                        g,
+                        "mandatory_list_ignored",
+                        "high",
+                        hit,
+                        "基准建议给予处罚且没有可以不予（免予）处罚的依据，但未予处罚",
+                    )
+                )
                 deviant.update(hit)
         if g.rec_min is not None and g.rec_max is not None and g.stat_max is not None:
             outside: list[str] = []
@@ -82,34 +123,64 @@ def find(groups: list[KeyGroup], library: RulesetLibrary) -> tuple[list[Finding]
                 fine = float(r.fine)
                 lo, hi = g.rec_min[i], g.rec_max[i]
                 width = hi - lo
-                positions[r.case_id] = (fine - lo) / width if width > EPS else (0.0 if abs(fine - lo) <= 0.005 else float(np.sign(fine - lo)))
+                positions[r.case_id] = (
+                    (fine - lo) / width
+                    if width > EPS
+                    else (0.0 if abs(fine - lo) <= 0.005 else float(np.sign(fine - lo)))
+                )
                 if fine > g.stat_max[i] + 0.005:
                     above_law.append(r.case_id)
                 elif fine < lo - 0.005 or fine > hi + 0.005:
                     outside.append(r.case_id)
             if above_law:
-                findings.append(_finding(g, "outside_range", "critical", above_law, "罚款超过法定最高额"))
+                findings.append(
+                    _finding(g, "outside_range", "critical", above_law, "罚款超过法定最高额")
+                )
             if outside:
-                findings.append(_finding(g, "outside_range", "medium", outside, "罚款不在基准建议幅度内"))
+                findings.append(
+                    _finding(g, "outside_range", "medium", outside, "罚款不在基准建议幅度内")
+                )
             deviant.update(above_law, outside)
         # within the key
         outcomes = {g.rows[i].outcome for i in live}
         if len({_penalised(o) for o in outcomes}) > 1:
-            findings.append(_finding(g, "different_outcome", "high", [g.rows[i].case_id for i in live],
-                                     f"同一裁量情形，处理结果不同：{'、'.join(sorted(outcomes))}"))
+            findings.append(
+                _finding(
+                    g,
+                    "different_outcome",
+                    "high",
+                    [g.rows[i].case_id for i in live],
+                    f"同一裁量情形，处理结果不同：{'、'.join(sorted(outcomes))}",
+                )
+            )
         else:
-            kinds = {(g.rows[i].fine is not None and g.rows[i].fine > 0, g.rows[i].penalties)
-                     for i in live if _penalised(g.rows[i].outcome)}
+            kinds = {
+                (g.rows[i].fine is not None and g.rows[i].fine > 0, g.rows[i].penalties)
+                for i in live
+                if _penalised(g.rows[i].outcome)
+            }
             if len(kinds) > 1:
-                findings.append(_finding(g, "different_penalty_types", "medium",
-                                         [g.rows[i].case_id for i in live if _penalised(g.rows[i].outcome)],
-                                         "同一裁量情形，处罚种类不同"))
+                findings.append(
+                    _finding(
+                        g,
+                        "different_penalty_types",
+                        "medium",
+                        [g.rows[i].case_id for i in live if _penalised(g.rows[i].outcome)],
+                        "同一裁量情形，处罚种类不同",
+                    )
+                )
         pos = [positions[g.rows[i].case_id] for i in live if g.rows[i].case_id in positions]
         if len(pos) >= 2 and max(pos) - min(pos) > 1 + EPS:
             spread = max(pos) - min(pos)
-            findings.append(_finding(g, "fine_spread", "high" if spread > 2 else "medium",
-                                     [g.rows[i].case_id for i in live if g.rows[i].case_id in positions],
-                                     f"同一裁量情形的罚款差距为建议幅度的{spread:.1f}倍"))
+            findings.append(
+                _finding(
+                    g,
+                    "fine_spread",
+                    "high" if spread > 2 else "medium",
+                    [g.rows[i].case_id for i in live if g.rows[i].case_id in positions],
+                    f"同一裁量情形的罚款差距为建议幅度的{spread:.1f}倍",
+                )
+            )
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.kind, f.department, f.item, f.cases))
     all_rows = [r for g in groups for i, r in enumerate(g.rows) if not g.expired[i]]
     units = _stats("unit", all_rows, deviant, positions, key_of)
@@ -117,7 +188,9 @@ def find(groups: list[KeyGroup], library: RulesetLibrary) -> tuple[list[Finding]
     return findings, units, officers
 
 
-def _stats(kind: str, rows: list, deviant: set[str], positions: dict[str, float], key_of: dict[str, int]) -> list[GroupStat]:
+def _stats(
+    kind: str, rows: list, deviant: set[str], positions: dict[str, float], key_of: dict[str, int]
+) -> list[GroupStat]:
     by: dict[str, list] = defaultdict(list)
     for r in rows:
         name = r.unit if kind == "unit" else r.officer
@@ -164,7 +237,9 @@ def _stats(kind: str, rows: list, deviant: set[str], positions: dict[str, float]
         others_rate = others_dev / others_n if others_n else 0.0
         p = binomtest(dev, n, min(max(others_rate, 1e-6), 1 - 1e-6)).pvalue if n else 1.0
         rel = []
-        medians: dict[int, float | None] = {}  # the others' median is the same for all of this group's cases on a key
+        medians: dict[
+            int, float | None
+        ] = {}  # the others' median is the same for all of this group's cases on a key
         j = ids[name]
         for r in rs:
             pos = positions.get(r.case_id)
@@ -177,8 +252,18 @@ def _stats(kind: str, rows: list, deviant: set[str], positions: dict[str, float]
             if med is not None:
                 rel.append(pos - med)
         flagged = n >= MIN_CASES and p < ALPHA / len(by) and dev / n > others_rate
-        out.append(GroupStat(kind=kind, name=name, cases=n, deviations=dev, rate=dev / n if n else 0.0,  # type: ignore[arg-type]
-                             others_rate=others_rate, p_value=float(p),
-                             median_relative_position=float(np.median(rel)) if rel else None, flagged=bool(flagged)))
+        out.append(
+            GroupStat(
+                kind=kind,
+                name=name,
+                cases=n,
+                deviations=dev,
+                rate=dev / n if n else 0.0,  # type: ignore[arg-type]
+                others_rate=others_rate,
+                p_value=float(p),
+                median_relative_position=float(np.median(rel)) if rel else None,
+                flagged=bool(flagged),
+            )
+        )
     out.sort(key=lambda s: (not s.flagged, s.p_value, s.name))
     return out

@@ -16,7 +16,8 @@ from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 from discretion.errors import DiscretionError
 from discretion.money import FEN
@@ -27,7 +28,8 @@ OUTCOMES = frozenset({"no_penalty", "exemption", "penalty"})
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while millions of small, acyclic objects are made:
-    at 10⁶ cases its repeated rescans cost more than the work itself. Reference counting still frees."""
+    at 10⁶ cases its repeated rescans cost more than the work itself. Reference counting still
+    frees."""
     was_on = gc.isenabled()
     gc.disable()
     try:
@@ -100,7 +102,9 @@ def _fine_text(v: str) -> Decimal | None:
 
 def _fine(v: Any, cached: bool = True) -> Decimal | None:
     if cached and type(v) is str:
-        return _fine_text(v)  # exceptions are not cached: a bad amount is checked (and refused) each time
+        return _fine_text(
+            v
+        )  # exceptions are not cached: a bad amount is checked (and refused) each time
     if v is None or v == "":
         return None
     if isinstance(v, bool):
@@ -133,16 +137,28 @@ def to_row(line: int, raw: dict[str, Any]) -> DecidedRow:
     penalties = raw.get("penalties") or ()
     if not isinstance(penalties, (list, tuple)) or not all(isinstance(p, str) for p in penalties):
         raise ValueError("penalties: must be a list of strings")
-    return DecidedRow(line, str(raw["case_id"]), _shared(str(raw["department"])), _shared(str(raw["item"])), facts, act,
-                      decided, _shared(str(raw.get("unit") or "")), _shared(str(raw.get("officer") or "")),
-                      _shared(outcome), _fine(raw.get("fine")), tuple(sorted(penalties)) if penalties else ())
+    return DecidedRow(
+        line,
+        str(raw["case_id"]),
+        _shared(str(raw["department"])),
+        _shared(str(raw["item"])),
+        facts,
+        act,
+        decided,
+        _shared(str(raw.get("unit") or "")),
+        _shared(str(raw.get("officer") or "")),
+        _shared(outcome),
+        _fine(raw.get("fine")),
+        tuple(sorted(penalties)) if penalties else (),
+    )
 
 
 _SHARED: dict[str, str] = {}
 
 
 def _shared(s: str) -> str:
-    """One object for each of the few distinct departments, items, units and officers (memory at 10⁶ rows)."""
+    """One object for each of the few distinct departments, items, units and officers (memory at 10⁶
+    rows)."""
     if len(_SHARED) > 100_000:
         _SHARED.clear()
     return _SHARED.setdefault(s, s)
@@ -155,8 +171,11 @@ def sniff(head: str) -> str:
         return "jsonl"
     if "," in first and "case_id" in first:
         return "csv"
-    raise CaseFormatError("not JSON lines (one object per line) or CSV with a header naming case_id, department, item …",
-                          field="cases")
+    raise CaseFormatError(
+        "not JSON lines (one object per line) or CSV with a header naming case_id, department, "
+        "item …",
+        field="cases",
+    )
 
 
 def raw_rows(lines: Iterable[str], fmt: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -164,6 +183,7 @@ def raw_rows(lines: Iterable[str], fmt: str) -> Iterator[tuple[int, dict[str, An
     if fmt == "jsonl":
         try:
             import orjson
+
             loads = orjson.loads
         except ImportError:  # pragma: no cover
             loads = json.loads
@@ -188,7 +208,9 @@ def raw_rows(lines: Iterable[str], fmt: str) -> Iterator[tuple[int, dict[str, An
         except json.JSONDecodeError as e:
             yield n, f"facts: not JSON: {e.msg}"
             continue
-        row["penalties"] = [p for p in (raw.get("penalties") or "").split(";") if p]  # CSV: ';'-separated
+        row["penalties"] = [
+            p for p in (raw.get("penalties") or "").split(";") if p
+        ]  # CSV: ';'-separated
         yield n, row
 
 
@@ -198,14 +220,12 @@ def read_cases(source: Path | str, *, text: str | None = None) -> ReadResult:
         with open(source, encoding="utf-8") as fh:
             head = fh.read(65536)
         fmt = sniff(head)
-        fh2 = open(source, encoding="utf-8", newline="")
+        fh2 = open(source, encoding="utf-8", newline="")  # noqa: SIM115 - read lazily, closed in finally
         lines: Iterable[str] = fh2
-        if fmt == "jsonl":  # in bulk: one read, one split (the same lines unless a lone \r breaks one)
+        if fmt == "jsonl":
+            # in bulk: one read, one split (the same lines unless a lone \r breaks one)
             whole = fh2.read()
-            if "\r" not in whole:
-                lines = whole.split("\n")
-            else:
-                lines = io.StringIO(whole, newline="")
+            lines = whole.split("\n") if "\r" not in whole else io.StringIO(whole, newline="")
             del whole
     else:
         fmt = sniff(text[:65536])
@@ -226,12 +246,37 @@ def read_cases(source: Path | str, *, text: str | None = None) -> ReadResult:
                     continue
                 prior = seen.get(row.case_id)
                 if prior is not None:
-                    same = (prior.department, prior.item, prior.facts, prior.act_date, prior.decision_date, prior.unit,
-                            prior.officer, prior.outcome, prior.fine, prior.penalties) == \
-                           (row.department, row.item, row.facts, row.act_date, row.decision_date, row.unit, row.officer,
-                            row.outcome, row.fine, row.penalties)
+                    same = (
+                        prior.department,
+                        prior.item,
+                        prior.facts,
+                        prior.act_date,
+                        prior.decision_date,
+                        prior.unit,
+                        prior.officer,
+                        prior.outcome,
+                        prior.fine,
+                        prior.penalties,
+                    ) == (
+                        row.department,
+                        row.item,
+                        row.facts,
+                        row.act_date,
+                        row.decision_date,
+                        row.unit,
+                        row.officer,
+                        row.outcome,
+                        row.fine,
+                        row.penalties,
+                    )
                     if not same:
-                        out.rejected.append(Rejected(n, row.case_id, f"case_id: repeats line {prior.line} with different content"))
+                        out.rejected.append(
+                            Rejected(
+                                n,
+                                row.case_id,
+                                f"case_id: repeats line {prior.line} with different content",
+                            )
+                        )
                     continue
                 seen[row.case_id] = row
                 out.rows.append(row)

@@ -1,4 +1,5 @@
-"""sweep(): group decided cases by relevance key, evaluate each key once, and report inconsistencies.
+"""sweep(): group decided cases by relevance key, evaluate each key once, and report
+inconsistencies.
 
 The row-by-row reference for discretion.consistency.sweep, independent of its expectation code:
 each case's facts are validated on their own (validate_facts, the evaluator's check) and its key is
@@ -14,13 +15,21 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
 from discretion.compiler import CompiledItem, CompiledRuleset
 from discretion.consistency.keys import describe, rules_of
-from discretion.consistency.report import CaseFine, ConsistencyReport, Finding, GroupChart, RejectedRow, Summary
+from discretion.consistency.report import (
+    CaseFine,
+    ConsistencyReport,
+    Finding,
+    GroupChart,
+    RejectedRow,
+    Summary,
+)
 from discretion.errors import DiscretionError, FactError, RulesetDefect
 from discretion.evaluation import EvaluationRequest, evaluate
 from discretion.evaluation.result import Recommendation
@@ -52,12 +61,15 @@ class KeyGroup:
 
 
 def _years_later(d: dt.date, years: int) -> dt.date:
-    """The same day of the month `years` later, or the month's last day where it has no such day (29 Feb)."""
+    """The same day of the month `years` later, or the month's last day where it has no such day (29
+    Feb)."""
     year = d.year + years
     return dt.date(year, d.month, min(d.day, calendar.monthrange(year, d.month)[1]))
 
 
-def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[Any], rows: list[DecidedRow]) -> np.ndarray:
+def _limitation_expired(
+    crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[Any], rows: list[DecidedRow]
+) -> np.ndarray:
     lim, item = crs.limitation, ci.item
     years = item.limitation_years or (lim.years if lim else None)
     if years is None:
@@ -78,25 +90,43 @@ def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozens
 def _base_fact(ci: CompiledItem, matched: frozenset[Any]) -> str | None:
     for c in ci.item.statutory:
         names = {str(k) for k in matched}  # the reference reads keys as the trace prints them
-        if f"statutory:{c.id}" in names and c.fine is not None and c.fine.multiple_of and f"fallback:{c.id}" not in names:
+        if (
+            f"statutory:{c.id}" in names
+            and c.fine is not None
+            and c.fine.multiple_of
+            and f"fallback:{c.id}" not in names
+        ):
             return c.fine.multiple_of
     return None
 
 
 def _request(row: DecidedRow) -> EvaluationRequest:
-    return EvaluationRequest(department=row.department, item=row.item, facts=row.facts, act_date=row.act_date,
-                             decision_date=row.decision_date)
+    return EvaluationRequest(
+        department=row.department,
+        item=row.item,
+        facts=row.facts,
+        act_date=row.act_date,
+        decision_date=row.decision_date,
+    )
 
 
-def _expect(lib: RulesetLibrary, group: KeyGroup, ci: CompiledItem, matched: frozenset[Any], facts: list[dict]) -> int:
-    """Evaluate the key (once, or a few times to fit a base-proportional range). Returns evaluations made."""
+def _expect(
+    lib: RulesetLibrary,
+    group: KeyGroup,
+    ci: CompiledItem,
+    matched: frozenset[Any],
+    facts: list[dict],
+) -> int:
+    """Evaluate the key (once, or a few times to fit a base-proportional range). Returns evaluations
+    made."""
     live = np.flatnonzero(~group.expired).tolist()
     if not live:
         return 0
     failed: dict[int, str] = {}
 
     def attempt(i: int) -> Recommendation | None:
-        """Evaluate one case; a case the evaluator refuses (e.g. a base it needs is absent) is set aside."""
+        """Evaluate one case; a case the evaluator refuses (e.g. a base it needs is absent) is set
+        aside."""
         try:
             return evaluate(lib, _request(group.rows[i]))
         except RulesetDefect:
@@ -112,7 +142,9 @@ def _expect(lib: RulesetLibrary, group: KeyGroup, ci: CompiledItem, matched: fro
             rep = attempt(i)
             if rep is not None:
                 break
-        runs += _expect_ranges(group, ci, matched, facts, live, rep, attempt) if rep is not None else 0
+        runs += (
+            _expect_ranges(group, ci, matched, facts, live, rep, attempt) if rep is not None else 0
+        )
     except RulesetDefect as e:
         group.defect = e.message
         return runs + 1
@@ -135,9 +167,17 @@ def _set_aside(group: KeyGroup, failed: dict[int, str]) -> None:
             setattr(group, name, arr[keep])
 
 
-def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[Any], facts: list[dict],
-                   live: list[int], rep: Recommendation, attempt: Callable[[int], Recommendation | None]) -> int:
-    """The expected outcome and, per case, the recommended range (fitted where it grows with a base)."""
+def _expect_ranges(
+    group: KeyGroup,
+    ci: CompiledItem,
+    matched: frozenset[Any],
+    facts: list[dict],
+    live: list[int],
+    rep: Recommendation,
+    attempt: Callable[[int], Recommendation | None],
+) -> int:
+    """The expected outcome and, per case, the recommended range (fitted where it grows with a
+    base)."""
     runs = 0
     group.recommendation = rep
     group.discretionary_outcomes = {o.outcome for o in rep.options if o.outcome != "penalty"}
@@ -147,9 +187,14 @@ def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[Any], f
     base = _base_fact(ci, matched)
     lo0, hi0, smax0 = Decimal(rep.fine.min), Decimal(rep.fine.max), Decimal(rep.fine.statutory_max)
     if base is None:
-        group.rec_min, group.rec_max, group.stat_max = (np.full(n, float(lo0)), np.full(n, float(hi0)), np.full(n, float(smax0)))
+        group.rec_min, group.rec_max, group.stat_max = (
+            np.full(n, float(lo0)),
+            np.full(n, float(hi0)),
+            np.full(n, float(smax0)),
+        )
         return runs
-    # ranges grow with the base: fit on two cases, check on a third; otherwise evaluate each distinct base
+    # ranges grow with the base: fit on two cases, check on a third; otherwise evaluate each
+    # distinct base
     bases = [facts[i].get(base) for i in range(n)]
     by_value: dict[Any, int] = {}
     for i in live:
@@ -170,7 +215,9 @@ def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[Any], f
         def fit(b: Any) -> tuple[Decimal, Decimal, Decimal]:
             return tuple(p1[k] + slopes[k] * (Decimal(b) - b1) for k in range(3))  # type: ignore[return-value]
 
-        if len(known) < 3 or any(abs(fit(b)[k] - p[k]) > Decimal("0.01") for b, p in known for k in range(3)):
+        if len(known) < 3 or any(
+            abs(fit(b)[k] - p[k]) > Decimal("0.01") for b, p in known for k in range(3)
+        ):
             fit = None  # type: ignore[assignment]  # not shown to be affine: evaluate each distinct base
     rec_min, rec_max, stat_max = np.empty(n), np.empty(n), np.empty(n)
     cache: dict[Any, tuple[Decimal, Decimal, Decimal]] = dict(points)
@@ -186,7 +233,11 @@ def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[Any], f
             if r is None:
                 rec_min[i] = rec_max[i] = stat_max[i] = np.nan
                 continue
-            p = cache[b] = (Decimal(r.fine.min), Decimal(r.fine.max), Decimal(r.fine.statutory_max)) if r.fine else (Decimal(0),) * 3
+            p = cache[b] = (
+                (Decimal(r.fine.min), Decimal(r.fine.max), Decimal(r.fine.statutory_max))
+                if r.fine
+                else (Decimal(0),) * 3
+            )
         rec_min[i], rec_max[i], stat_max[i] = float(p[0]), float(p[1]), float(p[2])
     group.rec_min, group.rec_max, group.stat_max = rec_min, rec_max, stat_max
     return runs
@@ -206,25 +257,59 @@ def _charts(groups: list[KeyGroup], findings: list[Finding]) -> list[GroupChart]
         def at(a: np.ndarray | None, i: int) -> float | None:
             return None if a is None else float(a[i])
 
-        out.append(GroupChart(department=g.department, item=g.item, version=g.version, key=g.words, cases=[
-            CaseFine(case_id=r.case_id, unit=r.unit, outcome=r.outcome, fine=None if r.fine is None else float(r.fine),
-                     rec_min=at(g.rec_min, i), rec_max=at(g.rec_max, i), stat_max=at(g.stat_max, i))
-            for i, r in enumerate(g.rows) if not g.expired[i]]))
+        out.append(
+            GroupChart(
+                department=g.department,
+                item=g.item,
+                version=g.version,
+                key=g.words,
+                cases=[
+                    CaseFine(
+                        case_id=r.case_id,
+                        unit=r.unit,
+                        outcome=r.outcome,
+                        fine=None if r.fine is None else float(r.fine),
+                        rec_min=at(g.rec_min, i),
+                        rec_max=at(g.rec_max, i),
+                        stat_max=at(g.stat_max, i),
+                    )
+                    for i, r in enumerate(g.rows)
+                    if not g.expired[i]
+                ],
+            )
+        )
     return out
 
 
-def sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None = None,
-          since: dt.date | None = None, until: dt.date | None = None,
-          progress: Callable[[int], None] | None = None) -> ConsistencyReport:
-    """The consistency report for decided cases (optionally of one department, decided in [since, until])."""
+def sweep(
+    library: RulesetLibrary,
+    read: ReadResult,
+    *,
+    department: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ConsistencyReport:
+    """The consistency report for decided cases (optionally of one department, decided in [since,
+    until])."""
     with cyclic_gc_paused():
-        return _sweep(library, read, department=department, since=since, until=until, progress=progress)
+        return _sweep(
+            library, read, department=department, since=since, until=until, progress=progress
+        )
 
 
-def _sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None,
-           since: dt.date | None, until: dt.date | None, progress: Callable[[int], None] | None) -> ConsistencyReport:
+def _sweep(
+    library: RulesetLibrary,
+    read: ReadResult,
+    *,
+    department: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    progress: Callable[[int], None] | None,
+) -> ConsistencyReport:
     rejected = [RejectedRow(line=r.line, case_id=r.case_id, reason=r.reason) for r in read.rejected]
-    # first pass, per row: filters, versions in force, the item (cheap, cached per department and date)
+    # first pass, per row: filters, versions in force, the item (cheap, cached per department and
+    # date)
     pending: dict[tuple[str, str, str, str], list[DecidedRow]] = {}
     versions: dict[tuple[str, dt.date], CompiledRuleset | None] = {}
     for row in read.rows:
@@ -235,43 +320,71 @@ def _sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None,
         try:
             old = versions.get((row.department, row.act_date), False)
             if old is False:
-                old = versions[(row.department, row.act_date)] = library.in_force(row.department, row.act_date)
+                old = versions[(row.department, row.act_date)] = library.in_force(
+                    row.department, row.act_date
+                )
             new = versions.get((row.department, row.decision_date), False)
             if new is False:
-                new = versions[(row.department, row.decision_date)] = library.in_force(row.department, row.decision_date)
+                new = versions[(row.department, row.decision_date)] = library.in_force(
+                    row.department, row.decision_date
+                )
         except DiscretionError as e:
             rejected.append(RejectedRow(line=row.line, case_id=row.case_id, reason=str(e)))
             continue
         if old is None:
-            rejected.append(RejectedRow(line=row.line, case_id=row.case_id, reason=f"act_date: no version of {row.department!r} in force on {row.act_date}"))
+            rejected.append(
+                RejectedRow(
+                    line=row.line,
+                    case_id=row.case_id,
+                    reason=f"act_date: no version of {row.department!r} in force on {row.act_date}",
+                )
+            )
             continue
         if old.find_item(row.item) is None:
-            rejected.append(RejectedRow(line=row.line, case_id=row.case_id, reason=f"item: {row.item!r} is not an item of {row.department} {old.version}"))
+            rejected.append(
+                RejectedRow(
+                    line=row.line,
+                    case_id=row.case_id,
+                    reason=f"item: {row.item!r} is not an item of {row.department} {old.version}",
+                )
+            )
             continue
-        pending.setdefault((row.department, old.ruleset.ref, new.ruleset.ref if new else "", row.item), []).append(row)
-    # second pass, per case: its facts validated against the old version (and the newer one), its key
-    # the rules the reference predicates say hold under each version (第三十七条: what the newer one
-    # tells apart is apart too)
+        pending.setdefault(
+            (row.department, old.ruleset.ref, new.ruleset.ref if new else "", row.item), []
+        ).append(row)
+    # second pass, per case: its facts validated against the old version (and the newer one), its
+    # key the rules the reference predicates say hold under each version (第三十七条: what the newer
+    # one tells apart is apart too)
     swept = 0
     key_groups: list[KeyGroup] = []
     evaluations = 0
     for (dept, old_ref, new_ref, code), members in sorted(pending.items()):
         crs = library.compiled[old_ref]
         ci = crs.items[code]
-        new_ci = library.compiled[new_ref].find_item(code) if new_ref and new_ref != old_ref else None
+        new_ci = (
+            library.compiled[new_ref].find_item(code) if new_ref and new_ref != old_ref else None
+        )
         keyed: dict[tuple[frozenset[str], frozenset[str]], tuple[list[DecidedRow], list[dict]]] = {}
         for r in members:
             try:
-                facts = validate_facts(r.facts, ci.schema, ci.derived,
-                                       tolerated=frozenset(new_ci.schema) if new_ci else frozenset())
+                facts = validate_facts(
+                    r.facts,
+                    ci.schema,
+                    ci.derived,
+                    tolerated=frozenset(new_ci.schema) if new_ci else frozenset(),
+                )
                 new_matched: frozenset[str] = frozenset()
                 if new_ci is not None:
-                    new_facts = validate_facts(r.facts, new_ci.schema, new_ci.derived, tolerated=frozenset(ci.schema))
+                    new_facts = validate_facts(
+                        r.facts, new_ci.schema, new_ci.derived, tolerated=frozenset(ci.schema)
+                    )
                     new_matched = new_ci.match_reference(new_facts)
             except FactError as e:
                 rejected.append(RejectedRow(line=r.line, case_id=r.case_id, reason=str(e)))
                 continue
-            rows_of_key, facts_of_key = keyed.setdefault((ci.match_reference(facts), new_matched), ([], []))
+            rows_of_key, facts_of_key = keyed.setdefault(
+                (ci.match_reference(facts), new_matched), ([], [])
+            )
             rows_of_key.append(r)
             facts_of_key.append(facts)
         before, swept = swept, swept + sum(len(rows) for rows, _ in keyed.values())
@@ -279,10 +392,20 @@ def _sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None,
             for _ in range(swept // 10000 - before // 10000):
                 progress(10000)
         for (matched, _), (g_rows, g_facts) in keyed.items():
-            group = KeyGroup(dept, code, crs.version, describe(ci, matched), rules_of(ci, matched), g_rows,
-                             _limitation_expired(crs, ci, matched, g_rows))
+            group = KeyGroup(
+                dept,
+                code,
+                crs.version,
+                describe(ci, matched),
+                rules_of(ci, matched),
+                g_rows,
+                _limitation_expired(crs, ci, matched, g_rows),
+            )
             evaluations += _expect(library, group, ci, matched, g_facts)
-            rejected.extend(RejectedRow(line=r.line, case_id=r.case_id, reason=reason) for r, reason in group.dropped)
+            rejected.extend(
+                RejectedRow(line=r.line, case_id=r.case_id, reason=reason)
+                for r, reason in group.dropped
+            )
             swept -= len(group.dropped)
             key_groups.append(group)
     if progress and swept % 10000:
@@ -293,6 +416,17 @@ def _sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None,
         counts[f.kind] = counts.get(f.kind, 0) + 1
     rejected.sort(key=lambda r: r.line)
     return ConsistencyReport(
-        summary=Summary(cases_read=len(read.rows) + len(read.rejected), cases_swept=swept, rejected=len(rejected),
-                        keys=len(key_groups), evaluations=evaluations, findings=counts),
-        findings=findings, units=units, officers=officers, rejected=rejected, groups=_charts(key_groups, findings))
+        summary=Summary(
+            cases_read=len(read.rows) + len(read.rejected),
+            cases_swept=swept,
+            rejected=len(rejected),
+            keys=len(key_groups),
+            evaluations=evaluations,
+            findings=counts,
+        ),
+        findings=findings,
+        units=units,
+        officers=officers,
+        rejected=rejected,
+        groups=_charts(key_groups, findings),
+    )

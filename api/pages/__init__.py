@@ -1,0 +1,48 @@
+"""The web pages of the three workplaces (officer, reviewer, supervisor) and the admin's.
+
+`install(app)` adds the signed session cookie, the stylesheet, the pages and their error pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlmodel import Session
+from starlette.middleware.sessions import SessionMiddleware
+
+from discretion.settings import load_settings
+from discretion.store.users import secret
+
+from . import admin, auth, officer, reviewer, supervisor
+from .web import PageError, SignInNeeded, login_url, render
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+#: the cookie outlives an idle session (web.SESSION_TTL), so an expired one can be told apart
+COOKIE_MAX_AGE = 14 * 24 * 3600
+
+
+def install(app: FastAPI) -> None:
+    with Session(app.state.engine) as session:
+        key = secret(session)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=key,
+        session_cookie="discretion_session",
+        max_age=COOKIE_MAX_AGE,
+        same_site="strict",
+        https_only=load_settings().secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (auth, officer, reviewer, supervisor, admin):
+        app.include_router(module.router)
+
+    @app.exception_handler(PageError)
+    async def _page_error(request: Request, exc: PageError) -> HTMLResponse:
+        return render(request, "error.html.j2", exc.status, title=exc.title, message=exc.message)
+
+    @app.exception_handler(SignInNeeded)
+    async def _sign_in(request: Request, exc: SignInNeeded) -> RedirectResponse:
+        return RedirectResponse(login_url(exc.next_url, exc.expired), status_code=303)

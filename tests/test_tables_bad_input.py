@@ -1,0 +1,278 @@
+"""Bad tables: a clear error (exit 2, naming the file or position) or a marked cell — never a traceback."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from discretion.cli import app
+from discretion.tables import import_table
+from discretion.tables.reading import TableImportError
+
+runner = CliRunner()
+HEADER = ["序号", "违法行为", "违法依据", "处罚依据", "裁量阶次", "适用条件", "处罚标准"]
+BASIS = "《中华人民共和国食品安全法》第一百二十四条第一款"
+
+
+def _import(path: Path, tmp: Path, *extra: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(
+        app,
+        [
+            "import",
+            str(path),
+            "--department",
+            "x",
+            "--version",
+            "1",
+            "--out",
+            str(tmp / "draft.yaml"),
+            *extra,
+        ],
+    )
+
+
+def _refused(result, *words: str) -> None:  # type: ignore[no-untyped-def]
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for w in words:
+        assert w in result.output, result.output
+
+
+def test_a_docx_without_a_table(tmp_path: Path) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("关于印发行政处罚裁量基准的通知（正文，没有表格）")
+    doc.save(str(tmp_path / "notice.docx"))
+    _refused(_import(tmp_path / "notice.docx", tmp_path), "no table")
+
+
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        (
+            "encrypted.docx",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+        ),  # what Word writes for a password
+        ("encrypted.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600),
+    ],
+)
+def test_password_protected_files(tmp_path: Path, name: str, content: bytes) -> None:
+    (tmp_path / name).write_bytes(content)
+    _refused(_import(tmp_path / name, tmp_path), "password-protected")
+
+
+def test_corrupt_and_misnamed_files(tmp_path: Path) -> None:
+    (tmp_path / "image.xlsx").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+    _refused(_import(tmp_path / "image.xlsx", tmp_path), "not a .xlsx")
+    with zipfile.ZipFile(tmp_path / "broken.docx", "w") as z:
+        z.writestr(
+            "word/document.xml", "<w:document><w:body><w:tbl>"
+        )  # truncated XML, no content types
+    _refused(_import(tmp_path / "broken.docx", tmp_path), "corrupt .docx")
+    (tmp_path / "table.pdf").write_bytes(b"%PDF-1.7")
+    _refused(_import(tmp_path / "table.pdf", tmp_path), "unsupported file type")
+    _refused(_import(tmp_path / "missing.csv", tmp_path), "cannot read")
+
+
+def test_a_table_with_no_recognisable_header(tmp_path: Path) -> None:
+    with (tmp_path / "t.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["姓名", "电话"], ["张三", "123"]])
+    _refused(_import(tmp_path / "t.csv", tmp_path), "no table with a recognisable header")
+
+
+def test_a_text_that_is_not_a_table(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_bytes(
+        "行政处罚裁量基准是行政机关……\n".encode("gb18030") + b"\xff\xfe\x00"
+    )
+    _refused(_import(tmp_path / "t.csv", tmp_path))
+
+
+def test_a_merged_cell_that_spans_two_violations_is_marked_not_copied(tmp_path: Path) -> None:
+    from docx import Document
+
+    doc = Document()
+    t = doc.add_table(rows=3, cols=len(HEADER))
+    rows = [
+        HEADER,
+        [
+            "1",
+            "甲违法行为",
+            "《中华人民共和国食品安全法》第三十四条",
+            BASIS,
+            "一般",
+            "初次违法",
+            "处5万元以上6.5万元以下罚款",
+        ],
+        [
+            "2",
+            "乙违法行为",
+            "《中华人民共和国食品安全法》第三十五条",
+            "",
+            "一般",
+            "初次违法",
+            "处5万元以上6.5万元以下罚款",
+        ],
+    ]
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            if text:
+                t.cell(r, c).text = text
+    t.cell(1, 3).merge(t.cell(2, 3))  # 处罚依据 merged over both violations
+    doc.save(str(tmp_path / "t.docx"))
+    text, draft = import_table(tmp_path / "t.docx", department="x", version="1", extends=[])
+    first, second = draft.data["items"]
+    assert isinstance(first["penalty_basis"], list)
+    marker = second["penalty_basis"]
+    assert marker.row == 3 and marker.text == BASIS and "两个违法行为" in marker.why
+    assert "!unresolved" in text
+
+
+def test_a_threshold_written_two_ways_in_one_row_is_marked(tmp_path: Path) -> None:
+    with (tmp_path / "t.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(
+            [
+                HEADER,
+                [
+                    "1",
+                    "甲",
+                    "《中华人民共和国食品安全法》第三十四条",
+                    BASIS,
+                    "违法所得1万元以上",
+                    "违法所得超过1万元不满5万元",
+                    "处5万元以上6.5万元以下罚款",
+                ],
+            ]
+        )
+    _, draft = import_table(tmp_path / "t.csv", department="x", version="1", extends=[])
+    when = draft.data["items"][0]["tiers"][0]["when"]
+    assert when.row == 2 and when.column == "适用条件" and "写法不一" in when.why
+
+
+def test_the_draft_fails_validate_until_every_marker_is_resolved(tmp_path: Path) -> None:
+    with (tmp_path / "t.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(
+            [HEADER, ["1", "甲", "《条例》第5条", BASIS, "一般", "违法所得1万元至5万元", "警告"]]
+        )
+    out = tmp_path / "x" / "1.yaml"
+    r = runner.invoke(
+        app,
+        [
+            "import",
+            str(tmp_path / "t.csv"),
+            "--department",
+            "x",
+            "--version",
+            "1",
+            "--out",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert (
+        "《条例》" in r.output and "找不到全称" in r.output
+    )  # the report names the cell and the reason
+    v = runner.invoke(app, ["validate", str(out)])
+    assert v.exit_code == 2 and "unresolved import marker" in v.output and "line" in v.output
+
+
+def test_ten_thousand_rows_import_and_every_row_is_accounted_for(tmp_path: Path) -> None:
+    rows = [HEADER]
+    for i in range(2500):
+        rows.append(
+            [
+                str(i + 1),
+                f"违法行为{i}",
+                "《中华人民共和国食品安全法》第三十四条",
+                BASIS,
+                "轻微",
+                "货值金额不足2000元",
+                "处5万元以上6.5万元以下罚款",
+            ]
+        )
+        rows += [
+            [
+                "",
+                "",
+                "",
+                "",
+                "一般",
+                "货值金额2000元以上不满5000元",
+                "处6.5万元以上8.5万元以下罚款",
+            ],
+            ["", "", "", "", "较重", "货值金额5000元以上不满1万元", "处8.5万元以上10万元以下罚款"],
+            ["", "", "", "", "严重", "货值金额1万元以上", "处9万元以上10万元以下罚款"],
+        ]
+    with (tmp_path / "big.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    _, draft = import_table(tmp_path / "big.csv", department="x", version="1", extends=[])
+    assert len(draft.data["items"]) == 2500
+    assert sum(len(i["tiers"]) for i in draft.data["items"]) == 10_000
+    assert draft.cells_total == 2500 * 7 + 7500 * 3  # every non-empty data cell counted
+    with pytest.raises(TableImportError, match="more than 5000 rows"):
+        import_table(tmp_path / "big.csv", department="x", version="1", extends=[], max_rows=5000)
+    _refused(_import(tmp_path / "big.csv", tmp_path, "--max-rows", "100"), "more than 100 rows")
+
+
+def test_unknown_extends_is_a_clear_error(tmp_path: Path) -> None:
+    with (tmp_path / "t.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([HEADER])
+    _refused(_import(tmp_path / "t.csv", tmp_path, "--extends", "../../etc/passwd"), "--extends")
+
+
+def test_export_bad_arguments(tmp_path: Path) -> None:
+    _refused(
+        runner.invoke(
+            app,
+            [
+                "export",
+                "--department",
+                "cgzf",
+                "--version",
+                "2023",
+                "--format",
+                "pdf",
+                "--out",
+                str(tmp_path / "x.pdf"),
+            ],
+        ),
+        "--format",
+    )
+    _refused(
+        runner.invoke(
+            app,
+            [
+                "export",
+                "--department",
+                "nope",
+                "--version",
+                "2023",
+                "--format",
+                "xlsx",
+                "--out",
+                str(tmp_path / "x.xlsx"),
+            ],
+        ),
+        "unknown department",
+    )
+    _refused(
+        runner.invoke(
+            app,
+            [
+                "export",
+                "--department",
+                "cgzf",
+                "--version",
+                "2023",
+                "--format",
+                "xlsx",
+                "--out",
+                str(tmp_path / "no" / "dir" / "x.xlsx"),
+            ],
+        ),
+        "does not exist",
+    )

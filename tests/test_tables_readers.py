@@ -1,0 +1,223 @@
+"""The cell readers, one legal wording at a time: citations, thresholds, penalties, numerals."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from discretion.citation import Citation
+from discretion.numerals import chinese_numeral, parse_chinese_numeral
+from discretion.tables import import_table
+from discretion.tables.citations import Titles, parse_citations
+from discretion.tables.marks import Unreadable
+from discretion.tables.penalties import DEFAULT_MEASURES, Measures, parse_penalty, statutory_fine
+from discretion.tables.thresholds import Vocabulary, parse_condition_text
+
+V = Vocabulary()
+M = Measures(dict(DEFAULT_MEASURES))
+
+
+@given(st.integers(1, 9999))
+def test_chinese_numerals_read_back_what_statutes_write(n: int) -> None:
+    assert parse_chinese_numeral(chinese_numeral(n)) == n
+
+
+@pytest.mark.parametrize("text", ["二万五", "一百五", "万", "五五"])
+def test_colloquial_or_malformed_numerals_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_chinese_numeral(text)
+
+
+def test_citation_with_item_in_chinese_and_arabic_numerals() -> None:
+    t = Titles([])
+    assert parse_citations("《中华人民共和国食品安全法》第一百二十四条第一款第（一）项", t) == [
+        Citation(law="中华人民共和国食品安全法", article=124, paragraph=1, item=1)
+    ]
+    assert parse_citations("《中华人民共和国食品安全法》第124条第1款第(1)项", t) == [
+        Citation(law="中华人民共和国食品安全法", article=124, paragraph=1, item=1)
+    ]
+
+
+def test_several_citations_share_the_title_and_article() -> None:
+    got = parse_citations(
+        "《中华人民共和国食品安全法》第一百二十四条第一款第（一）项、第（二）项和第一百二十五条",
+        Titles([]),
+    )
+    assert [(c.article, c.paragraph, c.item) for c in got] == [
+        (124, 1, 1),
+        (124, 1, 2),
+        (125, None, None),
+    ]
+
+
+def test_short_title_resolved_from_the_documents_first_full_mention() -> None:
+    titles = Titles(
+        [
+            "依据《城镇排水与污水处理条例》（以下简称《条例》）制定",
+            "《食品安全法》不在此文中全称出现",
+        ]
+    )
+    assert parse_citations("《条例》第五十条第二款", titles)[0].law == "城镇排水与污水处理条例"
+    assert (
+        parse_citations(
+            "《食品安全法》第三十四条", Titles(["《中华人民共和国食品安全法》第一百二十四条"])
+        )[0].law
+        == "中华人民共和国食品安全法"
+    )
+
+
+def test_ambiguous_or_unknown_short_titles_are_not_guessed() -> None:
+    two = Titles(["《城镇排水与污水处理条例》", "《城市市容和环境卫生管理条例》"])
+    with pytest.raises(Unreadable, match="不能确定"):
+        parse_citations("《条例》第五条", two)
+    with pytest.raises(Unreadable, match="找不到全称"):
+        parse_citations("《条例》第五条", Titles([]))
+
+
+def test_quoted_provision_text_and_document_number() -> None:
+    c = parse_citations(
+        "《广东省生态环境行政处罚自由裁量权规定》（粤环发〔2021〕7号）第十二条：从重不低于中间值",
+        Titles([]),
+    )[0]
+    assert (c.law, c.document, c.article, c.text) == (
+        "广东省生态环境行政处罚自由裁量权规定",
+        "粤环发〔2021〕7号",
+        12,
+        "从重不低于中间值",
+    )
+
+
+@pytest.mark.parametrize(
+    "text,expr",
+    [
+        ("违法所得1万元以上不满5万元", "10000 <= illegal_gain < 50000"),
+        ("违法所得1万元以上5万元以下", "10000 <= illegal_gain <= 50000"),
+        ("货值金额超过10万元", "goods_value > 100000"),
+        ("货值金额不足一万元", "goods_value < 10000"),
+        ("违法所得5000元以下", "illegal_gain <= 5000"),
+        ("违法所得5000元以上（含本数）", "illegal_gain >= 5000"),
+        ("超标2倍以上不满3倍", "2 <= exceed_multiple < 3"),
+        ("涉及10人以上", "persons >= 10"),
+        ("逾期30日以上", "days >= 30"),
+        ("面积200平方米以下", "area_m2 <= 200"),
+        ("数量50吨以上", "tons >= 50"),
+        ("情节严重", "circumstance == 'serious'"),
+        ("初次违法", "prior_offences == 0"),
+        ("两年内第二次违法", "prior_offences_2y == 1"),
+        ("一年内3次以上实施该违法行为的", "prior_offences_1y >= 2"),
+        ("再次违法", "prior_offences >= 1"),
+        ("未造成危害后果", "harm == 'none'"),
+        (
+            "初次违法，违法所得不足5000元，未造成危害后果的",
+            "prior_offences == 0 and illegal_gain < 5000 and harm == 'none'",
+        ),
+        (
+            "有下列情形之一的：（一）造成严重危害后果；（二）拒不改正的",
+            "harm == 'serious' or refused_to_correct",
+        ),
+    ],
+)
+def test_threshold_phrases(text: str, expr: str) -> None:
+    assert parse_condition_text(text, V)[0] == expr
+
+
+@pytest.mark.parametrize(
+    "text,why",
+    [
+        ("违法所得1万元至5万元", "至"),  # inclusive or not: the document does not say
+        ("违法所得5000元以上，违法所得超过6000元", "写法不一"),
+        ("拒不改正，经营额在30万元以上的或者造成危害后果的", "范围不明"),
+        ("违法所得或者货值金额不足0.5万", "不能识别"),
+        ("经营规模较大", "不能识别"),
+    ],
+)
+def test_uncertain_conditions_are_refused_with_the_reason(text: str, why: str) -> None:
+    with pytest.raises(Unreadable, match=why):
+        parse_condition_text(text, V)
+
+
+def test_penalties_ranges_multiples_measures_and_may() -> None:
+    p = parse_penalty("处5万元以上6.5万元以下罚款，没收违法所得", V, M)
+    assert p.fine == {"range": [D(50000), D(65000)]} and p.measures == ["confiscate_illegal_gain"]
+    p = parse_penalty(
+        "处货值金额10倍以上13倍以下罚款；情节严重的，吊销许可证", V, M, base="goods_value"
+    )
+    assert p.fine == {"multiple_of": "goods_value", "times": [D(10), D(13)]}
+    assert p.measures == [{"code": "revoke_licence", "when": "circumstance == 'serious'"}]
+    p = parse_penalty("警告，可以并处1000元以下罚款", V, M)
+    assert p.fine == {"range": [D(0), D(1000)]} and p.optional_fine and p.measures == ["warning"]
+    p = parse_penalty("责令改正，可以责令停产停业", V, M)
+    assert p.measures == [
+        "order_correction",
+        {"code": "suspend_business", "when": "elect_suspend_business"},
+    ]
+
+
+def test_penalties_that_are_not_read_with_certainty() -> None:
+    for text in (
+        "处5万元以上10万元以下罚款，处1万元罚款",
+        "对单位处5万元以上6万元以下罚款",
+        "登记违法行为",
+    ):
+        with pytest.raises(Unreadable):
+            parse_penalty(text, V, M)
+
+
+def test_statute_fallback_and_escalation() -> None:
+    clauses, facts = statutory_fine(
+        "违法生产经营的食品货值金额不足一万元的，并处五万元以上十万元以下罚款；货值金额一万元以上的，"
+        "并处货值金额十倍以上二十倍以下罚款；情节严重的，吊销许可证",
+        V,
+    )
+    assert clauses == [
+        {
+            "id": "base",
+            "fine": {
+                "multiple_of": "goods_value",
+                "times": [D(10), D(20)],
+                "fallback": {"when": "goods_value < 10000", "range": [D(50000), D(100000)]},
+            },
+        }
+    ]
+    clauses, _ = statutory_fine(
+        "责令改正，处二千元以上二万元以下的罚款；拒不改正的，处二万元以上十万元以下的罚款", V
+    )
+    assert [c.get("when") for c in clauses] == ["not (refused_to_correct)", "refused_to_correct"]
+    with pytest.raises(Unreadable):
+        statutory_fine(
+            "拒不改正的，处1万元以上10万元以下的罚款；情节严重的，并处10万元以上50万元以下的罚款", V
+        )
+
+
+def test_several_tables_section_rows_and_repeated_headers(tmp_path: Path) -> None:
+    """Two catalogue tables in one document; a section heading merged across a row; a header
+    repeated after a page break; a table that is not a catalogue (a signature block)."""
+    from docx import Document
+
+    header = ["序号", "违法行为", "违法依据", "处罚依据", "违法程度", "具体情形", "处罚幅度"]
+    doc = Document()
+    doc.add_paragraph("某局行政处罚裁量基准（节选）")
+    for n, name in ((1, "甲"), (2, "乙")):
+        t = doc.add_table(rows=4, cols=7)
+        cells = [header, ["一、第一类"] + [""] * 6, header,
+                 [str(n), f"{name}违法行为", "《中华人民共和国食品安全法》第三十四条", "《中华人民共和国食品安全法》第一百二十四条",
+                  "一般", "违法所得不足5000元", "处5万元以上6万元以下罚款"]]
+        for r, row in enumerate(cells):
+            for c, text in enumerate(row):
+                if text:
+                    t.cell(r, c).text = text
+        t.cell(1, 0).merge(t.cell(1, 6))
+    sign = doc.add_table(rows=1, cols=2)
+    sign.cell(0, 0).text = "签发人"
+    doc.save(str(tmp_path / "t.docx"))
+    _, draft = import_table(tmp_path / "t.docx", department="x", version="1", extends=[])
+    assert [i["name"] for i in draft.data["items"]] == ["甲违法行为", "乙违法行为"]
+    assert [i["code"] for i in draft.data["items"]] == ["X-1-1", "X-2-2"]
+    assert draft.data["items"][1]["tiers"][0]["when"] == "illegal_gain < 5000"
+    whats = [(n.table, n.row, n.what) for n in draft.notes]
+    assert (1, 2, "整行合并的标题或说明行") in whats and (1, 3, "表头在表内重复（分页）") in whats
+    assert any(t == 3 and "没有可识别的表头" in w for t, _, w in whats)
