@@ -94,21 +94,17 @@ class DecisionIn(BaseModel):
         return self
 
     def request(self) -> EvaluationRequest:
-        return EvaluationRequest(
-            department=self.department,
-            item=self.item,
-            facts=self.facts,
-            act_date=self.act_date,
-            act_end_date=self.act_end_date,
-            discovery_date=self.discovery_date,
-            decision_date=self.decision_date,
-        )
+        return EvaluationRequest(**self.model_dump(include=set(EvaluationRequest.model_fields)))
 
     def content_hash(self, officer: str) -> str:
         doc = {**self.model_dump(mode="json"), "officer": officer}
         return hashlib.sha256(
             json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
         ).hexdigest()
+
+
+#: the decided-case fields a decision gives as they are (the officer and the penalties are derived)
+_CASE_FIELDS = set(DecidedCaseIn.model_fields) - {"officer", "penalties"}
 
 
 def check_decision(
@@ -181,15 +177,16 @@ def store_decision(
     work: this is on every decision's path); a case id already taken shows as the first INSERT's
     IntegrityError, and only then is the stored record read."""
     digest = body.content_hash(officer)
+    p = Pending(body, officer, actor, result, crs)
     try:
         if (
             engine.dialect.name == "postgresql"
             and not result.findings
             and body.evaluation_id is None
         ):
-            return _insert_in_one_statement(engine, body, officer, actor, result, crs, digest)
+            return _insert_in_one_statement(engine, p, digest)
         with Session(engine) as session, session.begin():
-            return _insert(session, body, officer, actor, result, crs, digest)
+            return _insert(session, p, digest)
     except IntegrityError:
         with Session(engine) as session:
             return _stored(session, body, digest)
@@ -211,28 +208,14 @@ def _stored(session: Session, body: DecisionIn, digest: str) -> tuple[dict[str, 
     )
 
 
-def _rows(
-    body: DecisionIn,
-    officer: str,
-    actor: str,
-    result: CheckResult,
-    crs: CompiledRuleset,
-    digest: str,
-) -> dict[str, Any]:
+def _rows(p: Pending, digest: str) -> dict[str, Any]:
     """The rows one decision writes: its decided case, its alerts (no ids yet), its decision row (but the
     answer, which needs the alert ids) and its audit entry."""
+    body, officer, actor, result, crs = p.body, p.officer, p.actor, p.result, p.crs
     rec, now = result.recommendation, utcnow()
     case = DecidedCaseIn.model_construct(
-        case_id=body.case_id,
-        department=body.department,
-        item=body.item,
-        facts=body.facts,
-        act_date=body.act_date,
-        decision_date=body.decision_date,
-        unit=body.unit,
+        **body.model_dump(include=_CASE_FIELDS),
         officer=officer,
-        outcome=body.outcome,
-        fine=body.fine,
         penalties=sorted(
             crs.ruleset.measures[m] for m in set(body.measures) if m in crs.ruleset.penalty_measures
         ),
@@ -295,15 +278,8 @@ def _rows(
     }
 
 
-def _insert(
-    session: Session,
-    body: DecisionIn,
-    officer: str,
-    actor: str,
-    result: CheckResult,
-    crs: CompiledRuleset,
-    digest: str,
-) -> tuple[dict[str, Any], bool, int]:
+def _insert(session: Session, p: Pending, digest: str) -> tuple[dict[str, Any], bool, int]:
+    body = p.body
     if body.evaluation_id is not None:
         ev = session.get(Evaluation, body.evaluation_id)
         if ev is None or ev.department != body.department or ev.item != body.item:
@@ -312,7 +288,7 @@ def _insert(
                 field="evaluation_id",
             )
     out: list[Any] = [None]
-    _insert_many(session, [Pending(body, officer, actor, result, crs)], [0], out)
+    _insert_many(session, [p], [0], out)
     return out[0]  # type: ignore[no-any-return]
 
 
@@ -321,19 +297,13 @@ _ONE_STATEMENT: dict[tuple[str, ...], Any] = {}
 
 
 def _insert_in_one_statement(
-    engine: Engine,
-    body: DecisionIn,
-    officer: str,
-    actor: str,
-    result: CheckResult,
-    crs: CompiledRuleset,
-    digest: str,
+    engine: Engine, p: Pending, digest: str
 ) -> tuple[dict[str, Any], bool, int]:
     """PostgreSQL, a decision without alerts: its three rows in one statement (data-modifying CTEs) sent in
     autocommit, so one round trip instead of five (BEGIN, three INSERTs, COMMIT). All or nothing, as one
     statement is; a case id already taken raises the same IntegrityError."""
-    rows = _rows(body, officer, actor, result, crs, digest)
-    answer = _answer(body, officer, result, [])
+    rows = _rows(p, digest)
+    answer = _answer(p.body, p.officer, p.result, [])
     parts = (
         ("decided_case", rows["case"]),
         ("decision", {**rows["decision"], "answer": answer}),
@@ -474,17 +444,7 @@ def store_decisions(engine: Engine, batch: list[Pending]) -> list[Stored | Excep
 
 
 def _insert_many(session: Session, batch: list[Pending], fresh: list[int], out: list[Any]) -> None:
-    rows = [
-        _rows(
-            batch[i].body,
-            batch[i].officer,
-            batch[i].actor,
-            batch[i].result,
-            batch[i].crs,
-            batch[i].body.content_hash(batch[i].officer),
-        )
-        for i in fresh
-    ]
+    rows = [_rows(batch[i], batch[i].body.content_hash(batch[i].officer)) for i in fresh]
     session.execute(insert(_CASE), [r["case"] for r in rows])
     alerts = [a for r in rows for a in r["alerts"]]
     if alerts:
