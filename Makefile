@@ -21,8 +21,9 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/discretion demo
 
+# both cores (pytest-xdist; a worker takes the next test when it is free), the slowest tests listed at the end
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal --durations=20
 
 # Chromium and CJK fonts from Debian for the browser tests (tests/test_browser.py); idempotent
 browser:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from discretion.errors import DiscretionError, RulesetLoadError, StoreError
+from discretion.settings import Settings, load_settings
 from discretion.store import make_engine
 
 from .errors import ERROR_RESPONSES
@@ -17,10 +16,8 @@ from .library import LibraryCache
 from . import pages
 from fastapi_offline import FastAPIOffline
 from .routes import audit, cases, evaluate, keys, rulesets, sweeps
-
-#: request bodies larger than this are refused with 413 (DISCRETION_MAX_BODY, bytes; default 20 MiB)
-MAX_BODY = int(os.environ.get("DISCRETION_MAX_BODY", 20 * 1024 * 1024))
-
+from .routes import alerts, decisions, jobs, webhooks
+from .worker import make_worker
 
 class BodyLimit:
     """Refuse bodies over `limit` bytes (413), by Content-Length or while streaming."""
@@ -70,12 +67,15 @@ def _field_loc(field: str | None) -> list[str]:
     return ["body", *field.replace("[", ".").replace("]", "").split(".")]
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """The app over an engine whose schema is migrated (see `discretion serve`)."""
+def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
+    """The app over an engine whose schema is migrated (see `discretion serve`); settings from the
+    environment unless given (body limit, key cache, library refresh, database when no engine)."""
+    settings = settings or load_settings()
     app = FastAPIOffline(title="discretion", version="0.1.0",
                   description="行政处罚裁量基准规则引擎：推荐处罚并给出逐条引用的裁量过程。Keys: `Authorization: Bearer …`.")
-    app.state.engine = engine or make_engine()
-    app.state.library = LibraryCache(app.state.engine)
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.library = LibraryCache(app.state.engine, ttl=settings.library_ttl_seconds)
     app.state.key_cache = {}
 
     @app.exception_handler(DiscretionError)
@@ -87,10 +87,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             loc = _field_loc(exc.field)
         return JSONResponse({"detail": [{"loc": loc, "msg": exc.message, "type": type(exc).__name__}]}, status_code=status)
 
-    for module in (evaluate, rulesets, cases, audit, sweeps, keys):
+    app.state.worker = make_worker(app)
+    for module in (evaluate, rulesets, cases, audit, sweeps, keys, decisions, alerts, webhooks, jobs):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     pages.install(app)
-    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.add_middleware(BodyLimit, limit=settings.max_body)
     return app
 
 

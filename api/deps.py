@@ -16,9 +16,6 @@ from discretion.store.tables import ApiKey
 
 from .library import LibraryCache
 
-#: a key is looked up in the database at most this often per token (a revoked key stops working within it)
-KEY_CACHE_SECONDS = 30.0
-
 _bearer = HTTPBearer(auto_error=False, description="API key: Authorization: Bearer dk_…")
 
 
@@ -51,7 +48,8 @@ async def require_key(request: Request, creds: Annotated[HTTPAuthorizationCreden
         if key is None:
             raise HTTPException(401, detail=[{"loc": ["header", "authorization"], "msg": "unknown or revoked API key", "type": "unauthorized"}],
                                 headers={"WWW-Authenticate": "Bearer"})
-        cache[creds.credentials] = (time.monotonic() + KEY_CACHE_SECONDS, key)
+        # looked up at most this often per token: a key revoked by another worker stops within it
+        cache[creds.credentials] = (time.monotonic() + request.app.state.settings.key_cache_seconds, key)
     return key
 
 

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from discretion import EvaluationRequest, RulesetLibrary, evaluate  # noqa: E402
+from discretion.evaluation.cells import caches  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "rulesets"
 
@@ -126,8 +127,7 @@ def main() -> None:
     ours, n_ours = rate(lambda r: evaluate(lib, r), requests, args.seconds)
 
     def cold(r: EvaluationRequest) -> None:  # the first case of its cell: durable_rules asked, plan built
-        ci.plans.clear()
-        ci._cache.clear()
+        caches(ci).clear()
         evaluate(lib, r)
 
     first, n_first = rate(cold, requests[-2000:], min(args.seconds, 2.0))

@@ -148,7 +148,7 @@ def phase(args: argparse.Namespace) -> dict:
     from discretion.consistency.sweep import sweep
 
     if args.phase in ("file", "db"):
-        from discretion.consistency.reading import read_cases
+        from discretion.cases.reading import read_cases
         from discretion.consistency.sources import from_database
 
         t0 = time.perf_counter()
@@ -157,7 +157,7 @@ def phase(args: argparse.Namespace) -> dict:
         rep = sweep(lib, read)
         t2 = time.perf_counter()
     else:  # naive: the full evaluator once per case, on a sample
-        from discretion.consistency.reading import read_cases
+        from discretion.cases.reading import read_cases
         from discretion.evaluation import EvaluationRequest, evaluate
         from discretion.errors import DiscretionError
         table = read_cases(args.path)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .errors import DiscretionError
 from .evaluation import EvaluationRequest, evaluate
-from .explain import explain
+from .evaluation.explain import explain
 from .loader import RulesetLibrary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -246,7 +246,7 @@ def impact_cmd(
 
     def go() -> None:
         from .audit import impact
-        from .consistency.reading import read_cases
+        from .cases.reading import read_cases
         from .consistency.sources import from_database
 
         if (cases is None) == (db is None):
@@ -272,7 +272,7 @@ def demo_cmd(rulesets: Optional[Path] = RulesetsOpt,
     """Evaluate every example case and print each recommendation with its citations."""
 
     def go() -> None:
-        from .casefile import load_cases
+        from .evaluation.casefile import load_cases
 
         lib = _library(rulesets)
         for case in load_cases(cases):
@@ -316,7 +316,7 @@ def sweep_cmd(cases: Optional[Path] = typer.Option(None, "--cases", help="已决
     """Find 同案不同罚: group decided cases by relevance key and report every inconsistency."""
 
     def go() -> None:
-        from .consistency.reading import read_cases
+        from .cases.reading import read_cases
         from .consistency.sweep import sweep
         from .consistency.sources import from_database
         from .consistency.output import summary_text, write_csv
@@ -412,7 +412,8 @@ def keys_revoke(key_id: str = typer.Argument(..., help="key id (the part after d
 
 @app.command("serve")
 def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-              workers: int = typer.Option(1, "--workers", min=1, max=64),
+              workers: Optional[int] = typer.Option(None, "--workers", min=1, max=64,
+                                                    help="default: DISCRETION_WORKERS, else 1"),
               rulesets: Optional[Path] = RulesetsOpt) -> None:
     """Run the API: migrate the database, load the bundled rulesets once, print a first admin key."""
 
@@ -420,6 +421,7 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
         import uvicorn
         from sqlmodel import Session
 
+        from .settings import load_settings
         from .store import database_url
         from .store.keys import create_key, has_admin
         from .store.lifecycle import seed_bundled
@@ -439,7 +441,8 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
             typer.echo(f"admin key (shown once, keep it): {token}")
         if admin_password:
             typer.echo(f"web sign-in: user admin, password (shown once, keep it): {admin_password}")
-        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers or load_settings().workers, log_level="warning")
 
     _run(go)
 
@@ -447,6 +450,7 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
 from .cli_users import ensure_first_admin, users_app  # noqa: E402
 
 app.add_typer(users_app, name="users")
+from . import cli_tables  # noqa: E402,F401  (registers `import` and `export`)
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-import threading
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -21,6 +20,8 @@ from .conditions import Condition, Value, cell_function, parse_condition
 from .engine import DurableMatcher
 from .errors import ConditionError, RulesetLoadError
 from .facts import Derivation, parse_derived
+from .keys import LIMITATION_EXTENDED, RuleKey, ShapeKind
+from .shapes import shape_for
 from .ruleset import FactSpec, Item, Limitation, ListEntry, MeasureRef, Placement, Ruleset
 
 DEFAULT_PLACEMENT = Placement()
@@ -77,7 +78,7 @@ def applies(entry: ListEntry, code: str) -> bool:
     return any(fnmatch.fnmatchcase(code, p) for p in entry.applies_to)
 
 
-@dataclass
+@dataclass(eq=False)  # identity: the evaluation layer keys its caches by the item
 class CompiledItem:
     """One catalogue item ready to evaluate: its schema, conditions and matcher."""
 
@@ -85,41 +86,33 @@ class CompiledItem:
     schema: dict[str, FactSpec]
     types: dict[str, str]
     derived: list[tuple[str, Derivation]]
-    conditions: dict[str, Condition]
+    conditions: dict[RuleKey, Condition]
     entries: list[ListEntry]
     matcher: DurableMatcher
     cell_facts: tuple[str, ...]
     cell_key: Callable[[Mapping[str, Value | None]], tuple]
-    _cache: dict[tuple, frozenset[str]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
     by_list: dict[tuple[str, bool], list[ListEntry]] = field(default_factory=dict)
-
-    #: evaluation plans by matched set (discretion.evaluation.plan): one per cell of fact space
-    plans: dict[frozenset[str], object] = field(default_factory=dict)
+    #: general entries that do not apply here, displaced by a special provision (with its basis)
+    displaced: list[tuple[ListEntry, list[Citation]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for e in self.entries:
             self.by_list.setdefault((e.list, e.mandatory), []).append(e)
 
-    def match(self, facts: Mapping[str, Value | None]) -> frozenset[str]:
-        """Rule keys that hold, from durable_rules, asked once per cell of fact space."""
-        key = self.cell_key(facts)
-        hit = self._cache.get(key)
-        if hit is None:
-            hit = self.matcher.match(facts)
-            with self._lock:
-                self._cache[key] = hit
-        return hit
+    def match(self, facts: Mapping[str, Value | None]) -> frozenset[RuleKey]:
+        """Rule keys that hold, from durable_rules (uncached: the evaluation layer caches per cell,
+        discretion.evaluation.cells)."""
+        return self.matcher.match(facts)
 
-    def match_reference(self, facts: Mapping[str, Value | None]) -> frozenset[str]:
+    def match_reference(self, facts: Mapping[str, Value | None]) -> frozenset[RuleKey]:
         """Rule keys that hold, from the reference predicates."""
         return frozenset(k for k, c in self.conditions.items() if c.holds(facts))
 
-    def holds(self, key: str, facts: Mapping[str, Value | None]) -> bool:
+    def holds(self, key: RuleKey, facts: Mapping[str, Value | None]) -> bool:
         return self.conditions[key].holds(facts)
 
 
-@dataclass
+@dataclass(eq=False)
 class CompiledRuleset:
     """A resolved, hashed ruleset with every item compiled."""
 
@@ -137,8 +130,6 @@ class CompiledRuleset:
         return self._placement_basis
 
     _placement_basis: list[Citation] | None = None
-    #: the RulesetIdentity of results, built once (set by the evaluator)
-    identity: object | None = None
 
     @property
     def department(self) -> str:
@@ -159,11 +150,11 @@ class CompiledRuleset:
         return None
 
 
-def _measure_conditions(prefix: str, refs: list[MeasureRef], schema: Mapping[str, FactSpec],
-                        where: str, out: dict[str, Condition]) -> None:
+def _measure_conditions(owner: RuleKey, refs: list[MeasureRef], schema: Mapping[str, FactSpec],
+                        where: str, out: dict[RuleKey, Condition]) -> None:
     for i, m in enumerate(refs):
         if m.when:
-            out[f"measure:{prefix}:{i}"] = parse_condition(m.when, schema, field=f"{where}.measures[{i}].when")
+            out[RuleKey.measure(owner, i)] = parse_condition(m.when, schema, field=f"{where}.measures[{i}].when")
 
 
 def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limitation: Limitation | None,
@@ -176,11 +167,11 @@ def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limita
             raise ConditionError(f"item fact {name!r} redeclares a ruleset fact differently",
                                  text=name, position=1, field=f"{where}.facts.{name}")
         full[name] = spec
-    conds: dict[str, Condition] = {}
+    conds: dict[RuleKey, Condition] = {}
     base_facts: set[str] = set()
     for ci, clause in enumerate(item.statutory):
         w = f"{where}.statutory[{ci}]"
-        conds[f"statutory:{clause.id}"] = parse_condition(clause.when, full, field=f"{w}.when")
+        conds[RuleKey.statutory(clause.id)] = parse_condition(clause.when, full, field=f"{w}.when")
         if clause.fine is not None and clause.fine.multiple_of:
             base = full.get(clause.fine.multiple_of)
             if base is None or base.type != "money":
@@ -188,26 +179,26 @@ def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limita
                                      text=clause.fine.multiple_of, position=1, field=f"{w}.fine.multiple_of")
             base_facts.add(clause.fine.multiple_of)
             if clause.fine.fallback is not None:
-                conds[f"fallback:{clause.id}"] = parse_condition(clause.fine.fallback.when, full, field=f"{w}.fine.fallback.when")
-        _measure_conditions(f"statutory:{clause.id}", clause.measures, full, w, conds)
-    shape = item.shape or placement.shape
-    if shape == "tiers" and not item.tiers:
-        raise ConditionError("the tiers shape needs at least one tier", text=item.code, position=1, field=f"{where}.tiers")
-    if shape == "weighted" and item.weighted is None:
-        raise ConditionError("the weighted shape needs `weighted`", text=item.code, position=1, field=f"{where}.weighted")
+                conds[RuleKey.fallback(clause.id)] = parse_condition(clause.fine.fallback.when, full, field=f"{w}.fine.fallback.when")
+        _measure_conditions(RuleKey.statutory(clause.id), clause.measures, full, w, conds)
+    refused = shape_for(item.shape or placement.shape).validate(item)
+    if refused is not None:
+        raise ConditionError(refused[1], text=item.code, position=1, field=f"{where}.{refused[0]}")
     for ti, tier in enumerate(item.tiers):
-        conds[f"tier:{tier.id}"] = parse_condition(tier.when, full, field=f"{where}.tiers[{ti}].when")
-        _measure_conditions(f"tier:{tier.id}", tier.measures, full, f"{where}.tiers[{ti}]", conds)
+        conds[RuleKey.tier(tier.id)] = parse_condition(tier.when, full, field=f"{where}.tiers[{ti}].when")
+        _measure_conditions(RuleKey.tier(tier.id), tier.measures, full, f"{where}.tiers[{ti}]", conds)
     if item.weighted is not None:
         for fi, factor in enumerate(item.weighted.factors):
-            conds[f"weight:{factor.id}"] = parse_condition(factor.when, full, field=f"{where}.weighted.factors[{fi}].when")
-    entries = [e for e in rs.lists if applies(e, item.code)]
-    for e in entries:
+            conds[RuleKey.weight(factor.id)] = parse_condition(factor.when, full, field=f"{where}.weighted.factors[{fi}].when")
+    applicable = [e for e in rs.lists if applies(e, item.code)]
+    displaced = _displaced(rs, idx, item, applicable)
+    entries = [e for e in applicable if e.id not in displaced]
+    for e in applicable:
         li = rs.lists.index(e)
-        conds[f"list:{e.id}"] = parse_condition(e.when, full, field=f"lists[{li}].when")
-        _measure_conditions(f"list:{e.id}", e.measures, full, f"lists[{li}]", conds)
+        conds[RuleKey.entry(e.id)] = parse_condition(e.when, full, field=f"lists[{li}].when")
+        _measure_conditions(RuleKey.entry(e.id), e.measures, full, f"lists[{li}]", conds)
     if item.touches_safety and limitation is not None and limitation.extended is not None:
-        conds["limitation:extended"] = parse_condition(limitation.extended.when, full, field="limitation.extended.when")
+        conds[LIMITATION_EXTENDED] = parse_condition(limitation.extended.when, full, field="limitation.extended.when")
     for key, refs in _all_measures(item, entries):
         for m in refs:
             if m.code not in rs.measures:
@@ -236,13 +227,30 @@ def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limita
     names, key = cell_function(list(conds.values()), types)
     matcher = DurableMatcher(f"d_{rs.department}_{rs.version}_{rs_hash[:16]}_{item.code}", conds, types)
     return CompiledItem(item=item, schema=schema, types=types, derived=[(n, derived_fns[n][0]) for n in order],
-                        conditions=conds, entries=entries, matcher=matcher, cell_facts=names, cell_key=key)
+                        conditions=conds, entries=entries, matcher=matcher, cell_facts=names, cell_key=key,
+                        displaced=[(e, displaced[e.id]) for e in applicable if e.id in displaced])
 
 
-def _all_measures(item: Item, entries: list[ListEntry]) -> list[tuple[str, list[MeasureRef]]]:
-    out = [(f"statutory:{c.id}", c.measures) for c in item.statutory]
-    out += [(f"tier:{t.id}", t.measures) for t in item.tiers]
-    out += [(f"list:{e.id}", e.measures) for e in entries]
+def _displaced(rs: Ruleset, idx: int, item: Item, applicable: list[ListEntry]) -> dict[str, list[Citation]]:
+    """法律、行政法规另有规定的，从其规定: the general entries this item's special provisions displace,
+    each with the basis of the special provision (the item's `displaces`, or an applicable entry's)."""
+    known = {e.id for e in rs.lists}
+    out: dict[str, list[Citation]] = {}
+    for di, d in enumerate(item.displaces or []):
+        if d.entry not in known:
+            raise ConditionError(f"displaces {d.entry!r}, which is not a list entry of this ruleset or what it extends",
+                                 text=d.entry, position=1, field=f"items[{idx}].displaces[{di}].entry")
+        out[d.entry] = list(d.basis)
+    for e in applicable:
+        for target in e.displaces or []:
+            out.setdefault(target, list(e.basis))
+    return out
+
+
+def _all_measures(item: Item, entries: list[ListEntry]) -> list[tuple[RuleKey, list[MeasureRef]]]:
+    out = [(RuleKey.statutory(c.id), c.measures) for c in item.statutory]
+    out += [(RuleKey.tier(t.id), t.measures) for t in item.tiers]
+    out += [(RuleKey.entry(e.id), e.measures) for e in entries]
     return out
 
 
@@ -271,7 +279,12 @@ def compile_ruleset(resolved: Ruleset) -> CompiledRuleset:
     """Compile every item of a resolved ruleset (ConditionError names the offending path)."""
     placement = resolved.placement or DEFAULT_PLACEMENT
     h = content_hash(resolved)
+    known = {e.id for e in resolved.lists}
     for li, e in enumerate(resolved.lists):
+        for di, target in enumerate(e.displaces or []):
+            if target not in known or target == e.id:
+                raise ConditionError(f"displaces {target!r}, which is not another list entry of this ruleset or what "
+                                     "it extends", text=target, position=1, field=f"lists[{li}].displaces[{di}]")
         if "*" in e.applies_to:  # applies to every item, so it may read only ruleset-level facts
             parse_condition(e.when, resolved.facts, field=f"lists[{li}].when")
     items = {item.code: compile_item(resolved, i, item, placement, resolved.limitation, h)

@@ -43,6 +43,17 @@ class Cmp:
 
 
 @dataclass(frozen=True, slots=True)
+class Given:
+    """`given(fact)`: the fact was supplied (present) — or, negated, not supplied (absent).
+
+    违法所得无法确定 (absent) and 没有违法所得 (0) are different facts: `illegal_gain == 0` never
+    holds for an absent gain, and `not given(illegal_gain)` never holds for a gain of 0."""
+
+    fact: str
+    present: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class AllOf:
     parts: tuple[Node, ...]
 
@@ -62,7 +73,7 @@ class Always:
     value: bool
 
 
-Node = Union[Cmp, AllOf, AnyOf, Negation, Always]
+Node = Union[Cmp, Given, AllOf, AnyOf, Negation, Always]
 
 
 @dataclass(frozen=True)
@@ -135,8 +146,23 @@ class _Parser:
             return Cmp(n.id, "==", True)
         if isinstance(n, ast.Constant) and isinstance(n.value, bool):
             return Always(n.value)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "given":
+            return self.given(n)
         raise self.fail(f"{type(n).__name__} is not allowed in a condition "
                         "(only comparisons of facts with constants, and/or/not)", n)
+
+    def given(self, n: ast.Call) -> Node:
+        """`given(fact)`: only for a fact that may be absent (not required, no default, not derived)."""
+        if n.keywords or len(n.args) != 1 or not isinstance(n.args[0], ast.Name):
+            raise self.fail("given() takes one fact name: given(illegal_gain)", n)
+        name = n.args[0]
+        spec = self.fact(name)
+        if spec.is_required:
+            raise self.fail(f"given({name.id}): {name.id!r} is required, so it is always given; "
+                            "declare it `required: false` to tell 无法确定 from 0", name)
+        if spec.default is not None:
+            raise self.fail(f"given({name.id}): {name.id!r} has a default, so it is never absent", name)
+        return Given(name.id)
 
     def fact(self, n: ast.Name) -> FactSpec:
         spec = self.schema.get(n.id)
@@ -226,6 +252,8 @@ def _nnf(node: Node, *, negate: bool) -> Node:
         return Cmp(node.fact, _NEGATE[node.op], node.value) if negate else node
     if isinstance(node, Always):
         return Always(node.value != negate)
+    if isinstance(node, Given):
+        return Given(node.fact, node.present != negate)
     if isinstance(node, Negation):
         return _nnf(node.part, negate=not negate)
     parts = tuple(_nnf(p, negate=negate) for p in node.parts)
@@ -260,6 +288,8 @@ def _holds(node: Node, facts: Mapping[str, Value | None]) -> bool:
     if isinstance(node, Cmp):
         v = facts.get(node.fact)
         return v is not None and _compare(v, node.op, node.value)
+    if isinstance(node, Given):
+        return (facts.get(node.fact) is not None) == node.present
     if isinstance(node, AllOf):
         return all(_holds(p, facts) for p in node.parts)
     if isinstance(node, AnyOf):
@@ -306,6 +336,8 @@ def _to_durable(node: Node, types: Mapping[str, str]) -> dict:
         return {node.fact: v} if node.op == "==" else {_DR_OPS[node.op]: {node.fact: v}}
     if isinstance(node, Always):
         return {MARK: 1 if node.value else 2}
+    if isinstance(node, Given):  # absent facts are left out of the message, so these test presence exactly
+        return {"$ex" if node.present else "$nex": {node.fact: 1}}
     key = "$and" if isinstance(node, AllOf) else "$or"
     return {key: [_to_durable(p, types) for p in node.parts]}
 
@@ -314,7 +346,7 @@ def _to_durable(node: Node, types: Mapping[str, str]) -> dict:
 
 
 def _collect_facts(node: Node, out: set[str]) -> None:
-    if isinstance(node, Cmp):
+    if isinstance(node, (Cmp, Given)):
         out.add(node.fact)
     elif isinstance(node, (AllOf, AnyOf)):
         for p in node.parts:
@@ -324,6 +356,8 @@ def _collect_facts(node: Node, out: set[str]) -> None:
 def _collect_thresholds(node: Node, out: dict[str, set[Value]]) -> None:
     if isinstance(node, Cmp):
         out.setdefault(node.fact, set()).add(node.value)
+    elif isinstance(node, Given):
+        out.setdefault(node.fact, set())  # present or absent: a cell of its own, whatever the value
     elif isinstance(node, (AllOf, AnyOf)):
         for p in node.parts:
             _collect_thresholds(p, out)

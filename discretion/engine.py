@@ -17,11 +17,12 @@ from typing import Any, Mapping
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
 from .conditions import MARK, Condition, encode
+from .keys import RuleKey
 
 _LOCK = threading.Lock()
 _HOST: Host | None = None
 _REGISTERED: set[str] = set()
-_FIRED: list[str] = []
+_FIRED: list[RuleKey] = []
 _IDS = itertools.count()
 _SID = "0"
 
@@ -33,7 +34,7 @@ def _host() -> Host:
     return _HOST
 
 
-def _action(rule: str):  # one parameter only: two would make durable_rules treat it as async
+def _action(rule: RuleKey):  # one parameter only: two would make durable_rules treat it as async
     def run(c: Any) -> None:
         _FIRED.append(rule)
 
@@ -43,7 +44,7 @@ def _action(rule: str):  # one parameter only: two would make durable_rules trea
 class DurableMatcher:
     """Asks durable_rules which of a set of named conditions hold for one set of facts."""
 
-    def __init__(self, name: str, conditions: Mapping[str, Condition], types: Mapping[str, str]) -> None:
+    def __init__(self, name: str, conditions: Mapping[RuleKey, Condition], types: Mapping[str, str]) -> None:
         self.name = re.sub(r"[^A-Za-z0-9_]", "_", name)
         self.types = dict(types)
         self._definition = {
@@ -56,7 +57,7 @@ class DurableMatcher:
             _host().register_rulesets({self.name: self._definition})
             _REGISTERED.add(self.name)
 
-    def match(self, facts: Mapping[str, Any]) -> frozenset[str]:
+    def match(self, facts: Mapping[str, Any]) -> frozenset[RuleKey]:
         """The rule keys whose conditions hold; absent (None) facts are left out, as the reference does."""
         message: dict[str, Any] = {f: encode(v, self.types[f]) for f, v in facts.items()
                                    if v is not None and f in self.types}

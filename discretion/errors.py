@@ -15,6 +15,7 @@
         ├── NotFound                  no such department, version, key (404)
         ├── Conflict                  the lifecycle forbids it: frozen, not approved, exists (409)
         └── Forbidden                 the actor may not do this: own approval, other department (403)
+    └── SettingsError                 an environment variable the settings refuse: field names it
 
 Every subclass renders a one-line message naming the field and the reason (CLI exit 2, HTTP 422).
 """
@@ -110,3 +111,7 @@ class Forbidden(StoreError):
     """The actor may not do this (e.g. approve their own upload, act for another department)."""
 
     status = 403
+
+
+class SettingsError(DiscretionError):
+    """An environment variable holds a value the setting refuses (discretion.settings); `field` names it."""

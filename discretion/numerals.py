@@ -30,3 +30,39 @@ def chinese_numeral(n: int) -> str:
             out.append("零")
         out.append(_DIGITS[rest])
     return "".join(out)
+
+
+_VALUES = {c: i for i, c in enumerate(_DIGITS)} | {"两": 2, "〇": 0}
+_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
+
+
+def parse_chinese_numeral(text: str) -> int:
+    """The integer a Chinese numeral writes (一百二十四, 十一, 二万五千, 两千); ValueError otherwise.
+
+    Colloquial forms that drop a unit (一百五 for 150, 二万五 for 25,000) are refused, not guessed.
+    """
+    if not text or any(ch not in _VALUES and ch not in _SMALL_UNITS and ch not in _BIG_UNITS for ch in text):
+        raise ValueError(f"not a Chinese numeral: {text!r}")
+    total, section, digit, prev = 0, 0, None, ""
+    for ch in text:
+        if ch in _VALUES:
+            value = _VALUES[ch]
+            if value and digit is not None:
+                raise ValueError(f"two digits in a row in {text!r}")
+            if not value:
+                prev = "零"
+            digit = value or None
+            continue
+        if ch in _SMALL_UNITS:
+            section += (1 if digit is None else digit) * _SMALL_UNITS[ch]
+        else:
+            section += digit or 0
+            if section == 0:
+                raise ValueError(f"{ch} without a number in {text!r}")
+            total += section * _BIG_UNITS[ch]
+            section = 0
+        digit, prev = None, ch
+    if digit is not None and prev in ("百", "千", "万", "亿"):
+        raise ValueError(f"{text!r} drops a unit after {prev}: write 零 or the unit")
+    return total + section + (digit or 0)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .citation import Citation
+from .keys import DECIDING_LISTS, Direction, ListKind, ShapeKind
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
 FactName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$", max_length=64)]
@@ -29,14 +30,7 @@ PenaltyKind = Literal["warning", "confiscation", "suspension", "revocation", "de
 PENALTY_KIND_RANK: dict[str, int] = {"warning": 1, "confiscation": 2, "suspension": 3, "revocation": 4, "detention": 5}
 FINE_RANK = PENALTY_KIND_RANK["confiscation"]  # 罚款 is of the same kind (第九条第（二）项)
 
-ListKind = Literal["no_penalty", "exemption", "lenient", "mitigated", "aggravated"]
-LIST_NAMES: dict[str, str] = {
-    "no_penalty": "不予处罚",
-    "exemption": "免予处罚",
-    "lenient": "从轻处罚",
-    "mitigated": "减轻处罚",
-    "aggravated": "从重处罚",
-}
+from .wording import LIST_NAMES  # noqa: E402  (re-exported: the Chinese names of the lists)
 
 
 class Strict(BaseModel):
@@ -85,10 +79,14 @@ class FactSpec(Strict):
 
 
 class MeasureRef(Strict):
-    """A measure (责令改正, 没收违法所得 …), optionally only when a condition holds."""
+    """A measure (责令改正, 没收违法所得 …), optionally only when a condition holds.
+
+    `may: true` is a measure the law only allows (可以吊销…): it is offered to the officer as an
+    option with its basis, never taken silently."""
 
     code: Code
     when: str | None = None
+    may: bool | None = Field(default=None, description="可以（由执法人员决定）而非应当")
 
 
 def _measure_refs(v: Any) -> Any:
@@ -119,6 +117,9 @@ class FineSpec(Strict):
     share: tuple[Share, Share] | None = None
     fallback: Fallback | None = None
     ceiling: Amount | None = None
+    may: bool | None = Field(default=None, description="可以并处 / 可以处：罚款作为选项，不自动科处")
+    bounds: Literal["[]", "[)", "(]", "()"] | None = Field(
+        default=None, description="阶次金额边界：[] 以上/以下含本数；[) 不满上限；(] 超过下限；缺省按 placement.boundaries")
 
     @model_validator(mode="after")
     def _check(self) -> FineSpec:
@@ -157,12 +158,31 @@ class StatutoryClause(Strict):
         return v
 
 
+class Band(Strict):
+    """A published column of a tier: the amounts for one direction (从轻 / 一般 / 从重 / 减轻)."""
+
+    direction: Direction
+    fine: FineSpec
+    basis: list[Citation] = Field(default_factory=list)
+
+    _basis = field_validator("basis", mode="before")(_one_or_many)
+
+    @field_validator("fine")
+    @classmethod
+    def _amounts(cls, v: FineSpec) -> FineSpec:
+        if v.multiple_of is not None or v.fallback is not None or v.may:
+            raise ValueError("a band's fine is a range, a multiple of the statutory base or a share")
+        return v
+
+
 class Tier(Strict):
     """A 裁量阶次: a sub-range of the statutory range with its factual conditions."""
 
     id: Code
     label: str = Field(min_length=1, description="轻微 / 一般 / 较重 / 严重 …")
     when: str
+    direction: Direction | None = Field(default=None, description="本阶次即从轻/一般/从重/减轻 栏")
+    bands: list[Band] | None = Field(default=None, description="按情节方向分栏公布的金额")
     fine: FineSpec | None = None
     measures: list[MeasureRef] = Field(default_factory=list)
     basis: list[Citation] = Field(default_factory=list)
@@ -177,6 +197,16 @@ class Tier(Strict):
             raise ValueError("a tier's `times` uses the statutory base; give no multiple_of/fallback")
         return v
 
+    @model_validator(mode="after")
+    def _bands(self) -> Tier:
+        if self.bands is not None:
+            ds = [b.direction for b in self.bands]
+            if len(set(ds)) != len(ds):
+                raise ValueError(f"bands: a direction repeats: {[str(d) for d in ds]}")
+            if self.direction is not None:
+                raise ValueError("a tier is either one band (`direction`) or has `bands`, not both")
+        return self
+
 
 class WeightFactor(Strict):
     """One factor of a weighted sum (权重累加): its weight counts when its condition holds."""
@@ -185,6 +215,7 @@ class WeightFactor(Strict):
     label: str
     when: str
     weight: Annotated[Decimal, Field(ge=-1, le=1)]
+    group: Code | None = Field(default=None, description="互斥组：同一维度（如持续时间）的因素恰有一个成立")
     basis: list[Citation] = Field(default_factory=list)
 
     _basis = field_validator("basis", mode="before")(_one_or_many)
@@ -201,6 +232,16 @@ class Weighted(Strict):
     _basis = field_validator("basis", mode="before")(_one_or_many)
 
 
+class Displacement(Strict):
+    """法律、行政法规另有规定的，从其规定: a general list entry that does not apply to an item,
+    because the item's own law provides otherwise (`basis`)."""
+
+    entry: Code
+    basis: list[Citation] = Field(min_length=1)
+
+    _basis = field_validator("basis", mode="before")(_one_or_many)
+
+
 class Item(Strict):
     """One entry of the catalogue (分类检查目录): a violation with its basis, range and tiers."""
 
@@ -212,10 +253,11 @@ class Item(Strict):
     limitation_years: int | None = Field(default=None, ge=1, le=20, description="法律另有规定的追责期限")
     touches_safety: bool = Field(default=False, description="涉及公民生命健康安全、金融安全（第三十六条五年）")
     statutory: list[StatutoryClause] = Field(min_length=1)
-    shape: Literal["tiers", "range", "weighted"] | None = Field(default=None, description="缺省用 placement.shape")
+    shape: ShapeKind | None = Field(default=None, description="缺省用 placement.shape")
     tiers: list[Tier] = Field(default_factory=list)
     weighted: Weighted | None = None
     formerly: list[Code] = Field(default_factory=list, description="旧版本中的编码")
+    displaces: list[Displacement] | None = Field(default=None, description="本事项的特别规定排除适用的一般清单条目")
     note: str | None = None
 
     _statutory = field_validator("statutory", mode="before")(_one_or_many)
@@ -244,6 +286,12 @@ class ListEntry(Strict):
     allows_mitigated: bool = Field(default=False, description="应当（可以）从轻或者减轻：减轻作为选项")
     tier_up: bool = Field(default=False, description="从重：上调一个阶次（不超过法定最高）")
     weight: Annotated[Decimal, Field(ge=-1, le=1)] | None = Field(default=None, description="权重累加模式中的权重")
+    displaces: list[Code] | None = Field(default=None, description="本条特别规定排除适用的一般清单条目（从其规定）")
+    reduce: tuple[Share, Share] | None = Field(
+        default=None, description="按比例减少本应适用的罚款，如 [0.3, 0.5]：减少30%至50%")
+    reduce_not_below: Literal["statutory_minimum", "floor"] | None = Field(
+        default=None, description="按比例减少后不低于法定最低（缺省）或 mitigated_floor")
+    fine: FineSpec | None = Field(default=None, description="可以并处的罚款（fine.may: true）")
     source: str | None = None
 
     _measures = field_validator("measures", mode="before")(_measure_refs)
@@ -251,12 +299,21 @@ class ListEntry(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> ListEntry:
-        if self.allows_mitigated and self.list != "lenient":
+        if self.allows_mitigated and self.list is not ListKind.LENIENT:
             raise ValueError("allows_mitigated belongs to lenient entries")
-        if self.tier_up and self.list != "aggravated":
+        if self.tier_up and self.list is not ListKind.AGGRAVATED:
             raise ValueError("tier_up belongs to aggravated entries")
-        if self.measures and self.list not in ("no_penalty", "exemption"):
-            raise ValueError("measures on a list entry belong to no_penalty/exemption entries")
+        if self.measures and self.list not in DECIDING_LISTS and not all(m.may for m in self.measures):
+            raise ValueError("measures on a list entry belong to no_penalty/exemption entries (or are `may`)")
+        if self.reduce is not None:
+            if self.list not in (ListKind.LENIENT, ListKind.MITIGATED):
+                raise ValueError("reduce belongs to lenient or mitigated entries")
+            if self.reduce[0] > self.reduce[1]:
+                raise ValueError(f"reduce: {self.reduce[0]} is above {self.reduce[1]}")
+        elif self.reduce_not_below is not None:
+            raise ValueError("reduce_not_below needs reduce")
+        if self.fine is not None and not self.fine.may:
+            raise ValueError("a list entry's fine is one the officer may impose (可以并处): set `may: true`")
         return self
 
 
@@ -269,7 +326,7 @@ class Placement(Strict):
     by count, `officer` leaves the choice to the officer as options.
     """
 
-    shape: Literal["tiers", "range", "weighted"] = "tiers"
+    shape: ShapeKind = ShapeKind.TIERS
     boundaries: Literal["inclusive", "lower_inclusive"] = Field(
         default="inclusive", description="阶次金额边界：以上、以下均含本数（inclusive）")
     lenient: tuple[Share, Share] = (Decimal(0), Decimal("0.3"))
@@ -286,7 +343,7 @@ class Placement(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Placement:
-        for k in ("lenient", "general", "aggravated", "mitigated"):
+        for k in Direction:
             lo, hi = getattr(self, k)
             if lo > hi:
                 raise ValueError(f"{k}: {lo} is above {hi}")
@@ -323,6 +380,11 @@ class Ruleset(Strict):
     source: list[str] = Field(min_length=1, description="所编码的公开文件：名称与文号")
     extends: list[str] = Field(default_factory=list, description="如 general/2021")
     refines: str | None = Field(default=None, description="所细化的上级基准")
+    change: Literal["law", "benchmark"] | None = Field(
+        default=None, description="本版本相对上一版本的变化：法律、法规、规章（law，第三十七条）或仅裁量基准（benchmark）")
+    transition: Literal["decision_date", "act_date", "lighter"] | None = Field(
+        default=None, description="仅基准变化时本文件的过渡规则：决定时适用新基准 / 行为时的基准 / 参照从旧兼从轻")
+    transition_basis: Citation | None = Field(default=None, description="过渡规则所在条款")
     placement: Placement | None = None
     limitation: Limitation | None = None
     measures: dict[Code, str] = Field(default_factory=dict, description="措施编码与中文名称")
@@ -339,6 +401,10 @@ class Ruleset(Strict):
     def _check(self) -> Ruleset:
         if self.effective_to is not None and self.effective_to <= self.effective_from:
             raise ValueError("effective_to must be after effective_from")
+        if self.change == "benchmark" and self.transition is None:
+            raise ValueError("a benchmark-only change needs its `transition` rule (decision_date | act_date | lighter)")
+        if self.transition is not None and self.change != "benchmark":
+            raise ValueError("`transition` belongs to a benchmark-only change (change: benchmark)")
         codes = [i.code for i in self.items]
         dup = {c for c in codes if codes.count(c) > 1}
         if dup:

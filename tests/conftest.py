@@ -12,17 +12,18 @@ import pytest
 from discretion import RulesetLibrary
 from discretion.loader import BUNDLED
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rulesets"
+from . import libraries
+from .libraries import FIXTURES
 
 
 @pytest.fixture(scope="session")
 def bundled() -> RulesetLibrary:
-    return RulesetLibrary.load()
+    return libraries.bundled()
 
 
 @pytest.fixture(scope="session")
 def food() -> RulesetLibrary:
-    return RulesetLibrary.load(FIXTURES)
+    return libraries.fixtures()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from discretion.compiler import CompiledItem
 from discretion.conditions import Cmp
+from discretion.keys import RuleKey
 
 OFFSETS = [Decimal(0), Decimal("0.01"), Decimal("-0.01"), Decimal(1), Decimal(-1), Decimal("0.000001"), Decimal("-0.000001")]
 
@@ -52,11 +53,11 @@ def facts_for(ci: CompiledItem) -> st.SearchStrategy[dict[str, Any]]:
 
 def reads_only_lists(ci: CompiledItem, kind: set[str]) -> list[str]:
     """Bool facts read only by list entries of the given kinds (and by nothing else)."""
-    readers: dict[str, set[str]] = {}
+    readers: dict[str, set[RuleKey]] = {}
     for key, cond in ci.conditions.items():
         for f in cond.facts:
             readers.setdefault(f, set()).add(key)
-    kinds = {f"list:{e.id}": e.list for e in ci.entries}
+    kinds = {RuleKey.entry(e.id): e.list for e in ci.entries}
     out = []
     for f, keys in readers.items():
         if ci.schema[f].type != "bool" or ci.schema[f].default is not False:

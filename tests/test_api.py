@@ -79,9 +79,8 @@ def test_malformed_json_is_422(api) -> None:
     assert r.status_code == 422
 
 
-def test_oversize_body_is_413(api, monkeypatch) -> None:
-    from api import app as app_module
-    big = json.dumps({**CASE, "facts": {"goods_value": 1, "harm": "minor", "pad": "x" * (app_module.MAX_BODY + 10)}})
+def test_oversize_body_is_413(api) -> None:
+    big = json.dumps({**CASE, "facts": {"goods_value": 1, "harm": "minor", "pad": "x" * (api.app.state.settings.max_body + 10)}})
     r = api.post("/v1/evaluate", content=big, headers={**h(api, "officer"), "Content-Type": "application/json"})
     assert r.status_code == 413
 

@@ -8,7 +8,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from discretion.consistency.reading import read_cases
+from discretion.cases.reading import read_cases
 from discretion.store.cases import DecidedCaseIn, parse_rows
 
 VALUES = {

@@ -10,16 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from discretion import RulesetLibrary
 from discretion.cli import app
-from discretion.consistency.reading import CaseFormatError, read_cases
+from discretion.cases.reading import CaseFormatError, read_cases
 from discretion.consistency.sweep import sweep
 from discretion.consistency.synth import generate
 
-from .conftest import FIXTURES
+from . import libraries
+from .libraries import FIXTURES
 
-BUNDLED = RulesetLibrary.load()
-FOOD = RulesetLibrary.load(FIXTURES)
+BUNDLED = libraries.bundled()
+FOOD = libraries.fixtures()
 
 
 def _text(cases: list[dict]) -> str:

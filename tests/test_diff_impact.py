@@ -9,12 +9,13 @@ from typer.testing import CliRunner
 from discretion import RulesetLibrary
 from discretion.audit import diff, impact
 from discretion.cli import app
-from discretion.consistency.reading import read_cases
+from discretion.cases.reading import read_cases
 
+from . import libraries
 from .test_evaluation import DEPT, ITEM_GAIN
 
 COMMON = dict(shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false")
-BUNDLED = RulesetLibrary.load()
+BUNDLED = libraries.bundled()
 
 
 def _two(make_library, new_items: str, **new_common) -> RulesetLibrary:

@@ -10,11 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from discretion import FactError, RulesetLibrary
+from discretion import FactError
 from discretion.consistency.keys import validate_columns
 from discretion.facts import validate_facts
 
-LIB = RulesetLibrary.load()
+from . import libraries
+
+LIB = libraries.bundled()
 ITEMS = sorted((ref, code) for ref, c in LIB.compiled.items() for code in c.items)[::5]
 
 ODD = st.sampled_from([None, -1, 0, 1, 1.5, -0.0, "12.5", "abc", "", True, False, "none", "minor", "serious", [1], {"a": 1},

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from discretion import EvaluationRequest, FactError, RulesetDefect, RulesetLibrary, evaluate
+from discretion import EvaluationRequest, FactError, RulesetDefect, evaluate
 
-from .conftest import FIXTURES
+from . import libraries
 from .strategies import facts_for, reads_only_lists
 
-LIBS = {"bundled": RulesetLibrary.load(), "fixtures": RulesetLibrary.load(FIXTURES)}
-ITEMS = sorted({(lib, ref, code) for lib, l in LIBS.items() for ref, c in l.compiled.items() for code in c.items})
+LIBS = {"bundled": libraries.bundled(), "fixtures": libraries.fixtures()}
+ITEMS = libraries.items("bundled", "fixtures")
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 

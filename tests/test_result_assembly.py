@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from discretion.evaluation.cells import caches
 from discretion.evaluation.result import Recommendation, TraceStep, assemble
 from discretion.money import normalise, yuan_text
 
@@ -46,7 +47,7 @@ def test_assemble_requires_nothing_pydantic_would_fill_in():
 def test_a_plan_built_by_another_case_serves_this_one_as_its_own_would(item, data):
     """Plans are per cell: whichever case of the cell built the plan, the result is the same."""
     ci, facts, warm = _draw(data, *item)  # the plan may come from an earlier example
-    ci.plans.clear()
+    caches(ci).plans.clear()
     cold = _evaluate(*item, facts)  # the plan is built from this very case
     assert cold is not None and cold.model_dump_json() == warm.model_dump_json()
 

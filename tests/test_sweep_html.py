@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from html.parser import HTMLParser
 
 from typer.testing import CliRunner
 
-from discretion import RulesetLibrary
 from discretion.cli import app
 from discretion.consistency.html import render_html
 from discretion.consistency.output import KIND_NAMES
-from discretion.consistency.reading import read_cases
+from discretion.cases.reading import read_cases
+from discretion.consistency.report import ConsistencyReport
 from discretion.consistency.sweep import sweep
 from discretion.consistency.synth import DEVIANT_UNIT, generate
 
-BUNDLED = RulesetLibrary.load()
-CASES, _ = generate(BUNDLED, 400, 5, 2)
-TEXT = "\n".join(json.dumps(c, ensure_ascii=False) for c in CASES) + "\n{broken\n"
-REPORT = sweep(BUNDLED, read_cases("generated", text=TEXT))
+from . import libraries
+
+BUNDLED = libraries.bundled()
+
+
+@cache
+def _generated() -> tuple[list[dict], str, ConsistencyReport]:
+    """400 generated cases with injected inconsistencies, as JSON lines, and their report (once per process)."""
+    cases, _ = generate(BUNDLED, 400, 5, 2)
+    text = "\n".join(json.dumps(c, ensure_ascii=False) for c in cases) + "\n{broken\n"
+    return cases, text, sweep(BUNDLED, read_cases("generated", text=text))
 
 
 class _Page(HTMLParser):
@@ -64,6 +72,7 @@ def _parse(html: str) -> _Page:
 
 
 def _check(html: str) -> None:
+    _, _, REPORT = _generated()
     assert html.lstrip().startswith("<!DOCTYPE html>") and html.count("<html") == 1 and html.rstrip().endswith("</html>")
     page = _parse(html)
     assert page.refs == [], page.refs                       # no src/href at all: nothing to fetch
@@ -83,12 +92,14 @@ def _check(html: str) -> None:
 
 
 def test_the_report_is_one_self_contained_page() -> None:
+    _, _, REPORT = _generated()
     assert REPORT.findings and REPORT.rejected and any(u.flagged and u.name == DEVIANT_UNIT for u in REPORT.units)
     assert REPORT.groups  # the charted keys carry per-case fines and ranges
     _check(render_html(REPORT))
 
 
 def test_the_fine_chart_draws_every_case_of_the_worst_keys() -> None:
+    _, _, REPORT = _generated()
     html = render_html(REPORT)
     charted = {c.case_id for g in REPORT.groups for c in g.cases}
     flagged = {c for f in REPORT.findings if f.kind in ("fine_spread", "outside_range", "different_outcome") for c in f.cases}
@@ -98,6 +109,7 @@ def test_the_fine_chart_draws_every_case_of_the_worst_keys() -> None:
 
 
 def test_the_findings_table_is_sorted_by_severity_and_coloured() -> None:
+    _, _, REPORT = _generated()
     html = render_html(REPORT)
     ranks = [int(x) for x in re.findall(r'<td data-sort="(\d)"><span class="sev sev-', html)]
     assert ranks == sorted(ranks) and len(ranks) == len(REPORT.findings)
@@ -105,6 +117,7 @@ def test_the_findings_table_is_sorted_by_severity_and_coloured() -> None:
 
 
 def test_everything_is_escaped() -> None:
+    _, _, REPORT = _generated()
     evil = "<script>alert(1)</script>"
     f = REPORT.findings[0].model_copy(update={"detail": evil, "key": '"><img src=x>', "cases": ["<b>x</b>"]})
     html = render_html(REPORT.model_copy(update={"findings": [f, *REPORT.findings[1:]]}))
@@ -113,12 +126,14 @@ def test_everything_is_escaped() -> None:
 
 
 def test_an_empty_sweep_still_renders() -> None:
+    CASES, _, _ = _generated()
     empty = sweep(BUNDLED, read_cases("x", text=json.dumps(CASES[0], ensure_ascii=False)))
     html = render_html(empty)
     assert "未发现问题" in html and "<html" in html
 
 
 def test_cli_sweep_writes_the_html_report(tmp_path) -> None:
+    _, TEXT, _ = _generated()
     cases = tmp_path / "cases.jsonl"
     cases.write_text(TEXT, encoding="utf-8")
     out = tmp_path / "report.html"

@@ -1,7 +1,7 @@
 """The supervisor's workplace (执法监督): start a consistency sweep over the department's decided
 cases (decision dates, units), follow its progress, list past sweeps, read the HTML report.
 
-The sweep is the API's (`routes.sweeps._run` in a background task); the report is
+The sweep is a queued job like the API's (discretion.jobs.sweeps, with the units); the report is
 `discretion.consistency.html.render_html`, given the library so items have names and conditions
 read in words.
 """
@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
@@ -22,7 +22,8 @@ from discretion.consistency.report import ConsistencyReport
 from discretion.store.audit import record
 from discretion.store.tables import Department, SweepRun, SweepScope, User
 
-from ..routes.sweeps import _run
+from discretion.jobs import enqueue
+from discretion.jobs.sweeps import KIND
 from .web import (
     CSRF_MESSAGE,
     PageError,
@@ -113,6 +114,8 @@ def _start(
         session.add(run)
         if units:
             session.add(SweepScope(sweep_id=run.id, units=units))
+        enqueue(session, KIND, {"sweep_id": run.id, "units": units}, department=department,
+                created_by=user.name, max_attempts=3, job_id=run.id)
         record(
             session,
             user.name,
@@ -131,7 +134,7 @@ def _start(
 
 
 @router.post("/supervise", response_model=None)
-async def start(request: Request, background: BackgroundTasks) -> Response:
+async def start(request: Request) -> Response:
     user = await _supervisor(request)
     data = await request.form(max_fields=10, max_files=0)
     form = {k: str(v)[:2000] for k, v in data.items()}
@@ -154,9 +157,7 @@ async def start(request: Request, background: BackgroundTasks) -> Response:
     sweep_id = await run_in_threadpool(
         _start, request.app.state.engine, user, department, dates["since"], dates["until"], units
     )
-    background.add_task(
-        _run, request.app.state.engine, request.app.state.library, sweep_id, units or None
-    )
+    request.app.state.worker.wake()
     return RedirectResponse(f"/supervise/{sweep_id}", status_code=303)
 
 

@@ -1,4 +1,5 @@
-"""POST /v1/sweeps and GET /v1/sweeps/{id}: consistency sweeps over the stored decided cases."""
+"""POST /v1/sweeps and GET/DELETE /v1/sweeps/{id}: consistency sweeps over the stored decided cases,
+run as durable jobs (any instance may take one; a restart does not lose it)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,16 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from discretion.consistency.sources import from_engine
-from discretion.consistency.sweep import sweep
 from discretion.errors import NotFound
+from discretion.jobs import cancel, enqueue
+from discretion.jobs.sweeps import KIND
 from discretion.store.audit import record
-from discretion.store.tables import SweepRun, utcnow
+from discretion.store.tables import Job, SweepRun
 
-from discretion.store.users import actor_name
-
-from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
-from ..library import LibraryCache
+from ..deps import CurrentKey, SessionDep, check_department, check_role
 
 router = APIRouter(prefix="/v1", tags=["sweeps"])
 
@@ -50,51 +46,64 @@ class SweepPublic(BaseModel):
     created_at: dt.datetime
     finished_at: dt.datetime | None
     error: str | None
+    progress_done: int = 0
+    progress_total: int | None = None
     report: dict[str, Any] | None
 
 
-def _run(engine: Engine, library: LibraryCache, sweep_id: str, units: list[str] | None = None) -> None:
-    """Run one sweep to completion and store its report (or its error); `units` narrows the cases."""
-    with Session(engine) as session:
-        run = session.get(SweepRun, sweep_id)
-        assert run is not None
-        run.status = "running"
-        session.add(run)
-        session.commit()
-        try:
-            report = sweep(library.get(), from_engine(engine, department=run.department, since=run.since, until=run.until,
-                                                 units=units))
-            run.report, run.status = report.model_dump(mode="json"), "done"
-        except Exception as e:  # noqa: BLE001 - stored for the supervisor, never a 500
-            run.status, run.error = "failed", f"{type(e).__name__}: {e}"
-        run.finished_at = utcnow()
-        session.add(run)
-        session.commit()
+def _public(run: SweepRun, job: Job | None) -> dict[str, Any]:
+    out = run.model_dump()
+    if job is not None:
+        out |= {"progress_done": job.progress_done, "progress_total": job.progress_total}
+        if job.state in ("queued", "failed", "cancelled") and run.status in ("queued", "running"):
+            out["status"] = job.state  # a job retried, given up, or cancelled before it ran
+            out["error"] = run.error or job.error
+    return out
 
 
-@router.post("/sweeps", response_model=SweepPublic, status_code=202)
-def start_sweep(body: SweepRequest, background: BackgroundTasks, http: Request, session: SessionDep, key: CurrentKey,
-                library: LibraryDep) -> SweepRun:
-    """Start a consistency sweep over stored decided cases (supervisor); poll GET /v1/sweeps/{id}."""
-    check_role(key, "supervisor")
-    department = body.department or key.department
-    if department is not None:
-        check_department(key, department, ["body", "department"])
-    run = SweepRun(id=secrets.token_hex(8), requested_by=actor_name(key), department=department, since=body.since, until=body.until)
-    session.add(run)
-    record(session, actor_name(key), "sweep.start", department=department, target=run.id,
-           detail={"since": str(body.since) if body.since else None, "until": str(body.until) if body.until else None})
-    session.commit()
-    session.refresh(run)
-    background.add_task(_run, http.app.state.engine, library, run.id)
-    return run
-
-
-@router.get("/sweeps/{sweep_id}", response_model=SweepPublic)
-def get_sweep(sweep_id: str, session: SessionDep, key: CurrentKey) -> SweepRun:
-    """A sweep's status and, when done, its report (findings, units, officers, rejected rows)."""
-    check_role(key, "supervisor")
+def _own(session: SessionDep, key: CurrentKey, sweep_id: str) -> SweepRun:
     run = session.get(SweepRun, sweep_id)
     if run is None or (key.department is not None and run.department != key.department):
         raise NotFound(f"no sweep {sweep_id!r}", field="sweep_id")
     return run
+
+
+@router.post("/sweeps", response_model=SweepPublic, status_code=202)
+def start_sweep(body: SweepRequest, http: Request, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+    """Queue a consistency sweep over stored decided cases (supervisor); poll GET /v1/sweeps/{id}.
+    Sweeps run one at a time per instance: more wait in the queue."""
+    check_role(key, "supervisor")
+    department = body.department or key.department
+    if department is not None:
+        check_department(key, department, ["body", "department"])
+    run = SweepRun(id=secrets.token_hex(8), requested_by=key.id, department=department, since=body.since,
+                   until=body.until)
+    session.add(run)
+    job = enqueue(session, KIND, {"sweep_id": run.id}, department=department, created_by=key.id,
+                  max_attempts=3, job_id=run.id)
+    record(session, key.id, "sweep.start", department=department, target=run.id,
+           detail={"since": str(body.since) if body.since else None, "until": str(body.until) if body.until else None})
+    session.commit()
+    session.refresh(run)
+    http.app.state.worker.wake()
+    return _public(run, job)
+
+
+@router.get("/sweeps/{sweep_id}", response_model=SweepPublic)
+def get_sweep(sweep_id: str, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+    """A sweep's status and progress (cases) and, when done, its report (findings, units, officers, rejected rows)."""
+    check_role(key, "supervisor")
+    run = _own(session, key, sweep_id)
+    return _public(run, session.get(Job, sweep_id))
+
+
+@router.delete("/sweeps/{sweep_id}", response_model=SweepPublic)
+def cancel_sweep(sweep_id: str, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+    """Cancel a queued or running sweep (supervisor); a running one stops at its next progress report."""
+    check_role(key, "supervisor")
+    run = _own(session, key, sweep_id)
+    job = cancel(session, sweep_id)
+    record(session, key.id, "sweep.cancel", department=run.department, target=run.id)
+    session.commit()
+    session.refresh(run)
+    return _public(run, job)

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..compiler import CompiledItem, CompiledRuleset
-from ..consistency.table import CaseTable
+from ..cases.table import CaseTable
 from ..errors import DiscretionError
 from ..evaluation.apply import Dates, apply_version
 from ..evaluation.result import Recommendation, TraceStep

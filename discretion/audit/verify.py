@@ -22,7 +22,9 @@ from ..compiler import CompiledItem, CompiledRuleset
 from ..errors import DiscretionError, RulesetDefect
 from ..evaluation.plan import Plan, plan_cell, refuse_defect
 from ..facts import validate_facts
+from ..keys import DECIDING_LISTS, RuleKey, RuleKind
 from ..loader import RulesetLibrary
+from ..shapes import shape_for
 
 LIMIT = 4096
 
@@ -85,8 +87,8 @@ def _deciding_facts(ci: CompiledItem) -> list[str]:
     """Facts read by what decides whether a clause and a tier are reached and which: the clauses, the
     tiers, mandatory no-penalty and exemption entries, tier-raising entries. Other facts only move the
     fine within the tier, so they need no enumeration. A derived fact brings every numeric fact in."""
-    keys = {k for k in ci.conditions if k.startswith(("statutory:", "tier:"))}
-    keys |= {f"list:{e.id}" for e in ci.entries if (e.mandatory and e.list in ("no_penalty", "exemption")) or e.tier_up}
+    keys = {k for k in ci.conditions if k.kind in (RuleKind.STATUTORY, RuleKind.TIER)}
+    keys |= {RuleKey.entry(e.id) for e in ci.entries if (e.mandatory and e.list in DECIDING_LISTS) or e.tier_up}
     read = {f for k in keys if k in ci.conditions for f in ci.conditions[k].facts}
     if any(ci.schema[f].derived for f in read):
         read |= {n for n, s in ci.schema.items() if s.type in ("money", "number", "integer")}
@@ -143,15 +145,12 @@ def verify_version(crs: CompiledRuleset, *, limit: int = LIMIT) -> tuple[list[Pr
 
 
 def _tier_outside(plan: Plan) -> str | None:
-    """A tier whose fixed amounts leave the fixed statutory range of the clause it is reached under."""
+    """What the item's shape finds wrong in this cell's plan (a tier's amounts beyond the statute …)."""
     fp = plan.fine
-    if fp is None or fp.tier is None or fp.tier.fine is None or fp.tier.fine.range is None or fp.spec.range is None:
-        return None  # multiples of a base are clipped per case, and the trace says so
-    (lo, hi), (slo, shi) = fp.tier.fine.range, fp.spec.range
-    if lo >= slo and hi <= shi:
+    if fp is None:
         return None
-    return (f"tier {fp.tier.id!r} ({lo}–{hi} yuan) leaves the statutory range {slo}–{shi} yuan of the clause "
-            f"reached with it; evaluations clip it to the statutory range")
+    found = shape_for(fp.shape).verify(fp)
+    return found[0] if found else None
 
 
 def _citations(ref: str, ci: CompiledItem) -> list[Problem]:

@@ -19,8 +19,9 @@ from ..compiler import CompiledItem
 from ..errors import DiscretionError, RulesetDefect
 from ..evaluation import EvaluationRequest, evaluate
 from ..evaluation.result import Recommendation
+from ..keys import RuleKey
 from ..loader import RulesetLibrary
-from .table import CaseTable
+from ..cases.table import CaseTable
 
 _HALF = Decimal("0.5")
 
@@ -90,9 +91,10 @@ def first_seen(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return distinct, at[codes]
 
 
-def _base_fact(ci: CompiledItem, matched: frozenset[str]) -> str | None:
+def _base_fact(ci: CompiledItem, matched: frozenset[RuleKey]) -> str | None:
     for c in ci.item.statutory:
-        if f"statutory:{c.id}" in matched and c.fine is not None and c.fine.multiple_of and f"fallback:{c.id}" not in matched:
+        if (RuleKey.statutory(c.id) in matched and c.fine is not None and c.fine.multiple_of
+                and RuleKey.fallback(c.id) not in matched):
             return c.fine.multiple_of
     return None
 
@@ -102,7 +104,7 @@ def _range(r: Recommendation) -> tuple[Decimal, Decimal, Decimal]:
     return (Decimal(f.min), Decimal(f.max), Decimal(f.statutory_max)) if f else (Decimal(0),) * 3  # type: ignore[return-value]
 
 
-def expect(lib: RulesetLibrary, table: CaseTable, group: KeyGroup, ci: CompiledItem, matched: frozenset[str],
+def expect(lib: RulesetLibrary, table: CaseTable, group: KeyGroup, ci: CompiledItem, matched: frozenset[RuleKey],
            column: Callable[[str], list[Any]]) -> int:
     """Evaluate the key (once, or a few times to fit a base-proportional range). Returns evaluations made.
 
@@ -153,7 +155,7 @@ def _set_aside(group: KeyGroup, failed: dict[int, str]) -> None:
         group.ranges = group.ranges.take(keep)
 
 
-def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[str], column: Callable[[str], list[Any]],
+def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[RuleKey], column: Callable[[str], list[Any]],
                    live: np.ndarray, rep: Recommendation, attempt: Callable[[int], Recommendation | None]) -> int:
     """The expected outcome and, per case, the recommended range (fitted where it grows with a base)."""
     runs = 0

@@ -16,10 +16,10 @@ from typing import Iterator
 import numpy as np
 
 from .expectations import KeyGroup
-from .fields import OUTCOMES
+from ..cases.fields import OUTCOMES
 from .report import SEVERITY_ORDER, Finding, GroupStat
 from .stats import group_stats
-from .table import NO_FINE, CaseTable
+from ..cases.table import NO_FINE, CaseTable
 
 EPS = 1e-9
 PENALTY = OUTCOMES.index("penalty")

@@ -18,8 +18,11 @@ import numpy as np
 from ..compiler import CompiledItem
 from ..conditions import NUMBER_SCALE, Value, encode_number
 from ..errors import FactError
+from ..evaluation.cells import match
 from ..facts import _coerce, validate_facts
+from ..keys import LIMITATION_EXTENDED, RuleKey, RuleKind
 from ..ruleset import FactSpec
+from ..shapes import SHAPES
 
 MISSING = np.iinfo(np.int64).min
 
@@ -227,7 +230,7 @@ class ItemKeys:
     """Each case's key id, and for each key the rules that hold there (its legal meaning)."""
 
     key_of_case: np.ndarray
-    matched: list[frozenset[str]]
+    matched: list[frozenset[RuleKey]]
     representative: list[int]
 
 
@@ -240,12 +243,12 @@ def item_keys(ci: CompiledItem, facts: Sequence[Mapping[str, Value | None]]) -> 
     else:
         _, firsts, cells = np.unique(cols, axis=0, return_index=True, return_inverse=True)
         cells = cells.reshape(-1)
-    key_index: dict[frozenset[str], int] = {}
-    matched: list[frozenset[str]] = []
+    key_index: dict[frozenset[RuleKey], int] = {}
+    matched: list[frozenset[RuleKey]] = []
     representative: list[int] = []
     cell_to_key = np.empty(len(firsts), dtype=np.int64)
     for c, first in enumerate(firsts):
-        m = ci.match(facts[int(first)])
+        m = match(ci, facts[int(first)])
         k = key_index.get(m)
         if k is None:
             k = key_index[m] = len(matched)
@@ -255,44 +258,43 @@ def item_keys(ci: CompiledItem, facts: Sequence[Mapping[str, Value | None]]) -> 
     return ItemKeys(cell_to_key[cells] if len(facts) else np.array([], dtype=np.int64), matched, representative)
 
 
-def describe(ci: CompiledItem, matched: frozenset[str]) -> str:
+def describe(ci: CompiledItem, matched: frozenset[RuleKey]) -> str:
     """A key in words: the labels and conditions of the tier, clause and list entries that hold."""
     parts: list[str] = []
-    for t in ci.item.tiers:
-        if f"tier:{t.id}" in matched:
-            parts.append(f"阶次「{t.label}」（{ci.conditions[f'tier:{t.id}'].text}）")
+    for shape in SHAPES.values():
+        parts += shape.key_words(ci, matched)
     for c in ci.item.statutory:
-        key = f"statutory:{c.id}"
+        key = RuleKey.statutory(c.id)
         if key in matched and ci.conditions[key].text:
             parts.append(f"{c.label or c.id}（{ci.conditions[key].text}）")
-        fb = f"fallback:{c.id}"
+        fb = RuleKey.fallback(c.id)
         if fb in matched:
             parts.append(f"适用法定最低幅度（{ci.conditions[fb].text}）")
     for e in ci.entries:
-        if f"list:{e.id}" in matched:
+        if RuleKey.entry(e.id) in matched:
             parts.append(e.label)
-    if "limitation:extended" in matched:
+    if LIMITATION_EXTENDED in matched:
         parts.append("有危害后果（追责期限五年）")
     return "；".join(parts) or "无任何裁量情节"
 
 
-def rules_of(ci: CompiledItem, matched: frozenset[str]) -> list[dict[str, Any]]:
+def rules_of(ci: CompiledItem, matched: frozenset[RuleKey]) -> list[dict[str, Any]]:
     """The rule ids, conditions and citations that define a key."""
     from ..citation import render_all
 
     out: list[dict[str, Any]] = []
     for key in sorted(matched):
-        kind, _, ident = key.partition(":")
+        kind, ident = key.kind, key.id
         basis: list = []
-        if kind == "tier":
+        if kind is RuleKind.TIER:
             t = next(t for t in ci.item.tiers if t.id == ident)
             basis = t.basis or ci.item.penalty_basis
-        elif kind == "list":
+        elif kind is RuleKind.LIST:
             basis = next(e for e in ci.entries if e.id == ident).basis
-        elif kind in ("statutory", "fallback"):
+        elif kind in (RuleKind.STATUTORY, RuleKind.FALLBACK):
             c = next(c for c in ci.item.statutory if c.id == ident)
             basis = c.basis or ci.item.penalty_basis
         else:
             basis = ci.item.penalty_basis
-        out.append({"rule": key, "condition": ci.conditions[key].text, "citation": render_all(basis)})
+        out.append({"rule": str(key), "condition": ci.conditions[key].text, "citation": render_all(basis)})
     return out

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 
 from ..store import make_engine
 from ..store.tables import DecidedCase
-from .reading import FORMAT, cyclic_gc_paused
-from .table import CaseTable, TableBuilder
+from ..cases.reading import FORMAT, cyclic_gc_paused
+from ..cases.table import CaseTable, TableBuilder
 
 _T = DecidedCase.__table__  # type: ignore[attr-defined]
 _COLUMNS = tuple(cast(_T.c[k], Text).label(k) if k in ("facts", "penalties") else _T.c[k] for k in FORMAT)

@@ -16,14 +16,15 @@ import numpy as np
 from ..compiler import CompiledItem, CompiledRuleset
 from ..errors import DiscretionError
 from ..evaluation.apply import add_years
+from ..keys import LIMITATION_EXTENDED, RuleKey
 from ..loader import RulesetLibrary
 from .expectations import KeyGroup, expect
 from .findings import find
 from .keys import FactColumns, describe, item_keys, rules_of, validate_columns
-from .reading import cyclic_gc_paused
+from ..cases.reading import cyclic_gc_paused
 from .report import ConsistencyReport, GroupChart, RejectedRow, Summary
-from .fields import OUTCOMES
-from .table import NO_FINE, CaseTable
+from ..cases.fields import OUTCOMES
+from ..cases.table import NO_FINE, CaseTable
 
 _NO_VERSION, _ERROR = -1, -2
 
@@ -237,11 +238,11 @@ def _keys(library: RulesetLibrary, table: CaseTable, crs: CompiledRuleset, ci: C
     return evaluations
 
 
-def _limitation_years(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[str]) -> int | None:
+def _limitation_years(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[RuleKey]) -> int | None:
     """第三十六条: the limitation period of a key, in years (None: none applies)."""
     lim, item = crs.limitation, ci.item
     years = item.limitation_years or (lim.years if lim else None)
-    if years is not None and not item.limitation_years and lim and lim.extended and "limitation:extended" in matched:
+    if years is not None and not item.limitation_years and lim and lim.extended and LIMITATION_EXTENDED in matched:
         years = lim.extended.years
     return years
 

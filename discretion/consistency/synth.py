@@ -19,6 +19,7 @@ from typing import Any
 from ..compiler import CompiledItem, CompiledRuleset
 from ..errors import DiscretionError
 from ..evaluation import EvaluationRequest, evaluate
+from ..evaluation.cells import match
 from ..evaluation.result import Recommendation
 from ..loader import RulesetLibrary
 
@@ -111,7 +112,7 @@ def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.dat
         if rec is None:
             return None
         from ..facts import validate_facts
-        matched = it.ci.match(validate_facts(facts, it.ci.schema, it.ci.derived,
+        matched = match(it.ci, validate_facts(facts, it.ci.schema, it.ci.derived,
                                              tolerated=frozenset(k for c in lib.compiled.values() for i in c.items.values() for k in i.schema)))
         return rec, (it.crs.ruleset.ref, new.ruleset.ref if new else "", it.ci.item.code, matched)
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..compiler import CompiledItem, CompiledRuleset
 from ..errors import DateError, FactError, UnknownItem, VersionNotInForce
 from ..facts import validate_facts
+from ..keys import Outcome
 from ..law import ART_37
 from ..loader import RulesetLibrary
 from ..ruleset import FINE_RANK, PENALTY_KIND_RANK
@@ -18,7 +19,7 @@ from .result import Recommendation, TraceStep
 
 __all__ = ["EvaluationRequest", "evaluate", "Recommendation"]
 
-_RANK = {"no_penalty": 0, "exemption": 1, "penalty": 2}
+_RANK = {Outcome.NO_PENALTY: 0, Outcome.EXEMPTION: 1, Outcome.PENALTY: 2}
 
 
 class EvaluationRequest(BaseModel):

@@ -13,17 +13,20 @@ are constructed without a second validation (`model_construct`); tests pin the o
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from functools import lru_cache
 from typing import Mapping, NamedTuple
+from weakref import WeakKeyDictionary
 
 from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
-from ..money import FEN, normalise, round_within, yuan_text
-from .fines import Span, StatutoryFine, placed, statutory_fine, suggest, tier_span
-from .plan import DIRECTION_LABELS, FinePlan, Plan, decide_direction, pct, plan_cell, refuse_defect
-from .result import (OUTCOME_LABELS, Fine, FineRange, Measure, Option, Recommendation, RulesetIdentity,
-                     TraceStep, assemble)
+from .. import wording
+from ..keys import Outcome
+from ..shapes import shape_for
+from .cells import match
+from ..money import yuan_text
+from .fines import Span, statutory_fine
+from .placing import step
+from .plan import Plan, decide_direction, plan_cell, refuse_defect
+from .result import OUTCOME_LABELS, Fine, FineRange, Measure, Option, Recommendation, RulesetIdentity, TraceStep, assemble
 
 __all__ = ["Dates", "add_years", "apply_version", "decide_direction", "no_longer_a_violation"]
 
@@ -48,11 +51,11 @@ def add_years(d: dt.date, years: int) -> dt.date:
 def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Value | None], dates: Dates,
                   version_step: TraceStep) -> Recommendation:
     """Evaluate one case under one version; `version_step` (a trace step) says why this version applies."""
-    matched = ci.match(facts)
+    matched = match(ci, facts)
     plan = plan_cell(crs, ci, matched, facts)
     trace = [_facts_step(ci, plan, facts), version_step]
     if plan.limitation is not None and _limitation_expired(plan, facts, dates, trace):
-        return _result(crs, plan, dates, "no_penalty", None, [], [], trace)
+        return _result(crs, plan, dates, Outcome.NO_PENALTY, None, [], [], trace)
     trace += [t.make(facts) for t in plan.list_steps]
     if plan.decided is not None:
         return _result(crs, plan, dates, plan.decided, None, plan.measures, [], trace)
@@ -65,7 +68,15 @@ def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Va
     stat = statutory_fine(fp.spec, facts, fp.fallback_holds, fp.base_label)
     trace.append(fp.statutory.make(facts, stat.how, fp.statutory_fallback_citation if stat.fallback_used else None))
     options = list(plan.options)
-    fine = _place(crs, fp, stat, facts, trace, options)
+    fine = shape_for(fp.shape).place(crs, fp, stat, facts, trace, options)
+    if fp.may:  # 可以并处: the fine is the officer's option with its range and basis, never imposed silently
+        options.append(assemble(Option, id=f"may:statutory:{fp.clause_id}:fine", list="may", label=wording.MAY_FINE_LABEL,
+                                effect=wording.may_fine(Span(fine.min, fine.max).text(), yuan_text(fine.suggested)),
+                                citation=fp.statutory_fallback_citation, outcome=Outcome.PENALTY,
+                                fine=assemble(FineRange, min=fine.min, max=fine.max, suggested=fine.suggested)))
+        trace.append(step("may_fine", f"may:statutory:{fp.clause_id}:fine",
+                          wording.may_fine_step(Span(fine.min, fine.max).text()), fp.statutory_fallback_citation))
+        return _concluded(crs, dates, plan, None, options, facts, trace)
     return _concluded(crs, dates, plan, fine, options, facts, trace)
 
 
@@ -73,8 +84,8 @@ def no_longer_a_violation(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping
                           version_step: TraceStep) -> Recommendation:
     """第三十七条: the rules in force at the decision no longer make the act a violation, so it is not
     punished; the trace shows the facts as checked against the item and why (`version_step`)."""
-    plan = plan_cell(crs, ci, ci.match(facts), facts)
-    return _result(crs, plan, dates, "no_penalty", None, [], [], [_facts_step(ci, plan, facts), version_step])
+    plan = plan_cell(crs, ci, match(ci, facts), facts)
+    return _result(crs, plan, dates, Outcome.NO_PENALTY, None, [], [], [_facts_step(ci, plan, facts), version_step])
 
 
 def _facts_step(ci: CompiledItem, plan: Plan, facts: Mapping[str, Value | None]) -> TraceStep:
@@ -83,7 +94,7 @@ def _facts_step(ci: CompiledItem, plan: Plan, facts: Mapping[str, Value | None])
         v = shown.get(name)
         if v is not None:
             shown[name] = str(v)
-    return assemble(TraceStep, step="facts", rule=ci.item.code, effect=f"事实已按「{ci.item.name}」的事实清单校验",
+    return assemble(TraceStep, step="facts", rule=ci.item.code, effect=wording.facts_checked(ci.item.name),
                     citation=plan.facts_citation, condition=None, facts=shown)
 
 
@@ -92,97 +103,15 @@ def _limitation_expired(plan: Plan, facts: Mapping[str, Value | None], dates: Da
     years = plan.limitation_years or 2
     start = dates.act_end or dates.act
     deadline = add_years(start, years)
-    since = "违法行为终了之日" if dates.act_end else "违法行为发生之日"
-    why = "（涉及公民生命健康安全、金融安全且有危害后果）" if plan.limitation_extended else ""
+    since = wording.LIMITATION_FROM_END if dates.act_end else wording.LIMITATION_FROM_ACT
+    why = wording.LIMITATION_EXTENDED if plan.limitation_extended else ""
     expired = dates.discovery > deadline
     if expired:
-        effect = f"自{since}（{start}）起{years}年{why}内未被发现（发现于{dates.discovery}），不再给予行政处罚"
+        effect = wording.limitation_expired(since, start, years, why, dates.discovery)
     else:
-        effect = f"追责期限{years}年{why}，自{since}（{start}）起算至{deadline}；发现于{dates.discovery}，在期限内"
+        effect = wording.limitation_running(since, start, years, why, deadline, dates.discovery)
     trace.append(plan.limitation.make(facts, effect))  # type: ignore[union-attr]
     return expired
-
-
-def _place(crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, facts: Mapping[str, Value | None],
-           trace: list[TraceStep], options: list[Option]) -> Fine:
-    """The fine for this case: the tier's (or the whole, or the weighted) range, placed per the plan."""
-    placement = crs.placement
-    trace += [t.make(facts) for t in fp.before_span]
-    span = stat.span
-    if fp.shape == "weighted":
-        return _weighted(crs, fp, stat, facts, trace, options)
-    tier_label = None
-    if fp.tier is not None and fp.tier_step is not None:
-        tier = fp.tier
-        tier_label = tier.label
-        note = ""
-        if tier.fine is not None:
-            own = tier_span(tier.fine, stat, tier.id)
-            span = own.clip(stat.span)
-            note = "" if span == own else f"（阶次金额{own.text()}超出法定幅度，已限定在法定幅度内）"
-        trace.append(fp.tier_step.make(facts, f"裁量阶次「{tier.label}」：{span.text()}{note}"))
-    trace += [t.make(facts) for t in fp.direction_steps]
-    rec = placed(span, fp.direction, placement, stat.span)
-    _alternatives(crs, fp, span, stat, options)
-    trace += [t.make(facts) for t in fp.adjustment_steps]
-    suggested = suggest(rec, placement.rounding)
-    trace.append(_step("placement", f"placement:{fp.direction}",
-                       f"{DIRECTION_LABELS[fp.direction]}：建议罚款幅度{rec.text()}，建议罚款{yuan_text(suggested)}"
-                       f"（按{_rounding_text(placement.rounding)}元取整）", fp.placement_citation))
-    return _fine(rec, suggested, stat, tier_label, fp.direction)
-
-
-def _weighted(crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, facts: Mapping[str, Value | None],
-              trace: list[TraceStep], options: list[Option]) -> Fine:
-    """The weighted-sum shape: the summed weight × the statutory maximum is the point of the fine."""
-    placement = crs.placement
-    w = fp.weighted
-    assert w is not None
-    total = fp.weight_total
-    point_raw = (total * stat.span.hi).quantize(FEN)
-    point = min(max(point_raw, stat.span.lo), stat.span.hi)
-    trace.append(_step("weighted", "weighted",
-                       f"起始权重{pct(w.start)}，累加后{pct(total)}（上限{pct(w.cap)}）× 法定最高{yuan_text(stat.span.hi)} = {yuan_text(point_raw)}"
-                       + ("" if point == point_raw else f"，限定在法定幅度内为{yuan_text(point)}"), fp.weighted_citation))
-    trace += [t.make(facts) for t in fp.direction_steps]
-    direction = fp.direction
-    if direction == "lenient":
-        rec = Span(stat.span.lo, point)
-    elif direction == "aggravated":
-        rec = Span(point, stat.span.hi)
-    elif direction == "mitigated":
-        rec = placed(stat.span, "mitigated", placement, stat.span)
-    else:
-        rec = stat.span
-    suggested = suggest(rec, placement.rounding) if direction != "general" else round_within(point, placement.rounding, stat.span.lo, stat.span.hi)
-    _alternatives(crs, fp, stat.span, stat, options)
-    trace += [t.make(facts) for t in fp.adjustment_steps]
-    trace.append(_step("placement", f"placement:{direction}", f"{DIRECTION_LABELS[direction]}：建议罚款{yuan_text(suggested)}（幅度{rec.text()}）",
-                       fp.placement_citation))
-    return _fine(rec, suggested, stat, None, direction)
-
-
-def _alternatives(crs: CompiledRuleset, fp: FinePlan, span: Span, stat: StatutoryFine, options: list[Option]) -> None:
-    placement = crs.placement
-    for a in fp.alternatives:
-        r = placed(span, a.direction, placement, stat.span)
-        options.append(assemble(Option,
-            id=a.id, list=a.list, label=a.label, effect=f"{a.lead}{r.text()}", citation=a.citation, outcome="penalty",
-            fine=assemble(FineRange, min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding))))
-
-
-@lru_cache(maxsize=64)
-def _rounding_text(step: Decimal) -> str:
-    return str(normalise(step))
-
-
-def _fine(rec: Span, suggested: Decimal, stat: StatutoryFine, tier: str | None, direction: str) -> Fine:
-    return assemble(Fine, min=rec.lo, max=rec.hi, suggested=suggested, statutory_min=stat.span.lo,
-                                statutory_max=stat.span.hi, tier=tier, placement=DIRECTION_LABELS[direction])
-
-
-def _step(step: str, rule: str, effect: str, citation: str) -> TraceStep:
-    return assemble(TraceStep, step=step, rule=rule, effect=effect, citation=citation, condition=None, facts={})
 
 
 def _concluded(crs: CompiledRuleset, dates: Dates, plan: Plan, fine: Fine | None, options: list[Option],
@@ -191,21 +120,29 @@ def _concluded(crs: CompiledRuleset, dates: Dates, plan: Plan, fine: Fine | None
     measures such as 责令改正 — then the party is not penalised, and the result says so."""
     if (fine is None or fine.max == 0) and not plan.penal:
         trace.append(plan.outcome_step.make(facts))
-        return _result(crs, plan, dates, "no_penalty", None, plan.measures, [], trace)
-    return _result(crs, plan, dates, "penalty", fine, plan.measures, options, trace)
+        offered = [o for o in options if o.list == "may"]  # what the law allows stays open to the officer
+        return _result(crs, plan, dates, Outcome.NO_PENALTY, None, plan.measures, offered, trace, keep_options=True)
+    return _result(crs, plan, dates, Outcome.PENALTY, fine, plan.measures, options, trace)
 
 
-def _result(crs: CompiledRuleset, plan: Plan, dates: Dates, outcome: str, fine: Fine | None,
-            measures: list[Measure], options: list[Option], trace: list[TraceStep]) -> Recommendation:
+def _result(crs: CompiledRuleset, plan: Plan, dates: Dates, outcome: Outcome, fine: Fine | None,
+            measures: list[Measure], options: list[Option], trace: list[TraceStep],
+            keep_options: bool = False) -> Recommendation:
     return assemble(Recommendation,
         outcome=outcome, outcome_label=OUTCOME_LABELS[outcome], item=plan.item_ref, fine=fine, measures=list(measures),
-        options=options if outcome == "penalty" else [], ruleset=_identity(crs), act_date=dates.act,
+        options=options if outcome is Outcome.PENALTY or keep_options else [], ruleset=_identity(crs), act_date=dates.act,
         decision_date=dates.decision, trace=trace)
 
 
+_IDENTITIES: WeakKeyDictionary[CompiledRuleset, RulesetIdentity] = WeakKeyDictionary()
+
+
 def _identity(crs: CompiledRuleset) -> RulesetIdentity:
-    if crs.identity is None:
+    """The ruleset identity of results, built once per version (one per compiled ruleset: bounded)."""
+    hit = _IDENTITIES.get(crs)
+    if hit is None:
         rs = crs.ruleset
-        crs.identity = RulesetIdentity(department=rs.department, department_name=rs.department_name, version=rs.version,
-                                       hash=crs.hash, source=rs.source, effective_from=rs.effective_from)
-    return crs.identity  # type: ignore[return-value]
+        hit = _IDENTITIES[crs] = RulesetIdentity(department=rs.department, department_name=rs.department_name,
+                                                 version=rs.version, hash=crs.hash, source=rs.source,
+                                                 effective_from=rs.effective_from)
+    return hit

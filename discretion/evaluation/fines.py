@@ -13,6 +13,7 @@ from typing import Mapping, NamedTuple
 from ..conditions import Value
 from ..errors import FactError, RulesetDefect
 from ..money import FEN, normalise, round_within, yuan_text
+from ..keys import Direction
 from ..ruleset import FineSpec, Placement
 
 TWO = Decimal(2)
@@ -101,14 +102,15 @@ def tier_span(spec: FineSpec, statutory: StatutoryFine, tier_id: str) -> Span:
     return Span((b * spec.times[0]).quantize(FEN), (b * spec.times[1]).quantize(FEN))
 
 
-def placed(span: Span, direction: str, placement: Placement, statutory: Span) -> Span:
+def placed(span: Span, direction: Direction, placement: Placement, statutory: Span) -> Span:
     """The recommended sub-range for a direction (lenient/general/aggravated/mitigated)."""
-    if direction == "mitigated":
+    if direction is Direction.MITIGATED:
         floor = placement.mitigated_floor
         if statutory.lo <= floor:
             return Span(statutory.lo, statutory.lo)
         return Span(floor, statutory.lo).share(*placement.mitigated)
-    shares = {"lenient": placement.lenient, "general": placement.general, "aggravated": placement.aggravated}[direction]
+    shares = {Direction.LENIENT: placement.lenient, Direction.GENERAL: placement.general,
+              Direction.AGGRAVATED: placement.aggravated}[direction]
     return span.share(*shares)
 
 

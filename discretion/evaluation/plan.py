@@ -11,19 +11,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal, Mapping
+from typing import Mapping
 
+from .. import wording
 from ..citation import Citation, render_all
 from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
 from ..errors import RulesetDefect
+from ..keys import ADJUSTING_LISTS, DECIDING_LISTS, LIMITATION_EXTENDED, Direction, ListKind, Outcome, RuleKey, ShapeKind
 from ..law import ART_9
-from ..money import normalise
-from ..ruleset import LIST_NAMES, FineSpec, ListEntry, MeasureRef, StatutoryClause, Tier, Weighted
+from ..ruleset import FineSpec, ListEntry, MeasureRef, StatutoryClause, Tier, Weighted
+from ..shapes import shape_for
+from ..shapes.base import Mandatory
+from ..shapes.weighted import pct  # noqa: F401  (re-exported: diff words weights the same way)
+from ..wording import DIRECTION_LABELS  # noqa: F401  (re-exported)
+from .cells import caches
 from .result import ItemRef, Measure, Option, TraceStep, assemble, show_value
 
-DIRECTION_LABELS = {"lenient": "从轻", "general": "一般", "aggravated": "从重", "mitigated": "减轻"}
-ADJUSTMENTS = ("lenient", "mitigated", "aggravated")
+ADJUSTMENTS = ADJUSTING_LISTS
 _NONE: list[ListEntry] = []
 
 
@@ -60,11 +65,11 @@ class Alternative:
     `direction` placed in the case's range, described as `lead` + the range."""
 
     id: str
-    list: str
+    list: ListKind
     label: str
     citation: str
     lead: str
-    direction: str
+    direction: Direction
 
 
 @dataclass(slots=True)
@@ -76,18 +81,22 @@ class FinePlan:
     base_label: str | None
     statutory: StepTemplate                # effect filled per case
     statutory_fallback_citation: str       # when the statute's range for a small or unknown base applies
-    shape: Literal["tiers", "range", "weighted"]
+    shape: ShapeKind
     before_span: list[StepTemplate]        # tier overlap and tier_up, or the weighted factors
     tier: Tier | None
     tier_step: StepTemplate | None         # effect filled per case
     weighted: Weighted | None = None
     weight_total: Decimal = Decimal(0)     # weights summed and clamped to [0, cap]
     weighted_citation: str = ""
-    direction: str = "general"
+    direction: Direction = Direction.GENERAL
     direction_steps: list[StepTemplate] = field(default_factory=list)
     alternatives: list[Alternative] = field(default_factory=list)
     adjustment_steps: list[StepTemplate] = field(default_factory=list)
     placement_citation: str = ""
+    clause_basis: list[Citation] = field(default_factory=list)
+    clause_id: str = "base"
+    may: bool = False                      # 可以并处 / 可以处: offered as an option, never imposed
+    mitigated_floor: Decimal = Decimal(0)  # for verify: 减轻 never below it
 
 
 @dataclass(slots=True)
@@ -105,7 +114,7 @@ class Plan:
     list_steps: list[StepTemplate]
     options: list[Option]                  # discretionary no-penalty / exemption entries
     outcome_step: StepTemplate
-    decided: str | None = None
+    decided: Outcome | None = None
     measures: list[Measure] = field(default_factory=list)
     fine: FinePlan | None = None
     steps_without_fine: list[StepTemplate] = field(default_factory=list)
@@ -113,30 +122,43 @@ class Plan:
     defective: bool = False                # no single clause or tier holds: a case that gets there is refused
 
 
-class _Cell:
-    """Builds the plan of one cell: the old step-by-step walk, with amounts left open."""
+class Planner:
+    """Builds the plan of one cell: the evaluation order walked once, amounts left open."""
 
-    def __init__(self, crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[str],
+    def __init__(self, crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[RuleKey],
                  facts: Mapping[str, Value | None]) -> None:
         self.crs, self.ci, self.matched, self.facts = crs, ci, matched, facts
-        self.holding = {k: [e for e in v if f"list:{e.id}" in matched] for k, v in ci.by_list.items()}
+        self.holding = {k: [e for e in v if RuleKey.entry(e.id) in matched] for k, v in ci.by_list.items()}
+        self.may_options: list[Option] = []  # measures the law only allows (可以): offered, never taken
 
-    def holds(self, key: str) -> bool:
+    def holds(self, key: RuleKey) -> bool:
         return key in self.matched
 
-    def entries(self, kind: str, mandatory: bool) -> list[ListEntry]:
+    def entries(self, kind: ListKind, mandatory: bool) -> list[ListEntry]:
         return self.holding.get((kind, mandatory), _NONE)
 
     def template(self, step: str, rule: str, effect: str, basis: list[Citation] | tuple[Citation, ...],
-                 key: str | None = None) -> StepTemplate:
+                 key: RuleKey | None = None) -> StepTemplate:
         cond = self.ci.conditions.get(key) if key else None
         return StepTemplate(step, rule, effect, render_all(basis), cond.text if cond and cond.text else None,
                             tuple(cond.facts) if cond else ())
 
-    def measures(self, prefix: str, refs: list[MeasureRef], basis: list[Citation]) -> list[Measure]:
+    def measures(self, owner: RuleKey, refs: list[MeasureRef], basis: list[Citation]) -> list[Measure]:
+        """The measures taken; those the law only allows (`may`) become options instead."""
         names = self.crs.ruleset.measures
-        return [Measure(code=m.code, name=names[m.code], citation=render_all(basis))
-                for i, m in enumerate(refs) if not m.when or self.holds(f"measure:{prefix}:{i}")]
+        taken = []
+        for i, m in enumerate(refs):
+            if m.when and not self.holds(RuleKey.measure(owner, i)):
+                continue
+            if m.may:
+                option_id = f"may:{owner}:{m.code}"
+                if all(o.id != option_id for o in self.may_options):
+                    self.may_options.append(Option(id=option_id, list="may", label=names[m.code],
+                                                   effect=wording.may_measure(names[m.code]), citation=render_all(basis),
+                                                   outcome=Outcome.PENALTY))
+                continue
+            taken.append(Measure(code=m.code, name=names[m.code], citation=render_all(basis)))
+        return taken
 
     # -------------------------------------------------------- the order
 
@@ -147,29 +169,33 @@ class _Cell:
         lim_years, extended, lim_step = self.limitation()
         list_steps: list[StepTemplate] = []
         options: list[Option] = []
-        for kind in ("no_penalty", "exemption"):
+        for e, special in self.ci.displaced:
+            key = RuleKey.entry(e.id)
+            if self.holds(key):
+                list_steps.append(self.template("displaced", e.id, wording.displaced(e.label, render_all(e.basis), render_all(special)),
+                                                special, key))
+        for kind in DECIDING_LISTS:
             for e in self.entries(kind, False):
-                what = "可以不予处罚" if kind == "no_penalty" else "可以免予处罚"
-                kept = self.measures(f"list:{e.id}", e.measures, e.basis)
-                keep = f"，但应当{'、'.join(m.name for m in kept)}" if kept else ""
+                what = wording.may_decide(kind)
+                kept = self.measures(RuleKey.entry(e.id), e.measures, e.basis)
+                keep = wording.keeping([m.name for m in kept])
                 options.append(Option(id=e.id, list=kind, label=e.label, effect=f"{what}{keep}",
-                                      citation=render_all(e.basis), outcome=kind))
-                list_steps.append(self.template(kind, e.id, f"{e.label}：{what}{keep}（作为选项，由执法人员决定并说明理由）",
-                                                e.basis, f"list:{e.id}"))
+                                      citation=render_all(e.basis), outcome=Outcome(kind)))
+                list_steps.append(self.template(kind, e.id, wording.offered(e.label, f"{what}{keep}"), e.basis, RuleKey.entry(e.id)))
         plan = Plan(item_ref=ItemRef(code=item.code, name=item.name), facts_citation=render_all(item.legal_basis),
                     decimal_facts=tuple(n for n, f in self.ci.schema.items() if f.type in ("money", "number") or f.derived),
                     limitation_years=lim_years, limitation_extended=extended, limitation=lim_step,
                     list_steps=list_steps, options=options,
                     outcome_step=StepTemplate("outcome", "outcome:no_penalty_kind", "", render_all([ART_9])))
-        for kind in ("no_penalty", "exemption"):
+        for kind in DECIDING_LISTS:
             hits = self.entries(kind, True)
             if hits:
                 e = hits[0]
-                taken = self.measures(f"list:{e.id}", e.measures, e.basis)
+                taken = self.measures(RuleKey.entry(e.id), e.measures, e.basis)
                 plan.measures = _unique(taken)
-                keep = f"；仍应当{'、'.join(m.name for m in taken)}" if taken else ""
-                list_steps.append(self.template(kind, e.id, f"{e.label}：{LIST_NAMES[kind]}{keep}", e.basis, f"list:{e.id}"))
-                plan.decided = kind
+                keep = wording.still_keeping([m.name for m in taken])
+                list_steps.append(self.template(kind, e.id, wording.decided(e.label, kind, keep), e.basis, RuleKey.entry(e.id)))
+                plan.decided = Outcome(kind)
                 return plan
         try:
             self.penalty_path(plan)
@@ -183,28 +209,31 @@ class _Cell:
         item = self.ci.item
         clause = self.clause()
         basis = clause.basis or item.penalty_basis
-        measures = self.measures(f"statutory:{clause.id}", clause.measures, basis)
+        key = RuleKey.statutory(clause.id)
+        measures = self.measures(key, clause.measures, basis)
         if clause.fine is None:
-            plan.steps_without_fine.append(self.template("statutory", f"statutory:{clause.id}", "该情形法律未规定罚款，依法采取下列措施",
-                                                         basis, f"statutory:{clause.id}"))
+            plan.steps_without_fine.append(self.template("statutory", str(key), wording.NO_FINE_CLAUSE, basis, key))
             for kind in ADJUSTMENTS:
                 for e in self.entries(kind, True) + self.entries(kind, False):
                     plan.steps_without_fine.append(self.template(
-                        kind, e.id, f"{e.label}：{LIST_NAMES[kind]}情节（本情形无罚款幅度，供决定时考虑）", e.basis, f"list:{e.id}"))
+                        kind, e.id, wording.circumstance_without_fine(e.label, kind), e.basis, RuleKey.entry(e.id)))
         else:
             fb = clause.fine.fallback
             label = self.ci.schema[clause.fine.multiple_of].label if clause.fine.multiple_of else None
-            fp = FinePlan(clause.fine, self.holds(f"fallback:{clause.id}"), label,
-                          self.template("statutory", f"statutory:{clause.id}", "", basis, f"statutory:{clause.id}"),
+            fp = FinePlan(clause.fine, self.holds(RuleKey.fallback(clause.id)), label,
+                          self.template("statutory", str(key), "", basis, key),
                           render_all([*basis, *([fb.basis] if fb and fb.basis else [])]),
-                          item.shape or self.crs.placement.shape, [], None, None)
-            measures += self.place(fp, basis)
+                          item.shape or self.crs.placement.shape, [], None, None, clause_basis=basis,
+                          clause_id=clause.id, may=bool(clause.fine.may), mitigated_floor=self.crs.placement.mitigated_floor)
+            measures += self.place(fp)
+            if fp.tier is not None and fp.tier.fine is not None and fp.tier.fine.may:
+                fp.may = True
             plan.fine = fp
         plan.measures = _unique(measures)
+        plan.options = [*plan.options, *self.may_options]
         penal = set(self.crs.ruleset.penalty_measures)
         plan.penal = any(m.code in penal for m in plan.measures)
-        names = "、".join(m.name for m in measures) or "无"
-        plan.outcome_step.effect = f"不处以罚款，所采取的措施（{names}）不属于行政处罚的种类，不给予行政处罚"
+        plan.outcome_step.effect = wording.not_a_penalty("、".join(m.name for m in measures) or "无")
 
     def limitation(self) -> tuple[int | None, bool, StepTemplate | None]:
         lim = self.crs.limitation
@@ -215,14 +244,14 @@ class _Cell:
         basis = list(lim.basis) if lim else []
         if item.limitation_years:
             basis = [*item.penalty_basis, *basis]
-        extended = lim is not None and lim.extended is not None and self.holds("limitation:extended")
+        extended = lim is not None and lim.extended is not None and self.holds(LIMITATION_EXTENDED)
         if extended and lim and lim.extended and not item.limitation_years:
             years = lim.extended.years
-        return years, extended, self.template("limitation", "limitation", "", basis, "limitation:extended" if extended else None)
+        return years, extended, self.template("limitation", "limitation", "", basis, LIMITATION_EXTENDED if extended else None)
 
     def clause(self) -> StatutoryClause:
         item = self.ci.item
-        hits = [c for c in item.statutory if self.holds(f"statutory:{c.id}")]
+        hits = [c for c in item.statutory if self.holds(RuleKey.statutory(c.id))]
         if len(hits) != 1:
             which = ", ".join(c.id for c in hits) or "none"
             raise RulesetDefect(f"item {item.code}: exactly one statutory clause must hold for these facts, got {which}",
@@ -231,107 +260,52 @@ class _Cell:
 
     # -------------------------------------------------------- placing the fine
 
-    def place(self, fp: FinePlan, clause_basis: list[Citation]) -> list[Measure]:
-        item, placement = self.ci.item, self.crs.placement
-        measures: list[Measure] = []
-        mandatory = {k: self.entries(k, True) for k in ADJUSTMENTS}
+    def place(self, fp: FinePlan) -> list[Measure]:
+        """The shape's part of the plan, then the direction and the discretionary alternatives."""
+        mandatory: Mandatory = {k: self.entries(k, True) for k in ADJUSTMENTS}
         fp.placement_citation = render_all(self.crs.placement_basis)
-        if fp.shape == "tiers":
-            index = self.tier_index(fp)
-            stays: list[ListEntry] = []  # tier_up entries already at the top tier act as 从重 within it
-            for e in mandatory["aggravated"]:
-                if not e.tier_up:
-                    stays.append(e)
-                elif index + 1 < len(item.tiers):
-                    index += 1
-                    fp.before_span.append(self.template("aggravated", e.id, f"{e.label}：上调一个裁量阶次至「{item.tiers[index].label}」",
-                                                        e.basis, f"list:{e.id}"))
-                else:
-                    stays.append(e)
-            mandatory["aggravated"] = stays
-            tier = fp.tier = item.tiers[index]
-            fp.tier_step = self.template("tier", f"tier:{tier.id}", "", tier.basis or self.crs.placement_basis, f"tier:{tier.id}")
-            measures = self.measures(f"tier:{tier.id}", tier.measures, clause_basis)
-        elif fp.shape == "weighted":
-            mandatory = self.weights(fp, mandatory)
-            fp.placement_citation = render_all(list(placement.basis) or self.ci.item.weighted.basis or item.penalty_basis)  # type: ignore[union-attr]
+        mandatory, measures = shape_for(fp.shape).plan(self, fp, mandatory)
         self.direction(fp, mandatory)
         self.adjustments(fp, mandatory)
         return measures
 
-    def tier_index(self, fp: FinePlan) -> int:
-        item = self.ci.item
-        hits = [i for i, t in enumerate(item.tiers) if self.holds(f"tier:{t.id}")]
-        if not hits or (len(hits) > 1 and self.crs.placement.tier_overlap == "defect"):
-            which = ", ".join(item.tiers[i].id for i in hits) or "none"
-            raise RulesetDefect(f"item {item.code}: exactly one tier must match these facts, got {which} "
-                                f"(facts: {', '.join(f'{k}={show_value(v)}' for k, v in sorted(self.facts.items()))})",
-                                field=f"items.{item.code}.tiers")
-        if len(hits) > 1:
-            fp.before_span.append(self.template("tier", "tier_overlap", f"同时符合{len(hits)}个阶次，按取重原则适用「{item.tiers[hits[-1]].label}」",
-                                                self.crs.placement_basis))
-        return hits[-1]
-
-    def weights(self, fp: FinePlan, mandatory: dict[str, list[ListEntry]]) -> dict[str, list[ListEntry]]:
-        """Sum the weights that hold (factors, then weighted list entries); the rest place as usual."""
-        item = self.ci.item
-        w = item.weighted
-        assert w is not None
-        total = w.start
-        for f in w.factors:
-            if self.holds(f"weight:{f.id}"):
-                total += f.weight
-                fp.before_span.append(self.template("weight", f"weight:{f.id}", f"{f.label}：权重{pct(f.weight)}", f.basis or w.basis, f"weight:{f.id}"))
-        unweighted: dict[str, list[ListEntry]] = {k: [] for k in mandatory}
-        for kind, entries in mandatory.items():
-            for e in entries:
-                if e.weight is not None:
-                    total += e.weight
-                    fp.before_span.append(self.template(kind, e.id, f"{e.label}：权重{pct(e.weight)}", e.basis, f"list:{e.id}"))
-                else:
-                    unweighted[kind].append(e)
-        fp.weighted = w
-        fp.weight_total = min(max(total, Decimal(0)), w.cap)
-        fp.weighted_citation = render_all(w.basis or item.penalty_basis)
-        return unweighted
-
-    def direction(self, fp: FinePlan, mandatory: dict[str, list[ListEntry]]) -> None:
+    def direction(self, fp: FinePlan, mandatory: Mandatory) -> None:
         """The mandatory adjustments, and the direction they give together (see `decide_direction`)."""
         for kind, entries in mandatory.items():
             for e in entries:
-                fp.direction_steps.append(self.template(kind, e.id, f"{e.label}：应当{LIST_NAMES[kind]}", e.basis, f"list:{e.id}"))
+                fp.direction_steps.append(self.template(kind, e.id, wording.shall(e.label, kind), e.basis, RuleKey.entry(e.id)))
         placement = self.crs.placement
         fp.direction = decide_direction(mandatory, placement.conflict)
-        light = len(mandatory["lenient"]) + len(mandatory["mitigated"])
-        heavy = len(mandatory["aggravated"])
+        light = len(mandatory[ListKind.LENIENT]) + len(mandatory[ListKind.MITIGATED])
+        heavy = len(mandatory[ListKind.AGGRAVATED])
         if light and heavy:
             cite = self.crs.placement_basis
             if placement.conflict == "officer":
-                fp.direction_steps.append(self.template("conflict", "conflict:officer",
-                                                        "从轻（减轻）与从重情节并存：按一般情形建议，从轻、从重作为选项由执法人员综合裁量", cite))
+                fp.direction_steps.append(self.template("conflict", "conflict:officer", wording.CONFLICT_OFFICER, cite))
             else:
                 fp.direction_steps.append(self.template("conflict", "conflict:offset",
-                                                        f"从重情节{heavy}个、从轻（减轻）情节{light}个并存，综合折抵后{DIRECTION_LABELS[fp.direction]}", cite))
+                                                        wording.conflict_offset(heavy, light, fp.direction), cite))
 
-    def adjustments(self, fp: FinePlan, mandatory: dict[str, list[ListEntry]]) -> None:
+    def adjustments(self, fp: FinePlan, mandatory: Mandatory) -> None:
         """Discretionary (可以) adjustments, 从轻或者减轻 and officer-resolved conflicts, as alternatives."""
         placement = self.crs.placement
         for kind in ADJUSTMENTS:
             for e in self.entries(kind, False):
                 counts = {k: list(v) for k, v in mandatory.items()}
                 counts.setdefault(kind, []).append(e)
-                fp.alternatives.append(Alternative(e.id, kind, e.label, render_all(e.basis), f"可以{LIST_NAMES[kind]}：建议罚款幅度",
+                fp.alternatives.append(Alternative(e.id, kind, e.label, render_all(e.basis), wording.may_lead(kind),
                                                    decide_direction(counts, placement.conflict)))
-                fp.adjustment_steps.append(self.template(kind, e.id, f"{e.label}：可以{LIST_NAMES[kind]}（作为选项）", e.basis, f"list:{e.id}"))
-        if fp.direction != "mitigated":
-            for e in mandatory["lenient"] + self.entries("lenient", False):
+                fp.adjustment_steps.append(self.template(kind, e.id, wording.may(e.label, kind), e.basis, RuleKey.entry(e.id)))
+        if fp.direction is not Direction.MITIGATED:
+            for e in mandatory[ListKind.LENIENT] + self.entries(ListKind.LENIENT, False):
                 if e.allows_mitigated:
-                    fp.alternatives.append(Alternative(f"{e.id}:mitigated", "mitigated", e.label, render_all(e.basis),
-                                                       "从轻或者减轻：可以减轻处罚，建议罚款幅度", "mitigated"))
-        if placement.conflict == "officer" and mandatory["aggravated"] and (mandatory["lenient"] or mandatory["mitigated"]):
-            for d in ("lenient", "aggravated"):
-                fp.alternatives.append(Alternative(f"conflict:{d}", d, f"综合裁量后{DIRECTION_LABELS[d]}", render_all(self.crs.placement_basis),
-                                                   f"{DIRECTION_LABELS[d]}：建议罚款幅度", d))
+                    fp.alternatives.append(Alternative(f"{e.id}:mitigated", ListKind.MITIGATED, e.label, render_all(e.basis),
+                                                       wording.MAY_MITIGATE_LEAD, Direction.MITIGATED))
+        if (placement.conflict == "officer" and mandatory[ListKind.AGGRAVATED]
+                and (mandatory[ListKind.LENIENT] or mandatory[ListKind.MITIGATED])):
+            for d in (Direction.LENIENT, Direction.AGGRAVATED):
+                fp.alternatives.append(Alternative(f"conflict:{d}", ListKind(d), wording.conflict_label(d),
+                                                   render_all(self.crs.placement_basis), wording.conflict_lead(d), d))
 
 
 def _unique(measures: list[Measure]) -> list[Measure]:
@@ -339,37 +313,35 @@ def _unique(measures: list[Measure]) -> list[Measure]:
     return list({m.code: m for m in reversed(measures)}.values())[::-1]
 
 
-def pct(d: Decimal) -> str:
-    return f"{normalise(d * 100)}%"
-
-
-def decide_direction(mandatory: dict[str, list[ListEntry]], conflict: str) -> str:
+def decide_direction(mandatory: Mapping[ListKind, list[ListEntry]], conflict: str) -> Direction:
     """Where the mandatory circumstances put the fine: general, lenient, mitigated or aggravated.
 
     从轻 with 减轻 → 减轻 (原则上应予减轻); with 从重 → `conflict`: `offset` weighs them by count
     (equal → general), `officer` leaves the choice to the officer (general, with options).
     """
-    light = len(mandatory.get("lenient", [])) + len(mandatory.get("mitigated", []))
-    heavy = len(mandatory.get("aggravated", []))
-    mitigated = bool(mandatory.get("mitigated"))
+    light = len(mandatory.get(ListKind.LENIENT, [])) + len(mandatory.get(ListKind.MITIGATED, []))
+    heavy = len(mandatory.get(ListKind.AGGRAVATED, []))
+    mitigated = bool(mandatory.get(ListKind.MITIGATED))
     if not heavy:
-        return "mitigated" if mitigated else ("lenient" if light else "general")
+        return Direction.MITIGATED if mitigated else (Direction.LENIENT if light else Direction.GENERAL)
     if not light:
-        return "aggravated"
+        return Direction.AGGRAVATED
     if conflict == "officer" or heavy == light:
-        return "general"
-    return "aggravated" if heavy > light else ("mitigated" if mitigated else "lenient")
+        return Direction.GENERAL
+    return Direction.AGGRAVATED if heavy > light else (Direction.MITIGATED if mitigated else Direction.LENIENT)
 
 
-def refuse_defect(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[str], facts: Mapping[str, Value | None]) -> None:
+def refuse_defect(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[RuleKey], facts: Mapping[str, Value | None]) -> None:
     """Raise the RulesetDefect of a defective plan, naming this case's facts."""
-    _Cell(crs, ci, matched, facts).plan(strict=True)
+    Planner(crs, ci, matched, facts).plan(strict=True)
 
 
-def plan_cell(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[str], facts: Mapping[str, Value | None]) -> Plan:
+def plan_cell(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[RuleKey],
+              facts: Mapping[str, Value | None]) -> Plan:
     """The plan for the cell `matched`, built once (`facts` only name the first case in a defect report)."""
-    hit = ci.plans.get(matched)
+    plans = caches(ci).plans
+    hit = plans.get(matched)
     if hit is None:
-        hit = _Cell(crs, ci, matched, facts).plan()
-        ci.plans[matched] = hit
-    return hit  # type: ignore[return-value]
+        hit = Planner(crs, ci, matched, facts).plan()
+        plans.put(matched, hit)
+    return hit

@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from ..keys import Outcome
 from ..money import normalise
 
 M = TypeVar("M", bound=BaseModel)
@@ -34,8 +35,7 @@ def show_value(v: Any) -> Any:
     return str(v) if isinstance(v, Decimal) else v
 
 
-Outcome = Literal["no_penalty", "exemption", "penalty"]
-OUTCOME_LABELS: dict[str, str] = {"no_penalty": "不予处罚", "exemption": "免予处罚", "penalty": "给予行政处罚"}
+OUTCOME_LABELS: dict[Outcome, str] = {Outcome.NO_PENALTY: "不予处罚", Outcome.EXEMPTION: "免予处罚", Outcome.PENALTY: "给予行政处罚"}
 
 
 class _Out(BaseModel):

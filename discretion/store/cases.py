@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ..consistency.fields import csv_records
+from ..cases.fields import csv_records
 from ..errors import DiscretionError
 from ..facts import validate_facts
 from ..loader import RulesetLibrary

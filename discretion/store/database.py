@@ -1,9 +1,8 @@
-"""The database: an engine from DISCRETION_DATABASE_URL (default: a SQLite file here, WAL mode),
+"""The database: an engine from the settings' database URL (default: a SQLite file here, WAL mode),
 and `migrate`, which brings any database to the newest schema (Alembic), safely from several workers."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from alembic import command
@@ -12,13 +11,15 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
-DEFAULT_URL = "sqlite:///discretion.db"
+from ..settings import load_settings
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK = 7_304_112  # pg_advisory_lock key: one migrator at a time across workers
 
 
 def database_url() -> str:
-    return os.environ.get("DISCRETION_DATABASE_URL", DEFAULT_URL)
+    """DISCRETION_DATABASE_URL, or a SQLite file in the working directory (discretion.settings)."""
+    return load_settings().database_url
 
 
 def make_engine(url: str | None = None) -> Engine:

@@ -157,3 +157,84 @@ class SweepScope(SQLModel, table=True):
     __tablename__ = "sweep_scope"
     sweep_id: str = Field(primary_key=True, max_length=32)
     units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+class Decision(SQLModel, table=True):
+    """A decision actually made (事中预警), beside its decided case: what the check needs beyond the
+    decided-case format, the ruleset it was checked against, and how it was recorded (api | import)."""
+
+    __tablename__ = "decision"
+    case_id: str = Field(primary_key=True, max_length=128)
+    department: str = Field(index=True, max_length=64)
+    source: str = Field(default="api", max_length=16)
+    act_end_date: Optional[dt.date] = None
+    discovery_date: Optional[dt.date] = None
+    measures: Optional[list[str]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    evaluation_id: Optional[int] = None
+    reason: str = Field(default="")
+    ruleset_hash: str = Field(default="", max_length=64)
+    ruleset_version: str = Field(default="", max_length=32)
+    recorded_by: str = Field(max_length=64)
+    content_hash: str = Field(max_length=64)
+    answer: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Alert(SQLModel, table=True):
+    """One finding of a decision's check, for the supervisor: open → acknowledged → closed."""
+
+    __tablename__ = "alert"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True, max_length=128)
+    department: str = Field(index=True, max_length=64)
+    item: str = Field(max_length=64)
+    unit: str = Field(default="", max_length=200, index=True)
+    officer: str = Field(default="", max_length=200, index=True)
+    decision_date: dt.date = Field(index=True)
+    kind: str = Field(max_length=40)
+    severity: str = Field(max_length=16, index=True)
+    rule: str = Field(default="", max_length=200)
+    citation: str = Field(default="")
+    message: str
+    state: str = Field(default="open", max_length=16, index=True)
+    note: str = Field(default="")
+    handled_by: Optional[str] = Field(default=None, max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: Optional[dt.datetime] = None
+
+
+class Webhook(SQLModel, table=True):
+    """A URL an admin registered to receive alerts, signed with its own secret (HMAC-SHA256)."""
+
+    __tablename__ = "webhook"
+    id: str = Field(primary_key=True, max_length=32)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=128)
+    department: Optional[str] = Field(default=None, max_length=64)
+    created_by: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    removed_at: Optional[dt.datetime] = None
+
+
+class Job(SQLModel, table=True):
+    """Durable long work (sweeps, bulk checks, webhook deliveries): taken by any instance's worker,
+    held by a lease its heartbeat renews; a job whose lease ran out is taken again."""
+
+    __tablename__ = "job"
+    id: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(max_length=32, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="queued", max_length=16, index=True)
+    run_after: dt.datetime = Field(default_factory=utcnow, index=True)
+    attempts: int = 0
+    max_attempts: int = 5
+    lease_until: Optional[dt.datetime] = None
+    worker: Optional[str] = Field(default=None, max_length=64)
+    progress_done: int = 0
+    progress_total: Optional[int] = None
+    cancel_requested: bool = False
+    result: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    error: Optional[str] = None
+    department: Optional[str] = Field(default=None, max_length=64)
+    created_by: str = Field(default="system", max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    started_at: Optional[dt.datetime] = None
+    finished_at: Optional[dt.datetime] = None

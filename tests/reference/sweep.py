@@ -1,12 +1,16 @@
 """sweep(): group decided cases by relevance key, evaluate each key once, and report inconsistencies.
 
-Per case, only bucketing and a few vectorised comparisons happen; the evaluator runs once per
-distinct key (and two or three more times per key where a fine is a multiple of a base, to fit
-how the recommended range grows with the base).
+The row-by-row reference for discretion.consistency.sweep, independent of its expectation code:
+each case's facts are validated on their own (validate_facts, the evaluator's check) and its key is
+the set of rules the reference predicates say hold for it (`match_reference`, plain Python, not
+durable_rules and not the production bucketing by thresholds); limitation is counted here. Shared
+with production: the evaluator itself (the expectation's source), the report models and the words
+of a key (`describe`, `rules_of` — wording, not expectation).
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,15 +19,16 @@ from typing import Any, Callable
 import numpy as np
 
 from discretion.compiler import CompiledItem, CompiledRuleset
-from discretion.errors import DiscretionError, RulesetDefect
-from discretion.evaluation import EvaluationRequest, evaluate
-from discretion.evaluation.apply import add_years
-from discretion.evaluation.result import Recommendation
-from discretion.loader import RulesetLibrary
-from .findings import find
-from discretion.consistency.keys import FactColumns, describe, item_keys, rules_of, validate_columns
-from .reading import DecidedRow, ReadResult, cyclic_gc_paused
+from discretion.consistency.keys import describe, rules_of
 from discretion.consistency.report import CaseFine, ConsistencyReport, Finding, GroupChart, RejectedRow, Summary
+from discretion.errors import DiscretionError, FactError, RulesetDefect
+from discretion.evaluation import EvaluationRequest, evaluate
+from discretion.evaluation.result import Recommendation
+from discretion.facts import validate_facts
+from discretion.loader import RulesetLibrary
+
+from .findings import find
+from .reading import DecidedRow, ReadResult, cyclic_gc_paused
 
 
 @dataclass
@@ -46,26 +51,34 @@ class KeyGroup:
     dropped: list[tuple[DecidedRow, str]] = field(default_factory=list)
 
 
-def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[str], rows: list[DecidedRow]) -> np.ndarray:
+def _years_later(d: dt.date, years: int) -> dt.date:
+    """The same day of the month `years` later, or the month's last day where it has no such day (29 Feb)."""
+    year = d.year + years
+    return dt.date(year, d.month, min(d.day, calendar.monthrange(year, d.month)[1]))
+
+
+def _limitation_expired(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[Any], rows: list[DecidedRow]) -> np.ndarray:
     lim, item = crs.limitation, ci.item
     years = item.limitation_years or (lim.years if lim else None)
     if years is None:
         return np.zeros(len(rows), dtype=bool)
-    if not item.limitation_years and lim and lim.extended and "limitation:extended" in matched:
+    names = {str(k) for k in matched}  # the reference reads keys as the trace prints them
+    if not item.limitation_years and lim and lim.extended and "limitation:extended" in names:
         years = lim.extended.years
     deadline: dict[dt.date, dt.date] = {}
     out = np.empty(len(rows), dtype=bool)
     for i, r in enumerate(rows):
         end = deadline.get(r.act_date)
         if end is None:
-            end = deadline[r.act_date] = add_years(r.act_date, years)
+            end = deadline[r.act_date] = _years_later(r.act_date, years)
         out[i] = r.decision_date > end
     return out
 
 
-def _base_fact(ci: CompiledItem, matched: frozenset[str]) -> str | None:
+def _base_fact(ci: CompiledItem, matched: frozenset[Any]) -> str | None:
     for c in ci.item.statutory:
-        if f"statutory:{c.id}" in matched and c.fine is not None and c.fine.multiple_of and f"fallback:{c.id}" not in matched:
+        names = {str(k) for k in matched}  # the reference reads keys as the trace prints them
+        if f"statutory:{c.id}" in names and c.fine is not None and c.fine.multiple_of and f"fallback:{c.id}" not in names:
             return c.fine.multiple_of
     return None
 
@@ -75,7 +88,7 @@ def _request(row: DecidedRow) -> EvaluationRequest:
                              decision_date=row.decision_date)
 
 
-def _expect(lib: RulesetLibrary, group: KeyGroup, ci: CompiledItem, matched: frozenset[str], facts: FactColumns | list[dict]) -> int:
+def _expect(lib: RulesetLibrary, group: KeyGroup, ci: CompiledItem, matched: frozenset[Any], facts: list[dict]) -> int:
     """Evaluate the key (once, or a few times to fit a base-proportional range). Returns evaluations made."""
     live = np.flatnonzero(~group.expired).tolist()
     if not live:
@@ -122,7 +135,7 @@ def _set_aside(group: KeyGroup, failed: dict[int, str]) -> None:
             setattr(group, name, arr[keep])
 
 
-def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[str], facts: FactColumns | list[dict],
+def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[Any], facts: list[dict],
                    live: list[int], rep: Recommendation, attempt: Callable[[int], Recommendation | None]) -> int:
     """The expected outcome and, per case, the recommended range (fitted where it grows with a base)."""
     runs = 0
@@ -137,7 +150,7 @@ def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[str], f
         group.rec_min, group.rec_max, group.stat_max = (np.full(n, float(lo0)), np.full(n, float(hi0)), np.full(n, float(smax0)))
         return runs
     # ranges grow with the base: fit on two cases, check on a third; otherwise evaluate each distinct base
-    bases = facts.column(base) if isinstance(facts, FactColumns) else [facts[i].get(base) for i in range(n)]
+    bases = [facts[i].get(base) for i in range(n)]
     by_value: dict[Any, int] = {}
     for i in live:
         by_value.setdefault(bases[i], i)
@@ -236,55 +249,36 @@ def _sweep(library: RulesetLibrary, read: ReadResult, *, department: str | None,
             rejected.append(RejectedRow(line=row.line, case_id=row.case_id, reason=f"item: {row.item!r} is not an item of {row.department} {old.version}"))
             continue
         pending.setdefault((row.department, old.ruleset.ref, new.ruleset.ref if new else "", row.item), []).append(row)
-    # second pass, per group: the facts, validated column-wise against the old version (and the newer one)
-    groups: dict[tuple[str, str, str, str], tuple[list[DecidedRow], FactColumns, FactColumns | None]] = {}
+    # second pass, per case: its facts validated against the old version (and the newer one), its key
+    # the rules the reference predicates say hold under each version (第三十七条: what the newer one
+    # tells apart is apart too)
     swept = 0
-    for gkey, members in pending.items():
-        dept, old_ref, new_ref, code = gkey
-        ci = library.compiled[old_ref].find_item(code)
+    key_groups: list[KeyGroup] = []
+    evaluations = 0
+    for (dept, old_ref, new_ref, code), members in sorted(pending.items()):
+        crs = library.compiled[old_ref]
+        ci = crs.items[code]
         new_ci = library.compiled[new_ref].find_item(code) if new_ref and new_ref != old_ref else None
-        raws = [r.facts for r in members]
-        facts, errors = validate_columns(raws, ci.schema, ci.derived,  # type: ignore[union-attr]
-                                         tolerated=frozenset(new_ci.schema) if new_ci else frozenset())
-        new_facts = None
-        if new_ci is not None:
-            new_facts, new_errors = validate_columns(raws, new_ci.schema, new_ci.derived, tolerated=frozenset(ci.schema))  # type: ignore[union-attr]
-            errors = {**new_errors, **errors}
-        if errors:
-            for i, e in errors.items():
-                r = members[i]
+        keyed: dict[tuple[frozenset[str], frozenset[str]], tuple[list[DecidedRow], list[dict]]] = {}
+        for r in members:
+            try:
+                facts = validate_facts(r.facts, ci.schema, ci.derived,
+                                       tolerated=frozenset(new_ci.schema) if new_ci else frozenset())
+                new_matched: frozenset[str] = frozenset()
+                if new_ci is not None:
+                    new_facts = validate_facts(r.facts, new_ci.schema, new_ci.derived, tolerated=frozenset(ci.schema))
+                    new_matched = new_ci.match_reference(new_facts)
+            except FactError as e:
                 rejected.append(RejectedRow(line=r.line, case_id=r.case_id, reason=str(e)))
-            keep = np.array([i for i in range(len(members)) if i not in errors], dtype=np.int64)
-            members = [members[i] for i in keep.tolist()]
-            facts = facts.take(keep)
-            new_facts = new_facts.take(keep) if new_facts is not None else None
-        if not members:
-            continue
-        groups[gkey] = (members, facts, new_facts)
-        before, swept = swept, swept + len(members)
+                continue
+            rows_of_key, facts_of_key = keyed.setdefault((ci.match_reference(facts), new_matched), ([], []))
+            rows_of_key.append(r)
+            facts_of_key.append(facts)
+        before, swept = swept, swept + sum(len(rows) for rows, _ in keyed.values())
         if progress:
             for _ in range(swept // 10000 - before // 10000):
                 progress(10000)
-    key_groups: list[KeyGroup] = []
-    evaluations = 0
-    for (dept, old_ref, new_ref, code), (rows, facts, new_facts) in sorted(groups.items()):
-        crs = library.compiled[old_ref]
-        ci = crs.items[code]
-        keys = item_keys(ci, facts)
-        key_ids = keys.key_of_case
-        if new_facts is not None:  # 第三十七条: cases the newer version tells apart are apart too
-            nci = library.compiled[new_ref].find_item(code)
-            nkeys = item_keys(nci, new_facts)  # type: ignore[arg-type]
-            pairs = key_ids * (len(nkeys.matched) + 1) + nkeys.key_of_case
-            _, key_ids = np.unique(pairs, return_inverse=True)
-        order = np.argsort(key_ids, kind="stable")
-        bounds = np.flatnonzero(np.diff(key_ids[order])) + 1
-        for chunk in np.split(order, bounds):
-            if len(chunk) == 0:
-                continue
-            matched = keys.matched[int(keys.key_of_case[chunk[0]])]
-            g_rows = [rows[i] for i in chunk.tolist()]
-            g_facts = facts.take(chunk)
+        for (matched, _), (g_rows, g_facts) in keyed.items():
             group = KeyGroup(dept, code, crs.version, describe(ci, matched), rules_of(ci, matched), g_rows,
                              _limitation_expired(crs, ci, matched, g_rows))
             evaluations += _expect(library, group, ci, matched, g_facts)

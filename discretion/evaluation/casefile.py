@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from .evaluation import EvaluationRequest
+from . import EvaluationRequest
 
 
 class _Strict(BaseModel):

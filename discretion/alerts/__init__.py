@@ -1,0 +1,1 @@
+"""Alerts raised by decision checks: listing and handling (store.py), delivery to webhooks (webhooks.py)."""

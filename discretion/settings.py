@@ -1,0 +1,45 @@
+"""The service's configuration, in one place: every setting, its environment variable, its default.
+
+| variable                       | setting                                                    | default                   |
+|--------------------------------|------------------------------------------------------------|---------------------------|
+| DISCRETION_DATABASE_URL        | the database (SQLite file, or postgresql://…)              | sqlite:///discretion.db   |
+| DISCRETION_MAX_BODY            | request bodies over this many bytes are refused (413)      | 20 MiB                    |
+| DISCRETION_KEY_CACHE_SECONDS   | an API key is looked up at most this often per token; a    | 30                        |
+|                                | key revoked elsewhere stops working within it              |                           |
+| DISCRETION_LIBRARY_TTL_SECONDS | another worker's publish is seen within this many seconds  | 1                         |
+| DISCRETION_WORKERS             | uvicorn worker processes of `discretion serve`             | 1                         |
+
+Read from the environment when asked (`load_settings()`), so a test or a process that sets a
+variable sees it; a value that does not validate is a SettingsError naming the variable.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import SettingsError
+
+ENV_PREFIX = "DISCRETION_"
+
+
+class Settings(BaseSettings):
+    """Every setting of the library and the service (see the module's table)."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    database_url: str = Field("sqlite:///discretion.db", min_length=1)
+    max_body: int = Field(20 * 1024 * 1024, gt=0)
+    key_cache_seconds: float = Field(30.0, ge=0)
+    library_ttl_seconds: float = Field(1.0, ge=0)
+    workers: int = Field(1, ge=1, le=64)
+
+
+def load_settings() -> Settings:
+    """The settings from the environment now; a bad value raises SettingsError (CLI exit 2)."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        err = e.errors()[0]
+        name = f"{ENV_PREFIX}{'.'.join(str(p) for p in err['loc'])}".upper()
+        raise SettingsError(err["msg"], field=name) from None

@@ -1,0 +1,531 @@
+"""Assembling a draft ruleset from a read document: one item per violation, one tier per row.
+
+Every cell the readers understood becomes structure (citations, statutory fine, tier
+conditions, fines, measures); every cell they did not is kept verbatim as a `Marker` in the
+place its value belongs, with its position and the reason, and counted. The draft uses the
+ruleset language of docs/ruleset-language.md; with markers it fails `discretion validate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import yaml
+
+from ..citation import Citation
+from ..ruleset import Ruleset
+from . import appendix
+from .citations import Titles, parse_citations
+from .columns import SYNONYMS, Header, find_header
+from .groups import RowCells, Skipped, Violation, group_rows
+from .marks import TAG, Marker, Unreadable
+from .penalties import DEFAULT_KINDS, DEFAULT_MEASURES, Measures, parse_penalty, statutory_fine
+from .reading import Cell, RawDocument, RawTable, TableImportError
+from .thresholds import FACTS, Vocabulary, check_two_ways, parse_condition_text
+
+LEVEL_IDS = {"轻微": "minor", "较轻": "light", "一般": "general", "较重": "heavier", "严重": "serious",
+             "特别严重": "very_serious", "从轻": "lenient", "从重": "aggravated", "减轻": "mitigated"}
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+
+
+@dataclass
+class Note:
+    """Something the reviewer should know that is not a marker (a generated code, a skipped row)."""
+
+    table: int
+    row: int
+    column: str
+    text: str
+    what: str
+
+
+@dataclass
+class Draft:
+    """The draft document (markers inside), the markers, the notes, and the share of cells read."""
+
+    data: dict[str, Any]
+    markers: list[Marker]
+    notes: list[Note]
+    cells_total: int
+    cells_structured: int
+
+    @property
+    def share(self) -> float:
+        return self.cells_structured / self.cells_total if self.cells_total else 1.0
+
+
+@dataclass
+class _Build:
+    department: str
+    version: str
+    extends: list[str]
+    parents: list[Ruleset]
+    titles: Titles
+    vocab: Vocabulary = field(default_factory=Vocabulary)
+    measures: Measures = field(default_factory=lambda: Measures(dict(DEFAULT_MEASURES)))
+    markers: list[Marker] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    status: dict[tuple[int, int, int], bool] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    elect: dict[str, str] = field(default_factory=dict)
+    exported: bool = False
+
+    # -- cells
+
+    def ok(self, cell: Cell) -> None:
+        self.status.setdefault((cell.table, cell.row, cell.col), True)
+
+    def mark(self, cell: Cell | None, column: str, why: str, *, table: int = 0, row: int = 0,
+             text: str | None = None) -> Marker:
+        if cell is not None:
+            self.status[(cell.table, cell.row, cell.col)] = False
+            table, row = cell.table, cell.row
+        m = Marker(table, row, column, text if text is not None else (cell.text if cell else ""), why)
+        self.markers.append(m)
+        return m
+
+    def note(self, table: int, row: int, column: str, text: str, what: str) -> None:
+        self.notes.append(Note(table, row, column, text, what))
+
+
+def build_draft(doc: RawDocument, *, department: str, version: str, extends: list[str],
+                parents: list[Ruleset]) -> Draft:
+    """The draft ruleset for a read document (TableImportError if no table has a header)."""
+    texts = [c.text for t in doc.tables for r in t.rows for c in r if c.text] + doc.text
+    b = _Build(department, version, extends, parents, Titles(texts))
+    for p in parents:
+        b.vocab.facts.update({n: s.model_dump(exclude_none=True) for n, s in p.facts.items()})
+        b.measures.names.update(p.measures)
+    catalogue: list[tuple[RawTable, Header]] = []
+    info: dict[str, Any] = {}
+    own_facts: dict[str, dict[str, Any]] = {}
+    item_facts: dict[str, dict[str, dict[str, Any]]] = {}
+    own_measures: dict[str, str] = {}
+    penalty_measures: dict[str, str] = {}
+    list_tables: list[RawTable] = []
+    for table in doc.tables:
+        if not table.rows:
+            continue
+        kind = appendix.kind_of([c.text for c in table.rows[0]])
+        body = [[c.text for c in r] for r in table.rows[1:] if any(c.text for c in r)]
+        try:
+            if kind == "info":
+                info = appendix.read_info(body)
+            elif kind == "facts":
+                own_facts, item_facts = appendix.read_facts(body)
+                b.exported = True
+            elif kind == "measures":
+                own_measures, penalty_measures = appendix.read_measures(body)
+            elif kind == "lists":
+                list_tables.append(table)
+        except Unreadable as e:
+            raise TableImportError(f"appendix table cannot be read: {e}", field=f"{doc.path}: 表{table.index}") from None
+        if kind is not None:
+            continue
+        header = find_header(table)
+        if header is None:
+            first = next((c.text for r in table.rows for c in r if c.text), "")
+            b.note(table.index, 1, "", first[:80], "表格没有可识别的表头（违法行为、处罚依据、处罚标准……），未导入")
+            continue
+        catalogue.append((table, header))
+    if not catalogue:
+        raise TableImportError("no table with a recognisable header (违法行为 and 处罚依据/处罚标准 …)",
+                               field=doc.path)
+    if b.exported:  # the document names its facts and measures: nothing else may be read into it
+        b.vocab.facts = {n: s.model_dump(exclude_none=True) for p in parents for n, s in p.facts.items()}
+        b.vocab.facts.update(own_facts)
+        for specs in item_facts.values():
+            b.vocab.facts.update(specs)
+        b.measures.names = {c: n for p in parents for c, n in p.measures.items()}
+        b.measures.names.update(own_measures)
+    items: list[dict[str, Any]] = []
+    codes: set[str] = set()
+    for table, header in catalogue:
+        violations, skipped = group_rows(table, header)
+        for s in skipped:
+            b.note(s.table, s.row, "", s.text, s.why)
+        for v in violations:
+            item = _item(b, v, header, codes, item_facts)
+            items.append(item)
+    lists = []
+    for table in list_tables:
+        for row in table.rows[1:]:
+            if not any(c.text for c in row):
+                continue
+            try:
+                lists.append(appendix.read_list([c.text for c in row], b.vocab, b.titles, b.measures))
+                for c in row:
+                    if c.text:
+                        b.ok(c)
+            except Unreadable as e:
+                lists.append({"id": row[0].text, "list": b.mark(row[0], "清单", str(e),
+                                                                text=" | ".join(c.text for c in row))})
+    title = " ".join(dict.fromkeys(t for t in (h.title or tb.caption for tb, h in catalogue) if t))
+    data = _document(b, title, info, items, lists, own_facts, own_measures, penalty_measures)
+    total = len(b.status)
+    return Draft(data, b.markers, b.notes, total, sum(1 for v in b.status.values() if v))
+
+
+def _column(header: Header, key: str) -> str:
+    for col, k in header.columns.items():
+        if k == key:
+            return header.names.get(col, SYNONYMS[key][0])
+    return SYNONYMS[key][0]
+
+
+def _item(b: _Build, v: Violation, header: Header, codes: set[str],
+          item_facts: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    col = lambda key: _column(header, key)  # noqa: E731
+    cells = v.cells
+    item: dict[str, Any] = {}
+    # code
+    code_cell, seq_cell = cells.get("code"), cells.get("seq")
+    if code_cell is not None and _CODE.match(code_cell.text):
+        code = code_cell.text
+        b.ok(code_cell)
+    else:
+        seq = re.sub(r"[^A-Za-z0-9]+", "-", seq_cell.text).strip("-") if seq_cell else ""
+        code = f"{b.department.upper()}-{v.table}-{seq or v.first_row}"
+        if code_cell is not None:
+            b.mark(code_cell, col("code"), "事项编码含编码不允许的字符（只可用字母、数字、._-）")
+        b.note(v.table, v.first_row, col("seq"), seq_cell.text if seq_cell else "", f"事项编码由导入生成：{code}")
+    if seq_cell is not None:
+        b.ok(seq_cell)
+    while code in codes:
+        code += "-b"
+    codes.add(code)
+    item["code"] = code
+    name_cell = cells.get("name")
+    if name_cell is None:
+        item["name"] = b.mark(None, col("name"), "缺少违法行为名称", table=v.table, row=v.first_row)
+    else:
+        item["name"] = name_cell.text.replace("\n", "")
+        b.ok(name_cell)
+    for key in ("legal_basis", "penalty_basis"):
+        item[key] = _citations(b, v, key, col(key))
+    attributes = cells.get("attributes")
+    if attributes is not None:
+        try:
+            item.update(_attributes(attributes.text))
+            b.ok(attributes)
+        except Unreadable as e:
+            item["shape"] = b.mark(attributes, col("attributes"), str(e))
+    if code in item_facts:
+        item["facts"] = item_facts[code]
+    statutory_rows = [r for r in v.rows if _kind(r) == "法定"]
+    tier_rows = [r for r in v.rows if _kind(r) != "法定"]
+    item["statutory"] = (_clauses(b, statutory_rows, header) if statutory_rows
+                         else _statute(b, v, item.get("penalty_basis"), col("penalty_basis")))
+    base = _base(item["statutory"])
+    tiers: list[dict[str, Any]] = []
+    notes: list[str] = []
+    strays: list[Cell] = []
+    for k, row in enumerate(tier_rows, start=1):
+        if not any(key in row.cells for key in ("level", "condition", "standard", "row_id", "row_basis")):
+            strays += [c for key, c in row.cells.items() if key.startswith("extra:")]
+            strays += row.other
+            _row_notes(b, row, header, notes)
+            continue
+        tiers.append(_tier(b, v.table, row, header, k, base, tiers, notes))
+        strays += [c for key, c in row.cells.items() if key.startswith("extra:")]
+        strays += row.other
+    if tiers:
+        item["tiers"] = tiers
+    for row in statutory_rows:
+        _row_notes(b, row, header, notes)
+    for c in strays:
+        what = next((header.names.get(c.col, "") for _ in [0]), "")
+        notes.append(f"{what}：{c.text}" if what else c.text)
+        b.ok(c)
+    crossing = [c for key, c in v.cells.items() if key.startswith("extra:")]
+    if notes:
+        item["note"] = "\n".join(notes)
+    if crossing:
+        item["note"] = b.mark(crossing[0], "", "违法行为的单元格在阶次行中改变")
+    return item
+
+
+def _kind(row: RowCells) -> str:
+    c = row.cells.get("kind")
+    return c.text if c is not None else ""
+
+
+def _row_notes(b: _Build, row: RowCells, header: Header, notes: list[str]) -> None:
+    c = row.cells.get("note")
+    if c is not None:
+        notes.append(c.text)
+        b.ok(c)
+    k = row.cells.get("kind")
+    if k is not None:
+        b.ok(k)
+
+
+def _citations(b: _Build, v: Violation, key: str, column: str) -> Any:
+    cell = v.cells.get(key)
+    crossing = v.crossing.get(key)
+    if crossing is not None:
+        return b.mark(None, column, f"合并单元格或空白跨越两个违法行为（来自第{crossing.row}行），不复制",
+                      table=v.table, row=v.first_row, text=crossing.text)
+    if cell is None:
+        return b.mark(None, column, "空白", table=v.table, row=v.first_row)
+    try:
+        out = [c.model_dump(exclude_none=True) for c in parse_citations(cell.text, b.titles)]
+    except Unreadable as e:
+        return b.mark(cell, column, str(e))
+    b.ok(cell)
+    return out
+
+
+def _attributes(text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    shapes = {"阶次": "tiers", "幅度": "range", "权重": "weighted"}
+    for part in (p for p in re.split(r"[；\n]", text) if p):
+        if part.startswith("裁量方式：") and part[5:] in shapes:
+            out["shape"] = shapes[part[5:]]
+        elif part == "涉及公民生命健康安全、金融安全":
+            out["touches_safety"] = True
+        elif m := re.fullmatch(r"追责期限：(\d+)年", part):
+            out["limitation_years"] = int(m.group(1))
+        elif part.startswith("原编码："):
+            out["formerly"] = part[5:].split("、")
+        else:
+            raise Unreadable(f"事项属性“{part}”不能识别")
+    return out
+
+
+def _statute(b: _Build, v: Violation, basis: Any, column: str) -> Any:
+    cell = v.cells.get("penalty_basis")
+    if not isinstance(basis, list):
+        return b.mark(None, "法定幅度", "处罚依据未读出，法定幅度不能确定", table=v.table, row=v.first_row)
+    text = "；".join(c["text"] for c in basis if c.get("text"))
+    if not text:
+        return b.mark(None, "法定幅度", "处罚依据只列条款、未录条文，不能读出法定罚款幅度；请按条文填写 statutory",
+                      table=v.table, row=v.first_row, text=cell.text if cell else "")
+    if "罚款" not in text:
+        return [{"id": "base"}]
+    try:
+        fine, facts = statutory_fine(text, b.vocab)
+    except Unreadable as e:
+        return b.mark(cell, column, f"法定罚款幅度：{e}")
+    b.used |= facts
+    return [{"id": "base", "fine": fine}]
+
+
+def _base(statutory: Any) -> str | None:
+    if isinstance(statutory, list):
+        for clause in statutory:
+            fine = clause.get("fine") if isinstance(clause, dict) else None
+            if isinstance(fine, dict) and fine.get("multiple_of"):
+                return str(fine["multiple_of"])
+    return None
+
+
+def _clauses(b: _Build, rows: list[RowCells], header: Header) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        clause: dict[str, Any] = {}
+        rid = row.cells.get("row_id")
+        if rid is not None:
+            clause["id"] = rid.text
+            b.ok(rid)
+        level = row.cells.get("level")
+        if level is not None:
+            clause["label"] = level.text
+            b.ok(level)
+        cond = row.cells.get("condition")
+        if cond is not None:
+            clause["when"] = _condition(b, cond, _column(header, "condition"))
+        basis = row.cells.get("row_basis")
+        if basis is not None:
+            clause["basis"] = _row_basis(b, basis, _column(header, "row_basis"))
+        std = row.cells.get("standard")
+        if std is not None:
+            _penalty(b, std, _column(header, "standard"), clause, None, statutory=True)
+        out.append(clause)
+    return out
+
+
+def _row_basis(b: _Build, cell: Cell, column: str) -> Any:
+    try:
+        out = [c.model_dump(exclude_none=True) for c in parse_citations(cell.text, b.titles)]
+    except Unreadable as e:
+        return b.mark(cell, column, str(e))
+    b.ok(cell)
+    return out
+
+
+def _condition(b: _Build, cell: Cell, column: str, extra: list[str] | None = None) -> Any:
+    try:
+        expr, facts = parse_condition_text(cell.text, b.vocab)
+        if extra:
+            check_two_ways([*extra, expr])
+    except Unreadable as e:
+        return b.mark(cell, column, str(e))
+    b.used |= facts
+    b.ok(cell)
+    return expr
+
+
+def _penalty(b: _Build, cell: Cell, column: str, into: dict[str, Any], base: str | None, *,
+             statutory: bool = False) -> list[str]:
+    notes: list[str] = []
+    try:
+        p = parse_penalty(cell.text, b.vocab, b.measures, base=base, titles=b.titles)
+        if p.fine is not None and not statutory and "times" in p.fine:
+            if base is None:
+                raise Unreadable("阶次按倍数计罚，但法定幅度没有倍数基数")
+            p.fine.pop("multiple_of", None)
+    except Unreadable as e:
+        into["fine"] = b.mark(cell, column, str(e))
+        return notes
+    b.ok(cell)
+    b.used |= p.facts | set(p.elect)
+    b.elect.update(p.elect)
+    if p.fine is not None:
+        into["fine"] = p.fine
+    if p.measures:
+        into["measures"] = p.measures
+    if p.optional_fine:
+        notes.append(f"第{cell.row}行：罚款为“可以”处（执法人员也可以不处罚款）")
+    return notes
+
+
+def _tier(b: _Build, table: int, row: RowCells, header: Header, k: int, base: str | None,
+          done: list[dict[str, Any]], notes: list[str]) -> dict[str, Any]:
+    tier: dict[str, Any] = {}
+    level, cond = row.cells.get("level"), row.cells.get("condition")
+    rid = row.cells.get("row_id")
+    label = level.text.replace("\n", "") if level is not None else f"第{k}档"
+    if level is None:
+        b.note(table, row.row, "裁量阶次", "", f"阶次名称由导入生成：{label}")
+    if rid is not None and _ID.match(rid.text):
+        tid = rid.text
+        b.ok(rid)
+    else:
+        tid = LEVEL_IDS.get(re.sub(r"^(?:情节|违法)", "", label).removesuffix("情节"), f"t{k}")
+        if rid is not None:
+            b.mark(rid, _column(header, "row_id"), "阶次编号含不允许的字符")
+    ids = {t.get("id") for t in done}
+    while tid in ids:
+        tid += "b"
+    tier["id"], tier["label"] = tid, label
+    if cond is not None:
+        extra: list[str] = []
+        if level is not None and re.search(r"\d|[一二三四五六七八九十]+(?:万)?元", level.text):
+            try:  # a level that states a threshold too: read it with the condition (two ways → marked)
+                lv, facts = parse_condition_text(level.text, b.vocab)
+                extra.append(lv)
+                b.used |= facts
+            except Unreadable:
+                pass  # a level that is only a name: kept as the label
+        when = _condition(b, cond, _column(header, "condition"), extra)
+        tier["when"] = " and ".join(f"({e})" if " or " in e else e for e in [*extra, when]) \
+            if extra and isinstance(when, str) else when
+        if level is not None:
+            b.ok(level)
+    elif level is not None:
+        bare = re.sub(r"^(?:情节|违法)", "", level.text)
+        if bare in ("轻微", "较轻", "一般", "较重", "严重", "特别严重") and "circumstance" in b.vocab.facts:
+            tier["when"] = f"circumstance == '{LEVEL_IDS[bare]}'"
+            b.used.add("circumstance")
+            b.ok(level)
+        else:
+            tier["when"] = _condition(b, level, _column(header, "level"))
+    else:
+        tier["when"] = ""
+    std = row.cells.get("standard")
+    if std is not None:
+        notes += _penalty(b, std, _column(header, "standard"), tier, base)
+    basis = row.cells.get("row_basis")
+    if basis is not None:
+        tier["basis"] = _row_basis(b, basis, _column(header, "row_basis"))
+    _row_notes(b, row, header, notes)
+    return tier
+
+
+def _document(b: _Build, title: str, info: dict[str, Any], items: list[dict[str, Any]], lists: list[dict[str, Any]],
+              own_facts: dict[str, dict[str, Any]], own_measures: dict[str, str],
+              penalty_measures: dict[str, str]) -> dict[str, Any]:
+    doc: dict[str, Any] = {"department": b.department}
+    doc["department_name"] = info.get("department_name") or b.mark(
+        None, "部门名称", "表中未载明发布机关：请填写", text=title)
+    doc["version"] = b.version
+    doc["effective_from"] = info.get("effective_from") or b.mark(None, "施行日期", "表中未载明施行日期：请填写")
+    if info.get("effective_to"):
+        doc["effective_to"] = info["effective_to"]
+    doc["source"] = info.get("source") or b.mark(None, "来源文件", "请填写所编码的公开文件名称与文号", text=title)
+    if b.extends:
+        doc["extends"] = b.extends
+    if info.get("refines"):
+        doc["refines"] = info["refines"]
+    for key in ("placement", "limitation"):
+        if info.get(key):
+            doc[key] = info[key]
+    inherited_measures = {m for p in b.parents for m in p.measures}
+    if b.exported:
+        if own_measures:
+            doc["measures"] = own_measures
+        if penalty_measures:
+            doc["penalty_measures"] = penalty_measures
+        facts = dict(own_facts)
+    else:
+        used_measures = {m if isinstance(m, str) else m["code"] for i in items for t in [*i.get("tiers", []),
+                         *(i["statutory"] if isinstance(i.get("statutory"), list) else [])]
+                         if isinstance(t, dict) for m in (t.get("measures") or [])}
+        missing = sorted(used_measures - inherited_measures)
+        if missing:
+            doc["measures"] = {m: DEFAULT_MEASURES[m] for m in missing}
+            kinds = {m: DEFAULT_KINDS[m] for m in missing if m in DEFAULT_KINDS}
+            if kinds:
+                doc["penalty_measures"] = kinds
+        inherited = {n for p in b.parents for n in p.facts}
+        facts = {n: FACTS[n] for n in sorted(b.used) if n in FACTS and n not in inherited}
+        facts.update({n: {"type": "bool", "label": lab, "default": False} for n, lab in sorted(b.elect.items())})
+    if facts:
+        doc["facts"] = facts
+    doc["items"] = items
+    if lists:
+        doc["lists"] = lists
+    if info.get("note"):
+        doc["note"] = info["note"]
+    return doc
+
+
+__all__ = ["Draft", "Note", "build_draft", "Citation"]
+
+
+# ---------------------------------------------------------------- YAML
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes Decimals as plain numbers and markers as `!unresolved` mappings."""
+
+
+def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+    text = format(value, "f")
+    tag = "tag:yaml.org,2002:int" if value == value.to_integral_value() and "." not in text else "tag:yaml.org,2002:float"
+    return dumper.represent_scalar(tag, text)
+
+
+def _marker(dumper: yaml.SafeDumper, m: Marker) -> yaml.Node:
+    return dumper.represent_mapping(TAG, m.as_dict(), flow_style=True)
+
+
+def _date(dumper: yaml.SafeDumper, value: dt.date) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
+
+
+_Dumper.add_representer(Decimal, _decimal)
+_Dumper.add_representer(Marker, _marker)
+_Dumper.add_representer(dt.date, _date)
+
+
+def dump_draft(draft: Draft, header: str = "") -> str:
+    """The draft as a YAML document in the ruleset language (markers tagged `!unresolved`)."""
+    body = yaml.dump(draft.data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
+    return header + body

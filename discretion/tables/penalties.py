@@ -1,0 +1,344 @@
+"""The penalty a cell states → a fine (range, multiple, share) and measures; and back.
+
+Reads 处X元以上Y元以下罚款, 处Y元以下罚款, 处X元罚款, 处货值金额X倍以上Y倍以下罚款,
+百分之X, 并处 / 可以并处, 警告, 没收违法所得 / 非法财物 / 违法生产经营的物品, 责令停产停业,
+吊销许可证件 / 营业执照 …; and the statute's own "货值金额不足一万元的，处…；一万元以上的，
+处货值金额十倍以上二十倍以下罚款" as a multiple with its fallback. 可以 makes a measure the
+officer's choice (a bool fact the importer declares, 决定采取…) and a fine optional (noted).
+A segment it does not know, or two fines in one cell, raise `Unreadable`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..citation import Citation
+from .citations import Titles, parse_citations, write_citation
+from .marks import Unreadable
+from .quantities import NUMBER, PERCENT, parse_number, parse_percent, write_number
+from .thresholds import NOUNS, Vocabulary, parse_condition_text, write_condition
+
+#: measure names as documents write them → the measure codes general/2021 declares
+MEASURE_PHRASES: list[tuple[str, str]] = [
+    (r"(?:给予|予以|处以?)?警告", "warning"),
+    (r"(?:责令|并责令)?(?:限期)?改正(?:违法行为)?|责令(?:限期)?(?:改正|纠正)(?:违法行为)?", "order_correction"),
+    (r"没收违法所得", "confiscate_illegal_gain"),
+    (r"没收非法财物", "confiscate_illegal_property"),
+    (r"没收违法(?:生产经营|生产|经营|销售)的(?:食品|产品|商品|物品|药品)(?:、食品添加剂)?", "confiscate_goods"),
+    (r"没收(?:用于违法(?:生产经营|生产|经营)?的)?工具、设备(?:、原料等物品)?", "confiscate_tools"),
+    (r"责令停产停业", "suspend_business"),
+    (r"责令停产整治", "suspend_for_rectification"),
+    (r"责令限制生产", "restrict_production"),
+    (r"责令关闭", "close_down"),
+    (r"吊销(?:相关)?许可证(?:件)?", "revoke_licence"),
+    (r"吊销营业执照", "revoke_business_licence"),
+    (r"责令停止建设", "stop_construction"),
+    (r"责令恢复原状", "restore"),
+    (r"责令限期拆除", "demolish"),
+]
+
+#: the names and kinds (第九条) of those measures, as general/2021 declares them (for drafts without `extends`)
+DEFAULT_MEASURES: dict[str, str] = {
+    "order_correction": "责令改正", "warning": "警告", "confiscate_illegal_gain": "没收违法所得",
+    "confiscate_goods": "没收违法生产经营的物品", "confiscate_illegal_property": "没收非法财物",
+    "confiscate_tools": "没收用于违法活动的工具、设备", "suspend_business": "责令停产停业",
+    "suspend_for_rectification": "责令停产整治", "restrict_production": "责令限制生产", "close_down": "责令关闭",
+    "revoke_licence": "吊销许可证件", "revoke_business_licence": "吊销营业执照", "stop_construction": "责令停止建设",
+    "restore": "责令恢复原状", "demolish": "责令限期拆除",
+}
+DEFAULT_KINDS: dict[str, str] = {
+    "warning": "warning", "confiscate_illegal_gain": "confiscation", "confiscate_goods": "confiscation",
+    "confiscate_illegal_property": "confiscation", "confiscate_tools": "confiscation",
+    "suspend_business": "suspension", "suspend_for_rectification": "suspension", "restrict_production": "suspension",
+    "close_down": "revocation", "revoke_licence": "revocation", "revoke_business_licence": "revocation",
+}
+
+_Q = rf"(?:{NUMBER})"
+_BASES = {noun: fact for noun, fact, units in NOUNS if units == ("元",)}
+_BASE = "|".join(sorted(_BASES, key=len, reverse=True))
+_FINE_RANGE = [
+    re.compile(rf"(?:处|处以)?(?P<a>{_Q})(?:元)?以上(?P<b>{_Q})元以下(?:的)?罚款"),
+    re.compile(rf"(?:处|处以)?(?P<a>{_Q})(?:元)?(?:至|到|－|-|—|~|～)(?P<b>{_Q})元(?:的)?罚款"),
+    re.compile(rf"罚款(?P<a>{_Q})(?:元)?(?:以上|至|到)(?P<b>{_Q})元(?:以下)?"),
+    re.compile(rf"(?:处|处以)?(?P<b>{_Q})元以下(?:的)?罚款"),
+    re.compile(rf"(?:处|处以)?(?P<a>{_Q})元(?:的)?罚款"),
+]
+_FINE_TIMES = [
+    re.compile(rf"(?:处|处以)?(?:【(?P<label>[^】]+)】|(?P<noun>{_BASE}))(?:的)?(?P<a>{_Q})倍以上(?P<b>{_Q})倍以下(?:的)?罚款"),
+    re.compile(rf"(?:处|处以)?(?:【(?P<label>[^】]+)】|(?P<noun>{_BASE}))(?:的)?(?P<pa>{PERCENT})以上(?P<pb>{PERCENT})以下(?:的)?罚款"),
+    re.compile(rf"(?:处|处以)?(?:【(?P<label>[^】]+)】|(?P<noun>{_BASE}))(?:的)?(?P<b>{_Q})倍以下(?:的)?罚款"),
+    re.compile(rf"(?:处|处以)?(?:【(?P<label>[^】]+)】|(?P<noun>{_BASE}))(?:的)?(?P<pb>{PERCENT})以下(?:的)?罚款"),
+]
+_SHARE = re.compile(r"按法定幅度的比例(?P<a>[0-9.]+)至(?P<b>[0-9.]+)处罚款")
+_CEILING = re.compile(rf"最高不超过(?P<c>{_Q})元")
+_MAY = re.compile(r"^(?:并|同时)?(?:可以|可)(?:并|同时)?")
+_AND = re.compile(r"^(?:并|同时|并且|以及|和)")
+_COND_FINE = re.compile(r"^(?P<c>[^，,]+?)的[，,](?P<f>.+)$")
+_CONDITIONAL = re.compile(r"^(?P<m>.+?)（(?P<c>.+)时）$")
+
+
+@dataclass
+class Penalty:
+    """What one cell says: the fine (as the ruleset's FineSpec mapping) and measures."""
+
+    fine: dict[str, Any] | None = None
+    measures: list[Any] = field(default_factory=list)
+    optional_fine: bool = False
+    elect: dict[str, str] = field(default_factory=dict)  # declared bool facts for 可以 measures: name → label
+    facts: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Measures:
+    """The measures a document may name: code → Chinese name (from the export's table or general/2021)."""
+
+    names: dict[str, str]
+
+    def code(self, text: str) -> str | None:
+        exact = [c for c, n in self.names.items() if n == text]
+        if len(exact) == 1:
+            return exact[0]
+        for pattern, code in MEASURE_PHRASES:
+            if re.fullmatch(pattern, text) and code in self.names:
+                return code
+        return None
+
+
+def parse_penalty(text: str, vocab: Vocabulary, measures: Measures, *, base: str | None = None,
+                  titles: Titles | None = None) -> Penalty:
+    """A 处罚标准 cell → Penalty. `base` is the statutory multiple's base (tiers' 倍 use it)."""
+    out = Penalty()
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    for line in lines:
+        if line.startswith("保底依据："):
+            if out.fine is None or "fallback" not in out.fine:
+                raise Unreadable("保底依据之前没有保底罚款")
+            cited = parse_citations(line[5:], titles or Titles([line[5:]]))
+            if len(cited) != 1:
+                raise Unreadable("保底依据只能是一处引用")
+            out.fine["fallback"]["basis"] = cited[0].model_dump(exclude_none=True)
+            continue
+        if line.startswith("保底："):
+            _fallback(line[3:], vocab, out)
+            continue
+        m = _CONDITIONAL.match(line)
+        if m and not _is_fine(m.group("m")):
+            _measure(m.group("m"), out, measures, vocab, when=m.group("c"))
+            continue
+        for sentence in (x.strip() for x in split_outside(line, "；;。") if x.strip()):
+            c = None if "【" in sentence else _COND_FINE.match(sentence)
+            if c and "罚款" not in c.group("f"):
+                for seg in _segments(c.group("f")):
+                    _measure(_AND.sub("", _MAY.sub("", seg)), out, measures, vocab, when=c.group("c"))
+                continue
+            for seg in _segments(sentence):
+                _segment(seg, out, vocab, measures, base)
+    if out.fine is None and not out.measures:
+        raise Unreadable("没有可识别的处罚")
+    return out
+
+
+def _segments(line: str) -> list[str]:
+    return [p.strip() for p in split_outside(line, "，,；;。") if p.strip()]
+
+
+def split_outside(text: str, separators: str) -> list[str]:
+    """Split at separators that are not inside 【label】 or “value” (labels may hold punctuation)."""
+    out, start, depth = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "【“":
+            depth += 1
+        elif ch in "】”":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in separators:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return out
+
+
+def _is_fine(seg: str) -> bool:
+    return "罚款" in seg
+
+
+def _segment(seg: str, out: Penalty, vocab: Vocabulary, measures: Measures, base: str | None) -> None:
+    may = bool(_MAY.match(seg))
+    body = _AND.sub("", _MAY.sub("", seg)).strip()
+    c = _CEILING.fullmatch(body)
+    if c:
+        if out.fine is None or "times" not in out.fine:
+            raise Unreadable(f"“{seg}”：最高限额只能用于倍数罚款")
+        out.fine["ceiling"] = parse_number(c.group("c"))
+        return
+    if _is_fine(body):
+        if out.fine is not None:
+            raise Unreadable(f"一个单元格中有两个罚款：“{seg}”")
+        out.fine = _fine(body, vocab, base, out)
+        out.optional_fine = out.optional_fine or may
+        return
+    _measure(body, out, measures, vocab, may=may)
+
+
+def _fine(body: str, vocab: Vocabulary, base: str | None, out: Penalty) -> dict[str, Any]:
+    s = _SHARE.fullmatch(body)
+    if s:
+        return {"share": [parse_number(s.group("a")), parse_number(s.group("b"))]}
+    for pattern in _FINE_RANGE:
+        m = pattern.fullmatch(body)
+        if m:
+            g = m.groupdict()
+            lo = parse_number(g["a"]) if g.get("a") else Decimal(0)
+            hi = parse_number(g["b"]) if g.get("b") else lo
+            if lo > hi:
+                raise Unreadable(f"“{body}”下限高于上限")
+            return {"range": [lo, hi]}
+    for pattern in _FINE_TIMES:
+        m = pattern.fullmatch(body)
+        if m:
+            g = m.groupdict()
+            fact = vocab.by_label(g["label"]) if g.get("label") else _BASES[g["noun"]]
+            if fact not in vocab.facts or vocab.facts[fact]["type"] != "money":
+                raise Unreadable(f"罚款基数 {fact} 不是已声明的金额事实")
+            if g.get("pa") or g.get("pb"):
+                lo = parse_percent(g["pa"]) if g.get("pa") else Decimal(0)
+                hi = parse_percent(g["pb"])
+            else:
+                lo = parse_number(g["a"]) if g.get("a") else Decimal(0)
+                hi = parse_number(g["b"])
+            if lo > hi:
+                raise Unreadable(f"“{body}”下限高于上限")
+            if base is not None and fact != base:
+                raise Unreadable(f"阶次的倍数基数 {fact} 与法定基数 {base} 不同")
+            out.facts.add(fact)
+            return {"multiple_of": fact, "times": [lo, hi]}
+    raise Unreadable(f"罚款“{body}”的写法不能识别")
+
+
+def _fallback(text: str, vocab: Vocabulary, out: Penalty) -> None:
+    m = re.fullmatch(r"(?:(?P<c>.+?)时|基数为零或者无法确定时)，处(?P<a>.+?)元以上(?P<b>.+?)元以下罚款", text)
+    if not m or out.fine is None or "times" not in out.fine:
+        raise Unreadable(f"保底罚款“{text}”不能识别")
+    fb: dict[str, Any] = {"range": [parse_number(m.group("a")), parse_number(m.group("b"))]}
+    if m.group("c"):
+        fb["when"], facts = parse_condition_text(m.group("c"), vocab)
+        out.facts |= facts
+    out.fine["fallback"] = fb
+
+
+def _measure(body: str, out: Penalty, measures: Measures, vocab: Vocabulary, *, may: bool = False,
+             when: str | None = None) -> None:
+    code = measures.code(body)
+    if code is None:
+        raise Unreadable(f"“{body}”不是已知的处罚或措施")
+    if when is not None:
+        expr, facts = parse_condition_text(when, vocab)
+        out.facts |= facts
+        out.measures.append({"code": code, "when": expr})
+    elif may:
+        fact = f"elect_{code}"
+        out.elect[fact] = f"决定采取：{measures.names[code]}（可以）"
+        out.measures.append({"code": code, "when": fact})
+    else:
+        out.measures.append(code)
+
+
+# ---------------------------------------------------------------- the statute's own range
+
+
+
+def statutory_fine(text: str, vocab: Vocabulary) -> tuple[dict[str, Any], set[str]]:
+    """The one fine a quoted provision sets (with its fallback where it has one); Unreadable otherwise."""
+    sentences = [s for s in re.split(r"[；;。]", text) if "罚款" in s]
+    found: list[tuple[str | None, dict[str, Any]]] = []
+    for sentence in sentences:
+        m = _COND_FINE.match(sentence.strip())
+        cond = None
+        fine_text = sentence
+        clauses = re.split(r"[，,]", sentence)
+        fine_parts = [c for c in clauses if "罚款" in c]
+        if len(fine_parts) != 1:
+            raise Unreadable("条文中一句有多个罚款")
+        fine_text = _AND.sub("", _MAY.sub("", fine_parts[0].strip()))
+        if m and re.search(r"(?:不足|不满|以上|以下|超过|没有|无法)", m.group("c")):
+            cond = m.group("c")
+        elif m and re.search(r"(?:情节严重|拒不改正|逾期不改正|造成|再次)", m.group("c")):
+            raise Unreadable(f"法定罚款分情形（“{m.group('c')}的”）：请把各情形写成法定条款")
+        found.append((cond, _fine(fine_text, vocab, None, Penalty())))
+    if not found:
+        raise Unreadable("条文中没有罚款幅度")
+    if len(found) == 1 and found[0][0] is None:
+        return found[0][1], set(found[0][1].get("multiple_of") and [found[0][1]["multiple_of"]] or [])
+    if len(found) == 2:
+        times = [f for f in found if "times" in f[1]]
+        ranges = [f for f in found if "range" in f[1]]
+        if len(times) == 1 and len(ranges) == 1 and ranges[0][0] and times[0][0]:
+            small, facts = parse_condition_text(ranges[0][0], vocab)
+            large, facts2 = parse_condition_text(times[0][0], vocab)
+            if _complement(small, large):
+                fine = dict(times[0][1])
+                fine["fallback"] = {"when": small, "range": ranges[0][1]["range"]}
+                return fine, facts | facts2 | {fine["multiple_of"]}
+    raise Unreadable("条文中有多个罚款幅度，不能确定法定幅度")
+
+
+def _complement(small: str, large: str) -> bool:
+    """`x < N` and `x >= N` (or `<=` / `>`) on one fact: the statute's two branches cover everything."""
+    a = re.fullmatch(r"(\w+) (<|<=) (\S+)", small)
+    b = re.fullmatch(r"(\w+) (>=|>) (\S+)", large)
+    return bool(a and b and a.group(1) == b.group(1) and a.group(3) == b.group(3)
+                and {a.group(2), b.group(2)} in ({"<", ">="}, {"<=", ">"}))
+
+
+# ---------------------------------------------------------------- writing
+
+
+def write_fine(fine: Any, facts: dict[str, Any], base: str | None) -> list[str]:
+    """A FineSpec as the lines of a 处罚标准 cell (inverse of parse_penalty)."""
+    if fine is None:
+        return []
+    f = fine if isinstance(fine, dict) else fine.model_dump(exclude_none=True)
+    lines: list[str] = []
+    if f.get("range") is not None:
+        lo, hi = f["range"]
+        lines.append(f"处{write_number(lo)}元以上{write_number(hi)}元以下罚款")
+    elif f.get("share") is not None:
+        lo, hi = f["share"]
+        lines.append(f"按法定幅度的比例{write_number(lo)}至{write_number(hi)}处罚款")
+    else:
+        lo, hi = f["times"]
+        of = f.get("multiple_of") or base
+        label = _label(facts, of) if of else "基数"
+        line = f"处【{label}】{write_number(lo)}倍以上{write_number(hi)}倍以下罚款"
+        if f.get("ceiling") is not None:
+            line += f"，最高不超过{write_number(f['ceiling'])}元"
+        lines.append(line)
+        fb = f.get("fallback")
+        if fb:
+            lo, hi = fb["range"]
+            cond = write_condition(fb.get("when"), facts)
+            head = f"{cond}时" if cond else "基数为零或者无法确定时"
+            lines.append(f"保底：{head}，处{write_number(lo)}元以上{write_number(hi)}元以下罚款")
+            if fb.get("basis"):
+                lines.append("保底依据：" + write_citation(Citation.model_validate(fb["basis"])))
+    return lines
+
+
+def write_measures(refs: list[Any], names: dict[str, str], facts: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for ref in refs:
+        code = ref if isinstance(ref, str) else (ref["code"] if isinstance(ref, dict) else ref.code)
+        when = None if isinstance(ref, str) else (ref.get("when") if isinstance(ref, dict) else ref.when)
+        name = names.get(code, code)
+        out.append(f"{name}（{write_condition(when, facts)}时）" if when else name)
+    return out
+
+
+def _label(facts: dict[str, Any], name: str) -> str:
+    spec = facts[name]
+    return str(spec["label"] if isinstance(spec, dict) else spec.label)
+
+
+__all__ = ["Measures", "Penalty", "parse_penalty", "statutory_fine", "write_fine", "write_measures", "write_number"]

@@ -1,0 +1,508 @@
+"""Chinese threshold phrases of tier rows → conditions over declared facts, and back.
+
+Reads what tables write: 违法所得1万元以上不满5万元, 货值金额超过10万元, 5000元以下,
+以上（含本数）, 超标2倍以上, 百分之三十, 两年内第二次, 初次违法, 涉及10人以上, 逾期30日,
+50吨, 200平方米; 情节轻微 / 一般 / 严重 (an enum fact), 危害后果 (general/2021's `harm`),
+及时改正, 拒不改正. 以上、以下 include the number; 不满、不足、超过 do not. A comma joins
+(and); 或 and "下列情形之一" separate alternatives (or). Anything else in the cell, a number
+read two ways, or one fact bounded two ways in one row raises `Unreadable`: never a guess.
+
+The exported form writes each fact's label in 【】 (the export's fact table names it), so a
+condition of any shape comes back exactly: `write_condition` and `parse_condition_text`
+are inverses over the condition language.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .marks import Unreadable
+from .quantities import NUMBER, PERCENT, parse_number, parse_percent, write_number
+
+#: the facts the importer declares for free text: name → spec (the ruleset language's FactSpec keys)
+FACTS: dict[str, dict[str, Any]] = {
+    "illegal_gain": {"type": "money", "label": "违法所得（元）", "required": False},
+    "goods_value": {"type": "money", "label": "货值金额（元）"},
+    "turnover": {"type": "money", "label": "违法经营额（元）"},
+    "construction_cost": {"type": "money", "label": "建设工程造价（元）", "required": False},
+    "exceed_multiple": {"type": "number", "label": "超过标准的倍数"},
+    "area_m2": {"type": "number", "label": "面积（平方米）"},
+    "persons": {"type": "integer", "label": "涉及人数（人）"},
+    "days": {"type": "integer", "label": "逾期或持续天数（日）"},
+    "tons": {"type": "number", "label": "数量（吨）"},
+    "prior_offences": {"type": "integer", "label": "此前因同一违法行为受到行政处罚的次数", "default": 0},
+    "prior_offences_1y": {"type": "integer", "label": "一年内因同一违法行为受到行政处罚的次数", "default": 0},
+    "prior_offences_2y": {"type": "integer", "label": "两年内因同一违法行为受到行政处罚的次数", "default": 0},
+    "circumstance": {
+        "type": "enum", "label": "违法情节",
+        "values": ["minor", "light", "general", "heavier", "serious", "very_serious"],
+        "value_labels": {"minor": "情节轻微", "light": "情节较轻", "general": "情节一般",
+                         "heavier": "情节较重", "serious": "情节严重", "very_serious": "情节特别严重"},
+    },
+    "harm": {
+        "type": "enum", "label": "危害后果", "values": ["none", "minor", "general", "serious"],
+        "value_labels": {"none": "没有造成危害后果", "minor": "危害后果轻微", "general": "危害后果一般",
+                         "serious": "危害后果严重"},
+    },
+    "refused_to_correct": {"type": "bool", "label": "经责令改正拒不改正", "default": False},
+    "corrected_in_time": {"type": "bool", "label": "及时改正", "default": False},
+    "minor_violation": {"type": "bool", "label": "违法行为轻微", "default": False},
+    "no_fault_proven": {"type": "bool", "label": "有证据足以证明没有主观过错", "default": False},
+}
+
+#: nouns of free text → (fact, units it may carry)
+NOUNS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("违法所得", "illegal_gain", ("元",)),
+    ("货值金额", "goods_value", ("元",)),
+    ("违法经营额", "turnover", ("元",)),
+    ("违法经营数额", "turnover", ("元",)),
+    ("建设工程造价", "construction_cost", ("元",)),
+    ("超过排放标准", "exceed_multiple", ("倍",)),
+    ("超标倍数", "exceed_multiple", ("倍",)),
+    ("超标", "exceed_multiple", ("倍",)),
+    ("违法建设面积", "area_m2", ("平方米",)),
+    ("面积", "area_m2", ("平方米",)),
+    ("涉及人数", "persons", ("人",)),
+    ("涉及", "persons", ("人",)),
+    ("从业人员", "persons", ("人",)),
+    ("逾期", "days", ("日", "天")),
+    ("持续", "days", ("日", "天")),
+    ("数量", "tons", ("吨",)),
+]
+NOUNS.sort(key=lambda n: -len(n[0]))
+
+_LEVELS = {"轻微": "minor", "较轻": "light", "一般": "general", "较重": "heavier", "严重": "serious",
+           "特别严重": "very_serious"}
+_HARM = [
+    (r"(?:未|没有|无)造成(?:任何)?(?:危害|社会危害)?后果", "harm == 'none'"),
+    (r"(?:造成的?)?危害后果(?:较)?轻微|造成轻微(?:危害)?后果", "harm == 'minor'"),
+    (r"造成一定(?:危害|社会危害)?后果|危害后果一般", "harm == 'general'"),
+    (r"造成(?:较为)?严重(?:危害|社会危害)?后果|危害后果严重|造成严重后果", "harm == 'serious'"),
+    (r"造成(?:了)?(?:危害|社会危害)后果", "harm != 'none'"),
+]
+_FLAGS = [
+    (r"(?:经责令(?:限期)?改正(?:后)?)?(?:拒不改正|拒不整改|逾期不改正|逾期未改正)", "refused_to_correct"),
+    (r"(?:能够)?(?:及时|主动|立即|当场)(?:改正|纠正|整改)(?:违法行为)?|在(?:责令|规定)?(?:的)?期限内(?:改正|整改完毕)",
+     "corrected_in_time"),
+    (r"违法行为轻微", "minor_violation"),
+    (r"(?:有证据足以证明)?没有主观过错", "no_fault_proven"),
+]
+_WINDOW = {"一年内": "_1y", "1年内": "_1y", "两年内": "_2y", "二年内": "_2y", "2年内": "_2y"}
+_ORD = r"[一二两三四五六七八九十1-9]"
+_UNITS = "元|倍|次|人次|人|日|天|吨|平方米|立方米|千克|公斤|米|个|辆|台|件|株|头|只|%|％"
+_Q = rf"(?:{NUMBER})(?:{_UNITS})?|{PERCENT}"
+
+#: bound phrases after a noun: (regex with groups a/b, lower op, upper op)
+_BOUNDS: list[tuple[str, str | None, str | None]] = [
+    (rf"(?P<a>{_Q})以上(?:（含本数）|\(含本数\)|（含）)?(?:不满|不足|未满|低于|少于)(?P<b>{_Q})", ">=", "<"),
+    (rf"(?P<a>{_Q})以上(?:（含本数）|\(含本数\)|（含）)?(?:、|，)?(?P<b>{_Q})以下(?:（含本数）|（含）)?", ">=", "<="),
+    (rf"(?:超过|高于|大于)(?P<a>{_Q})(?:不满|不足|未满|低于|少于)(?P<b>{_Q})", ">", "<"),
+    (rf"(?:超过|高于|大于)(?P<a>{_Q})(?:、|，)?(?P<b>{_Q})以下(?:（含本数）|（含）)?", ">", "<="),
+    (rf"(?P<a>{_Q})以上(?:（含本数）|\(含本数\)|（含）)?", ">=", None),
+    (rf"(?:超过|高于|大于)(?P<a>{_Q})", ">", None),
+    (rf"(?P<b>{_Q})以下(?:（含本数）|\(含本数\)|（含）)?|不超过(?P<b2>{_Q})", None, "<="),
+    (rf"(?:不满|不足|未满|低于|少于|小于)(?P<b>{_Q})", None, "<"),
+    (rf"等于(?P<a>{_Q})", "==", None),
+    (rf"不等于(?P<a>{_Q})", "!=", None),
+]
+_NOUN_PREFIX = (r"(?:违法)?(?:行为)?(?:的)?|违法(?:生产经营|生产|经营|销售)的(?:食品|产品|商品|物品|药品|食品添加剂)?"
+                r"(?:的)?")
+_TRIM = re.compile(r"^(?:有|当事人|属于|在|系|为|且|并且|并|而且)+|(?:的|者|情形|行为|情况)+$")
+
+
+@dataclass
+class Atom:
+    """One comparison or flag: the expression text and the bounds it puts on numeric facts."""
+
+    expr: str
+    fact: str
+    lower: tuple[str, Decimal] | None = None
+    upper: tuple[str, Decimal] | None = None
+
+
+@dataclass
+class Vocabulary:
+    """The facts a document's conditions may read: labels (exported tables) and the free-text nouns."""
+
+    facts: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(FACTS))
+
+    def by_label(self, label: str) -> str:
+        hits = [n for n, spec in self.facts.items() if spec.get("label") == label]
+        if len(hits) != 1:
+            raise Unreadable(f"【{label}】不是已声明的事实" if not hits else f"【{label}】对应多个事实")
+        return hits[0]
+
+    def value(self, fact: str, text: str) -> str:
+        spec = self.facts[fact]
+        labels = spec.get("value_labels") or {}
+        hits = [v for v, lab in labels.items() if lab == text]
+        if len(hits) == 1 and list(labels.values()).count(text) == 1:
+            return hits[0]
+        if text in (spec.get("values") or []):
+            return text
+        raise Unreadable(f"“{text}”不是【{spec.get('label')}】的取值")
+
+
+# ---------------------------------------------------------------- reading
+
+
+def parse_condition_text(text: str, vocab: Vocabulary) -> tuple[str, set[str]]:
+    """A condition cell → (expression in the ruleset's condition language, facts it reads)."""
+    src = re.sub(r"\s+", "", text).rstrip("。；;，,")
+    if not src:
+        raise Unreadable("空的适用条件")
+    if "【" in src:
+        parser = _Exported(src, vocab)
+        expr = parser.parse()
+        return expr, parser.facts
+    return _free_text(src, vocab)
+
+
+def _free_text(src: str, vocab: Vocabulary) -> tuple[str, set[str]]:
+    body = re.sub(r"^(?:具有|有|存在)?(?:以)?下列(?:情形|情节|行为)之一(?:的)?[：:]", "", src)
+    alternatives = body != src
+    parts = _split_items(body) if alternatives else [body]
+    if not alternatives:
+        parts = [p for p in re.split(r"或者|或是|或(?!许)", body) if p]
+    facts: set[str] = set()
+    ors: list[str] = []
+    for part in parts:
+        atoms = [_atom(seg, vocab) for seg in re.split(r"[，,、；;]|并且|而且|且(?!不)", part) if _TRIM.sub("", seg)]
+        if not atoms:
+            raise Unreadable(f"“{part}”没有可识别的条件")
+        _check_two_ways(atoms)
+        facts.update(a.fact for a in atoms)
+        exprs = [a.expr for a in atoms]
+        ors.append(exprs[0] if len(exprs) == 1 else " and ".join(exprs))
+    if len(ors) == 1:
+        return ors[0], facts
+    return " or ".join(f"({e})" if " and " in e else e for e in ors), facts
+
+
+def _split_items(body: str) -> list[str]:
+    items = re.split(r"[；;。]?(?:（[一二三四五六七八九十]+）|\([0-9]+\)|[0-9]+[.、．])", body)
+    items = [i.strip("；;。") for i in items if i.strip("；;。")]
+    if len(items) < 2:
+        items = [i for i in re.split(r"[；;]", body) if i]
+    return items
+
+
+def _atom(segment: str, vocab: Vocabulary) -> Atom:
+    seg = _TRIM.sub("", segment)
+    seg = _TRIM.sub("", seg)
+    if not seg:
+        raise Unreadable(f"“{segment}”没有内容")
+    m = re.fullmatch(r"情节(特别严重|轻微|较轻|一般|较重|严重)", seg)
+    if m:
+        return _need(vocab, "circumstance", Atom(f"circumstance == '{_LEVELS[m.group(1)]}'", "circumstance"))
+    for pattern, expr in _HARM:
+        if re.fullmatch(pattern, seg):
+            return _need(vocab, "harm", Atom(expr, "harm"))
+    for pattern, fact in _FLAGS:
+        if re.fullmatch(pattern, seg):
+            return _need(vocab, fact, Atom(fact, fact))
+    count = _count(seg)
+    if count is not None:
+        return _need(vocab, count.fact, count)
+    for noun, fact, units in NOUNS:
+        i = seg.find(noun)
+        if i < 0:
+            continue
+        if i > 0 and not re.fullmatch(_NOUN_PREFIX, seg[:i]):
+            raise Unreadable(f"“{seg}”中“{seg[:i]}”不能识别")
+        rest = seg[i + len(noun):]
+        rest = re.sub(r"^(?:金额|数额|在|达到|为|均|的)+", "", rest)
+        return _need(vocab, fact, _bound(fact, rest, units, seg, vocab))
+    raise Unreadable(f"“{seg}”不能识别为条件")
+
+
+def _need(vocab: Vocabulary, fact: str, atom: Atom) -> Atom:
+    if fact not in vocab.facts:
+        raise Unreadable(f"事实 {fact} 未声明")
+    return atom
+
+
+def _count(seg: str) -> Atom | None:
+    m = re.fullmatch(rf"(?P<w>一年内|1年内|两年内|二年内|2年内)?(?:属于)?(?:初次|首次)(?:违法|违反|实施)?", seg)
+    if m:
+        fact = "prior_offences" + _WINDOW.get(m.group("w") or "", "")
+        return Atom(f"{fact} == 0", fact, (">=", Decimal(0)), ("<=", Decimal(0)))
+    m = re.fullmatch(r"再次(?:违法|违反|实施)?(?:违法行为|该违法行为)?", seg)
+    if m:
+        return Atom("prior_offences >= 1", "prior_offences", (">=", Decimal(1)), None)
+    m = re.fullmatch(rf"(?P<w>一年内|1年内|两年内|二年内|2年内)?(?:(?:因)?同一(?:类|种)?违法行为)?"
+                     rf"(?:被查处|受到处罚|违法|实施|发生)?第?(?P<n>{_ORD})次(?P<more>及以上|以上)?"
+                     rf"(?:违法|违反|实施|被查处|被处罚|发生)?(?:该违法行为|违法行为)?", seg)
+    if m:
+        fact = "prior_offences" + _WINDOW.get(m.group("w") or "", "")
+        prior = int(parse_number(m.group("n"))) - 1
+        if prior < 1:
+            return None
+        if m.group("more"):
+            return Atom(f"{fact} >= {prior}", fact, (">=", Decimal(prior)), None)
+        return Atom(f"{fact} == {prior}", fact, (">=", Decimal(prior)), ("<=", Decimal(prior)))
+    return None
+
+
+def _quantity(text: str, units: tuple[str, ...], fact: str, vocab: Vocabulary) -> Decimal:
+    m = re.fullmatch(rf"(?P<n>{NUMBER})(?P<u>{_UNITS})?|(?P<p>{PERCENT})", text)
+    if not m:
+        raise Unreadable(f"“{text}”不是数量")
+    if m.group("p"):
+        if "%" not in units:
+            raise Unreadable(f"{fact} 不以百分比计")
+        return parse_percent(m.group("p"))
+    unit = m.group("u")
+    ftype = vocab.facts[fact]["type"]
+    if unit is None and ftype == "money":
+        raise Unreadable(f"金额“{text}”没有单位")
+    if unit is not None and unit not in units:
+        raise Unreadable(f"单位“{unit}”与事实 {fact} 不符")
+    value = parse_number(m.group("n"))
+    if ftype == "integer" and value != value.to_integral_value():
+        raise Unreadable(f"{fact} 是整数，“{text}”不是")
+    return value
+
+
+def _bound(fact: str, rest: str, units: tuple[str, ...], seg: str, vocab: Vocabulary) -> Atom:
+    if re.search(r"[至到~～—-]", rest):
+        raise Unreadable(f"“{seg}”用“至”表示区间，是否含本数不明")
+    for pattern, lo_op, hi_op in _BOUNDS:
+        m = re.fullmatch(pattern, rest)
+        if not m:
+            continue
+        groups = {k: v for k, v in m.groupdict().items() if v}
+        a = _quantity(groups["a"], units, fact, vocab) if "a" in groups else None
+        b_text = groups.get("b") or groups.get("b2")
+        b = _quantity(b_text, units, fact, vocab) if b_text else None
+        if lo_op in ("==", "!="):
+            return Atom(f"{fact} {lo_op} {write_number(a)}", fact)  # type: ignore[arg-type]
+        if a is not None and b is not None:
+            if a > b:
+                raise Unreadable(f"“{seg}”下限高于上限")
+            flip = {">=": "<=", ">": "<"}[lo_op]  # type: ignore[index]
+            return Atom(f"{write_number(a)} {flip} {fact} {hi_op} {write_number(b)}", fact,
+                        (lo_op, a), (hi_op, b))  # type: ignore[arg-type]
+        if a is not None:
+            return Atom(f"{fact} {lo_op} {write_number(a)}", fact, (lo_op, a), None)  # type: ignore[arg-type]
+        return Atom(f"{fact} {hi_op} {write_number(b)}", fact, None, (hi_op, b))  # type: ignore[arg-type]
+    raise Unreadable(f"“{seg}”的门槛写法不能识别")
+
+
+def _check_two_ways(atoms: list[Atom]) -> None:
+    """One fact bounded twice on the same side, differently, in one row: written two ways."""
+    seen: dict[tuple[str, str], tuple[str, Decimal]] = {}
+    for a in atoms:
+        for side, bound in (("lower", a.lower), ("upper", a.upper)):
+            if bound is None:
+                continue
+            old = seen.setdefault((a.fact, side), bound)
+            if old != bound:
+                raise Unreadable(f"同一行中 {a.fact} 的门槛写法不一（{_say(old)} 与 {_say(bound)}）")
+
+
+def _say(bound: tuple[str, Decimal]) -> str:
+    return f"{bound[0]} {write_number(bound[1])}"
+
+
+def check_two_ways(exprs: list[str]) -> None:
+    """The same check across the cells of one row (level, condition): reparse their comparisons."""
+    atoms: list[Atom] = []
+    for e in exprs:
+        for node in ast.walk(ast.parse(e, mode="eval")):
+            if isinstance(node, ast.Compare):
+                atoms.extend(_atoms_of(node))
+    _check_two_ways(atoms)
+
+
+def _atoms_of(node: ast.Compare) -> list[Atom]:
+    out: list[Atom] = []
+    operands = [node.left, *node.comparators]
+    for left, op, right in zip(operands, node.ops, operands[1:]):
+        sym = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}.get(type(op))
+        if sym is None:
+            continue
+        if isinstance(left, ast.Name) and isinstance(right, ast.Constant):
+            fact, value, flip = left.id, right.value, False
+        elif isinstance(right, ast.Name) and isinstance(left, ast.Constant):
+            fact, value, flip = right.id, left.value, True
+        else:
+            continue
+        if flip:
+            sym = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[sym]
+        bound = (sym, Decimal(str(value)))
+        out.append(Atom("", fact, bound if sym in (">", ">=") else None, bound if sym in ("<", "<=") else None))
+    return out
+
+
+# ---------------------------------------------------------------- the exported form
+
+
+class _Exported:
+    """Recursive descent over the exported wording: X，且Y / X；或者Y / 并非X / （X） / 【label】phrase."""
+
+    def __init__(self, src: str, vocab: Vocabulary) -> None:
+        self.src, self.pos, self.vocab, self.facts = src, 0, vocab, set()
+
+    def parse(self) -> str:
+        expr = self._or()
+        if self.pos != len(self.src):
+            raise Unreadable(f"“{self.src[self.pos:self.pos + 20]}”不能识别")
+        return expr
+
+    def _eat(self, token: str) -> bool:
+        if self.src.startswith(token, self.pos):
+            self.pos += len(token)
+            return True
+        return False
+
+    def _or(self) -> str:
+        parts = [self._and()]
+        while self._eat("；或者"):
+            parts.append(self._and())
+        return " or ".join(parts)
+
+    def _and(self) -> str:
+        parts = [self._unary()]
+        while self._eat("，且"):
+            parts.append(self._unary())
+        return " and ".join(parts)
+
+    def _unary(self) -> str:
+        if self._eat("并非"):
+            return f"not {self._unary()}"
+        if self._eat("（"):
+            inner = self._or()
+            if not self._eat("）"):
+                raise Unreadable("括号不配对")
+            return f"({inner})"
+        return self._atom()
+
+    def _atom(self) -> str:
+        m = re.compile(r"【([^】]+)】").match(self.src, self.pos)
+        if not m:
+            raise Unreadable(f"“{self.src[self.pos:self.pos + 20]}”不是【事实】")
+        fact = self.vocab.by_label(m.group(1))
+        self.facts.add(fact)
+        self.pos = m.end()
+        end = self._phrase_end()
+        phrase = self.src[self.pos:end]
+        self.pos = end
+        spec = self.vocab.facts[fact]
+        if not phrase:
+            if spec["type"] != "bool":
+                raise Unreadable(f"【{m.group(1)}】后缺少比较")
+            return fact
+        e = re.fullmatch(r"(不)?(为|属于)((?:“[^”]*”)+)", phrase)
+        if e:
+            values = [self.vocab.value(fact, v) for v in re.findall(r"“([^”]*)”", e.group(3))]
+            if e.group(2) == "为" and len(values) == 1:
+                return f"{fact} {'!=' if e.group(1) else '=='} {values[0]!r}"
+            return f"{fact} {'not in' if e.group(1) else 'in'} {values!r}"
+        units = ("元",) if spec["type"] == "money" else tuple(_UNITS.split("|"))
+        return _bound(fact, phrase, units, phrase, self.vocab).expr
+
+    def _phrase_end(self) -> int:
+        i, quoted, depth = self.pos, False, 0
+        while i < len(self.src):
+            ch = self.src[i]
+            if ch == "“":
+                quoted = True
+            elif ch == "”":
+                quoted = False
+            elif not quoted and ch == "（":
+                depth += 1
+            elif not quoted and ch == "）" and depth:
+                depth -= 1
+            elif not quoted and (self.src.startswith("，且", i) or self.src.startswith("；或者", i) or ch == "）"):
+                break
+            i += 1
+        return i
+
+
+# ---------------------------------------------------------------- writing
+
+
+def write_condition(when: str | None, facts: dict[str, Any]) -> str:
+    """A condition in the exported wording (inverse of parse_condition_text); '' for none."""
+    if when is None or not when.strip():
+        return ""
+    return _write(ast.parse(when.strip(), mode="eval").body, facts)
+
+
+def _label(facts: dict[str, Any], name: str) -> str:
+    spec = facts[name]
+    return str(spec["label"] if isinstance(spec, dict) else spec.label)
+
+
+def _spec(facts: dict[str, Any], name: str) -> dict[str, Any]:
+    spec = facts[name]
+    return spec if isinstance(spec, dict) else spec.model_dump(exclude_none=True)
+
+
+def _write(node: ast.AST, facts: dict[str, Any]) -> str:
+    if isinstance(node, ast.BoolOp):
+        joiner = "，且" if isinstance(node.op, ast.And) else "；或者"
+        return joiner.join(_wrapped(v, facts) for v in node.values)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return "并非" + _wrapped(node.operand, facts, always=True)
+    if isinstance(node, ast.Name):
+        return f"【{_label(facts, node.id)}】"
+    if isinstance(node, ast.Compare):
+        return _write_compare(node, facts)
+    raise Unreadable(f"条件 {ast.unparse(node)} 不能写成表格文字")
+
+
+def _wrapped(node: ast.AST, facts: dict[str, Any], always: bool = False) -> str:
+    text = _write(node, facts)
+    if isinstance(node, ast.BoolOp) or (always and isinstance(node, ast.UnaryOp)):
+        return f"（{text}）"
+    return text
+
+
+_WORDS = {"<": "不满{}", "<=": "{}以下（含本数）", ">": "超过{}", ">=": "{}以上（含本数）"}
+
+
+def _write_compare(node: ast.Compare, facts: dict[str, Any]) -> str:
+    operands = [node.left, *node.comparators]
+    names = [o.id for o in operands if isinstance(o, ast.Name)]
+    if len(names) != 1:
+        raise Unreadable(f"条件 {ast.unparse(node)} 不能写成表格文字")
+    fact = names[0]
+    spec = _spec(facts, fact)
+    head = f"【{spec['label']}】"
+    if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+        value = node.comparators[0] if isinstance(node.left, ast.Name) else node.left
+        neg = isinstance(node.ops[0], (ast.NotEq, ast.NotIn))
+        if spec["type"] == "enum":
+            raw = ast.literal_eval(value)
+            values = raw if isinstance(raw, list) else [raw]
+            labels = spec.get("value_labels") or {}
+            shown = [labels.get(v, v) if list(labels.values()).count(labels.get(v, v)) == 1 else v for v in values]
+            verb = ("不" if neg else "") + ("属于" if isinstance(raw, list) else "为")
+            return head + verb + "".join(f"“{s}”" for s in shown)
+        if isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            return head + ("不等于" if neg else "等于") + _amount(ast.literal_eval(value), spec)
+        raise Unreadable(f"条件 {ast.unparse(node)} 不能写成表格文字")
+    parts: list[tuple[str, object]] = []
+    for left, op, right in zip(operands, node.ops, operands[1:]):
+        sym = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}[type(op)]  # type: ignore[index]
+        if isinstance(left, ast.Name):
+            parts.append((sym, ast.literal_eval(right)))
+        else:
+            parts.append(({"<": ">", "<=": ">=", ">": "<", ">=": "<="}[sym], ast.literal_eval(left)))
+    if len(parts) == 2 and parts[0][0] in (">", ">=") and parts[1][0] in ("<", "<="):
+        lo, hi = parts
+        return head + _WORDS[lo[0]].format(_amount(lo[1], spec)) + _WORDS[hi[0]].format(_amount(hi[1], spec))
+    if len(parts) != 1:
+        raise Unreadable(f"条件 {ast.unparse(node)} 不能写成表格文字")
+    return head + _WORDS[parts[0][0]].format(_amount(parts[0][1], spec))
+
+
+def _amount(value: object, spec: dict[str, Any]) -> str:
+    text = write_number(Decimal(str(value)))
+    return text + ("元" if spec["type"] == "money" else "")

@@ -1,0 +1,176 @@
+"""The legal sentences of the trace, in one catalogue apart from the decision logic.
+
+A reviewer checks the wording here, once; the evaluator only chooses which sentence to say and
+fills in labels, amounts and dates. Each function returns the exact text the trace shows (the
+corpus check of bench/corpus.py pins it byte for byte).
+"""
+
+from __future__ import annotations
+
+from .keys import Direction, ListKind
+
+DIRECTION_LABELS: dict[Direction, str] = {
+    Direction.LENIENT: "从轻", Direction.GENERAL: "一般", Direction.AGGRAVATED: "从重", Direction.MITIGATED: "减轻",
+}
+LIST_NAMES: dict[ListKind, str] = {
+    ListKind.NO_PENALTY: "不予处罚",
+    ListKind.EXEMPTION: "免予处罚",
+    ListKind.LENIENT: "从轻处罚",
+    ListKind.MITIGATED: "减轻处罚",
+    ListKind.AGGRAVATED: "从重处罚",
+}
+
+# ---------------------------------------------------------------- facts, version, limitation
+
+
+def facts_checked(item_name: str) -> str:
+    return f"事实已按「{item_name}」的事实清单校验"
+
+
+def limitation_expired(since: str, start: object, years: int, why: str, discovery: object) -> str:
+    return f"自{since}（{start}）起{years}年{why}内未被发现（发现于{discovery}），不再给予行政处罚"
+
+
+def limitation_running(since: str, start: object, years: int, why: str, deadline: object, discovery: object) -> str:
+    return f"追责期限{years}年{why}，自{since}（{start}）起算至{deadline}；发现于{discovery}，在期限内"
+
+
+LIMITATION_FROM_END = "违法行为终了之日"
+LIMITATION_FROM_ACT = "违法行为发生之日"
+LIMITATION_EXTENDED = "（涉及公民生命健康安全、金融安全且有危害后果）"
+
+# ---------------------------------------------------------------- lists
+
+
+def may_decide(kind: ListKind) -> str:
+    """A discretionary no-penalty or exemption entry: what it would do."""
+    return "可以不予处罚" if kind is ListKind.NO_PENALTY else "可以免予处罚"
+
+
+def keeping(names: list[str]) -> str:
+    """The measures an option of no penalty still requires."""
+    return f"，但应当{'、'.join(names)}" if names else ""
+
+
+def still_keeping(names: list[str]) -> str:
+    """The measures a mandatory no-penalty or exemption entry still requires."""
+    return f"；仍应当{'、'.join(names)}" if names else ""
+
+
+def offered(label: str, what: str) -> str:
+    return f"{label}：{what}（作为选项，由执法人员决定并说明理由）"
+
+
+def decided(label: str, kind: ListKind, keep: str) -> str:
+    return f"{label}：{LIST_NAMES[kind]}{keep}"
+
+
+# ---------------------------------------------------------------- clause, tier, circumstances
+
+NO_FINE_CLAUSE = "该情形法律未规定罚款，依法采取下列措施"
+
+
+def circumstance_without_fine(label: str, kind: ListKind) -> str:
+    return f"{label}：{LIST_NAMES[kind]}情节（本情形无罚款幅度，供决定时考虑）"
+
+
+def not_a_penalty(names: str) -> str:
+    return f"不处以罚款，所采取的措施（{names}）不属于行政处罚的种类，不给予行政处罚"
+
+
+def tier_up(label: str, tier_label: str) -> str:
+    return f"{label}：上调一个裁量阶次至「{tier_label}」"
+
+
+def tier_overlap(count: int, tier_label: str) -> str:
+    return f"同时符合{count}个阶次，按取重原则适用「{tier_label}」"
+
+
+def tier_range(label: str, span_text: str, note: str) -> str:
+    return f"裁量阶次「{label}」：{span_text}{note}"
+
+
+def tier_clipped(own_text: str) -> str:
+    return f"（阶次金额{own_text}超出法定幅度，已限定在法定幅度内）"
+
+
+def weight(label: str, share: str) -> str:
+    return f"{label}：权重{share}"
+
+
+def weighted_sum(start: str, total: str, cap: str, maximum: str, point_raw: str, clipped: str | None) -> str:
+    text = f"起始权重{start}，累加后{total}（上限{cap}）× 法定最高{maximum} = {point_raw}"
+    return text if clipped is None else text + f"，限定在法定幅度内为{clipped}"
+
+
+def shall(label: str, kind: ListKind) -> str:
+    return f"{label}：应当{LIST_NAMES[kind]}"
+
+
+CONFLICT_OFFICER = "从轻（减轻）与从重情节并存：按一般情形建议，从轻、从重作为选项由执法人员综合裁量"
+
+
+def conflict_offset(heavy: int, light: int, direction: Direction) -> str:
+    return f"从重情节{heavy}个、从轻（减轻）情节{light}个并存，综合折抵后{DIRECTION_LABELS[direction]}"
+
+
+def may(label: str, kind: ListKind) -> str:
+    return f"{label}：可以{LIST_NAMES[kind]}（作为选项）"
+
+
+def may_lead(kind: ListKind) -> str:
+    return f"可以{LIST_NAMES[kind]}：建议罚款幅度"
+
+
+MAY_MITIGATE_LEAD = "从轻或者减轻：可以减轻处罚，建议罚款幅度"
+
+
+def conflict_label(direction: Direction) -> str:
+    return f"综合裁量后{DIRECTION_LABELS[direction]}"
+
+
+def conflict_lead(direction: Direction) -> str:
+    return f"{DIRECTION_LABELS[direction]}：建议罚款幅度"
+
+
+# ---------------------------------------------------------------- placement
+
+
+def placed_range(direction: Direction, range_text: str, suggested: str, rounding: str) -> str:
+    return f"{DIRECTION_LABELS[direction]}：建议罚款幅度{range_text}，建议罚款{suggested}（按{rounding}元取整）"
+
+
+def placed_point(direction: Direction, suggested: str, range_text: str) -> str:
+    return f"{DIRECTION_LABELS[direction]}：建议罚款{suggested}（幅度{range_text}）"
+
+
+# ---------------------------------------------------------------- special provisions, discretionary penalties
+
+
+def displaced(label: str, general: str, special: str) -> str:
+    """法律、行政法规另有规定的，从其规定 (行政处罚法 第三十三条第二款 …)."""
+    return f"「{label}」（{general}）不适用：法律、行政法规另有规定的，从其规定，适用{special}"
+
+
+def may_measure(name: str) -> str:
+    return f"可以{name}（作为选项，由执法人员决定并说明理由）"
+
+
+MAY_FINE_LABEL = "可以并处罚款"
+
+
+def may_fine(range_text: str, suggested: str) -> str:
+    return f"可以并处罚款：建议罚款幅度{range_text}，建议罚款{suggested}（作为选项，不自动科处）"
+
+
+def may_fine_step(range_text: str) -> str:
+    return f"罚款为可以并处（可以处）：不自动科处，作为选项由执法人员决定并说明理由（幅度{range_text}）"
+
+
+#: a fact the officer did not give (违法所得无法确定), as against one given as 0 (没有违法所得)
+ABSENT = "未提供（无法确定）"
+
+
+def band(tier_label: str, direction: Direction, range_text: str) -> str:
+    """A table that publishes the amounts of each direction in its own column."""
+    return f"阶次「{tier_label}」{DIRECTION_LABELS[direction]}栏：{range_text}"
