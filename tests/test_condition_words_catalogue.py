@@ -18,13 +18,13 @@ def _item(bundled, dept: str = "scjg", code: str = "SC-FOOD-124-1-1"):
 
 def test_the_first_offence_entry_reads_as_the_benchmark_says(bundled) -> None:
     ci = _item(bundled)
-    text = condition_words(ci.conditions["list:GEN-33-2"].text, ci.schema)
+    text = condition_words({str(k): c for k, c in ci.conditions.items()}["list:GEN-33-2"].text, ci.schema)
     assert text == "初次违法、没有造成危害后果或者危害后果轻微并及时改正"
 
 
 def test_a_range_on_one_number_says_its_label_once(bundled) -> None:
     ci = _item(bundled)
-    text = condition_words(ci.conditions["list:GEN-30-2"].text, ci.schema)
+    text = condition_words({str(k): c for k, c in ci.conditions.items()}["list:GEN-30-2"].text, ci.schema)
     assert text.count("年龄") == 1 and "达到14" in text and "低于18" in text
 
 

@@ -3,6 +3,8 @@ serves (item names, conditions in words, officers charted, too-few officers list
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from discretion import RulesetLibrary
@@ -11,6 +13,16 @@ from discretion.store.cases import import_cases, parse_rows
 from .conftest import FIXTURES
 from .test_store import _lines
 from .web_support import alerts, csrf, field_errors, people_client, visible
+
+
+def _finished(web, url: str):
+    """The run page once the queued sweep has finished (the service's worker runs it)."""
+    for _ in range(600):
+        page = web.get(url)
+        if "正在检查" not in page.text:
+            return page
+        time.sleep(0.1)
+    raise AssertionError("the sweep did not finish")
 
 
 @pytest.fixture
@@ -43,7 +55,7 @@ def test_a_sweep_from_start_to_report(web) -> None:
         follow_redirects=False,
     )
     assert r.status_code == 303
-    run = web.get(r.headers["location"])  # the TestClient runs background tasks before answering
+    run = _finished(web, r.headers["location"])
     assert run.status_code == 200 and "已完成" in run.text and "14 件案件" in run.text
     report = web.get(r.headers["location"] + "/report")
     assert report.status_code == 200
@@ -65,7 +77,7 @@ def test_units_narrow_the_sweep(web) -> None:
         data={"csrf": csrf(page), "department": "food", "units": "二所，三所"},
         follow_redirects=False,
     )
-    run = web.get(r.headers["location"]).text
+    run = _finished(web, r.headers["location"]).text
     assert "二所、三所" in run and "8 件案件" in run
 
 

@@ -65,6 +65,11 @@ class Group:
     facts: list[Fact] = field(default_factory=list)
 
 
+def _conditions(ci: CompiledItem) -> dict[str, Any]:
+    """The item's conditions by their printed key (`list:ID`, `statutory:ID` …)."""
+    return {str(k): v for k, v in ci.conditions.items()}
+
+
 def groups(ci: CompiledItem) -> list[Group]:
     """The form's sections for this item, in the order described above."""
     asked = {n: s for n, s in ci.schema.items() if s.derived is None}
@@ -73,11 +78,11 @@ def groups(ci: CompiledItem) -> list[Group]:
     for clause in ci.item.statutory:
         if clause.fine is not None and clause.fine.multiple_of:
             own.append(clause.fine.multiple_of)
-    for key, cond in ci.conditions.items():
+    for key, cond in _conditions(ci).items():
         if not key.startswith(("list:", "limitation")):
             own.extend(cond.facts)
     for e in ci.entries:
-        cond = ci.conditions.get(f"list:{e.id}")
+        cond = _conditions(ci).get(f"list:{e.id}")
         for name in cond.facts if cond else ():
             spec = ci.schema.get(name)
             lead = f"{'应当' if e.mandatory else '可以'}{VERBS[e.list]}"
@@ -113,7 +118,7 @@ def groups(ci: CompiledItem) -> list[Group]:
         g = Group(title)
         for e in ci.entries:
             if e.list == kind:
-                cond = ci.conditions.get(f"list:{e.id}")
+                cond = _conditions(ci).get(f"list:{e.id}")
                 for name in cond.facts if cond else ():
                     add(g, name)
         out.append(g)
