@@ -92,7 +92,7 @@ def test_without_a_database_the_cli_says_it_used_the_bundled_files() -> None:
             "2024-05-10",
             "--json",
         ],
-        env={"DISCRETION_DATABASE_URL": ""},
+        env={"DISCRETION_DATABASE_URL": None},
     )
     assert r.exit_code == 0, r.output
     assert "内置规则集文件" in r.stderr and json.loads(r.stdout)["ruleset"]["department"] == "scjg"
@@ -104,6 +104,6 @@ def test_a_database_without_published_rules_is_a_clear_error(tmp_path) -> None:
         r.exit_code == 2 and r.stderr.startswith("error: --db:") and len(r.stderr.splitlines()) == 1
     )
     r = runner.invoke(
-        app, ["rulesets", "export", "--out", str(tmp_path)], env={"DISCRETION_DATABASE_URL": ""}
+        app, ["rulesets", "export", "--out", str(tmp_path)], env={"DISCRETION_DATABASE_URL": None}
     )
     assert r.exit_code == 2 and "--db" in r.stderr
