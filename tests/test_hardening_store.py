@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from discretion.cli import app as cli_app
+from discretion.audit.verify import approval_check
 from discretion.errors import Conflict, DiscretionError, RulesetDefect
 from discretion.loader import RulesetLibrary
 from discretion.store import make_engine
@@ -47,7 +48,7 @@ def _approved(engine, version: str, effective: str) -> None:  # type: ignore[no-
     with Session(engine) as s:
         upload_draft(s, "food", doc, "alice")
         s.commit()
-        approve(s, "food", version, "bob")
+        approve(s, "food", version, "bob", verifier=approval_check)
         s.commit()
 
 

@@ -21,6 +21,7 @@ from discretion.audit.impact import impact as replay
 from discretion.audit.verify import verify_version
 from discretion.consistency.sources import from_engine
 from discretion.errors import DiscretionError, Forbidden, NotFound, RulesetLoadError
+from discretion.audit.verify import approval_check
 from discretion.store import lifecycle
 from discretion.store.drafts import replace_draft, withdraw_draft
 from discretion.store.tables import Department, RulesetVersion, User
@@ -327,11 +328,13 @@ def _unread_reason(row: Any, items: dict[str, Any]) -> str:
 
 
 def _act(
-    engine: Any, action: str, department: str, version: str, actor: str, text: str | None
+    engine: Any, action: str, department: str, version: str, actor: str, text: str | None,
+    override_reason: str | None = None,
 ) -> None:
     with Session(engine) as session:
-        if action == "approve":
-            lifecycle.approve(session, department, version, actor)
+        if action == "approve":  # gated on verify: a defective draft needs a written reason
+            lifecycle.approve(session, department, version, actor, verifier=approval_check,
+                              override_reason=override_reason)
         elif action == "publish":
             lifecycle.publish(session, department, version, actor)
         elif action == "withdraw":
@@ -380,8 +383,20 @@ async def act(request: Request, department: str, version: str, action: str) -> R
     if problem:
         return await _version_page(request, user, department, version, 422, error=problem)
     try:
+        reason = (fields.get("override_reason") or "").strip()[:2000] or None
         await run_in_threadpool(
-            _act, request.app.state.engine, action, department, version, user.name, text
+            _act, request.app.state.engine, action, department, version, user.name, text, reason
+        )
+    except lifecycle.ApprovalRefused as e:
+        found = "；".join(f"{p.item or ''} {p.message}".strip() for p in list(e.problems)[:20])
+        return await _version_page(
+            request,
+            user,
+            department,
+            version,
+            409,
+            error=f"校验发现 {len(e.problems)} 个问题，未批准。如仍须批准，请在「批准理由」中写明理由"
+            f"（记入审计日志）后再批准。问题：{found}",
         )
     except Forbidden:
         return await _version_page(

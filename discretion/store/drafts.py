@@ -21,7 +21,8 @@ def withdraw_draft(session: Session, department: str, version: str, actor: str) 
         raise Conflict(
             f"只有草稿可以撤回；{department}/{version} 的状态是 {row.status}", field="status"
         )
-    row.status = "withdrawn"
+    row.status = "withdrawn"  # recorded like any withdrawal: who and when (the store's triggers insist)
+    row.withdrawn_by, row.withdrawn_at, row.withdrawn_reason = actor, utcnow(), "草稿在批准前撤回"
     session.add(row)
     record(
         session,

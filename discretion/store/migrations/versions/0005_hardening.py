@@ -4,7 +4,7 @@ day, withdrawal, the audit hash chain, and the key revocation counter.
 - ruleset_version: withdrawn_by / withdrawn_at / withdrawn_reason; a partial unique index makes two
   live (published or superseded) versions of one department with the same effective date
   impossible; triggers freeze every column of a published, superseded or withdrawn version except
-  the one-way status (published → superseded | withdrawn, superseded → withdrawn) and, once, the
+  the one-way status (draft → approved | withdrawn, published → superseded | withdrawn, superseded → withdrawn) and, once, the
   withdrawal's who/when/why.
 - audit_log: prev_hash and hash (each entry carries the previous entry's hash); TRUNCATE refused.
 - SQLite: REPLACE INTO deletes the row it replaces without firing delete triggers (unless
@@ -78,7 +78,7 @@ def _postgresql() -> None:
                 IS DISTINCT FROM (OLD.withdrawn_by, OLD.withdrawn_at, OLD.withdrawn_reason) THEN
               RAISE EXCEPTION 'a withdrawal is recorded once';
             END IF;
-          ELSIF NOT (NEW.status = OLD.status OR (OLD.status = 'draft' AND NEW.status = 'approved')
+          ELSIF NOT (NEW.status = OLD.status OR (OLD.status = 'draft' AND NEW.status IN ('approved', 'withdrawn'))
                      OR (OLD.status = 'approved' AND NEW.status = 'published')) THEN
             RAISE EXCEPTION 'status % cannot become %', OLD.status, NEW.status;
           END IF;
@@ -103,7 +103,7 @@ def _sqlite() -> None:
                    BEGIN SELECT RAISE(ABORT, 'a published ruleset version is frozen'); END""")
     op.execute("""CREATE TRIGGER ruleset_version_one_way BEFORE UPDATE OF status ON ruleset_version
                   WHEN NOT (NEW.status = OLD.status
-                            OR (OLD.status = 'draft' AND NEW.status = 'approved')
+                            OR (OLD.status = 'draft' AND NEW.status IN ('approved', 'withdrawn'))
                             OR (OLD.status = 'approved' AND NEW.status = 'published')
                             OR (OLD.status = 'published' AND NEW.status IN ('superseded', 'withdrawn'))
                             OR (OLD.status = 'superseded' AND NEW.status = 'withdrawn'))
