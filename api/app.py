@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from pydantic import ValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -78,6 +79,14 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.library = LibraryCache(app.state.engine, ttl=settings.library_ttl_seconds)
     app.state.key_cache = {}
+
+    @app.exception_handler(ValidationError)
+    async def _model_error(request: Request, exc: ValidationError) -> JSONResponse:
+        """A model built from the request inside a route (e.g. the evaluation a decision implies)
+        refused a value: the caller's input, so 422 naming the field, never a 500."""
+        detail = [{"loc": ["body", *(str(p) for p in e["loc"])], "msg": e["msg"], "type": e["type"]}
+                  for e in exc.errors(include_url=False, include_context=False, include_input=False)]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(DiscretionError)
     async def _discretion_error(request: Request, exc: DiscretionError) -> JSONResponse:

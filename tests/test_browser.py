@@ -326,7 +326,8 @@ def test_reviewer_journey(browser: Browser, site: Site, shots_from: None) -> Non
     page.get_by_label("或粘贴全文").fill(broken)
     page.get_by_role("button", name="上传并校验").click()
     expect(page.locator(".alert")).to_contain_text("不认识的键")
-    expect(page.locator(".doc .note")).to_contain_text("第 34 行")
+    line = broken.splitlines().index("colour: red") + 1  # where the unknown key stands
+    expect(page.locator(".doc .note")).to_contain_text(f"第 {line} 行")
     expect(page.get_by_label("或粘贴全文")).to_have_value(broken)
     accessible(page)
     shot(page, "11-reviewer-upload-error", full=False)

@@ -15,7 +15,8 @@ discretion/evaluation/    evaluate, explain      → core
 discretion/cases/         decided-case format    → core
 core: discretion/*.py     the ruleset language, compiler, loader, facts, money, citations
 
-One exception, named in EXCEPTIONS: the compiler asks an item's shape whether the item has what the
+Two exceptions, named in EXCEPTIONS (the second: a compiled item gets its bounded per-cell caches from
+evaluation/cells.py, which owns them): the compiler asks an item's shape whether the item has what the
 shape needs (`Shape.validate`), so a ruleset with a tiers item and no tiers fails at load time.
 Imports under `if TYPE_CHECKING:` count like any other.
 """
@@ -87,7 +88,10 @@ def layer(module: str) -> str:
 
 
 #: (importer, imported) module pairs allowed across layers, each with its reason in the docstring
-EXCEPTIONS = {("discretion.compiler", "discretion.shapes")}
+EXCEPTIONS = {
+    ("discretion.compiler", "discretion.shapes"),
+    ("discretion.compiler", "discretion.evaluation.cells"),  # a compiled item's per-cell caches are made there
+}
 
 
 def _edges() -> dict[str, set[str]]:

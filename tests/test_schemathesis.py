@@ -39,7 +39,9 @@ def target(tmp_path_factory):
 def _operations() -> list[str]:
     """The labels schemathesis gives the operations ("POST /v1/evaluate"), read from the app's
     OpenAPI document, which needs no database: collection stays cheap in every worker."""
-    paths = create_app(make_engine("sqlite://")).openapi()["paths"]
+    engine = make_engine("sqlite://")  # in memory: the app needs a migrated store (its session secret)
+    migrate(engine)
+    paths = create_app(engine).openapi()["paths"]
     return sorted(f"{method.upper()} {path}" for path, operations in paths.items() for method in operations)
 
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Body, Query
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from discretion.alerts.store import handle, list_alerts
 from discretion.store.tables import Alert
 
 from ..deps import CurrentKey, SessionDep, check_department, check_role
+
+#: an alert id as the database can hold it (a larger number is a 422, not an overflow)
+AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 
@@ -98,7 +103,7 @@ def _act(
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertPublic)
 def acknowledge(
-    alert_id: int, session: SessionDep, key: CurrentKey, body: AlertNote = Body(...)
+    alert_id: AlertId, session: SessionDep, key: CurrentKey, body: AlertNote = Body(...)
 ) -> Alert:
     """Acknowledge an open alert with a note (supervisor; audit-logged)."""
     return _act(alert_id, "acknowledge", body, session, key)
@@ -106,7 +111,7 @@ def acknowledge(
 
 @router.post("/alerts/{alert_id}/close", response_model=AlertPublic)
 def close(
-    alert_id: int, session: SessionDep, key: CurrentKey, body: AlertNote = Body(...)
+    alert_id: AlertId, session: SessionDep, key: CurrentKey, body: AlertNote = Body(...)
 ) -> Alert:
     """Close an open or acknowledged alert with a note (supervisor; audit-logged)."""
     return _act(alert_id, "close", body, session, key)

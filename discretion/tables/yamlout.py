@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +42,8 @@ def _date(dumper: yaml.SafeDumper, value: dt.date) -> yaml.Node:
 _Dumper.add_representer(Decimal, _decimal)
 _Dumper.add_representer(Marker, _marker)
 _Dumper.add_representer(dt.date, _date)
+# the language's enums (ListKind, Direction …) are written as their values
+_Dumper.add_multi_representer(enum.Enum, lambda dumper, v: dumper.represent_str(str(v.value)))
 
 
 def dump_draft(draft: Draft, header: str = "") -> str:
