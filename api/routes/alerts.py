@@ -15,7 +15,7 @@ from discretion.store.tables import Alert
 from ..deps import CurrentKey, SessionDep, check_department, check_role
 
 #: an alert id as the database can hold it (a larger number is a 422, not an overflow)
-AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+AlertId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 
