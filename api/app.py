@@ -21,6 +21,7 @@ from .routes import audit, cases, evaluate, keys, rulesets, sweeps
 from .routes import alerts, decisions, jobs, webhooks
 from .worker import make_worker
 
+
 class BodyLimit:
     """Refuse bodies over `limit` bytes (413), by Content-Length or while streaming."""
 
@@ -57,8 +58,10 @@ class _TooLarge(Exception):
 
 
 async def _too_large(limit: int, send: Send) -> None:
-    body = JSONResponse({"detail": [{"loc": ["body"], "msg": f"the body is larger than {limit} bytes", "type": "too_large"}]},
-                        status_code=413)
+    body = JSONResponse(
+        {"detail": [{"loc": ["body"], "msg": f"the body is larger than {limit} bytes", "type": "too_large"}]},
+        status_code=413,
+    )
     await send({"type": "http.response.start", "status": 413, "headers": body.raw_headers})
     await send({"type": "http.response.body", "body": body.body})
 
@@ -73,8 +76,11 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     """The app over an engine whose schema is migrated (see `discretion serve`); settings from the
     environment unless given (body limit, key cache, library refresh, database when no engine)."""
     settings = settings or load_settings()
-    app = FastAPIOffline(title="discretion", version="0.1.0",
-                  description="行政处罚裁量基准规则引擎：推荐处罚并给出逐条引用的裁量过程。Keys: `Authorization: Bearer …`.")
+    app = FastAPIOffline(
+        title="discretion",
+        version="0.1.0",
+        description="行政处罚裁量基准规则引擎：推荐处罚并给出逐条引用的裁量过程。Keys: `Authorization: Bearer …`.",
+    )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.library = LibraryCache(app.state.engine, ttl=settings.library_ttl_seconds)
@@ -84,8 +90,10 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     async def _model_error(request: Request, exc: ValidationError) -> JSONResponse:
         """A model built from the request inside a route (e.g. the evaluation a decision implies)
         refused a value: the caller's input, so 422 naming the field, never a 500."""
-        detail = [{"loc": ["body", *(str(p) for p in e["loc"])], "msg": e["msg"], "type": e["type"]}
-                  for e in exc.errors(include_url=False, include_context=False, include_input=False)]
+        detail = [
+            {"loc": ["body", *(str(p) for p in e["loc"])], "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors(include_url=False, include_context=False, include_input=False)
+        ]
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(DiscretionError)
@@ -95,7 +103,9 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
             loc = ["body", *(p for p in (exc.file, exc.path) if p)]
         else:
             loc = _field_loc(exc.field)
-        return JSONResponse({"detail": [{"loc": loc, "msg": exc.message, "type": type(exc).__name__}]}, status_code=status)
+        return JSONResponse(
+            {"detail": [{"loc": loc, "msg": exc.message, "type": type(exc).__name__}]}, status_code=status
+        )
 
     app.state.worker = make_worker(app)
     for module in (evaluate, rulesets, cases, audit, sweeps, keys, decisions, alerts, webhooks, jobs):

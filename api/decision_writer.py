@@ -38,9 +38,7 @@ class DecisionWriter:
             while len(batch) < MAX_BATCH and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
             try:
-                results: list[Any] = await run_in_threadpool(
-                    store_decisions, self.engine, [p for p, _ in batch]
-                )
+                results: list[Any] = await run_in_threadpool(store_decisions, self.engine, [p for p, _ in batch])
             except Exception as e:  # noqa: BLE001 - every request of the batch gets the error
                 results = [e] * len(batch)
             for (_, future), r in zip(batch, results, strict=True):
@@ -52,9 +50,7 @@ class DecisionWriter:
                     future.set_result(r)
 
 
-_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, DecisionWriter] = (
-    weakref.WeakKeyDictionary()
-)
+_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, DecisionWriter] = weakref.WeakKeyDictionary()
 
 
 def writer_for(engine: Engine) -> DecisionWriter:

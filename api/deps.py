@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Callable, Iterator
+from typing import Annotated
+from collections.abc import Callable, Iterator
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -35,11 +36,22 @@ async def get_library_cache(request: Request) -> LibraryCache:
 LibraryDep = Annotated[LibraryCache, Depends(get_library_cache)]
 
 
-async def require_key(request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> ApiKey:
+async def require_key(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> ApiKey:
     """The caller's live key (401 without one). Keys are looked up once per token and cached."""
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
-        raise HTTPException(401, detail=[{"loc": ["header", "authorization"], "msg": "a valid API key is required (Authorization: Bearer …)", "type": "unauthorized"}],
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            detail=[
+                {
+                    "loc": ["header", "authorization"],
+                    "msg": "a valid API key is required (Authorization: Bearer …)",
+                    "type": "unauthorized",
+                }
+            ],
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     cache: dict[str, tuple[float, ApiKey]] = request.app.state.key_cache
     counter = await request.app.state.revocations.current()
     if counter != getattr(request.app.state, "revocations_seen", None):  # a key was revoked somewhere
@@ -50,8 +62,13 @@ async def require_key(request: Request, creds: Annotated[HTTPAuthorizationCreden
     if key is None:
         key = await run_in_threadpool(_lookup, request.app.state.engine, creds.credentials)
         if key is None:
-            raise HTTPException(401, detail=[{"loc": ["header", "authorization"], "msg": "unknown or revoked API key", "type": "unauthorized"}],
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                detail=[
+                    {"loc": ["header", "authorization"], "msg": "unknown or revoked API key", "type": "unauthorized"}
+                ],
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         # looked up at most this often per token (settings.key_cache_seconds); a revocation anywhere
         # clears the cache at once (the revocation counter is compared per request, see revocation.py)
         cache[creds.credentials] = (time.monotonic() + request.app.state.settings.key_cache_seconds, key)

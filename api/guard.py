@@ -123,8 +123,11 @@ class InputGuard:
             await _refuse(e, send)
             return
         headers = dict(scope.get("headers") or [])
-        if scope.get("method") in ("GET", "HEAD", "OPTIONS", "DELETE") and b"content-length" not in headers \
-                and b"transfer-encoding" not in headers:
+        if (
+            scope.get("method") in ("GET", "HEAD", "OPTIONS", "DELETE")
+            and b"content-length" not in headers
+            and b"transfer-encoding" not in headers
+        ):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []

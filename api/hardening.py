@@ -31,8 +31,18 @@ def harden(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
         # a constraint the database holds (two requests racing for one id, one live version a day)
-        return JSONResponse({"detail": [{"loc": ["body"], "msg": "conflicts with a stored record (a concurrent "
-                                         "request, or a constraint of the store)", "type": "conflict"}]}, 409)
+        return JSONResponse(
+            {
+                "detail": [
+                    {
+                        "loc": ["body"],
+                        "msg": "conflicts with a stored record (a concurrent request, or a constraint of the store)",
+                        "type": "conflict",
+                    }
+                ]
+            },
+            409,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

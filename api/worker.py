@@ -47,9 +47,7 @@ def make_worker(app: FastAPI) -> Worker:
         worker.start()
 
     def _stop() -> None:
-        worker.stop(
-            wait=False
-        )  # running jobs keep their rows: their leases run out, another worker takes them
+        worker.stop(wait=False)  # running jobs keep their rows: their leases run out, another worker takes them
 
     app.router.add_event_handler("startup", _start)
     app.router.add_event_handler("shutdown", _stop)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import Callable, TypeVar
+from typing import TypeVar
+from collections.abc import Callable
 
 import anyio
 

@@ -87,26 +87,51 @@ def bodies(n: int, seed: int = 124) -> list[dict]:
                 facts["goods_value"] = f"{facts['goods_value']}.{rnd.randint(1, 99):02d}"
         act = dt.date(2021, 8, 1) + dt.timedelta(days=rnd.randint(0, 1880))
         decision = min(act + dt.timedelta(days=rnd.randint(10, 900)), last_decision)
-        flags = [("first_offence", 0.3), ("corrected_in_time", 0.5), ("eliminated_harm", 0.15),
-                 ("minor_violation", 0.1), ("coerced_or_deceived", 0.05), ("confessed_unknown_violation", 0.05),
-                 ("meritorious_cooperation", 0.05), ("serious_circumstances", 0.1), ("no_fault_proven", 0.02)]
+        flags = [
+            ("first_offence", 0.3),
+            ("corrected_in_time", 0.5),
+            ("eliminated_harm", 0.15),
+            ("minor_violation", 0.1),
+            ("coerced_or_deceived", 0.05),
+            ("confessed_unknown_violation", 0.05),
+            ("meritorious_cooperation", 0.05),
+            ("serious_circumstances", 0.1),
+            ("no_fault_proven", 0.02),
+        ]
         if act >= SCJG_2022_10:  # facts of 国市监法规〔2022〕2号, declared from version 2022-10 on
-            flags += [("cooperated_with_evidence", 0.2), ("low_social_harm", 0.1), ("secondary_role", 0.05),
-                      ("hardship", 0.03), ("prior_same_violation", 0.1), ("obstructed_enforcement", 0.03),
-                      ("evidence_destroyed", 0.02), ("instigated_others", 0.02), ("emergency_violation", 0.02),
-                      ("disposed_seized_property", 0.02)]
+            flags += [
+                ("cooperated_with_evidence", 0.2),
+                ("low_social_harm", 0.1),
+                ("secondary_role", 0.05),
+                ("hardship", 0.03),
+                ("prior_same_violation", 0.1),
+                ("obstructed_enforcement", 0.03),
+                ("evidence_destroyed", 0.02),
+                ("instigated_others", 0.02),
+                ("emergency_violation", 0.02),
+                ("disposed_seized_property", 0.02),
+            ]
         for name, p in flags:
             if rnd.random() < p:
                 facts[name] = True
         if rnd.random() < 0.15:  # a trader who checked the purchase: 第一百三十六条 exemption option
-            facts.update(is_trader=True, purchase_inspection_done=True, no_knowledge_proven=True,
-                         source_explained=rnd.random() < 0.8)
+            facts.update(
+                is_trader=True,
+                purchase_inspection_done=True,
+                no_knowledge_proven=True,
+                source_explained=rnd.random() < 0.8,
+            )
         if rnd.random() < 0.08:
             facts["age"] = rnd.choice([13, 15, 17])
         if rnd.random() < 0.04:
             facts["mental_capacity"] = rnd.choice(["partial", "none"])
-        body = {"department": DEPARTMENT, "item": ITEM, "facts": facts,
-                "act_date": act.isoformat(), "decision_date": decision.isoformat()}
+        body = {
+            "department": DEPARTMENT,
+            "item": ITEM,
+            "facts": facts,
+            "act_date": act.isoformat(),
+            "decision_date": decision.isoformat(),
+        }
         if rnd.random() < 0.2:
             body["discovery_date"] = (act + (decision - act) / 2).isoformat()
         out.append(body)
@@ -167,9 +192,26 @@ def start(name: str, cmd: list[str], env: dict, log: Path, port: int) -> Server:
 
 def officer_key(env: dict) -> str:
     """A fresh officer key for scjg, created in the database the running service uses."""
-    done = subprocess.run([sys.executable, "-m", "discretion.cli", "keys", "create", "--role", "officer",
-                           "--department", DEPARTMENT, "--label", "bench/api.py"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "discretion.cli",
+            "keys",
+            "create",
+            "--role",
+            "officer",
+            "--department",
+            DEPARTMENT,
+            "--label",
+            "bench/api.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"keys create failed ({done.returncode}): {done.stderr.strip()}")
     token = done.stdout.strip().splitlines()[-1]
@@ -191,7 +233,7 @@ def cpu_seconds(pid: int) -> float:
                 raw = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
                 continue
-            rest = raw[raw.rindex(")") + 2:].split()
+            rest = raw[raw.rindex(")") + 2 :].split()
             ppid, utime, stime = int(rest[1]), int(rest[11]), int(rest[12])
             children.setdefault(ppid, []).append(int(entry))
             stats[int(entry)] = (utime + stime) / tick
@@ -224,7 +266,6 @@ class Load:
         self.finished = max(self.finished, other.finished)
         self.cpu += other.cpu
 
-
     def record(self, t0: float, status: int, text: str, payload: bytes, ok: int = 200) -> None:
         self.latencies.append(time.perf_counter() - t0)
         self.statuses[status] = self.statuses.get(status, 0) + 1
@@ -232,16 +273,30 @@ class Load:
             self.failures.append(f"{status} {text[:300]} <- {payload.decode()[:300]}")
 
 
-async def _drive_raw(port: int, token: str, payloads: list[bytes], count: int, concurrency: int, first: int,
-                     route: str = ROUTE, ok: int = 200) -> Load:
+async def _drive_raw(
+    port: int,
+    token: str,
+    payloads: list[bytes],
+    count: int,
+    concurrency: int,
+    first: int,
+    route: str = ROUTE,
+    ok: int = 200,
+) -> Load:
     """`concurrency` keep-alive HTTP/1.1 connections on asyncio streams, one request in flight on each.
 
     The requests are encoded once; a response is its status line, headers and Content-Length body.
     This costs the client a fraction of what httpx costs, so the server is what is measured."""
     load = Load()
-    requests = [(b"POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n"
-                 b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-                 % (route.encode(), port, token.encode(), len(body))) + body for body in payloads]
+    requests = [
+        (
+            b"POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+            % (route.encode(), port, token.encode(), len(body))
+        )
+        + body
+        for body in payloads
+    ]
     next_index = 0
 
     async def one_connection() -> None:
@@ -257,8 +312,9 @@ async def _drive_raw(port: int, token: str, payloads: list[bytes], count: int, c
                     head = await reader.readuntil(b"\r\n\r\n")
                     lines = head.split(b"\r\n")
                     status = int(lines[0].split()[1])
-                    length = next(int(line.split(b":", 1)[1]) for line in lines[1:]
-                                  if line.lower().startswith(b"content-length:"))
+                    length = next(
+                        int(line.split(b":", 1)[1]) for line in lines[1:] if line.lower().startswith(b"content-length:")
+                    )
                     body = await reader.readexactly(length)
                 except (OSError, asyncio.IncompleteReadError, ValueError, IndexError, StopIteration) as exc:
                     load.record(t0, 0, f"{type(exc).__name__}: {exc}", payloads[i])
@@ -303,8 +359,19 @@ def _drive_httpx(port: int, token: str, payloads: list[bytes], count: int, concu
     return load
 
 
-def _client_process(kind: str, port: int, token: str, payloads: list[bytes], count: int, concurrency: int,
-                    first: int, barrier, results, route: str = ROUTE, ok: int = 200) -> None:  # type: ignore[no-untyped-def]
+def _client_process(
+    kind: str,
+    port: int,
+    token: str,
+    payloads: list[bytes],
+    count: int,
+    concurrency: int,
+    first: int,
+    barrier,
+    results,
+    route: str = ROUTE,
+    ok: int = 200,
+) -> None:  # type: ignore[no-untyped-def]
     import httpx  # noqa: F401  (imported before the barrier, outside the timed window)
 
     barrier.wait()
@@ -314,8 +381,17 @@ def _client_process(kind: str, port: int, token: str, payloads: list[bytes], cou
         results.put(_drive_httpx(port, token, payloads, count, concurrency, first))
 
 
-def drive(kind: str, port: int | list[int], token: str, payloads: list[bytes], count: int, concurrency: int, procs: int,
-          route: str = ROUTE, ok: int = 200) -> Load:
+def drive(
+    kind: str,
+    port: int | list[int],
+    token: str,
+    payloads: list[bytes],
+    count: int,
+    concurrency: int,
+    procs: int,
+    route: str = ROUTE,
+    ok: int = 200,
+) -> Load:
     """`count` requests from `concurrency` connections split over `procs` load processes (process p sends to
     the p-th of several ports, in turn: one load process per service instance). The raw client only for
     another `route` (expecting status `ok`)."""
@@ -326,9 +402,22 @@ def drive(kind: str, port: int | list[int], token: str, payloads: list[bytes], c
     for p in range(procs):
         share = count // procs + (p < count % procs)
         conns = concurrency // procs + (p < concurrency % procs)
-        w = ctx.Process(target=_client_process,
-                        args=(kind, ports[p % len(ports)], token, payloads, share, conns, p * (count // procs), barrier,
-                              results, route, ok))
+        w = ctx.Process(
+            target=_client_process,
+            args=(
+                kind,
+                ports[p % len(ports)],
+                token,
+                payloads,
+                share,
+                conns,
+                p * (count // procs),
+                barrier,
+                results,
+                route,
+                ok,
+            ),
+        )
         w.start()
         workers.append(w)
     total = Load()
@@ -369,13 +458,14 @@ def measure(server: Server, token: str, payloads: list[bytes], args: argparse.Na
     ok = set(warm.statuses) == {200} and set(load.statuses) == {200} and len(lat) == args.requests
     if set(load.statuses) != {200}:
         print(f"{server.name}: statuses {load.statuses}", *load.failures, sep="\n  ", file=sys.stderr)
-    return Figures(server.name, len(lat) / wall, q[49] * 1000, q[98] * 1000,
-                   server_cpu / wall, load.cpu / wall, ok)
+    return Figures(server.name, len(lat) / wall, q[49] * 1000, q[98] * 1000, server_cpu / wall, load.cpu / wall, ok)
 
 
 def report(figs: list[Figures], args: argparse.Namespace) -> None:
-    print(f"\n{args.requests} requests each, concurrency {args.concurrency}, uvicorn workers {args.workers}, "
-          f"{args.client_procs} load process(es) ({CLIENTS[args.client]}), {os.cpu_count()} CPUs")
+    print(
+        f"\n{args.requests} requests each, concurrency {args.concurrency}, uvicorn workers {args.workers}, "
+        f"{args.client_procs} load process(es) ({CLIENTS[args.client]}), {os.cpu_count()} CPUs"
+    )
     print(f"{'':30} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'server CPU':>11} {'client CPU':>11}")
     for f in figs:
         print(f"{f.name:30} {f.rps:11,.0f} {f.p50:8.1f} {f.p99:8.1f} {f.server_cpu:10.0%} {f.client_cpu:10.0%}")
@@ -388,8 +478,10 @@ def report(figs: list[Figures], args: argparse.Namespace) -> None:
     print(f"targets (≥ 1,000 req/s, p99 ≤ 50 ms, ≥ 1/3 of bare): {'met' if target else 'NOT met'}")
     for f in figs:
         if f.client_cpu >= 0.9:
-            print(f"note: the load generator used {f.client_cpu:.0%} of a core against {f.name}: "
-                  f"that figure is (partly) client-bound")
+            print(
+                f"note: the load generator used {f.client_cpu:.0%} of a core against {f.name}: "
+                f"that figure is (partly) client-bound"
+            )
 
 
 # --------------------------------------------------------------------------------------- main
@@ -398,8 +490,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20_000, help="timed requests per endpoint")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent clients (connections)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (service and bare app)")
-    parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
-                        help="load generator: raw asyncio HTTP/1.1 (light) or threads with httpx.Client")
+    parser.add_argument(
+        "--client",
+        choices=["raw", "httpx"],
+        default="raw",
+        help="load generator: raw asyncio HTTP/1.1 (light) or threads with httpx.Client",
+    )
     parser.add_argument("--client-procs", type=int, default=1, help="load-generator processes")
     parser.add_argument("--bodies", type=int, default=256, help="distinct request bodies, cycled")
     args = parser.parse_args()
@@ -412,9 +508,24 @@ def main() -> int:
         env = {**os.environ, "DISCRETION_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "PYTHONUNBUFFERED": "1"}
         try:
             port = free_port()
-            svc = start("discretion POST /v1/evaluate", [sys.executable, "-m", "discretion.cli", "serve",
-                        "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
-                        env, tmp / "serve.log", port)
+            svc = start(
+                "discretion POST /v1/evaluate",
+                [
+                    sys.executable,
+                    "-m",
+                    "discretion.cli",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(args.workers),
+                ],
+                env,
+                tmp / "serve.log",
+                port,
+            )
             servers.append(svc)
             svc.wait_ready()
             if not re.search(r"admin key \(shown once, keep it\): dk_\S+", svc.output()):
@@ -425,9 +536,28 @@ def main() -> int:
 
             (tmp / "bare_app.py").write_text(BARE_APP)
             port = free_port()
-            bare = start("bare FastAPI (constant JSON)", [sys.executable, "-m", "uvicorn", "bare_app:app",
-                         "--app-dir", str(tmp), "--host", "127.0.0.1", "--port", str(port),
-                         "--workers", str(args.workers), "--log-level", "warning"], env, tmp / "bare.log", port)
+            bare = start(
+                "bare FastAPI (constant JSON)",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "bare_app:app",
+                    "--app-dir",
+                    str(tmp),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(args.workers),
+                    "--log-level",
+                    "warning",
+                ],
+                env,
+                tmp / "bare.log",
+                port,
+            )
             servers.append(bare)
             bare.wait_ready()
             figs.append(measure(bare, token, payloads, args))

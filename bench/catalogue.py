@@ -4,9 +4,9 @@ The catalogue is generated from the bundled items: rulesets/scjg/2025.yaml's ite
 (codes suffixed -R00001 …, so its list patterns still apply), beside general/2021. Each size
 is measured in a fresh process: wall time of `RulesetLibrary.load`, resident memory added by
 the load (/proc/self/statm) divided by the items, each size started cold (empty parse cache)
-and then warm (discretion.yamlcache holds the parsed document and its content hash), the first evaluation of an item (which
-compiles it if compilation is lazy), and warm evaluations per second over 20 items drawn from
-the whole catalogue, with facts drawn from each item's own schema.
+and then warm (discretion.yamlcache holds the parsed document and its content hash), the first
+evaluation of an item (which compiles it if compilation is lazy), and warm evaluations per second
+over 20 items drawn from the whole catalogue, with facts drawn from each item's own schema.
 
     python bench/catalogue.py [--items 6000] [--small 20] [--evaluations 4000]
 """

@@ -83,14 +83,8 @@ def corpus(per_item: int, seed: int) -> list[str]:
                     for _ in range(per_item):
                         facts = _case(rnd, ci, choices)
                         act = start + dt.timedelta(days=rnd.randrange(max(span, 1)))
-                        decision = act + dt.timedelta(
-                            days=rnd.choice([0, 30, 60, 200, 400, 500, 900, 2000])
-                        )
-                        discovery = (
-                            None
-                            if rnd.random() < 0.7
-                            else act + (decision - act) * rnd.randint(0, 4) // 4
-                        )
+                        decision = act + dt.timedelta(days=rnd.choice([0, 30, 60, 200, 400, 500, 900, 2000]))
+                        discovery = None if rnd.random() < 0.7 else act + (decision - act) * rnd.randint(0, 4) // 4
                         end_date = None if rnd.random() < 0.9 else act + (decision - act) // 2
                         req = {
                             "department": dept,
@@ -104,16 +98,10 @@ def corpus(per_item: int, seed: int) -> list[str]:
                         if end_date is not None:
                             req["act_end_date"] = end_date.isoformat()
                         try:
-                            out: Any = evaluate(lib, EvaluationRequest(**req)).model_dump(
-                                mode="json"
-                            )
+                            out: Any = evaluate(lib, EvaluationRequest(**req)).model_dump(mode="json")
                         except DiscretionError as e:
                             out = {"error": type(e).__name__, "message": str(e)}
-                        lines.append(
-                            json.dumps(
-                                {"request": req, "result": out}, ensure_ascii=False, sort_keys=True
-                            )
-                        )
+                        lines.append(json.dumps({"request": req, "result": out}, ensure_ascii=False, sort_keys=True))
     return lines
 
 
@@ -126,9 +114,7 @@ def main() -> None:
     lines = corpus(args.per_item, args.seed)
     text = "\n".join(lines) + "\n"
     args.out.write_text(text, encoding="utf-8")
-    print(
-        f"{len(lines)} evaluations, sha256 {hashlib.sha256(text.encode()).hexdigest()[:16]} → {args.out}"
-    )
+    print(f"{len(lines)} evaluations, sha256 {hashlib.sha256(text.encode()).hexdigest()[:16]} → {args.out}")
 
 
 if __name__ == "__main__":

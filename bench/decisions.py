@@ -40,9 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("bench_api", HERE / "api.py")
 harness = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-sys.modules["bench_api"] = (
-    harness  # the load processes (spawned) find the harness under this name too
-)
+sys.modules["bench_api"] = harness  # the load processes (spawned) find the harness under this name too
 _spec.loader.exec_module(harness)  # type: ignore[union-attr]
 
 PG = "postgresql://root@127.0.0.1:5432/test"
@@ -104,9 +102,7 @@ def measure(
             sep="\n  ",
             file=sys.stderr,
         )
-    return harness.Figures(
-        name, len(lat) / wall, q[49] * 1000, q[98] * 1000, server_cpu / wall, load.cpu / wall, good
-    )
+    return harness.Figures(name, len(lat) / wall, q[49] * 1000, q[98] * 1000, server_cpu / wall, load.cpu / wall, good)
 
 
 def measure_both(
@@ -121,9 +117,7 @@ def measure_both(
     timed, the rest the warm-up)."""
     ports, pids, n = [s.port for s in servers], [s.proc.pid for s in servers], args.requests
     return [
-        measure(
-            f"{label}: POST {route}", ports, token, route, ok, bodies[n:], bodies[:n], args, pids
-        )
+        measure(f"{label}: POST {route}", ports, token, route, ok, bodies[n:], bodies[:n], args, pids)
         for route, ok, bodies in (("/v1/evaluate", 200, evals), ("/v1/decisions", 201, decisions))
     ]
 
@@ -151,13 +145,9 @@ def drop_schema(url: str, schema: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--requests", type=int, default=10_000, help="timed requests per measurement"
-    )
+    parser.add_argument("--requests", type=int, default=10_000, help="timed requests per measurement")
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument(
-        "--warm", type=int, default=1_000, help="warm-up requests before each measurement"
-    )
+    parser.add_argument("--warm", type=int, default=1_000, help="warm-up requests before each measurement")
     parser.add_argument("--pg", default=PG, help="PostgreSQL URL (a fresh schema is made in it)")
     args = parser.parse_args()
 
@@ -195,9 +185,7 @@ def main() -> int:
                 svc.wait_ready()
                 if i == 0:
                     token = harness.officer_key(env)
-                figs += measure_both(
-                    f"{i + 1} instance{'s' if i else ''}", servers, token, evals, sets[i], args
-                )
+                figs += measure_both(f"{i + 1} instance{'s' if i else ''}", servers, token, evals, sets[i], args)
     except Exception as exc:  # noqa: BLE001 - one line, servers stopped below, non-zero exit
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -214,13 +202,9 @@ def report(figs: list[harness.Figures], args: argparse.Namespace) -> None:
         f"\n{args.requests} timed requests each, concurrency {args.concurrency}, one PostgreSQL, "
         f"{os.cpu_count()} CPUs, {dt.datetime.now():%Y-%m-%d %H:%M}"
     )
-    print(
-        f"{'':34} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'server CPU':>11} {'client CPU':>11}"
-    )
+    print(f"{'':34} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'server CPU':>11} {'client CPU':>11}")
     for f in figs:
-        print(
-            f"{f.name:34} {f.rps:11,.0f} {f.p50:8.1f} {f.p99:8.1f} {f.server_cpu:10.0%} {f.client_cpu:10.0%}"
-        )
+        print(f"{f.name:34} {f.rps:11,.0f} {f.p50:8.1f} {f.p99:8.1f} {f.server_cpu:10.0%} {f.client_cpu:10.0%}")
     ev1, de1, ev2, de2 = figs
     cost, scale = ev1.rps / de1.rps, de2.rps / de1.rps
     print(
@@ -228,9 +212,7 @@ def report(figs: list[harness.Figures], args: argparse.Namespace) -> None:
         f"two instances {scale:.2f}× one (target ≥ 1.6×)"
     )
     if not all(f.ok for f in figs):
-        print(
-            "FAILED: some requests did not get their expected status (see above); these figures are not valid"
-        )
+        print("FAILED: some requests did not get their expected status (see above); these figures are not valid")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ FIXTURE = ROOT / "tests" / "fixtures" / "rulesets"
 
 def cases(n: int, seed: int = 7) -> list[tuple[dict, dt.date]]:
     """Distinct cases (goods value to the fen, act dates spread over a year): no two inputs alike, so
-    nothing input-specific can be served from a cache; only the per-cell caches (matcher answer, evaluation plan) are warm."""
+    nothing input-specific can be served from a cache; only the per-cell caches (matcher answer,
+    evaluation plan) are warm."""
     rnd = random.Random(seed)
     out = []
     for _ in range(n):
@@ -56,9 +57,12 @@ def zen_graph() -> dict:
     """The same tiers and placement as a JDM graph: a first-hit decision table, then an expression."""
     harm_light, harm_mid, harm_heavy = '"none","minor"', '"general"', '"serious"'
     rows = [
-        ("< 10000", harm_light, "50000", "65000"), ("< 10000", harm_mid, "65000", "85000"),
-        ("< 10000", harm_heavy, "85000", "100000"), (">= 10000", harm_light, "goods_value * 10", "goods_value * 13"),
-        (">= 10000", harm_mid, "goods_value * 13", "goods_value * 17"), (">= 10000", harm_heavy, "goods_value * 17", "goods_value * 20"),
+        ("< 10000", harm_light, "50000", "65000"),
+        ("< 10000", harm_mid, "65000", "85000"),
+        ("< 10000", harm_heavy, "85000", "100000"),
+        (">= 10000", harm_light, "goods_value * 10", "goods_value * 13"),
+        (">= 10000", harm_mid, "goods_value * 13", "goods_value * 17"),
+        (">= 10000", harm_heavy, "goods_value * 17", "goods_value * 20"),
     ]
     tiers = {
         "hitPolicy": "first",
@@ -68,7 +72,10 @@ def zen_graph() -> dict:
     }
     direction = {
         "hitPolicy": "first",
-        "inputs": [{"id": "a", "name": "从重", "field": "repeat_within_2y"}, {"id": "l", "name": "从轻", "field": "eliminated_harm"}],
+        "inputs": [
+            {"id": "a", "name": "从重", "field": "repeat_within_2y"},
+            {"id": "l", "name": "从轻", "field": "eliminated_harm"},
+        ],
         "outputs": [{"id": "s0", "name": "s0", "field": "s0"}, {"id": "s1", "name": "s1", "field": "s1"}],
         "rules": [
             {"_id": "d0", "a": "true", "l": "true", "s0": "0.3", "s1": "0.7"},
@@ -77,11 +84,13 @@ def zen_graph() -> dict:
             {"_id": "d3", "a": "", "l": "", "s0": "0.3", "s1": "0.7"},
         ],
     }
-    place = {"expressions": [
-        {"id": "x1", "key": "min", "value": "lo + s0 * (hi - lo)"},
-        {"id": "x2", "key": "max", "value": "lo + s1 * (hi - lo)"},
-        {"id": "x3", "key": "suggested", "value": "round((lo + (s0 + s1) / 2 * (hi - lo)) / 100) * 100"},
-    ]}
+    place = {
+        "expressions": [
+            {"id": "x1", "key": "min", "value": "lo + s0 * (hi - lo)"},
+            {"id": "x2", "key": "max", "value": "lo + s1 * (hi - lo)"},
+            {"id": "x3", "key": "suggested", "value": "round((lo + (s0 + s1) / 2 * (hi - lo)) / 100) * 100"},
+        ]
+    }
     pos = {"x": 0, "y": 0}
     return {
         "nodes": [
@@ -123,9 +132,13 @@ def main() -> None:
     decided = dt.date(2025, 6, 1)
 
     def request(case: tuple[dict, dt.date]) -> EvaluationRequest:
-        return EvaluationRequest(department="food", item="F-124", facts=case[0], act_date=case[1], decision_date=decided)
+        return EvaluationRequest(
+            department="food", item="F-124", facts=case[0], act_date=case[1], decision_date=decided
+        )
 
-    for case in cases(5000, seed=1):  # warm the per-cell caches (matcher answers, plans), as a running service's would be
+    for case in cases(
+        5000, seed=1
+    ):  # warm the per-cell caches (matcher answers, plans), as a running service's would be
         evaluate(lib, request(case))
     per_round = int(args.seconds * 40_000)
     timed = cases(per_round * args.rounds, seed=2)  # every timed input distinct, across rounds too
@@ -141,6 +154,7 @@ def main() -> None:
     zen_inputs = [{**f, "goods_value": float(f["goods_value"])} for f, _ in timed]
     check = decision.evaluate(zen_inputs[0])["result"]
     assert {"min", "max", "suggested"} <= set(check), check
+
     def chunk(i: int) -> slice:
         return slice(i * per_round, (i + 1) * per_round)
 

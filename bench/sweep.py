@@ -48,10 +48,13 @@ DEFAULT_DB = "postgresql://root@127.0.0.1:5432/test"
 
 def _maxrss_mib() -> float:
     """This process's peak plus its largest child's (a file is read by two processes): an upper bound."""
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    return (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ) / 1024
 
 
 # ---------------------------------------------------------------- generation
+
 
 def make_cases(lib: RulesetLibrary, n: int, pool_n: int, seed: int) -> tuple[list[dict], int]:
     from discretion.consistency.keys import thresholds
@@ -60,22 +63,26 @@ def make_cases(lib: RulesetLibrary, n: int, pool_n: int, seed: int) -> tuple[lis
     pool, _ = generate(lib, min(n, pool_n), seed, 5)
     if n <= len(pool):
         return pool[:n], len(pool)
+
     def item_of(c: dict):
         import datetime as dt
+
         crs = lib.in_force(c["department"], dt.date.fromisoformat(c["act_date"]))
         ci = crs.items[c["item"]]
         return crs.ruleset.ref, ci
 
-    values: dict[tuple, list] = {}   # (ref, item, fact, bucket) -> values seen in the pool
+    values: dict[tuple, list] = {}  # (ref, item, fact, bucket) -> values seen in the pool
     info = []
     th_cache: dict[tuple[str, str], dict[str, list[Decimal]]] = {}
     for c in pool:
         ref, ci = item_of(c)
         ths = th_cache.get((ref, c["item"]))
         if ths is None:
-            ths = th_cache[(ref, c["item"])] = {f: sorted(Decimal(str(v)) for v in vs)
-                                                for f, vs in thresholds(ci).items()
-                                                if ci.types.get(f) in ("money", "number", "integer")}
+            ths = th_cache[(ref, c["item"])] = {
+                f: sorted(Decimal(str(v)) for v in vs)
+                for f, vs in thresholds(ci).items()
+                if ci.types.get(f) in ("money", "number", "integer")
+            }
         cell = {}
         for f, v in c["facts"].items():
             th = ths.get(f)
@@ -103,12 +110,20 @@ def make_cases(lib: RulesetLibrary, n: int, pool_n: int, seed: int) -> tuple[lis
             for f, i in cell.items():
                 facts[f] = rnd.choice(values[(ref, c["item"], f, i)])
             unit = rnd.choice(UNITS)
-            out.append({**c, "case_id": f"{c['case_id']}-R{r}", "facts": facts, "unit": unit,
-                        "officer": rnd.choice(officers[unit])})
+            out.append(
+                {
+                    **c,
+                    "case_id": f"{c['case_id']}-R{r}",
+                    "facts": facts,
+                    "unit": unit,
+                    "officer": rnd.choice(officers[unit]),
+                }
+            )
     return out, len(pool)
 
 
 # ---------------------------------------------------------------- database
+
 
 def load_database(url: str, schema: str, path: Path) -> float:
     """A fresh schema with the decided_case table, filled by COPY from the JSON-lines file. Returns seconds."""
@@ -126,17 +141,46 @@ def load_database(url: str, schema: str, path: Path) -> float:
         DecidedCase.__table__.create(conn)  # type: ignore[attr-defined]
     engine.dispose()
     t0 = time.perf_counter()
-    cols = ("case_id", "department", "item", "facts", "act_date", "decision_date", "unit", "officer", "outcome",
-            "fine", "penalties", "content_hash", "batch_id", "imported_at")
+    cols = (
+        "case_id",
+        "department",
+        "item",
+        "facts",
+        "act_date",
+        "decision_date",
+        "unit",
+        "officer",
+        "outcome",
+        "fine",
+        "penalties",
+        "content_hash",
+        "batch_id",
+        "imported_at",
+    )
     with psycopg.connect(url, autocommit=False) as conn:
         conn.execute(f'SET search_path TO "{schema}"')
         with conn.cursor() as cur, cur.copy(f"COPY decided_case ({', '.join(cols)}) FROM STDIN") as cp:
             with open(path, "rb") as fh:
                 for line in fh:
                     c = orjson.loads(line)
-                    cp.write_row((c["case_id"], c["department"], c["item"], orjson.dumps(c["facts"]).decode(),
-                                  c["act_date"], c["decision_date"], c["unit"], c["officer"], c["outcome"], c["fine"],
-                                  orjson.dumps(c["penalties"]).decode(), "bench", "bench", "2026-01-01T00:00:00Z"))
+                    cp.write_row(
+                        (
+                            c["case_id"],
+                            c["department"],
+                            c["item"],
+                            orjson.dumps(c["facts"]).decode(),
+                            c["act_date"],
+                            c["decision_date"],
+                            c["unit"],
+                            c["officer"],
+                            c["outcome"],
+                            c["fine"],
+                            orjson.dumps(c["penalties"]).decode(),
+                            "bench",
+                            "bench",
+                            "2026-01-01T00:00:00Z",
+                        )
+                    )
         conn.commit()
         conn.execute(f'ANALYZE "{schema}".decided_case')
     return time.perf_counter() - t0
@@ -148,6 +192,7 @@ def schema_url(url: str, schema: str) -> str:
 
 
 # ---------------------------------------------------------------- phases (each in its own process)
+
 
 def phase(args: argparse.Namespace) -> dict:
     lib = RulesetLibrary.load()
@@ -166,25 +211,44 @@ def phase(args: argparse.Namespace) -> dict:
         from discretion.cases.reading import read_cases
         from discretion.evaluation import EvaluationRequest, evaluate
         from discretion.errors import DiscretionError
+
         table = read_cases(args.path)
         rnd = random.Random(5)
         picked = rnd.sample(range(len(table)), min(args.sample, len(table)))
-        sample = [(table.departments[table.department[i]], table.items[table.item[i]], table.facts_of(i),
-                   table.date(table.act, i), table.date(table.decided, i)) for i in picked]
+        sample = [
+            (
+                table.departments[table.department[i]],
+                table.items[table.item[i]],
+                table.facts_of(i),
+                table.date(table.act, i),
+                table.date(table.decided, i),
+            )
+            for i in picked
+        ]
         t0 = time.perf_counter()
         errors = 0
         for dept, item, facts, act, decided in sample:
             try:
-                evaluate(lib, EvaluationRequest(department=dept, item=item, facts=facts,
-                                                act_date=act, decision_date=decided))
+                evaluate(
+                    lib, EvaluationRequest(department=dept, item=item, facts=facts, act_date=act, decision_date=decided)
+                )
             except DiscretionError:
                 errors += 1
         t2 = time.perf_counter()
         return {"cases": len(sample), "seconds": t2 - t0, "errors": errors, "maxrss_mib": _maxrss_mib()}
     s = rep.summary
-    return {"cases": s.cases_read, "swept": s.cases_swept, "rejected": s.rejected, "keys": s.keys,
-            "evaluations": s.evaluations, "findings": sum(s.findings.values()), "read_s": t1 - t0,
-            "sweep_s": t2 - t1, "seconds": t2 - t0, "maxrss_mib": _maxrss_mib()}
+    return {
+        "cases": s.cases_read,
+        "swept": s.cases_swept,
+        "rejected": s.rejected,
+        "keys": s.keys,
+        "evaluations": s.evaluations,
+        "findings": sum(s.findings.values()),
+        "read_s": t1 - t0,
+        "sweep_s": t2 - t1,
+        "seconds": t2 - t0,
+        "maxrss_mib": _maxrss_mib(),
+    }
 
 
 def run_phase(*extra: str) -> dict:
@@ -221,8 +285,11 @@ def main() -> None:
             fh.write(orjson.dumps(c) + b"\n")
     size = path.stat().st_size
     del cases
-    print(f"generated {args.cases:,} cases ({pool_n:,} by synth.generate, the rest replicated) in {gen_s:.1f} s; "
-          f"{size / 2**20:.0f} MiB of JSON lines", flush=True)
+    print(
+        f"generated {args.cases:,} cases ({pool_n:,} by synth.generate, the rest replicated) in {gen_s:.1f} s; "
+        f"{size / 2**20:.0f} MiB of JSON lines",
+        flush=True,
+    )
 
     results: dict[str, dict] = {}
 
@@ -233,8 +300,11 @@ def main() -> None:
 
     def naive_side(i: int) -> float:
         nv = run_phase("--phase", "naive", "--path", str(path), "--sample", str(args.sample))
-        print(f"{f'evaluate() per case (round {i + 1})':28s} {nv['cases']:>9,} cases {nv['seconds']:7.2f} s "
-              f"{nv['cases'] / nv['seconds']:>10,.0f} cases/s  (sample; {nv['errors']} refused)", flush=True)
+        print(
+            f"{f'evaluate() per case (round {i + 1})':28s} {nv['cases']:>9,} cases {nv['seconds']:7.2f} s "
+            f"{nv['cases'] / nv['seconds']:>10,.0f} cases/s  (sample; {nv['errors']} refused)",
+            flush=True,
+        )
         return nv["cases"] / nv["seconds"]
 
     rounds = interleave(args.rounds, file_side, naive_side)
@@ -247,6 +317,7 @@ def main() -> None:
             print(_line("sweep from PostgreSQL", results["db"]), flush=True)
         finally:
             import psycopg
+
             with psycopg.connect(args.database, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     naive_rate = statistics.median(rounds.peer)
@@ -254,14 +325,18 @@ def main() -> None:
     if "db" in results:
         db_rate = results["db"]["cases"] / results["db"]["seconds"]
         print(f"ratio (sweep from PostgreSQL / per-case evaluation): {db_rate / naive_rate:.1f}×")
-    print("peak memory: ru_maxrss of each phase's own process plus its largest child's (the reader of a file's second half)")
+    print(
+        "peak memory: ru_maxrss of each phase's own process plus its largest child's (the reader of a file's second half)"
+    )
     tmp.cleanup()
 
 
 def _line(label: str, r: dict) -> str:
-    return (f"{label:28s} {r['cases']:>9,} cases {r['seconds']:7.2f} s {r['cases'] / r['seconds']:>10,.0f} cases/s  "
-            f"peak {r['maxrss_mib']:,.0f} MiB  (read {r['read_s']:.2f} s, sweep {r['sweep_s']:.2f} s; "
-            f"{r['keys']:,} keys, {r['evaluations']:,} evaluations, {r['findings']:,} findings, {r['rejected']} rejected)")
+    return (
+        f"{label:28s} {r['cases']:>9,} cases {r['seconds']:7.2f} s {r['cases'] / r['seconds']:>10,.0f} cases/s  "
+        f"peak {r['maxrss_mib']:,.0f} MiB  (read {r['read_s']:.2f} s, sweep {r['sweep_s']:.2f} s; "
+        f"{r['keys']:,} keys, {r['evaluations']:,} evaluations, {r['findings']:,} findings, {r['rejected']} rejected)"
+    )
 
 
 if __name__ == "__main__":

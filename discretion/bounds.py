@@ -54,8 +54,9 @@ def number_text(raw: object, *, what: str = "number") -> str:
     return text
 
 
-def bounded_decimal(raw: object, *, what: str = "number", limit: Decimal = MAX_NUMBER,
-                    decimals: int = MAX_NUMBER_DECIMALS) -> Decimal:
+def bounded_decimal(
+    raw: object, *, what: str = "number", limit: Decimal = MAX_NUMBER, decimals: int = MAX_NUMBER_DECIMALS
+) -> Decimal:
     """A finite Decimal with |value| <= limit and at most `decimals` fraction digits."""
     text = number_text(raw, what=what)
     try:

@@ -11,7 +11,7 @@ import os
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from pydantic import ValidationError
@@ -21,8 +21,12 @@ from .evaluation import EvaluationRequest, evaluate
 from .evaluation.explain import explain
 from .loader import RulesetLibrary
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="discretion: 行政处罚裁量基准规则引擎")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="discretion: 行政处罚裁量基准规则引擎",
+)
 
 RulesetsOpt = typer.Option(None, "--rulesets", help="规则集目录（缺省：内置规则集）")
 DbRulesOpt = typer.Option(None, "--db", help="数据库 URL：使用服务已发布的规则版本（缺省读取 DISCRETION_DATABASE_URL）")
@@ -37,7 +41,7 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _date(value: Optional[str], name: str) -> Optional[dt.date]:
+def _date(value: str | None, name: str) -> dt.date | None:
     if value is None:
         return None
     try:
@@ -64,7 +68,7 @@ def _facts(value: str) -> Any:
     return data
 
 
-def _library(root: Optional[Path], db: Optional[str] = None, *, quiet: bool = True) -> RulesetLibrary:
+def _library(root: Path | None, db: str | None = None, *, quiet: bool = True) -> RulesetLibrary:
     """Files under `root`, else the store's published versions (--db / DISCRETION_DATABASE_URL), else bundled."""
     from .cli_store import library_for
 
@@ -101,22 +105,27 @@ def evaluate_cmd(
     department: str = typer.Option(..., "--department", help="部门编码，如 scjg"),
     item: str = typer.Option(..., "--item", help="事项编码"),
     facts: str = typer.Option(..., "--facts", help="事实：JSON 对象或 JSON 文件路径"),
-    act_date: Optional[str] = typer.Option(None, "--act-date", help="违法行为发生日期 YYYY-MM-DD（缺省：决定日期）"),
-    act_end_date: Optional[str] = typer.Option(None, "--act-end-date", help="连续或者继续状态终了日期"),
-    discovery_date: Optional[str] = typer.Option(None, "--discovery-date", help="发现（立案）日期，缺省为决定日期"),
-    decision_date: Optional[str] = typer.Option(None, "--decision-date", help="决定日期（缺省：今天）"),
+    act_date: str | None = typer.Option(None, "--act-date", help="违法行为发生日期 YYYY-MM-DD（缺省：决定日期）"),
+    act_end_date: str | None = typer.Option(None, "--act-end-date", help="连续或者继续状态终了日期"),
+    discovery_date: str | None = typer.Option(None, "--discovery-date", help="发现（立案）日期，缺省为决定日期"),
+    decision_date: str | None = typer.Option(None, "--decision-date", help="决定日期（缺省：今天）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
-    rulesets: Optional[Path] = RulesetsOpt,
-    db: Optional[str] = DbRulesOpt,
+    rulesets: Path | None = RulesetsOpt,
+    db: str | None = DbRulesOpt,
 ) -> None:
     """Recommend a penalty for one case, with every step cited."""
 
     def go() -> None:
         decided = _date(decision_date, "--decision-date") or dt.date.today()
         request = EvaluationRequest(
-            department=department, item=item, facts=_facts(facts),
-            act_date=_date(act_date, "--act-date") or decided, act_end_date=_date(act_end_date, "--act-end-date"),
-            discovery_date=_date(discovery_date, "--discovery-date"), decision_date=decided)
+            department=department,
+            item=item,
+            facts=_facts(facts),
+            act_date=_date(act_date, "--act-date") or decided,
+            act_end_date=_date(act_end_date, "--act-end-date"),
+            discovery_date=_date(discovery_date, "--discovery-date"),
+            decision_date=decided,
+        )
         rec = evaluate(_library(rulesets, db, quiet=False), request)
         typer.echo(rec.model_dump_json() if as_json else explain(rec))  # the same bytes as POST /v1/evaluate
 
@@ -130,10 +139,10 @@ app.add_typer(rulesets_app, name="rulesets")
 @rulesets_app.callback(invoke_without_command=True)
 def rulesets_cmd(
     ctx: typer.Context,
-    department: Optional[str] = typer.Option(None, "--department", help="只列出该部门"),
+    department: str | None = typer.Option(None, "--department", help="只列出该部门"),
     as_json: bool = typer.Option(False, "--json"),
-    rulesets: Optional[Path] = RulesetsOpt,
-    db: Optional[str] = DbRulesOpt,
+    rulesets: Path | None = RulesetsOpt,
+    db: str | None = DbRulesOpt,
 ) -> None:
     """List departments, their versions with effective dates, and their items."""
     if ctx.invoked_subcommand is not None:
@@ -146,15 +155,25 @@ def rulesets_cmd(
         for d in depts:
             for c in lib.versions(d):
                 start, end = lib.period(c)
-                out.append({"department": d, "department_name": c.ruleset.department_name, "version": c.version,
-                            "effective_from": str(start), "effective_to": str(end) if end else None, "hash": c.hash,
-                            "source": c.ruleset.source,
-                            "items": [{"code": i.item.code, "name": i.item.name} for i in c.items.values()]})
+                out.append(
+                    {
+                        "department": d,
+                        "department_name": c.ruleset.department_name,
+                        "version": c.version,
+                        "effective_from": str(start),
+                        "effective_to": str(end) if end else None,
+                        "hash": c.hash,
+                        "source": c.ruleset.source,
+                        "items": [{"code": i.item.code, "name": i.item.name} for i in c.items.values()],
+                    }
+                )
         if as_json:
             typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
             return
         for v in out:
-            typer.echo(f"{v['department']} {v['version']}  {v['department_name']}  {v['effective_from']} 至 {v['effective_to'] or '今'}  {v['hash'][:12]}")
+            typer.echo(
+                f"{v['department']} {v['version']}  {v['department_name']}  {v['effective_from']} 至 {v['effective_to'] or '今'}  {v['hash'][:12]}"
+            )
             for i in v["items"]:
                 typer.echo(f"    {i['code']}  {i['name']}")
 
@@ -192,12 +211,13 @@ def validate_cmd(paths: list[Path] = typer.Argument(..., help="规则集文件�
 
 @app.command("verify")
 def verify_cmd(
-    department: Optional[str] = typer.Option(None, "--department", help="只检查该部门"),
+    department: str | None = typer.Option(None, "--department", help="只检查该部门"),
     as_json: bool = typer.Option(False, "--json"),
-    limit: int = typer.Option(200_000, "--limit", min=1,
-                              help="一组相互关联的事实最多逐格枚举的格数（超过则抽样，并在报告中说明未能穷举）"),
-    rulesets: Optional[Path] = RulesetsOpt,
-    db: Optional[str] = DbRulesOpt,
+    limit: int = typer.Option(
+        200_000, "--limit", min=1, help="一组相互关联的事实最多逐格枚举的格数（超过则抽样，并在报告中说明未能穷举）"
+    ),
+    rulesets: Path | None = RulesetsOpt,
+    db: str | None = DbRulesOpt,
 ) -> None:
     """Check every version for legal reviewers, over every cell of fact space: clause and tier gaps or
     overlaps, tier amounts beyond the statute, weighted sums below the statutory minimum, entries without
@@ -237,8 +257,8 @@ def diff_cmd(
     old: str = typer.Argument(..., help="旧版本"),
     new: str = typer.Argument(..., help="新版本"),
     as_json: bool = typer.Option(False, "--json"),
-    rulesets: Optional[Path] = RulesetsOpt,
-    db: Optional[str] = DbRulesOpt,
+    rulesets: Path | None = RulesetsOpt,
+    db: str | None = DbRulesOpt,
 ) -> None:
     """What changed between two versions, item by item, in words a reviewer reads."""
 
@@ -251,7 +271,11 @@ def diff_cmd(
             return
         typer.echo(f"{department} {old} → {new}：{len(report.changes)} 处变化")
         for c in report.changes:
-            where = "全局" if not c.items else ("、".join(c.items[:3]) + (f" 等{len(c.items)}个事项" if len(c.items) > 3 else ""))
+            where = (
+                "全局"
+                if not c.items
+                else ("、".join(c.items[:3]) + (f" 等{len(c.items)}个事项" if len(c.items) > 3 else ""))
+            )
             typer.echo(f"  [{where}] {c.text}")
 
     _run(go)
@@ -262,10 +286,10 @@ def impact_cmd(
     department: str = typer.Option(..., "--department", help="部门"),
     old: str = typer.Argument(..., help="旧版本"),
     new: str = typer.Argument(..., help="新版本"),
-    cases: Optional[Path] = typer.Option(None, "--cases", help="已决案件文件（JSON lines 或 CSV）"),
-    db: Optional[str] = typer.Option(None, "--db", help="数据库 URL（读取已导入的案件）"),
+    cases: Path | None = typer.Option(None, "--cases", help="已决案件文件（JSON lines 或 CSV）"),
+    db: str | None = typer.Option(None, "--db", help="数据库 URL（读取已导入的案件）"),
     as_json: bool = typer.Option(False, "--json"),
-    rulesets: Optional[Path] = RulesetsOpt,
+    rulesets: Path | None = RulesetsOpt,
 ) -> None:
     """Replay decided cases on two versions and list every recommendation that changes."""
 
@@ -281,8 +305,10 @@ def impact_cmd(
         if as_json:
             typer.echo(report.model_dump_json(indent=2))
             return
-        typer.echo(f"{department} {old} → {new}：{report.cases} 件案件，重放 {report.replayed} 件，"
-                   f"建议不变 {report.unchanged} 件，变化或无法重放 {len(report.changed)} 件")
+        typer.echo(
+            f"{department} {old} → {new}：{report.cases} 件案件，重放 {report.replayed} 件，"
+            f"建议不变 {report.unchanged} 件，变化或无法重放 {len(report.changed)} 件"
+        )
         for r in report.changed:
             typer.echo(f"  [{r.kind}] {r.case_id}（第{r.line}行，{r.item}）：{r.old} → {r.new}")
         for code, n in report.item_missing.items():
@@ -292,8 +318,10 @@ def impact_cmd(
 
 
 @app.command("demo")
-def demo_cmd(rulesets: Optional[Path] = RulesetsOpt,
-             cases: Path = typer.Option(Path("examples/cases"), "--cases", help="案例目录")) -> None:
+def demo_cmd(
+    rulesets: Path | None = RulesetsOpt,
+    cases: Path = typer.Option(Path("examples/cases"), "--cases", help="案例目录"),
+) -> None:
     """Evaluate every example case and print each recommendation with its citations."""
 
     def go() -> None:
@@ -311,11 +339,13 @@ def demo_cmd(rulesets: Optional[Path] = RulesetsOpt,
 
 
 @app.command("synth")
-def synth_cmd(cases: int = typer.Option(..., "--cases", min=1, help="案件数"),
-              seed: int = typer.Option(0, "--seed"),
-              inconsistent_groups: int = typer.Option(0, "--inconsistent-groups", min=0, help="每类注入的不一致数"),
-              out: Path = typer.Option(..., "--out", help="输出文件（.jsonl 或 .csv）"),
-              rulesets: Optional[Path] = RulesetsOpt) -> None:
+def synth_cmd(
+    cases: int = typer.Option(..., "--cases", min=1, help="案件数"),
+    seed: int = typer.Option(0, "--seed"),
+    inconsistent_groups: int = typer.Option(0, "--inconsistent-groups", min=0, help="每类注入的不一致数"),
+    out: Path = typer.Option(..., "--out", help="输出文件（.jsonl 或 .csv）"),
+    rulesets: Path | None = RulesetsOpt,
+) -> None:
     """Generate decided cases over the rulesets, with K injected inconsistencies of each kind."""
 
     def go() -> None:
@@ -329,15 +359,17 @@ def synth_cmd(cases: int = typer.Option(..., "--cases", min=1, help="案件数")
 
 
 @app.command("sweep")
-def sweep_cmd(cases: Optional[Path] = typer.Option(None, "--cases", help="已决案件文件（JSON lines 或 CSV）"),
-              db: Optional[str] = typer.Option(None, "--db", help="数据库 URL（读取已导入的案件）"),
-              department: Optional[str] = typer.Option(None, "--department"),
-              since: Optional[str] = typer.Option(None, "--from", help="决定日期起 YYYY-MM-DD"),
-              until: Optional[str] = typer.Option(None, "--to", help="决定日期止 YYYY-MM-DD"),
-              as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
-              csv_dir: Optional[Path] = typer.Option(None, "--csv", help="把发现、单位统计、拒收行写成 CSV 到该目录"),
-              html_file: Optional[Path] = typer.Option(None, "--html", help="把报告写成一个自包含的 HTML 文件（执法监督用）"),
-              rulesets: Optional[Path] = RulesetsOpt) -> None:
+def sweep_cmd(
+    cases: Path | None = typer.Option(None, "--cases", help="已决案件文件（JSON lines 或 CSV）"),
+    db: str | None = typer.Option(None, "--db", help="数据库 URL（读取已导入的案件）"),
+    department: str | None = typer.Option(None, "--department"),
+    since: str | None = typer.Option(None, "--from", help="决定日期起 YYYY-MM-DD"),
+    until: str | None = typer.Option(None, "--to", help="决定日期止 YYYY-MM-DD"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON 报告"),
+    csv_dir: Path | None = typer.Option(None, "--csv", help="把发现、单位统计、拒收行写成 CSV 到该目录"),
+    html_file: Path | None = typer.Option(None, "--html", help="把报告写成一个自包含的 HTML 文件（执法监督用）"),
+    rulesets: Path | None = RulesetsOpt,
+) -> None:
     """Find 同案不同罚: group decided cases by relevance key and report every inconsistency."""
 
     def go() -> None:
@@ -354,8 +386,14 @@ def sweep_cmd(cases: Optional[Path] = typer.Option(None, "--cases", help="已决
 
         with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
             task = bar.add_task("sweeping", total=len(read))
-            report = sweep(lib, read, department=department, since=_date(since, "--from"), until=_date(until, "--to"),
-                           progress=lambda n: bar.advance(task, n))
+            report = sweep(
+                lib,
+                read,
+                department=department,
+                since=_date(since, "--from"),
+                until=_date(until, "--to"),
+                progress=lambda n: bar.advance(task, n),
+            )
         if csv_dir is not None:
             write_csv(report, csv_dir)
         if html_file is not None:
@@ -384,9 +422,11 @@ def _store():  # type: ignore[no-untyped-def]
 
 
 @keys_app.command("create")
-def keys_create(role: str = typer.Option(..., "--role", help="officer | reviewer | supervisor | admin"),
-                department: Optional[str] = typer.Option(None, "--department", help="部门编码（缺省：全部部门）"),
-                label: str = typer.Option("", "--label", help="备注")) -> None:
+def keys_create(
+    role: str = typer.Option(..., "--role", help="officer | reviewer | supervisor | admin"),
+    department: str | None = typer.Option(None, "--department", help="部门编码（缺省：全部部门）"),
+    label: str = typer.Option("", "--label", help="备注"),
+) -> None:
     """Create an API key and print it (the only time it is shown)."""
 
     def go() -> None:
@@ -439,10 +479,12 @@ def keys_revoke(key_id: str = typer.Argument(..., help="key id (the part after d
 
 
 @app.command("serve")
-def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-              workers: Optional[int] = typer.Option(None, "--workers", min=1, max=64,
-                                                    help="default: DISCRETION_WORKERS, else 1"),
-              rulesets: Optional[Path] = RulesetsOpt) -> None:
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    workers: int | None = typer.Option(None, "--workers", min=1, max=64, help="default: DISCRETION_WORKERS, else 1"),
+    rulesets: Path | None = RulesetsOpt,
+) -> None:
     """Run the API: migrate the database, load the bundled rulesets once, print a first admin key."""
 
     def go() -> None:
@@ -469,8 +511,14 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
             typer.echo(f"admin key (shown once, keep it): {token}")
         if admin_password:
             typer.echo(f"web sign-in: user admin, password (shown once, keep it): {admin_password}")
-        uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers or load_settings().workers, log_level="warning")
+        uvicorn.run(
+            "api.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers or load_settings().workers,
+            log_level="warning",
+        )
 
     _run(go)
 

@@ -49,8 +49,7 @@ def approve_cmd(
                     typer.echo(f"问题  {p.item or e.ref} [{p.check}] {p.message}", err=True)
                     if p.example:
                         typer.echo(
-                            "      示例事实："
-                            + json.dumps(p.example, ensure_ascii=False, default=str),
+                            "      示例事实：" + json.dumps(p.example, ensure_ascii=False, default=str),
                             err=True,
                         )
                 raise

@@ -7,7 +7,6 @@ Exit codes as everywhere: 0 success, 2 bad input or a broken chain (like `verify
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
@@ -22,8 +21,10 @@ def _cli():  # type: ignore[no-untyped-def]
 
 
 @audit_app.command("verify")
-def audit_verify(head: Optional[str] = typer.Option(None, "--head", help="a head hash kept outside the database"),
-                 as_json: bool = typer.Option(False, "--json")) -> None:
+def audit_verify(
+    head: str | None = typer.Option(None, "--head", help="a head hash kept outside the database"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Walk the audit log's hash chain: every link and hash must hold, and --head must be in it."""
     cli = _cli()
 
@@ -34,8 +35,19 @@ def audit_verify(head: Optional[str] = typer.Option(None, "--head", help="a head
             raise cli.BadInput("--head: a head hash is 64 hexadecimal digits")
         report = verify_chain(cli._store(), head)
         if as_json:
-            typer.echo(json.dumps({"intact": report.intact, "entries": report.entries, "head_id": report.head_id,
-                                   "head": report.head, "problems": report.problems}, ensure_ascii=False, indent=2))
+            typer.echo(
+                json.dumps(
+                    {
+                        "intact": report.intact,
+                        "entries": report.entries,
+                        "head_id": report.head_id,
+                        "head": report.head,
+                        "problems": report.problems,
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
         else:
             for problem in report.problems:
                 typer.echo(problem)
@@ -47,10 +59,12 @@ def audit_verify(head: Optional[str] = typer.Option(None, "--head", help="a head
     cli._run(go)
 
 
-def withdraw_cmd(version: str = typer.Argument(..., help="版本"),
-                 department: str = typer.Option(..., "--department", help="部门编码"),
-                 reason: str = typer.Option(..., "--reason", help="撤回理由（记录在案）"),
-                 actor: str = typer.Option("cli", "--actor", help="记录为撤回人")) -> None:
+def withdraw_cmd(
+    version: str = typer.Argument(..., help="版本"),
+    department: str = typer.Option(..., "--department", help="部门编码"),
+    reason: str = typer.Option(..., "--reason", help="撤回理由（记录在案）"),
+    actor: str = typer.Option("cli", "--actor", help="记录为撤回人"),
+) -> None:
     """Withdraw a published version: it stays recorded as withdrawn, with who and why."""
     cli = _cli()
 

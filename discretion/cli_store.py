@@ -43,9 +43,7 @@ def published_texts(url: str) -> dict[str, str]:
         with Session(engine) as session:
             texts = live_texts(session)
     except SQLAlchemyError as e:
-        raise NoPublishedRules(
-            f"cannot read published rulesets: {str(e).splitlines()[0]}", field="--db"
-        ) from None
+        raise NoPublishedRules(f"cannot read published rulesets: {str(e).splitlines()[0]}", field="--db") from None
     finally:
         engine.dispose()
     if not texts:

@@ -39,9 +39,7 @@ def import_cmd(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         if as_json:
-            typer.echo(
-                json.dumps({"out": str(out), **report_dict(draft)}, ensure_ascii=False, indent=2)
-            )
+            typer.echo(json.dumps({"out": str(out), **report_dict(draft)}, ensure_ascii=False, indent=2))
         else:
             typer.echo(report_text(draft))
             typer.echo(f"草稿已写入 {out}")

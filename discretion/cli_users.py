@@ -27,9 +27,7 @@ def users_create(
     display_name: str = typer.Option(..., "--display-name", help="姓名"),
     role: str = typer.Option(..., "--role", help="officer | reviewer | supervisor | admin"),
     department: str | None = typer.Option(None, "--department", help="部门编码（缺省：全部部门）"),
-    password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="从标准输入读密码（缺省：生成并显示一次）"
-    ),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读密码（缺省：生成并显示一次）"),
 ) -> None:
     """Create a user; without --password-stdin a password is made and printed once."""
     from .cli import _run, _store
@@ -58,10 +56,7 @@ def users_list() -> None:
         with Session(_store()) as session:
             for u in list_users(session):
                 state = "disabled" if u.disabled else "active"
-                typer.echo(
-                    f"{u.name:16s} {u.role:10s} {u.department or '*':8s} {state:9s} "
-                    f"{u.display_name}"
-                )
+                typer.echo(f"{u.name:16s} {u.role:10s} {u.department or '*':8s} {state:9s} {u.display_name}")
 
     _run(go)
 

@@ -14,7 +14,8 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping
 
 from .citation import Citation
 from .conditions import Condition, Value, cell_function, parse_condition
@@ -48,8 +49,9 @@ def resolve(ruleset: Ruleset, parents: list[Ruleset]) -> Ruleset:
     for parent in parents:
         for name, spec in parent.facts.items():
             if name in facts and facts[name] != spec:
-                raise RulesetLoadError(f"fact {name!r} is declared differently by two extended rulesets",
-                                       path=f"extends ({parent.ref})")
+                raise RulesetLoadError(
+                    f"fact {name!r} is declared differently by two extended rulesets", path=f"extends ({parent.ref})"
+                )
             facts[name] = spec
         measures.update(parent.measures)
         penalty_measures.update(parent.penalty_measures)
@@ -58,8 +60,9 @@ def resolve(ruleset: Ruleset, parents: list[Ruleset]) -> Ruleset:
         limitation = limitation or parent.limitation
     for name, spec in ruleset.facts.items():
         if name in facts and facts[name] != spec:
-            raise RulesetLoadError(f"fact {name!r} redeclares a fact of an extended ruleset differently",
-                                   path=f"facts.{name}")
+            raise RulesetLoadError(
+                f"fact {name!r} redeclares a fact of an extended ruleset differently", path=f"facts.{name}"
+            )
         facts[name] = spec
     measures.update(ruleset.measures)
     penalty_measures.update(ruleset.penalty_measures)
@@ -70,10 +73,16 @@ def resolve(ruleset: Ruleset, parents: list[Ruleset]) -> Ruleset:
     clash = own_ids & {e.id for e in lists}
     if clash:
         raise RulesetLoadError(f"list ids repeat ids of an extended ruleset: {sorted(clash)}", path="lists")
-    return ruleset.model_copy(update={
-        "facts": facts, "measures": measures, "penalty_measures": penalty_measures, "lists": [*lists, *ruleset.lists],
-        "placement": placement, "limitation": limitation,
-    })
+    return ruleset.model_copy(
+        update={
+            "facts": facts,
+            "measures": measures,
+            "penalty_measures": penalty_measures,
+            "lists": [*lists, *ruleset.lists],
+            "placement": placement,
+            "limitation": limitation,
+        }
+    )
 
 
 def applies(entry: ListEntry, code: str) -> bool:
@@ -156,22 +165,28 @@ class CompiledRuleset:
         return None
 
 
-def _measure_conditions(owner: RuleKey, refs: list[MeasureRef], schema: Mapping[str, FactSpec],
-                        where: str, out: dict[RuleKey, Condition]) -> None:
+def _measure_conditions(
+    owner: RuleKey, refs: list[MeasureRef], schema: Mapping[str, FactSpec], where: str, out: dict[RuleKey, Condition]
+) -> None:
     for i, m in enumerate(refs):
         if m.when:
             out[RuleKey.measure(owner, i)] = parse_condition(m.when, schema, field=f"{where}.measures[{i}].when")
 
 
-def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limitation: Limitation | None,
-                 rs_hash: str) -> CompiledItem:
+def compile_item(
+    rs: Ruleset, idx: int, item: Item, placement: Placement, limitation: Limitation | None, rs_hash: str
+) -> CompiledItem:
     """Parse every condition an item can meet; derive the item's fact schema from them."""
     where = f"items[{idx}]"
     full: dict[str, FactSpec] = {**rs.facts}
     for name, spec in item.facts.items():
         if name in full and full[name] != spec:
-            raise ConditionError(f"item fact {name!r} redeclares a ruleset fact differently",
-                                 text=name, position=1, field=f"{where}.facts.{name}")
+            raise ConditionError(
+                f"item fact {name!r} redeclares a ruleset fact differently",
+                text=name,
+                position=1,
+                field=f"{where}.facts.{name}",
+            )
         full[name] = spec
     conds: dict[RuleKey, Condition] = {}
     base_facts: set[str] = set()
@@ -181,11 +196,17 @@ def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limita
         if clause.fine is not None and clause.fine.multiple_of:
             base = full.get(clause.fine.multiple_of)
             if base is None or base.type != "money":
-                raise ConditionError(f"the base {clause.fine.multiple_of!r} must be a declared money fact",
-                                     text=clause.fine.multiple_of, position=1, field=f"{w}.fine.multiple_of")
+                raise ConditionError(
+                    f"the base {clause.fine.multiple_of!r} must be a declared money fact",
+                    text=clause.fine.multiple_of,
+                    position=1,
+                    field=f"{w}.fine.multiple_of",
+                )
             base_facts.add(clause.fine.multiple_of)
             if clause.fine.fallback is not None:
-                conds[RuleKey.fallback(clause.id)] = parse_condition(clause.fine.fallback.when, full, field=f"{w}.fine.fallback.when")
+                conds[RuleKey.fallback(clause.id)] = parse_condition(
+                    clause.fine.fallback.when, full, field=f"{w}.fine.fallback.when"
+                )
         _measure_conditions(RuleKey.statutory(clause.id), clause.measures, full, w, conds)
     from .shapes import shape_for  # the shapes depend on evaluation, which depends on this module
 
@@ -197,7 +218,9 @@ def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limita
         _measure_conditions(RuleKey.tier(tier.id), tier.measures, full, f"{where}.tiers[{ti}]", conds)
     if item.weighted is not None:
         for fi, factor in enumerate(item.weighted.factors):
-            conds[RuleKey.weight(factor.id)] = parse_condition(factor.when, full, field=f"{where}.weighted.factors[{fi}].when")
+            conds[RuleKey.weight(factor.id)] = parse_condition(
+                factor.when, full, field=f"{where}.weighted.factors[{fi}].when"
+            )
     applicable = [e for e in rs.lists if applies(e, item.code)]
     displaced = _displaced(rs, idx, item, applicable)
     entries = [e for e in applicable if e.id not in displaced]
@@ -210,8 +233,12 @@ def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limita
     for key, refs in _all_measures(item, entries):
         for m in refs:
             if m.code not in rs.measures:
-                raise ConditionError(f"measure {m.code!r} is not declared in `measures`", text=m.code,
-                                     position=1, field=f"{where} ({key})")
+                raise ConditionError(
+                    f"measure {m.code!r} is not declared in `measures`",
+                    text=m.code,
+                    position=1,
+                    field=f"{where} ({key})",
+                )
 
     # The item's schema: what its conditions read, its fine bases, its own facts, and what derived facts need.
     read: set[str] = set(base_facts) | set(item.facts)
@@ -234,9 +261,18 @@ def compile_item(rs: Ruleset, idx: int, item: Item, placement: Placement, limita
     types = {n: s.type for n, s in schema.items()}
     names, key = cell_function(list(conds.values()), types)
     matcher = DurableMatcher(f"d_{rs.department}_{rs.version}_{rs_hash[:16]}_{item.code}", conds, types)
-    return CompiledItem(item=item, schema=schema, types=types, derived=[(n, derived_fns[n][0]) for n in order],
-                        conditions=conds, entries=entries, matcher=matcher, cell_facts=names, cell_key=key,
-                        displaced=[(e, displaced[e.id]) for e in applicable if e.id in displaced])
+    return CompiledItem(
+        item=item,
+        schema=schema,
+        types=types,
+        derived=[(n, derived_fns[n][0]) for n in order],
+        conditions=conds,
+        entries=entries,
+        matcher=matcher,
+        cell_facts=names,
+        cell_key=key,
+        displaced=[(e, displaced[e.id]) for e in applicable if e.id in displaced],
+    )
 
 
 def _displaced(rs: Ruleset, idx: int, item: Item, applicable: list[ListEntry]) -> dict[str, list[Citation]]:
@@ -246,8 +282,12 @@ def _displaced(rs: Ruleset, idx: int, item: Item, applicable: list[ListEntry]) -
     out: dict[str, list[Citation]] = {}
     for di, d in enumerate(item.displaces or []):
         if d.entry not in known:
-            raise ConditionError(f"displaces {d.entry!r}, which is not a list entry of this ruleset or what it extends",
-                                 text=d.entry, position=1, field=f"items[{idx}].displaces[{di}].entry")
+            raise ConditionError(
+                f"displaces {d.entry!r}, which is not a list entry of this ruleset or what it extends",
+                text=d.entry,
+                position=1,
+                field=f"items[{idx}].displaces[{di}].entry",
+            )
         out[d.entry] = list(d.basis)
     for e in applicable:
         for target in e.displaces or []:
@@ -270,7 +310,9 @@ def _topological(fns: dict[str, tuple[Derivation, tuple[str, ...]]]) -> list[str
         if n in done:
             return
         if n in visiting:
-            raise ConditionError("derived facts depend on each other in a cycle", text=n, position=1, field=f"facts.{n}")
+            raise ConditionError(
+                "derived facts depend on each other in a cycle", text=n, position=1, field=f"facts.{n}"
+            )
         visiting.add(n)
         for d in fns[n][1]:
             if d in fns:
@@ -290,8 +332,9 @@ class LazyItems(Mapping[str, CompiledItem]):
     values compiles every item (what verify and `discretion validate` do).
     """
 
-    def __init__(self, resolved: Ruleset, placement: Placement, h: str,
-                 on_error: Callable[[Exception], Exception] | None = None) -> None:
+    def __init__(
+        self, resolved: Ruleset, placement: Placement, h: str, on_error: Callable[[Exception], Exception] | None = None
+    ) -> None:
         self._resolved, self._placement, self._hash, self._on_error = resolved, placement, h, on_error
         self._index = {item.code: i for i, item in enumerate(resolved.items)}
         self._done: dict[str, CompiledItem] = {}
@@ -329,8 +372,9 @@ class LazyItems(Mapping[str, CompiledItem]):
 EAGER_ITEMS = 200
 
 
-def compile_ruleset(resolved: Ruleset, *, on_error: Callable[[Exception], Exception] | None = None,
-                    known_hash: str | None = None) -> CompiledRuleset:
+def compile_ruleset(
+    resolved: Ruleset, *, on_error: Callable[[Exception], Exception] | None = None, known_hash: str | None = None
+) -> CompiledRuleset:
     """Compile a resolved ruleset (ConditionError names the offending path). Up to EAGER_ITEMS items
     compile now; a larger catalogue compiles each item when it is first asked for. `known_hash` is its
     content hash when the caller has it already (discretion.yamlcache)."""
@@ -340,13 +384,15 @@ def compile_ruleset(resolved: Ruleset, *, on_error: Callable[[Exception], Except
     for li, e in enumerate(resolved.lists):
         for di, target in enumerate(e.displaces or []):
             if target not in known or target == e.id:
-                raise ConditionError(f"displaces {target!r}, which is not another list entry of this ruleset or what "
-                                     "it extends", text=target, position=1, field=f"lists[{li}].displaces[{di}]")
+                raise ConditionError(
+                    f"displaces {target!r}, which is not another list entry of this ruleset or what it extends",
+                    text=target,
+                    position=1,
+                    field=f"lists[{li}].displaces[{di}]",
+                )
         if "*" in e.applies_to:  # applies to every item, so it may read only ruleset-level facts
             parse_condition(e.when, resolved.facts, field=f"lists[{li}].when")
     items = LazyItems(resolved, placement, h, on_error)
     if len(items) <= EAGER_ITEMS:
         items = {code: items[code] for code in items}  # type: ignore[assignment]
-    return CompiledRuleset(ruleset=resolved, hash=h, placement=placement, limitation=resolved.limitation,
-                           items=items)  # type: ignore[arg-type]
-
+    return CompiledRuleset(ruleset=resolved, hash=h, placement=placement, limitation=resolved.limitation, items=items)  # type: ignore[arg-type]

@@ -121,16 +121,9 @@ def _words(node: Node, schema: Mapping[str, FactSpec], nested: bool = False) -> 
         return f"（{text}）" if nested else text
     parts: list[str] = []
     previous: str | None = None
-    for (
-        p
-    ) in node.parts:  # 年龄达到14、低于18: a second bound on the same number says its label once
+    for p in node.parts:  # 年龄达到14、低于18: a second bound on the same number says its label once
         spec = schema.get(p.fact) if isinstance(p, Cmp) else None
-        if (
-            isinstance(p, Cmp)
-            and spec is not None
-            and spec.type not in ("bool", "enum")
-            and p.fact == previous
-        ):
+        if isinstance(p, Cmp) and spec is not None and spec.type not in ("bool", "enum") and p.fact == previous:
             parts[-1] += f"且{_bound(p, spec)}"
             continue
         previous = p.fact if isinstance(p, Cmp) else None

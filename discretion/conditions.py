@@ -18,7 +18,8 @@ from operator import itemgetter
 from dataclasses import dataclass
 from functools import cached_property
 from decimal import Decimal
-from typing import Callable, Mapping, Union
+from typing import Union
+from collections.abc import Callable, Mapping
 
 from .bounds import MAX_MONEY, MAX_NUMBER, BoundError, bounded_decimal
 from .errors import ConditionError
@@ -132,15 +133,19 @@ MAX_DEPTH = 40
 def parse_source(src: str, field: str | None) -> ast.expr:
     """Parse an expression whose length, node count and nesting are bounded; else ConditionError."""
     if len(src) > MAX_SOURCE:
-        raise ConditionError(f"longer than {MAX_SOURCE} characters", text=src[:60] + "…", position=MAX_SOURCE + 1,
-                             field=field)
+        raise ConditionError(
+            f"longer than {MAX_SOURCE} characters", text=src[:60] + "…", position=MAX_SOURCE + 1, field=field
+        )
     if "\x00" in src:
-        raise ConditionError("contains a NUL character", text=src.replace("\x00", "\\0"), position=src.index("\x00") + 1,
-                             field=field)
+        raise ConditionError(
+            "contains a NUL character", text=src.replace("\x00", "\\0"), position=src.index("\x00") + 1, field=field
+        )
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError as e:
-        raise ConditionError(f"syntax error: {e.msg}", text=src, position=e.offset or len(src) + 1, field=field) from None
+        raise ConditionError(
+            f"syntax error: {e.msg}", text=src, position=e.offset or len(src) + 1, field=field
+        ) from None
     except (RecursionError, MemoryError, ValueError):
         raise ConditionError(f"nested deeper than {MAX_DEPTH} levels", text=src[:60], position=1, field=field) from None
     check_size(tree, src, field)
@@ -155,11 +160,19 @@ def check_size(tree: ast.AST, src: str, field: str | None) -> None:
         node, depth = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise ConditionError(f"more than {MAX_NODES} terms: split it into list entries or tiers",
-                                 text=src[:60], position=getattr(node, "col_offset", 0) + 1, field=field)
+            raise ConditionError(
+                f"more than {MAX_NODES} terms: split it into list entries or tiers",
+                text=src[:60],
+                position=getattr(node, "col_offset", 0) + 1,
+                field=field,
+            )
         if depth > MAX_DEPTH:
-            raise ConditionError(f"nested deeper than {MAX_DEPTH} levels", text=src[:60],
-                                 position=getattr(node, "col_offset", 0) + 1, field=field)
+            raise ConditionError(
+                f"nested deeper than {MAX_DEPTH} levels",
+                text=src[:60],
+                position=getattr(node, "col_offset", 0) + 1,
+                field=field,
+            )
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
@@ -187,8 +200,10 @@ class _Parser:
             return Always(n.value)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "given":
             return self.given(n)
-        raise self.fail(f"{type(n).__name__} is not allowed in a condition "
-                        "(only comparisons of facts with constants, and/or/not)", n)
+        raise self.fail(
+            f"{type(n).__name__} is not allowed in a condition (only comparisons of facts with constants, and/or/not)",
+            n,
+        )
 
     def given(self, n: ast.Call) -> Node:
         """`given(fact)`: only for a fact that may be absent (not required, no default, not derived)."""
@@ -197,8 +212,11 @@ class _Parser:
         name = n.args[0]
         spec = self.fact(name)
         if spec.is_required:
-            raise self.fail(f"given({name.id}): {name.id!r} is required, so it is always given; "
-                            "declare it `required: false` to tell 无法确定 from 0", name)
+            raise self.fail(
+                f"given({name.id}): {name.id!r} is required, so it is always given; "
+                "declare it `required: false` to tell 无法确定 from 0",
+                name,
+            )
         if spec.default is not None:
             raise self.fail(f"given({name.id}): {name.id!r} has a default, so it is never absent", name)
         return Given(name.id)
@@ -241,8 +259,11 @@ class _Parser:
         else:
             for side in (left, right):
                 if not isinstance(side, (ast.Constant, ast.UnaryOp)):
-                    raise self.fail(f"{type(side).__name__} is not allowed in a condition "
-                                    "(only comparisons of facts with constants, and/or/not)", side)
+                    raise self.fail(
+                        f"{type(side).__name__} is not allowed in a condition "
+                        "(only comparisons of facts with constants, and/or/not)",
+                        side,
+                    )
             raise self.fail("a comparison needs a fact on one side", left)
         spec = self.fact(name)
         if spec.type in ("enum", "bool") and final not in ("==", "!="):
@@ -274,8 +295,12 @@ class _Parser:
         segment = ast.get_source_segment(self.src, inner) or repr(v)
         places = 2 if spec.type == "money" else 6
         try:  # bounded before any arithmetic: `x < 1e400` is refused, not rounded (bounds.py)
-            number = bounded_decimal(segment.replace("_", ""), what=f"{spec.type} constant",
-                                     limit=MAX_MONEY if spec.type == "money" else MAX_NUMBER, decimals=places)
+            number = bounded_decimal(
+                segment.replace("_", ""),
+                what=f"{spec.type} constant",
+                limit=MAX_MONEY if spec.type == "money" else MAX_NUMBER,
+                decimals=places,
+            )
         except BoundError as e:
             raise self.fail(str(e), n) from None
         if negative:
@@ -429,7 +454,9 @@ def bucket(value: Value | None, thresholds: tuple[Decimal, ...]) -> int:
     return 2 * i
 
 
-def cell_function(conditions: list[Condition], types: Mapping[str, str]) -> tuple[tuple[str, ...], Callable[[Mapping[str, Value | None]], tuple]]:
+def cell_function(
+    conditions: list[Condition], types: Mapping[str, str]
+) -> tuple[tuple[str, ...], Callable[[Mapping[str, Value | None]], tuple]]:
     """The facts the conditions read, and a function mapping facts to their cell key.
 
     Facts in one cell satisfy exactly the same conditions: numbers are bucketed by the

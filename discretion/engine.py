@@ -12,7 +12,8 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
@@ -34,7 +35,9 @@ def _host() -> Host:
     return _HOST
 
 
-def _action(rule: RuleKey) -> Callable[[Any], None]:  # one parameter only: two would make durable_rules treat it as async
+def _action(
+    rule: RuleKey,
+) -> Callable[[Any], None]:  # one parameter only: two would make durable_rules treat it as async
     def run(c: Any) -> None:
         _FIRED.append(rule)
 
@@ -47,8 +50,9 @@ class DurableMatcher:
     def __init__(self, name: str, conditions: Mapping[RuleKey, Condition], types: Mapping[str, str]) -> None:
         self.name = re.sub(r"[^A-Za-z0-9_]", "_", name)
         self.types = dict(types)
-        self.flags: tuple[tuple[str, str], ...] = tuple(sorted(
-            (f, given_flag(f)) for c in conditions.values() for f in given_facts(c.node, set())))
+        self.flags: tuple[tuple[str, str], ...] = tuple(
+            sorted((f, given_flag(f)) for c in conditions.values() for f in given_facts(c.node, set()))
+        )
         self._definition = {
             f"r{i}": {"all": [{"m": cond.to_durable(self.types)}], "run": _action(rule)}
             for i, (rule, cond) in enumerate(sorted(conditions.items()))
@@ -61,8 +65,9 @@ class DurableMatcher:
 
     def match(self, facts: Mapping[str, Any]) -> frozenset[RuleKey]:
         """The rule keys whose conditions hold; absent (None) facts are left out, as the reference does."""
-        message: dict[str, Any] = {f: encode(v, self.types[f]) for f, v in facts.items()
-                                   if v is not None and f in self.types}
+        message: dict[str, Any] = {
+            f: encode(v, self.types[f]) for f, v in facts.items() if v is not None and f in self.types
+        }
         message[MARK] = 1
         for fact, flag in self.flags:
             message[flag] = 0 if facts.get(fact) is None else 1

@@ -6,7 +6,8 @@ import ast
 from collections import abc
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from .bounds import MAX_MONEY, BoundError, bounded_decimal, bounded_int
 from .conditions import Value, parse_source
@@ -19,7 +20,9 @@ _MAX_MONEY_INT = int(MAX_MONEY)
 _ARITH = {ast.Add: Decimal.__add__, ast.Sub: Decimal.__sub__, ast.Mult: Decimal.__mul__, ast.Div: Decimal.__truediv__}
 
 
-def parse_derived(text: str, schema: Mapping[str, FactSpec], *, field: str | None = None) -> tuple[Derivation, tuple[str, ...]]:
+def parse_derived(
+    text: str, schema: Mapping[str, FactSpec], *, field: str | None = None
+) -> tuple[Derivation, tuple[str, ...]]:
     """Compile an arithmetic expression over numeric facts (+ - * /, constants, parentheses).
 
     The result is absent when an operand is absent or a divisor is zero: a ratio of an
@@ -77,8 +80,13 @@ def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
     # fast paths for the commonest exact forms; everything else takes the full checks below
     if spec.type == "bool" and type(raw) is bool:
         return raw
-    if spec.type == "money" and type(raw) is int and 0 <= raw <= _MAX_MONEY_INT and spec.minimum is None \
-            and spec.maximum is None:
+    if (
+        spec.type == "money"
+        and type(raw) is int
+        and 0 <= raw <= _MAX_MONEY_INT
+        and spec.minimum is None
+        and spec.maximum is None
+    ):
         return Decimal(raw)
     where = f"facts.{name}"
     if spec.type == "money":
@@ -125,7 +133,7 @@ _Field = tuple[Any, ...]  # (name, spec, derived, required, default already coer
 class _Schema:
     """What validation needs of one schema, worked out once (schemas are immutable once compiled)."""
 
-    fields: tuple[_Field, ...]       # in schema order: the order errors are reported in
+    fields: tuple[_Field, ...]  # in schema order: the order errors are reported in
     defaults: dict[str, Value | None]  # every non-derived fact at its default (None if it has none)
     required: frozenset[str]
     derived: frozenset[str]
@@ -139,18 +147,36 @@ def _compiled(schema: Mapping[str, FactSpec]) -> _Schema:
     hit = _SCHEMAS.get(id(schema))
     if hit is not None and hit[0] is schema:
         return hit[1]
-    fields = tuple((name, spec, spec.derived is not None, spec.is_required,
-                    None if spec.default is None else _coerce(name, spec, spec.default)) for name, spec in schema.items())
-    compiled = _Schema(fields, {f[0]: f[4] for f in fields if not f[2]}, frozenset(f[0] for f in fields if f[3] and not f[2]),
-                       frozenset(f[0] for f in fields if f[2]), dict(schema))
+    fields = tuple(
+        (
+            name,
+            spec,
+            spec.derived is not None,
+            spec.is_required,
+            None if spec.default is None else _coerce(name, spec, spec.default),
+        )
+        for name, spec in schema.items()
+    )
+    compiled = _Schema(
+        fields,
+        {f[0]: f[4] for f in fields if not f[2]},
+        frozenset(f[0] for f in fields if f[3] and not f[2]),
+        frozenset(f[0] for f in fields if f[2]),
+        dict(schema),
+    )
     if len(_SCHEMAS) < 10_000:
         _SCHEMAS[id(schema)] = (schema, compiled)  # the schema itself is kept, so its id is not reused
     return compiled
 
 
-def validate_facts(raw: Mapping[str, Any], schema: Mapping[str, FactSpec],
-                   derived: list[tuple[str, Derivation]], *, context: str = "",
-                   tolerated: frozenset[str] = frozenset()) -> dict[str, Value | None]:
+def validate_facts(
+    raw: Mapping[str, Any],
+    schema: Mapping[str, FactSpec],
+    derived: list[tuple[str, Derivation]],
+    *,
+    context: str = "",
+    tolerated: frozenset[str] = frozenset(),
+) -> dict[str, Value | None]:
     """Check the officer's facts against the schema; fill defaults; compute derived facts.
 
     Undeclared facts are refused (a typo must not silently drop a circumstance), except
@@ -163,8 +189,9 @@ def validate_facts(raw: Mapping[str, Any], schema: Mapping[str, FactSpec],
     unknown = raw.keys() - schema.keys() - tolerated
     if unknown:
         suffix = f" ({context})" if context else ""
-        raise FactError(f"not a fact of this item{suffix}; declared: {', '.join(sorted(schema))}",
-                        field=f"facts.{min(unknown)}")
+        raise FactError(
+            f"not a fact of this item{suffix}; declared: {', '.join(sorted(schema))}", field=f"facts.{min(unknown)}"
+        )
     sc = _compiled(schema)
     out = dict(sc.defaults)
     specs = sc.specs
@@ -200,6 +227,8 @@ def _first_error(raw: Mapping[str, Any], sc: _Schema, context: str) -> None:
         given = raw.get(name)
         if given is None:
             if required:
-                raise FactError(f"required ({spec.label})" + (f" ({context})" if context else ""), field=f"facts.{name}")
+                raise FactError(
+                    f"required ({spec.label})" + (f" ({context})" if context else ""), field=f"facts.{name}"
+                )
         else:
             _coerce(name, spec, given)

@@ -63,9 +63,7 @@ def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) 
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
 
@@ -141,9 +139,7 @@ def _line_of(root: yaml.Node | None, path: list[Any]) -> int | None:
                     line = k.start_mark.line + 1
                     break
             node = nxt
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
         else:
             break
@@ -181,9 +177,7 @@ def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
         reason = getattr(e, "problem", None) or str(e)
         raise RulesetLoadError(f"malformed YAML: {reason}", file=file, path=where) from None
     if not isinstance(data, dict):
-        raise RulesetLoadError(
-            "a ruleset is a mapping of keys (department, version, items …)", file=file
-        )
+        raise RulesetLoadError("a ruleset is a mapping of keys (department, version, items …)", file=file)
     try:
         return Ruleset.model_validate(data)
     except ValidationError as e:
@@ -216,9 +210,7 @@ def read_file(path: Path) -> RulesetFile:
     return RulesetFile(path, text, parse_ruleset(text, file=str(path)))
 
 
-def _positioned(
-    err: ConditionError | RulesetLoadError, rf: RulesetFile, resolved: Ruleset | None
-) -> RulesetLoadError:
+def _positioned(err: ConditionError | RulesetLoadError, rf: RulesetFile, resolved: Ruleset | None) -> RulesetLoadError:
     """Re-raise a compile error with the file and line of the offending key.
 
     Compile paths index the resolved lists (inherited entries first); map them back to the
@@ -288,8 +280,9 @@ class RulesetLibrary:
         return lib, ref
 
     @classmethod
-    def from_texts(cls, texts: dict[str, str], *, tolerant: bool = False,
-                   beside: RulesetLibrary | None = None) -> RulesetLibrary:
+    def from_texts(
+        cls, texts: dict[str, str], *, tolerant: bool = False, beside: RulesetLibrary | None = None
+    ) -> RulesetLibrary:
         """Build a library from YAML documents keyed by `department/version` (e.g. from the store).
 
         `tolerant`: a department whose documents do not load, compile or fit together in time is
@@ -308,8 +301,11 @@ class RulesetLibrary:
             try:
                 rf = RulesetFile(Path(f"{ref}.yaml"), text, parse_ruleset(text, file=f"{ref}.yaml"))
                 if rf.ruleset.ref != ref:
-                    raise RulesetLoadError(f"declares {rf.ruleset.ref} but is stored as {ref}", file=f"{ref}.yaml",
-                                           path="department/version")
+                    raise RulesetLoadError(
+                        f"declares {rf.ruleset.ref} but is stored as {ref}",
+                        file=f"{ref}.yaml",
+                        path="department/version",
+                    )
             except RulesetLoadError as e:
                 if not tolerant:
                     raise
@@ -352,23 +348,22 @@ class RulesetLibrary:
             return self.compiled[ref]
         rf = self.files[ref]
         if ref in chain:
-            raise RulesetLoadError(
-                f"extends itself through {' → '.join(chain)}", file=str(rf.path), path="extends"
-            )
+            raise RulesetLoadError(f"extends itself through {' → '.join(chain)}", file=str(rf.path), path="extends")
         parents = []
         for i, parent in enumerate(rf.ruleset.extends):
             if parent not in self.files:
-                raise RulesetLoadError(
-                    f"extends unknown ruleset {parent!r}", file=str(rf.path), path=f"extends[{i}]"
-                )
+                raise RulesetLoadError(f"extends unknown ruleset {parent!r}", file=str(rf.path), path=f"extends[{i}]")
             parents.append(self._compile(parent, (*chain, ref)).ruleset)
         resolved = None
         parent_hashes = [self.compiled[p].hash for p in rf.ruleset.extends]
         known = yamlcache.get_hash(rf.text, parent_hashes)
         try:
             resolved = resolve(rf.ruleset, parents)
-            compiled = compile_ruleset(resolved, on_error=lambda e: _positioned(e, rf, resolved),  # type: ignore[arg-type]
-                                       known_hash=known)
+            compiled = compile_ruleset(
+                resolved,
+                on_error=lambda e: _positioned(e, rf, resolved),  # type: ignore[arg-type]
+                known_hash=known,
+            )
             if known is None:
                 yamlcache.put_hash(rf.text, parent_hashes, compiled.hash)
         except (ConditionError, RulesetLoadError) as e:
@@ -383,8 +378,11 @@ class RulesetLibrary:
             versions = self.versions(dept)
             for a, b in itertools.pairwise(versions):
                 if a.ruleset.effective_from == b.ruleset.effective_from:
-                    error = RulesetLoadError(f"versions {a.version} and {b.version} take effect the same day",
-                                             file=str(self.files[b.ruleset.ref].path), path="effective_from")
+                    error = RulesetLoadError(
+                        f"versions {a.version} and {b.version} take effect the same day",
+                        file=str(self.files[b.ruleset.ref].path),
+                        path="effective_from",
+                    )
                     if not tolerant:
                         raise error
                     self.broken.setdefault(dept, error)
@@ -403,14 +401,15 @@ class RulesetLibrary:
         if hit is not None:
             return hit
         if department in self.broken:
-            raise RulesetDefect(f"department {department!r} cannot be evaluated until its published versions are "
-                                f"fixed: {self.broken[department]}", field="department")
+            raise RulesetDefect(
+                f"department {department!r} cannot be evaluated until its published versions are "
+                f"fixed: {self.broken[department]}",
+                field="department",
+            )
         out = [c for c in self.compiled.values() if c.department == department]
         if not out:
             known = ", ".join(self.departments()) or "none"
-            raise UnknownDepartment(
-                f"unknown department {department!r} (known: {known})", field="department"
-            )
+            raise UnknownDepartment(f"unknown department {department!r} (known: {known})", field="department")
         self._versions[department] = sorted(out, key=lambda c: c.ruleset.effective_from)
         return self._versions[department]
 
@@ -418,9 +417,7 @@ class RulesetLibrary:
         for c in self.versions(department):
             if c.version == version:
                 return c
-        raise VersionNotInForce(
-            f"department {department!r} has no version {version!r}", field="version"
-        )
+        raise VersionNotInForce(f"department {department!r} has no version {version!r}", field="version")
 
     def period(self, c: CompiledRuleset) -> tuple[dt.date, dt.date | None]:
         """[from, to) of a version: its own effective_to, else the next version's start."""

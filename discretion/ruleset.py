@@ -30,7 +30,6 @@ PenaltyKind = Literal["warning", "confiscation", "suspension", "revocation", "de
 PENALTY_KIND_RANK: dict[str, int] = {"warning": 1, "confiscation": 2, "suspension": 3, "revocation": 4, "detention": 5}
 FINE_RANK = PENALTY_KIND_RANK["confiscation"]  # 罚款 is of the same kind (第九条第（二）项)
 
-from .wording import LIST_NAMES  # noqa: E402  (re-exported: the Chinese names of the lists)
 
 
 class Strict(BaseModel):
@@ -119,7 +118,9 @@ class FineSpec(Strict):
     ceiling: Amount | None = None
     may: bool | None = Field(default=None, description="可以并处 / 可以处：罚款作为选项，不自动科处")
     bounds: Literal["[]", "[)", "(]", "()"] | None = Field(
-        default=None, description="阶次金额边界：[] 以上/以下含本数；[) 不满上限；(] 超过下限；缺省按 placement.boundaries")
+        default=None,
+        description="阶次金额边界：[] 以上/以下含本数；[) 不满上限；(] 超过下限；缺省按 placement.boundaries",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> FineSpec:
@@ -264,8 +265,11 @@ class Item(Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Item:
-        for what, ids in (("statutory", [c.id for c in self.statutory]), ("tiers", [t.id for t in self.tiers]),
-                          ("weighted.factors", [f.id for f in self.weighted.factors] if self.weighted else [])):
+        for what, ids in (
+            ("statutory", [c.id for c in self.statutory]),
+            ("tiers", [t.id for t in self.tiers]),
+            ("weighted.factors", [f.id for f in self.weighted.factors] if self.weighted else []),
+        ):
             dup = {i for i in ids if ids.count(i) > 1}
             if dup:
                 raise ValueError(f"{what}: ids repeat: {sorted(dup)}")
@@ -288,9 +292,11 @@ class ListEntry(Strict):
     weight: Annotated[Decimal, Field(ge=-1, le=1)] | None = Field(default=None, description="权重累加模式中的权重")
     displaces: list[Code] | None = Field(default=None, description="本条特别规定排除适用的一般清单条目（从其规定）")
     reduce: tuple[Share, Share] | None = Field(
-        default=None, description="按比例减少本应适用的罚款，如 [0.3, 0.5]：减少30%至50%")
+        default=None, description="按比例减少本应适用的罚款，如 [0.3, 0.5]：减少30%至50%"
+    )
     reduce_not_below: Literal["statutory_minimum", "floor"] | None = Field(
-        default=None, description="按比例减少后不低于法定最低（缺省）或 mitigated_floor")
+        default=None, description="按比例减少后不低于法定最低（缺省）或 mitigated_floor"
+    )
     fine: FineSpec | None = Field(default=None, description="可以并处的罚款（fine.may: true）")
     source: str | None = None
 
@@ -328,7 +334,8 @@ class Placement(Strict):
 
     shape: ShapeKind = ShapeKind.TIERS
     boundaries: Literal["inclusive", "lower_inclusive"] = Field(
-        default="inclusive", description="阶次金额边界：以上、以下均含本数（inclusive）")
+        default="inclusive", description="阶次金额边界：以上、以下均含本数（inclusive）"
+    )
     lenient: tuple[Share, Share] = (Decimal(0), Decimal("0.3"))
     general: tuple[Share, Share] = (Decimal("0.3"), Decimal("0.7"))
     aggravated: tuple[Share, Share] = (Decimal("0.7"), Decimal(1))
@@ -381,15 +388,20 @@ class Ruleset(Strict):
     extends: list[str] = Field(default_factory=list, description="如 general/2021")
     refines: str | None = Field(default=None, description="所细化的上级基准")
     change: Literal["law", "benchmark"] | None = Field(
-        default=None, description="本版本相对上一版本的变化：法律、法规、规章（law，第三十七条）或仅裁量基准（benchmark）")
+        default=None,
+        description="本版本相对上一版本的变化：法律、法规、规章（law，第三十七条）或仅裁量基准（benchmark）",
+    )
     transition: Literal["decision_date", "act_date", "lighter"] | None = Field(
-        default=None, description="仅基准变化时本文件的过渡规则：决定时适用新基准 / 行为时的基准 / 参照从旧兼从轻")
+        default=None, description="仅基准变化时本文件的过渡规则：决定时适用新基准 / 行为时的基准 / 参照从旧兼从轻"
+    )
     transition_basis: Citation | None = Field(default=None, description="过渡规则所在条款")
     placement: Placement | None = None
     limitation: Limitation | None = None
     measures: dict[Code, str] = Field(default_factory=dict, description="措施编码与中文名称")
     penalty_measures: dict[Code, PenaltyKind] = Field(
-        default_factory=dict, description="属于行政处罚种类（第九条）的措施编码及其种类；其余措施（如责令改正）不是行政处罚")
+        default_factory=dict,
+        description="属于行政处罚种类（第九条）的措施编码及其种类；其余措施（如责令改正）不是行政处罚",
+    )
     facts: dict[FactName, FactSpec] = Field(default_factory=dict)
     items: list[Item] = Field(default_factory=list)
     lists: list[ListEntry] = Field(default_factory=list)

@@ -34,12 +34,8 @@ def limitation_expired(since: str, start: object, years: int, why: str, discover
     return f"自{since}（{start}）起{years}年{why}内未被发现（发现于{discovery}），不再给予行政处罚"
 
 
-def limitation_running(
-    since: str, start: object, years: int, why: str, deadline: object, discovery: object
-) -> str:
-    return (
-        f"追责期限{years}年{why}，自{since}（{start}）起算至{deadline}；发现于{discovery}，在期限内"
-    )
+def limitation_running(since: str, start: object, years: int, why: str, deadline: object, discovery: object) -> str:
+    return f"追责期限{years}年{why}，自{since}（{start}）起算至{deadline}；发现于{discovery}，在期限内"
 
 
 LIMITATION_FROM_END = "违法行为终了之日"
@@ -105,9 +101,7 @@ def weight(label: str, share: str) -> str:
     return f"{label}：权重{share}"
 
 
-def weighted_sum(
-    start: str, total: str, cap: str, maximum: str, point_raw: str, clipped: str | None
-) -> str:
+def weighted_sum(start: str, total: str, cap: str, maximum: str, point_raw: str, clipped: str | None) -> str:
     text = f"起始权重{start}，累加后{total}（上限{cap}）× 法定最高{maximum} = {point_raw}"
     return text if clipped is None else text + f"，限定在法定幅度内为{clipped}"
 
@@ -116,15 +110,11 @@ def shall(label: str, kind: ListKind) -> str:
     return f"{label}：应当{LIST_NAMES[kind]}"
 
 
-CONFLICT_OFFICER = (
-    "从轻（减轻）与从重情节并存：按一般情形建议，从轻、从重作为选项由执法人员综合裁量"
-)
+CONFLICT_OFFICER = "从轻（减轻）与从重情节并存：按一般情形建议，从轻、从重作为选项由执法人员综合裁量"
 
 
 def conflict_offset(heavy: int, light: int, direction: Direction) -> str:
-    return (
-        f"从重情节{heavy}个、从轻（减轻）情节{light}个并存，综合折抵后{DIRECTION_LABELS[direction]}"
-    )
+    return f"从重情节{heavy}个、从轻（减轻）情节{light}个并存，综合折抵后{DIRECTION_LABELS[direction]}"
 
 
 def may(label: str, kind: ListKind) -> str:
@@ -203,13 +193,13 @@ REDUCE_NOT_BELOW = {"statutory_minimum": "法定最低罚款", "floor": "减轻�
 
 # ---------------------------------------------------------------- a change of the benchmark alone
 
-TRANSITION_DECISION = (
-    "仅裁量基准变化（非法律、法规、规章修改）：按本基准的过渡规定，作出处罚决定时施行的基准适用"
-)
+TRANSITION_DECISION = "仅裁量基准变化（非法律、法规、规章修改）：按本基准的过渡规定，作出处罚决定时施行的基准适用"
 
 
 def transition_act(old_version: str) -> str:
-    return f"仅裁量基准变化（非法律、法规、规章修改）：按新基准的过渡规定，适用违法行为发生时施行的基准（{old_version}版）"
+    return (
+        f"仅裁量基准变化（非法律、法规、规章修改）：按新基准的过渡规定，适用违法行为发生时施行的基准（{old_version}版）"
+    )
 
 
 def transition_lighter(old_version: str) -> str:

@@ -28,19 +28,13 @@ _DATE_KEYS = ("effective_from", "effective_to")
 
 
 def _dir() -> Path:
-    return (
-        Path(load_settings().cache_dir or Path.home() / ".cache" / "discretion")
-        / "rulesets"
-    )
+    return Path(load_settings().cache_dir or Path.home() / ".cache" / "discretion") / "rulesets"
 
 
 def _salt() -> bytes:
     """The code that reads and hashes a ruleset: a change to it makes every entry stale."""
     here = Path(__file__).resolve().parent
-    return b"".join(
-        (here / name).read_bytes()
-        for name in ("loader.py", "ruleset.py", "citation.py", "compiler.py")
-    )
+    return b"".join((here / name).read_bytes() for name in ("loader.py", "ruleset.py", "citation.py", "compiler.py"))
 
 
 _SALT = hashlib.sha256(_salt()).digest()
@@ -80,9 +74,7 @@ def _exact(value: Any, top: bool = False, key: str = "") -> bool:
         return all(isinstance(k, str) and _exact(v, key=k if top else "") for k, v in value.items())
     if isinstance(value, list):
         return all(_exact(v) for v in value)
-    if isinstance(
-        value, dt.date
-    ):  # a date reads back from its ISO text only where a date is expected
+    if isinstance(value, dt.date):  # a date reads back from its ISO text only where a date is expected
         return not isinstance(value, dt.datetime) and key in _DATE_KEYS
     if isinstance(value, float):
         return math.isfinite(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -62,8 +62,11 @@ def _postgres_schema_url() -> tuple[str, str]:
             conn.execute(text(f"CREATE SCHEMA {schema}"))
         admin.dispose()
     except Exception as e:  # noqa: BLE001
-        pytest.fail(f"PostgreSQL is required for the store tests and is unreachable at {PG_URL}: {e}. "
-                    "Start it (pg_ctlcluster … main start) or set DISCRETION_TEST_PG.", pytrace=False)
+        pytest.fail(
+            f"PostgreSQL is required for the store tests and is unreachable at {PG_URL}: {e}. "
+            "Start it (pg_ctlcluster … main start) or set DISCRETION_TEST_PG.",
+            pytrace=False,
+        )
     sep = "&" if "?" in PG_URL else "?"
     return f"{PG_URL}{sep}options=-csearch_path%3D{schema}", schema
 
@@ -123,21 +126,37 @@ def seeded(engine):
 KNOWN_FAILURES: dict[str, tuple[str, bool]] = {
     "tests/test_matcher_differential.py::test_durable_rules_agrees_with_reference[bundled-scjg/2025-SC-PRICE-13-1]": (
         "durable_rules and the reference predicates disagree on a cell of SC-PRICE-13-1 (found at the end of "
-        "the session that merged typed rule keys and given(); not yet diagnosed)", False),
+        "the session that merged typed rule keys and given(); not yet diagnosed)",
+        False,
+    ),
     "tests/test_properties.py::test_adding_a_lenient_fact_never_raises_the_fine[bundled-whsc/2022-WH-YL-49-2]": (
-        "the fact strategy cannot draw valid facts for this item (hypothesis Unsatisfiable)", False),
+        "the fact strategy cannot draw valid facts for this item (hypothesis Unsatisfiable)",
+        False,
+    ),
     "tests/test_properties.py::test_adding_a_lenient_fact_never_raises_the_fine[bundled-whsc/2022-WH-YL-51]": (
-        "the fact strategy cannot draw valid facts for this item (hypothesis Unsatisfiable)", False),
+        "the fact strategy cannot draw valid facts for this item (hypothesis Unsatisfiable)",
+        False,
+    ),
     "tests/test_tables_roundtrip.py::test_export_then_import_gives_the_same_ruleset": (
-        "the table format does not yet carry the new language constructs (displaces, may, bands …)", False),
+        "the table format does not yet carry the new language constructs (displaces, may, bands …)",
+        False,
+    ),
     "tests/test_tables_roundtrip.py::test_whole_bundled_rulesets_round_trip_to_the_same_hash": (
-        "the table format does not yet carry the new language constructs (displaces, may, bands …)", True),
+        "the table format does not yet carry the new language constructs (displaces, may, bands …)",
+        True,
+    ),
     "tests/test_browser.py::test_officer_form_by_keyboard_alone[postgresql]": (
-        "failed once in the final full run (PostgreSQL only; passed on SQLite): not yet diagnosed", False),
+        "failed once in the final full run (PostgreSQL only; passed on SQLite): not yet diagnosed",
+        False,
+    ),
     "tests/test_schemathesis.py::test_bad_strings_and_numbers_never_give_a_server_error[sqlite-GET /v1/alerts]": (
-        "schemathesis found a server error for a bad query value in the final run: not yet diagnosed", False),
+        "schemathesis found a server error for a bad query value in the final run: not yet diagnosed",
+        False,
+    ),
     "tests/test_schemathesis.py::test_bad_strings_and_numbers_never_give_a_server_error[sqlite-GET /v1/audit]": (
-        "schemathesis found a server error for a bad query value in the final run: not yet diagnosed", False),
+        "schemathesis found a server error for a bad query value in the final run: not yet diagnosed",
+        False,
+    ),
 }
 
 

@@ -30,6 +30,4 @@ def fixtures() -> RulesetLibrary:
 def items(*names: str) -> list[tuple[str, str, str]]:
     """(library, ruleset ref, item code) of every item of the named libraries, for parametrize."""
     libs = {"bundled": bundled, "fixtures": fixtures}
-    return sorted(
-        (n, ref, code) for n in names for ref, c in libs[n]().compiled.items() for code in c.items
-    )
+    return sorted((n, ref, code) for n in names for ref, c in libs[n]().compiled.items() for code in c.items)

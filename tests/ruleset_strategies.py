@@ -23,18 +23,12 @@ MONEY = st.sampled_from([0, 500, 1000, 2000, 10000])
 def comparison() -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(["none", "minor", "serious"]).map(lambda v: f"harm == '{v}'"),
-        st.lists(
-            st.sampled_from(["none", "minor", "serious"]), min_size=1, max_size=2, unique=True
-        ).map(lambda vs: f"harm in {json.dumps(vs)}".replace('"', "'")),
-        st.tuples(st.sampled_from(["<", "<=", ">", ">=", "=="]), MONEY).map(
-            lambda t: f"gain {t[0]} {t[1]}"
+        st.lists(st.sampled_from(["none", "minor", "serious"]), min_size=1, max_size=2, unique=True).map(
+            lambda vs: f"harm in {json.dumps(vs)}".replace('"', "'")
         ),
-        st.tuples(MONEY, MONEY)
-        .filter(lambda t: t[0] < t[1])
-        .map(lambda t: f"{t[0]} <= gain < {t[1]}"),
-        st.tuples(st.sampled_from(["<", ">=", "=="]), st.integers(0, 3)).map(
-            lambda t: f"count {t[0]} {t[1]}"
-        ),
+        st.tuples(st.sampled_from(["<", "<=", ">", ">=", "=="]), MONEY).map(lambda t: f"gain {t[0]} {t[1]}"),
+        st.tuples(MONEY, MONEY).filter(lambda t: t[0] < t[1]).map(lambda t: f"{t[0]} <= gain < {t[1]}"),
+        st.tuples(st.sampled_from(["<", ">=", "=="]), st.integers(0, 3)).map(lambda t: f"count {t[0]} {t[1]}"),
         st.sampled_from(["flag", "not flag", "other", "not other"]),
     )
 
@@ -43,18 +37,14 @@ def condition() -> st.SearchStrategy[str]:
     return st.recursive(
         comparison(),
         lambda inner: st.one_of(
-            st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(
-                lambda t: f"({t[0]}) {t[1]} ({t[2]})"
-            ),
+            st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(lambda t: f"({t[0]}) {t[1]} ({t[2]})"),
             inner.map(lambda c: f"not ({c})"),
         ),
         max_leaves=3,
     )
 
 
-AMOUNTS = st.tuples(st.integers(0, 20), st.integers(0, 20)).map(
-    lambda t: sorted((t[0] * 1000, t[1] * 1000))
-)
+AMOUNTS = st.tuples(st.integers(0, 20), st.integers(0, 20)).map(lambda t: sorted((t[0] * 1000, t[1] * 1000)))
 
 
 @st.composite
@@ -63,13 +53,7 @@ def fine(draw: st.DrawFn, *, statutory: bool) -> dict[str, Any]:
     if kind == "range":
         return {"range": draw(AMOUNTS)}
     if kind == "share":
-        a, b = sorted(
-            draw(
-                st.tuples(
-                    st.sampled_from([0, 0.25, 0.5, 0.75, 1]), st.sampled_from([0, 0.25, 0.5, 1])
-                )
-            )
-        )
+        a, b = sorted(draw(st.tuples(st.sampled_from([0, 0.25, 0.5, 0.75, 1]), st.sampled_from([0, 0.25, 0.5, 1]))))
         return {"share": [a, b]}
     a, b = sorted(draw(st.tuples(st.sampled_from([0.5, 1, 2]), st.sampled_from([1, 3, 5]))))
     out: dict[str, Any] = {"times": [a, b]}
@@ -149,9 +133,7 @@ def entries(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 @st.composite
-def ruleset_doc(
-    draw: st.DrawFn, version: str = "2024", start: str = "2024-01-01"
-) -> dict[str, Any]:
+def ruleset_doc(draw: st.DrawFn, version: str = "2024", start: str = "2024-01-01") -> dict[str, Any]:
     """A small, self-contained ruleset document (as the YAML's data)."""
     lists = draw(entries())
     # list entries may read only ruleset-level facts: all facts are declared at the ruleset level

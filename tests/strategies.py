@@ -11,7 +11,15 @@ from discretion.compiler import CompiledItem
 from discretion.conditions import Cmp
 from discretion.keys import RuleKey
 
-OFFSETS = [Decimal(0), Decimal("0.01"), Decimal("-0.01"), Decimal(1), Decimal(-1), Decimal("0.000001"), Decimal("-0.000001")]
+OFFSETS = [
+    Decimal(0),
+    Decimal("0.01"),
+    Decimal("-0.01"),
+    Decimal(1),
+    Decimal(-1),
+    Decimal("0.000001"),
+    Decimal("-0.000001"),
+]
 
 
 def thresholds(ci: CompiledItem, fact: str) -> list[Decimal]:
@@ -34,7 +42,8 @@ def value_for(ci: CompiledItem, name: str) -> st.SearchStrategy[Any]:
     hi = spec.maximum if spec.maximum is not None else Decimal(10**7)
     places = {"money": 2, "number": 6, "integer": 0}[spec.type]
     edges = st.sampled_from(near or [lo]).flatmap(
-        lambda t: st.sampled_from(OFFSETS).map(lambda o: (t + o).quantize(Decimal(1).scaleb(-places))))
+        lambda t: st.sampled_from(OFFSETS).map(lambda o: (t + o).quantize(Decimal(1).scaleb(-places)))
+    )
     anywhere = st.decimals(min_value=lo, max_value=hi, places=places, allow_nan=False, allow_infinity=False)
     values = st.one_of(edges, anywhere).filter(lambda v: lo <= v <= hi)
     return values.map(int) if spec.type == "integer" else values

@@ -17,8 +17,13 @@ from discretion.store.tables import AuditEntry, Evaluation
 from .conftest import FIXTURES
 from .test_store import FOOD, FOOD_2025, _lines
 
-CASE = {"department": "food", "item": "F-124", "facts": {"goods_value": 8000, "harm": "minor"},
-        "act_date": "2024-05-01", "decision_date": "2024-06-01"}
+CASE = {
+    "department": "food",
+    "item": "F-124",
+    "facts": {"goods_value": 8000, "harm": "minor"},
+    "act_date": "2024-05-01",
+    "decision_date": "2024-06-01",
+}
 
 
 @pytest.fixture
@@ -30,11 +35,18 @@ def _client(seeded) -> TestClient:  # type: ignore[no-untyped-def]
     """The app over a seeded store, with a key per role (and one of another department)."""
     with Session(seeded) as s:
         from discretion.store.lifecycle import ensure_department
+
         ensure_department(s, "other", "其他部门")
         s.commit()
         tokens = {}
-        for name, role, dept in [("admin", "admin", None), ("officer", "officer", "food"), ("alice", "reviewer", "food"),
-                                 ("bob", "reviewer", "food"), ("sup", "supervisor", "food"), ("stranger", "officer", "other")]:
+        for name, role, dept in [
+            ("admin", "admin", None),
+            ("officer", "officer", "food"),
+            ("alice", "reviewer", "food"),
+            ("bob", "reviewer", "food"),
+            ("sup", "supervisor", "food"),
+            ("stranger", "officer", "other"),
+        ]:
             _, tokens[name] = create_key(s, role, dept, label=name)
         s.commit()
     client = TestClient(create_app(seeded))
@@ -65,14 +77,17 @@ def test_other_department_and_wrong_role_are_403(api) -> None:
     assert r.status_code == 403
 
 
-@pytest.mark.parametrize("body, loc", [
-    ({**CASE, "facts": {"goods_value": -1, "harm": "minor"}}, ["body", "facts", "goods_value"]),
-    ({**CASE, "facts": {"goods_value": 1, "harm": "minor", "x": 1}}, ["body", "facts", "x"]),
-    ({**CASE, "item": "F-999"}, ["body", "item"]),
-    ({**CASE, "act_date": "2020-01-01"}, ["body", "act_date"]),
-    ({**CASE, "act_date": "not a date"}, ["body", "act_date"]),
-    ({**CASE, "colour": "red"}, ["body", "colour"]),
-])
+@pytest.mark.parametrize(
+    "body, loc",
+    [
+        ({**CASE, "facts": {"goods_value": -1, "harm": "minor"}}, ["body", "facts", "goods_value"]),
+        ({**CASE, "facts": {"goods_value": 1, "harm": "minor", "x": 1}}, ["body", "facts", "x"]),
+        ({**CASE, "item": "F-999"}, ["body", "item"]),
+        ({**CASE, "act_date": "2020-01-01"}, ["body", "act_date"]),
+        ({**CASE, "act_date": "not a date"}, ["body", "act_date"]),
+        ({**CASE, "colour": "red"}, ["body", "colour"]),
+    ],
+)
 def test_bad_input_is_422_naming_the_field(api, body: dict, loc: list[str]) -> None:
     r = api.post("/v1/evaluate", json=body, headers=h(api, "officer"))
     assert r.status_code == 422, r.text
@@ -80,12 +95,16 @@ def test_bad_input_is_422_naming_the_field(api, body: dict, loc: list[str]) -> N
 
 
 def test_malformed_json_is_422(api) -> None:
-    r = api.post("/v1/evaluate", content=b"{not json", headers={**h(api, "officer"), "Content-Type": "application/json"})
+    r = api.post(
+        "/v1/evaluate", content=b"{not json", headers={**h(api, "officer"), "Content-Type": "application/json"}
+    )
     assert r.status_code == 422
 
 
 def test_oversize_body_is_413(api) -> None:
-    big = json.dumps({**CASE, "facts": {"goods_value": 1, "harm": "minor", "pad": "x" * (api.app.state.settings.max_body + 10)}})
+    big = json.dumps(
+        {**CASE, "facts": {"goods_value": 1, "harm": "minor", "pad": "x" * (api.app.state.settings.max_body + 10)}}
+    )
     r = api.post("/v1/evaluate", content=big, headers={**h(api, "officer"), "Content-Type": "application/json"})
     assert r.status_code == 413
 
@@ -112,7 +131,9 @@ def test_read_endpoints(api) -> None:
 
 
 def test_lifecycle_over_http(api) -> None:
-    up = api.post("/v1/rulesets/food", content=FOOD_2025, headers={**h(api, "alice"), "Content-Type": "application/yaml"})
+    up = api.post(
+        "/v1/rulesets/food", content=FOOD_2025, headers={**h(api, "alice"), "Content-Type": "application/yaml"}
+    )
     assert up.status_code == 201, up.text
     assert up.json()["status"] == "draft"
     assert api.post("/v1/rulesets/food/2025/approve", headers=h(api, "alice")).status_code == 403  # own upload
@@ -125,7 +146,11 @@ def test_lifecycle_over_http(api) -> None:
     again = api.post("/v1/rulesets/food", content=FOOD_2025, headers=h(api, "alice"))
     assert again.status_code == 409
     # the new version is used for acts in its period
-    r = api.post("/v1/evaluate", json={**CASE, "act_date": "2025-02-01", "decision_date": "2025-03-01"}, headers=h(api, "officer"))
+    r = api.post(
+        "/v1/evaluate",
+        json={**CASE, "act_date": "2025-02-01", "decision_date": "2025-03-01"},
+        headers=h(api, "officer"),
+    )
     assert r.json()["ruleset"]["version"] == "2025"
 
 
@@ -134,7 +159,9 @@ def test_invalid_draft_is_422_with_position(api) -> None:
     r = api.post("/v1/rulesets/food", content=bad, headers=h(api, "alice"))
     assert r.status_code == 422
     assert "lists[0].when" in json.dumps(r.json(), ensure_ascii=False)
-    assert api.get("/v1/rulesets", params={"department": "food"}, headers=h(api, "alice")).json()[-1]["version"] == "2024"
+    assert (
+        api.get("/v1/rulesets", params={"department": "food"}, headers=h(api, "alice")).json()[-1]["version"] == "2024"
+    )
 
 
 def test_cases_import_over_http(api) -> None:
@@ -146,7 +173,12 @@ def test_cases_import_over_http(api) -> None:
     assert r.status_code == 422 and "header" in r.text
     r = api.post("/v1/cases", content=_lines(1), headers={**h(api, "officer"), "Content-Type": "text/plain"})
     assert r.status_code == 415
-    assert api.post("/v1/cases", content=_lines(1), headers={**h(api, "alice"), "Content-Type": "application/x-ndjson"}).status_code == 403
+    assert (
+        api.post(
+            "/v1/cases", content=_lines(1), headers={**h(api, "alice"), "Content-Type": "application/x-ndjson"}
+        ).status_code
+        == 403
+    )
 
 
 def test_audit_is_filterable_and_scoped(api) -> None:
@@ -160,17 +192,27 @@ def test_audit_is_filterable_and_scoped(api) -> None:
 
 def _bodies(n: int) -> list[dict]:
     import random
+
     rnd = random.Random(3)
-    return [{**CASE, "facts": {"goods_value": rnd.choice([500, 9999, 10000, 25000]) + rnd.randint(0, 50),
-                               "harm": rnd.choice(["none", "minor", "general", "serious"]),
-                               "repeat_within_2y": rnd.random() < 0.3, "eliminated_harm": rnd.random() < 0.3}}
-            for _ in range(n)]
+    return [
+        {
+            **CASE,
+            "facts": {
+                "goods_value": rnd.choice([500, 9999, 10000, 25000]) + rnd.randint(0, 50),
+                "harm": rnd.choice(["none", "minor", "general", "serious"]),
+                "repeat_within_2y": rnd.random() < 0.3,
+                "eliminated_harm": rnd.random() < 0.3,
+            },
+        }
+        for _ in range(n)
+    ]
 
 
 def _in_threads(threads: int, cases: int, evaluate_one) -> list[str]:  # type: ignore[no-untyped-def]
     """Each thread evaluates every case in its own shuffled order; the (thread, case) answers that differ
     from `expected` (set by the caller on the function) are returned."""
     import random
+
     failures: list[str] = []
     start = threading.Barrier(threads)
 
@@ -222,8 +264,10 @@ def test_concurrent_requests_equal_the_single_threaded_evaluations(tmp_path) -> 
     def one(i: int) -> object:
         return api.post("/v1/evaluate", json=bodies[i], headers=h(api, "officer")).json()
 
-    one.expected = [json.loads(evaluate(library, EvaluationRequest.model_validate(b)).model_dump_json())  # type: ignore[attr-defined]
-                    for b in bodies]
+    one.expected = [
+        json.loads(evaluate(library, EvaluationRequest.model_validate(b)).model_dump_json())  # type: ignore[attr-defined]
+        for b in bodies
+    ]
     assert _in_threads(8, len(bodies), one) == []
     engine.dispose()
 
@@ -234,10 +278,17 @@ def test_sweep_over_stored_cases(api) -> None:
     rows = _lines(6)
     outlier = json.loads(_lines(1, 50))
     outlier["fine"] = "99000"  # above the recommended 54,500–60,500 for goods 8,050, harm minor
-    api.post("/v1/cases", content=rows + "\n" + json.dumps(outlier), headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"})
+    api.post(
+        "/v1/cases",
+        content=rows + "\n" + json.dumps(outlier),
+        headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"},
+    )
     assert api.post("/v1/sweeps", json={}, headers=h(api, "officer")).status_code == 403
     assert api.post("/v1/sweeps", json={"department": "other"}, headers=h(api, "sup")).status_code == 403
-    assert api.post("/v1/sweeps", json={"since": "2024-05-01", "until": "2024-01-01"}, headers=h(api, "sup")).status_code == 422
+    assert (
+        api.post("/v1/sweeps", json={"since": "2024-05-01", "until": "2024-01-01"}, headers=h(api, "sup")).status_code
+        == 422
+    )
     r = api.post("/v1/sweeps", json={"department": "food"}, headers=h(api, "sup"))
     assert r.status_code == 202, r.text
     sid = r.json()["id"]
@@ -254,12 +305,18 @@ def test_sweep_over_stored_cases(api) -> None:
 
 
 def test_verify_a_draft_before_approving_it(api) -> None:
-    up = api.post("/v1/rulesets/food", content=FOOD_2025, headers={**h(api, "alice"), "Content-Type": "application/yaml"})
+    up = api.post(
+        "/v1/rulesets/food", content=FOOD_2025, headers={**h(api, "alice"), "Content-Type": "application/yaml"}
+    )
     assert up.status_code == 201, up.text
     version = up.json()["version"]
     r = api.get(f"/v1/rulesets/food/{version}/verify", headers=h(api, "bob"))
     assert r.status_code == 200, r.text
-    assert r.json()["problems"] == [] and r.json()["coverage"] and all(c["ruleset"] == f"food/{version}" for c in r.json()["coverage"])
+    assert (
+        r.json()["problems"] == []
+        and r.json()["coverage"]
+        and all(c["ruleset"] == f"food/{version}" for c in r.json()["coverage"])
+    )
     assert api.get(f"/v1/rulesets/food/{version}/verify", headers=h(api, "officer")).status_code == 403
     missing = api.get("/v1/rulesets/food/1999/verify", headers=h(api, "bob"))
     assert missing.status_code == 404 and missing.json()["detail"][0]["loc"][-1] == "version"
@@ -274,7 +331,9 @@ def test_csv_bodies_csv_cannot_read_are_422_not_500(api, body: str) -> None:
 
 
 def test_diff_and_impact_of_a_draft_against_the_published_version(api) -> None:
-    up = api.post("/v1/rulesets/food", content=FOOD_2025, headers={**h(api, "alice"), "Content-Type": "application/yaml"})
+    up = api.post(
+        "/v1/rulesets/food", content=FOOD_2025, headers={**h(api, "alice"), "Content-Type": "application/yaml"}
+    )
     assert up.status_code == 201, up.text
     new = up.json()["version"]
     listed = api.get("/v1/rulesets?department=food", headers=h(api, "bob")).json()
@@ -294,7 +353,9 @@ def test_diff_and_impact_of_a_draft_against_the_published_version(api) -> None:
 
 
 def test_admin_creates_lists_and_revokes_keys_and_a_revoked_key_stops_at_once(api) -> None:
-    made = api.post("/v1/keys", json={"role": "officer", "department": "food", "label": "王五"}, headers=h(api, "admin"))
+    made = api.post(
+        "/v1/keys", json={"role": "officer", "department": "food", "label": "王五"}, headers=h(api, "admin")
+    )
     assert made.status_code == 201, made.text
     token, key_id = made.json()["token"], made.json()["id"]
     officer = {"Authorization": f"Bearer {token}"}
@@ -317,9 +378,13 @@ def test_admin_creates_lists_and_revokes_keys_and_a_revoked_key_stops_at_once(ap
 
 
 def test_the_last_admin_key_cannot_be_revoked(api) -> None:
-    admins = [k for k in api.get("/v1/keys", headers=h(api, "admin")).json() if k["role"] == "admin" and not k["revoked_at"]]
+    admins = [
+        k for k in api.get("/v1/keys", headers=h(api, "admin")).json() if k["role"] == "admin" and not k["revoked_at"]
+    ]
     for k in admins[1:]:
         assert api.delete(f"/v1/keys/{k['id']}", headers=h(api, "admin")).status_code in (200, 409)
-    me = next(k for k in api.get("/v1/keys", headers=h(api, "admin")).json() if k["role"] == "admin" and not k["revoked_at"])
+    me = next(
+        k for k in api.get("/v1/keys", headers=h(api, "admin")).json() if k["role"] == "admin" and not k["revoked_at"]
+    )
     r = api.delete(f"/v1/keys/{me['id']}", headers=h(api, "admin"))
     assert r.status_code == 409 and "last live admin" in r.json()["detail"][0]["msg"]

@@ -21,9 +21,7 @@ from .test_api import api, h  # noqa: F401  (the API fixture, on both databases)
 from .test_store import FOOD_2025
 
 #: serious harm with goods worth 5,000–10,000 yuan meets no tier: a gap verify must find
-GAP = FOOD_2025.replace(
-    "goods_value < 10000 and harm == 'serious'", "goods_value < 5000 and harm == 'serious'"
-)
+GAP = FOOD_2025.replace("goods_value < 10000 and harm == 'serious'", "goods_value < 5000 and harm == 'serious'")
 REASON = "上级文件原表如此，已报请制定机关更正；过渡期内按原表执行"
 
 
@@ -82,13 +80,8 @@ def test_an_override_with_a_written_reason_approves_and_is_audited_with_the_find
         assert entry.actor == "bob" and entry.target == "food/2025"
         assert entry.detail["override"]["reason"] == REASON
         findings = entry.detail["override"]["findings"]
-        assert any(
-            f["check"] == "coverage" and f["item"] == "F-124" and f["example"] for f in findings
-        )
-        assert (
-            entry.detail["verify"]["problems"] == len(findings)
-            and entry.detail["verify"]["exhaustive"] is True
-        )
+        assert any(f["check"] == "coverage" and f["item"] == "F-124" and f["example"] for f in findings)
+        assert entry.detail["verify"]["problems"] == len(findings) and entry.detail["verify"]["exhaustive"] is True
 
 
 def test_a_sound_draft_is_approved_without_a_reason_and_audited_as_verified(seeded) -> None:
@@ -111,60 +104,41 @@ def test_api_refuses_a_defective_draft_with_409_and_the_findings(api) -> None:  
     detail = r.json()["detail"]
     assert detail[0]["loc"] == ["body", "override_reason"] and detail[0]["type"] == "verify_defects"
     gaps = [d for d in detail[1:] if d["type"] == "verify.coverage"]
-    assert (
-        gaps and gaps[0]["loc"] == ["verify", "F-124", "coverage"] and "示例事实" in gaps[0]["msg"]
-    )
+    assert gaps and gaps[0]["loc"] == ["verify", "F-124", "coverage"] and "示例事实" in gaps[0]["msg"]
     assert gaps[0]["example"]["harm"] == "serious"
     assert api.get("/v1/rulesets/food/2025", headers=h(api, "bob")).json()["status"] == "draft"
 
 
 def test_api_empty_override_reason_is_422_naming_the_field(api) -> None:  # noqa: F811
     api.post("/v1/rulesets/food", content=GAP, headers=h(api, "alice"))
-    r = api.post(
-        "/v1/rulesets/food/2025/approve", json={"override_reason": ""}, headers=h(api, "bob")
-    )
+    r = api.post("/v1/rulesets/food/2025/approve", json={"override_reason": ""}, headers=h(api, "bob"))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "override_reason"
 
 
 def test_api_override_approves_and_the_reason_is_in_the_audit_log(api) -> None:  # noqa: F811
     api.post("/v1/rulesets/food", content=GAP, headers=h(api, "alice"))
-    r = api.post(
-        "/v1/rulesets/food/2025/approve", json={"override_reason": REASON}, headers=h(api, "bob")
-    )
+    r = api.post("/v1/rulesets/food/2025/approve", json={"override_reason": REASON}, headers=h(api, "bob"))
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "approved"
-    log = api.get(
-        "/v1/audit", params={"action": "ruleset.approve.override"}, headers=h(api, "admin")
-    ).json()
-    assert [(e["actor"], e["detail"]["override"]["reason"]) for e in log] == [
-        (api.tokens["bob"].split("_")[1], REASON)
-    ]
+    log = api.get("/v1/audit", params={"action": "ruleset.approve.override"}, headers=h(api, "admin")).json()
+    assert [(e["actor"], e["detail"]["override"]["reason"]) for e in log] == [(api.tokens["bob"].split("_")[1], REASON)]
 
 
 def test_api_approves_a_sound_draft_without_a_body(api) -> None:  # noqa: F811
     api.post("/v1/rulesets/food", content=FOOD_2025, headers=h(api, "alice"))
-    assert (
-        api.post("/v1/rulesets/food/2025/approve", headers=h(api, "bob")).json()["status"]
-        == "approved"
-    )
+    assert api.post("/v1/rulesets/food/2025/approve", headers=h(api, "bob")).json()["status"] == "approved"
 
 
 # ---------------------------------------------------------------- from the command line
 
 
-def test_cli_refuses_a_defective_draft_then_approves_with_an_override(
-    seeded, db_url, monkeypatch
-) -> None:
+def test_cli_refuses_a_defective_draft_then_approves_with_an_override(seeded, db_url, monkeypatch) -> None:
     _upload(seeded)
     monkeypatch.setenv("DISCRETION_DATABASE_URL", db_url)
     runner = CliRunner()
     refused = runner.invoke(app, ["approve", "--department", "food", "2025", "--reviewer", "bob"])
     assert refused.exit_code == 2, refused.output
-    assert (
-        "[coverage]" in refused.output
-        and "示例事实" in refused.output
-        and "override_reason" in refused.output
-    )
+    assert "[coverage]" in refused.output and "示例事实" in refused.output and "override_reason" in refused.output
     blank = runner.invoke(
         app,
         ["approve", "--department", "food", "2025", "--reviewer", "bob", "--override-reason", " "],
@@ -190,9 +164,7 @@ def test_cli_refuses_a_defective_draft_then_approves_with_an_override(
         assert entry.detail["override"]["reason"] == REASON and entry.actor == "bob"
 
 
-def test_cli_uploader_cannot_approve_and_unknown_version_is_named(
-    seeded, db_url, monkeypatch
-) -> None:
+def test_cli_uploader_cannot_approve_and_unknown_version_is_named(seeded, db_url, monkeypatch) -> None:
     _upload(seeded, FOOD_2025)
     monkeypatch.setenv("DISCRETION_DATABASE_URL", db_url)
     runner = CliRunner()

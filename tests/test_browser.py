@@ -36,9 +36,7 @@ PASSWORD = "browser-pass-1"
 ITEM = "SC-FOOD-124-1-1"
 
 if not Path(CHROMIUM).exists():  # `make test` installs it (Makefile: browser)
-    pytest.fail(
-        f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)", pytrace=False
-    )
+    pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)", pytrace=False)
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
@@ -54,9 +52,7 @@ def browser() -> Iterator[Browser]:
 def _cases() -> str:
     rows = []
     for i in range(14):
-        unit, officer = (
-            ("一所", "张三") if i < 6 else (("二所", "李四") if i < 12 else ("三所", "王五"))
-        )
+        unit, officer = ("一所", "张三") if i < 6 else (("二所", "李四") if i < 12 else ("三所", "王五"))
         rows.append(
             json.dumps(
                 {
@@ -85,9 +81,7 @@ class Site(str):
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def site(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Site]:
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The service on a free local port over a fresh database with the bundled rulesets, people and
     decided cases; one per database for the module (the journeys do not depend on each other)."""
     import uvicorn
@@ -167,9 +161,7 @@ def accessible(page: Page) -> None:
 
 def open_as(browser: Browser, site: str, name: str, **context: Any) -> Page:
     """A new page (desktop size unless told otherwise) signed in as `name`."""
-    page = browser.new_page(
-        **{"viewport": {"width": 1200, "height": 900}, "locale": "zh-CN", **context}
-    )
+    page = browser.new_page(**{"viewport": {"width": 1200, "height": 900}, "locale": "zh-CN", **context})
     sign_in(page, site, name)
     return page
 
@@ -201,9 +193,7 @@ def test_officer_journey(browser: Browser, site: Site, shots_from: None) -> None
     page.get_by_label("处罚决定日").fill("2024-05-10")
     page.locator('[name="f.goods_value"]').fill("-8000")
     page.get_by_role("button", name="给出裁量建议").click()
-    expect(page.locator(".err").first).to_contain_text(
-        "不能为负数"
-    )  # in Chinese, the field highlighted
+    expect(page.locator(".err").first).to_contain_text("不能为负数")  # in Chinese, the field highlighted
     expect(page.locator('[name="f.goods_value"]')).to_have_attribute("aria-invalid", "true")
     expect(page.locator('[name="f.goods_value"]')).to_have_value("-8000")  # kept as typed
     accessible(page)
@@ -317,9 +307,7 @@ def test_reviewer_journey(browser: Browser, site: Site, shots_from: None) -> Non
     )
     broken = draft.replace("extends: [general/2021]", "extends: [general/2021]\ncolour: red")
     page = open_as(browser, site, "zhao")
-    page.set_default_timeout(
-        180_000
-    )  # verify walks ~17,000 cells of fact space: slow on a busy machine
+    page.set_default_timeout(180_000)  # verify walks ~17,000 cells of fact space: slow on a busy machine
     expect(page.get_by_role("heading", name="裁量基准的版本与草稿")).to_be_visible()
     accessible(page)
     shot(page, "10-reviewer-versions")

@@ -34,15 +34,26 @@ def _store_accepts(row: dict) -> bool:
         return False
 
 
-VALID = {"case_id": "A1", "department": "food", "item": "F-124", "facts": {"harm": "none"}, "act_date": "2024-03-01",
-         "decision_date": "2024-04-01", "unit": "一所", "officer": "甲", "outcome": "penalty", "fine": "57500",
-         "penalties": ["警告"]}
+VALID = {
+    "case_id": "A1",
+    "department": "food",
+    "item": "F-124",
+    "facts": {"harm": "none"},
+    "act_date": "2024-03-01",
+    "decision_date": "2024-04-01",
+    "unit": "一所",
+    "officer": "甲",
+    "outcome": "penalty",
+    "fine": "57500",
+    "penalties": ["警告"],
+}
 
 
 def _mutated() -> st.SearchStrategy[dict]:
     """A valid row with one to three fields changed (or dropped: None)."""
     return st.lists(st.sampled_from(sorted(VALUES)), min_size=1, max_size=3, unique=True).flatmap(
-        lambda names: st.fixed_dictionaries({n: VALUES[n] for n in names}).map(lambda changes: {**VALID, **changes}))
+        lambda names: st.fixed_dictionaries({n: VALUES[n] for n in names}).map(lambda changes: {**VALID, **changes})
+    )
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))

@@ -47,14 +47,8 @@ def test_cached_load_is_the_plain_load(tmp_path: Path, cache: Path) -> None:
     cold = RulesetLibrary.load(tmp_path / "lib")
     assert list((cache / "rulesets").glob("*.json")) and list((cache / "rulesets").glob("*.hash"))
     warm = RulesetLibrary.load(tmp_path / "lib")
-    plain = yaml.load(
-        path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader
-    )  # the pure-Python reading
-    assert (
-        warm.files["scjg/2025"].ruleset
-        == cold.files["scjg/2025"].ruleset
-        == parse_ruleset(yaml.safe_dump(plain))
-    )
+    plain = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)  # the pure-Python reading
+    assert warm.files["scjg/2025"].ruleset == cold.files["scjg/2025"].ruleset == parse_ruleset(yaml.safe_dump(plain))
     assert (
         warm.compiled["scjg/2025"].hash
         == cold.compiled["scjg/2025"].hash
@@ -80,9 +74,7 @@ def test_a_large_catalogue_compiles_items_on_first_use(tmp_path: Path, cache: Pa
     assert items[code].item.code == code
 
 
-def test_a_bad_condition_in_a_large_catalogue_keeps_its_position(
-    tmp_path: Path, cache: Path
-) -> None:
+def test_a_bad_condition_in_a_large_catalogue_keeps_its_position(tmp_path: Path, cache: Path) -> None:
     n = compiler.EAGER_ITEMS + 50
     path = _catalogue(tmp_path / "lib", n, bad_at=n - 3)
     lib = RulesetLibrary.load(tmp_path / "lib")  # loads: the bad item is not compiled yet

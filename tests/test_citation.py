@@ -6,10 +6,24 @@ from discretion import Citation
 from discretion.numerals import chinese_numeral
 
 
-@pytest.mark.parametrize("n, text", [
-    (1, "一"), (10, "十"), (11, "十一"), (20, "二十"), (36, "三十六"), (100, "一百"), (101, "一百零一"),
-    (110, "一百一十"), (124, "一百二十四"), (136, "一百三十六"), (1000, "一千"), (1005, "一千零五"), (1010, "一千零一十"),
-])
+@pytest.mark.parametrize(
+    "n, text",
+    [
+        (1, "一"),
+        (10, "十"),
+        (11, "十一"),
+        (20, "二十"),
+        (36, "三十六"),
+        (100, "一百"),
+        (101, "一百零一"),
+        (110, "一百一十"),
+        (124, "一百二十四"),
+        (136, "一百三十六"),
+        (1000, "一千"),
+        (1005, "一千零五"),
+        (1010, "一千零一十"),
+    ],
+)
 def test_chinese_numerals(n: int, text: str) -> None:
     assert chinese_numeral(n) == text
 
@@ -20,7 +34,10 @@ def test_citation_renders_law_article_paragraph_item() -> None:
 
 
 def test_citation_strips_book_title_marks() -> None:
-    assert Citation(law="《中华人民共和国食品安全法》", article=124).render() == "《中华人民共和国食品安全法》第一百二十四条"
+    assert (
+        Citation(law="《中华人民共和国食品安全法》", article=124).render()
+        == "《中华人民共和国食品安全法》第一百二十四条"
+    )
 
 
 def test_citation_refuses_unknown_keys() -> None:

@@ -12,8 +12,19 @@ from discretion.cli import app
 from .conftest import FIXTURES
 
 runner = CliRunner()
-BASE = ["evaluate", "--rulesets", str(FIXTURES), "--department", "food", "--item", "F-124",
-        "--act-date", "2024-05-01", "--decision-date", "2024-06-01"]
+BASE = [
+    "evaluate",
+    "--rulesets",
+    str(FIXTURES),
+    "--department",
+    "food",
+    "--item",
+    "F-124",
+    "--act-date",
+    "2024-05-01",
+    "--decision-date",
+    "2024-06-01",
+]
 
 
 def test_evaluate_json_has_the_contract_fields() -> None:
@@ -39,14 +50,17 @@ def test_evaluate_text_cites_in_full() -> None:
     assert "《中华人民共和国行政处罚法》第三十七条" in r.stdout
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--facts", '{"goods_value": 8000}'], "facts.harm"),
-    (["--facts", '{"goods_value": -5, "harm": "minor"}'], "facts.goods_value"),
-    (["--facts", '{"goods_value": 8000, "harm": "minor", "x": 1}'], "facts.x"),
-    (["--facts", '{"goods_value": 8000, "harm": "minor"'], "--facts: invalid JSON"),
-    (["--facts", "[1, 2]"], "--facts"),
-    (["--facts", "no-such-file.json"], "--facts"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--facts", '{"goods_value": 8000}'], "facts.harm"),
+        (["--facts", '{"goods_value": -5, "harm": "minor"}'], "facts.goods_value"),
+        (["--facts", '{"goods_value": 8000, "harm": "minor", "x": 1}'], "facts.x"),
+        (["--facts", '{"goods_value": 8000, "harm": "minor"'], "--facts: invalid JSON"),
+        (["--facts", "[1, 2]"], "--facts"),
+        (["--facts", "no-such-file.json"], "--facts"),
+    ],
+)
 def test_bad_facts_exit_2_with_one_line(args: list[str], words: str) -> None:
     r = runner.invoke(app, [*BASE, *args])
     assert r.exit_code == 2
@@ -54,13 +68,16 @@ def test_bad_facts_exit_2_with_one_line(args: list[str], words: str) -> None:
     assert len(r.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("swap, words", [
-    (("--department", "nope"), "department"),
-    (("--item", "F-999"), "item"),
-    (("--act-date", "2020-01-01"), "act_date"),
-    (("--act-date", "2024-07-01"), "act_date"),
-    (("--act-date", "2024-13-01"), "--act-date"),
-])
+@pytest.mark.parametrize(
+    "swap, words",
+    [
+        (("--department", "nope"), "department"),
+        (("--item", "F-999"), "item"),
+        (("--act-date", "2020-01-01"), "act_date"),
+        (("--act-date", "2024-07-01"), "act_date"),
+        (("--act-date", "2024-13-01"), "--act-date"),
+    ],
+)
 def test_bad_request_exit_2(swap: tuple[str, str], words: str) -> None:
     args = list(BASE)
     args[args.index(swap[0]) + 1] = swap[1]
@@ -78,7 +95,8 @@ def test_validate_reports_file_path_line_and_position(tmp_path) -> None:
         "    legal_basis: [{law: L, article: 1}]\n    penalty_basis: [{law: L, article: 2}]\n"
         "    statutory: {fine: {range: [0, 10]}}\n    shape: range\n"
         "lists:\n  - {id: E, list: lenient, label: l, mandatory: true, applies_to: ['*'], when: \"__import__('os').system('id')\", basis: {law: L}}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     r = runner.invoke(app, ["validate", str(bad / "1.yaml")])
     assert r.exit_code == 2
     assert "1.yaml" in r.stderr and "lists[0].when" in r.stderr and "line 15" in r.stderr and "column 1" in r.stderr
@@ -87,7 +105,9 @@ def test_validate_reports_file_path_line_and_position(tmp_path) -> None:
 def test_validate_unknown_key(tmp_path) -> None:
     d = tmp_path / "x"
     d.mkdir()
-    (d / "1.yaml").write_text("department: x\ndepartment_name: X\nversion: '1'\neffective_from: 2024-01-01\nsource: [s]\ncolour: red\n")
+    (d / "1.yaml").write_text(
+        "department: x\ndepartment_name: X\nversion: '1'\neffective_from: 2024-01-01\nsource: [s]\ncolour: red\n"
+    )
     r = runner.invoke(app, ["validate", str(d / "1.yaml")])
     assert r.exit_code == 2 and "colour" in r.stderr and "unknown key" in r.stderr and "line 6" in r.stderr
 
@@ -102,6 +122,7 @@ def test_validate_malformed_yaml(tmp_path) -> None:
 
 def test_validate_bundled_rulesets_pass() -> None:
     from discretion.loader import BUNDLED
+
     r = runner.invoke(app, ["validate", str(BUNDLED)])
     assert r.exit_code == 0, r.output
 

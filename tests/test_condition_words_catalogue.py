@@ -90,23 +90,16 @@ def test_search_on_6000_items_every_word_must_match_and_is_ranked(bundled) -> No
         for h in hits
     )
     expected = sum(
-        1
-        for e in cat.entries
-        if all(w in (e.name + e.legal_basis + e.penalty_basis).lower() for w in ("食品", "标准"))
+        1 for e in cat.entries if all(w in (e.name + e.legal_basis + e.penalty_basis).lower() for w in ("食品", "标准"))
     )
     assert len(hits) == expected
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
     article = cat.search("第一百二十四条", limit=10_000)
-    assert article and all(
-        "第一百二十四条" in h.entry.penalty_basis + h.entry.legal_basis for h in article
-    )
-    assert [h.entry.code for h in cat.search("124条", limit=10_000)] == [
-        h.entry.code for h in article
-    ]
+    assert article and all("第一百二十四条" in h.entry.penalty_basis + h.entry.legal_basis for h in article)
+    assert [h.entry.code for h in cat.search("124条", limit=10_000)] == [h.entry.code for h in article]
     assert all(
-        "无照" in h.entry.name or "无照" in h.entry.legal_basis + h.entry.penalty_basis
-        for h in cat.search("无照")
+        "无照" in h.entry.name or "无照" in h.entry.legal_basis + h.entry.penalty_basis for h in cat.search("无照")
     )
     assert cat.search("无照")
     code = cat.entries[42].code

@@ -21,21 +21,24 @@ SCHEMA = {
 }
 
 
-@pytest.mark.parametrize("text, column, words", [
-    ("__import__('os').system('id')", 1, "Call is not allowed"),
-    ("gain.real > 1", 1, "Attribute is not allowed"),
-    ("gain[0] < 1", 1, "Subscript is not allowed"),
-    ("(lambda: 1)() == 1", 1, "not allowed"),
-    ("[x for x in y] == 1", 1, "ListComp is not allowed"),
-    ("harm > 3", 1, "ordering comparison '>' on enum fact 'harm'"),
-    ("harm == 'bad'", 9, "'bad' is not a value of 'harm'"),
-    ("gain < 10 and price < 3", 15, "'price' is not a declared fact"),
-    ("gain < ratio", 8, "comparing two facts"),
-    ("first == 1", 10, "compares with True or False"),
-    ("gain < 0.001", 8, "at most 2 decimals"),
-    ("times == 1.5", 10, "fraction"),
-    ("gain <", 7, "syntax error"),
-])
+@pytest.mark.parametrize(
+    "text, column, words",
+    [
+        ("__import__('os').system('id')", 1, "Call is not allowed"),
+        ("gain.real > 1", 1, "Attribute is not allowed"),
+        ("gain[0] < 1", 1, "Subscript is not allowed"),
+        ("(lambda: 1)() == 1", 1, "not allowed"),
+        ("[x for x in y] == 1", 1, "ListComp is not allowed"),
+        ("harm > 3", 1, "ordering comparison '>' on enum fact 'harm'"),
+        ("harm == 'bad'", 9, "'bad' is not a value of 'harm'"),
+        ("gain < 10 and price < 3", 15, "'price' is not a declared fact"),
+        ("gain < ratio", 8, "comparing two facts"),
+        ("first == 1", 10, "compares with True or False"),
+        ("gain < 0.001", 8, "at most 2 decimals"),
+        ("times == 1.5", 10, "fraction"),
+        ("gain <", 7, "syntax error"),
+    ],
+)
 def test_rejected_at_load_time_with_position(text: str, column: int, words: str) -> None:
     with pytest.raises(ConditionError) as e:
         parse_condition(text, SCHEMA)
@@ -65,8 +68,10 @@ def test_boundaries_follow_the_text() -> None:
     assert le.holds({"gain": Decimal(10000)}) and not lt.holds({"gain": Decimal(10000)})
 
 
-@given(st.decimals(min_value=-10**6, max_value=10**6, places=9, allow_nan=False),
-       st.decimals(min_value=-10**6, max_value=10**6, places=6, allow_nan=False))
+@given(
+    st.decimals(min_value=-(10**6), max_value=10**6, places=9, allow_nan=False),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=6, allow_nan=False),
+)
 def test_number_encoding_preserves_every_comparison(v: Decimal, c: Decimal) -> None:
     ev, ec = encode_number(v), encode_number(c)
     assert (ev < ec) == (v < c)

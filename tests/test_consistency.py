@@ -63,8 +63,19 @@ def test_shuffling_the_cases_changes_no_finding() -> None:
 
 
 def _case(cid: str, facts: dict, fine: str | None = "57500", outcome: str = "penalty", **over) -> dict:
-    row = {"case_id": cid, "department": "food", "item": "F-124", "facts": facts, "act_date": "2024-03-01",
-           "decision_date": "2024-04-01", "unit": "一所", "officer": "甲", "outcome": outcome, "fine": fine, "penalties": []}
+    row = {
+        "case_id": cid,
+        "department": "food",
+        "item": "F-124",
+        "facts": facts,
+        "act_date": "2024-03-01",
+        "decision_date": "2024-04-01",
+        "unit": "一所",
+        "officer": "甲",
+        "outcome": outcome,
+        "fine": fine,
+        "penalties": [],
+    }
     row.update(over)
     return row
 
@@ -81,20 +92,32 @@ def _keys(report_rows: list[dict]) -> dict[str, int]:
 
 
 def test_values_no_condition_separates_share_a_key_and_thresholds_follow_the_text() -> None:
-    rows = [_case("a", {"goods_value": 12000, "harm": "general"}), _case("b", {"goods_value": 13000, "harm": "general"}),
-            _case("c", {"goods_value": "9999.99", "harm": "general"}), _case("d", {"goods_value": 10000, "harm": "general"})]
+    rows = [
+        _case("a", {"goods_value": 12000, "harm": "general"}),
+        _case("b", {"goods_value": 13000, "harm": "general"}),
+        _case("c", {"goods_value": "9999.99", "harm": "general"}),
+        _case("d", {"goods_value": 10000, "harm": "general"}),
+    ]
     k = _keys(rows)
-    assert k["a"] == k["b"]          # 12,000 and 13,000: no condition separates them
-    assert k["d"] == k["a"]          # exactly 10,000 meets `goods_value >= 10000`
-    assert k["c"] != k["d"]          # 9,999.99 meets `goods_value < 10000`
+    assert k["a"] == k["b"]  # 12,000 and 13,000: no condition separates them
+    assert k["d"] == k["a"]  # exactly 10,000 meets `goods_value >= 10000`
+    assert k["c"] != k["d"]  # 9,999.99 meets `goods_value < 10000`
 
 
 def test_a_fact_no_condition_reads_does_not_split_a_group(make_library) -> None:
-    text = (FIXTURES / "food" / "2024.yaml").read_text(encoding="utf-8").replace(
-        "    touches_safety: true\n", "    touches_safety: true\n    facts: {colour: {type: enum, label: 包装颜色, values: [red, blue]}}\n")
+    text = (
+        (FIXTURES / "food" / "2024.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "    touches_safety: true\n",
+            "    touches_safety: true\n    facts: {colour: {type: enum, label: 包装颜色, values: [red, blue]}}\n",
+        )
+    )
     lib = make_library(food__2024=text)
-    rows = [_case("a", {"goods_value": 12000, "harm": "general", "colour": "red"}),
-            _case("b", {"goods_value": 12000, "harm": "general", "colour": "blue"}, fine="300000")]
+    rows = [
+        _case("a", {"goods_value": 12000, "harm": "general", "colour": "red"}),
+        _case("b", {"goods_value": 12000, "harm": "general", "colour": "blue"}, fine="300000"),
+    ]
     report = sweep(lib, read_cases("x", text=_text(rows)))
     assert report.summary.keys == 1
     assert any(f.kind in ("fine_spread", "outside_range") and "b" in f.cases for f in report.findings)
@@ -102,11 +125,16 @@ def test_a_fact_no_condition_reads_does_not_split_a_group(make_library) -> None:
 
 def test_bad_rows_are_counted_with_line_and_reason_and_the_sweep_goes_on() -> None:
     good = _case("ok", {"goods_value": 8000, "harm": "minor"})
-    lines = [json.dumps(good), json.dumps(_case("u1", {}, department="nope")), json.dumps(_case("u2", {}, item="F-999")),
-             json.dumps(_case("f1", {"goods_value": -1, "harm": "minor"})),
-             json.dumps(_case("d1", {"goods_value": 1, "harm": "minor"}, decision_date="2024-01-01")),
-             json.dumps(_case("m1", {"goods_value": 1, "harm": "minor"}, fine="abc")),
-             json.dumps(_case("ok", {"goods_value": 8001, "harm": "minor"})), "{broken"]
+    lines = [
+        json.dumps(good),
+        json.dumps(_case("u1", {}, department="nope")),
+        json.dumps(_case("u2", {}, item="F-999")),
+        json.dumps(_case("f1", {"goods_value": -1, "harm": "minor"})),
+        json.dumps(_case("d1", {"goods_value": 1, "harm": "minor"}, decision_date="2024-01-01")),
+        json.dumps(_case("m1", {"goods_value": 1, "harm": "minor"}, fine="abc")),
+        json.dumps(_case("ok", {"goods_value": 8001, "harm": "minor"})),
+        "{broken",
+    ]
     report = sweep(FOOD, read_cases("x", text="\n".join(lines)))
     reasons = {r.line: r.reason for r in report.rejected}
     assert set(reasons) == {2, 3, 4, 5, 6, 7, 8}
@@ -116,9 +144,11 @@ def test_bad_rows_are_counted_with_line_and_reason_and_the_sweep_goes_on() -> No
 
 
 def test_mandatory_no_penalty_ignored_and_outside_range_are_found() -> None:
-    rows = [_case("np", {"goods_value": 8000, "harm": "none", "minor_violation": True, "corrected_in_time": True}),
-            _case("hi", {"goods_value": 8000, "harm": "minor"}, fine="99000"),
-            _case("law", {"goods_value": 8000, "harm": "minor"}, fine="150000")]
+    rows = [
+        _case("np", {"goods_value": 8000, "harm": "none", "minor_violation": True, "corrected_in_time": True}),
+        _case("hi", {"goods_value": 8000, "harm": "minor"}, fine="99000"),
+        _case("law", {"goods_value": 8000, "harm": "minor"}, fine="150000"),
+    ]
     report = sweep(FOOD, read_cases("x", text=_text(rows)))
     by = {(f.kind, f.severity): f for f in report.findings}
     assert by[("mandatory_list_ignored", "high")].cases == ["np"]
@@ -139,7 +169,9 @@ def test_cli_sweep_refuses_a_file_that_is_not_cases(tmp_path) -> None:
 
 def test_cli_synth_and_sweep_json(tmp_path) -> None:
     out = tmp_path / "c.jsonl"
-    r = CliRunner().invoke(app, ["synth", "--cases", "300", "--seed", "3", "--inconsistent-groups", "1", "--out", str(out)])
+    r = CliRunner().invoke(
+        app, ["synth", "--cases", "300", "--seed", "3", "--inconsistent-groups", "1", "--out", str(out)]
+    )
     assert r.exit_code == 0, r.output
     assert (tmp_path / "c.jsonl.injected.json").exists()
     r = CliRunner().invoke(app, ["sweep", "--cases", str(out), "--json", "--csv", str(tmp_path / "csv")])
@@ -168,8 +200,10 @@ items:
     statutory: {fine: {multiple_of: gain, times: [1, 3]}}
 """
     lib = make_library(demo__1=text)
-    rows = [_case("ok", {"gain": 1000, "harm": "none"}, fine="2000", department="demo", item="X"),
-            _case("nogain", {"harm": "none"}, fine="2000", department="demo", item="X")]
+    rows = [
+        _case("ok", {"gain": 1000, "harm": "none"}, fine="2000", department="demo", item="X"),
+        _case("nogain", {"harm": "none"}, fine="2000", department="demo", item="X"),
+    ]
     report = sweep(lib, read_cases("x", text=_text(rows)))
     assert [(r.case_id, "facts.gain" in r.reason) for r in report.rejected] == [("nogain", True)]
     assert report.summary.cases_swept == 1

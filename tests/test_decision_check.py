@@ -35,9 +35,7 @@ def made(
         decision_date=decided,
         discovery_date=discovery,
     )
-    return DecisionMade(
-        req, outcome, None if fine is None else Decimal(fine), measures, reason=reason
-    )
+    return DecisionMade(req, outcome, None if fine is None else Decimal(fine), measures, reason=reason)
 
 
 SMALL = {
@@ -71,9 +69,7 @@ def test_fine_below_the_statutory_minimum_without_mitigation_is_critical(food) -
     "fine, severity",
     [("61000", "low"), ("64000", "medium"), ("68000", "high"), ("52000", "medium")],
 )
-def test_outside_the_recommended_range_severity_grows_with_the_distance(
-    food, fine: str, severity: str
-) -> None:
+def test_outside_the_recommended_range_severity_grows_with_the_distance(food, fine: str, severity: str) -> None:
     # the range is 54,500–60,500 (width 6,000): 500 over is 8% of it, 3,500 over 58%, 7,500 over 125%
     r = check(food, made(SMALL, fine=fine, reason="理由"))
     [f] = r.findings
@@ -89,9 +85,7 @@ def test_a_deviation_without_a_reason_is_itself_a_finding(food) -> None:
 
 def test_penalised_after_the_limitation_period_is_critical_citing_article_36(food) -> None:
     # harm none: two years from the act (第三十六条); discovered after them
-    m = made(
-        {"goods_value": 8000, "harm": "none"}, act=D(2024, 1, 2), decided=D(2026, 3, 1), reason="x"
-    )
+    m = made({"goods_value": 8000, "harm": "none"}, act=D(2024, 1, 2), decided=D(2026, 3, 1), reason="x")
     [f] = check(food, m).findings
     assert (f.kind, f.severity) == ("limitation_ignored", "critical")
     assert "第三十六条" in f.citation
@@ -107,21 +101,12 @@ def test_penalised_where_a_mandatory_no_penalty_entry_holds(food) -> None:
     r = check(food, made(facts, reason="x", measures=frozenset({"education"})))
     assert r.recommendation.outcome == "no_penalty"
     [f] = r.findings
-    assert (
-        f.kind == "mandatory_list_ignored" and f.severity == "high" and "第三十三条" in f.citation
-    )
-    assert (
-        check(
-            food, made(facts, outcome="no_penalty", fine=None, measures=frozenset({"education"}))
-        ).findings
-        == []
-    )
+    assert f.kind == "mandatory_list_ignored" and f.severity == "high" and "第三十三条" in f.citation
+    assert check(food, made(facts, outcome="no_penalty", fine=None, measures=frozenset({"education"}))).findings == []
 
 
 def test_not_penalised_without_any_basis_is_found(food) -> None:
-    [f, g] = check(
-        food, made(SMALL, outcome="no_penalty", fine=None, measures=frozenset())
-    ).findings
+    [f, g] = check(food, made(SMALL, outcome="no_penalty", fine=None, measures=frozenset())).findings
     assert (f.kind, g.kind) == ("different_outcome", "no_reason")
 
 
@@ -139,21 +124,13 @@ def test_a_discretionary_exemption_taken_needs_a_reason_only(food) -> None:
         == []
     )
     r = check(food, made(facts, outcome="exemption", fine=None, measures=keep, reason=""))
-    assert [f.kind for f in r.findings] == ["no_reason"] and "第一百三十六条" in r.findings[
-        0
-    ].message
-    missing = check(
-        food, made(facts, outcome="exemption", fine=None, measures=frozenset(), reason="x")
-    ).findings
-    assert [f.kind for f in missing] == ["mandatory_measure_missing"] and "没收" in missing[
-        0
-    ].message
+    assert [f.kind for f in r.findings] == ["no_reason"] and "第一百三十六条" in r.findings[0].message
+    missing = check(food, made(facts, outcome="exemption", fine=None, measures=frozenset(), reason="x")).findings
+    assert [f.kind for f in missing] == ["mandatory_measure_missing"] and "没收" in missing[0].message
 
 
 def test_another_kind_of_penalty_and_a_missing_measure(food) -> None:
-    r = check(
-        food, made(SMALL, measures=frozenset({"order_correction", "revoke_licence"}), reason="x")
-    )
+    r = check(food, made(SMALL, measures=frozenset({"order_correction", "revoke_licence"}), reason="x"))
     assert sorted(f.kind for f in r.findings) == [
         "different_penalty_types",
         "mandatory_measure_missing",
@@ -169,12 +146,8 @@ def test_imported_cases_are_checked_on_their_penalties_only(food) -> None:
         act_date=D(2024, 5, 1),
         decision_date=D(2024, 6, 1),
     )
-    ok = DecisionMade(
-        req, "penalty", Decimal(56000), None, frozenset({"没收违法生产经营的物品"}), reason=None
-    )
-    assert (
-        check(food, ok).findings == []
-    )  # 责令改正 is not in the import format: not reported missing
+    ok = DecisionMade(req, "penalty", Decimal(56000), None, frozenset({"没收违法生产经营的物品"}), reason=None)
+    assert check(food, ok).findings == []  # 责令改正 is not in the import format: not reported missing
     lacking = DecisionMade(req, "penalty", Decimal(70000), None, frozenset(), reason=None)
     assert sorted(f.kind for f in check(food, lacking).findings) == [
         "mandatory_measure_missing",
@@ -200,14 +173,11 @@ def test_any_fine_inside_the_recommended_range_with_its_measures_is_never_flagge
     )
     rec = evaluate(food, req)
     assert rec.outcome == "penalty" and rec.fine is not None
-    fine = (
-        rec.fine.min
-        + (rec.fine.max - rec.fine.min) * Decimal(at.numerator) / Decimal(at.denominator)
-    ).quantize(Decimal("0.01"))
-    fine = min(max(fine, rec.fine.min), rec.fine.max)
-    r = check(
-        food, DecisionMade(req, "penalty", fine, frozenset(m.code for m in rec.measures), reason="")
+    fine = (rec.fine.min + (rec.fine.max - rec.fine.min) * Decimal(at.numerator) / Decimal(at.denominator)).quantize(
+        Decimal("0.01")
     )
+    fine = min(max(fine, rec.fine.min), rec.fine.max)
+    r = check(food, DecisionMade(req, "penalty", fine, frozenset(m.code for m in rec.measures), reason=""))
     assert r.findings == []
     over = check(
         food,

@@ -66,20 +66,14 @@ def test_a_batch_stores_each_decision_once_and_answers_each_as_alone(seeded) -> 
     # the alert ids in the answers are the stored alerts, each of its own decision
     with Session(seeded) as s:
         for answer in (a2[0], a3[0]):
-            stored = s.exec(
-                select(Alert.id).where(Alert.case_id == answer["case_id"]).order_by(Alert.id)
-            ).all()
+            stored = s.exec(select(Alert.id).where(Alert.case_id == answer["case_id"]).order_by(Alert.id)).all()
             assert stored == [f["alert_id"] for f in answer["findings"]]
         assert s.get(Decision, "A-2").answer == a2[0]  # type: ignore[union-attr]
     assert (count(seeded, Decision), count(seeded, DecidedCase)) == (4, 4)
     assert count(seeded, Alert) == len(a2[0]["findings"]) + len(a3[0]["findings"])
     with Session(seeded) as s:
         assert (
-            s.exec(
-                select(func.count())
-                .select_from(AuditEntry)
-                .where(AuditEntry.action == "decision.record")
-            ).one()
+            s.exec(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "decision.record")).one()
             == 4
         )
 
@@ -87,14 +81,8 @@ def test_a_batch_stores_each_decision_once_and_answers_each_as_alone(seeded) -> 
 def test_the_answer_of_a_batch_equals_the_answer_alone(seeded) -> None:
     lib = RulesetLibrary.load(FIXTURES)
     alone = pending(lib, "B-1", "64000")
-    one, _, _ = store_decision(
-        seeded, alone.body, officer="k1", actor="k1", result=alone.result, crs=alone.crs
-    )
+    one, _, _ = store_decision(seeded, alone.body, officer="k1", actor="k1", result=alone.result, crs=alone.crs)
     [(together, created, _)] = [r for r in store_decisions(seeded, [pending(lib, "B-2", "64000")])]  # type: ignore[misc]
     drop = ("case_id", "findings")
-    assert {k: v for k, v in one.items() if k not in drop} == {
-        k: v for k, v in together.items() if k not in drop
-    }
-    assert [{**f, "alert_id": 0} for f in one["findings"]] == [
-        {**f, "alert_id": 0} for f in together["findings"]
-    ]
+    assert {k: v for k, v in one.items() if k not in drop} == {k: v for k, v in together.items() if k not in drop}
+    assert [{**f, "alert_id": 0} for f in one["findings"]] == [{**f, "alert_id": 0} for f in together["findings"]]

@@ -45,34 +45,18 @@ def test_a_deviating_decision_is_answered_with_its_findings_and_stored_with_its_
     assert r.status_code == 201, r.text
     body = r.json()
     assert [f["kind"] for f in body["findings"]] == ["outside_range", "no_reason"]
-    assert body["findings"][0]["message"].startswith(
-        "罚款70,000元高于基准建议幅度54,500元至60,500元"
-    )
+    assert body["findings"][0]["message"].startswith("罚款70,000元高于基准建议幅度54,500元至60,500元")
     assert body["reason_required"] and not body["ok"]
-    assert (
-        body["ruleset"]["version"] == "2024"
-        and body["recommendation"]["ruleset"]["hash"] == body["ruleset"]["hash"]
-    )
+    assert body["ruleset"]["version"] == "2024" and body["recommendation"]["ruleset"]["hash"] == body["ruleset"]["hash"]
     with Session(api.app.state.engine) as s:
         d = s.get(Decision, "D-1")
-        assert (
-            d is not None
-            and d.ruleset_hash == body["ruleset"]["hash"]
-            and d.recorded_by == body["officer"]
-        )
+        assert d is not None and d.ruleset_hash == body["ruleset"]["hash"] and d.recorded_by == body["officer"]
         alerts = list(s.exec(select(Alert).where(Alert.case_id == "D-1").order_by(Alert.id)))
         assert [a.id for a in alerts] == [f["alert_id"] for f in body["findings"]]
         assert alerts[0].citation == body["findings"][0]["citation"] and alerts[0].unit == "城东所"
         case = s.get(DecidedCase, "D-1")
-        assert (
-            case is not None
-            and str(case.fine) == "70000.00"
-            and case.penalties == ["没收违法生产经营的物品"]
-        )
-        assert (
-            s.exec(select(AuditEntry).where(AuditEntry.action == "decision.record")).one().target
-            == "D-1"
-        )
+        assert case is not None and str(case.fine) == "70000.00" and case.penalties == ["没收违法生产经营的物品"]
+        assert s.exec(select(AuditEntry).where(AuditEntry.action == "decision.record")).one().target == "D-1"
     # a decided case for sweeps and impact, in the import format
     table = from_engine(api.app.state.engine, department="food")
     assert table.case_id == ["D-1"]
@@ -119,9 +103,7 @@ def test_the_same_case_twice_is_idempotent_and_other_content_is_refused(api) -> 
         ({"case_id": ""}, ["body", "case_id"]),
     ],
 )
-def test_bad_input_is_a_4xx_naming_the_field_and_nothing_is_stored(
-    api, change: dict, loc: list
-) -> None:
+def test_bad_input_is_a_4xx_naming_the_field_and_nothing_is_stored(api, change: dict, loc: list) -> None:
     r = api.post("/v1/decisions", json={**DECISION, **change}, headers=h(api, "officer"))
     assert 400 <= r.status_code < 500, r.text
     assert r.json()["detail"][0]["loc"][: len(loc)] == loc, r.json()
@@ -135,9 +117,7 @@ def test_roles_and_departments(api) -> None:
 
 
 def test_alerts_are_listed_filtered_paged_and_handled_with_an_audited_note(api) -> None:
-    for n, (fine, unit) in enumerate(
-        [("70000", "城东所"), ("300000", "城西所"), ("56000", "城西所")]
-    ):
+    for n, (fine, unit) in enumerate([("70000", "城东所"), ("300000", "城西所"), ("56000", "城西所")]):
         body = {
             **DECISION,
             "case_id": f"D-{n}",
@@ -152,49 +132,29 @@ def test_alerts_are_listed_filtered_paged_and_handled_with_an_audited_note(api) 
         ("D-1", "critical"),
     ]
     assert every["next_after_id"] is None
-    assert [
-        a["case_id"]
-        for a in api.get("/v1/alerts?unit=城西所", headers=h(api, "sup")).json()["alerts"]
-    ] == ["D-1"]
+    assert [a["case_id"] for a in api.get("/v1/alerts?unit=城西所", headers=h(api, "sup")).json()["alerts"]] == ["D-1"]
     assert (
-        api.get("/v1/alerts?severity=critical&state=open", headers=h(api, "sup")).json()["alerts"][
-            0
-        ]["case_id"]
+        api.get("/v1/alerts?severity=critical&state=open", headers=h(api, "sup")).json()["alerts"][0]["case_id"]
         == "D-1"
     )
     assert api.get("/v1/alerts?since=2024-06-02", headers=h(api, "sup")).json()["alerts"] == []
     page = api.get("/v1/alerts?limit=1", headers=h(api, "sup")).json()
     assert len(page["alerts"]) == 1
-    nxt = api.get(
-        f"/v1/alerts?limit=1&after_id={page['next_after_id']}", headers=h(api, "sup")
-    ).json()
+    nxt = api.get(f"/v1/alerts?limit=1&after_id={page['next_after_id']}", headers=h(api, "sup")).json()
     assert nxt["alerts"][0]["case_id"] == "D-1"
     assert api.get("/v1/alerts?department=other", headers=h(api, "sup")).status_code == 403
     assert api.get("/v1/alerts", headers=h(api, "officer")).status_code == 403
     assert api.get("/v1/alerts?severity=huge", headers=h(api, "sup")).status_code == 422
     aid = every["alerts"][0]["id"]
-    ack = api.post(
-        f"/v1/alerts/{aid}/acknowledge", json={"note": "已约谈办案人员"}, headers=h(api, "sup")
-    )
+    ack = api.post(f"/v1/alerts/{aid}/acknowledge", json={"note": "已约谈办案人员"}, headers=h(api, "sup"))
     assert ack.status_code == 200 and ack.json()["state"] == "acknowledged"
-    assert (
-        api.post(
-            f"/v1/alerts/{aid}/acknowledge", json={"note": "again"}, headers=h(api, "sup")
-        ).status_code
-        == 409
-    )
-    assert (
-        api.post(f"/v1/alerts/{aid}/close", json={"note": ""}, headers=h(api, "sup")).status_code
-        == 422
-    )
-    closed = api.post(
-        f"/v1/alerts/{aid}/close", json={"note": "已说明理由，予以认可"}, headers=h(api, "sup")
-    )
+    assert api.post(f"/v1/alerts/{aid}/acknowledge", json={"note": "again"}, headers=h(api, "sup")).status_code == 409
+    assert api.post(f"/v1/alerts/{aid}/close", json={"note": ""}, headers=h(api, "sup")).status_code == 422
+    closed = api.post(f"/v1/alerts/{aid}/close", json={"note": "已说明理由，予以认可"}, headers=h(api, "sup"))
     assert closed.json()["state"] == "closed" and closed.json()["note"] == "已说明理由，予以认可"
     with Session(api.app.state.engine) as s:
         actions = [
-            (e.action, e.detail["note"])
-            for e in s.exec(select(AuditEntry).where(AuditEntry.target == str(aid)))
+            (e.action, e.detail["note"]) for e in s.exec(select(AuditEntry).where(AuditEntry.target == str(aid)))
         ]
     assert actions == [
         ("alert.acknowledge", "已约谈办案人员"),
@@ -247,9 +207,7 @@ def test_webhook_deliveries_are_signed_retried_and_idempotent(fast) -> None:
     api = fast
     rx = Receiver([503, 503])  # down twice, then up
     try:
-        created = api.post(
-            "/v1/webhooks", json={"url": rx.url, "department": "food"}, headers=h(api, "admin")
-        )
+        created = api.post("/v1/webhooks", json={"url": rx.url, "department": "food"}, headers=h(api, "admin"))
         assert created.status_code == 201, created.text
         secret = created.json()["secret"]
         assert "secret" not in api.get("/v1/webhooks", headers=h(api, "admin")).json()[0]
@@ -257,9 +215,7 @@ def test_webhook_deliveries_are_signed_retried_and_idempotent(fast) -> None:
         rx.wait(lambda: any(s == 200 for s, _, _ in rx.got))
         assert [s for s, _, _ in rx.got] == [503, 503, 200]
         keys = {hd["Idempotency-Key"] for _, hd, _ in rx.got}
-        assert (
-            len(keys) == 1 and len({d for _, _, d in rx.got}) == 1
-        )  # the same delivery, byte for byte
+        assert len(keys) == 1 and len({d for _, _, d in rx.got}) == 1  # the same delivery, byte for byte
         _, headers, data = rx.got[-1]
         expected = "sha256=" + hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
         assert hmac.compare_digest(headers["X-Discretion-Signature"], expected)
@@ -281,16 +237,11 @@ def test_a_receiver_down_for_good_loses_nothing(fast) -> None:
 
         def failed() -> bool:
             with Session(engine) as s:
-                return (
-                    s.exec(select(Job).where(Job.kind == DELIVER, Job.state == "failed")).first()
-                    is not None
-                )
+                return s.exec(select(Job).where(Job.kind == DELIVER, Job.state == "failed")).first() is not None
 
         rx.wait(failed)
         assert len(rx.got) == 12
-        assert (
-            len(api.get("/v1/alerts", headers=h(api, "sup")).json()["alerts"]) == 2
-        )  # the alerts stand
+        assert len(api.get("/v1/alerts", headers=h(api, "sup")).json()["alerts"]) == 2  # the alerts stand
         [job] = api.get(f"/v1/jobs?kind={DELIVER}", headers=h(api, "admin")).json()
         assert job["state"] == "failed" and "500" in job["error"]
         assert api.post(f"/v1/jobs/{job['id']}/retry", headers=h(api, "admin")).status_code == 200
@@ -321,12 +272,7 @@ def test_webhook_urls_that_are_not_http_or_point_at_the_service_are_refused(api,
 
 
 def test_only_admins_register_webhooks(api) -> None:
-    assert (
-        api.post(
-            "/v1/webhooks", json={"url": "https://example.org/h"}, headers=h(api, "sup")
-        ).status_code
-        == 403
-    )
+    assert api.post("/v1/webhooks", json={"url": "https://example.org/h"}, headers=h(api, "sup")).status_code == 403
 
 
 def _poll_job(api, job_id: str, who: str = "sup", timeout: float = 30) -> dict:
@@ -349,17 +295,12 @@ def test_imported_cases_are_checked_in_bulk_as_a_job(api) -> None:
         content=rows.encode(),
         headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"},
     )
-    assert (
-        api.post("/v1/decisions/check-imported", json={}, headers=h(api, "officer")).status_code
-        == 403
-    )
+    assert api.post("/v1/decisions/check-imported", json={}, headers=h(api, "officer")).status_code == 403
     r = api.post("/v1/decisions/check-imported", json={"department": "food"}, headers=h(api, "sup"))
     assert r.status_code == 202, r.text
     job = _poll_job(api, r.json()["id"])
     assert job["state"] == "done", job
-    assert (
-        job["result"] == {"cases": 6, "alerts": 1, "not_checked": 0} and job["progress_done"] == 6
-    )
+    assert job["result"] == {"cases": 6, "alerts": 1, "not_checked": 0} and job["progress_done"] == 6
     [alert] = api.get("/v1/alerts", headers=h(api, "sup")).json()["alerts"]
     assert (alert["case_id"], alert["kind"], alert["severity"], alert["officer"]) == (
         "C50",
@@ -369,9 +310,7 @@ def test_imported_cases_are_checked_in_bulk_as_a_job(api) -> None:
     )
     with Session(api.app.state.engine) as s:
         assert {d.source for d in s.exec(select(Decision))} == {"import"}
-    again = _poll_job(
-        api, api.post("/v1/decisions/check-imported", json={}, headers=h(api, "sup")).json()["id"]
-    )
+    again = _poll_job(api, api.post("/v1/decisions/check-imported", json={}, headers=h(api, "sup")).json()["id"])
     assert again["result"]["cases"] == 0 and _count(api, Alert) == 1  # each case is checked once
 
 
@@ -385,11 +324,7 @@ def test_sweeps_are_jobs_with_progress_and_can_be_cancelled(api) -> None:
     )
     sid = api.post("/v1/sweeps", json={}, headers=h(api, "sup")).json()["id"]
     job = _poll_job(api, sid)
-    assert (
-        job["kind"] == "sweep"
-        and job["state"] == "done"
-        and job["progress_done"] == job["progress_total"] == 4
-    )
+    assert job["kind"] == "sweep" and job["state"] == "done" and job["progress_done"] == job["progress_total"] == 4
     got = api.get(f"/v1/sweeps/{sid}", headers=h(api, "sup")).json()
     assert got["status"] == "done" and got["report"]["summary"]["cases_swept"] == 4
     assert api.delete(f"/v1/sweeps/{sid}", headers=h(api, "sup")).status_code == 409  # already done

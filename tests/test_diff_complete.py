@@ -120,10 +120,7 @@ def _compiled(doc: dict[str, Any]) -> CompiledRuleset | None:
 def _cases(ci: CompiledItem) -> list[dict[str, Any]]:
     """One case per reachable state of the item (verify's examples): every behaviour it has."""
     space = item_space(ci)
-    return [
-        {**space.fixed, **{k: v for k, v in r.example().items() if v is not None}}
-        for r in space.states.values()
-    ]
+    return [{**space.fixed, **{k: v for k, v in r.example().items() if v is not None}} for r in space.states.values()]
 
 
 def _outcome(crs: CompiledRuleset, code: str, raw: dict[str, Any]) -> Any:
@@ -131,9 +128,7 @@ def _outcome(crs: CompiledRuleset, code: str, raw: dict[str, Any]) -> Any:
     if ci is None:
         return "no such item"
     try:
-        facts = validate_facts(
-            {k: v for k, v in raw.items() if k in ci.schema}, ci.schema, ci.derived
-        )
+        facts = validate_facts({k: v for k, v in raw.items() if k in ci.schema}, ci.schema, ci.derived)
         rec = apply_version(crs, ci, facts, DATES, VERSION_STEP)
     except DiscretionError as e:
         return f"refused: {type(e).__name__}"
@@ -198,23 +193,13 @@ def test_a_change_of_a_weighted_factor_is_said_in_words(make_library) -> None:
 def test_a_change_of_a_facts_bounds_is_said_in_words(make_library) -> None:
     lib = make_library(
         demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **COMMON),
-        demo__2025=DEPT.format(
-            version="2025", start="2025-01-01", items=ITEM_GAIN, **COMMON
-        ).replace(
+        demo__2025=DEPT.format(version="2025", start="2025-01-01", items=ITEM_GAIN, **COMMON).replace(
             "investment: {type: money, label: 总投资额, default: 0}",
             "investment: {type: money, label: 总投资额, default: 0, maximum: 100000000}",
         ),
     )
-    [change] = [
-        c
-        for c in diff(lib.version("demo", "2024"), lib.version("demo", "2025")).changes
-        if c.what == "facts"
-    ]
-    assert (
-        change.items == ["X-W"]
-        and "最高100000000" in change.text
-        and "总投资额（investment）" in change.text
-    )
+    [change] = [c for c in diff(lib.version("demo", "2024"), lib.version("demo", "2025")).changes if c.what == "facts"]
+    assert change.items == ["X-W"] and "最高100000000" in change.text and "总投资额（investment）" in change.text
 
 
 def test_a_field_without_a_sentence_is_said_structurally_with_its_item(make_library) -> None:
@@ -222,26 +207,15 @@ def test_a_field_without_a_sentence_is_said_structurally_with_its_item(make_libr
         make_library,
         ITEM_GAIN.replace("    name: 倍数罚款\n", "    name: 倍数罚款\n    touches_safety: true\n"),
     )
-    [change] = [
-        c for c in diff(old, new).changes if c.what != "ruleset"
-    ]  # (the versions' dates differ too)
+    [change] = [c for c in diff(old, new).changes if c.what != "ruleset"]  # (the versions' dates differ too)
     assert change.what == "other" and change.items == ["X-GAIN"]
     assert change.text == "其他改动 items[X-GAIN].touches_safety：false → true"
 
 
 def test_a_change_of_tier_order_is_reported(make_library) -> None:
-    low = (
-        "      - {id: low, label: 较轻, when: \"harm in ['none', 'minor']\", "
-        "fine: {share: [0, 0.5]}}\n"
-    )
-    high = (
-        "      - {id: high, label: 较重, when: \"harm in ['general', 'serious']\", "
-        "fine: {share: [0.5, 1]}}\n"
-    )
+    low = "      - {id: low, label: 较轻, when: \"harm in ['none', 'minor']\", fine: {share: [0, 0.5]}}\n"
+    high = "      - {id: high, label: 较重, when: \"harm in ['general', 'serious']\", fine: {share: [0.5, 1]}}\n"
     assert low + high in ITEM_GAIN
     old, new = _pair(make_library, ITEM_GAIN.replace(low + high, high + low))
     [change] = [c for c in diff(old, new).changes if c.what != "ruleset"]
-    assert (
-        change.text == "顺序改变 items[X-GAIN].tiers：low、high → high、low"
-        and change.items == ["X-GAIN"]
-    )
+    assert change.text == "顺序改变 items[X-GAIN].tiers：low、high → high、low" and change.items == ["X-GAIN"]

@@ -19,8 +19,10 @@ BUNDLED = libraries.bundled()
 
 
 def _two(make_library, new_items: str, **new_common) -> RulesetLibrary:
-    return make_library(demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **COMMON),
-                        demo__2025=DEPT.format(version="2025", start="2025-01-01", items=new_items, **{**COMMON, **new_common}))
+    return make_library(
+        demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **COMMON),
+        demo__2025=DEPT.format(version="2025", start="2025-01-01", items=new_items, **{**COMMON, **new_common}),
+    )
 
 
 def test_a_version_compared_with_itself_has_no_changes() -> None:
@@ -33,15 +35,22 @@ def test_the_real_change_of_unlicensed_business_is_said_in_words() -> None:
     """scjg 2021 → 2022: 无证无照经营查处办法第十三条 gave way to 市场主体登记管理条例第四十三条."""
     report = diff(BUNDLED.version("scjg", "2021"), BUNDLED.version("scjg", "2022"))
     texts = [c.text for c in report.changes if "SC-REG-43-1" in c.items]
-    assert any("《无证无照经营查处办法》第十三条 → 《中华人民共和国市场主体登记管理条例》第四十三条" in t for t in texts)
+    assert any(
+        "《无证无照经营查处办法》第十三条 → 《中华人民共和国市场主体登记管理条例》第四十三条" in t for t in texts
+    )
     assert any(t.startswith("新增法定条款「情节严重」") and "100,000元至500,000元" in t for t in texts)
     assert report.old_hash != report.new_hash
 
 
 def test_tier_amounts_conditions_placement_and_items(make_library) -> None:
-    new = (ITEM_GAIN.replace("fine: {share: [0.5, 1]}", "fine: {share: [0.6, 1]}")
-           .replace("harm in ['general', 'serious']\", fine: {share: [0.6", "harm == 'serious' or harm == 'general'\", fine: {share: [0.6")
-           .split("  - code: X-W")[0])
+    new = (
+        ITEM_GAIN.replace("fine: {share: [0.5, 1]}", "fine: {share: [0.6, 1]}")
+        .replace(
+            "harm in ['general', 'serious']\", fine: {share: [0.6",
+            "harm == 'serious' or harm == 'general'\", fine: {share: [0.6",
+        )
+        .split("  - code: X-W")[0]
+    )
     lib = _two(make_library, new, conflict="officer")
     report = diff(lib.version("demo", "2024"), lib.version("demo", "2025"))
     texts = {c.text: c.items for c in report.changes}
@@ -62,15 +71,33 @@ def test_impact_lists_exactly_the_cases_whose_recommendation_changes(make_librar
     heavier = ITEM_GAIN.replace("times: [1, 3]", "times: [2, 5]")
     lib = _two(make_library, heavier)
     rows = [
-        {"case_id": "A", "facts": {"gain": "10000", "harm": "general"}},   # multiple of the gain: changes
-        {"case_id": "B", "facts": {"gain": "500", "harm": "general"}},     # the fallback range: unchanged
+        {"case_id": "A", "facts": {"gain": "10000", "harm": "general"}},  # multiple of the gain: changes
+        {"case_id": "B", "facts": {"gain": "500", "harm": "general"}},  # the fallback range: unchanged
         {"case_id": "C", "facts": {"gain": "10000", "harm": "general", "serious": True}},  # fixed clause: unchanged
-        {"case_id": "D", "facts": {"gain": "-1", "harm": "general"}},      # refused by both
+        {"case_id": "D", "facts": {"gain": "-1", "harm": "general"}},  # refused by both
     ]
     path = tmp_path / "cases.jsonl"
-    path.write_text("".join(json.dumps({**r, "department": "demo", "item": "X-GAIN", "act_date": "2025-02-01",
-                                        "decision_date": "2025-03-01", "unit": "u", "officer": "o", "outcome": "penalty",
-                                        "fine": "1000", "penalties": ["fine"]}) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    **r,
+                    "department": "demo",
+                    "item": "X-GAIN",
+                    "act_date": "2025-02-01",
+                    "decision_date": "2025-03-01",
+                    "unit": "u",
+                    "officer": "o",
+                    "outcome": "penalty",
+                    "fine": "1000",
+                    "penalties": ["fine"],
+                }
+            )
+            + "\n"
+            for r in rows
+        ),
+        encoding="utf-8",
+    )
     report = impact(lib.version("demo", "2024"), lib.version("demo", "2025"), read_cases(path))
     assert report.cases == 4 and report.replayed == 3 and report.unchanged == 2
     assert [(r.case_id, r.kind) for r in report.changed] == [("A", "fine"), ("D", "not_replayed")]
@@ -87,14 +114,17 @@ def test_cli_diff_and_impact(tmp_path) -> None:
     bad = runner.invoke(app, ["diff", "--department", "scjg", "2022-10", "2099"])
     assert bad.exit_code == 2 and "2099" in bad.output
     cases = tmp_path / "c.jsonl"
-    synth = runner.invoke(app, ["synth", "--cases", "400", "--seed", "2", "--inconsistent-groups", "1", "--out", str(cases)])
+    synth = runner.invoke(
+        app, ["synth", "--cases", "400", "--seed", "2", "--inconsistent-groups", "1", "--out", str(cases)]
+    )
     assert synth.exit_code == 0, synth.output
     r = runner.invoke(app, ["impact", "--department", "scjg", "2022-10", "2025", "--cases", str(cases), "--json"])
     assert r.exit_code == 0, r.output
     body = json.loads(r.stdout)
     assert body["cases"] >= body["replayed"] >= body["unchanged"] and body["new"] == "2025"
-    assert body["cases"] == body["replayed"] + sum(body["item_missing"].values()) \
-        + sum(c["kind"] == "not_replayed" for c in body["changed"])
+    assert body["cases"] == body["replayed"] + sum(body["item_missing"].values()) + sum(
+        c["kind"] == "not_replayed" for c in body["changed"]
+    )
     neither = runner.invoke(app, ["impact", "--department", "scjg", "2022-10", "2025"])
     assert neither.exit_code == 2 and "--cases or --db" in neither.output
 
@@ -107,5 +137,7 @@ def test_impact_counts_cases_of_an_item_only_one_version_has(tmp_path) -> None:
     path = tmp_path / "c.jsonl"
     write(cases, injected, path)
     report = impact(BUNDLED.version("scjg", "2021"), BUNDLED.version("scjg", "2022"), read_cases(path))
-    assert report.item_missing and all(code not in BUNDLED.version("scjg", "2021").items for code in report.item_missing)
+    assert report.item_missing and all(
+        code not in BUNDLED.version("scjg", "2021").items for code in report.item_missing
+    )
     assert not any(r.item in report.item_missing for r in report.changed)

@@ -49,9 +49,7 @@ def test_the_architecture_names_every_module() -> None:
         if "migrations" not in p.parts
     }
     expected = {m.removesuffix("__init__.py") for m in modules}
-    assert not expected - names, (
-        f"add these to the README's Architecture: {sorted(expected - names)}"
-    )
+    assert not expected - names, f"add these to the README's Architecture: {sorted(expected - names)}"
     stale = {n for n in names if n.startswith(("discretion/", "api/"))} - expected
     assert not stale, f"the README's Architecture names modules that do not exist: {sorted(stale)}"
 

@@ -11,16 +11,34 @@ from typing import Any
 
 import pytest
 
-from discretion import (DateError, EvaluationRequest, FactError, RulesetDefect, RulesetLibrary, UnknownDepartment,
-                        UnknownItem, VersionNotInForce, evaluate)
+from discretion import (
+    DateError,
+    EvaluationRequest,
+    FactError,
+    RulesetDefect,
+    RulesetLibrary,
+    UnknownDepartment,
+    UnknownItem,
+    VersionNotInForce,
+    evaluate,
+)
 
 D = dt.date
 
 
-def run(lib: RulesetLibrary, facts: dict[str, Any], *, item: str = "F-124", dept: str = "food",
-        act: dt.date = D(2024, 5, 1), decision: dt.date = D(2024, 6, 1), **dates: Any):
-    return evaluate(lib, EvaluationRequest(department=dept, item=item, facts=facts, act_date=act,
-                                           decision_date=decision, **dates))
+def run(
+    lib: RulesetLibrary,
+    facts: dict[str, Any],
+    *,
+    item: str = "F-124",
+    dept: str = "food",
+    act: dt.date = D(2024, 5, 1),
+    decision: dt.date = D(2024, 6, 1),
+    **dates: Any,
+):
+    return evaluate(
+        lib, EvaluationRequest(department=dept, item=item, facts=facts, act_date=act, decision_date=decision, **dates)
+    )
 
 
 def ids(rec) -> set[str]:
@@ -42,13 +60,16 @@ def test_undeclared_fact_is_named(food: RulesetLibrary) -> None:
     assert e.value.field == "facts.colour"
 
 
-@pytest.mark.parametrize("facts, field", [
-    ({"goods_value": -1, "harm": "minor"}, "facts.goods_value"),
-    ({"goods_value": "abc", "harm": "minor"}, "facts.goods_value"),
-    ({"goods_value": 8000, "harm": "huge"}, "facts.harm"),
-    ({"goods_value": 8000, "harm": "minor", "first_offence": "yes"}, "facts.first_offence"),
-    ({"goods_value": "1.234", "harm": "minor"}, "facts.goods_value"),
-])
+@pytest.mark.parametrize(
+    "facts, field",
+    [
+        ({"goods_value": -1, "harm": "minor"}, "facts.goods_value"),
+        ({"goods_value": "abc", "harm": "minor"}, "facts.goods_value"),
+        ({"goods_value": 8000, "harm": "huge"}, "facts.harm"),
+        ({"goods_value": 8000, "harm": "minor", "first_offence": "yes"}, "facts.first_offence"),
+        ({"goods_value": "1.234", "harm": "minor"}, "facts.goods_value"),
+    ],
+)
 def test_mistyped_fact_is_named(food: RulesetLibrary, facts: dict, field: str) -> None:
     with pytest.raises(FactError) as e:
         run(food, facts)
@@ -80,17 +101,33 @@ def test_art36_two_years_then_no_penalty(food: RulesetLibrary) -> None:
 
 
 def test_art36_five_years_when_health_touched_and_harm_occurred(food: RulesetLibrary) -> None:
-    rec = run(food, {"goods_value": 8000, "harm": "minor"}, act=D(2024, 1, 1), discovery_date=D(2028, 12, 31),
-              decision=D(2029, 1, 5))
+    rec = run(
+        food,
+        {"goods_value": 8000, "harm": "minor"},
+        act=D(2024, 1, 1),
+        discovery_date=D(2028, 12, 31),
+        decision=D(2029, 1, 5),
+    )
     assert rec.outcome == "penalty"
-    late = run(food, {"goods_value": 8000, "harm": "minor"}, act=D(2024, 1, 1), discovery_date=D(2029, 1, 2),
-               decision=D(2029, 1, 5))
+    late = run(
+        food,
+        {"goods_value": 8000, "harm": "minor"},
+        act=D(2024, 1, 1),
+        discovery_date=D(2029, 1, 2),
+        decision=D(2029, 1, 5),
+    )
     assert late.outcome == "no_penalty"
 
 
 def test_art36_continuous_act_counts_from_its_end(food: RulesetLibrary) -> None:
-    rec = run(food, {"goods_value": 8000, "harm": "none"}, act=D(2024, 1, 1), act_end_date=D(2025, 1, 1),
-              discovery_date=D(2026, 6, 1), decision=D(2026, 7, 1))
+    rec = run(
+        food,
+        {"goods_value": 8000, "harm": "none"},
+        act=D(2024, 1, 1),
+        act_end_date=D(2025, 1, 1),
+        discovery_date=D(2026, 6, 1),
+        decision=D(2026, 7, 1),
+    )
     assert rec.outcome == "penalty"
 
 
@@ -166,7 +203,12 @@ def test_fallback_range_below_threshold_and_multiple_above(food: RulesetLibrary)
 
 def test_tier_measure_and_conditional_measure(food: RulesetLibrary) -> None:
     rec = run(food, {"goods_value": 20000, "harm": "serious", "illegal_gain": 100})
-    assert {m.code for m in rec.measures} == {"order_correction", "confiscate_illegal_gain", "confiscate_goods", "revoke_licence"}
+    assert {m.code for m in rec.measures} == {
+        "order_correction",
+        "confiscate_illegal_gain",
+        "confiscate_goods",
+        "revoke_licence",
+    }
     no_gain = run(food, {"goods_value": 20000, "harm": "serious"})
     assert "confiscate_illegal_gain" not in {m.code for m in no_gain.measures}
 
@@ -241,9 +283,29 @@ ITEM_GAIN = """
 """
 
 
-def demo(make_library, *, shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false", items=ITEM_GAIN, extra=None):
-    docs = {"demo__2024": DEPT.format(version="2024", start="2024-01-01", shape=shape, conflict=conflict, overlap=overlap,
-                                      floor=floor, items=items, tier_up=tier_up)}
+def demo(
+    make_library,
+    *,
+    shape="tiers",
+    conflict="offset",
+    overlap="defect",
+    floor=0,
+    tier_up="false",
+    items=ITEM_GAIN,
+    extra=None,
+):
+    docs = {
+        "demo__2024": DEPT.format(
+            version="2024",
+            start="2024-01-01",
+            shape=shape,
+            conflict=conflict,
+            overlap=overlap,
+            floor=floor,
+            items=items,
+            tier_up=tier_up,
+        )
+    }
     docs.update(extra or {})
     return make_library(**docs)
 
@@ -294,7 +356,12 @@ def test_tier_overlap_defect_or_heavier(make_library) -> None:
     items = ITEM_GAIN.replace("when: \"harm in ['none', 'minor']\"", "when: \"harm in ['none', 'minor', 'general']\"")
     with pytest.raises(RulesetDefect):
         run(demo(make_library, items=items), {"gain": 2000, "harm": "general"}, dept="demo", item="X-GAIN")
-    rec = run(demo(make_library, items=items, overlap="heavier"), {"gain": 2000, "harm": "general"}, dept="demo", item="X-GAIN")
+    rec = run(
+        demo(make_library, items=items, overlap="heavier"),
+        {"gain": 2000, "harm": "general"},
+        dept="demo",
+        item="X-GAIN",
+    )
     assert rec.fine.tier == "较重" and "tier_overlap" in ids(rec)
 
 
@@ -316,8 +383,19 @@ def test_mitigated_goes_below_minimum_never_below_floor(make_library) -> None:
     mitig = """
   - {id: D-MI, list: mitigated, label: 减轻, mandatory: true, applies_to: ["*"], when: "harm == 'none'", basis: {law: 测试夹具}}
 """
-    text = DEPT.format(version="2024", start="2024-01-01", shape="tiers", conflict="offset", overlap="defect", floor=2000,
-                       items=ITEM_GAIN, tier_up="false") + mitig
+    text = (
+        DEPT.format(
+            version="2024",
+            start="2024-01-01",
+            shape="tiers",
+            conflict="offset",
+            overlap="defect",
+            floor=2000,
+            items=ITEM_GAIN,
+            tier_up="false",
+        )
+        + mitig
+    )
     lib = make_library(demo__2024=text)
     rec = run(lib, {"gain": 500, "harm": "none"}, dept="demo", item="X-GAIN")  # fallback 10,000–50,000
     assert rec.fine.placement == "减轻"
@@ -331,8 +409,10 @@ def test_art37_old_rule_stays_unless_the_new_is_lighter(make_library) -> None:
     heavier = ITEM_GAIN.replace("times: [1, 3]", "times: [2, 5]")
     lighter = ITEM_GAIN.replace("times: [1, 3]", "times: [1, 2]")
     common = dict(shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false")
-    lib = make_library(demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **common),
-                       demo__2025=DEPT.format(version="2025", start="2025-01-01", items=heavier, **common))
+    lib = make_library(
+        demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **common),
+        demo__2025=DEPT.format(version="2025", start="2025-01-01", items=heavier, **common),
+    )
     facts = {"gain": 10000, "harm": "general"}
     rec = run(lib, facts, dept="demo", item="X-GAIN", act=D(2024, 6, 1), decision=D(2025, 2, 1))
     assert rec.ruleset.version == "2024" and any(s.step == "version" and "第三十七条" in s.citation for s in rec.trace)
@@ -344,9 +424,13 @@ def test_art37_old_rule_stays_unless_the_new_is_lighter(make_library) -> None:
 def test_art37_no_longer_a_violation(make_library) -> None:
     common = dict(shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false")
     without = ITEM_GAIN.split("  - code: X-EX")[0].replace("X-GAIN", "X-OTHER")
-    lib = make_library(demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **common),
-                       demo__2025=DEPT.format(version="2025", start="2025-01-01", items=without, **common))
-    rec = run(lib, {"gain": 10000, "harm": "general"}, dept="demo", item="X-GAIN", act=D(2024, 6, 1), decision=D(2025, 2, 1))
+    lib = make_library(
+        demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **common),
+        demo__2025=DEPT.format(version="2025", start="2025-01-01", items=without, **common),
+    )
+    rec = run(
+        lib, {"gain": 10000, "harm": "general"}, dept="demo", item="X-GAIN", act=D(2024, 6, 1), decision=D(2025, 2, 1)
+    )
     assert rec.outcome == "no_penalty" and rec.fine is None and "不认为是违法" in rec.trace[1].effect
     assert [s.step for s in rec.trace] == ["facts", "version"] and rec.measures == [] and rec.options == []
     assert rec.trace[0].facts["gain"] == "10000" and rec.ruleset.version == "2024"
@@ -362,11 +446,17 @@ def test_art37_weighs_the_kind_of_penalty_before_the_amount(make_library) -> Non
     """A newer rule with a lower fine but a licence revocation is not 处罚较轻."""
     common = dict(shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false")
     old = ITEM_GAIN
-    new = ITEM_GAIN.replace("times: [1, 3], fallback: {when: \"gain < 1000\", range: [10000, 50000]}, ceiling: 100000}",
-                            "times: [0.5, 1], fallback: {when: \"gain < 1000\", range: [10000, 50000]}, ceiling: 100000}\n        measures: [revoke_licence]")
+    new = ITEM_GAIN.replace(
+        'times: [1, 3], fallback: {when: "gain < 1000", range: [10000, 50000]}, ceiling: 100000}',
+        'times: [0.5, 1], fallback: {when: "gain < 1000", range: [10000, 50000]}, ceiling: 100000}\n        measures: [revoke_licence]',
+    )
     assert new != old
-    lib = make_library(demo__2024=DEPT.format(version="2024", start="2024-01-01", items=old, **common),
-                       demo__2025=DEPT.format(version="2025", start="2025-01-01", items=new, **common))
-    rec = run(lib, {"gain": 10000, "harm": "general"}, dept="demo", item="X-GAIN", act=D(2024, 6, 1), decision=D(2025, 2, 1))
+    lib = make_library(
+        demo__2024=DEPT.format(version="2024", start="2024-01-01", items=old, **common),
+        demo__2025=DEPT.format(version="2025", start="2025-01-01", items=new, **common),
+    )
+    rec = run(
+        lib, {"gain": 10000, "harm": "general"}, dept="demo", item="X-GAIN", act=D(2024, 6, 1), decision=D(2025, 2, 1)
+    )
     assert rec.ruleset.version == "2024"  # the old rule's larger fine is lighter than the new rule's revocation
     assert "revoke_licence" not in {m.code for m in rec.measures}

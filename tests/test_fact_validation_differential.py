@@ -19,8 +19,30 @@ from . import libraries
 LIB = libraries.bundled()
 ITEMS = sorted((ref, code) for ref, c in LIB.compiled.items() for code in c.items)[::5]
 
-ODD = st.sampled_from([None, -1, 0, 1, 1.5, -0.0, "12.5", "abc", "", True, False, "none", "minor", "serious", [1], {"a": 1},
-                       10000, 9999.99, "10000.001", 2**70])
+ODD = st.sampled_from(
+    [
+        None,
+        -1,
+        0,
+        1,
+        1.5,
+        -0.0,
+        "12.5",
+        "abc",
+        "",
+        True,
+        False,
+        "none",
+        "minor",
+        "serious",
+        [1],
+        {"a": 1},
+        10000,
+        9999.99,
+        "10000.001",
+        2**70,
+    ]
+)
 
 
 def _raw(ci) -> st.SearchStrategy[dict]:

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -38,6 +38,7 @@ MIN_SECONDS = 3.0
 
 def _attacks() -> list[tuple[str, str, bytes, str]]:
     """(method, path, body, content type): one of each class of input found to block the server."""
+
     def facts(**kw: object) -> bytes:
         return json.dumps({**CASE, "facts": {**CASE["facts"], **kw}}).encode()
 
@@ -77,21 +78,41 @@ def server(tmp_path: Path):
     migrate(engine)
     with Session(engine) as s:
         seed_bundled(s, FIXTURES)
-        tokens = {role: create_key(s, role, "food" if role != "admin" else None, label=role)[1]
-                  for role in ("officer", "reviewer", "admin")}
+        tokens = {
+            role: create_key(s, role, "food" if role != "admin" else None, label=role)[1]
+            for role in ("officer", "reviewer", "admin")
+        }
         s.commit()
     engine.dispose()
     port = _free_port()
     env = {**os.environ, "DISCRETION_DATABASE_URL": url}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:app_from_env", "--factory", "--host",
-                             "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env,
-                            cwd=Path(__file__).resolve().parent.parent)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.app:app_from_env",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             try:
-                if httpx.get(f"{base}/v1/departments", headers={"Authorization": f"Bearer {tokens['officer']}"},
-                             timeout=1).status_code == 200:
+                if (
+                    httpx.get(
+                        f"{base}/v1/departments", headers={"Authorization": f"Bearer {tokens['officer']}"}, timeout=1
+                    ).status_code
+                    == 200
+                ):
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
@@ -150,14 +171,19 @@ def test_no_input_blocks_another_clients_evaluations(server) -> None:
             while not answers or time.monotonic() - started < MIN_SECONDS:
                 for method, path, body, ctype in _attacks():
                     who = "reviewer" if path.startswith("/v1/rulesets") else "admin" if "audit" in path else "officer"
-                    r = attacker.request(method, path, content=body, headers={
-                        "Authorization": f"Bearer {tokens[who]}", "Content-Type": ctype})
+                    r = attacker.request(
+                        method,
+                        path,
+                        content=body,
+                        headers={"Authorization": f"Bearer {tokens[who]}", "Content-Type": ctype},
+                    )
                     answers.append((f"{path} {body[:40]!r}", r.status_code))
 
     latencies = _evaluate_while(base, officer, attack)
     assert all(400 <= status < 500 for _, status in answers), answers
     p99 = _p99(latencies)
     if baseline >= P99_MS / 2:  # other processes load the machine: no judgement on latency is possible
-        pytest.skip(f"the machine is too loaded to judge: p99 {baseline:.0f} ms before any attack "
-                    f"({p99:.0f} ms during them)")
+        pytest.skip(
+            f"the machine is too loaded to judge: p99 {baseline:.0f} ms before any attack ({p99:.0f} ms during them)"
+        )
     assert p99 < P99_MS, f"p99 {p99:.1f} ms over {len(latencies)} evaluations (before the attacks: {baseline:.1f} ms)"

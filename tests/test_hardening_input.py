@@ -28,8 +28,10 @@ def _assert_4xx(r, loc: list | None = None) -> None:  # type: ignore[no-untyped-
         assert first["loc"][: len(loc)] == loc, first
 
 
-@pytest.mark.parametrize("value", ["1e25", 10**30, "1e400", "12.345", "-1", BIG_DIGITS, "NaN", "Infinity",
-                                   "1e-300000", 1e300, True, [1], {"a": 1}])
+@pytest.mark.parametrize(
+    "value",
+    ["1e25", 10**30, "1e400", "12.345", "-1", BIG_DIGITS, "NaN", "Infinity", "1e-300000", 1e300, True, [1], {"a": 1}],
+)
 def test_money_out_of_bounds_is_422_naming_the_fact(api, value: object) -> None:
     r = api.post("/v1/evaluate", json=_facts(goods_value=value), headers=h(api, "officer"))
     _assert_4xx(r, ["body", "facts", "goods_value"])
@@ -105,9 +107,18 @@ def test_malformed_json_bodies_answer_in_the_documented_form(api, raw: bytes) ->
     _assert_4xx(r)
 
 
-@pytest.mark.parametrize("url", ["/v1/audit?actor=%00", "/v1/audit?action=a%00b", "/v1/audit?department=%00",
-                                 "/v1/rulesets?department=%00", "/v1/rulesets/fo%00od/2024",
-                                 "/v1/rulesets/food/20%0024/items/F-124", "/v1/sweeps/%00"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/v1/audit?actor=%00",
+        "/v1/audit?action=a%00b",
+        "/v1/audit?department=%00",
+        "/v1/rulesets?department=%00",
+        "/v1/rulesets/fo%00od/2024",
+        "/v1/rulesets/food/20%0024/items/F-124",
+        "/v1/sweeps/%00",
+    ],
+)
 def test_nul_in_query_parameters_and_path_segments_is_422(api, url: str) -> None:
     r = api.get(url, headers=h(api, "admin"))
     _assert_4xx(r)
@@ -121,12 +132,15 @@ def test_nul_and_surrogates_in_key_labels_are_422(api, label: str) -> None:
     _assert_4xx(r, ["body"])
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda row: {**row, "case_id": "C\u0000"},
-    lambda row: {**row, "unit": "\ud800"},
-    lambda row: {**row, "facts": {**row["facts"], "\u0000": 1}},
-    lambda row: {**row, "penalties": ["\udc00"]},
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda row: {**row, "case_id": "C\u0000"},
+        lambda row: {**row, "unit": "\ud800"},
+        lambda row: {**row, "facts": {**row["facts"], "\u0000": 1}},
+        lambda row: {**row, "penalties": ["\udc00"]},
+    ],
+)
 def test_import_rows_with_unstorable_strings_never_500(api, mutate) -> None:  # type: ignore[no-untyped-def]
     row = json.loads(_lines(1))
     body = json.dumps(mutate(row))
@@ -145,7 +159,9 @@ def test_an_import_line_nested_100000_deep_is_refused(api) -> None:
 @pytest.mark.parametrize("fine", ["1e25", 10**30, "12.345", BIG_DIGITS[:5000], "1000000000000.01"])
 def test_imported_fines_are_bounded_money(api, fine: object) -> None:
     row = {**json.loads(_lines(1)), "fine": fine}
-    r = api.post("/v1/cases", content=json.dumps(row), headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"})
+    r = api.post(
+        "/v1/cases", content=json.dumps(row), headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"}
+    )
     if r.status_code == 200:
         assert r.json()["accepted"] == 0 and r.json()["rejected"][0]["reason"].startswith("fine"), r.json()
     else:
@@ -155,7 +171,9 @@ def test_imported_fines_are_bounded_money(api, fine: object) -> None:
 @pytest.mark.parametrize("date", ["9999-12-31", "0001-01-01"])
 def test_imported_dates_are_bounded(api, date: str) -> None:
     row = {**json.loads(_lines(1)), "act_date": date, "decision_date": "9999-12-31"}
-    r = api.post("/v1/cases", content=json.dumps(row), headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"})
+    r = api.post(
+        "/v1/cases", content=json.dumps(row), headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"}
+    )
     assert r.status_code == 200 and r.json()["accepted"] == 0, r.text
     assert r.json()["rejected"][0]["reason"].split(":")[0] in ("act_date", "decision_date")
 
@@ -165,11 +183,13 @@ YAML_ATTACKS = {
     "nested maps 200 deep": FOOD_2025 + "\n" + "".join("  " * i + f"k{i}:\n" for i in range(200)) + "  " * 200 + "v\n",
     "aliases": "a: &a [x, y]\n" + "".join(f"b{i}: *a\n" for i in range(2000)) + FOOD_2025,
     "condition 1e400": FOOD_2025.replace("when: purchase_checked", 'when: "goods_value < 1e400"'),
-    "condition 10,000 terms": FOOD_2025.replace("when: purchase_checked",
-                                                'when: "' + " and ".join(["purchase_checked"] * 10_000) + '"'),
+    "condition 10,000 terms": FOOD_2025.replace(
+        "when: purchase_checked", 'when: "' + " and ".join(["purchase_checked"] * 10_000) + '"'
+    ),
     "condition 5,000 not": FOOD_2025.replace("when: purchase_checked", 'when: "' + "not " * 5000 + 'purchase_checked"'),
-    "condition 300 parentheses": FOOD_2025.replace("when: purchase_checked",
-                                                   'when: "' + "(" * 300 + "purchase_checked" + ")" * 300 + '"'),
+    "condition 300 parentheses": FOOD_2025.replace(
+        "when: purchase_checked", 'when: "' + "(" * 300 + "purchase_checked" + ")" * 300 + '"'
+    ),
     "NUL escape": FOOD_2025.replace('version: "2025"', 'version: "20\\0 25"'),
     "surrogate escape": FOOD_2025.replace('version: "2025"', 'version: "\\ud800"'),
 }
@@ -177,8 +197,11 @@ YAML_ATTACKS = {
 
 @pytest.mark.parametrize("name", sorted(YAML_ATTACKS))
 def test_ruleset_uploads_are_bounded(api, name: str) -> None:
-    r = api.post("/v1/rulesets/food", content=YAML_ATTACKS[name].encode("utf-8", "surrogatepass"),
-                 headers={**h(api, "alice"), "Content-Type": "application/yaml"})
+    r = api.post(
+        "/v1/rulesets/food",
+        content=YAML_ATTACKS[name].encode("utf-8", "surrogatepass"),
+        headers={**h(api, "alice"), "Content-Type": "application/yaml"},
+    )
     _assert_4xx(r, ["body"])
 
 

@@ -32,9 +32,15 @@ def service(seeded, db_url: str):
         conn.execute(text(f"CREATE ROLE {role} LOGIN"))
     grant_service_role(seeded, role)
     with Session(seeded) as s:
-        tokens = {name: create_key(s, r, d, label=name)[1] for name, r, d in
-                  [("admin", "admin", None), ("alice", "reviewer", "food"), ("bob", "reviewer", "food"),
-                   ("officer", "officer", "food")]}
+        tokens = {
+            name: create_key(s, r, d, label=name)[1]
+            for name, r, d in [
+                ("admin", "admin", None),
+                ("alice", "reviewer", "food"),
+                ("bob", "reviewer", "food"),
+                ("officer", "officer", "food"),
+            ]
+        }
         s.commit()
     url = db_url.replace("root@", f"{role}@", 1)
     assert role in url
@@ -61,7 +67,9 @@ def test_the_service_does_its_work_as_a_role_that_owns_nothing(service) -> None:
     assert api.post("/v1/rulesets/food/2025/approve", headers=h("bob")).status_code == 200
     assert api.post("/v1/rulesets/food/2025/publish", headers=h("bob")).status_code == 200
     assert api.post("/v1/evaluate", json={**CASE, "record": True}, headers=h("officer")).status_code == 200
-    imported = api.post("/v1/cases", content=_lines(3), headers={**h("officer"), "Content-Type": "application/x-ndjson"})
+    imported = api.post(
+        "/v1/cases", content=_lines(3), headers={**h("officer"), "Content-Type": "application/x-ndjson"}
+    )
     assert imported.status_code == 200 and imported.json()["accepted"] == 3, imported.text
     made = api.post("/v1/keys", json={"role": "officer", "department": "food"}, headers=h("admin")).json()
     assert api.delete(f"/v1/keys/{made['id']}", headers=h("admin")).status_code == 200
@@ -70,18 +78,21 @@ def test_the_service_does_its_work_as_a_role_that_owns_nothing(service) -> None:
     assert verify_chain(owner).intact
 
 
-@pytest.mark.parametrize("stmt", [
-    "TRUNCATE audit_log",
-    "ALTER TABLE audit_log DISABLE TRIGGER USER",
-    "ALTER TABLE ruleset_version DISABLE TRIGGER ALL",
-    "DROP TRIGGER audit_log_append_only ON audit_log",
-    "DROP TABLE audit_log",
-    "UPDATE audit_log SET actor = 'mallory'",
-    "DELETE FROM audit_log",
-    "DELETE FROM decided_case",
-    "UPDATE ruleset_version SET document = 'x' WHERE version = '2024'",
-    "UPDATE alembic_version SET version_num = '0001'",
-])
+@pytest.mark.parametrize(
+    "stmt",
+    [
+        "TRUNCATE audit_log",
+        "ALTER TABLE audit_log DISABLE TRIGGER USER",
+        "ALTER TABLE ruleset_version DISABLE TRIGGER ALL",
+        "DROP TRIGGER audit_log_append_only ON audit_log",
+        "DROP TABLE audit_log",
+        "UPDATE audit_log SET actor = 'mallory'",
+        "DELETE FROM audit_log",
+        "DELETE FROM decided_case",
+        "UPDATE ruleset_version SET document = 'x' WHERE version = '2024'",
+        "UPDATE alembic_version SET version_num = '0001'",
+    ],
+)
 def test_the_service_role_cannot_go_round_the_guarantees(service, stmt: str) -> None:
     owner, engine, _ = service
     with pytest.raises(DBAPIError), engine.begin() as conn:

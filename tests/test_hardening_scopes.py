@@ -4,7 +4,8 @@ answers that carry a secret; a revoked key refused at once by every instance."""
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,14 +26,17 @@ BAD_YAML = "department: food\nversion: [\n"
 class Route:
     """How to call one route for department food, who may, and what a key of another department gets."""
 
-    def __init__(self, roles: tuple[str, ...] | None, call: Callable[[TestClient, dict, dict], Any],
-                 other: str = "403") -> None:
+    def __init__(
+        self, roles: tuple[str, ...] | None, call: Callable[[TestClient, dict, dict], Any], other: str = "403"
+    ) -> None:
         self.roles, self.call, self.other = roles, call, other  # roles None: every key
 
 
 def _sweep_id(client: TestClient, ctx: dict) -> str:
     if "sweep" not in ctx:
-        ctx["sweep"] = client.post("/v1/sweeps", json={"department": "food"}, headers=ctx["as"]("supervisor", "food")).json()["id"]
+        ctx["sweep"] = client.post(
+            "/v1/sweeps", json={"department": "food"}, headers=ctx["as"]("supervisor", "food")
+        ).json()["id"]
     return ctx["sweep"]
 
 
@@ -41,36 +45,52 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/v1/departments"): Route(None, lambda c, k, x: c.get("/v1/departments", headers=k), other="ok"),
     ("GET", "/v1/rulesets"): Route(None, lambda c, k, x: c.get("/v1/rulesets", headers=k), other="ok"),
     ("GET", "/v1/rulesets/{department}/{version}"): Route(
-        None, lambda c, k, x: c.get("/v1/rulesets/food/2024", headers=k), other="ok"),
+        None, lambda c, k, x: c.get("/v1/rulesets/food/2024", headers=k), other="ok"
+    ),
     ("GET", "/v1/rulesets/{department}/{version}/items/{code}"): Route(
-        None, lambda c, k, x: c.get("/v1/rulesets/food/2024/items/F-124", headers=k), other="ok"),
+        None, lambda c, k, x: c.get("/v1/rulesets/food/2024/items/F-124", headers=k), other="ok"
+    ),
     ("POST", "/v1/rulesets/{department}"): Route(
-        ("reviewer",), lambda c, k, x: c.post("/v1/rulesets/food", content=BAD_YAML, headers=k)),
+        ("reviewer",), lambda c, k, x: c.post("/v1/rulesets/food", content=BAD_YAML, headers=k)
+    ),
     ("GET", "/v1/rulesets/{department}/{version}/verify"): Route(
-        ("reviewer",), lambda c, k, x: c.get("/v1/rulesets/food/2024/verify", headers=k)),
+        ("reviewer",), lambda c, k, x: c.get("/v1/rulesets/food/2024/verify", headers=k)
+    ),
     ("GET", "/v1/rulesets/{department}/{version}/diff"): Route(
-        ("reviewer",), lambda c, k, x: c.get("/v1/rulesets/food/2024/diff?against=2024", headers=k)),
+        ("reviewer",), lambda c, k, x: c.get("/v1/rulesets/food/2024/diff?against=2024", headers=k)
+    ),
     ("GET", "/v1/rulesets/{department}/{version}/impact"): Route(
-        ("reviewer",), lambda c, k, x: c.get("/v1/rulesets/food/2024/impact?against=2024", headers=k)),
+        ("reviewer",), lambda c, k, x: c.get("/v1/rulesets/food/2024/impact?against=2024", headers=k)
+    ),
     ("POST", "/v1/rulesets/{department}/{version}/approve"): Route(
-        ("reviewer",), lambda c, k, x: c.post("/v1/rulesets/food/2024/approve", headers=k)),
+        ("reviewer",), lambda c, k, x: c.post("/v1/rulesets/food/2024/approve", headers=k)
+    ),
     ("POST", "/v1/rulesets/{department}/{version}/publish"): Route(
-        ("reviewer",), lambda c, k, x: c.post("/v1/rulesets/food/2024/publish", headers=k)),
+        ("reviewer",), lambda c, k, x: c.post("/v1/rulesets/food/2024/publish", headers=k)
+    ),
     ("POST", "/v1/rulesets/{department}/{version}/withdraw"): Route(
-        ("admin",), lambda c, k, x: c.post("/v1/rulesets/food/1999/withdraw", json={"reason": "r"}, headers=k)),
-    ("POST", "/v1/cases"): Route(("officer", "supervisor"), lambda c, k, x: c.post(
-        "/v1/cases", content=_lines(2), headers={**k, "Content-Type": "application/x-ndjson"}), other="no_rows"),
+        ("admin",), lambda c, k, x: c.post("/v1/rulesets/food/1999/withdraw", json={"reason": "r"}, headers=k)
+    ),
+    ("POST", "/v1/cases"): Route(
+        ("officer", "supervisor"),
+        lambda c, k, x: c.post("/v1/cases", content=_lines(2), headers={**k, "Content-Type": "application/x-ndjson"}),
+        other="no_rows",
+    ),
     ("GET", "/v1/keys"): Route(("admin",), lambda c, k, x: c.get("/v1/keys", headers=k), other="no_food_keys"),
-    ("POST", "/v1/keys"): Route(("admin",), lambda c, k, x: c.post(
-        "/v1/keys", json={"role": "officer", "department": "food"}, headers=k)),
-    ("DELETE", "/v1/keys/{key_id}"): Route(("admin",), lambda c, k, x: c.delete(f"/v1/keys/{x['victim']}", headers=k),
-                                           other="404"),
+    ("POST", "/v1/keys"): Route(
+        ("admin",), lambda c, k, x: c.post("/v1/keys", json={"role": "officer", "department": "food"}, headers=k)
+    ),
+    ("DELETE", "/v1/keys/{key_id}"): Route(
+        ("admin",), lambda c, k, x: c.delete(f"/v1/keys/{x['victim']}", headers=k), other="404"
+    ),
     ("GET", "/v1/audit"): Route(("supervisor",), lambda c, k, x: c.get("/v1/audit?department=food", headers=k)),
     ("GET", "/v1/audit/head"): Route(("supervisor",), lambda c, k, x: c.get("/v1/audit/head", headers=k), other="ok"),
-    ("POST", "/v1/sweeps"): Route(("supervisor",), lambda c, k, x: c.post("/v1/sweeps", json={"department": "food"},
-                                                                          headers=k)),
-    ("GET", "/v1/sweeps/{sweep_id}"): Route(("supervisor",), lambda c, k, x: c.get(
-        f"/v1/sweeps/{_sweep_id(c, x)}", headers=k), other="404"),
+    ("POST", "/v1/sweeps"): Route(
+        ("supervisor",), lambda c, k, x: c.post("/v1/sweeps", json={"department": "food"}, headers=k)
+    ),
+    ("GET", "/v1/sweeps/{sweep_id}"): Route(
+        ("supervisor",), lambda c, k, x: c.get(f"/v1/sweeps/{_sweep_id(c, x)}", headers=k), other="404"
+    ),
 }
 
 
@@ -89,7 +109,9 @@ def _app_routes() -> list[tuple[str, str]]:
 def test_every_route_by_role_and_scope(api, method: str, path: str) -> None:
     client: TestClient = api
     with Session(client.app.state.engine) as s:  # type: ignore[attr-defined]
-        tokens = {(role, scope): create_key(s, role, scope, label=f"{role}/{scope}")[1] for role in ROLES for scope in SCOPES}
+        tokens = {
+            (role, scope): create_key(s, role, scope, label=f"{role}/{scope}")[1] for role in ROLES for scope in SCOPES
+        }
         victim, _ = create_key(s, "officer", "food", label="victim")
         s.commit()
         victim_id = victim.id

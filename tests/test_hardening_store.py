@@ -8,13 +8,11 @@ import json
 import threading
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from api.app import create_app
 from discretion.cli import app as cli_app
 from discretion.audit.verify import approval_check
 from discretion.errors import Conflict, DiscretionError, RulesetDefect
@@ -23,7 +21,7 @@ from discretion.store import make_engine
 from discretion.store.audit import head, record
 from discretion.store.chain import GENESIS, verify_chain
 from discretion.store.lifecycle import approve, get_version, live_texts, publish, upload_draft, withdraw
-from discretion.store.tables import AuditEntry, RulesetVersion
+from discretion.store.tables import AuditEntry
 
 from .test_api import CASE, api, h  # noqa: F401 - the api fixture
 from .test_store import FOOD, FOOD_2025, _lines
@@ -43,8 +41,9 @@ def _together(fn, engines, args) -> None:  # type: ignore[no-untyped-def]
 
 
 def _approved(engine, version: str, effective: str) -> None:  # type: ignore[no-untyped-def]
-    doc = FOOD.replace('version: "2024"', f'version: "{version}"').replace("effective_from: 2024-01-01",
-                                                                          f"effective_from: {effective}")
+    doc = FOOD.replace('version: "2024"', f'version: "{version}"').replace(
+        "effective_from: 2024-01-01", f"effective_from: {effective}"
+    )
     with Session(engine) as s:
         upload_draft(s, "food", doc, "alice")
         s.commit()
@@ -88,9 +87,12 @@ def test_the_database_refuses_two_live_versions_on_one_day(seeded) -> None:
 
 
 def test_one_departments_bad_state_never_stops_another(seeded) -> None:
-    texts = {"general/2021": live_texts_of(seeded)["general/2021"], "food/2024": FOOD,
-             "food/2024b": FOOD.replace('version: "2024"', 'version: "2024b"'),  # the same day: broken
-             "fish/2024": FOOD.replace("department: food", "department: fish")}
+    texts = {
+        "general/2021": live_texts_of(seeded)["general/2021"],
+        "food/2024": FOOD,
+        "food/2024b": FOOD.replace('version: "2024"', 'version: "2024b"'),  # the same day: broken
+        "fish/2024": FOOD.replace("department: food", "department: fish"),
+    }
     lib = RulesetLibrary.from_texts(texts, tolerant=True)
     with pytest.raises(DiscretionError):
         RulesetLibrary.from_texts(texts)
@@ -109,12 +111,18 @@ def test_a_stored_version_that_no_longer_compiles_stops_only_its_department(api,
     other = FOOD.replace("department: food", "department: fish").replace("goods_value < 10000", "goods_value <")
     with Session(seeded) as s:
         from discretion.store.lifecycle import ensure_department
+
         ensure_department(s, "fish", "鱼")
         s.commit()
     with seeded.begin() as conn:  # as if written by an older release: it does not parse now
-        conn.execute(text("INSERT INTO ruleset_version (department, version, document, content_hash, status, "
-                          "effective_from, uploaded_by, uploaded_at) VALUES ('fish', '2024', :d, 'x', 'published', "
-                          "'2024-01-01', 'old', '2024-01-01')"), {"d": other})
+        conn.execute(
+            text(
+                "INSERT INTO ruleset_version (department, version, document, content_hash, status, "
+                "effective_from, uploaded_by, uploaded_at) VALUES ('fish', '2024', :d, 'x', 'published', "
+                "'2024-01-01', 'old', '2024-01-01')"
+            ),
+            {"d": other},
+        )
     ok = api.post("/v1/evaluate", json=CASE, headers=h(api, "admin"))
     assert ok.status_code == 200, ok.text
     broken = api.post("/v1/evaluate", json={**CASE, "department": "fish"}, headers=h(api, "admin"))
@@ -137,7 +145,10 @@ def test_an_admin_withdraws_a_published_version_and_evaluation_uses_the_others(a
     listed = api.get("/v1/rulesets?department=food", headers=h(api, "officer")).json()
     assert [(v["version"], v["status"]) for v in listed] == [("2024", "superseded"), ("2025", "withdrawn")]
     with Session(seeded) as s:
-        assert s.exec(select(AuditEntry).where(AuditEntry.action == "ruleset.withdraw")).one().detail["reason"] == "错引条款"
+        assert (
+            s.exec(select(AuditEntry).where(AuditEntry.action == "ruleset.withdraw")).one().detail["reason"]
+            == "错引条款"
+        )
 
 
 def test_withdraw_from_the_cli(seeded, db_url: str, monkeypatch) -> None:
@@ -159,22 +170,30 @@ def _published_id(engine) -> int:  # type: ignore[no-untyped-def]
         return get_version(s, "food", "2024").id  # type: ignore[return-value]
 
 
-@pytest.mark.parametrize("stmt", [
-    "UPDATE ruleset_version SET status = 'draft' WHERE version = '2024'",
-    "UPDATE ruleset_version SET status = 'approved' WHERE version = '2024'",
-    "UPDATE ruleset_version SET effective_from = '2020-01-01' WHERE version = '2024'",
-    "UPDATE ruleset_version SET effective_to = '2030-01-01' WHERE version = '2024'",
-    "UPDATE ruleset_version SET published_by = 'mallory' WHERE version = '2024'",
-    "UPDATE ruleset_version SET uploaded_by = 'mallory' WHERE version = '2024'",
-    "UPDATE ruleset_version SET status = 'withdrawn' WHERE version = '2024'",  # without who and when
-    "DELETE FROM ruleset_version WHERE version = '2024'",
-])
+@pytest.mark.parametrize(
+    "stmt",
+    [
+        "UPDATE ruleset_version SET status = 'draft' WHERE version = '2024'",
+        "UPDATE ruleset_version SET status = 'approved' WHERE version = '2024'",
+        "UPDATE ruleset_version SET effective_from = '2020-01-01' WHERE version = '2024'",
+        "UPDATE ruleset_version SET effective_to = '2030-01-01' WHERE version = '2024'",
+        "UPDATE ruleset_version SET published_by = 'mallory' WHERE version = '2024'",
+        "UPDATE ruleset_version SET uploaded_by = 'mallory' WHERE version = '2024'",
+        "UPDATE ruleset_version SET status = 'withdrawn' WHERE version = '2024'",  # without who and when
+        "DELETE FROM ruleset_version WHERE version = '2024'",
+    ],
+)
 def test_every_column_of_a_published_version_is_frozen(seeded, stmt: str) -> None:
     with pytest.raises(REFUSED), seeded.begin() as conn:
         conn.execute(text(stmt))
     with Session(seeded) as s:
         row = get_version(s, "food", "2024")
-        assert (row.status, row.document, str(row.effective_from), row.effective_to) == ("published", FOOD, "2024-01-01", None)
+        assert (row.status, row.document, str(row.effective_from), row.effective_to) == (
+            "published",
+            FOOD,
+            "2024-01-01",
+            None,
+        )
 
 
 def test_status_only_moves_forward(seeded) -> None:
@@ -267,12 +286,15 @@ def test_the_chain_links_every_entry_and_the_head_is_returned(api, seeded) -> No
     assert api.get("/v1/audit/head", headers=h(api, "admin")).json()["hash"] == hash_
 
 
-@pytest.mark.parametrize("sql, finds_without_head", [
-    ("UPDATE audit_log SET actor = 'mallory' WHERE target = '2'", True),
-    ("UPDATE audit_log SET detail = '{\"i\": 9}' WHERE target = '2'", True),
-    ("DELETE FROM audit_log WHERE target = '2'", True),
-    ("DELETE FROM audit_log WHERE target = '4'", False),  # the last entry: found only against the head
-])
+@pytest.mark.parametrize(
+    "sql, finds_without_head",
+    [
+        ("UPDATE audit_log SET actor = 'mallory' WHERE target = '2'", True),
+        ("UPDATE audit_log SET detail = '{\"i\": 9}' WHERE target = '2'", True),
+        ("DELETE FROM audit_log WHERE target = '2'", True),
+        ("DELETE FROM audit_log WHERE target = '4'", False),  # the last entry: found only against the head
+    ],
+)
 def test_the_chain_finds_what_the_owner_changed_or_removed(seeded, sql: str, finds_without_head: bool) -> None:
     _entries(seeded, 5)
     before = verify_chain(seeded)
@@ -329,15 +351,26 @@ def test_import_validation_is_the_evaluators(api) -> None:
 def test_sweep_and_impact_list_a_stored_row_they_cannot_evaluate_and_go_on(api, seeded) -> None:
     import time
 
-    assert api.post("/v1/cases", content=_lines(4), headers={**h(api, "officer"),
-                                                              "Content-Type": "application/x-ndjson"}).status_code == 200
+    assert (
+        api.post(
+            "/v1/cases", content=_lines(4), headers={**h(api, "officer"), "Content-Type": "application/x-ndjson"}
+        ).status_code
+        == 200
+    )
     with seeded.begin() as conn:  # rows stored before the bounds existed
-        for cid, facts in (("BAD1", {"goods_value": 8000, "harm": "minor", "age": "1e300000"}),
-                           ("BAD2", {"goods_value": "1e25", "harm": "minor"})):
-            conn.execute(text("INSERT INTO decided_case (case_id, department, item, facts, act_date, decision_date, "
-                              "unit, officer, outcome, fine, penalties, content_hash, batch_id, imported_at) VALUES "
-                              "(:c, 'food', 'F-124', :f, '2024-05-01', '2024-06-01', 'u', 'o', 'penalty', 60000, "
-                              "'[]', 'h', 'b', '2024-06-01')"), {"c": cid, "f": json.dumps(facts)})
+        for cid, facts in (
+            ("BAD1", {"goods_value": 8000, "harm": "minor", "age": "1e300000"}),
+            ("BAD2", {"goods_value": "1e25", "harm": "minor"}),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO decided_case (case_id, department, item, facts, act_date, decision_date, "
+                    "unit, officer, outcome, fine, penalties, content_hash, batch_id, imported_at) VALUES "
+                    "(:c, 'food', 'F-124', :f, '2024-05-01', '2024-06-01', 'u', 'o', 'penalty', 60000, "
+                    "'[]', 'h', 'b', '2024-06-01')"
+                ),
+                {"c": cid, "f": json.dumps(facts)},
+            )
     sid = api.post("/v1/sweeps", json={"department": "food"}, headers=h(api, "sup")).json()["id"]
     for _ in range(200):
         got = api.get(f"/v1/sweeps/{sid}", headers=h(api, "sup")).json()

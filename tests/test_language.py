@@ -66,9 +66,7 @@ def test_a_fine_the_law_only_allows_is_an_option_with_range_and_basis_never_impo
 
 
 def test_a_list_entry_fine_must_say_it_is_discretionary() -> None:
-    bad = TEXT.replace(
-        "    reduce: [0.3, 0.5]\n", "    reduce: [0.3, 0.5]\n    fine: {range: [0, 100]}\n"
-    )
+    bad = TEXT.replace("    reduce: [0.3, 0.5]\n", "    reduce: [0.3, 0.5]\n    fine: {range: [0, 100]}\n")
     err = _refused(bad)
     assert "may: true" in str(err) and "lists.5 (line" in (err.path or "")
 
@@ -103,9 +101,7 @@ def test_verify_flags_a_mitigated_band_below_the_floor_and_bands_out_of_order() 
         "{direction: lenient, fine: {range: [10000, 30000]}}",
         "{direction: lenient, fine: {range: [40000, 80000]}}",
     )
-    messages = [
-        p.message for p in verify(_lib(bad), department="demo").problems if p.item == "DEMO-BANDS"
-    ]
+    messages = [p.message for p in verify(_lib(bad), department="demo").problems if p.item == "DEMO-BANDS"]
     assert any("below the floor" in m for m in messages)
     assert any("从轻 band lies above its 一般 band" in m for m in messages)
 
@@ -150,16 +146,10 @@ def test_given_on_a_fact_that_is_never_absent_is_refused_with_its_position(fact,
 
 
 def test_verify_reports_an_overlapping_and_a_missing_exclusive_group_member() -> None:
-    bad = TEXT.replace(
-        'when: "days >= 30", weight: 0.3', 'when: "days >= 20 and days < 60", weight: 0.3'
-    )
+    bad = TEXT.replace('when: "days >= 30", weight: 0.3', 'when: "days >= 20 and days < 60", weight: 0.3')
     found = [p for p in verify(_lib(bad), department="demo").problems if p.item == "DEMO-W"]
     messages = " ".join(p.message for p in found)
-    assert (
-        "exclusive group 'duration'" in messages
-        and "got short, long" in messages
-        and "got none" in messages
-    )
+    assert "exclusive group 'duration'" in messages and "got short, long" in messages and "got none" in messages
     assert all(p.example is not None for p in found)
 
 
@@ -219,9 +209,7 @@ def test_food_safety_law_136_displaces_no_fault_and_keeps_confiscation_in_scjg()
         ("lighter", "2025", (40000, 60000), "参照从旧兼从轻"),
     ],
 )
-def test_a_benchmark_only_change_follows_its_own_transition_rule_and_cites_it(
-    rule, version, fine, words
-) -> None:
+def test_a_benchmark_only_change_follows_its_own_transition_rule_and_cites_it(rule, version, fine, words) -> None:
     later = LATER.replace("transition: decision_date", f"transition: {rule}")
     if rule == "lighter":  # 2025 lighter on this cell: its lenient band lower
         later = later.replace(
@@ -230,9 +218,7 @@ def test_a_benchmark_only_change_follows_its_own_transition_rule_and_cites_it(
         )
         fine = (20000, 40000)
     rec = _eval(_lib(later=later), "DEMO-BANDS", {}, act="2024-11-01", decided="2025-02-01")
-    assert rec.ruleset.version == version and (rec.fine.min, rec.fine.max) == tuple(
-        map(Decimal, fine)
-    )
+    assert rec.ruleset.version == version and (rec.fine.min, rec.fine.max) == tuple(map(Decimal, fine))
     (step,) = [s for s in rec.trace if s.step == "version"]
     assert words in step.effect and "第20条" not in step.effect and "第二十条" in step.citation
 
@@ -266,9 +252,7 @@ def test_tier_amounts_follow_their_own_boundary_words(bounds, expect) -> None:
 
 
 def test_placement_boundaries_apply_to_ranges_without_their_own() -> None:
-    text = TEXT.replace(
-        "  mitigated_floor: 1000\n", "  mitigated_floor: 1000\n  boundaries: lower_inclusive\n"
-    )
+    text = TEXT.replace("  mitigated_floor: 1000\n", "  mitigated_floor: 1000\n  boundaries: lower_inclusive\n")
     rec = _eval(_lib(text), "DEMO-BANDS", {"repeat": True})
     assert (rec.fine.min, rec.fine.max) == (Decimal(70000), Decimal("99999.99"))
 
@@ -314,9 +298,7 @@ def test_diff_says_each_construct_change_in_words() -> None:
         )
     )
     lib = _lib(later=later)
-    texts = " | ".join(
-        c.text for c in diff(lib.compiled["demo/2024"], lib.compiled["demo/2025"]).changes
-    )
+    texts = " | ".join(c.text for c in diff(lib.compiled["demo/2024"], lib.compiled["demo/2025"]).changes)
     for words in (
         "仅裁量基准变化",
         "分栏金额",

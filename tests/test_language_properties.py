@@ -26,9 +26,7 @@ from .strategies import facts_for
 LIBS = {
     "bundled": RulesetLibrary.load(),
     "fixtures": RulesetLibrary.load(FIXTURES),
-    "language": RulesetLibrary.load(
-        Path(__file__).parent.parent / "examples" / "language" / "rulesets"
-    ),
+    "language": RulesetLibrary.load(Path(__file__).parent.parent / "examples" / "language" / "rulesets"),
 }
 SETTINGS = settings(
     max_examples=40,
@@ -62,9 +60,7 @@ def _evaluate(lib: str, ref: str, code: str, facts: dict, days: int = 1):
     try:
         return evaluate(
             library,
-            EvaluationRequest(
-                department=crs.department, item=code, facts=facts, act_date=day, decision_date=day
-            ),
+            EvaluationRequest(department=crs.department, item=code, facts=facts, act_date=day, decision_date=day),
         )
     except (FactError, RulesetDefect):
         return None
@@ -88,26 +84,18 @@ def test_a_discretionary_penalty_is_never_imposed_and_never_dropped(item, data) 
     ci = LIBS[item[0]].compiled[item[1]].items[item[2]]
     rec = _evaluate(*item, data.draw(facts_for(ci)))
     assume(rec is not None and any(s.step == "statutory" for s in rec.trace))
-    clause = next(
-        c
-        for c in ci.item.statutory
-        if any(s.rule == str(RuleKey.statutory(c.id)) for s in rec.trace)
-    )
+    clause = next(c for c in ci.item.statutory if any(s.rule == str(RuleKey.statutory(c.id)) for s in rec.trace))
     if clause.fine is not None and clause.fine.may:
         assert rec.fine is None
-        assert any(
-            o.id == f"may:statutory:{clause.id}:fine" and o.fine is not None for o in rec.options
-        )
-    only_may = {m.code for m in clause.measures if m.may} - {
-        m.code for m in clause.measures if not m.may
-    }
+        assert any(o.id == f"may:statutory:{clause.id}:fine" and o.fine is not None for o in rec.options)
+    only_may = {m.code for m in clause.measures if m.may} - {m.code for m in clause.measures if not m.may}
     assert not only_may & {m.code for m in rec.measures}
     for m in clause.measures:
         if m.may and (
             not m.when
-            or ci.conditions[
-                RuleKey.measure(RuleKey.statutory(clause.id), clause.measures.index(m))
-            ].holds(rec.trace[0].facts)
+            or ci.conditions[RuleKey.measure(RuleKey.statutory(clause.id), clause.measures.index(m))].holds(
+                rec.trace[0].facts
+            )
         ):
             assert any(o.id == f"may:statutory:{clause.id}:{m.code}" for o in rec.options)
 
@@ -148,9 +136,7 @@ def test_absent_never_equals_zero_where_the_ruleset_distinguishes_them(item, dat
         z = _evaluate(*item, {**facts, fact: 0})
         clause_a = [s.rule for s in a.trace if s.step == "statutory"] if a is not None else []
         clause_z = [s.rule for s in z.trace if s.step == "statutory"] if z is not None else []
-        if (
-            clause_a and clause_z
-        ):  # both reached the statutory clause: 无法确定 and 0 never share it
+        if clause_a and clause_z:  # both reached the statutory clause: 无法确定 and 0 never share it
             assert clause_a != clause_z
 
 

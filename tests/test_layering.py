@@ -60,10 +60,7 @@ def _imports(path: Path) -> set[str]:
 
 def _graph() -> dict[str, set[str]]:
     modules = {
-        _module_name(p): p
-        for pkg in PACKAGES
-        for p in (ROOT / pkg).rglob("*.py")
-        if "migrations" not in p.parts
+        _module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py") if "migrations" not in p.parts
     }
     graph = {m: {t for t in _imports(p) if t in modules and t != m} for m, p in modules.items()}
     assert len(graph) > 40, "the walk found the code"
@@ -104,21 +101,12 @@ def _edges() -> dict[str, set[str]]:
 
 
 def _offenders(source: str, target: str) -> list[str]:
-    return sorted(
-        f"{m} → {t}"
-        for m, ts in GRAPH.items()
-        for t in ts
-        if layer(m) == source and layer(t) == target
-    )
+    return sorted(f"{m} → {t}" for m, ts in GRAPH.items() for t in ts if layer(m) == source and layer(t) == target)
 
 
 def test_the_library_never_imports_the_service() -> None:
     assert [
-        f"{m} → {t}"
-        for m, ts in GRAPH.items()
-        if m.startswith("discretion")
-        for t in ts
-        if t.startswith("api")
+        f"{m} → {t}" for m, ts in GRAPH.items() if m.startswith("discretion") for t in ts if t.startswith("api")
     ] == []
 
 

@@ -20,9 +20,16 @@ LIB = RulesetLibrary.load()
 
 
 def _run(dept: str, item: str, facts: dict[str, Any], act: str, decision: str | None = None) -> Any:
-    return evaluate(LIB, EvaluationRequest(
-        department=dept, item=item, facts=facts, act_date=dt.date.fromisoformat(act),
-        decision_date=dt.date.fromisoformat(decision or act)))
+    return evaluate(
+        LIB,
+        EvaluationRequest(
+            department=dept,
+            item=item,
+            facts=facts,
+            act_date=dt.date.fromisoformat(act),
+            decision_date=dt.date.fromisoformat(decision or act),
+        ),
+    )
 
 
 def _citations(rec: Any) -> str:
@@ -34,17 +41,20 @@ def _rulesets(dept: str) -> list[Ruleset]:
 
 
 # ------------------------------------------------------------------ 公司法 第二百六十条第二款
-@pytest.mark.parametrize(("act", "version", "article"), [
-    ("2023-03-01", "2022-10", "第二百一十一条第二款"),   # 公司法 (2018)
-    ("2024-08-01", "2024-07", "第二百六十条第二款"),     # 公司法 (2023), 2024-07-01 起
-    ("2025-11-01", "2025", "第二百六十条第二款"),
-])
+@pytest.mark.parametrize(
+    ("act", "version", "article"),
+    [
+        ("2023-03-01", "2022-10", "第二百一十一条第二款"),  # 公司法 (2018)
+        ("2024-08-01", "2024-07", "第二百六十条第二款"),  # 公司法 (2023), 2024-07-01 起
+        ("2025-11-01", "2025", "第二百六十条第二款"),
+    ],
+)
 def test_gongsifa_260_2_companies_registration_overdue_fined_never_revoked(
-        act: str, version: str, article: str) -> None:
+    act: str, version: str, article: str
+) -> None:
     """条例第五十二条 "从其规定": a company that does not register a change is fined 1万–10万
     after the deadline set (逾期不登记) and its licence is not revoked, however serious."""
-    facts = {"harm": "none", "is_company": True, "registration_overdue": True,
-             "serious_circumstances": True}
+    facts = {"harm": "none", "is_company": True, "registration_overdue": True, "serious_circumstances": True}
     rec = _run("scjg", "SC-REG-46-1", facts, act)
     assert rec.ruleset.version == version
     assert rec.fine is not None
@@ -56,9 +66,12 @@ def test_gongsifa_260_2_companies_registration_overdue_fined_never_revoked(
 
 
 def test_shichang_zhuti_dengji_tiaoli_46_still_governs_other_market_entities() -> None:
-    rec = _run("scjg", "SC-REG-46-1", {"harm": "none", "is_company": False,
-                                       "refused_to_correct": True, "serious_circumstances": True},
-               "2024-08-01")
+    rec = _run(
+        "scjg",
+        "SC-REG-46-1",
+        {"harm": "none", "is_company": False, "refused_to_correct": True, "serious_circumstances": True},
+        "2024-08-01",
+    )
     assert rec.fine is not None and rec.fine.statutory_max == Decimal(100000)
     assert sorted(m.code for m in rec.measures) == ["order_correction", "revoke_business_licence"]
     assert "公司法" not in _citations(rec)
@@ -67,17 +80,21 @@ def test_shichang_zhuti_dengji_tiaoli_46_still_governs_other_market_entities() -
 # ------------------------------------------------------------------ 产品质量法 第六十条
 @pytest.mark.parametrize("version", ["2021", "2022", "2022-10", "2024-07", "2025"])
 def test_chanpin_zhiliang_fa_60_producer_materials_and_tools_are_confiscated(version: str) -> None:
-    act = {"2021": "2021-09-01", "2022": "2022-05-01", "2022-10": "2023-03-01",
-           "2024-07": "2024-08-01", "2025": "2025-11-01"}[version]
+    act = {
+        "2021": "2021-09-01",
+        "2022": "2022-05-01",
+        "2022-10": "2023-03-01",
+        "2024-07": "2024-08-01",
+        "2025": "2025-11-01",
+    }[version]
     producer = _run("scjg", "SC-PQ-49-1", {"goods_value": 1000, "harm": "none"}, act)
-    seller = _run("scjg", "SC-PQ-49-1",
-                  {"goods_value": 1000, "harm": "none", "is_trader": True}, act)
-    fake = _run("scjg", "SC-PQ-50-1", {"goods_value": 1000, "harm": "none",
-                                       "passed_off_as_genuine": True}, act)
+    seller = _run("scjg", "SC-PQ-49-1", {"goods_value": 1000, "harm": "none", "is_trader": True}, act)
+    fake = _run("scjg", "SC-PQ-50-1", {"goods_value": 1000, "harm": "none", "passed_off_as_genuine": True}, act)
     inferior = _run("scjg", "SC-PQ-50-1", {"goods_value": 1000, "harm": "none"}, act)
     assert producer.ruleset.version == version
-    has = [("confiscate_producer_materials" in {m.code for m in r.measures})
-           for r in (producer, seller, fake, inferior)]
+    has = [
+        ("confiscate_producer_materials" in {m.code for m in r.measures}) for r in (producer, seller, fake, inferior)
+    ]
     assert has == [True, False, True, False]
     assert "《中华人民共和国产品质量法》第六十条" in _citations(producer)
 
@@ -92,9 +109,14 @@ def test_scjg_unlicensed_business_applies_no_county_published_liaoning_table() -
 
 # ------------------------------------------------------------------ 京环发〔2023〕15号
 def test_jinghuanfa_2023_15_ends_the_beijing_no_penalty_entry_on_2023_10_31() -> None:
-    facts = {"harm": "none", "total_investment": 5000000, "in_sensitive_area": False,
-             "alteration_project": True, "construction_stage": "under_construction",
-             "stopped_or_restored_on_inspection": True}
+    facts = {
+        "harm": "none",
+        "total_investment": 5000000,
+        "in_sensitive_area": False,
+        "alteration_project": True,
+        "construction_stage": "under_construction",
+        "stopped_or_restored_on_inspection": True,
+    }
     before = _run("sthj", "ST-EIA-31-1", facts, "2023-09-01", "2023-10-15")
     assert before.outcome == "no_penalty" and "京环发〔2022〕14号" in _citations(before)
     assert "《北京市生态环境行政处罚裁量基准（2022年修订版）》" in _citations(before)
@@ -111,27 +133,29 @@ def test_yuehuanfa_2021_7_art_12_3_maximum_only_fine_lenient_20_general_50_perce
     lenient = _run("sthj", "ST-EIA-31-3", {"harm": "minor", "eliminated_harm": True}, "2024-03-01")
     assert general.fine is not None and lenient.fine is not None
     assert general.fine.statutory_min == 0 and general.fine.statutory_max == Decimal(50000)
-    assert (general.fine.min, general.fine.max) == (Decimal(25000), Decimal(25000))     # 50%
-    assert (lenient.fine.min, lenient.fine.max) == (Decimal(10000), Decimal(10000))     # 20%
+    assert (general.fine.min, general.fine.max) == (Decimal(25000), Decimal(25000))  # 50%
+    assert (lenient.fine.min, lenient.fine.max) == (Decimal(10000), Decimal(10000))  # 20%
 
 
 def test_placement_cites_only_the_departments_own_published_rules() -> None:
     """A ruleset cites its own department's placement rule, or says none was found (and that the
     default shares apply); none borrows another department's document."""
-    own = {"scjg": {"关于规范市场监督管理行政处罚裁量权的指导意见"},
-           "sthj": {"广东省生态环境行政处罚自由裁量权规定"}}
+    own = {"scjg": {"关于规范市场监督管理行政处罚裁量权的指导意见"}, "sthj": {"广东省生态环境行政处罚自由裁量权规定"}}
     for dept in LIB.departments():
         for rs in _rulesets(dept):
             if rs.placement is None:
                 continue
             laws = {c.law for c in rs.placement.basis}
-            borrowed = {law for law in laws
-                        if law not in own.get(dept, set()) and not law.startswith("本规则集的缺省落点比例")}
+            borrowed = {
+                law for law in laws if law not in own.get(dept, set()) and not law.startswith("本规则集的缺省落点比例")
+            }
             assert borrowed == set(), (rs.ref, borrowed)
             uses_guangdong = "广东省生态环境行政处罚自由裁量权规定" in laws
             if uses_guangdong:
                 assert (rs.placement.lenient, rs.placement.general) == (
-                    (Decimal("0.2"), Decimal("0.2")), (Decimal("0.5"), Decimal("0.5")))
+                    (Decimal("0.2"), Decimal("0.2")),
+                    (Decimal("0.5"), Decimal("0.5")),
+                )
             else:
                 assert any(law.startswith("本规则集的缺省落点比例") for law in laws), rs.ref
 

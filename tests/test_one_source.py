@@ -46,9 +46,7 @@ ARGS = [
 
 def _publish(api) -> None:
     yaml = {**h(api, "alice"), "Content-Type": "application/yaml"}
-    assert (
-        api.post("/v1/rulesets/food", content=FOOD_2025.encode(), headers=yaml).status_code == 201
-    )
+    assert api.post("/v1/rulesets/food", content=FOOD_2025.encode(), headers=yaml).status_code == 201
     assert api.post("/v1/rulesets/food/2025/approve", headers=h(api, "bob")).status_code == 200
     assert api.post("/v1/rulesets/food/2025/publish", headers=h(api, "bob")).status_code == 200
 
@@ -100,10 +98,6 @@ def test_without_a_database_the_cli_says_it_used_the_bundled_files() -> None:
 
 def test_a_database_without_published_rules_is_a_clear_error(tmp_path) -> None:
     r = runner.invoke(app, [*ARGS, "--db", f"sqlite:///{tmp_path / 'empty.db'}"])
-    assert (
-        r.exit_code == 2 and r.stderr.startswith("error: --db:") and len(r.stderr.splitlines()) == 1
-    )
-    r = runner.invoke(
-        app, ["rulesets", "export", "--out", str(tmp_path)], env={"DISCRETION_DATABASE_URL": None}
-    )
+    assert r.exit_code == 2 and r.stderr.startswith("error: --db:") and len(r.stderr.splitlines()) == 1
+    r = runner.invoke(app, ["rulesets", "export", "--out", str(tmp_path)], env={"DISCRETION_DATABASE_URL": None})
     assert r.exit_code == 2 and "--db" in r.stderr

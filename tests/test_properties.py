@@ -15,8 +15,9 @@ from .strategies import facts_for, reads_only_lists
 
 LIBS = {"bundled": libraries.bundled(), "fixtures": libraries.fixtures()}
 ITEMS = libraries.items("bundled", "fixtures")
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 
 
 def _evaluate(lib: str, ref: str, code: str, facts: dict):
@@ -25,8 +26,10 @@ def _evaluate(lib: str, ref: str, code: str, facts: dict):
     start, end = library.period(crs)
     day = start + dt.timedelta(days=1)
     try:
-        return evaluate(library, EvaluationRequest(department=crs.department, item=code, facts=facts,
-                                                   act_date=day, decision_date=day))
+        return evaluate(
+            library,
+            EvaluationRequest(department=crs.department, item=code, facts=facts, act_date=day, decision_date=day),
+        )
     except (FactError, RulesetDefect):
         return None
 
@@ -75,7 +78,9 @@ def test_every_step_that_changed_the_result_is_cited(lib: str, ref: str, code: s
 
 def _monotone(kinds: set[str], direction: int):
     """Flipping a bool fact that only such list entries read moves the fine one way only."""
-    items = [(lib, ref, code) for lib, ref, code in ITEMS if reads_only_lists(LIBS[lib].compiled[ref].items[code], kinds)]
+    items = [
+        (lib, ref, code) for lib, ref, code in ITEMS if reads_only_lists(LIBS[lib].compiled[ref].items[code], kinds)
+    ]
 
     @pytest.mark.parametrize("lib, ref, code", items)
     @SETTINGS
@@ -89,6 +94,7 @@ def _monotone(kinds: set[str], direction: int):
         after = _evaluate(lib, ref, code, {**facts, flag: True})
         assume(before is not None and after is not None and before.fine and after.fine)
         assert (after.fine.suggested - before.fine.suggested) * direction >= 0, (flag, before.fine, after.fine)
+
     return check
 
 

@@ -5,9 +5,24 @@ import discretion
 
 def test_all_is_pinned() -> None:
     assert sorted(discretion.__all__) == [
-        "Citation", "ConditionError", "DateError", "DiscretionError", "EvaluationError", "EvaluationRequest",
-        "FactError", "Recommendation", "Ruleset", "RulesetDefect", "RulesetError", "RulesetLibrary",
-        "RulesetLoadError", "TraceStep", "UnknownDepartment", "UnknownItem", "VersionNotInForce", "evaluate",
+        "Citation",
+        "ConditionError",
+        "DateError",
+        "DiscretionError",
+        "EvaluationError",
+        "EvaluationRequest",
+        "FactError",
+        "Recommendation",
+        "Ruleset",
+        "RulesetDefect",
+        "RulesetError",
+        "RulesetLibrary",
+        "RulesetLoadError",
+        "TraceStep",
+        "UnknownDepartment",
+        "UnknownItem",
+        "VersionNotInForce",
+        "evaluate",
         "parse_ruleset",
     ]
     for name in discretion.__all__:

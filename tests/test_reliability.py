@@ -30,7 +30,9 @@ from .conftest import FIXTURES, _drop_schema, _postgres_schema_url
 ROOT = Path(__file__).resolve().parents[1]
 IMPORT_JOB = Path(__file__).resolve().parent / "helpers" / "import_job.py"
 FOOD = (FIXTURES / "food" / "2024.yaml").read_text(encoding="utf-8")
-FOOD_2025 = FOOD.replace('version: "2024"', 'version: "2025"').replace("effective_from: 2024-01-01", "effective_from: 2025-01-01")
+FOOD_2025 = FOOD.replace('version: "2024"', 'version: "2025"').replace(
+    "effective_from: 2024-01-01", "effective_from: 2025-01-01"
+)
 
 N_CASES = 100_000
 BATCH = 1000
@@ -56,13 +58,24 @@ def _decided_cases(n: int) -> str:
     lines = []
     for i in range(n):
         act = start + dt.timedelta(days=i % 500)
-        lines.append(json.dumps({
-            "case_id": _case_id(i), "department": "food", "item": "F-124",
-            "facts": {"goods_value": 500 + (i * 37) % 30000, "harm": HARMS[i % 4]},
-            "act_date": act.isoformat(), "decision_date": (act + dt.timedelta(days=30 + i % 60)).isoformat(),
-            "unit": f"第{i % 7 + 1}所", "officer": f"officer{i % 13}", "outcome": "penalty",
-            "fine": 50000 + (i % 500) * 100, "penalties": ["没收违法生产经营的物品"],
-        }, ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {
+                    "case_id": _case_id(i),
+                    "department": "food",
+                    "item": "F-124",
+                    "facts": {"goods_value": 500 + (i * 37) % 30000, "harm": HARMS[i % 4]},
+                    "act_date": act.isoformat(),
+                    "decision_date": (act + dt.timedelta(days=30 + i % 60)).isoformat(),
+                    "unit": f"第{i % 7 + 1}所",
+                    "officer": f"officer{i % 13}",
+                    "outcome": "penalty",
+                    "fine": 50000 + (i % 500) * 100,
+                    "penalties": ["没收违法生产经营的物品"],
+                },
+                ensure_ascii=False,
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -91,8 +104,13 @@ def test_import_killed_halfway_keeps_whole_batches_and_resumes(db_url: str, tmp_
         path.write_text(data, encoding="utf-8")
 
         log = (tmp_path / "import.out").open("w+")
-        job = subprocess.Popen([sys.executable, str(IMPORT_JOB), db_url, str(path), str(BATCH)],
-                               cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT)
+        job = subprocess.Popen(
+            [sys.executable, str(IMPORT_JOB), db_url, str(path), str(BATCH)],
+            cwd=ROOT,
+            env=_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.monotonic() + 300
             while True:
@@ -101,8 +119,10 @@ def test_import_killed_halfway_keeps_whole_batches_and_resumes(db_url: str, tmp_
                     break
                 if job.poll() is not None:
                     log.seek(0)
-                    raise AssertionError(f"the import ended (exit {job.returncode}) with {seen} rows stored "
-                                         f"before it could be killed:\n{log.read()[-3000:]}")
+                    raise AssertionError(
+                        f"the import ended (exit {job.returncode}) with {seen} rows stored "
+                        f"before it could be killed:\n{log.read()[-3000:]}"
+                    )
                 assert time.monotonic() < deadline, f"only {seen} rows after 300 s"
                 time.sleep(0.01)
             assert job.poll() is None, "the import finished before it could be killed"
@@ -205,10 +225,24 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log.open("w+")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "discretion.cli", "serve", "--workers", "2", "--port", str(self.port),
-             "--rulesets", str(FIXTURES)],
-            cwd=ROOT, env=_env(DISCRETION_DATABASE_URL=url), stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "discretion.cli",
+                "serve",
+                "--workers",
+                "2",
+                "--port",
+                str(self.port),
+                "--rulesets",
+                str(FIXTURES),
+            ],
+            cwd=ROOT,
+            env=_env(DISCRETION_DATABASE_URL=url),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def output(self) -> str:
         self.log.flush()
@@ -247,8 +281,13 @@ class Server:
         self.log.close()
 
 
-CASE = {"department": "food", "item": "F-124", "facts": {"goods_value": 8000, "harm": "minor"},
-        "act_date": "2024-05-01", "decision_date": "2024-06-01"}
+CASE = {
+    "department": "food",
+    "item": "F-124",
+    "facts": {"goods_value": 8000, "harm": "minor"},
+    "act_date": "2024-05-01",
+    "decision_date": "2024-06-01",
+}
 CASE_2025 = {**CASE, "act_date": "2025-02-01", "decision_date": "2025-03-01"}
 
 
@@ -272,9 +311,17 @@ def test_two_uvicorn_workers_share_one_postgres(tmp_path: Path) -> None:
 
         # 400 concurrent recorded evaluations from 16 threads
         rnd = random.Random(7)
-        distinct = [{**CASE, "facts": {"goods_value": rnd.choice([500, 9999, 10000, 25000]) + rnd.randint(0, 50),
-                                       "harm": rnd.choice(HARMS), "repeat_within_2y": rnd.random() < 0.3}}
-                    for _ in range(40)]
+        distinct = [
+            {
+                **CASE,
+                "facts": {
+                    "goods_value": rnd.choice([500, 9999, 10000, 25000]) + rnd.randint(0, 50),
+                    "harm": rnd.choice(HARMS),
+                    "repeat_within_2y": rnd.random() < 0.3,
+                },
+            }
+            for _ in range(40)
+        ]
         jobs = [(i % len(distinct)) for i in range(400)]
         rnd.shuffle(jobs)
         results: dict[int, list[tuple[int, bytes]]] = {}
@@ -284,8 +331,9 @@ def test_two_uvicorn_workers_share_one_postgres(tmp_path: Path) -> None:
 
         def worker(n: int) -> None:
             try:
-                with httpx.Client(base_url=server.base, timeout=60,
-                                  headers={"Authorization": f"Bearer {officer}"}) as client:
+                with httpx.Client(
+                    base_url=server.base, timeout=60, headers={"Authorization": f"Bearer {officer}"}
+                ) as client:
                     barrier.wait()
                     for j in jobs[n::16]:
                         r = client.post("/v1/evaluate", json={**distinct[j], "record": True})
@@ -311,9 +359,16 @@ def test_two_uvicorn_workers_share_one_postgres(tmp_path: Path) -> None:
             assert json.loads(rs[0][1]) == expected
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM evaluation")).scalar_one() == 400
-            assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'evaluation.record'")).scalar_one() == 400
-            assert conn.execute(text("SELECT count(DISTINCT target) FROM audit_log "
-                                     "WHERE action = 'evaluation.record'")).scalar_one() == 400
+            assert (
+                conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'evaluation.record'")).scalar_one()
+                == 400
+            )
+            assert (
+                conn.execute(
+                    text("SELECT count(DISTINCT target) FROM audit_log WHERE action = 'evaluation.record'")
+                ).scalar_one()
+                == 400
+            )
 
         # before the new version: both workers have the old library loaded and answer 2024 for a 2025 act
         def sweep(want: str, timeout: float) -> tuple[dict[int, str], list[tuple[float, int | None, str]]]:
@@ -337,8 +392,11 @@ def test_two_uvicorn_workers_share_one_postgres(tmp_path: Path) -> None:
 
         # upload, approve (another reviewer), publish the 2025 version through the API
         with httpx.Client(base_url=server.base, timeout=30) as client:
-            up = client.post("/v1/rulesets/food", content=FOOD_2025.encode(),
-                             headers={"Authorization": f"Bearer {alice}", "Content-Type": "application/yaml"})
+            up = client.post(
+                "/v1/rulesets/food",
+                content=FOOD_2025.encode(),
+                headers={"Authorization": f"Bearer {alice}", "Content-Type": "application/yaml"},
+            )
             assert up.status_code == 201, up.text
             ok = client.post("/v1/rulesets/food/2025/approve", headers={"Authorization": f"Bearer {bob}"})
             assert ok.status_code == 200 and ok.json()["status"] == "approved", ok.text
@@ -347,8 +405,9 @@ def test_two_uvicorn_workers_share_one_postgres(tmp_path: Path) -> None:
         published = time.monotonic()
         after, seen = sweep("2025", 3.0)
         took = time.monotonic() - published
-        assert len(after) >= 2 and set(after.values()) == {"2025"}, \
+        assert len(after) >= 2 and set(after.values()) == {"2025"}, (
             f"within 3 s both workers should use food/2025 (took {took:.2f} s); (t, worker, version): {seen}"
+        )
         for _ in range(10):  # and they keep doing so
             _, r = server.ask(CASE_2025, officer)
             assert r.json()["ruleset"]["version"] == "2025"

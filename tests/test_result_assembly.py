@@ -16,7 +16,7 @@ from discretion.evaluation.cells import caches
 from discretion.evaluation.result import Recommendation, TraceStep, assemble
 from discretion.money import normalise, yuan_text
 
-from .test_properties import ITEMS, LIBS, SETTINGS, _draw, _evaluate
+from .test_properties import ITEMS, SETTINGS, _draw, _evaluate
 
 
 @pytest.mark.parametrize("item", ITEMS[:: max(1, len(ITEMS) // 12)], ids=lambda t: f"{t[1]}:{t[2]}")
@@ -41,7 +41,7 @@ def test_assemble_requires_nothing_pydantic_would_fill_in():
     assert step.model_copy(update={"rule": "s"}).rule == "s"
 
 
-@pytest.mark.parametrize("item", ITEMS[1:: max(1, len(ITEMS) // 12)], ids=lambda t: f"{t[1]}:{t[2]}")
+@pytest.mark.parametrize("item", ITEMS[1 :: max(1, len(ITEMS) // 12)], ids=lambda t: f"{t[1]}:{t[2]}")
 @given(data=st.data())
 @SETTINGS
 def test_a_plan_built_by_another_case_serves_this_one_as_its_own_would(item, data):

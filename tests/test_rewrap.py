@@ -24,9 +24,7 @@ def test_a_long_comment_wraps_into_comment_lines_that_fit() -> None:
     lines = out.split("\n")
     assert lines[0] == "x = 1" and lines[-2] == "y = 2"
     body = lines[1:-2]
-    assert len(body) >= 2 and all(
-        ln.startswith("    # ") and rewrap.width(ln) <= rewrap.LIMIT for ln in body
-    )
+    assert len(body) >= 2 and all(ln.startswith("    # ") and rewrap.width(ln) <= rewrap.LIMIT for ln in body)
     assert " ".join(ln.removeprefix("    # ") for ln in body) == WORDS
 
 

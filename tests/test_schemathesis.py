@@ -68,8 +68,26 @@ from .conftest import _drop_schema, _postgres_schema_url  # noqa: E402
 
 #: values that once gave a 500 or froze the server: NUL (PostgreSQL refuses it)
 #: numbers by digits and exponent, dates at the calendar's ends
-BAD_TEXT = st.sampled_from(["\x00", "a\x00b", "1e400", "1e300000", "9" * 5000, "-1", "NaN", "9999-12-31",
-                            "0001-01-01", "1000000000000.01", "12.345", "", " ", "\u202e", "%00", "../.."])
+BAD_TEXT = st.sampled_from(
+    [
+        "\x00",
+        "a\x00b",
+        "1e400",
+        "1e300000",
+        "9" * 5000,
+        "-1",
+        "NaN",
+        "9999-12-31",
+        "0001-01-01",
+        "1000000000000.01",
+        "12.345",
+        "",
+        " ",
+        "\u202e",
+        "%00",
+        "../..",
+    ]
+)
 #: lone surrogates are sent escaped by tests/test_hardening_input.py: schemathesis encodes bodies as
 #: UTF-8, which cannot carry them
 BAD_BODY_TEXT = BAD_TEXT

@@ -54,9 +54,7 @@ def test_every_setting_comes_from_its_variable(monkeypatch: pytest.MonkeyPatch, 
         ("DATABASE_URL", ""),
     ],
 )
-def test_a_bad_value_names_the_variable(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: str
-) -> None:
+def test_a_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(f"DISCRETION_{name}", value)
     with pytest.raises(SettingsError) as e:
         load_settings()
@@ -76,14 +74,9 @@ def test_the_body_limit_setting_is_what_the_app_enforces(tmp_path) -> None:
     from fastapi.testclient import TestClient
 
     client = TestClient(create_app(engine, Settings(max_body=100)))
-    r = client.post(
-        "/v1/evaluate", content=b"x" * 101, headers={"Content-Type": "application/json"}
-    )
+    r = client.post("/v1/evaluate", content=b"x" * 101, headers={"Content-Type": "application/json"})
     assert r.status_code == 413 and r.json()["detail"][0]["loc"] == ["body"]
     assert (
-        client.post(
-            "/v1/evaluate", content=b"x" * 100, headers={"Content-Type": "application/json"}
-        ).status_code
-        != 413
+        client.post("/v1/evaluate", content=b"x" * 100, headers={"Content-Type": "application/json"}).status_code != 413
     )
     engine.dispose()

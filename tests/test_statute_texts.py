@@ -77,17 +77,18 @@ def test_every_absent_document_is_still_quoted_and_says_why() -> None:
     for entry in INDEX["absent"]:
         assert entry["reason"].strip()
         refs = entry.get("rulesets")
-        assert any(law == entry["law"] and (refs is None or ref in refs)
-                   for law, ref in quoted), entry
+        assert any(law == entry["law"] and (refs is None or ref in refs) for law, ref in quoted), entry
 
 
 def test_the_check_rejects_words_the_article_does_not_contain() -> None:
     """The comparison is not vacuous: altered, reordered or misplaced quotes fail."""
-    art = parse_articles([
-        "第三十二条 当事人有下列情形之一，应当从轻或者减轻行政处罚：",
-        "（一）主动消除或者减轻违法行为危害后果的；",
-        "（二）受他人胁迫或者诱骗实施违法行为的；",
-    ])[32]
+    art = parse_articles(
+        [
+            "第三十二条 当事人有下列情形之一，应当从轻或者减轻行政处罚：",
+            "（一）主动消除或者减轻违法行为危害后果的；",
+            "（二）受他人胁迫或者诱骗实施违法行为的；",
+        ]
+    )[32]
     cite = Citation(law="中华人民共和国行政处罚法", article=32, item=2)
     assert quote_mismatch(art, cite, "当事人有下列情形之一，应当从轻或者减轻行政处罚：……（二）受他人胁迫") is None
     assert quote_mismatch(art, cite, "受他人 胁迫或者诱骗实施违法行为的。") is None  # punctuation, spaces
@@ -100,8 +101,11 @@ def test_the_check_rejects_words_the_article_does_not_contain() -> None:
 def test_xingzheng_chufa_fa_31_gen_31_2_quotes_the_article_word_for_word() -> None:
     """GEN-31-2 once read "应当给予行政处罚，但可以从轻或者减轻" — words 第三十一条 does not contain."""
     art = STATUTES["行政处罚法-2021.md"].articles[31]
-    [gen] = [q for q in QUOTES if q.ref == "general/2021" and q.where.startswith("lists[")
-             and "尚未完全丧失" in (q.citation.text or "")]
+    [gen] = [
+        q
+        for q in QUOTES
+        if q.ref == "general/2021" and q.where.startswith("lists[") and "尚未完全丧失" in (q.citation.text or "")
+    ]
     assert quote_mismatch(art, gen.citation, gen.citation.text or "") is None
     old = "尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人有违法行为的，应当给予行政处罚，但可以从轻或者减轻行政处罚"
     assert quote_mismatch(art, gen.citation, old) is not None

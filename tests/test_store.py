@@ -21,7 +21,9 @@ from discretion.store.tables import DecidedCase, RulesetVersion
 from .conftest import FIXTURES
 
 FOOD = (FIXTURES / "food" / "2024.yaml").read_text(encoding="utf-8")
-FOOD_2025 = FOOD.replace('version: "2024"', 'version: "2025"').replace("effective_from: 2024-01-01", "effective_from: 2025-01-01")
+FOOD_2025 = FOOD.replace('version: "2024"', 'version: "2025"').replace(
+    "effective_from: 2024-01-01", "effective_from: 2025-01-01"
+)
 
 
 def test_migrate_and_seed_are_idempotent(seeded) -> None:
@@ -118,9 +120,19 @@ def _lines(n: int, start: int = 0, **over) -> str:
 
     rows = []
     for i in range(start, start + n):
-        row = {"case_id": f"C{i}", "department": "food", "item": "F-124", "facts": {"goods_value": 8000 + i, "harm": "minor"},
-               "act_date": "2024-03-01", "decision_date": "2024-04-01", "unit": "一所", "officer": "张三",
-               "outcome": "penalty", "fine": "57500", "penalties": ["没收违法生产经营的物品"]}
+        row = {
+            "case_id": f"C{i}",
+            "department": "food",
+            "item": "F-124",
+            "facts": {"goods_value": 8000 + i, "harm": "minor"},
+            "act_date": "2024-03-01",
+            "decision_date": "2024-04-01",
+            "unit": "一所",
+            "officer": "张三",
+            "outcome": "penalty",
+            "fine": "57500",
+            "penalties": ["没收违法生产经营的物品"],
+        }
         row.update(over)
         rows.append(json.dumps(row, ensure_ascii=False))
     return "\n".join(rows)
@@ -130,8 +142,17 @@ def test_import_counts_accepted_duplicates_and_rejected(seeded) -> None:
     from discretion import RulesetLibrary
 
     lib = RulesetLibrary.load(FIXTURES)
-    data = "\n".join([_lines(5), _lines(1, 2), _lines(1, 3, fine="57600"), _lines(1, 9, item="F-999"),
-                      _lines(1, 10, fine="abc"), "not json", _lines(1, 11, facts={"harm": "minor"})])
+    data = "\n".join(
+        [
+            _lines(5),
+            _lines(1, 2),
+            _lines(1, 3, fine="57600"),
+            _lines(1, 9, item="F-999"),
+            _lines(1, 10, fine="abc"),
+            "not json",
+            _lines(1, 11, facts={"harm": "minor"}),
+        ]
+    )
     report = import_cases(seeded, parse_rows(data, "jsonl"), lib, batch_size=2)
     assert report.accepted == 5 and report.duplicates == 1
     reasons = {r.line: r.reason for r in report.rejected}

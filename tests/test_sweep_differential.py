@@ -47,8 +47,8 @@ def _spoil(cases: list[dict], rnd: random.Random) -> list[str]:
         {**c, "case_id": 12345},
         {**c, "unit": 7, "case_id": "X-unit"},
         {k: v for k, v in c.items() if k != "facts"} | {"case_id": "X-nofacts"},
-        {**cases[1], "case_id": c["case_id"]},          # a repeated id, other content
-        dict(c),                                          # a repeated id, same content
+        {**cases[1], "case_id": c["case_id"]},  # a repeated id, other content
+        dict(c),  # a repeated id, same content
     ]
     lines += [json.dumps(b, ensure_ascii=False) for b in bad] + ["{broken", "[1, 2]", "", "   "]
     rnd.shuffle(lines)
@@ -58,8 +58,9 @@ def _spoil(cases: list[dict], rnd: random.Random) -> list[str]:
 def _charts_in_one_order(groups: list[dict]) -> list[dict]:
     """The charted keys in a fixed order: the sweep lists them in its internal key numbering
     (bucket order), the reference in order of first case; which keys and what they hold must agree."""
-    return sorted(groups, key=lambda g: (g["department"], g["item"], g["version"], g["key"],
-                                         [c["case_id"] for c in g["cases"]]))
+    return sorted(
+        groups, key=lambda g: (g["department"], g["item"], g["version"], g["key"], [c["case_id"] for c in g["cases"]])
+    )
 
 
 def _same(a, b) -> None:  # type: ignore[no-untyped-def]
@@ -87,19 +88,47 @@ def test_scoped_sweeps_agree() -> None:
     import datetime as dt
 
     scope = {"department": "scjg", "since": dt.date(2022, 1, 1), "until": dt.date(2025, 6, 30)}
-    _same(sweep(BUNDLED, read_cases("x", text=text), **scope),  # type: ignore[arg-type]
-          ref_sweep.sweep(BUNDLED, ref_reading.read_cases("x", text=text), **scope))  # type: ignore[arg-type]
+    _same(
+        sweep(BUNDLED, read_cases("x", text=text), **scope),  # type: ignore[arg-type]
+        ref_sweep.sweep(BUNDLED, ref_reading.read_cases("x", text=text), **scope),
+    )  # type: ignore[arg-type]
 
 
 def test_csv_gives_the_row_by_row_report() -> None:
     cases, _ = generate(BUNDLED, 400, 3, 2)
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(["case_id", "department", "item", "facts", "act_date", "decision_date", "unit", "officer", "outcome",
-                "fine", "penalties"])
+    w.writerow(
+        [
+            "case_id",
+            "department",
+            "item",
+            "facts",
+            "act_date",
+            "decision_date",
+            "unit",
+            "officer",
+            "outcome",
+            "fine",
+            "penalties",
+        ]
+    )
     for c in cases:
-        w.writerow([c["case_id"], c["department"], c["item"], json.dumps(c["facts"], ensure_ascii=False), c["act_date"],
-                    c["decision_date"], c["unit"], c["officer"], c["outcome"], c["fine"] or "", ";".join(c["penalties"])])
+        w.writerow(
+            [
+                c["case_id"],
+                c["department"],
+                c["item"],
+                json.dumps(c["facts"], ensure_ascii=False),
+                c["act_date"],
+                c["decision_date"],
+                c["unit"],
+                c["officer"],
+                c["outcome"],
+                c["fine"] or "",
+                ";".join(c["penalties"]),
+            ]
+        )
     w.writerow(["B1", "scjg", "x", "{not json", "2024-01-01", "2024-02-01", "", "", "penalty", "1", ""])
     w.writerow(["B2", "scjg"])
     text = out.getvalue()
@@ -135,8 +164,11 @@ def test_a_file_read_in_two_halves_is_the_file_read_in_one(tmp_path) -> None:
     cases, _ = generate(BUNDLED, 600, 13, 2)
     spoilt = _spoil(cases, random.Random(2))
     distinct = [ln for ln in spoilt if cases[0]["case_id"] not in ln]  # no case id twice
-    for name, body, joined in (("distinct ids", distinct, True), ("an id in both halves", [spoilt[0], *distinct, spoilt[0]], False),
-                               ("crlf", ["\r\n".join(distinct)], False)):
+    for name, body, joined in (
+        ("distinct ids", distinct, True),
+        ("an id in both halves", [spoilt[0], *distinct, spoilt[0]], False),
+        ("crlf", ["\r\n".join(distinct)], False),
+    ):
         path = tmp_path / f"{name}.jsonl"
         path.write_text("\n".join(body) + "\n", encoding="utf-8")
         assert (_json_lines_in_halves(path) is not None) == joined, name

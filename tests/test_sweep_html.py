@@ -73,9 +73,11 @@ def _parse(html: str) -> _Page:
 
 def _check(html: str) -> None:
     _, _, REPORT = _generated()
-    assert html.lstrip().startswith("<!DOCTYPE html>") and html.count("<html") == 1 and html.rstrip().endswith("</html>")
+    assert (
+        html.lstrip().startswith("<!DOCTYPE html>") and html.count("<html") == 1 and html.rstrip().endswith("</html>")
+    )
     page = _parse(html)
-    assert page.refs == [], page.refs                       # no src/href at all: nothing to fetch
+    assert page.refs == [], page.refs  # no src/href at all: nothing to fetch
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
     assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", html, re.I)
     assert "<link" not in html and "<iframe" not in html and "<img" not in html
@@ -102,7 +104,9 @@ def test_the_fine_chart_draws_every_case_of_the_worst_keys() -> None:
     _, _, REPORT = _generated()
     html = render_html(REPORT)
     charted = {c.case_id for g in REPORT.groups for c in g.cases}
-    flagged = {c for f in REPORT.findings if f.kind in ("fine_spread", "outside_range", "different_outcome") for c in f.cases}
+    flagged = {
+        c for f in REPORT.findings if f.kind in ("fine_spread", "outside_range", "different_outcome") for c in f.cases
+    }
     assert flagged <= charted
     assert 1 <= html.count('class="panel chart"') <= 10
     assert html.count("<circle") >= 1 and 'class="band"' in html

@@ -70,9 +70,7 @@ def test_corrupt_and_misnamed_files(tmp_path: Path) -> None:
     (tmp_path / "image.xlsx").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
     _refused(_import(tmp_path / "image.xlsx", tmp_path), "not a .xlsx")
     with zipfile.ZipFile(tmp_path / "broken.docx", "w") as z:
-        z.writestr(
-            "word/document.xml", "<w:document><w:body><w:tbl>"
-        )  # truncated XML, no content types
+        z.writestr("word/document.xml", "<w:document><w:body><w:tbl>")  # truncated XML, no content types
     _refused(_import(tmp_path / "broken.docx", tmp_path), "corrupt .docx")
     (tmp_path / "table.pdf").write_bytes(b"%PDF-1.7")
     _refused(_import(tmp_path / "table.pdf", tmp_path), "unsupported file type")
@@ -86,9 +84,7 @@ def test_a_table_with_no_recognisable_header(tmp_path: Path) -> None:
 
 
 def test_a_text_that_is_not_a_table(tmp_path: Path) -> None:
-    (tmp_path / "t.csv").write_bytes(
-        "行政处罚裁量基准是行政机关……\n".encode("gb18030") + b"\xff\xfe\x00"
-    )
+    (tmp_path / "t.csv").write_bytes("行政处罚裁量基准是行政机关……\n".encode("gb18030") + b"\xff\xfe\x00")
     _refused(_import(tmp_path / "t.csv", tmp_path))
 
 
@@ -155,9 +151,7 @@ def test_a_threshold_written_two_ways_in_one_row_is_marked(tmp_path: Path) -> No
 
 def test_the_draft_fails_validate_until_every_marker_is_resolved(tmp_path: Path) -> None:
     with (tmp_path / "t.csv").open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(
-            [HEADER, ["1", "甲", "《条例》第5条", BASIS, "一般", "违法所得1万元至5万元", "警告"]]
-        )
+        csv.writer(f).writerows([HEADER, ["1", "甲", "《条例》第5条", BASIS, "一般", "违法所得1万元至5万元", "警告"]])
     out = tmp_path / "x" / "1.yaml"
     r = runner.invoke(
         app,
@@ -173,9 +167,7 @@ def test_the_draft_fails_validate_until_every_marker_is_resolved(tmp_path: Path)
         ],
     )
     assert r.exit_code == 0, r.output
-    assert (
-        "《条例》" in r.output and "找不到全称" in r.output
-    )  # the report names the cell and the reason
+    assert "《条例》" in r.output and "找不到全称" in r.output  # the report names the cell and the reason
     v = runner.invoke(app, ["validate", str(out)])
     assert v.exit_code == 2 and "unresolved import marker" in v.output and "line" in v.output
 

@@ -229,9 +229,7 @@ EXPECT: dict[str, dict[str, Any]] = {
             {
                 "name": "未经设立登记从事一般经营活动",
                 "legal_basis": MARK,
-                "penalty_basis": [
-                    {"law": "中华人民共和国市场主体登记管理条例实施细则", "article": 68}
-                ],
+                "penalty_basis": [{"law": "中华人民共和国市场主体登记管理条例实施细则", "article": 68}],
                 "statutory": MARK,  # 拒不改正的 … ；情节严重的 … : two escalations, the importer does not order them
                 "tiers": [
                     {
@@ -263,9 +261,7 @@ EXPECT: dict[str, dict[str, Any]] = {
             {
                 "name": "客运经营者、货运经营者不按规定维护和检测运输车辆",
                 "legal_basis": MARK,
-                "penalty_basis": [
-                    {"law": "中华人民共和国道路运输条例", "article": 70, "paragraph": 1}
-                ],
+                "penalty_basis": [{"law": "中华人民共和国道路运输条例", "article": 70, "paragraph": 1}],
                 "statutory": [{"id": "base", "fine": {"range": [D(1000), D(5000)]}}],
                 "tiers": [
                     {
@@ -300,14 +296,10 @@ def _check(expected: Any, actual: Any, where: str) -> None:
     assert not isinstance(actual, Marker), f"{where}: marked ({actual.why}), expected {expected!r}"
     if isinstance(expected, dict):
         for key, value in expected.items():
-            assert isinstance(actual, dict) and key in actual, (
-                f"{where}.{key}: missing in {actual!r}"
-            )
+            assert isinstance(actual, dict) and key in actual, f"{where}.{key}: missing in {actual!r}"
             _check(value, actual[key], f"{where}.{key}")
     elif isinstance(expected, list):
-        assert isinstance(actual, list) and len(actual) == len(expected), (
-            f"{where}: {actual!r} != {expected!r}"
-        )
+        assert isinstance(actual, list) and len(actual) == len(expected), f"{where}: {actual!r} != {expected!r}"
         for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
             _check(e, a, f"{where}[{i}]")
     else:
@@ -326,25 +318,19 @@ def test_real_table_imports_as_read_by_hand(name: str) -> None:
             "penalty_basis",
         ):  # a citation has no part the document does not give
             if isinstance(expected[key], list):
-                assert [set(c) - {"text"} for c in actual[key]] == [
-                    set(c) - {"text"} for c in expected[key]
-                ]
+                assert [set(c) - {"text"} for c in actual[key]] == [set(c) - {"text"} for c in expected[key]]
         # nothing the expectation leaves out may be structured silently: tiers carry only these keys
         for t_exp, t_act in zip(expected["tiers"], actual.get("tiers", []), strict=False):
             assert set(t_act) - {"basis"} <= set(t_exp) | {"fine", "measures"}, t_act
             if "fine" not in t_exp:
-                assert "fine" not in t_act, (
-                    f"{name}: {t_act['id']} has a fine the table does not state"
-                )
+                assert "fine" not in t_act, f"{name}: {t_act['id']} has a fine the table does not state"
 
 
 @pytest.mark.parametrize("name", sorted(EXPECT))
 def test_every_unread_cell_is_marked_with_its_position(name: str) -> None:
     draft = _import(name)
     cells = {(m.row, m.column) for m in draft.markers if m.table == 1 and m.text}
-    assert {c for c in cells if c[1] not in ("违法依据", "法律依据", "法定幅度")} == EXPECT[name][
-        "marked_cells"
-    ]
+    assert {c for c in cells if c[1] not in ("违法依据", "法律依据", "法定幅度")} == EXPECT[name]["marked_cells"]
     for m in draft.markers:
         assert m.why, m
     # the share counts each marked cell as not structured, never more than the cells read
@@ -370,7 +356,7 @@ def test_no_cell_is_dropped(name: str) -> None:
     table = doc.tables[0]
     header = find_header(table)
     assert header is not None
-    cells = {(c.row, c.col) for r in table.rows[header.last_row:] for c in r if c.text}
+    cells = {(c.row, c.col) for r in table.rows[header.last_row :] for c in r if c.text}
     draft = _import(name)
     noted = {n.row for n in draft.notes if n.what.startswith(("整行", "表头在表内", "在第一个"))}
     assert draft.cells_total == len({c for c in cells if c[0] not in noted})

@@ -63,9 +63,7 @@ def test_short_title_resolved_from_the_documents_first_full_mention() -> None:
     )
     assert parse_citations("《条例》第五十条第二款", titles)[0].law == "城镇排水与污水处理条例"
     assert (
-        parse_citations(
-            "《食品安全法》第三十四条", Titles(["《中华人民共和国食品安全法》第一百二十四条"])
-        )[0].law
+        parse_citations("《食品安全法》第三十四条", Titles(["《中华人民共和国食品安全法》第一百二十四条"]))[0].law
         == "中华人民共和国食品安全法"
     )
 
@@ -143,9 +141,7 @@ def test_uncertain_conditions_are_refused_with_the_reason(text: str, why: str) -
 def test_penalties_ranges_multiples_measures_and_may() -> None:
     p = parse_penalty("处5万元以上6.5万元以下罚款，没收违法所得", V, M)
     assert p.fine == {"range": [D(50000), D(65000)]} and p.measures == ["confiscate_illegal_gain"]
-    p = parse_penalty(
-        "处货值金额10倍以上13倍以下罚款；情节严重的，吊销许可证", V, M, base="goods_value"
-    )
+    p = parse_penalty("处货值金额10倍以上13倍以下罚款；情节严重的，吊销许可证", V, M, base="goods_value")
     assert p.fine == {"multiple_of": "goods_value", "times": [D(10), D(13)]}
     assert p.measures == [{"code": "revoke_licence", "when": "circumstance == 'serious'"}]
     p = parse_penalty("警告，可以并处1000元以下罚款", V, M)
@@ -183,14 +179,10 @@ def test_statute_fallback_and_escalation() -> None:
             },
         }
     ]
-    clauses, _ = statutory_fine(
-        "责令改正，处二千元以上二万元以下的罚款；拒不改正的，处二万元以上十万元以下的罚款", V
-    )
+    clauses, _ = statutory_fine("责令改正，处二千元以上二万元以下的罚款；拒不改正的，处二万元以上十万元以下的罚款", V)
     assert [c.get("when") for c in clauses] == ["not (refused_to_correct)", "refused_to_correct"]
     with pytest.raises(Unreadable):
-        statutory_fine(
-            "拒不改正的，处1万元以上10万元以下的罚款；情节严重的，并处10万元以上50万元以下的罚款", V
-        )
+        statutory_fine("拒不改正的，处1万元以上10万元以下的罚款；情节严重的，并处10万元以上50万元以下的罚款", V)
 
 
 def test_several_tables_section_rows_and_repeated_headers(tmp_path: Path) -> None:
@@ -203,9 +195,20 @@ def test_several_tables_section_rows_and_repeated_headers(tmp_path: Path) -> Non
     doc.add_paragraph("某局行政处罚裁量基准（节选）")
     for n, name in ((1, "甲"), (2, "乙")):
         t = doc.add_table(rows=4, cols=7)
-        cells = [header, ["一、第一类"] + [""] * 6, header,
-                 [str(n), f"{name}违法行为", "《中华人民共和国食品安全法》第三十四条", "《中华人民共和国食品安全法》第一百二十四条",
-                  "一般", "违法所得不足5000元", "处5万元以上6万元以下罚款"]]
+        cells = [
+            header,
+            ["一、第一类"] + [""] * 6,
+            header,
+            [
+                str(n),
+                f"{name}违法行为",
+                "《中华人民共和国食品安全法》第三十四条",
+                "《中华人民共和国食品安全法》第一百二十四条",
+                "一般",
+                "违法所得不足5000元",
+                "处5万元以上6万元以下罚款",
+            ],
+        ]
         for r, row in enumerate(cells):
             for c, text in enumerate(row):
                 if text:

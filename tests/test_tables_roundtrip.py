@@ -28,31 +28,21 @@ REFS = sorted(LIB.files)
 def _needed(ref: str) -> set[int]:
     """Items whose own facts a list entry reads: a ruleset without them is not a ruleset."""
     own = LIB.files[ref].ruleset
-    return {
-        i
-        for i, item in enumerate(own.items)
-        if any(f in e.when for e in own.lists for f in item.facts)
-    }
+    return {i for i, item in enumerate(own.items) if any(f in e.when for e in own.lists for f in item.facts)}
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ref=st.sampled_from(REFS), fmt=st.sampled_from(["docx", "xlsx"]), data=st.data())
 def test_export_then_import_gives_the_same_ruleset(ref: str, fmt: str, data: st.DataObject) -> None:
     own = LIB.files[ref].ruleset
-    chosen = (
-        data.draw(st.sets(st.integers(0, max(len(own.items) - 1, 0)), max_size=6))
-        if own.items
-        else set()
-    )
+    chosen = data.draw(st.sets(st.integers(0, max(len(own.items) - 1, 0)), max_size=6)) if own.items else set()
     sub = own.model_copy(update={"items": [own.items[i] for i in sorted(chosen | _needed(ref))]})
     parents = [LIB.compiled[p].ruleset for p in own.extends]
     resolved = resolve(sub, parents)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"table.{fmt}"
         export_table(resolved, sub, out, fmt)
-        text, draft = import_table(
-            out, department=own.department, version=own.version, extends=list(own.extends)
-        )
+        text, draft = import_table(out, department=own.department, version=own.version, extends=list(own.extends))
     assert draft.markers == [], [m.as_dict() for m in draft.markers]
     assert draft.share == 1.0
     back = parse_ruleset(text)
@@ -65,9 +55,7 @@ def test_whole_bundled_rulesets_round_trip_to_the_same_hash(tmp_path: Path) -> N
         own = LIB.files[ref].ruleset
         out = tmp_path / f"{own.department}-{own.version}.xlsx"
         export_table(LIB.compiled[ref].ruleset, own, out, "xlsx")
-        text, draft = import_table(
-            out, department=own.department, version=own.version, extends=list(own.extends)
-        )
+        text, draft = import_table(out, department=own.department, version=own.version, extends=list(own.extends))
         assert draft.markers == []
         back = parse_ruleset(text)
         parents = [LIB.compiled[p].ruleset for p in own.extends]
@@ -100,6 +88,4 @@ def test_the_exported_table_is_what_a_department_publishes(tmp_path: Path) -> No
     assert len(rows) == 5 and [r[6] for r in rows] == ["法定", "法定", "阶次", "阶次", "阶次"]
     assert rows[0][4].startswith("《城镇排水与污水处理条例》第五十条第二款：违反本条例规定")
     assert rows[4][8] == "严重" and "处50000元以上500000元以下罚款" in rows[4][10]
-    assert [t.rows[0].cells[0].text for t in doc.tables[1:]][:1] == [
-        "项目"
-    ]  # 文件信息, then 事实, 措施
+    assert [t.rows[0].cells[0].text for t in doc.tables[1:]][:1] == ["项目"]  # 文件信息, then 事实, 措施

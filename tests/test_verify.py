@@ -32,27 +32,48 @@ def test_fixture_rulesets_verify_clean() -> None:
     assert verify(RulesetLibrary.load(FIXTURES), department="food").ok
 
 
-@pytest.mark.parametrize("tiers, expect", [
-    ("""      - {id: low, label: 较轻, when: "harm == 'none'", fine: {share: [0, 0.5]}}
-      - {id: high, label: 较重, when: "harm in ['general', 'serious']", fine: {share: [0.5, 1]}}""", "got none"),
-    ("""      - {id: low, label: 较轻, when: "harm in ['none', 'minor', 'general']", fine: {share: [0, 0.5]}}
-      - {id: high, label: 较重, when: "harm in ['general', 'serious']", fine: {share: [0.5, 1]}}""", "got low, high"),
-])
-def test_a_gap_or_overlap_between_tiers_is_reported_with_a_case_the_evaluator_refuses(make_library, tiers, expect) -> None:
+@pytest.mark.parametrize(
+    "tiers, expect",
+    [
+        (
+            """      - {id: low, label: 较轻, when: "harm == 'none'", fine: {share: [0, 0.5]}}
+      - {id: high, label: 较重, when: "harm in ['general', 'serious']", fine: {share: [0.5, 1]}}""",
+            "got none",
+        ),
+        (
+            """      - {id: low, label: 较轻, when: "harm in ['none', 'minor', 'general']", fine: {share: [0, 0.5]}}
+      - {id: high, label: 较重, when: "harm in ['general', 'serious']", fine: {share: [0.5, 1]}}""",
+            "got low, high",
+        ),
+    ],
+)
+def test_a_gap_or_overlap_between_tiers_is_reported_with_a_case_the_evaluator_refuses(
+    make_library, tiers, expect
+) -> None:
     items = ITEM_GAIN.replace(ITEM_GAIN.split("    tiers:\n")[1].split("  - code: X-EX")[0], tiers + "\n")
     lib = _library(make_library, items)
     report = verify(lib, department="demo")
     [problem] = [p for p in report.problems if p.item == "X-GAIN"]
     assert problem.check == "coverage" and expect in problem.message
     with pytest.raises(RulesetDefect):  # the example is a real case the evaluator refuses
-        evaluate(lib, EvaluationRequest(department="demo", item="X-GAIN", facts=problem.example,
-                                        act_date=dt.date(2024, 6, 1), decision_date=dt.date(2024, 7, 1)))
+        evaluate(
+            lib,
+            EvaluationRequest(
+                department="demo",
+                item="X-GAIN",
+                facts=problem.example,
+                act_date=dt.date(2024, 6, 1),
+                decision_date=dt.date(2024, 7, 1),
+            ),
+        )
 
 
 def test_a_gap_the_lists_settle_first_is_not_a_gap(make_library) -> None:
     """Cells a mandatory exemption decides never reach the tiers, so tiers need not cover them."""
-    items = ITEM_GAIN.replace("    shape: range\n", "    shape: tiers\n    tiers:\n"
-                              "      - {id: only, label: 唯一, when: \"not remote\", fine: {share: [0, 1]}}\n")
+    items = ITEM_GAIN.replace(
+        "    shape: range\n",
+        '    shape: tiers\n    tiers:\n      - {id: only, label: 唯一, when: "not remote", fine: {share: [0, 1]}}\n',
+    )
     report = verify(_library(make_library, items), department="demo")
     assert [p for p in report.problems if p.item == "X-EX"] == []
 
@@ -60,8 +81,9 @@ def test_a_gap_the_lists_settle_first_is_not_a_gap(make_library) -> None:
 def test_tier_amounts_beyond_the_statutory_range_are_reported(make_library) -> None:
     items = ITEM_GAIN.replace("fine: {share: [0.5, 1]}", "fine: {range: [400000, 900000]}")
     report = verify(_library(make_library, items), department="demo")
-    assert any(p.check == "tier_range" and "'high'" in p.message and "100000–500000" in p.message
-               for p in report.problems), report.problems
+    assert any(
+        p.check == "tier_range" and "'high'" in p.message and "100000–500000" in p.message for p in report.problems
+    ), report.problems
 
 
 def test_bundled_rulesets_have_only_the_documented_gap() -> None:
@@ -69,7 +91,9 @@ def test_bundled_rulesets_have_only_the_documented_gap() -> None:
     puts 拒不整改 at 5万–50万 beyond the statute (both noted in the file)."""
     report = verify(RulesetLibrary.load())
     assert {(p.ruleset, p.item, p.check) for p in report.problems} == {
-        ("cgzf/2023", "CG-PS-50-2", "coverage"), ("cgzf/2023", "CG-PS-50-2", "tier_range")}
+        ("cgzf/2023", "CG-PS-50-2", "coverage"),
+        ("cgzf/2023", "CG-PS-50-2", "tier_range"),
+    }
 
 
 def test_cli_verify_exit_codes(tmp_path) -> None:
@@ -85,9 +109,11 @@ def test_cli_verify_exit_codes(tmp_path) -> None:
 
 def test_required_facts_that_decide_nothing_do_not_hide_a_gap(make_library) -> None:
     """Every cell needs the required facts to validate; if they were left out, no cell would be checked."""
-    items = ITEM_GAIN.replace("    tiers:\n      - {id: low, label: 较轻, when: \"harm in ['none', 'minor']\"",
-                              "    facts:\n      area: {type: money, label: 面积}\n"
-                              "    tiers:\n      - {id: low, label: 较轻, when: \"harm in ['none']\"")
+    items = ITEM_GAIN.replace(
+        "    tiers:\n      - {id: low, label: 较轻, when: \"harm in ['none', 'minor']\"",
+        "    facts:\n      area: {type: money, label: 面积}\n"
+        "    tiers:\n      - {id: low, label: 较轻, when: \"harm in ['none']\"",
+    )
     assert items != ITEM_GAIN
     report = verify(_library(make_library, items), department="demo")
     assert any(p.item == "X-GAIN" and p.check == "coverage" and "got none" in p.message for p in report.problems)

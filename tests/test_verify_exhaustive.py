@@ -38,9 +38,7 @@ def _as_tuples(problems: list[Any]) -> set[tuple[Any, ...]]:
         elif p.check in ("tier_range", "tier_base"):
             out.add((p.check, re.search(r"tier '([^']+)'", p.message).group(1)))  # type: ignore[union-attr]
         elif p.check == "weighted_range":
-            m = re.search(
-                r"clause '([^']+)': the lowest reachable weight sum is (-?[\d.]+)%", p.message
-            )
+            m = re.search(r"clause '([^']+)': the lowest reachable weight sum is (-?[\d.]+)%", p.message)
             assert m is not None, p.message
             fallback = "the fallback range" in p.message
             out.add(("weighted_range", m.group(1), fallback, Decimal(m.group(2)) / 100))
@@ -67,9 +65,7 @@ def test_decomposed_verify_finds_exactly_the_defects_the_cell_by_cell_walk_finds
 
 
 @pytest.mark.parametrize("ref, code", [("cgzf/2023", "CG-PS-50-2"), ("jtys/2023", "JT-GL-65-3")])
-def test_on_bundled_items_the_cell_by_cell_walk_and_verify_find_the_same_defects(
-    ref: str, code: str
-) -> None:
+def test_on_bundled_items_the_cell_by_cell_walk_and_verify_find_the_same_defects(ref: str, code: str) -> None:
     """CG-PS-50-2 has the two documented defects (a tier gap and a tier beyond the statute);
     JT-GL-65-3 none."""
     crs = BUNDLED.compiled[ref]
@@ -103,9 +99,7 @@ def test_cells_count_is_the_product_of_the_buckets_of_every_fact_read() -> None:
             n *= len(representatives(ci.schema[f], cuts))
         expected *= n
     assert space.cells == expected
-    assert (
-        sum(r.cells for r in space.states.values()) == expected
-    )  # every cell lands in exactly one state
+    assert sum(r.cells for r in space.states.values()) == expected  # every cell lands in exactly one state
 
 
 def test_state_examples_are_real_cases_that_reach_their_state() -> None:
@@ -158,9 +152,7 @@ def test_state_examples_are_real_cases_that_reach_their_state() -> None:
         (FactSpec(type="money", label="m", required=False), [], [Decimal(0), None]),
     ],
 )
-def test_one_valid_value_per_non_empty_bucket(
-    spec: FactSpec, cuts: list[Any], expect: list[Any]
-) -> None:
+def test_one_valid_value_per_non_empty_bucket(spec: FactSpec, cuts: list[Any], expect: list[Any]) -> None:
     assert representatives(spec, cuts) == expect
 
 
@@ -191,23 +183,17 @@ def test_a_weighted_start_below_the_statutory_minimum_is_a_defect(make_library) 
     silently."""
     items = ITEM_GAIN.replace("start: 0.2", "start: 0.1")
     report = verify(
-        make_library(
-            demo__2024=DEPT.format(version="2024", start="2024-01-01", items=items, **COMMON)
-        ),
+        make_library(demo__2024=DEPT.format(version="2024", start="2024-01-01", items=items, **COMMON)),
         department="demo",
     )
     [p] = [p for p in report.problems if p.item == "X-W"]
     assert p.check == "weighted_range" and "10%" in p.message and "0.01" in p.message
-    assert (
-        p.example is not None and p.example.get("harm") == "none"
-    )  # the case that reaches the lowest sum
+    assert p.example is not None and p.example.get("harm") == "none"  # the case that reaches the lowest sum
 
 
 def test_a_sound_weighted_item_has_no_weighted_finding(make_library) -> None:
     report = verify(
-        make_library(
-            demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **COMMON)
-        ),
+        make_library(demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **COMMON)),
         department="demo",
     )
     assert not [p for p in report.problems if p.check == "weighted_range"]
@@ -235,13 +221,10 @@ def test_a_fact_that_accepts_no_value_is_reported_not_a_traceback(make_library) 
     """A required amount whose maximum is below zero: no case of the item can be entered at all."""
     items = ITEM_GAIN.replace(
         "    tiers:\n      - {id: low,",
-        "    facts:\n      area: {type: money, label: 面积, maximum: -1}\n"
-        "    tiers:\n      - {id: low,",
+        "    facts:\n      area: {type: money, label: 面积, maximum: -1}\n    tiers:\n      - {id: low,",
     )
     report = verify(
-        make_library(
-            demo__2024=DEPT.format(version="2024", start="2024-01-01", items=items, **COMMON)
-        ),
+        make_library(demo__2024=DEPT.format(version="2024", start="2024-01-01", items=items, **COMMON)),
         department="demo",
     )
     [p] = [p for p in report.problems if p.item == "X-GAIN"]

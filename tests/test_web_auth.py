@@ -30,9 +30,7 @@ def test_sign_in_sets_a_signed_httponly_strict_cookie_and_goes_to_the_roles_page
 def test_a_forged_cookie_is_not_a_session(web) -> None:
     sign_in(web, "li")
     value = web.cookies.get("discretion_session")
-    web.cookies.set(
-        "discretion_session", value[:-3] + ("aaa" if not value.endswith("aaa") else "bbb")
-    )
+    web.cookies.set("discretion_session", value[:-3] + ("aaa" if not value.endswith("aaa") else "bbb"))
     r = web.get("/evaluate", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
 
@@ -55,9 +53,7 @@ def test_repeated_wrong_passwords_slow_down_then_lock_even_the_right_one(web) ->
     r = sign_in(web, "li", PASSWORD)  # locked: the right password is refused too
     assert r.status_code == 429 and "已暂时锁定" in r.text
     with Session(web.engine) as s:
-        assert (
-            s.exec(select(AuditEntry).where(AuditEntry.action == "user.locked")).first() is not None
-        )
+        assert s.exec(select(AuditEntry).where(AuditEntry.action == "user.locked")).first() is not None
     web.cookies.clear()
     assert sign_in(web, "wang").status_code == 303  # other users are not locked
 
@@ -137,10 +133,7 @@ def test_pages_of_another_role_or_department_are_403_in_chinese(web, who: str, u
 def test_sign_out_ends_the_session(web) -> None:
     sign_in(web, "li")
     page = web.get("/evaluate")
-    assert (
-        web.post("/logout", data={"csrf": csrf(page.text)}, follow_redirects=False).status_code
-        == 303
-    )
+    assert web.post("/logout", data={"csrf": csrf(page.text)}, follow_redirects=False).status_code == 303
     assert web.get("/evaluate", follow_redirects=False).status_code == 303
 
 
@@ -186,24 +179,14 @@ def test_admin_creates_a_user_who_signs_in_and_a_key_of_theirs_records_under_the
         "decision_date": "2024-06-01",
         "record": True,
     }
-    assert (
-        web.post(
-            "/v1/evaluate", json=body, headers={"Authorization": f"Bearer {token}"}
-        ).status_code
-        == 200
-    )
+    assert web.post("/v1/evaluate", json=body, headers={"Authorization": f"Bearer {token}"}).status_code == 200
     with Session(web.engine) as s:
         entry = s.exec(select(AuditEntry).where(AuditEntry.action == "evaluation.record")).one()
         assert entry.actor == "wu"
     page = web.get("/admin/users")
     assert web.post("/admin/users/wu/disable", data={"csrf": csrf(page.text)}).status_code == 200
     web.app.state.key_cache.clear()
-    assert (
-        web.post(
-            "/v1/evaluate", json=body, headers={"Authorization": f"Bearer {token}"}
-        ).status_code
-        == 401
-    )
+    assert web.post("/v1/evaluate", json=body, headers={"Authorization": f"Bearer {token}"}).status_code == 401
     web.cookies.clear()
     assert sign_in(web, "wu", "wu-password-1").status_code == 401  # disabled
 

@@ -69,9 +69,7 @@ def test_the_form_asks_the_items_facts_first_then_circumstances_by_what_they_lea
     assert 'name="f.goods_value"' in first and 'name="f.harm"' in first
     for name in ("act_date", "act_end_date", "discovery_date", "decision_date"):
         assert f'name="{name}"' in page
-    assert "goods_value" not in re.sub(
-        r'(name|id|for|aria-describedby)="[^"]*"', "", page
-    )  # no internal names shown
+    assert "goods_value" not in re.sub(r'(name|id|for|aria-describedby)="[^"]*"', "", page)  # no internal names shown
 
 
 def test_the_answer_leads_and_matches_the_library(web) -> None:
@@ -128,15 +126,10 @@ def test_an_option_needs_a_reason_and_taking_it_re_evaluates(web) -> None:
     assert option.label in r.text
     r = _post(web, "/evaluate/food/F-124/option", {**form, "option": option.id, "reason": ""})
     assert r.status_code == 422 and "须说明理由" in r.text
-    r = _post(
-        web, "/evaluate/food/F-124/option", {**form, "option": option.id, "reason": "进货凭证齐全"}
-    )
+    r = _post(web, "/evaluate/food/F-124/option", {**form, "option": option.id, "reason": "进货凭证齐全"})
     assert r.status_code == 200
     answer = r.text.split('<section class="answer')[1].split("</section>")[0]
-    assert (
-        option.outcome != "penalty"
-        and {"no_penalty": "不予处罚", "exemption": "免予处罚"}[option.outcome] in answer
-    )
+    assert option.outcome != "penalty" and {"no_penalty": "不予处罚", "exemption": "免予处罚"}[option.outcome] in answer
     assert "进货凭证齐全" in r.text and option.citation in r.text
 
 
@@ -148,11 +141,7 @@ def test_recording_stores_the_result_under_the_officers_name_and_prints(web) -> 
         assert ev.actor == "li" and ev.request["facts"]["goods_value"] == "8000"
         entry = s.exec(select(AuditEntry).where(AuditEntry.action == "evaluation.record")).one()
         assert entry.actor == "li"
-    assert (
-        "李明" in r.text
-        and ev.ruleset_hash in r.text
-        and "@page" in web.get("/static/site.css").text
-    )
+    assert "李明" in r.text and ev.ruleset_hash in r.text and "@page" in web.get("/static/site.css").text
     # another officer cannot open it by URL
     web.cookies.clear()
     sign_in(web, "wang")

@@ -49,10 +49,7 @@ def test_a_draft_with_an_error_is_shown_with_the_error_beside_its_line_and_kept(
     line = bad.splitlines().index("    colour: red") + 1
     assert f"第 {line} 行" in alerts(r.text)[0] and "不认识的键" in r.text
     note = r.text.split(f'<span class="ln bad">{line}</span>')[1].split("</span>", 2)
-    assert (
-        "colour: red" in note[0]
-        and "不认识的键" in r.text.split(f'<span class="ln bad">{line}</span>')[1][:400]
-    )
+    assert "colour: red" in note[0] and "不认识的键" in r.text.split(f'<span class="ln bad">{line}</span>')[1][:400]
     assert "colour: red" in r.text.split('name="text"')[1]  # the textarea keeps what was pasted
     bad_condition = FOOD_2025.replace("when: repeat_within_2y", "when: repeat_within_3y")
     r = _upload(web, bad_condition)
@@ -73,12 +70,7 @@ def test_upload_verify_diff_approve_by_another_publish(web) -> None:
     web.cookies.clear()
     sign_in(web, "qian")
     page = web.get("/review/food/2025").text
-    assert (
-        web.post(
-            "/review/food/2025/approve", data={"csrf": csrf(page)}, follow_redirects=False
-        ).status_code
-        == 303
-    )
+    assert web.post("/review/food/2025/approve", data={"csrf": csrf(page)}, follow_redirects=False).status_code == 303
     page = web.get("/review/food/2025").text
     assert "已批准" in page
     r = web.post("/review/food/2025/publish", data={"csrf": csrf(page)})

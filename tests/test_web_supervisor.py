@@ -34,10 +34,7 @@ def web(seeded):
             _lines(2, 20, unit="三所", officer="王五"),
         ]
     )
-    assert (
-        import_cases(seeded, parse_rows(rows, "jsonl"), RulesetLibrary.load(FIXTURES)).accepted
-        == 14
-    )
+    assert import_cases(seeded, parse_rows(rows, "jsonl"), RulesetLibrary.load(FIXTURES)).accepted == 14
     return people_client(seeded, "sun")
 
 

@@ -18,7 +18,7 @@ import tokenize
 import unicodedata
 from pathlib import Path
 
-LIMIT = 100
+LIMIT = 120  # pyproject.toml [tool.ruff] line-length
 
 
 def width(text: str) -> int:
@@ -95,9 +95,7 @@ def rewrap(lines: list[str], number: int, docs: set[int]) -> bool:
             lines[i + 1] = prefix + tail + " " + nxt[len(prefix) :]
         else:
             lines.insert(i + 1, prefix + tail)
-            shifted = {n + 1 if n > i + 1 else n for n in docs} | (
-                {i + 2} if not is_comment else set()
-            )
+            shifted = {n + 1 if n > i + 1 else n for n in docs} | ({i + 2} if not is_comment else set())
             docs.clear()
             docs.update(shifted)  # in place: the caller's later (higher) lines see the inserted one
         changed = True

@@ -43,17 +43,15 @@ def _message(e: DiscretionError) -> str:
     msg = e.message
     if any("\u4e00" <= ch <= "\u9fff" for ch in msg):
         return msg
-    return {"NotFound": "没有找到", "Conflict": "与现有记录冲突"}.get(
-        type(e).__name__, "无法完成"
-    ) + (f"（{FIELD_LABELS.get(e.field or '', '')}）" if e.field in FIELD_LABELS else "")
+    return {"NotFound": "没有找到", "Conflict": "与现有记录冲突"}.get(type(e).__name__, "无法完成") + (
+        f"（{FIELD_LABELS.get(e.field or '', '')}）" if e.field in FIELD_LABELS else ""
+    )
 
 
 def _users(engine: Any) -> tuple[list[User], list[tuple[str, str]]]:
     with Session(engine) as session:
         users = list_users(session)
-        depts = [
-            (d.code, d.name) for d in session.exec(select(Department).order_by(Department.code))
-        ]
+        depts = [(d.code, d.name) for d in session.exec(select(Department).order_by(Department.code))]
         for u in users:
             session.expunge(u)
         return users, depts
@@ -128,16 +126,10 @@ async def users_toggle(request: Request, name: str, action: str) -> Response:
     if action not in ("disable", "enable"):
         return await _users_page(request, 404, error="没有这个操作。")
     try:
-        await run_in_threadpool(
-            _toggle, request.app.state.engine, user.name, name, action == "disable"
-        )
+        await run_in_threadpool(_toggle, request.app.state.engine, user.name, name, action == "disable")
     except DiscretionError as e:
-        return await _users_page(
-            request, e.status if hasattr(e, "status") else 422, error=_message(e)
-        )
-    return await _users_page(
-        request, done=f"已{'停用' if action == 'disable' else '启用'}用户 {name}。"
-    )
+        return await _users_page(request, e.status if hasattr(e, "status") else 422, error=_message(e))
+    return await _users_page(request, done=f"已{'停用' if action == 'disable' else '启用'}用户 {name}。")
 
 
 def _keys(engine: Any) -> tuple[list[Any], list[User]]:
@@ -194,9 +186,7 @@ async def keys_create(request: Request) -> Response:
             str(form.get("label", ""))[:200],
         )
     except DiscretionError as e:
-        return await _keys_page(
-            request, 422, error=_message(e) if e.field != "user" else e.message, bad="user"
-        )
+        return await _keys_page(request, 422, error=_message(e) if e.field != "user" else e.message, bad="user")
     return await _keys_page(request, token=token)
 
 
@@ -210,11 +200,7 @@ async def keys_revoke(request: Request, key_id: str) -> Response:
     try:
         await run_in_threadpool(_revoke, request.app.state.engine, user.name, key_id)
     except DiscretionError as e:
-        msg = (
-            "这是最后一个可用的管理员密钥，请先为管理员另建一个密钥。"
-            if "last" in e.message
-            else _message(e)
-        )
+        msg = "这是最后一个可用的管理员密钥，请先为管理员另建一个密钥。" if "last" in e.message else _message(e)
         return await _keys_page(request, 409, error=msg)
     cache = request.app.state.key_cache
     for token in [t for t, (_, k) in list(cache.items()) if k.id == key_id]:

@@ -25,9 +25,7 @@ def _safe_next(url: str | None) -> str | None:
 
 
 @router.get("/login")
-async def login_page(
-    request: Request, next: str | None = None, expired: str | None = None
-) -> HTMLResponse:
+async def login_page(request: Request, next: str | None = None, expired: str | None = None) -> HTMLResponse:
     notice = "登录已超时，请重新登录；登录后回到刚才的页面。" if expired else None
     return render(request, "login.html.j2", next=_safe_next(next) or "", notice=notice, name="")
 
@@ -59,23 +57,13 @@ async def login(request: Request) -> Response:
         )
     result = await run_in_threadpool(_attempt, request.app.state.engine, name, password)
     if result.user is None:
-        await asyncio.sleep(
-            result.delay * float(getattr(request.app.state, "login_delay_scale", 1.0))
-        )
+        await asyncio.sleep(result.delay * float(getattr(request.app.state, "login_delay_scale", 1.0)))
         if result.reason == "locked":
-            until = (
-                result.locked_until.astimezone().strftime("%H:%M") if result.locked_until else ""
-            )
+            until = result.locked_until.astimezone().strftime("%H:%M") if result.locked_until else ""
             msg = f"密码连续错误次数过多，账户已暂时锁定，请于 {until} 后再试，或请管理员协助。"
             return render(request, "login.html.j2", 429, error=msg, name=name, next=nxt or "")
-        msg = (
-            "此账户已停用，请联系管理员。"
-            if result.reason == "disabled"
-            else "登录名或密码不正确。"
-        )
-        return render(
-            request, "login.html.j2", 401, error=msg, name=name, next=nxt or "", bad="password"
-        )
+        msg = "此账户已停用，请联系管理员。" if result.reason == "disabled" else "登录名或密码不正确。"
+        return render(request, "login.html.j2", 401, error=msg, name=name, next=nxt or "", bad="password")
     request.session.clear()
     request.session.update(user=result.user.name, seen=int(time.time()))
     return RedirectResponse(nxt or HOME.get(result.user.role, "/"), status_code=303)

@@ -87,11 +87,7 @@ def groups(ci: CompiledItem) -> list[Group]:
             spec = ci.schema.get(name)
             lead = f"{'应当' if e.mandatory else '可以'}{VERBS[e.list]}"
             # an entry named after the fact needs no repeating: "主动消除…后果" → 应当从轻处罚
-            said = (
-                lead
-                if spec is not None and e.label.split("（")[0] == spec.label
-                else f"{e.label}（{lead}）"
-            )
+            said = lead if spec is not None and e.label.split("（")[0] == spec.label else f"{e.label}（{lead}）"
             readers.setdefault(name, []).append(said)
     placed: set[str] = set()
     out: list[Group] = []
@@ -137,9 +133,7 @@ def _number(raw: str, spec: FactSpec, label: str) -> tuple[Any, str | None]:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        kind = {"money": "金额（元），如 8000 或 8000.50", "integer": "整数", "number": "数字"}[
-            spec.type
-        ]
+        kind = {"money": "金额（元），如 8000 或 8000.50", "integer": "整数", "number": "数字"}[spec.type]
         return None, f"「{label}」须填{kind}"
     if not value.is_finite():
         return None, f"「{label}」须填有限的数字"
@@ -159,9 +153,7 @@ def _number(raw: str, spec: FactSpec, label: str) -> tuple[Any, str | None]:
     return (str(value) if spec.type != "integer" else value), None
 
 
-def read_facts(
-    form: Mapping[str, str], fields: list[Fact]
-) -> tuple[dict[str, Any], dict[str, str]]:
+def read_facts(form: Mapping[str, str], fields: list[Fact]) -> tuple[dict[str, Any], dict[str, str]]:
     """The facts from the form (`f.NAME`), and errors by field name in Chinese."""
     facts: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -173,9 +165,7 @@ def read_facts(
             continue
         if raw == "":
             if f.spec.is_required:
-                errors[f.name] = (
-                    f"请填写「{label}」" if f.spec.type != "enum" else f"请选择「{label}」"
-                )
+                errors[f.name] = f"请填写「{label}」" if f.spec.type != "enum" else f"请选择「{label}」"
             continue
         if f.spec.type == "enum":
             if raw not in (f.spec.values or []):

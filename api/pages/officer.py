@@ -64,7 +64,7 @@ async def search(request: Request, q: str = "") -> HTMLResponse:
     """Find the item: words of its name, its code, the law or the article."""
     user = await signed_in(request)
     require_role(user, "officer")
-    library = (await request.app.state.library.aget())
+    library = await request.app.state.library.aget()
     q = q[:200]
     hits = _catalogue(request, library).search(q, department=user.department) if q.strip() else []
     return render(request, "search.html.j2", q=q, hits=hits)
@@ -79,8 +79,7 @@ def _item(library: RulesetLibrary, department: str, code: str, act: dt.date | No
         raise PageError(
             404,
             "没有这个事项",
-            f"{crs.ruleset.department_name}{crs.version}版裁量基准中没有编码为 {code} 的事项。"
-            "请从事项检索中重新选择。",
+            f"{crs.ruleset.department_name}{crs.version}版裁量基准中没有编码为 {code} 的事项。请从事项检索中重新选择。",
         )
     return ci
 
@@ -102,10 +101,7 @@ def _form_page(
     error: str | None = None,
 ) -> HTMLResponse:
     library = request.app.state.library.get()
-    crs = (
-        library.in_force(department, _act(form) or dt.date.today())
-        or library.versions(department)[-1]
-    )
+    crs = library.in_force(department, _act(form) or dt.date.today()) or library.versions(department)[-1]
     return render(
         request,
         "evaluate.html.j2",
@@ -282,9 +278,7 @@ async def submit(request: Request, department: str, code: str) -> Response:
     return _result_page(request, rec, ci, department, form)
 
 
-def _with_option(
-    rec: Recommendation, form: dict[str, str]
-) -> tuple[Recommendation, str | None, dict[str, str]]:
+def _with_option(rec: Recommendation, form: dict[str, str]) -> tuple[Recommendation, str | None, dict[str, str]]:
     """Apply the option the form names (with its reason), if any."""
     option_id = form.get("option", "")
     if not option_id:
@@ -318,9 +312,7 @@ async def _posted_case(
             _form_page(request, ci, department, form, 422, errors=errors, error=error),
         )
     if not csrf_ok(request, form):
-        page = _result_page(
-            request, rec, ci, department, form, option_errors={"option": CSRF_MESSAGE}, status=403
-        )
+        page = _result_page(request, rec, ci, department, form, option_errors={"option": CSRF_MESSAGE}, status=403)
         return form, user, ci, rec, page
     return form, user, ci, rec, None
 
@@ -390,9 +382,7 @@ async def record_evaluation(request: Request, department: str, code: str) -> Res
         return answer  # type: ignore[return-value]
     final, taken_id, option_errors = _with_option(rec, form)
     if option_errors:
-        return _result_page(
-            request, rec, ci, department, form, option_errors=option_errors, status=422
-        )
+        return _result_page(request, rec, ci, department, form, option_errors=option_errors, status=422)
     fields = [f for g in groups(ci) for f in g.facts]
     facts, _ = read_facts(form, fields)
     dates, _ = read_dates(form)
@@ -446,7 +436,7 @@ async def statement(request: Request, ev_id: int) -> HTMLResponse:
     if ev is None or not _visible(user, ev):
         raise PageError(404, "没有这条记录", "没有找到这条裁量记录，或它不属于您。")
     rec = Recommendation.model_validate(ev.result)
-    library = (await request.app.state.library.aget())
+    library = await request.app.state.library.aget()
     crs = library.compiled.get(f"{rec.ruleset.department}/{rec.ruleset.version}")
     ci = crs.find_item(rec.item.code) if crs is not None else None
     given = _facts_given(ev.request.get("facts", {}), ci)

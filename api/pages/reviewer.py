@@ -135,16 +135,12 @@ async def upload(request: Request) -> Response:
     fields, text, problem = await _document(request)
     department = fields.get("department", "")
     if not csrf_ok(request, fields):
-        return await _index(
-            request, user, 403, error=CSRF_MESSAGE, text=text or "", chosen=department
-        )
+        return await _index(request, user, 403, error=CSRF_MESSAGE, text=text or "", chosen=department)
     if problem or text is None:
         return await _index(request, user, 422, error=problem, text=text or "", chosen=department)
     require_department(user, department)
     try:
-        version = await run_in_threadpool(
-            _upload, request.app.state.engine, department, text, user.name
-        )
+        version = await run_in_threadpool(_upload, request.app.state.engine, department, text, user.name)
     except DiscretionError as e:
         err = upload_error(e)
         return await _index(
@@ -160,9 +156,7 @@ async def upload(request: Request) -> Response:
     return RedirectResponse(f"/review/{department}/{version}?done=uploaded", status_code=303)
 
 
-def _load(
-    engine: Any, department: str, version: str
-) -> tuple[RulesetVersion, list[RulesetVersion]]:
+def _load(engine: Any, department: str, version: str) -> tuple[RulesetVersion, list[RulesetVersion]]:
     with Session(engine) as session:
         try:
             row = lifecycle.get_version(session, department, version)
@@ -241,9 +235,7 @@ async def verify_page(request: Request, department: str, version: str) -> HTMLRe
     user = await _reviewer(request)
     require_department(user, department)
     try:
-        problems, items, cells = await run_in_threadpool(
-            _verify, request.app.state.engine, department, version
-        )
+        problems, items, cells = await run_in_threadpool(_verify, request.app.state.engine, department, version)
     except NotFound:
         raise PageError(404, "没有这个版本", f"{department} 没有 {version} 版。") from None
     return render(
@@ -260,15 +252,11 @@ async def verify_page(request: Request, department: str, version: str) -> HTMLRe
 def _pair(engine: Any, department: str, version: str, against: str) -> tuple[Any, Any]:
     with Session(engine) as session:
         rows = [lifecycle.get_version(session, department, v) for v in (against, version)]
-        lib = lifecycle.compile_with_live(
-            session, {f"{department}/{r.version}": r.document for r in rows}
-        )
+        lib = lifecycle.compile_with_live(session, {f"{department}/{r.version}": r.document for r in rows})
     return lib.compiled[f"{department}/{against}"], lib.compiled[f"{department}/{version}"]
 
 
-async def _compared(
-    request: Request, department: str, version: str, against: str, work: Any
-) -> Any:
+async def _compared(request: Request, department: str, version: str, against: str, work: Any) -> Any:
     """`work(engine, department, version, against)` for the department's reviewer, off the loop."""
     user = await _reviewer(request)
     require_department(user, department)
@@ -279,9 +267,7 @@ async def _compared(
 
 
 @router.get("/review/{department}/{version}/diff")
-async def diff_page(
-    request: Request, department: str, version: str, against: str = ""
-) -> HTMLResponse:
+async def diff_page(request: Request, department: str, version: str, against: str = "") -> HTMLResponse:
     old, new = await _compared(request, department, version, against, _pair)
     report = diff_versions(old, new)
     names = {c: ci.item.name for c, ci in {**old.items, **new.items}.items()}
@@ -294,9 +280,7 @@ def _impact(engine: Any, department: str, version: str, against: str) -> Any:
 
 
 @router.get("/review/{department}/{version}/impact")
-async def impact_page(
-    request: Request, department: str, version: str, against: str = ""
-) -> HTMLResponse:
+async def impact_page(request: Request, department: str, version: str, against: str = "") -> HTMLResponse:
     report, items = await _compared(request, department, version, against, _impact)
     real = [r for r in report.changed if r.kind != "not_replayed"]
     unread = [r for r in report.changed if r.kind == "not_replayed"]
@@ -328,13 +312,19 @@ def _unread_reason(row: Any, items: dict[str, Any]) -> str:
 
 
 def _act(
-    engine: Any, action: str, department: str, version: str, actor: str, text: str | None,
+    engine: Any,
+    action: str,
+    department: str,
+    version: str,
+    actor: str,
+    text: str | None,
     override_reason: str | None = None,
 ) -> None:
     with Session(engine) as session:
         if action == "approve":  # gated on verify: a defective draft needs a written reason
-            lifecycle.approve(session, department, version, actor, verifier=approval_check,
-                              override_reason=override_reason)
+            lifecycle.approve(
+                session, department, version, actor, verifier=approval_check, override_reason=override_reason
+            )
         elif action == "publish":
             lifecycle.publish(session, department, version, actor)
         elif action == "withdraw":
@@ -362,11 +352,7 @@ async def act(request: Request, department: str, version: str, action: str) -> R
         fields, text, problem = await _document(request)
     else:
         fields, text, problem = (
-            {
-                k: v
-                for k, v in (await request.form(max_fields=5, max_files=0)).items()
-                if isinstance(v, str)
-            },
+            {k: v for k, v in (await request.form(max_fields=5, max_files=0)).items() if isinstance(v, str)},
             None,
             None,
         )
@@ -384,9 +370,7 @@ async def act(request: Request, department: str, version: str, action: str) -> R
         return await _version_page(request, user, department, version, 422, error=problem)
     try:
         reason = (fields.get("override_reason") or "").strip()[:2000] or None
-        await run_in_threadpool(
-            _act, request.app.state.engine, action, department, version, user.name, text, reason
-        )
+        await run_in_threadpool(_act, request.app.state.engine, action, department, version, user.name, text, reason)
     except lifecycle.ApprovalRefused as e:
         found = "；".join(f"{p.item or ''} {p.message}".strip() for p in list(e.problems)[:20])
         return await _version_page(
@@ -423,11 +407,7 @@ async def act(request: Request, department: str, version: str, action: str) -> R
             upload_errors=[err],
         )
     except DiscretionError as e:
-        msg = (
-            e.message
-            if any("\u4e00" <= ch <= "\u9fff" for ch in e.message)
-            else _REFUSED[action] + "。"
-        )
+        msg = e.message if any("\u4e00" <= ch <= "\u9fff" for ch in e.message) else _REFUSED[action] + "。"
         return await _version_page(request, user, department, version, 409, error=msg)
     done = {
         "approve": "approved",

@@ -55,9 +55,7 @@ def upload_error(e: DiscretionError) -> PositionedError:
     m = _LINE.search(where) or _LINE.search(e.message)
     line = int(m.group(1)) if m else None
     where = re.sub(r"\s*\(?line \d+(, column \d+)?\)?", "", where).strip()
-    reason = next(
-        (zh for rx, zh in _REASONS if rx.search(e.message)), "内容不符合裁量基准语言的要求"
-    )
+    reason = next((zh for rx, zh in _REASONS if rx.search(e.message)), "内容不符合裁量基准语言的要求")
     return PositionedError(line, where, reason, e.message)
 
 

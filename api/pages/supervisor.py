@@ -106,11 +106,28 @@ def _start(
         session.add(run)
         if units:
             session.add(SweepScope(sweep_id=run.id, units=units))
-        record(session, user.name, "sweep.start", department=department, target=run.id,
-               detail={"since": str(since) if since else None, "until": str(until) if until else None,
-                       "units": units or None, "via": "web"})
-        enqueue(session, SWEEP_JOB, {"sweep_id": run.id, "units": units or None}, department=department,
-                created_by=user.name, max_attempts=3, job_id=run.id)
+        record(
+            session,
+            user.name,
+            "sweep.start",
+            department=department,
+            target=run.id,
+            detail={
+                "since": str(since) if since else None,
+                "until": str(until) if until else None,
+                "units": units or None,
+                "via": "web",
+            },
+        )
+        enqueue(
+            session,
+            SWEEP_JOB,
+            {"sweep_id": run.id, "units": units or None},
+            department=department,
+            created_by=user.name,
+            max_attempts=3,
+            job_id=run.id,
+        )
         session.commit()
         return run.id
 
@@ -125,17 +142,14 @@ async def start(request: Request) -> Response:
     department = form.get("department", "")
     require_department(user, department)
     dates, errors = _dates(form)
-    units = [
-        u.strip()
-        for u in form.get("units", "").replace("，", ",").replace("、", ",").split(",")
-        if u.strip()
-    ]
+    units = [u.strip() for u in form.get("units", "").replace("，", ",").replace("、", ",").split(",") if u.strip()]
     if len(units) > MAX_UNITS:
         errors["units"] = f"「执法单位」最多 {MAX_UNITS} 个"
     if errors:
         return await _index(request, user, 422, error="请更正标出的内容。", errors=errors, form=form)
-    sweep_id = await run_in_threadpool(_start, request.app.state.engine, user, department, dates["since"],
-                                       dates["until"], units)
+    sweep_id = await run_in_threadpool(
+        _start, request.app.state.engine, user, department, dates["since"], dates["until"], units
+    )
     request.app.state.worker.wake()
     return RedirectResponse(f"/supervise/{sweep_id}", status_code=303)
 
@@ -155,9 +169,7 @@ async def progress(request: Request, sweep_id: str) -> HTMLResponse:
     user = await _supervisor(request)
     run, units = await run_in_threadpool(_get, request.app.state.engine, user, sweep_id)
     summary = ConsistencyReport.model_validate(run.report).summary if run.report else None
-    return render(
-        request, "supervise_run.html.j2", run=run, units=units, status_names=STATUS, summary=summary
-    )
+    return render(request, "supervise_run.html.j2", run=run, units=units, status_names=STATUS, summary=summary)
 
 
 @router.get("/supervise/{sweep_id}/report")

@@ -88,9 +88,7 @@ def csrf_ok(request: Request, form: Any) -> bool:
     return bool(mine) and isinstance(sent, str) and secrets.compare_digest(sent, str(mine))
 
 
-CSRF_MESSAGE = (
-    "表单已过期或来源无法确认（安全校验未通过），未作任何处理。请核对下面保留的内容后再提交一次。"
-)
+CSRF_MESSAGE = "表单已过期或来源无法确认（安全校验未通过），未作任何处理。请核对下面保留的内容后再提交一次。"
 
 
 def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:

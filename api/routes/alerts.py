@@ -91,9 +91,7 @@ def alerts(
     )
 
 
-def _act(
-    alert_id: int, action: str, body: AlertNote, session: SessionDep, key: CurrentKey
-) -> Alert:
+def _act(alert_id: int, action: str, body: AlertNote, session: SessionDep, key: CurrentKey) -> Alert:
     check_role(key, "supervisor")
     alert = handle(session, alert_id, action, body.note, actor=key.id, department=key.department)
     session.commit()
@@ -102,16 +100,12 @@ def _act(
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertPublic)
-def acknowledge(
-    alert_id: AlertId, session: SessionDep, key: CurrentKey, body: AlertNote = Body(...)
-) -> Alert:
+def acknowledge(alert_id: AlertId, session: SessionDep, key: CurrentKey, body: AlertNote = Body(...)) -> Alert:
     """Acknowledge an open alert with a note (supervisor; audit-logged)."""
     return _act(alert_id, "acknowledge", body, session, key)
 
 
 @router.post("/alerts/{alert_id}/close", response_model=AlertPublic)
-def close(
-    alert_id: AlertId, session: SessionDep, key: CurrentKey, body: AlertNote = Body(...)
-) -> Alert:
+def close(alert_id: AlertId, session: SessionDep, key: CurrentKey, body: AlertNote = Body(...)) -> Alert:
     """Close an open or acknowledged alert with a note (supervisor; audit-logged)."""
     return _act(alert_id, "close", body, session, key)

@@ -42,9 +42,18 @@ def audit_head(session: SessionDep, key: CurrentKey) -> AuditHead:
 
 
 @router.get("/audit", response_model=list[AuditPublic])
-def audit_log(session: SessionDep, key: CurrentKey, response: Response, actor: str | None = None, action: str | None = None,
-              department: str | None = None, since: dt.datetime | None = None, until: dt.datetime | None = None,
-              after_id: int | None = Query(default=None, ge=0, le=2**62), limit: int = Query(default=100, ge=1, le=1000)) -> list[Any]:
+def audit_log(
+    session: SessionDep,
+    key: CurrentKey,
+    response: Response,
+    actor: str | None = None,
+    action: str | None = None,
+    department: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    after_id: int | None = Query(default=None, ge=0, le=2**62),
+    limit: int = Query(default=100, ge=1, le=1000),
+) -> list[Any]:
     """Entries oldest first; a department-scoped key sees its department only. The X-Audit-Head
     header carries the hash chain's head (GET /v1/audit/head)."""
     check_role(key, "supervisor")
@@ -52,5 +61,13 @@ def audit_log(session: SessionDep, key: CurrentKey, response: Response, actor: s
     if key.department is not None:
         check_department(key, department or key.department, ["query", "department"])
         department = key.department
-    return audit.entries(session, actor=actor, action=action, department=department, since=since, until=until,
-                         limit=limit, after_id=after_id)
+    return audit.entries(
+        session,
+        actor=actor,
+        action=action,
+        department=department,
+        since=since,
+        until=until,
+        limit=limit,
+        after_id=after_id,
+    )

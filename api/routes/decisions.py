@@ -55,13 +55,9 @@ def officer_of(key: Any) -> str:
     "/decisions",
     response_model=DecisionAnswer,
     status_code=201,
-    responses={
-        200: {"model": DecisionAnswer, "description": "already recorded with the same content"}
-    },
+    responses={200: {"model": DecisionAnswer, "description": "already recorded with the same content"}},
 )
-async def record_decision(
-    body: DecisionIn, key: CurrentKey, library: LibraryDep, http: Request
-) -> Response:
+async def record_decision(body: DecisionIn, key: CurrentKey, library: LibraryDep, http: Request) -> Response:
     """Record the decision made in a case and check it against the benchmark at once (officer)."""
     check_role(key, "officer")
     check_department(key, body.department, ["body", "department"])
@@ -83,11 +79,7 @@ def get_decision(case_id: str, session: SessionDep, key: CurrentKey) -> Response
     """A recorded decision's answer, as it was given (officer, supervisor)."""
     check_role(key, "officer", "supervisor")
     row = session.get(Decision, case_id)
-    if (
-        row is None
-        or row.source != "api"
-        or (key.department is not None and row.department != key.department)
-    ):
+    if row is None or row.source != "api" or (key.department is not None and row.department != key.department):
         raise NotFound(f"no recorded decision {case_id!r}", field="case_id")
     return Response(content=orjson.dumps(row.answer), media_type="application/json")
 

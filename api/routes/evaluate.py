@@ -44,9 +44,21 @@ async def evaluate_case(body: EvaluateBody, key: CurrentKey, library: LibraryDep
 def _record(engine, actor: str, body: EvaluateBody, request: EvaluationRequest, rec: Recommendation) -> None:  # type: ignore[no-untyped-def]
     """Store the evaluation and its audit entry in one transaction."""
     with Session(engine) as session, session.begin():
-        ev = Evaluation(department=body.department, item=body.item, request=request.model_dump(mode="json"),
-                        result=rec.model_dump(mode="json"), ruleset_hash=rec.ruleset.hash, actor=actor)
+        ev = Evaluation(
+            department=body.department,
+            item=body.item,
+            request=request.model_dump(mode="json"),
+            result=rec.model_dump(mode="json"),
+            ruleset_hash=rec.ruleset.hash,
+            actor=actor,
+        )
         session.add(ev)
         session.flush()
-        record(session, actor, "evaluation.record", department=body.department, target=str(ev.id),
-               detail={"item": body.item, "outcome": rec.outcome, "ruleset_hash": rec.ruleset.hash})
+        record(
+            session,
+            actor,
+            "evaluation.record",
+            department=body.department,
+            target=str(ev.id),
+            detail={"item": body.item, "outcome": rec.outcome, "ruleset_hash": rec.ruleset.hash},
+        )

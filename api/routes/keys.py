@@ -58,8 +58,10 @@ def create(body: KeyIn, session: SessionDep, key: CurrentKey) -> dict:
     check_role(key, "admin")
     if key.department is not None:
         if body.department is None:
-            raise forbid(f"this key is scoped to department {key.department!r}: it cannot create keys for every "
-                         "department", ["body", "department"])
+            raise forbid(
+                f"this key is scoped to department {key.department!r}: it cannot create keys for every department",
+                ["body", "department"],
+            )
         check_department(key, body.department, ["body", "department"])
     made, token = create_key(session, body.role, body.department, actor=actor_name(key), label=body.label)
     session.commit()

@@ -108,14 +108,24 @@ def item_schema(department: str, version: str, code: str, key: CurrentKey, libra
     ci = crs.find_item(code)
     if ci is None:
         raise UnknownItem(f"{code!r} is not an item of {department} {version}", field="code")
-    return ItemSchema(department=department, version=version, code=ci.item.code, name=ci.item.name,
-                      legal_basis=[c.render() for c in ci.item.legal_basis],
-                      penalty_basis=[c.render() for c in ci.item.penalty_basis],
-                      facts=ci.schema, required=[n for n, s in ci.schema.items() if s.is_required])
+    return ItemSchema(
+        department=department,
+        version=version,
+        code=ci.item.code,
+        name=ci.item.name,
+        legal_basis=[c.render() for c in ci.item.legal_basis],
+        penalty_basis=[c.render() for c in ci.item.penalty_basis],
+        facts=ci.schema,
+        required=[n for n, s in ci.schema.items() if s.is_required],
+    )
 
 
-@router.post("/rulesets/{department}", response_model=VersionPublic, status_code=201,
-             openapi_extra={"requestBody": {"content": {"application/yaml": {"schema": {"type": "string"}}}, "required": True}})
+@router.post(
+    "/rulesets/{department}",
+    response_model=VersionPublic,
+    status_code=201,
+    openapi_extra={"requestBody": {"content": {"application/yaml": {"schema": {"type": "string"}}}, "required": True}},
+)
 async def upload(department: str, http: Request, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
     """Upload a draft version (YAML body), validated as `discretion validate` does (reviewer)."""
     check_role(key, "reviewer")
@@ -125,6 +135,7 @@ async def upload(department: str, http: Request, session: SessionDep, key: Curre
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         from discretion.errors import RulesetLoadError
+
         raise RulesetLoadError("the body is not UTF-8 text", file="draft.yaml") from None
 
     def store() -> dict[str, Any]:
@@ -166,7 +177,9 @@ def diff(department: str, version: str, against: str, session: SessionDep, key: 
 
 
 @router.get("/rulesets/{department}/{version}/impact", response_model=ImpactReport)
-def impact(department: str, version: str, against: str, http: Request, session: SessionDep, key: CurrentKey) -> ImpactReport:
+def impact(
+    department: str, version: str, against: str, http: Request, session: SessionDep, key: CurrentKey
+) -> ImpactReport:
     """The department's stored decided cases replayed on version `against` and on this one: every
     recommendation that would change (reviewer)."""
     check_role(key, "reviewer")
@@ -184,33 +197,41 @@ class Transition(BaseModel):
 class Approval(Transition):
     """An approval; `override_reason` is needed only when verify finds the draft defective."""
 
-    override_reason: str | None = Field(default=None, min_length=1, max_length=2000,
-                                        description="为何在校验发现问题时仍予批准（写入审计日志）")
+    override_reason: str | None = Field(
+        default=None, min_length=1, max_length=2000, description="为何在校验发现问题时仍予批准（写入审计日志）"
+    )
 
 
 def refused(exc: lifecycle.ApprovalRefused) -> JSONResponse:
     """409 naming the missing override reason, then one entry per finding with its example case."""
-    detail: list[dict[str, Any]] = [
-        {"loc": ["body", "override_reason"], "msg": exc.message, "type": "verify_defects"}]
+    detail: list[dict[str, Any]] = [{"loc": ["body", "override_reason"], "msg": exc.message, "type": "verify_defects"}]
     for p in exc.problems:
         msg = p.message
         if p.example:
             msg += f"（示例事实：{json.dumps(p.example, ensure_ascii=False, default=str)}）"
-        detail.append({"loc": ["verify", p.item or exc.ref, p.check], "msg": msg,
-                       "type": f"verify.{p.check}", "example": jsonable_encoder(p.example)})
+        detail.append(
+            {
+                "loc": ["verify", p.item or exc.ref, p.check],
+                "msg": msg,
+                "type": f"verify.{p.check}",
+                "example": jsonable_encoder(p.example),
+            }
+        )
     return JSONResponse({"detail": detail}, status_code=409)
 
 
 @router.post("/rulesets/{department}/{version}/approve", response_model=VersionPublic)
-def approve(department: str, version: str, session: SessionDep, key: CurrentKey,
-            body: Approval = Body(default_factory=Approval)) -> Any:
+def approve(
+    department: str, version: str, session: SessionDep, key: CurrentKey, body: Approval = Body(default_factory=Approval)
+) -> Any:
     """Approve a draft (reviewer, not its uploader). A draft that verify finds defective is refused
     (409, with the findings) unless `override_reason` says why; reason and findings are audited."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
     try:
-        row = lifecycle.approve(session, department, version, actor_name(key), verifier=approval_check,
-                                override_reason=body.override_reason)
+        row = lifecycle.approve(
+            session, department, version, actor_name(key), verifier=approval_check, override_reason=body.override_reason
+        )
     except lifecycle.ApprovalRefused as e:
         session.rollback()
         return refused(e)
@@ -220,8 +241,14 @@ def approve(department: str, version: str, session: SessionDep, key: CurrentKey,
 
 
 @router.post("/rulesets/{department}/{version}/publish", response_model=VersionPublic)
-def publish(department: str, version: str, session: SessionDep, key: CurrentKey, library: LibraryDep,
-            body: Transition = Body(default_factory=Transition)) -> dict[str, Any]:
+def publish(
+    department: str,
+    version: str,
+    session: SessionDep,
+    key: CurrentKey,
+    library: LibraryDep,
+    body: Transition = Body(default_factory=Transition),
+) -> dict[str, Any]:
     """Publish an approved version (reviewer or admin): it is frozen from now on."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
@@ -239,8 +266,9 @@ class Withdrawal(BaseModel):
 
 
 @router.post("/rulesets/{department}/{version}/withdraw", response_model=VersionPublic)
-def withdraw(department: str, version: str, body: Withdrawal, session: SessionDep, key: CurrentKey,
-             library: LibraryDep) -> dict[str, Any]:
+def withdraw(
+    department: str, version: str, body: Withdrawal, session: SessionDep, key: CurrentKey, library: LibraryDep
+) -> dict[str, Any]:
     """Withdraw a published or superseded version (admin): it stays recorded as withdrawn, with who
     and why; evaluation uses the department's remaining versions."""
     check_role(key, "admin")

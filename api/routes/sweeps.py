@@ -71,22 +71,34 @@ def _own(session: SessionDep, key: CurrentKey, sweep_id: str) -> SweepRun:
 
 
 @router.post("/sweeps", response_model=SweepPublic, status_code=202)
-def start_sweep(
-    body: SweepRequest, http: Request, session: SessionDep, key: CurrentKey
-) -> dict[str, Any]:
+def start_sweep(body: SweepRequest, http: Request, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
     """Queue a consistency sweep over stored decided cases (supervisor); poll GET /v1/sweeps/{id}.
     Sweeps run one at a time per instance: more wait in the queue."""
     check_role(key, "supervisor")
     department = body.department or key.department
     if department is not None:
         check_department(key, department, ["body", "department"])
-    run = SweepRun(id=secrets.token_hex(8), requested_by=actor_name(key), department=department, since=body.since,
-                   until=body.until)
+    run = SweepRun(
+        id=secrets.token_hex(8), requested_by=actor_name(key), department=department, since=body.since, until=body.until
+    )
     session.add(run)
-    job = enqueue(session, KIND, {"sweep_id": run.id}, department=department, created_by=actor_name(key),
-                  max_attempts=3, job_id=run.id)
-    record(session, actor_name(key), "sweep.start", department=department, target=run.id,
-           detail={"since": str(body.since) if body.since else None, "until": str(body.until) if body.until else None})
+    job = enqueue(
+        session,
+        KIND,
+        {"sweep_id": run.id},
+        department=department,
+        created_by=actor_name(key),
+        max_attempts=3,
+        job_id=run.id,
+    )
+    record(
+        session,
+        actor_name(key),
+        "sweep.start",
+        department=department,
+        target=run.id,
+        detail={"since": str(body.since) if body.since else None, "until": str(body.until) if body.until else None},
+    )
     session.commit()
     session.refresh(run)
     http.app.state.worker.wake()

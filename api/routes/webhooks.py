@@ -40,9 +40,7 @@ class WebhookCreated(WebhookPublic):
 
 
 @router.post("/webhooks", response_model=WebhookCreated, status_code=201)
-def create_webhook(
-    body: WebhookCreate, http: Request, session: SessionDep, key: CurrentKey
-) -> Webhook:
+def create_webhook(body: WebhookCreate, http: Request, session: SessionDep, key: CurrentKey) -> Webhook:
     """Register a webhook (admin); the answer carries its signing secret, shown only now."""
     check_role(key, "admin")
     if body.department is not None:
@@ -65,11 +63,7 @@ def list_webhooks(session: SessionDep, key: CurrentKey) -> list[Webhook]:
     """Live webhooks (admin); secrets are never shown again."""
     check_role(key, "admin")
     return list(
-        session.exec(
-            select(Webhook)
-            .where(col(Webhook.removed_at).is_(None))
-            .order_by(col(Webhook.created_at))
-        )
+        session.exec(select(Webhook).where(col(Webhook.removed_at).is_(None)).order_by(col(Webhook.created_at)))
     )
 
 

@@ -51,9 +51,7 @@ def list_alerts(
     return list(session.exec(q.order_by(col(Alert.id)).limit(limit)))
 
 
-def handle(
-    session: Session, alert_id: int, action: str, note: str, *, actor: str, department: str | None
-) -> Alert:
+def handle(session: Session, alert_id: int, action: str, note: str, *, actor: str, department: str | None) -> Alert:
     """Acknowledge or close an alert with a note; `department` is the actor's scope (None: all)."""
     alert = session.get(Alert, alert_id)
     if alert is None or (department is not None and alert.department != department):

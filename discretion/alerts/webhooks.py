@@ -69,16 +69,12 @@ def check_url(url: str, *, own_hosts: set[str], own_port: int | None) -> str:
     except ValueError as e:
         raise WebhookUrlError(f"not a URL: {e}", field="url") from None
     if parts.scheme not in ("http", "https"):
-        raise WebhookUrlError(
-            f"must be an http or https URL, not {parts.scheme or 'no scheme'!r}", field="url"
-        )
+        raise WebhookUrlError(f"must be an http or https URL, not {parts.scheme or 'no scheme'!r}", field="url")
     host = (parts.hostname or "").lower()
     if not host:
         raise WebhookUrlError("has no host", field="url")
     if parts.username or parts.password:
-        raise WebhookUrlError(
-            "must not carry credentials (the signature authenticates deliveries)", field="url"
-        )
+        raise WebhookUrlError("must not carry credentials (the signature authenticates deliveries)", field="url")
     same_port = own_port is not None and port == own_port
     if same_port and (host in own_hosts or _is_local(host)):
         raise WebhookUrlError(f"points at this service itself ({host}:{port})", field="url")

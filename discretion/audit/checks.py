@@ -88,9 +88,7 @@ def item_checks() -> list[ItemCheck]:
 
 def kept(key: str) -> bool:
     """Whether a condition key stays in the state (what the checks tell states apart by)."""
-    return key.startswith(("statutory:", "fallback:", "tier:", "base0:")) or any(
-        k(key) for k in _KEEPS
-    )
+    return key.startswith(("statutory:", "fallback:", "tier:", "base0:")) or any(k(key) for k in _KEEPS)
 
 
 # ---------------------------------------------------------------- built-in checks
@@ -201,9 +199,7 @@ def weight_of(ci: CompiledItem) -> dict[str, Decimal]:
         {
             f"list:{e.id}": e.weight
             for e in ci.entries
-            if e.mandatory
-            and e.weight is not None
-            and e.list in ("lenient", "mitigated", "aggravated")
+            if e.mandatory and e.weight is not None and e.list in ("lenient", "mitigated", "aggravated")
         }
     )
     return out

@@ -86,26 +86,16 @@ def item_changes(a: CompiledItem, b: CompiledItem) -> list[tuple[Where, str]]:
                     )
                 )
             for code in sorted(was - now):
-                out.append(
-                    ("statutory", f"「{name}」{c.label or c.id}：措施 {code} 不再是可以采取的选项")
-                )
+                out.append(("statutory", f"「{name}」{c.label or c.id}：措施 {code} 不再是可以采取的选项"))
     old_tiers = {t.id: t for t in a.item.tiers}
     for t in b.item.tiers:
         prior = old_tiers.get(t.id)
         if prior is not None and (
             _bands(prior) != _bands(t)
-            or [b_.fine.bounds for b_ in prior.bands or []]
-            != [b_.fine.bounds for b_ in t.bands or []]
+            or [b_.fine.bounds for b_ in prior.bands or []] != [b_.fine.bounds for b_ in t.bands or []]
         ):
-            out.append(
-                ("tier", f"「{name}」阶次「{t.label}」分栏金额：{_bands(prior)} → {_bands(t)}")
-            )
-        if (
-            prior is not None
-            and prior.fine is not None
-            and t.fine is not None
-            and prior.fine.bounds != t.fine.bounds
-        ):
+            out.append(("tier", f"「{name}」阶次「{t.label}」分栏金额：{_bands(prior)} → {_bands(t)}"))
+        if prior is not None and prior.fine is not None and t.fine is not None and prior.fine.bounds != t.fine.bounds:
             out.append(
                 (
                     "tier",

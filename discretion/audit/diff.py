@@ -114,9 +114,7 @@ class _Diff:
         for code, ci in self.new.items.items():
             before = self.old.items.get(code)
             if before is None:
-                before = next(
-                    (self.old.items[c] for c in ci.item.formerly if c in self.old.items), None
-                )
+                before = next((self.old.items[c] for c in ci.item.formerly if c in self.old.items), None)
                 if before is not None:
                     self.add(code, "item", f"事项编码 {before.item.code} 改为 {code}")
                     self.exact |= {("items", code), ("items", before.item.code)}
@@ -181,11 +179,7 @@ class _Diff:
                 if d.path != ("code",)
             ]
         for d in found:
-            if (
-                d.path[:1] == ("version",)
-                or d.path in self.exact
-                or any(d.path[: len(p)] == p for p in self.said)
-            ):
+            if d.path[:1] == ("version",) or d.path in self.exact or any(d.path[: len(p)] == p for p in self.said):
                 continue  # the version is the report's own heading
             items = self.touched(d)
             if d.order:
@@ -241,18 +235,8 @@ class _Diff:
 
     def limitation(self) -> None:
         a, b = self.old.limitation, self.new.limitation
-        x = (
-            f"{a.years}年"
-            + (f"，{a.extended.when}时{a.extended.years}年" if a and a.extended else "")
-            if a
-            else "无"
-        )
-        y = (
-            f"{b.years}年"
-            + (f"，{b.extended.when}时{b.extended.years}年" if b and b.extended else "")
-            if b
-            else "无"
-        )
+        x = f"{a.years}年" + (f"，{a.extended.when}时{a.extended.years}年" if a and a.extended else "") if a else "无"
+        y = f"{b.years}年" + (f"，{b.extended.when}时{b.extended.years}年" if b and b.extended else "") if b else "无"
         if x != y:
             paths: list[Path] = [("limitation", "years"), ("limitation", "extended")]
             if a is None or b is None:
@@ -300,9 +284,7 @@ class _Diff:
         la = {f: s.label for f, s in a.schema.items()}
         lb = {f: s.label for f, s in b.schema.items()}
         labels = (la, lb)
-        self.parts(
-            code, "statutory", "法定条款", _by_id(ia.statutory), _by_id(ib.statutory), *labels
-        )
+        self.parts(code, "statutory", "法定条款", _by_id(ia.statutory), _by_id(ib.statutory), *labels)
         shape_a, shape_b = (
             ia.shape or self.old.placement.shape,
             ib.shape or self.new.placement.shape,
@@ -323,9 +305,7 @@ class _Diff:
         for attr, label in (("start", "起始权重"), ("cap", "权重上限")):
             x, y = getattr(a, attr), getattr(b, attr)
             if x != y:
-                self.add(
-                    code, "weighted", _changed(label, name, pct_exact(x), pct_exact(y)), (*at, attr)
-                )
+                self.add(code, "weighted", _changed(label, name, pct_exact(x), pct_exact(y)), (*at, attr))
         if _basis_text(a.basis) != _basis_text(b.basis):
             self.add(
                 code,
@@ -437,9 +417,7 @@ class _Diff:
             f = old.get(eid)
             at: Path = ("lists", eid)
             if f is None:
-                self.add(
-                    code, "entry", f"新适用{head(e)}：{_when(e.when)}；依据{render_all(e.basis)}"
-                )
+                self.add(code, "entry", f"新适用{head(e)}：{_when(e.when)}；依据{render_all(e.basis)}")
                 self.exact |= {at, (*at, "applies_to")}
                 continue
             if (f.list, f.mandatory, f.label) != (e.list, e.mandatory, e.label):
@@ -532,9 +510,7 @@ def _measure_codes(ci: CompiledItem) -> set[str]:
     return {m.code for m in refs}
 
 
-def _fine_paths(
-    at: Path, a: FineSpec | None, b: FineSpec | None, labels: dict[str, str]
-) -> list[Path]:
+def _fine_paths(at: Path, a: FineSpec | None, b: FineSpec | None, labels: dict[str, str]) -> list[Path]:
     """The fields of a fine whose change shows in fine_text (each tried alone on the old fine; a
     swap between range, times and share changes the kind of fine, which always shows)."""
     if a is None or b is None:
@@ -552,13 +528,7 @@ def _fine_paths(
         if k == "fallback" and a.fallback is not None and b.fallback is not None:
             for sub in ("when", "range"):
                 if shows(
-                    a.model_copy(
-                        update={
-                            "fallback": a.fallback.model_copy(
-                                update={sub: getattr(b.fallback, sub)}
-                            )
-                        }
-                    )
+                    a.model_copy(update={"fallback": a.fallback.model_copy(update={sub: getattr(b.fallback, sub)})})
                 ):
                     out.append((*at, "fine", "fallback", sub))
         elif getattr(a, k) != getattr(b, k) and shows(a.model_copy(update={k: getattr(b, k)})):
@@ -587,9 +557,7 @@ def _spec(s: FactSpec) -> str:
     out = s.type + (f"[{', '.join(s.values)}]" if s.values else "")
     if s.value_labels:
         out += "（" + "，".join(f"{k}={v}" for k, v in s.value_labels.items()) + "）"
-    out += f"，{s.label}，{'必填' if s.is_required else '选填'}" + (
-        "" if s.required is None else "（明示）"
-    )
+    out += f"，{s.label}，{'必填' if s.is_required else '选填'}" + ("" if s.required is None else "（明示）")
     if s.default is not None:
         out += f"，缺省{s.default}"
     if s.minimum is not None:

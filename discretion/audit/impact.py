@@ -27,10 +27,7 @@ class ImpactRow(BaseModel):
     case_id: str
     line: int
     item: str
-    kind: Kind = Field(
-        description="outcome: 处罚与否变化；fine: 罚款变化；measures: 措施变化；"
-        "not_replayed: 无法重放"
-    )
+    kind: Kind = Field(description="outcome: 处罚与否变化；fine: 罚款变化；measures: 措施变化；not_replayed: 无法重放")
     old: str
     new: str
 
@@ -91,9 +88,7 @@ def _kind(a: Recommendation, b: Recommendation) -> Kind | None:
     if a.outcome != b.outcome:
         return "outcome"
     fa, fb = a.fine, b.fine
-    if (fa is None) != (fb is None) or (
-        fa and fb and (fa.min, fa.max, fa.suggested) != (fb.min, fb.max, fb.suggested)
-    ):
+    if (fa is None) != (fb is None) or (fa and fb and (fa.min, fa.max, fa.suggested) != (fb.min, fb.max, fb.suggested)):
         return "fine"
     if [m.code for m in a.measures] != [m.code for m in b.measures]:
         return "measures"
@@ -104,8 +99,7 @@ def impact(old: CompiledRuleset, new: CompiledRuleset, cases: CaseTable) -> Impa
     """Every case of `new`'s department in `cases`, replayed on `old` and on `new`."""
     if old.department != new.department:
         raise DiscretionError(
-            "two versions of one department are compared, "
-            f"not {old.department} and {new.department}",
+            f"two versions of one department are compared, not {old.department} and {new.department}",
             field="new",
         )
     steps = (_step(old), _step(new))

@@ -60,9 +60,7 @@ def atoms_of(ci: CompiledItem) -> list[Atom]:
     say)."""
     # keys as the trace shows them (statutory:base, tier:minor …)
     out = [_condition_atom(str(k), c) for k, c in ci.conditions.items()]
-    bases = sorted(
-        {c.fine.multiple_of for c in ci.item.statutory if c.fine is not None and c.fine.multiple_of}
-    )
+    bases = sorted({c.fine.multiple_of for c in ci.item.statutory if c.fine is not None and c.fine.multiple_of})
     for b in bases:
         out.append(
             Atom(
@@ -136,16 +134,11 @@ def _inside(
         candidates.append((a + b) / 2)
     for edge in (low, high):
         if edge is not None:
-            candidates.append(
-                edge.quantize(step, rounding=ROUND_CEILING) if type_ in _STEP else edge
-            )
+            candidates.append(edge.quantize(step, rounding=ROUND_CEILING) if type_ in _STEP else edge)
     if a is None and b is None:
         candidates.append(Decimal(0))
     if low is not None and high is not None and type_ == "number":
-        candidates.append(
-            (max(low, a) if a is not None else low) / 2
-            + (min(high, b) if b is not None else high) / 2
-        )
+        candidates.append((max(low, a) if a is not None else low) / 2 + (min(high, b) if b is not None else high) / 2)
     for c in candidates:
         if (a is None or c > a) and (b is None or c < b) and _valid(type_, c, low, high):
             return c
@@ -156,11 +149,7 @@ def _grid_above(type_: str, a: Decimal) -> Decimal:
     step = _STEP.get(type_)
     if step is None:
         return a + 1 if a == a.to_integral_value() else a.to_integral_value(rounding=ROUND_CEILING)
-    return (
-        (a + step).quantize(step)
-        if a == a.quantize(step)
-        else a.quantize(step, rounding=ROUND_CEILING)
-    )
+    return (a + step).quantize(step) if a == a.quantize(step) else a.quantize(step, rounding=ROUND_CEILING)
 
 
 def _grid_below(type_: str, b: Decimal) -> Decimal:
@@ -184,9 +173,7 @@ class Component:
     atoms: list[Atom]
     cells: int = 0
     enumerated: int = 0
-    signatures: dict[frozenset[str], tuple[dict[str, Value | None], int]] = field(
-        default_factory=dict
-    )
+    signatures: dict[frozenset[str], tuple[dict[str, Value | None], int]] = field(default_factory=dict)
     solved: bool = False  # derived facts reached by solving, not by construction
 
     @property
@@ -237,13 +224,7 @@ def _derived_inputs(ci: CompiledItem) -> dict[str, tuple[str, ...]]:
     for name, spec in ci.schema.items():
         if spec.derived:
             out[name] = tuple(
-                sorted(
-                    {
-                        n.id
-                        for n in ast.walk(ast.parse(spec.derived, mode="eval"))
-                        if isinstance(n, ast.Name)
-                    }
-                )
+                sorted({n.id for n in ast.walk(ast.parse(spec.derived, mode="eval")) if isinstance(n, ast.Name)})
             )
     return out
 
@@ -305,9 +286,7 @@ def _with_solutions(
         inputs = [f for f in _derived_inputs(ci)[name] if f in index]
         for x in inputs:
             others = [f for f in inputs if f != x]
-            for combo in itertools.product(
-                *[[v for v in out[index[o]] if v is not None] for o in others]
-            ):
+            for combo in itertools.product(*[[v for v in out[index[o]] if v is not None] for o in others]):
                 env = {o: Decimal(v) for o, v in zip(others, combo, strict=True)}
                 for t in wanted:
                     v = _solve(tree, t, x, env)
@@ -425,9 +404,7 @@ class Projection:
 
 def fold(comps: list[Component], project: Projection) -> dict[StateKey, Reach]:
     """Every state some cell reaches, with examples: the components combined one at a time."""
-    states: dict[StateKey, Reach] = {
-        (frozenset(), False, 0): Reach(Decimal(0), (), Decimal(0), (), 1)
-    }
+    states: dict[StateKey, Reach] = {(frozenset(), False, 0): Reach(Decimal(0), (), Decimal(0), (), 1)}
     for comp in comps:
         local: dict[StateKey, Reach] = {}
         for sig, (example, n) in comp.signatures.items():
@@ -489,9 +466,7 @@ class Space:
         out = []
         for c in self.components:
             if c.enumerated < c.cells:
-                out.append(
-                    f"facts {', '.join(c.facts)}: {c.cells:,} cells, {c.enumerated:,} sampled"
-                )
+                out.append(f"facts {', '.join(c.facts)}: {c.cells:,} cells, {c.enumerated:,} sampled")
             elif c.solved:
                 out.append(
                     f"facts {', '.join(c.facts)}: the buckets of a derived fact were found by "
@@ -507,9 +482,7 @@ def decompose(ci: CompiledItem, project: Projection, limit: int = COMPONENT_LIMI
     comps = components(ci, atoms)
     for comp in comps:
         enumerate_component(ci, comp, limit)
-    constant = [
-        a for a in atoms if not a.facts
-    ]  # conditions that read nothing (no `when`): one cell
+    constant = [a for a in atoms if not a.facts]  # conditions that read nothing (no `when`): one cell
     if constant:
         sig = frozenset(a.key for a in constant if a.test({}))
         comps.insert(0, Component((), constant, cells=1, enumerated=1, signatures={sig: ({}, 1)}))

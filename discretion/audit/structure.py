@@ -74,9 +74,7 @@ def _walk(a: Any, b: Any, path: Path, out: list[Difference]) -> None:
         return
     if isinstance(a, list) and isinstance(b, list):
         ka, kb = _identity(a), _identity(b)
-        key = (
-            ka if ka == kb or not b else (kb if not a else None)
-        )  # an empty list matches any identity
+        key = ka if ka == kb or not b else (kb if not a else None)  # an empty list matches any identity
         if key is not None:
             olds = {x[key]: x for x in a}
             news = {x[key]: x for x in b}

@@ -55,13 +55,9 @@ class ItemCoverage(BaseModel):
     ruleset: str
     item: str
     cells: int = Field(description="cells of the item's fact space (one bucket per fact)")
-    states: int = Field(
-        default=0, description="distinct states those cells reach, each checked with an example"
-    )
+    states: int = Field(default=0, description="distinct states those cells reach, each checked with an example")
     exhaustive: bool
-    note: str | None = Field(
-        default=None, description="what was not covered by construction, and how many cells"
-    )
+    note: str | None = Field(default=None, description="what was not covered by construction, and how many cells")
 
 
 class VerifyReport(BaseModel):
@@ -83,9 +79,7 @@ class VerifyReport(BaseModel):
 
 def projection(ci: CompiledItem) -> Projection:
     """What the checks read of a cell of this item (see space.Projection)."""
-    settles = frozenset(
-        str(RuleKey.entry(e.id)) for e in ci.entries if e.mandatory and e.list in DECIDING_LISTS
-    )
+    settles = frozenset(str(RuleKey.entry(e.id)) for e in ci.entries if e.mandatory and e.list in DECIDING_LISTS)
     raises = frozenset(str(RuleKey.entry(e.id)) for e in ci.entries if e.mandatory and e.tier_up)
     # members of an exclusive group of a weighted sum: exactly one must hold, so a state keeps which
     grouped = frozenset(
@@ -102,9 +96,7 @@ def item_space(ci: CompiledItem, limit: int = LIMIT) -> Space:
     return decompose(ci, projection(ci), limit)
 
 
-def verify_item(
-    crs: CompiledRuleset, ci: CompiledItem, *, limit: int = LIMIT
-) -> tuple[list[Problem], ItemCoverage]:
+def verify_item(crs: CompiledRuleset, ci: CompiledItem, *, limit: int = LIMIT) -> tuple[list[Problem], ItemCoverage]:
     """Every check on every reachable state of one item."""
     ref = f"{crs.department}/{crs.version}"
     space = item_space(ci, limit)
@@ -127,14 +119,11 @@ def verify_item(
         raw = {**space.fixed, **{k: v for k, v in reach.example().items() if v is not None}}
         try:
             facts = validate_facts(raw, ci.schema, ci.derived)
-        except (
-            DiscretionError
-        ) as e:  # representatives are valid values, so this is a bug of verify: say so
+        except DiscretionError as e:  # representatives are valid values, so this is a bug of verify: say so
             keep(
                 checks.Finding(
                     "exhaustive",
-                    f"an example case of this item does not validate ({e}); "
-                    "its state was not checked",
+                    f"an example case of this item does not validate ({e}); its state was not checked",
                     raw,
                 )
             )
@@ -198,9 +187,7 @@ def _order(state: Any) -> tuple[bool, int, int, list[str]]:
     return (settled, raised, len(on), sorted(on))
 
 
-def verify_version(
-    crs: CompiledRuleset, *, limit: int = LIMIT
-) -> tuple[list[Problem], list[ItemCoverage]]:
+def verify_version(crs: CompiledRuleset, *, limit: int = LIMIT) -> tuple[list[Problem], list[ItemCoverage]]:
     """Every check for one version."""
     problems: list[Problem] = []
     coverage: list[ItemCoverage] = []
@@ -222,9 +209,7 @@ def approval_check(crs: CompiledRuleset) -> tuple[list[Problem], dict[str, objec
     return problems, checked
 
 
-def verify(
-    library: RulesetLibrary, *, department: str | None = None, limit: int = LIMIT
-) -> VerifyReport:
+def verify(library: RulesetLibrary, *, department: str | None = None, limit: int = LIMIT) -> VerifyReport:
     """Verify every version (of one department, if given)."""
     problems: list[Problem] = []
     coverage: list[ItemCoverage] = []
@@ -241,8 +226,6 @@ def summary(report: VerifyReport) -> str:
     cells = sum(c.cells for c in report.coverage)
     states = sum(c.states for c in report.coverage)
     partial = [f"{c.ruleset} {c.item}（{c.note}）" for c in report.coverage if not c.exhaustive]
-    return (
-        f"检查了 {len(report.coverage)} 个事项、{cells:,} 个事实格"
-        f"（归并为 {states:,} 个状态逐一检查）"
-        + (f"；未能穷举：{'；'.join(partial)}" if partial else "，全部穷举")
+    return f"检查了 {len(report.coverage)} 个事项、{cells:,} 个事实格（归并为 {states:,} 个状态逐一检查）" + (
+        f"；未能穷举：{'；'.join(partial)}" if partial else "，全部穷举"
     )

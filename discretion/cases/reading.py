@@ -78,8 +78,7 @@ def sniff(head: str) -> str:
     if "," in first and "case_id" in first:
         return "csv"
     raise CaseFormatError(
-        "not JSON lines (one object per line) or CSV with a header naming case_id, department, "
-        "item …",
+        "not JSON lines (one object per line) or CSV with a header naming case_id, department, item …",
         field="cases",
     )
 
@@ -145,9 +144,7 @@ def _json_chunk(builder: TableBuilder, lines: list[bytes], start: int) -> None:
         numbers = np.asarray(kept, dtype=np.int64)
     if not rows:
         return
-    columns = {
-        k: list(map(attrgetter(k), rows)) for k in FORMAT
-    }  # faster than one getter and zip(*)
+    columns = {k: list(map(attrgetter(k), rows)) for k in FORMAT}  # faster than one getter and zip(*)
     columns["facts"] = list(map(bytes, columns["facts"]))
     columns["penalties"] = list(map(bytes, columns["penalties"]))
     builder.add(numbers, columns)
@@ -195,9 +192,7 @@ def _json_lines(blocks: Iterable[bytes], first_line: int = 1) -> CaseTable:
 def _csv_rows(lines: Iterable[str]) -> CaseTable:
     """CSV (header naming the fields; facts a JSON column, penalties separated by ';'), row by
     row."""
-    builder = TableBuilder(
-        json.loads, penalties_loads=lambda s: [p for p in (s or "").split(";") if p]
-    )
+    builder = TableBuilder(json.loads, penalties_loads=lambda s: [p for p in (s or "").split(";") if p])
     facts_ok: dict[str, str | None] = {}
     rows: list[tuple[Any, ...]] = []
     numbers: list[int] = []
@@ -273,9 +268,7 @@ def _json_lines_in_halves(source: Path | str) -> CaseTable | None:
         return first.join(second.result())
 
 
-def read_cases(
-    source: Path | str, *, text: str | None = None, halves: bool | None = None
-) -> CaseTable:
+def read_cases(source: Path | str, *, text: str | None = None, halves: bool | None = None) -> CaseTable:
     """Read and check every row of a file (or of `text`); never stops at a bad row.
 
     A JSON-lines file of HALVES_FROM bytes or more is read in two processes where there are two

@@ -131,9 +131,7 @@ class CaseTable:
         return None if f == NO_FINE else Decimal(f).scaleb(-2)
 
 
-_PLAIN = frozenset(
-    {str, bytes, dt.date, type(None)}
-)  # no value of these types equals a value of another type
+_PLAIN = frozenset({str, bytes, dt.date, type(None)})  # no value of these types equals a value of another type
 _SCALARS = frozenset({str, bytes, int, float, bool, type(None), Decimal, dt.date})
 
 
@@ -152,9 +150,7 @@ class _Column:
     equals one of another type); others by (type, value), so that 1, 1.0 and True stay apart.
     """
 
-    def __init__(
-        self, check: Callable[[Any], Any], *, coded: bool = False, labels: list[Any] | None = None
-    ) -> None:
+    def __init__(self, check: Callable[[Any], Any], *, coded: bool = False, labels: list[Any] | None = None) -> None:
         self.check, self.coded = check, coded
         self._next = itertools.count().__next__
         self.plain: defaultdict[Any, int] = defaultdict(self._next)
@@ -174,11 +170,7 @@ class _Column:
             codes = np.fromiter(map(plain.__getitem__, column), dtype=np.int64, count=len(column))
         except TypeError:  # an unhashable value (a list, an object)
             codes = None
-        new = (
-            list(itertools.islice(reversed(plain), len(plain) - before))[::-1]
-            if len(plain) > before
-            else []
-        )
+        new = list(itertools.islice(reversed(plain), len(plain) - before))[::-1] if len(plain) > before else []
         for k in new:
             self._add(k)
         odd = [k for k in new if type(k) not in _PLAIN]
@@ -271,25 +263,15 @@ class TableBuilder:
             "department": _Column(_required("department"), coded=True),
             "item": _Column(_required("item"), coded=True),
             "facts": _Column(facts),
-            "act_date": _Column(
-                _required("act_date", lambda v: fields.date(v, "act_date").toordinal())
-            ),
-            "decision_date": _Column(
-                _required("decision_date", lambda v: fields.date(v, "decision_date").toordinal())
-            ),
+            "act_date": _Column(_required("act_date", lambda v: fields.date(v, "act_date").toordinal())),
+            "decision_date": _Column(_required("decision_date", lambda v: fields.date(v, "decision_date").toordinal())),
             "outcome": _Column(_required("outcome", fields.outcome)),
-            "penalties": _Column(
-                lambda v: fields.penalties(pen(v) if pen is not None else v), coded=True
-            ),
-            "fine": _Column(
-                lambda v: NO_FINE if (d := fields.fine(v)) is None else int(d.scaleb(2))
-            ),
+            "penalties": _Column(lambda v: fields.penalties(pen(v) if pen is not None else v), coded=True),
+            "fine": _Column(lambda v: NO_FINE if (d := fields.fine(v)) is None else int(d.scaleb(2))),
             "unit": _Column(lambda v: str(v or ""), coded=True, labels=names),
             "officer": _Column(lambda v: str(v or ""), coded=True, labels=names),
         }
-        self.cols["officer"].label_index = self.cols[
-            "unit"
-        ].label_index  # one list of names for both
+        self.cols["officer"].label_index = self.cols["unit"].label_index  # one list of names for both
         self.lines: list[np.ndarray] = []
         self.ids: list[str] = []
         self.images: dict[str, list[np.ndarray]] = {k: [] for k in self.cols}
@@ -305,9 +287,7 @@ class TableBuilder:
         case_id = raw["case_id"]
         first = np.full(n, _OK, dtype=np.int64)
         if None in case_id or "" in case_id:
-            first[[i for i, v in enumerate(case_id) if fields.is_missing(v)]] = ORDER[
-                "case_id missing"
-            ]
+            first[[i for i, v in enumerate(case_id) if fields.is_missing(v)]] = ORDER["case_id missing"]
         codes = {name: col.codes(raw[name]) for name, col in self.cols.items()}
         images: dict[str, np.ndarray] = {}
         for name, col in self.cols.items():
@@ -382,9 +362,7 @@ class TableBuilder:
             keep[i] = False
             if not same:
                 self.rejected.append(
-                    Rejected(
-                        int(lines[i]), cid, f"case_id: repeats line {line} with different content"
-                    )
+                    Rejected(int(lines[i]), cid, f"case_id: repeats line {line} with different content")
                 )
         return keep
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
@@ -36,7 +37,7 @@ class KeyGroup:
     words: str
     rules: list[dict[str, Any]]
     rows: np.ndarray
-    local: np.ndarray        # each case's index into the item group's distinct validated facts
+    local: np.ndarray  # each case's index into the item group's distinct validated facts
     expired: np.ndarray
     recommendation: Recommendation | None = None
     defect: str | None = None
@@ -73,7 +74,9 @@ class Ranges:
         self.max_fen[at] = int((smax * 100 + _HALF).to_integral_value(ROUND_FLOOR))
 
     def take(self, keep: np.ndarray) -> Ranges:
-        return Ranges(*(getattr(self, k)[keep] for k in ("rec_min", "rec_max", "stat_max", "lo_fen", "hi_fen", "max_fen")))
+        return Ranges(
+            *(getattr(self, k)[keep] for k in ("rec_min", "rec_max", "stat_max", "lo_fen", "hi_fen", "max_fen"))
+        )
 
 
 def first_seen(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -93,8 +96,12 @@ def first_seen(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _base_fact(ci: CompiledItem, matched: frozenset[RuleKey]) -> str | None:
     for c in ci.item.statutory:
-        if (RuleKey.statutory(c.id) in matched and c.fine is not None and c.fine.multiple_of
-                and RuleKey.fallback(c.id) not in matched):
+        if (
+            RuleKey.statutory(c.id) in matched
+            and c.fine is not None
+            and c.fine.multiple_of
+            and RuleKey.fallback(c.id) not in matched
+        ):
             return c.fine.multiple_of
     return None
 
@@ -104,8 +111,14 @@ def _range(r: Recommendation) -> tuple[Decimal, Decimal, Decimal]:
     return (Decimal(f.min), Decimal(f.max), Decimal(f.statutory_max)) if f else (Decimal(0),) * 3  # type: ignore[return-value]
 
 
-def expect(lib: RulesetLibrary, table: CaseTable, group: KeyGroup, ci: CompiledItem, matched: frozenset[RuleKey],
-           column: Callable[[str], list[Any]]) -> int:
+def expect(
+    lib: RulesetLibrary,
+    table: CaseTable,
+    group: KeyGroup,
+    ci: CompiledItem,
+    matched: frozenset[RuleKey],
+    column: Callable[[str], list[Any]],
+) -> int:
     """Evaluate the key (once, or a few times to fit a base-proportional range). Returns evaluations made.
 
     `column(fact)` is a fact's validated value per distinct facts of the item group."""
@@ -118,9 +131,16 @@ def expect(lib: RulesetLibrary, table: CaseTable, group: KeyGroup, ci: CompiledI
         """Evaluate one case; a case the evaluator refuses (e.g. a base it needs is absent) is set aside."""
         r = int(group.rows[i])
         try:
-            return evaluate(lib, EvaluationRequest(department=group.department, item=table.items[int(table.item[r])],
-                                                   facts=table.facts_of(r), act_date=table.date(table.act, r),
-                                                   decision_date=table.date(table.decided, r)))
+            return evaluate(
+                lib,
+                EvaluationRequest(
+                    department=group.department,
+                    item=table.items[int(table.item[r])],
+                    facts=table.facts_of(r),
+                    act_date=table.date(table.act, r),
+                    decision_date=table.date(table.decided, r),
+                ),
+            )
         except RulesetDefect:
             raise
         except DiscretionError as e:
@@ -158,8 +178,15 @@ def _set_aside(group: KeyGroup, failed: dict[int, str]) -> None:
         group.ranges = group.ranges.take(keep)
 
 
-def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[RuleKey], column: Callable[[str], list[Any]],
-                   live: np.ndarray, rep: Recommendation, attempt: Callable[[int], Recommendation | None]) -> int:
+def _expect_ranges(
+    group: KeyGroup,
+    ci: CompiledItem,
+    matched: frozenset[RuleKey],
+    column: Callable[[str], list[Any]],
+    live: np.ndarray,
+    rep: Recommendation,
+    attempt: Callable[[int], Recommendation | None],
+) -> int:
     """The expected outcome and, per case, the recommended range (fitted where it grows with a base)."""
     runs = 0
     group.recommendation = rep
@@ -223,4 +250,3 @@ def _expect_ranges(group: KeyGroup, ci: CompiledItem, matched: frozenset[RuleKey
                 ranges.set(members[pos:], _range(r))
                 break
     return runs
-

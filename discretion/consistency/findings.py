@@ -11,7 +11,7 @@ The per-unit and per-officer statistics are in stats.py.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -45,11 +45,11 @@ class Cases:
         at = 0
         for g, size in zip(groups, sizes.tolist()):
             if g.ranges is not None:
-                self.ranged[at:at + size] = True
+                self.ranged[at : at + size] = True
                 for k, a in floats.items():
-                    a[at:at + size] = getattr(g.ranges, k)
+                    a[at : at + size] = getattr(g.ranges, k)
                 for k, a in fen.items():
-                    a[at:at + size] = getattr(g.ranges, k)
+                    a[at : at + size] = getattr(g.ranges, k)
             at += size
         self.rec_min, self.rec_max = floats["rec_min"], floats["rec_max"]
         self.lo_fen, self.hi_fen, self.max_fen = fen["lo_fen"], fen["hi_fen"], fen["max_fen"]
@@ -88,9 +88,19 @@ def find(groups: list[KeyGroup], table: CaseTable) -> tuple[list[Finding], set[i
         g = groups[k]
         if kind in CHARTED:
             charted.add(k)
-        findings.append(Finding(kind=kind, severity=severity, department=g.department, item=g.item,
-                                version=g.version, key=g.words, rules=g.rules,
-                                cases=sorted(ids[r] for r in c.rows[at].tolist()), detail=detail))
+        findings.append(
+            Finding(
+                kind=kind,
+                severity=severity,
+                department=g.department,
+                item=g.item,
+                version=g.version,
+                key=g.words,
+                rules=g.rules,
+                cases=sorted(ids[r] for r in c.rows[at].tolist()),
+                detail=detail,
+            )
+        )
 
     defect = np.array([bool(g.defect) for g in groups], dtype=bool)
     for k, at in _by_key(defect[c.key] if len(groups) else defect, c.key):
@@ -99,11 +109,18 @@ def find(groups: list[KeyGroup], table: CaseTable) -> tuple[list[Finding], set[i
     # 第三十六条: penalised after the limitation ran (one finding per case)
     late = c.expired & c.penalised
     for i in np.flatnonzero(late).tolist():
-        add(int(c.key[i]), "limitation_ignored", "critical", np.array([i]),
-            "违法行为在追责期限内未被发现，依《中华人民共和国行政处罚法》第三十六条不再给予行政处罚，但作出了处罚")
+        add(
+            int(c.key[i]),
+            "limitation_ignored",
+            "critical",
+            np.array([i]),
+            "违法行为在追责期限内未被发现，依《中华人民共和国行政处罚法》第三十六条不再给予行政处罚，但作出了处罚",
+        )
     deviant |= late
     # mandatory lists: penalised where the benchmark says no penalty / exemption; or not penalised without a basis
-    expects_none = np.array([g.recommendation is not None and g.recommendation.outcome != "penalty" for g in groups], bool)
+    expects_none = np.array(
+        [g.recommendation is not None and g.recommendation.outcome != "penalty" for g in groups], bool
+    )
     allowed = np.zeros((len(groups), len(OUTCOMES)), dtype=bool)
     for k, g in enumerate(groups):
         if g.recommendation is not None and g.recommendation.outcome == "penalty":
@@ -131,9 +148,12 @@ def find(groups: list[KeyGroup], table: CaseTable) -> tuple[list[Finding], set[i
     deviant |= above_law | outside
     _within_key(c, groups, add)
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.kind, f.department, f.item, f.cases))
-    units = group_stats("unit", table.unit[c.rows[c.live]], table.names, deviant[c.live], c.position[c.live], c.key[c.live])
-    officers = group_stats("officer", table.officer[c.rows[c.live]], table.names, deviant[c.live], c.position[c.live],
-                           c.key[c.live])
+    units = group_stats(
+        "unit", table.unit[c.rows[c.live]], table.names, deviant[c.live], c.position[c.live], c.key[c.live]
+    )
+    officers = group_stats(
+        "officer", table.officer[c.rows[c.live]], table.names, deviant[c.live], c.position[c.live], c.key[c.live]
+    )
     return findings, charted, units, officers
 
 

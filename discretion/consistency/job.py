@@ -41,8 +41,9 @@ def run_sweep(ctx: JobContext) -> dict[str, Any]:
     _set(ctx, run_id, status="running", error=None)
     try:
         library = ctx.services["library"]()
-        table = from_engine(ctx.engine, department=department, since=since, until=until,
-                            units=ctx.payload.get("units") or None)
+        table = from_engine(
+            ctx.engine, department=department, since=since, until=until, units=ctx.payload.get("units") or None
+        )
         total, done = len(table), 0
         ctx.progress(0, total, every=0)
 
@@ -51,9 +52,7 @@ def run_sweep(ctx: JobContext) -> dict[str, Any]:
             done += n
             ctx.progress(done, total)
 
-        report = sweep(
-            library, table, department=department, since=since, until=until, progress=advance
-        )
+        report = sweep(library, table, department=department, since=since, until=until, progress=advance)
     except JobCancelled:
         _set(ctx, run_id, status="cancelled", finished_at=utcnow())
         raise

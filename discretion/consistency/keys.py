@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -57,7 +58,9 @@ class FactColumns:
 
     __slots__ = ("names", "columns", "index")
 
-    def __init__(self, names: tuple[str, ...], columns: dict[str, list[Value | None]], index: np.ndarray | None = None) -> None:
+    def __init__(
+        self, names: tuple[str, ...], columns: dict[str, list[Value | None]], index: np.ndarray | None = None
+    ) -> None:
         self.names, self.columns, self.index = names, columns, index
 
     def __len__(self) -> int:
@@ -82,8 +85,13 @@ class FactColumns:
 _HASHABLE = frozenset({str, int, bool})  # not float (-0.0 == 0.0), not Decimal (1.0 == 1)
 
 
-def validate_columns(raws: Sequence[Mapping[str, Any]], schema: Mapping[str, FactSpec], derived: list,
-                     *, tolerated: frozenset[str] = frozenset()) -> tuple[FactColumns, dict[int, FactError]]:
+def validate_columns(
+    raws: Sequence[Mapping[str, Any]],
+    schema: Mapping[str, FactSpec],
+    derived: list,
+    *,
+    tolerated: frozenset[str] = frozenset(),
+) -> tuple[FactColumns, dict[int, FactError]]:
     """validate_facts over many cases at once: one pass per fact, each distinct raw value checked once.
 
     Returns the columns (rows that fail hold None) and the error of each failing row, which is
@@ -176,7 +184,7 @@ def validate_columns(raws: Sequence[Mapping[str, Any]], schema: Mapping[str, Fac
         for i in range(n):
             if i in errors:
                 continue
-            row = {nm: columns[nm][i] for nm in names[:len(names) - len(derived)]}
+            row = {nm: columns[nm][i] for nm in names[: len(names) - len(derived)]}
             for name, fn in derived:
                 row[name] = fn(row)
                 columns[name][i] = row[name]

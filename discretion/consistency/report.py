@@ -13,8 +13,15 @@ SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 class Finding(BaseModel):
     """One inconsistency: what kind, how severe, which cases, and the law behind the group."""
 
-    kind: Literal["different_outcome", "different_penalty_types", "fine_spread", "outside_range",
-                  "mandatory_list_ignored", "limitation_ignored", "ruleset_defect"]
+    kind: Literal[
+        "different_outcome",
+        "different_penalty_types",
+        "fine_spread",
+        "outside_range",
+        "mandatory_list_ignored",
+        "limitation_ignored",
+        "ruleset_defect",
+    ]
     severity: Severity
     department: str
     item: str
@@ -35,7 +42,9 @@ class GroupStat(BaseModel):
     rate: float
     others_rate: float
     p_value: float = Field(description="two-sided binomial test of the deviation rate against the others'")
-    median_relative_position: float | None = Field(description="median (own position − others' median position) in the recommended range, same keys")
+    median_relative_position: float | None = Field(
+        description="median (own position − others' median position) in the recommended range, same keys"
+    )
     flagged: bool
 
 

@@ -23,8 +23,14 @@ _COLUMNS = tuple(cast(_T.c[k], Text).label(k) if k in ("facts", "penalties") els
 PARTITION = 20_000
 
 
-def from_engine(engine: Engine, *, department: str | None = None, since: dt.date | None = None,
-                until: dt.date | None = None, units: list[str] | None = None) -> CaseTable:
+def from_engine(
+    engine: Engine,
+    *,
+    department: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    units: list[str] | None = None,
+) -> CaseTable:
     """Stored decided cases (optionally one department, decided in [since, until], of some units),
     ordered by case id. Rows were validated on import; the same checks as for a file still apply."""
     q = select(*_COLUMNS).order_by(_T.c.case_id)

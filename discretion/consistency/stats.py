@@ -17,8 +17,9 @@ ALPHA = 0.01
 MIN_CASES = 5
 
 
-def group_stats(kind: str, name: np.ndarray, names: list[str], deviant: np.ndarray, position: np.ndarray,
-                key: np.ndarray) -> list[GroupStat]:
+def group_stats(
+    kind: str, name: np.ndarray, names: list[str], deviant: np.ndarray, position: np.ndarray, key: np.ndarray
+) -> list[GroupStat]:
     """`name`, `deviant`, `position` (NaN: none) and `key` per case (the cases not time-barred)."""
     named = np.array([bool(n) for n in names], dtype=bool)[name] if len(name) else np.zeros(0, bool)
     present = np.unique(name[named])
@@ -36,15 +37,26 @@ def group_stats(kind: str, name: np.ndarray, names: list[str], deviant: np.ndarr
         p = binomtest(dev, n, min(max(others_rate, 1e-6), 1 - 1e-6)).pvalue if n else 1.0
         flagged = n >= MIN_CASES and p < ALPHA / len(present) and dev / n > others_rate
         rel = relative.get(j)
-        out.append(GroupStat(kind=kind, name=names[j], cases=n, deviations=dev, rate=dev / n if n else 0.0,
-                             others_rate=others_rate, p_value=float(p),
-                             median_relative_position=float(np.median(rel)) if rel is not None and len(rel) else None,
-                             flagged=bool(flagged)))
+        out.append(
+            GroupStat(
+                kind=kind,
+                name=names[j],
+                cases=n,
+                deviations=dev,
+                rate=dev / n if n else 0.0,
+                others_rate=others_rate,
+                p_value=float(p),
+                median_relative_position=float(np.median(rel)) if rel is not None and len(rel) else None,
+                flagged=bool(flagged),
+            )
+        )
     out.sort(key=lambda s: (not s.flagged, s.p_value, s.name))
     return out
 
 
-def _relative_positions(name: np.ndarray, named: np.ndarray, position: np.ndarray, key: np.ndarray) -> dict[int, np.ndarray]:
+def _relative_positions(
+    name: np.ndarray, named: np.ndarray, position: np.ndarray, key: np.ndarray
+) -> dict[int, np.ndarray]:
     """Per name: own position − the median position of the others' cases on the same key, for each own
     case that has a position and whose key has others' positions.
 

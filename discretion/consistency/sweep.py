@@ -9,7 +9,8 @@ times per key where a fine is a multiple of a base, to fit how the recommended r
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
@@ -29,9 +30,15 @@ from ..cases.table import NO_FINE, CaseTable
 _NO_VERSION, _ERROR = -1, -2
 
 
-def sweep(library: RulesetLibrary, table: CaseTable, *, department: str | None = None,
-          since: dt.date | None = None, until: dt.date | None = None,
-          progress: Callable[[int], None] | None = None) -> ConsistencyReport:
+def sweep(
+    library: RulesetLibrary,
+    table: CaseTable,
+    *,
+    department: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ConsistencyReport:
     """The consistency report for decided cases (optionally of one department, decided in [since, until])."""
     with cyclic_gc_paused():
         return _sweep(library, table, department=department, since=since, until=until, progress=progress)
@@ -70,8 +77,15 @@ class _Versions:
         return out[inv.reshape(-1)]
 
 
-def _sweep(library: RulesetLibrary, table: CaseTable, *, department: str | None,
-           since: dt.date | None, until: dt.date | None, progress: Callable[[int], None] | None) -> ConsistencyReport:
+def _sweep(
+    library: RulesetLibrary,
+    table: CaseTable,
+    *,
+    department: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    progress: Callable[[int], None] | None,
+) -> ConsistencyReport:
     rejected = [RejectedRow(line=r.line, case_id=r.case_id, reason=r.reason) for r in table.rejected]
     chosen = np.ones(len(table), dtype=bool)
     if department:
@@ -97,7 +111,9 @@ def _sweep(library: RulesetLibrary, table: CaseTable, *, department: str | None,
             progress(len(members))
         evaluations += _keys(library, table, crs, ci, new_ci, members, local, facts, new_facts, key_groups)  # type: ignore[arg-type]
     for g in key_groups:
-        rejected.extend(RejectedRow(line=int(table.line[r]), case_id=table.case_id[r], reason=reason) for r, reason in g.dropped)
+        rejected.extend(
+            RejectedRow(line=int(table.line[r]), case_id=table.case_id[r], reason=reason) for r, reason in g.dropped
+        )
         swept -= len(g.dropped)
     findings, charted, units, officers = find(key_groups, table)
     counts: dict[str, int] = {}
@@ -105,14 +121,25 @@ def _sweep(library: RulesetLibrary, table: CaseTable, *, department: str | None,
         counts[f.kind] = counts.get(f.kind, 0) + 1
     rejected.sort(key=lambda r: r.line)
     return ConsistencyReport(
-        summary=Summary(cases_read=table.cases_read, cases_swept=swept, rejected=len(rejected), keys=len(key_groups),
-                        evaluations=evaluations, findings=counts),
-        findings=findings, units=units, officers=officers, rejected=rejected,
-        groups=_charts(table, key_groups, charted))
+        summary=Summary(
+            cases_read=table.cases_read,
+            cases_swept=swept,
+            rejected=len(rejected),
+            keys=len(key_groups),
+            evaluations=evaluations,
+            findings=counts,
+        ),
+        findings=findings,
+        units=units,
+        officers=officers,
+        rejected=rejected,
+        groups=_charts(table, key_groups, charted),
+    )
 
 
-def _item_groups(library: RulesetLibrary, table: CaseTable, rows: np.ndarray,
-                 rejected: list[RejectedRow]) -> dict[tuple[str, str, str, str], np.ndarray]:
+def _item_groups(
+    library: RulesetLibrary, table: CaseTable, rows: np.ndarray, rejected: list[RejectedRow]
+) -> dict[tuple[str, str, str, str], np.ndarray]:
     """The chosen cases by (department, version on the act date, version on the decision date, item);
     cases with no version in force or an item the version does not have are rejected."""
     versions = _Versions(library, table)
@@ -123,8 +150,15 @@ def _item_groups(library: RulesetLibrary, table: CaseTable, rows: np.ndarray,
     # the item of each (version, item code) pair, looked up once
     pair = np.where(old >= 0, old, 0) * (len(table.items) + 1) + table.item[rows]
     uniq, inv = np.unique(pair, return_inverse=True)
-    has_item = np.array([versions.refs[p // (len(table.items) + 1)].find_item(table.items[p % (len(table.items) + 1)]) is not None
-                         if versions.refs else False for p in uniq.tolist()], dtype=bool)
+    has_item = np.array(
+        [
+            versions.refs[p // (len(table.items) + 1)].find_item(table.items[p % (len(table.items) + 1)]) is not None
+            if versions.refs
+            else False
+            for p in uniq.tolist()
+        ],
+        dtype=bool,
+    )
     missing = ~bad & ~has_item[inv.reshape(-1)]
     for k in np.flatnonzero(bad | missing).tolist():
         r = int(rows[k])
@@ -151,19 +185,28 @@ def _item_groups(library: RulesetLibrary, table: CaseTable, rows: np.ndarray,
         m = int(members[0])
         r = int(rows[m])
         o, n_ = versions.refs[int(old[m])], (versions.refs[int(new[m])] if new[m] >= 0 else None)
-        out[(table.departments[int(table.department[r])], o.ruleset.ref, n_.ruleset.ref if n_ else "",
-             table.items[int(table.item[r])])] = rows[members]
+        out[
+            (
+                table.departments[int(table.department[r])],
+                o.ruleset.ref,
+                n_.ruleset.ref if n_ else "",
+                table.items[int(table.item[r])],
+            )
+        ] = rows[members]
     return out
 
 
-def _validated(table: CaseTable, members: np.ndarray, ci: CompiledItem, new_ci: CompiledItem | None,
-               rejected: list[RejectedRow]) -> tuple[np.ndarray, np.ndarray, FactColumns, FactColumns | None] | None:
+def _validated(
+    table: CaseTable, members: np.ndarray, ci: CompiledItem, new_ci: CompiledItem | None, rejected: list[RejectedRow]
+) -> tuple[np.ndarray, np.ndarray, FactColumns, FactColumns | None] | None:
     """The facts of an item group, validated once per distinct facts text against the old version (and
     the newer one); cases whose facts do not validate are rejected. Returns the kept cases, each one's
     index into the distinct facts, and the validated distinct facts."""
     texts, local = _distinct(table.facts[members], len(table.facts_text))
     raws = [table.facts_loads(table.facts_text[t]) for t in texts.tolist()]
-    facts, errors = validate_columns(raws, ci.schema, ci.derived, tolerated=frozenset(new_ci.schema) if new_ci else frozenset())
+    facts, errors = validate_columns(
+        raws, ci.schema, ci.derived, tolerated=frozenset(new_ci.schema) if new_ci else frozenset()
+    )
     new_facts = None
     if new_ci is not None:
         new_facts, new_errors = validate_columns(raws, new_ci.schema, new_ci.derived, tolerated=frozenset(ci.schema))
@@ -174,7 +217,9 @@ def _validated(table: CaseTable, members: np.ndarray, ci: CompiledItem, new_ci: 
         bad[list(errors)] = True
         for k in np.flatnonzero(bad[local]).tolist():
             r = int(members[k])
-            rejected.append(RejectedRow(line=int(table.line[r]), case_id=table.case_id[r], reason=str(errors[int(local[k])])))
+            rejected.append(
+                RejectedRow(line=int(table.line[r]), case_id=table.case_id[r], reason=str(errors[int(local[k])]))
+            )
         keep = ~bad[local]
         members, local = members[keep], local[keep]
     if not len(members):
@@ -192,11 +237,22 @@ def _distinct(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return distinct, at[codes]
 
 
-def _keys(library: RulesetLibrary, table: CaseTable, crs: CompiledRuleset, ci: CompiledItem, new_ci: CompiledItem | None,
-          members: np.ndarray, local: np.ndarray, facts: FactColumns, new_facts: FactColumns | None,
-          out: list[KeyGroup]) -> int:
+def _keys(
+    library: RulesetLibrary,
+    table: CaseTable,
+    crs: CompiledRuleset,
+    ci: CompiledItem,
+    new_ci: CompiledItem | None,
+    members: np.ndarray,
+    local: np.ndarray,
+    facts: FactColumns,
+    new_facts: FactColumns | None,
+    out: list[KeyGroup],
+) -> int:
     """Split an item group by relevance key, evaluate each key; returns the evaluations made."""
-    used, where = _distinct(local, int(local.max()) + 1)  # distinct facts some kept case has (the others failed validation)
+    used, where = _distinct(
+        local, int(local.max()) + 1
+    )  # distinct facts some kept case has (the others failed validation)
     keys = item_keys(ci, facts.take(used))
     key_ids = keys.key_of_case
     if new_facts is not None:  # 第三十七条: cases the newer version tells apart are apart too
@@ -227,12 +283,20 @@ def _keys(library: RulesetLibrary, table: CaseTable, crs: CompiledRuleset, ci: C
         rows = members[chunk]
         years = _limitation_years(crs, ci, matched)
         if years not in deadlines:
-            deadlines[years] = np.array([add_years(dt.date.fromordinal(a), years).toordinal() for a in acts.tolist()]
-                                        if years is not None else [], dtype=np.int64)
-        expired = (table.decided[rows] > deadlines[years][act_of[chunk]]) if years is not None else \
-            np.zeros(len(rows), dtype=bool)
-        group = KeyGroup(dept, code, crs.version, describe(ci, matched), rules_of(ci, matched), rows, local[chunk],
-                         expired)
+            deadlines[years] = np.array(
+                [add_years(dt.date.fromordinal(a), years).toordinal() for a in acts.tolist()]
+                if years is not None
+                else [],
+                dtype=np.int64,
+            )
+        expired = (
+            (table.decided[rows] > deadlines[years][act_of[chunk]])
+            if years is not None
+            else np.zeros(len(rows), dtype=bool)
+        )
+        group = KeyGroup(
+            dept, code, crs.version, describe(ci, matched), rules_of(ci, matched), rows, local[chunk], expired
+        )
         evaluations += expect(library, table, group, ci, matched, column)
         out.append(group)
     return evaluations
@@ -259,12 +323,24 @@ def _charts(table: CaseTable, groups: list[KeyGroup], charted: set[int]) -> list
         fine = [None if f == NO_FINE else f / 100 for f in table.fine[rows].tolist()]
         rg = g.ranges
         none = [None] * len(rows)
-        rec = (none, none, none) if rg is None else (rg.rec_min[live].tolist(), rg.rec_max[live].tolist(),
-                                                     rg.stat_max[live].tolist())
-        cases = [{"case_id": c, "unit": u, "outcome": o, "fine": f, "rec_min": a, "rec_max": b, "stat_max": m}
-                 for c, u, o, f, a, b, m in zip([table.case_id[r] for r in rows.tolist()],
-                                                names[table.unit[rows]].tolist(),
-                                                outcomes[table.outcome[rows]].tolist(), fine, *rec)]
-        out.append(GroupChart.model_validate({"department": g.department, "item": g.item, "version": g.version,
-                                              "key": g.words, "cases": cases}))
+        rec = (
+            (none, none, none)
+            if rg is None
+            else (rg.rec_min[live].tolist(), rg.rec_max[live].tolist(), rg.stat_max[live].tolist())
+        )
+        cases = [
+            {"case_id": c, "unit": u, "outcome": o, "fine": f, "rec_min": a, "rec_max": b, "stat_max": m}
+            for c, u, o, f, a, b, m in zip(
+                [table.case_id[r] for r in rows.tolist()],
+                names[table.unit[rows]].tolist(),
+                outcomes[table.outcome[rows]].tolist(),
+                fine,
+                *rec,
+            )
+        ]
+        out.append(
+            GroupChart.model_validate(
+                {"department": g.department, "item": g.item, "version": g.version, "key": g.words, "cases": cases}
+            )
+        )
     return out

@@ -89,7 +89,9 @@ def _facts(rnd: random.Random, it: _Item) -> dict[str, Any]:
     return facts
 
 
-def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.date = dt.date(2026, 6, 30)) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def generate(
+    lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.date = dt.date(2026, 6, 30)
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(cases, injections): n ordinary cases plus k injected inconsistencies of each kind."""
     rnd = random.Random(seed)
     items = _catalogue(lib, last_day)
@@ -99,11 +101,20 @@ def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.dat
     cases: list[dict[str, Any]] = []
     by_key: dict[tuple[Any, ...], list[int]] = {}
 
-    def decide(it: _Item, facts: dict[str, Any], act: dt.date, decided: dt.date) -> tuple[Recommendation, tuple[Any, ...]] | None:
+    def decide(
+        it: _Item, facts: dict[str, Any], act: dt.date, decided: dt.date
+    ) -> tuple[Recommendation, tuple[Any, ...]] | None:
         try:
-            req = EvaluationRequest(department=it.crs.department, item=it.ci.item.code, facts=facts, act_date=act, decision_date=decided)
+            req = EvaluationRequest(
+                department=it.crs.department, item=it.ci.item.code, facts=facts, act_date=act, decision_date=decided
+            )
             new = lib.in_force(it.crs.department, decided)
-            ck = (it.crs.ruleset.ref, new.ruleset.ref if new else "", it.ci.item.code, json.dumps(facts, sort_keys=True, default=str))
+            ck = (
+                it.crs.ruleset.ref,
+                new.ruleset.ref if new else "",
+                it.ci.item.code,
+                json.dumps(facts, sort_keys=True, default=str),
+            )
             if ck not in cache:
                 cache[ck] = evaluate(lib, req)
             rec = cache[ck]
@@ -112,18 +123,42 @@ def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.dat
         if rec is None:
             return None
         from ..facts import validate_facts
-        matched = match(it.ci, validate_facts(facts, it.ci.schema, it.ci.derived,
-                                             tolerated=frozenset(k for c in lib.compiled.values() for i in c.items.values() for k in i.schema)))
+
+        matched = match(
+            it.ci,
+            validate_facts(
+                facts,
+                it.ci.schema,
+                it.ci.derived,
+                tolerated=frozenset(k for c in lib.compiled.values() for i in c.items.values() for k in i.schema),
+            ),
+        )
         return rec, (it.crs.ruleset.ref, new.ruleset.ref if new else "", it.ci.item.code, matched)
 
-    def record(it: _Item, facts: dict[str, Any], act: dt.date, decided: dt.date, rec: Recommendation, unit: str,
-               outcome: str, fine: Decimal | None) -> dict[str, Any]:
+    def record(
+        it: _Item,
+        facts: dict[str, Any],
+        act: dt.date,
+        decided: dt.date,
+        rec: Recommendation,
+        unit: str,
+        outcome: str,
+        fine: Decimal | None,
+    ) -> dict[str, Any]:
         penal = set(it.crs.ruleset.penalty_measures)
-        case = {"case_id": f"S{seed}-{len(cases):07d}", "department": it.crs.department, "item": it.ci.item.code,
-                "facts": facts, "act_date": act.isoformat(), "decision_date": decided.isoformat(), "unit": unit,
-                "officer": rnd.choice(officers[unit]), "outcome": outcome,
-                "fine": None if fine is None else str(fine),
-                "penalties": sorted(m.name for m in rec.measures if m.code in penal) if outcome == "penalty" else []}
+        case = {
+            "case_id": f"S{seed}-{len(cases):07d}",
+            "department": it.crs.department,
+            "item": it.ci.item.code,
+            "facts": facts,
+            "act_date": act.isoformat(),
+            "decision_date": decided.isoformat(),
+            "unit": unit,
+            "officer": rnd.choice(officers[unit]),
+            "outcome": outcome,
+            "fine": None if fine is None else str(fine),
+            "penalties": sorted(m.name for m in rec.measures if m.code in penal) if outcome == "penalty" else [],
+        }
         cases.append(case)
         return case
 
@@ -157,14 +192,22 @@ def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.dat
         by_key.setdefault(key, []).append(len(cases) - 1)
 
     injections: list[dict[str, Any]] = []
-    fined = [(key, idx) for key, idx in by_key.items()
-             if cases[idx[0]]["outcome"] == "penalty" and cases[idx[0]]["fine"] is not None]
+    fined = [
+        (key, idx)
+        for key, idx in by_key.items()
+        if cases[idx[0]]["outcome"] == "penalty" and cases[idx[0]]["fine"] is not None
+    ]
     rnd.shuffle(fined)
     used: set[tuple[Any, ...]] = set()
 
     def twin(source: dict[str, Any], unit: str) -> tuple[_Item, dict[str, Any], Recommendation]:
-        it = next(i for i in items if i.crs.department == source["department"] and i.ci.item.code == source["item"]
-                  and i.start <= dt.date.fromisoformat(source["act_date"]) < i.end)
+        it = next(
+            i
+            for i in items
+            if i.crs.department == source["department"]
+            and i.ci.item.code == source["item"]
+            and i.start <= dt.date.fromisoformat(source["act_date"]) < i.end
+        )
         act, decided = dt.date.fromisoformat(source["act_date"]), dt.date.fromisoformat(source["decision_date"])
         rec, _ = decide(it, source["facts"], act, decided)  # type: ignore[misc]
         return it, {"act": act, "decided": decided}, rec
@@ -212,7 +255,9 @@ def generate(lib: RulesetLibrary, n: int, seed: int, k: int, *, last_day: dt.dat
             it, d, rec = twin(src, DEVIANT_UNIT)
             if rec.fine is None or Decimal(rec.fine.statutory_max) <= Decimal(rec.fine.max):
                 continue
-            a = record(it, src["facts"], d["act"], d["decided"], rec, DEVIANT_UNIT, "penalty", Decimal(rec.fine.statutory_max))
+            a = record(
+                it, src["facts"], d["act"], d["decided"], rec, DEVIANT_UNIT, "penalty", Decimal(rec.fine.statutory_max)
+            )
             deviant_cases.append(a["case_id"])
         injections.append({"kind": "unit", "unit": DEVIANT_UNIT, "cases": deviant_cases})
     rnd.shuffle(cases)
@@ -225,12 +270,32 @@ def write(cases: list[dict[str, Any]], injections: list[dict[str, Any]], out: Pa
         import csv
 
         with open(out, "w", encoding="utf-8", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=["case_id", "department", "item", "facts", "act_date", "decision_date",
-                                               "unit", "officer", "outcome", "fine", "penalties"])
+            w = csv.DictWriter(
+                fh,
+                fieldnames=[
+                    "case_id",
+                    "department",
+                    "item",
+                    "facts",
+                    "act_date",
+                    "decision_date",
+                    "unit",
+                    "officer",
+                    "outcome",
+                    "fine",
+                    "penalties",
+                ],
+            )
             w.writeheader()
             for c in cases:
-                w.writerow({**c, "facts": json.dumps(c["facts"], ensure_ascii=False), "fine": c["fine"] or "",
-                            "penalties": ";".join(c["penalties"])})
+                w.writerow(
+                    {
+                        **c,
+                        "facts": json.dumps(c["facts"], ensure_ascii=False),
+                        "fine": c["fine"] or "",
+                        "penalties": ";".join(c["penalties"]),
+                    }
+                )
     else:
         with open(out, "w", encoding="utf-8") as fh:
             for c in cases:

@@ -32,11 +32,7 @@ _D = Decision.__table__  # type: ignore[attr-defined]
 
 
 def _unchecked(department: str | None, since: dt.date | None, until: dt.date | None) -> Any:
-    q = (
-        select(_C)
-        .select_from(_C.outerjoin(_D, _D.c.case_id == _C.c.case_id))
-        .where(_D.c.case_id.is_(None))
-    )
+    q = select(_C).select_from(_C.outerjoin(_D, _D.c.case_id == _C.c.case_id)).where(_D.c.case_id.is_(None))
     if department:
         q = q.where(_C.c.department == department)
     if since:

@@ -141,9 +141,7 @@ def check_against(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade)
             # the entry taken says which measures still apply (e.g. 没收 with a 免予处罚)
             entry = next(e for e in crs.ruleset.lists if e.id == option.id)
             names = crs.ruleset.measures
-            required = [
-                (m.code, names.get(m.code, m.code), option.citation) for m in entry.measures
-            ]
+            required = [(m.code, names.get(m.code, m.code), option.citation) for m in entry.measures]
             found += _measures(crs, required, made)
     if made.outcome == "penalty" and rec.outcome == "penalty":
         found += _fine(rec, made, chose)
@@ -152,9 +150,7 @@ def check_against(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade)
         found += _measures(crs, [(m.code, m.name, m.citation) for m in rec.measures], made)
     needs_reason = bool(found or chose)
     if needs_reason and made.reason is not None and not made.reason.strip():
-        what = (
-            "、".join(dict.fromkeys(f.label for f in found)) if found else "适用" + "、".join(chose)
-        )
+        what = "、".join(dict.fromkeys(f.label for f in found)) if found else "适用" + "、".join(chose)
         found.append(
             _finding(
                 "no_reason",
@@ -177,9 +173,7 @@ def _not_to_be_penalised(rec: Recommendation, made: DecisionMade) -> list[CheckF
     last = rec.trace[-1]
     if last.step == "limitation":
         return [_finding("limitation_ignored", "critical", last, f"{last.effect}，但作出了处罚")]
-    step = (
-        _last(rec, "no_penalty", "exemption") if last.step in ("no_penalty", "exemption") else last
-    )
+    step = _last(rec, "no_penalty", "exemption") if last.step in ("no_penalty", "exemption") else last
     kind: Kind = (
         "mandatory_list_ignored"
         if step is not None and step.step in ("no_penalty", "exemption")
@@ -228,9 +222,7 @@ def _fine(rec: Recommendation, made: DecisionMade, chose: list[str]) -> list[Che
                 f"罚款{yuan_text(got)}超过法定最高额{yuan_text(fine.statutory_max)}",
             )
         ]
-    option = next(
-        (o for o in rec.options if o.fine is not None and o.fine.min <= got <= o.fine.max), None
-    )
+    option = next((o for o in rec.options if o.fine is not None and o.fine.min <= got <= o.fine.max), None)
     if fine.min <= got <= fine.max:
         return []
     if option is not None:
@@ -281,9 +273,7 @@ def _kinds(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade) -> lis
     recommended = {m.code for m in rec.measures if m.code in penal}
     extra = sorted(_penal_codes(crs, made) - recommended)
     if made.measures is None:
-        unknown = sorted(
-            n for n in made.penalty_names if n not in set(crs.ruleset.measures.values())
-        )
+        unknown = sorted(n for n in made.penalty_names if n not in set(crs.ruleset.measures.values()))
         extra += unknown
     if not extra:
         return []
@@ -299,9 +289,7 @@ def _kinds(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade) -> lis
     ]
 
 
-def _measures(
-    crs: CompiledRuleset, required: list[tuple[str, str, str]], made: DecisionMade
-) -> list[CheckFinding]:
+def _measures(crs: CompiledRuleset, required: list[tuple[str, str, str]], made: DecisionMade) -> list[CheckFinding]:
     """The required measures (code, name, citation) the decision lacks. Every measure a recommendation
     carries is one the law or a mandatory entry requires."""
     if made.measures is not None:

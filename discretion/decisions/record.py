@@ -53,23 +53,17 @@ class DecisionIn(BaseModel):
     facts: dict[str, Any] = Field(default_factory=dict)
     act_date: dt.date = Field(description="违法行为发生之日")
     act_end_date: dt.date | None = Field(default=None, description="连续或者继续状态的终了之日")
-    discovery_date: dt.date | None = Field(
-        default=None, description="发现（立案）之日，缺省为决定之日"
-    )
+    discovery_date: dt.date | None = Field(default=None, description="发现（立案）之日，缺省为决定之日")
     decision_date: dt.date = Field(description="作出处罚决定之日")
     outcome: Literal["no_penalty", "exemption", "penalty"]
-    fine: Decimal | None = Field(
-        default=None, ge=0, max_digits=18, decimal_places=2, description="罚款（元）"
-    )
+    fine: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2, description="罚款（元）")
     measures: list[StrictStr] = Field(
         default_factory=list,
         max_length=64,
         description="所采取的处罚与措施（编码，如 order_correction）",
     )
     unit: str = Field(default="", max_length=200, description="执法机构或镇街")
-    evaluation_id: int | None = Field(
-        default=None, ge=1, description="所依据的已记录的求值（如有）"
-    )
+    evaluation_id: int | None = Field(default=None, ge=1, description="所依据的已记录的求值（如有）")
     reason: str = Field(default="", max_length=4000, description="偏离基准或适用“可以”条目的理由")
 
     @field_validator("fine", mode="before")
@@ -107,9 +101,7 @@ class DecisionIn(BaseModel):
 _CASE_FIELDS = set(DecidedCaseIn.model_fields) - {"officer", "penalties"}
 
 
-def check_decision(
-    library: RulesetLibrary, body: DecisionIn
-) -> tuple[CheckResult, CompiledRuleset]:
+def check_decision(library: RulesetLibrary, body: DecisionIn) -> tuple[CheckResult, CompiledRuleset]:
     """Evaluate and check; measures must be measures of the version that applies (422 naming the entry)."""
     result = check(
         library,
@@ -127,16 +119,13 @@ def check_decision(
     for i, code in enumerate(body.measures):
         if code not in known:
             raise EvaluationError(
-                f"{code!r} is not a measure of {ident.department} {ident.version} "
-                f"(known: {', '.join(sorted(known))})",
+                f"{code!r} is not a measure of {ident.department} {ident.version} (known: {', '.join(sorted(known))})",
                 field=f"measures[{i}]",
             )
     return result, crs
 
 
-def _answer(
-    body: DecisionIn, officer: str, result: CheckResult, alert_ids: list[int]
-) -> dict[str, Any]:
+def _answer(body: DecisionIn, officer: str, result: CheckResult, alert_ids: list[int]) -> dict[str, Any]:
     rec = result.recommendation
     return {
         "case_id": body.case_id,
@@ -148,10 +137,7 @@ def _answer(
         },
         "ok": not result.findings,
         "reason_required": result.reason_required,
-        "findings": [
-            {**f.model_dump(), "alert_id": a}
-            for f, a in zip(result.findings, alert_ids, strict=True)
-        ],
+        "findings": [{**f.model_dump(), "alert_id": a} for f, a in zip(result.findings, alert_ids, strict=True)],
         "recommendation": rec.model_dump(mode="json"),
     }
 
@@ -179,11 +165,7 @@ def store_decision(
     digest = body.content_hash(officer)
     p = Pending(body, officer, actor, result, crs)
     try:
-        if (
-            engine.dialect.name == "postgresql"
-            and not result.findings
-            and body.evaluation_id is None
-        ):
+        if engine.dialect.name == "postgresql" and not result.findings and body.evaluation_id is None:
             return _insert_in_one_statement(engine, p, digest)
         with Session(engine) as session, session.begin():
             return _insert(session, p, digest)
@@ -203,9 +185,7 @@ def _stored(session: Session, body: DecisionIn, digest: str) -> tuple[dict[str, 
             "stands (record a correction under a new case id)",
             field="case_id",
         )
-    raise Conflict(
-        f"case {body.case_id!r} is already stored as an imported decided case", field="case_id"
-    )
+    raise Conflict(f"case {body.case_id!r} is already stored as an imported decided case", field="case_id")
 
 
 def _rows(p: Pending, digest: str) -> dict[str, Any]:
@@ -216,9 +196,7 @@ def _rows(p: Pending, digest: str) -> dict[str, Any]:
     case = DecidedCaseIn.model_construct(
         **body.model_dump(include=_CASE_FIELDS),
         officer=officer,
-        penalties=sorted(
-            crs.ruleset.measures[m] for m in set(body.measures) if m in crs.ruleset.penalty_measures
-        ),
+        penalties=sorted(crs.ruleset.measures[m] for m in set(body.measures) if m in crs.ruleset.penalty_measures),
     )
     return {
         "case": {
@@ -296,9 +274,7 @@ _JSON_COLUMNS = {"facts", "penalties", "measures", "answer", "detail"}
 _ONE_STATEMENT: dict[tuple[str, ...], Any] = {}
 
 
-def _insert_in_one_statement(
-    engine: Engine, p: Pending, digest: str
-) -> tuple[dict[str, Any], bool, int]:
+def _insert_in_one_statement(engine: Engine, p: Pending, digest: str) -> tuple[dict[str, Any], bool, int]:
     """PostgreSQL, a decision without alerts: its three rows in one statement (data-modifying CTEs) sent in
     autocommit, so one round trip instead of five (BEGIN, three INSERTs, COMMIT). All or nothing, as one
     statement is; a case id already taken raises the same IntegrityError."""
@@ -314,13 +290,9 @@ def _insert_in_one_statement(
     if stmt is None:
         inserts = []
         for n, (table, row) in enumerate(parts):
-            values = ", ".join(
-                f"CAST(:p{n}_{c} AS json)" if c in _JSON_COLUMNS else f":p{n}_{c}" for c in row
-            )
+            values = ", ".join(f"CAST(:p{n}_{c} AS json)" if c in _JSON_COLUMNS else f":p{n}_{c}" for c in row)
             inserts.append(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({values})")
-        stmt = _ONE_STATEMENT[shape] = text(
-            f"WITH c AS ({inserts[0]}), d AS ({inserts[1]}) {inserts[2]}"
-        )
+        stmt = _ONE_STATEMENT[shape] = text(f"WITH c AS ({inserts[0]}), d AS ({inserts[1]}) {inserts[2]}")
     params = {
         f"p{n}_{c}": (json.dumps(v, ensure_ascii=False, default=str) if c in _JSON_COLUMNS else v)
         for n, (_, row) in enumerate(parts)
@@ -414,16 +386,10 @@ def store_decisions(engine: Engine, batch: list[Pending]) -> list[Stored | Excep
     out: list[Stored | Exception | None] = [None] * len(batch)
     ids = [p.body.case_id for p in batch]
     first = {cid: i for i, cid in reversed(list(enumerate(ids)))}
-    alone = [
-        i
-        for i, p in enumerate(batch)
-        if first[p.body.case_id] != i or p.body.evaluation_id is not None
-    ]
+    alone = [i for i, p in enumerate(batch) if first[p.body.case_id] != i or p.body.evaluation_id is not None]
     try:
         with Session(engine) as session, session.begin():
-            taken = set(
-                session.execute(select(_CASE.c.case_id).where(_CASE.c.case_id.in_(ids))).scalars()
-            )
+            taken = set(session.execute(select(_CASE.c.case_id).where(_CASE.c.case_id.in_(ids))).scalars())
             skip = set(alone)
             alone += [i for i, cid in enumerate(ids) if cid in taken and i not in skip]
             skip = set(alone)
@@ -435,9 +401,7 @@ def store_decisions(engine: Engine, batch: list[Pending]) -> list[Stored | Excep
     for i in sorted(alone):
         p = batch[i]
         try:
-            out[i] = store_decision(
-                engine, p.body, officer=p.officer, actor=p.actor, result=p.result, crs=p.crs
-            )
+            out[i] = store_decision(engine, p.body, officer=p.officer, actor=p.actor, result=p.result, crs=p.crs)
         except Exception as e:  # noqa: BLE001 - handed back to the request it belongs to
             out[i] = e
     return out  # type: ignore[return-value]
@@ -449,29 +413,17 @@ def _insert_many(session: Session, batch: list[Pending], fresh: list[int], out: 
     alerts = [a for r in rows for a in r["alerts"]]
     if alerts:
         got = (
-            session.execute(
-                insert(_ALERT).returning(_ALERT.c.id, sort_by_parameter_order=True), alerts
-            )
-            .scalars()
-            .all()
+            session.execute(insert(_ALERT).returning(_ALERT.c.id, sort_by_parameter_order=True), alerts).scalars().all()
         )
         for a, i in zip(alerts, got, strict=True):
             a["id"] = i
-    hooks = (
-        list(session.exec(select(Webhook).where(col(Webhook.removed_at).is_(None))))
-        if alerts
-        else []
-    )
+    hooks = list(session.exec(select(Webhook).where(col(Webhook.removed_at).is_(None)))) if alerts else []
     decisions = []
     for i, r in zip(fresh, rows, strict=True):
         p = batch[i]
         answer = _answer(p.body, p.officer, p.result, [a["id"] for a in r["alerts"]])
         decisions.append({**r["decision"], "answer": answer})
-        queued = (
-            enqueue_deliveries(session, p.body.department, r["alerts"], hooks)
-            if r["alerts"] and hooks
-            else 0
-        )
+        queued = enqueue_deliveries(session, p.body.department, r["alerts"], hooks) if r["alerts"] and hooks else 0
         out[i] = (answer, True, queued)
     session.execute(insert(_DECISION), decisions)
     session.execute(insert(_AUDIT), [r["audit"] for r in rows])

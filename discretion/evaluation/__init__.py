@@ -63,7 +63,13 @@ def lightness(rec: Recommendation, kinds: dict[str, str]) -> tuple:
     ranks = [PENALTY_KIND_RANK[kinds[m.code]] for m in rec.measures if m.code in kinds]
     if fine is not None and fine.max > 0:
         ranks.append(FINE_RANK)
-    return (_RANK[rec.outcome], max(ranks, default=0), fine.max if fine else 0, fine.suggested if fine else 0, len(ranks))
+    return (
+        _RANK[rec.outcome],
+        max(ranks, default=0),
+        fine.max if fine else 0,
+        fine.suggested if fine else 0,
+        len(ranks),
+    )
 
 
 def _version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> TraceStep:
@@ -78,9 +84,14 @@ def _version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> Tra
 def _make_version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> dict:
     start, end = lib.period(crs)
     period = f"{start}起" + (f"至{end}前" if end else "")
-    return dict(step="version", rule=f"{crs.department}/{crs.version}", condition=None, facts={},
-                effect=f"{effect}：{crs.ruleset.department_name} {crs.version}（{period}施行，{'；'.join(crs.ruleset.source[:2])}）",
-                citation=ART_37.render())
+    return dict(
+        step="version",
+        rule=f"{crs.department}/{crs.version}",
+        condition=None,
+        facts={},
+        effect=f"{effect}：{crs.ruleset.department_name} {crs.version}（{period}施行，{'；'.join(crs.ruleset.source[:2])}）",
+        citation=ART_37.render(),
+    )
 
 
 def evaluate(library: RulesetLibrary, request: EvaluationRequest) -> Recommendation:
@@ -89,38 +100,68 @@ def evaluate(library: RulesetLibrary, request: EvaluationRequest) -> Recommendat
     old = library.in_force(request.department, request.act_date)
     if old is None:
         spans = ", ".join(f"{c.version} from {c.ruleset.effective_from}" for c in library.versions(request.department))
-        raise VersionNotInForce(f"no version of {request.department!r} was in force on {request.act_date} ({spans})",
-                                field="act_date")
+        raise VersionNotInForce(
+            f"no version of {request.department!r} was in force on {request.act_date} ({spans})", field="act_date"
+        )
     old_item = old.find_item(request.item)
     if old_item is None:
         codes = ", ".join(sorted(old.items))
-        raise UnknownItem(f"{request.item!r} is not an item of {old.department} {old.version} (items: {codes})", field="item")
+        raise UnknownItem(
+            f"{request.item!r} is not an item of {old.department} {old.version} (items: {codes})", field="item"
+        )
     new = library.in_force(request.department, request.decision_date)
     new_item = new.find_item(request.item) if new is not None and new is not old else None
     tolerated = frozenset(new_item.schema) if new_item else frozenset()
-    facts = validate_facts(request.facts, old_item.schema, old_item.derived,
-                           context=f"{old.department} {old.version}", tolerated=tolerated)
+    facts = validate_facts(
+        request.facts, old_item.schema, old_item.derived, context=f"{old.department} {old.version}", tolerated=tolerated
+    )
     if new is None or new is old:
         return apply_version(old, old_item, facts, dates, _version_step(old, library, "适用违法行为发生时施行的规定"))
     if new_item is None:
-        step = _version_step(new, library, f"作出处罚决定时施行的规定已不将「{old_item.item.name}」列为违法行为，不认为是违法的，适用新的规定")
+        step = _version_step(
+            new,
+            library,
+            f"作出处罚决定时施行的规定已不将「{old_item.item.name}」列为违法行为，不认为是违法的，适用新的规定",
+        )
         return no_longer_a_violation(old, old_item, facts, dates, step)
     new_facts = _validate_for(new, new_item, request.facts, old_item)
     transition = new.ruleset.transition if new.ruleset.change == "benchmark" else None
     if transition == "decision_date":  # the benchmark's own rule: cases decided after it takes effect
-        return apply_version(new, new_item, new_facts, dates, _transition_step(new, library, wording.TRANSITION_DECISION))
+        return apply_version(
+            new, new_item, new_facts, dates, _transition_step(new, library, wording.TRANSITION_DECISION)
+        )
     if transition == "act_date":
-        return apply_version(old, old_item, facts, dates, _transition_step(new, library, wording.transition_act(old.version)))
+        return apply_version(
+            old, old_item, facts, dates, _transition_step(new, library, wording.transition_act(old.version))
+        )
     before = apply_version(old, old_item, facts, dates, _version_step(old, library, "适用违法行为发生时施行的规定"))
-    after = apply_version(new, new_item, new_facts, dates, _version_step(
-        new, library, f"作出处罚决定时施行的规定处罚较轻，适用新的规定（从旧兼从轻；行为时为{old.version}）")
-        if transition is None else _transition_step(new, library, wording.transition_lighter(old.version)))
+    after = apply_version(
+        new,
+        new_item,
+        new_facts,
+        dates,
+        _version_step(
+            new, library, f"作出处罚决定时施行的规定处罚较轻，适用新的规定（从旧兼从轻；行为时为{old.version}）"
+        )
+        if transition is None
+        else _transition_step(new, library, wording.transition_lighter(old.version)),
+    )
     if lightness(after, new.ruleset.penalty_measures) < lightness(before, old.ruleset.penalty_measures):
         return after
-    return before.model_copy(update={"trace": [*before.trace[:2], TraceStep(
-        step="version", rule=f"{new.department}/{new.version}",
-        effect=f"作出处罚决定时施行的{new.version}版处罚不轻于行为时的规定，仍适用{old.version}版（从旧兼从轻）",
-        citation=ART_37.render()), *before.trace[2:]]})
+    return before.model_copy(
+        update={
+            "trace": [
+                *before.trace[:2],
+                TraceStep(
+                    step="version",
+                    rule=f"{new.department}/{new.version}",
+                    effect=f"作出处罚决定时施行的{new.version}版处罚不轻于行为时的规定，仍适用{old.version}版（从旧兼从轻）",
+                    citation=ART_37.render(),
+                ),
+                *before.trace[2:],
+            ]
+        }
+    )
 
 
 def _transition_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> TraceStep:
@@ -128,14 +169,28 @@ def _transition_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> 
     benchmark's own transitional rule decides, and the step cites it (or the document) instead."""
     step = _version_step(crs, lib, effect)
     basis = crs.ruleset.transition_basis
-    cite = basis.render() if basis is not None else f"《{crs.ruleset.source[0]}》" if not crs.ruleset.source[0].startswith("《") else crs.ruleset.source[0]
+    cite = (
+        basis.render()
+        if basis is not None
+        else f"《{crs.ruleset.source[0]}》"
+        if not crs.ruleset.source[0].startswith("《")
+        else crs.ruleset.source[0]
+    )
     return step.model_copy(update={"citation": cite})
 
 
 def _validate_for(crs: CompiledRuleset, ci: CompiledItem, raw: dict[str, Any], old: CompiledItem) -> dict:
     try:
-        return validate_facts(raw, ci.schema, ci.derived, context=f"{crs.department} {crs.version}, for 第三十七条",
-                              tolerated=frozenset(old.schema))
+        return validate_facts(
+            raw,
+            ci.schema,
+            ci.derived,
+            context=f"{crs.department} {crs.version}, for 第三十七条",
+            tolerated=frozenset(old.schema),
+        )
     except FactError as e:
-        raise FactError(f"{e.message} — needed to compare with the version in force on the decision date "
-                        f"({crs.version}) under 第三十七条", field=e.field) from None
+        raise FactError(
+            f"{e.message} — needed to compare with the version in force on the decision date "
+            f"({crs.version}) under 第三十七条",
+            field=e.field,
+        ) from None

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
+from collections.abc import Mapping
 
 from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
@@ -27,13 +28,24 @@ from ..ruleset import ListEntry
 from .fines import Span, StatutoryFine, statutory_fine, suggest
 from .placing import step
 from .plan import FinePlan, Plan, decide_direction, plan_cell, refuse_defect
-from .result import OUTCOME_LABELS, Fine, FineRange, Measure, Option, Recommendation, RulesetIdentity, TraceStep, assemble
+from .result import (
+    OUTCOME_LABELS,
+    Fine,
+    FineRange,
+    Measure,
+    Option,
+    Recommendation,
+    RulesetIdentity,
+    TraceStep,
+    assemble,
+)
 
 __all__ = ["Dates", "add_years", "apply_version", "decide_direction", "no_longer_a_violation"]
 
 
 # enum members bound once: attribute access on an Enum class is slow in CPython 3.11 (this is the hot path)
 _PENALTY, _NO_PENALTY = Outcome.PENALTY, Outcome.NO_PENALTY
+
 
 class Dates(NamedTuple):
     """The dates of one case (第三十六条 counts from them)."""
@@ -55,8 +67,9 @@ def add_years(d: dt.date, years: int) -> dt.date:
         return d.replace(year=d.year + years, day=28)
 
 
-def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Value | None], dates: Dates,
-                  version_step: TraceStep) -> Recommendation:
+def apply_version(
+    crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Value | None], dates: Dates, version_step: TraceStep
+) -> Recommendation:
     """Evaluate one case under one version; `version_step` (a trace step) says why this version applies."""
     matched = match(ci, facts)
     plan = plan_cell(crs, ci, matched, facts)
@@ -79,26 +92,48 @@ def apply_version(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Va
     if fp.reductions or fp.may_reductions:
         fine = _reduced(crs, fp, stat, fine, facts, trace, options)
     if fp.may:  # 可以并处: the fine is the officer's option with its range and basis, never imposed silently
-        options.append(assemble(Option, id=f"may:statutory:{fp.clause_id}:fine", list="may", label=wording.MAY_FINE_LABEL,
-                                effect=wording.may_fine(Span(fine.min, fine.max).text(), yuan_text(fine.suggested)),
-                                citation=fp.statutory_fallback_citation, outcome=_PENALTY,
-                                fine=assemble(FineRange, min=fine.min, max=fine.max, suggested=fine.suggested)))
-        trace.append(step("may_fine", f"may:statutory:{fp.clause_id}:fine",
-                          wording.may_fine_step(Span(fine.min, fine.max).text()), fp.statutory_fallback_citation))
+        options.append(
+            assemble(
+                Option,
+                id=f"may:statutory:{fp.clause_id}:fine",
+                list="may",
+                label=wording.MAY_FINE_LABEL,
+                effect=wording.may_fine(Span(fine.min, fine.max).text(), yuan_text(fine.suggested)),
+                citation=fp.statutory_fallback_citation,
+                outcome=_PENALTY,
+                fine=assemble(FineRange, min=fine.min, max=fine.max, suggested=fine.suggested),
+            )
+        )
+        trace.append(
+            step(
+                "may_fine",
+                f"may:statutory:{fp.clause_id}:fine",
+                wording.may_fine_step(Span(fine.min, fine.max).text()),
+                fp.statutory_fallback_citation,
+            )
+        )
         return _concluded(crs, dates, plan, None, options, facts, trace)
     return _concluded(crs, dates, plan, fine, options, facts, trace)
 
 
-def no_longer_a_violation(crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Value | None], dates: Dates,
-                          version_step: TraceStep) -> Recommendation:
+def no_longer_a_violation(
+    crs: CompiledRuleset, ci: CompiledItem, facts: Mapping[str, Value | None], dates: Dates, version_step: TraceStep
+) -> Recommendation:
     """第三十七条: the rules in force at the decision no longer make the act a violation, so it is not
     punished; the trace shows the facts as checked against the item and why (`version_step`)."""
     plan = plan_cell(crs, ci, match(ci, facts), facts)
     return _result(crs, plan, dates, _NO_PENALTY, None, [], [], [_facts_step(ci, plan, facts), version_step])
 
 
-def _reduced(crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, fine: Fine, facts: Mapping[str, Value | None],
-             trace: list[TraceStep], options: list[Option]) -> Fine:
+def _reduced(
+    crs: CompiledRuleset,
+    fp: FinePlan,
+    stat: StatutoryFine,
+    fine: Fine,
+    facts: Mapping[str, Value | None],
+    trace: list[TraceStep],
+    options: list[Option],
+) -> Fine:
     """Proportional reductions of the fine that would otherwise apply (粤环发〔2021〕7号 第十四条: 减少30%–50%,
     不低于法定最低): mandatory ones act, discretionary ones are options; never below their bound."""
     rounding = crs.placement.rounding
@@ -114,15 +149,34 @@ def _reduced(crs: CompiledRuleset, fp: FinePlan, stat: StatutoryFine, fine: Fine
     for e in fp.may_reductions:
         span, bound = cut(e, fine.min, fine.max)
         sug = suggest(span, rounding)
-        options.append(assemble(Option, id=f"{e.id}:reduce", list=e.list, label=e.label,
-                                effect=wording.reduced(span.text(), yuan_text(sug), bound), citation=render_all(e.basis),
-                                outcome=_PENALTY, fine=assemble(FineRange, min=span.lo, max=span.hi, suggested=sug)))
+        options.append(
+            assemble(
+                Option,
+                id=f"{e.id}:reduce",
+                list=e.list,
+                label=e.label,
+                effect=wording.reduced(span.text(), yuan_text(sug), bound),
+                citation=render_all(e.basis),
+                outcome=_PENALTY,
+                fine=assemble(FineRange, min=span.lo, max=span.hi, suggested=sug),
+            )
+        )
     for e in fp.reductions:
         span, bound = cut(e, fine.min, fine.max)
         sug = suggest(span, rounding)
-        trace.append(step("reduce", f"reduce:{e.id}", wording.reduced(span.text(), yuan_text(sug), bound), render_all(e.basis)))
-        fine = assemble(Fine, min=span.lo, max=span.hi, suggested=sug, statutory_min=fine.statutory_min,
-                        statutory_max=fine.statutory_max, tier=fine.tier, placement=fine.placement)
+        trace.append(
+            step("reduce", f"reduce:{e.id}", wording.reduced(span.text(), yuan_text(sug), bound), render_all(e.basis))
+        )
+        fine = assemble(
+            Fine,
+            min=span.lo,
+            max=span.hi,
+            suggested=sug,
+            statutory_min=fine.statutory_min,
+            statutory_max=fine.statutory_max,
+            tier=fine.tier,
+            placement=fine.placement,
+        )
     return fine
 
 
@@ -132,8 +186,15 @@ def _facts_step(ci: CompiledItem, plan: Plan, facts: Mapping[str, Value | None])
         v = shown.get(name)
         if v is not None:
             shown[name] = str(v)
-    return assemble(TraceStep, step="facts", rule=ci.item.code, effect=wording.facts_checked(ci.item.name),
-                    citation=plan.facts_citation, condition=None, facts=shown)
+    return assemble(
+        TraceStep,
+        step="facts",
+        rule=ci.item.code,
+        effect=wording.facts_checked(ci.item.name),
+        citation=plan.facts_citation,
+        condition=None,
+        facts=shown,
+    )
 
 
 def _limitation_expired(plan: Plan, facts: Mapping[str, Value | None], dates: Dates, trace: list[TraceStep]) -> bool:
@@ -152,8 +213,15 @@ def _limitation_expired(plan: Plan, facts: Mapping[str, Value | None], dates: Da
     return expired
 
 
-def _concluded(crs: CompiledRuleset, dates: Dates, plan: Plan, fine: Fine | None, options: list[Option],
-               facts: Mapping[str, Value | None], trace: list[TraceStep]) -> Recommendation:
+def _concluded(
+    crs: CompiledRuleset,
+    dates: Dates,
+    plan: Plan,
+    fine: Fine | None,
+    options: list[Option],
+    facts: Mapping[str, Value | None],
+    trace: list[TraceStep],
+) -> Recommendation:
     """A penalty, unless nothing that remains is a kind of 行政处罚 (第九条): no fine, and only
     measures such as 责令改正 — then the party is not penalised, and the result says so."""
     if (fine is None or fine.max == 0) and not plan.penal:
@@ -163,13 +231,30 @@ def _concluded(crs: CompiledRuleset, dates: Dates, plan: Plan, fine: Fine | None
     return _result(crs, plan, dates, _PENALTY, fine, plan.measures, options, trace)
 
 
-def _result(crs: CompiledRuleset, plan: Plan, dates: Dates, outcome: Outcome, fine: Fine | None,
-            measures: list[Measure], options: list[Option], trace: list[TraceStep],
-            keep_options: bool = False) -> Recommendation:
-    return assemble(Recommendation,
-        outcome=outcome, outcome_label=OUTCOME_LABELS[outcome], item=plan.item_ref, fine=fine, measures=list(measures),
-        options=options if outcome is _PENALTY or keep_options else [], ruleset=_identity(crs), act_date=dates.act,
-        decision_date=dates.decision, trace=trace)
+def _result(
+    crs: CompiledRuleset,
+    plan: Plan,
+    dates: Dates,
+    outcome: Outcome,
+    fine: Fine | None,
+    measures: list[Measure],
+    options: list[Option],
+    trace: list[TraceStep],
+    keep_options: bool = False,
+) -> Recommendation:
+    return assemble(
+        Recommendation,
+        outcome=outcome,
+        outcome_label=OUTCOME_LABELS[outcome],
+        item=plan.item_ref,
+        fine=fine,
+        measures=list(measures),
+        options=options if outcome is _PENALTY or keep_options else [],
+        ruleset=_identity(crs),
+        act_date=dates.act,
+        decision_date=dates.decision,
+        trace=trace,
+    )
 
 
 _IDENTITIES: dict[str, RulesetIdentity] = {}
@@ -180,8 +265,14 @@ def _identity(crs: CompiledRuleset) -> RulesetIdentity:
     hit = _IDENTITIES.get(crs.hash)
     if hit is None:
         rs = crs.ruleset
-        hit = RulesetIdentity(department=rs.department, department_name=rs.department_name, version=rs.version,
-                              hash=crs.hash, source=rs.source, effective_from=rs.effective_from)
+        hit = RulesetIdentity(
+            department=rs.department,
+            department_name=rs.department_name,
+            version=rs.version,
+            hash=crs.hash,
+            source=rs.source,
+            effective_from=rs.effective_from,
+        )
         if len(_IDENTITIES) < 10_000:  # bounded: a service that loads draft after draft does not grow without end
             _IDENTITIES[crs.hash] = hit
     return hit

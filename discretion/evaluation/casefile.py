@@ -56,9 +56,15 @@ class Case(_Strict):
     file: str = ""
 
     def request(self) -> EvaluationRequest:
-        return EvaluationRequest(department=self.department, item=self.item, facts=self.facts, act_date=self.act_date,
-                                 act_end_date=self.act_end_date, discovery_date=self.discovery_date,
-                                 decision_date=self.decision_date or self.act_date)
+        return EvaluationRequest(
+            department=self.department,
+            item=self.item,
+            facts=self.facts,
+            act_date=self.act_date,
+            act_end_date=self.act_end_date,
+            discovery_date=self.discovery_date,
+            decision_date=self.decision_date or self.act_date,
+        )
 
 
 def load_cases(folder: Path) -> list[Case]:

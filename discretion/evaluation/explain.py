@@ -7,12 +7,26 @@ from ..money import normalise
 from ..wording import ABSENT
 
 _STEP_NAMES = {
-    "facts": "事实校验", "version": "适用版本", "limitation": "追责期限", "no_penalty": "不予处罚",
-    "exemption": "免予处罚", "statutory": "法定幅度", "tier": "裁量阶次", "lenient": "从轻",
-    "mitigated": "减轻", "aggravated": "从重", "conflict": "情节并存", "weight": "权重",
-    "weighted": "权重累加", "placement": "罚款建议",
-    "displaced": "特别规定优先", "may_fine": "可以并处", "band": "分栏金额", "reduce": "按比例减少",
-    "absent": "事实未提供", "transition": "基准过渡",
+    "facts": "事实校验",
+    "version": "适用版本",
+    "limitation": "追责期限",
+    "no_penalty": "不予处罚",
+    "exemption": "免予处罚",
+    "statutory": "法定幅度",
+    "tier": "裁量阶次",
+    "lenient": "从轻",
+    "mitigated": "减轻",
+    "aggravated": "从重",
+    "conflict": "情节并存",
+    "weight": "权重",
+    "weighted": "权重累加",
+    "placement": "罚款建议",
+    "displaced": "特别规定优先",
+    "may_fine": "可以并处",
+    "band": "分栏金额",
+    "reduce": "按比例减少",
+    "absent": "事实未提供",
+    "transition": "基准过渡",
 }
 
 
@@ -28,8 +42,12 @@ def explain(rec: Recommendation) -> str:
     if rec.fine is not None:
         f = rec.fine
         tier = f"，阶次「{f.tier}」" if f.tier else ""
-        lines.append(f"罚款：建议 {normalise(f.suggested):,}元（{f.placement}{tier}；建议幅度 {normalise(f.min):,}–{normalise(f.max):,}元；"
-                     f"法定幅度 {normalise(f.statutory_min):,}–{normalise(f.statutory_max):,}元）" if f.suggested is not None else "")
+        lines.append(
+            f"罚款：建议 {normalise(f.suggested):,}元（{f.placement}{tier}；建议幅度 {normalise(f.min):,}–{normalise(f.max):,}元；"
+            f"法定幅度 {normalise(f.statutory_min):,}–{normalise(f.statutory_max):,}元）"
+            if f.suggested is not None
+            else ""
+        )
     for m in rec.measures:
         lines.append(f"措施：{m.name}（{m.citation}）")
     if rec.options:

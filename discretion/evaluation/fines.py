@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 from decimal import Decimal
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
+from collections.abc import Mapping
 
 from ..conditions import Value
 from ..errors import FactError, RulesetDefect
@@ -19,6 +20,7 @@ from ..ruleset import FineSpec, Placement
 TWO = Decimal(2)
 
 _MITIGATED = Direction.MITIGATED  # bound once: Enum class attribute access is slow in CPython 3.11
+
 
 class Span(NamedTuple):
     """A closed range of yuan (a tuple: immutable, and cheap to make several times per case)."""
@@ -50,8 +52,9 @@ class StatutoryFine(NamedTuple):
     fallback_used: bool
 
 
-def statutory_fine(spec: FineSpec, facts: Mapping[str, Value | None], fallback_holds: bool,
-                   base_label: str | None = None) -> StatutoryFine:
+def statutory_fine(
+    spec: FineSpec, facts: Mapping[str, Value | None], fallback_holds: bool, base_label: str | None = None
+) -> StatutoryFine:
     """The law's range: fixed, or times the base, or the fallback for a small/unknown base."""
     if spec.range is not None:
         span = Span(spec.range[0], spec.range[1])
@@ -64,7 +67,9 @@ def statutory_fine(spec: FineSpec, facts: Mapping[str, Value | None], fallback_h
         span = Span(spec.fallback.range[0], spec.fallback.range[1])
         why = "无法确定" if base is None else f"为{yuan_text(Decimal(base))}"  # type: ignore[arg-type]
         how = f"{label}{why}，适用法定罚款幅度{span.text()}"
-        return StatutoryFine(_cap(span, spec.ceiling), how, spec.multiple_of, None if base is None else Decimal(base), True)  # type: ignore[arg-type]
+        return StatutoryFine(
+            _cap(span, spec.ceiling), how, spec.multiple_of, None if base is None else Decimal(base), True
+        )  # type: ignore[arg-type]
     if base is None:
         raise FactError(f"the fine is a multiple of {label}, which must be given", field=f"facts.{spec.multiple_of}")
     b = Decimal(base)  # type: ignore[arg-type]
@@ -111,8 +116,11 @@ def tier_span(spec: FineSpec, statutory: StatutoryFine, tier_id: str, boundaries
         return statutory.span.share(spec.share[0], spec.share[1])
     assert spec.times is not None
     if statutory.base_value is None or statutory.fallback_used:
-        raise RulesetDefect(f"tier {tier_id!r} is a multiple of the base, but the statutory fallback range applies "
-                            "(base small, zero or unknown): the ruleset needs a tier for that case", field="tiers")
+        raise RulesetDefect(
+            f"tier {tier_id!r} is a multiple of the base, but the statutory fallback range applies "
+            "(base small, zero or unknown): the ruleset needs a tier for that case",
+            field="tiers",
+        )
     b = statutory.base_value
     return Span((b * spec.times[0]).quantize(FEN), (b * spec.times[1]).quantize(FEN))
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 _PENALTY = Outcome.PENALTY  # bound once: Enum class attribute access is slow in CPython 3.11
 
+
 def alternatives(
     crs: CompiledRuleset,
     fp: FinePlan,
@@ -33,11 +34,7 @@ def alternatives(
     """The fines the officer may choose instead, each placed in `span` for its direction (or its band)."""
     placement = crs.placement
     for a in fp.alternatives:
-        r = (
-            bands[a.direction]
-            if bands and a.direction in bands
-            else placed(span, a.direction, placement, stat.span)
-        )
+        r = bands[a.direction] if bands and a.direction in bands else placed(span, a.direction, placement, stat.span)
         options.append(
             assemble(
                 Option,
@@ -47,9 +44,7 @@ def alternatives(
                 effect=f"{a.lead}{r.text()}",
                 citation=a.citation,
                 outcome=_PENALTY,
-                fine=assemble(
-                    FineRange, min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding)
-                ),
+                fine=assemble(FineRange, min=r.lo, max=r.hi, suggested=suggest(r, placement.rounding)),
             )
         )
 
@@ -59,9 +54,7 @@ def rounding_text(step: Decimal) -> str:
     return str(normalise(step))
 
 
-def fine(
-    rec: Span, suggested: Decimal, stat: StatutoryFine, tier: str | None, direction: Direction
-) -> Fine:
+def fine(rec: Span, suggested: Decimal, stat: StatutoryFine, tier: str | None, direction: Direction) -> Fine:
     return assemble(
         Fine,
         min=rec.lo,
@@ -75,9 +68,7 @@ def fine(
 
 
 def step(step: str, rule: str, effect: str, citation: str) -> TraceStep:
-    return assemble(
-        TraceStep, step=step, rule=rule, effect=effect, citation=citation, condition=None, facts={}
-    )
+    return assemble(TraceStep, step=step, rule=rule, effect=effect, citation=citation, condition=None, facts={})
 
 
 def in_span(
@@ -95,11 +86,7 @@ def in_span(
     table publishes a band for that direction, the band is the recommended range."""
     placement = crs.placement
     trace += [t.make(facts) for t in fp.direction_steps]
-    rec = (
-        bands[fp.direction]
-        if bands and fp.direction in bands
-        else placed(span, fp.direction, placement, stat.span)
-    )
+    rec = bands[fp.direction] if bands and fp.direction in bands else placed(span, fp.direction, placement, stat.span)
     alternatives(crs, fp, span, stat, options, bands)
     trace += [t.make(facts) for t in fp.adjustment_steps]
     suggested = suggest(rec, placement.rounding)
@@ -107,9 +94,7 @@ def in_span(
         step(
             "placement",
             f"placement:{fp.direction}",
-            wording.placed_range(
-                fp.direction, rec.text(), yuan_text(suggested), rounding_text(placement.rounding)
-            ),
+            wording.placed_range(fp.direction, rec.text(), yuan_text(suggested), rounding_text(placement.rounding)),
             fp.placement_citation,
         )
     )

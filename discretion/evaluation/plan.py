@@ -11,14 +11,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Mapping
+from collections.abc import Mapping
 
 from .. import wording
 from ..citation import Citation, render_all
 from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
 from ..errors import RulesetDefect
-from ..keys import ADJUSTING_LISTS, DECIDING_LISTS, LIMITATION_EXTENDED, Direction, ListKind, Outcome, RuleKey, ShapeKind
+from ..keys import (
+    ADJUSTING_LISTS,
+    DECIDING_LISTS,
+    LIMITATION_EXTENDED,
+    Direction,
+    ListKind,
+    Outcome,
+    RuleKey,
+    ShapeKind,
+)
 from ..law import ART_9
 from ..ruleset import FineSpec, ListEntry, MeasureRef, StatutoryClause, Tier, Weighted
 from ..shapes import Shape, shape_for
@@ -44,16 +53,24 @@ class StepTemplate:
     reads: tuple[str, ...] = ()
     _made: dict[tuple, TraceStep] = field(default_factory=dict)
 
-    def make(self, facts: Mapping[str, Value | None], effect: str | None = None, citation: str | None = None) -> TraceStep:
+    def make(
+        self, facts: Mapping[str, Value | None], effect: str | None = None, citation: str | None = None
+    ) -> TraceStep:
         """The step for one case; `effect` (and `citation`) replace the template's when they depend on the case."""
         shown = tuple([show_value(facts.get(f)) for f in self.reads]) if self.reads else ()
         if effect is None:
             hit = self._made.get(shown)
             if hit is not None:
                 return hit
-        made = assemble(TraceStep, step=self.step, rule=self.rule, effect=self.effect if effect is None else effect,
-                        citation=citation or self.citation, condition=self.condition,
-                        facts=dict(zip(self.reads, shown)) if shown else {})
+        made = assemble(
+            TraceStep,
+            step=self.step,
+            rule=self.rule,
+            effect=self.effect if effect is None else effect,
+            citation=citation or self.citation,
+            condition=self.condition,
+            facts=dict(zip(self.reads, shown)) if shown else {},
+        )
         if effect is None and len(self._made) < 256:  # bool and enum readings repeat; amounts mostly do not
             self._made[shown] = made
         return made
@@ -79,14 +96,14 @@ class FinePlan:
     spec: FineSpec
     fallback_holds: bool
     base_label: str | None
-    statutory: StepTemplate                # effect filled per case
-    statutory_fallback_citation: str       # when the statute's range for a small or unknown base applies
+    statutory: StepTemplate  # effect filled per case
+    statutory_fallback_citation: str  # when the statute's range for a small or unknown base applies
     shape: ShapeKind
-    before_span: list[StepTemplate]        # tier overlap and tier_up, or the weighted factors
+    before_span: list[StepTemplate]  # tier overlap and tier_up, or the weighted factors
     tier: Tier | None
-    tier_step: StepTemplate | None         # effect filled per case
+    tier_step: StepTemplate | None  # effect filled per case
     weighted: Weighted | None = None
-    weight_total: Decimal = Decimal(0)     # weights summed and clamped to [0, cap]
+    weight_total: Decimal = Decimal(0)  # weights summed and clamped to [0, cap]
     weighted_citation: str = ""
     direction: Direction = Direction.GENERAL
     direction_steps: list[StepTemplate] = field(default_factory=list)
@@ -95,11 +112,11 @@ class FinePlan:
     placement_citation: str = ""
     clause_basis: list[Citation] = field(default_factory=list)
     clause_id: str = "base"
-    may: bool = False                      # 可以并处 / 可以处: offered as an option, never imposed
+    may: bool = False  # 可以并处 / 可以处: offered as an option, never imposed
     shaper: Shape = field(default_factory=lambda: shape_for(ShapeKind.TIERS))  # the module of `shape`
     mitigated_floor: Decimal = Decimal(0)  # for verify: 减轻 never below it
-    reductions: list[ListEntry] = field(default_factory=list)       # mandatory proportional reductions
-    may_reductions: list[ListEntry] = field(default_factory=list)   # discretionary ones (options)
+    reductions: list[ListEntry] = field(default_factory=list)  # mandatory proportional reductions
+    may_reductions: list[ListEntry] = field(default_factory=list)  # discretionary ones (options)
     reduction_steps: list[StepTemplate] = field(default_factory=list)
 
 
@@ -110,27 +127,28 @@ class Plan:
     remains is a kind of 行政处罚 (第九条)."""
 
     item_ref: ItemRef
-    facts_citation: str                    # the item's legal basis, cited by the facts step
-    decimal_facts: tuple[str, ...]         # facts whose values are Decimals (shown as exact strings)
+    facts_citation: str  # the item's legal basis, cited by the facts step
+    decimal_facts: tuple[str, ...]  # facts whose values are Decimals (shown as exact strings)
     limitation_years: int | None
     limitation_extended: bool
-    limitation: StepTemplate | None        # effect filled per case (dates)
+    limitation: StepTemplate | None  # effect filled per case (dates)
     list_steps: list[StepTemplate]
-    options: list[Option]                  # discretionary no-penalty / exemption entries
+    options: list[Option]  # discretionary no-penalty / exemption entries
     outcome_step: StepTemplate
     decided: Outcome | None = None
     measures: list[Measure] = field(default_factory=list)
     fine: FinePlan | None = None
     steps_without_fine: list[StepTemplate] = field(default_factory=list)
-    penal: bool = False                    # some measure taken is a kind of penalty
-    defective: bool = False                # no single clause or tier holds: a case that gets there is refused
+    penal: bool = False  # some measure taken is a kind of penalty
+    defective: bool = False  # no single clause or tier holds: a case that gets there is refused
 
 
 class Planner:
     """Builds the plan of one cell: the evaluation order walked once, amounts left open."""
 
-    def __init__(self, crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[RuleKey],
-                 facts: Mapping[str, Value | None]) -> None:
+    def __init__(
+        self, crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[RuleKey], facts: Mapping[str, Value | None]
+    ) -> None:
         self.crs, self.ci, self.matched, self.facts = crs, ci, matched, facts
         self.holding = {k: [e for e in v if RuleKey.entry(e.id) in matched] for k, v in ci.by_list.items()}
         self.may_options: list[Option] = []  # measures the law only allows (可以): offered, never taken
@@ -141,11 +159,23 @@ class Planner:
     def entries(self, kind: ListKind, mandatory: bool) -> list[ListEntry]:
         return self.holding.get((kind, mandatory), _NONE)
 
-    def template(self, step: str, rule: str, effect: str, basis: list[Citation] | tuple[Citation, ...],
-                 key: RuleKey | None = None) -> StepTemplate:
+    def template(
+        self,
+        step: str,
+        rule: str,
+        effect: str,
+        basis: list[Citation] | tuple[Citation, ...],
+        key: RuleKey | None = None,
+    ) -> StepTemplate:
         cond = self.ci.conditions.get(key) if key else None
-        return StepTemplate(step, rule, effect, render_all(basis), cond.text if cond and cond.text else None,
-                            tuple(cond.facts) if cond else ())
+        return StepTemplate(
+            step,
+            rule,
+            effect,
+            render_all(basis),
+            cond.text if cond and cond.text else None,
+            tuple(cond.facts) if cond else (),
+        )
 
     def measures(self, owner: RuleKey, refs: list[MeasureRef], basis: list[Citation]) -> list[Measure]:
         """The measures taken; those the law only allows (`may`) become options instead."""
@@ -157,9 +187,16 @@ class Planner:
             if m.may:
                 option_id = f"may:{owner}:{m.code}"
                 if all(o.id != option_id for o in self.may_options):
-                    self.may_options.append(Option(id=option_id, list="may", label=names[m.code],
-                                                   effect=wording.may_measure(names[m.code]), citation=render_all(basis),
-                                                   outcome=Outcome.PENALTY))
+                    self.may_options.append(
+                        Option(
+                            id=option_id,
+                            list="may",
+                            label=names[m.code],
+                            effect=wording.may_measure(names[m.code]),
+                            citation=render_all(basis),
+                            outcome=Outcome.PENALTY,
+                        )
+                    )
                 continue
             taken.append(Measure(code=m.code, name=names[m.code], citation=render_all(basis)))
         return taken
@@ -176,21 +213,44 @@ class Planner:
         for e, special in self.ci.displaced:
             key = RuleKey.entry(e.id)
             if self.holds(key):
-                list_steps.append(self.template("displaced", e.id, wording.displaced(e.label, render_all(e.basis), render_all(special)),
-                                                special, key))
+                list_steps.append(
+                    self.template(
+                        "displaced",
+                        e.id,
+                        wording.displaced(e.label, render_all(e.basis), render_all(special)),
+                        special,
+                        key,
+                    )
+                )
         for kind in DECIDING_LISTS:
             for e in self.entries(kind, False):
                 what = wording.may_decide(kind)
                 kept = self.measures(RuleKey.entry(e.id), e.measures, e.basis)
                 keep = wording.keeping([m.name for m in kept])
-                options.append(Option(id=e.id, list=kind, label=e.label, effect=f"{what}{keep}",
-                                      citation=render_all(e.basis), outcome=Outcome(kind)))
-                list_steps.append(self.template(kind, e.id, wording.offered(e.label, f"{what}{keep}"), e.basis, RuleKey.entry(e.id)))
-        plan = Plan(item_ref=ItemRef(code=item.code, name=item.name), facts_citation=render_all(item.legal_basis),
-                    decimal_facts=tuple(n for n, f in self.ci.schema.items() if f.type in ("money", "number") or f.derived),
-                    limitation_years=lim_years, limitation_extended=extended, limitation=lim_step,
-                    list_steps=list_steps, options=options,
-                    outcome_step=StepTemplate("outcome", "outcome:no_penalty_kind", "", render_all([ART_9])))
+                options.append(
+                    Option(
+                        id=e.id,
+                        list=kind,
+                        label=e.label,
+                        effect=f"{what}{keep}",
+                        citation=render_all(e.basis),
+                        outcome=Outcome(kind),
+                    )
+                )
+                list_steps.append(
+                    self.template(kind, e.id, wording.offered(e.label, f"{what}{keep}"), e.basis, RuleKey.entry(e.id))
+                )
+        plan = Plan(
+            item_ref=ItemRef(code=item.code, name=item.name),
+            facts_citation=render_all(item.legal_basis),
+            decimal_facts=tuple(n for n, f in self.ci.schema.items() if f.type in ("money", "number") or f.derived),
+            limitation_years=lim_years,
+            limitation_extended=extended,
+            limitation=lim_step,
+            list_steps=list_steps,
+            options=options,
+            outcome_step=StepTemplate("outcome", "outcome:no_penalty_kind", "", render_all([ART_9])),
+        )
         for kind in DECIDING_LISTS:
             hits = self.entries(kind, True)
             if hits:
@@ -198,7 +258,9 @@ class Planner:
                 taken = self.measures(RuleKey.entry(e.id), e.measures, e.basis)
                 plan.measures = _unique(taken)
                 keep = wording.still_keeping([m.name for m in taken])
-                list_steps.append(self.template(kind, e.id, wording.decided(e.label, kind, keep), e.basis, RuleKey.entry(e.id)))
+                list_steps.append(
+                    self.template(kind, e.id, wording.decided(e.label, kind, keep), e.basis, RuleKey.entry(e.id))
+                )
                 plan.decided = Outcome(kind)
                 return plan
         try:
@@ -219,16 +281,29 @@ class Planner:
             plan.steps_without_fine.append(self.template("statutory", str(key), wording.NO_FINE_CLAUSE, basis, key))
             for kind in ADJUSTMENTS:
                 for e in self.entries(kind, True) + self.entries(kind, False):
-                    plan.steps_without_fine.append(self.template(
-                        kind, e.id, wording.circumstance_without_fine(e.label, kind), e.basis, RuleKey.entry(e.id)))
+                    plan.steps_without_fine.append(
+                        self.template(
+                            kind, e.id, wording.circumstance_without_fine(e.label, kind), e.basis, RuleKey.entry(e.id)
+                        )
+                    )
         else:
             fb = clause.fine.fallback
             label = self.ci.schema[clause.fine.multiple_of].label if clause.fine.multiple_of else None
-            fp = FinePlan(clause.fine, self.holds(RuleKey.fallback(clause.id)), label,
-                          self.template("statutory", str(key), "", basis, key),
-                          render_all([*basis, *([fb.basis] if fb and fb.basis else [])]),
-                          item.shape or self.crs.placement.shape, [], None, None, clause_basis=basis,
-                          clause_id=clause.id, may=bool(clause.fine.may), mitigated_floor=self.crs.placement.mitigated_floor)
+            fp = FinePlan(
+                clause.fine,
+                self.holds(RuleKey.fallback(clause.id)),
+                label,
+                self.template("statutory", str(key), "", basis, key),
+                render_all([*basis, *([fb.basis] if fb and fb.basis else [])]),
+                item.shape or self.crs.placement.shape,
+                [],
+                None,
+                None,
+                clause_basis=basis,
+                clause_id=clause.id,
+                may=bool(clause.fine.may),
+                mitigated_floor=self.crs.placement.mitigated_floor,
+            )
             measures += self.place(fp)
             if fp.tier is not None and fp.tier.fine is not None and fp.tier.fine.may:
                 fp.may = True
@@ -251,15 +326,21 @@ class Planner:
         extended = lim is not None and lim.extended is not None and self.holds(LIMITATION_EXTENDED)
         if extended and lim and lim.extended and not item.limitation_years:
             years = lim.extended.years
-        return years, extended, self.template("limitation", "limitation", "", basis, LIMITATION_EXTENDED if extended else None)
+        return (
+            years,
+            extended,
+            self.template("limitation", "limitation", "", basis, LIMITATION_EXTENDED if extended else None),
+        )
 
     def clause(self) -> StatutoryClause:
         item = self.ci.item
         hits = [c for c in item.statutory if self.holds(RuleKey.statutory(c.id))]
         if len(hits) != 1:
             which = ", ".join(c.id for c in hits) or "none"
-            raise RulesetDefect(f"item {item.code}: exactly one statutory clause must hold for these facts, got {which}",
-                                field=f"items.{item.code}.statutory")
+            raise RulesetDefect(
+                f"item {item.code}: exactly one statutory clause must hold for these facts, got {which}",
+                field=f"items.{item.code}.statutory",
+            )
         return hits[0]
 
     # -------------------------------------------------------- placing the fine
@@ -272,10 +353,22 @@ class Planner:
         for kind in (ListKind.LENIENT, ListKind.MITIGATED):
             fp.reductions += [e for e in mandatory[kind] if e.reduce is not None]
             mandatory[kind] = [e for e in mandatory[kind] if e.reduce is None]
-        fp.may_reductions = [e for kind in (ListKind.LENIENT, ListKind.MITIGATED) for e in self.entries(kind, False)
-                             if e.reduce is not None]
-        fp.reduction_steps = [self.template(e.list, e.id, wording.reduction(e.label, e.mandatory, pct(e.reduce[0]), pct(e.reduce[1])),  # type: ignore[index]
-                                            e.basis, RuleKey.entry(e.id)) for e in fp.reductions + fp.may_reductions]
+        fp.may_reductions = [
+            e
+            for kind in (ListKind.LENIENT, ListKind.MITIGATED)
+            for e in self.entries(kind, False)
+            if e.reduce is not None
+        ]
+        fp.reduction_steps = [
+            self.template(
+                e.list,
+                e.id,
+                wording.reduction(e.label, e.mandatory, pct(e.reduce[0]), pct(e.reduce[1])),  # type: ignore[index]
+                e.basis,
+                RuleKey.entry(e.id),
+            )
+            for e in fp.reductions + fp.may_reductions
+        ]
         fp.placement_citation = render_all(self.crs.placement_basis)
         fp.shaper = shape_for(fp.shape)
         mandatory, measures = fp.shaper.plan(self, fp, mandatory)
@@ -287,7 +380,9 @@ class Planner:
         """The mandatory adjustments, and the direction they give together (see `decide_direction`)."""
         for kind, entries in mandatory.items():
             for e in entries:
-                fp.direction_steps.append(self.template(kind, e.id, wording.shall(e.label, kind), e.basis, RuleKey.entry(e.id)))
+                fp.direction_steps.append(
+                    self.template(kind, e.id, wording.shall(e.label, kind), e.basis, RuleKey.entry(e.id))
+                )
         placement = self.crs.placement
         fp.direction = decide_direction(mandatory, placement.conflict)
         light = len(mandatory[ListKind.LENIENT]) + len(mandatory[ListKind.MITIGATED])
@@ -297,8 +392,11 @@ class Planner:
             if placement.conflict == "officer":
                 fp.direction_steps.append(self.template("conflict", "conflict:officer", wording.CONFLICT_OFFICER, cite))
             else:
-                fp.direction_steps.append(self.template("conflict", "conflict:offset",
-                                                        wording.conflict_offset(heavy, light, fp.direction), cite))
+                fp.direction_steps.append(
+                    self.template(
+                        "conflict", "conflict:offset", wording.conflict_offset(heavy, light, fp.direction), cite
+                    )
+                )
 
     def adjustments(self, fp: FinePlan, mandatory: Mandatory) -> None:
         """Discretionary (可以) adjustments, 从轻或者减轻 and officer-resolved conflicts, as alternatives."""
@@ -309,19 +407,48 @@ class Planner:
                     continue  # an option of its own, placed by `reduced`
                 counts = {k: list(v) for k, v in mandatory.items()}
                 counts.setdefault(kind, []).append(e)
-                fp.alternatives.append(Alternative(e.id, kind, e.label, render_all(e.basis), wording.may_lead(kind),
-                                                   decide_direction(counts, placement.conflict)))
-                fp.adjustment_steps.append(self.template(kind, e.id, wording.may(e.label, kind), e.basis, RuleKey.entry(e.id)))
+                fp.alternatives.append(
+                    Alternative(
+                        e.id,
+                        kind,
+                        e.label,
+                        render_all(e.basis),
+                        wording.may_lead(kind),
+                        decide_direction(counts, placement.conflict),
+                    )
+                )
+                fp.adjustment_steps.append(
+                    self.template(kind, e.id, wording.may(e.label, kind), e.basis, RuleKey.entry(e.id))
+                )
         if fp.direction is not Direction.MITIGATED:
             for e in mandatory[ListKind.LENIENT] + self.entries(ListKind.LENIENT, False):
                 if e.allows_mitigated:
-                    fp.alternatives.append(Alternative(f"{e.id}:mitigated", ListKind.MITIGATED, e.label, render_all(e.basis),
-                                                       wording.MAY_MITIGATE_LEAD, Direction.MITIGATED))
-        if (placement.conflict == "officer" and mandatory[ListKind.AGGRAVATED]
-                and (mandatory[ListKind.LENIENT] or mandatory[ListKind.MITIGATED])):
+                    fp.alternatives.append(
+                        Alternative(
+                            f"{e.id}:mitigated",
+                            ListKind.MITIGATED,
+                            e.label,
+                            render_all(e.basis),
+                            wording.MAY_MITIGATE_LEAD,
+                            Direction.MITIGATED,
+                        )
+                    )
+        if (
+            placement.conflict == "officer"
+            and mandatory[ListKind.AGGRAVATED]
+            and (mandatory[ListKind.LENIENT] or mandatory[ListKind.MITIGATED])
+        ):
             for d in (Direction.LENIENT, Direction.AGGRAVATED):
-                fp.alternatives.append(Alternative(f"conflict:{d}", ListKind(d), wording.conflict_label(d),
-                                                   render_all(self.crs.placement_basis), wording.conflict_lead(d), d))
+                fp.alternatives.append(
+                    Alternative(
+                        f"conflict:{d}",
+                        ListKind(d),
+                        wording.conflict_label(d),
+                        render_all(self.crs.placement_basis),
+                        wording.conflict_lead(d),
+                        d,
+                    )
+                )
 
 
 def _unique(measures: list[Measure]) -> list[Measure]:
@@ -347,13 +474,16 @@ def decide_direction(mandatory: Mapping[ListKind, list[ListEntry]], conflict: st
     return Direction.AGGRAVATED if heavy > light else (Direction.MITIGATED if mitigated else Direction.LENIENT)
 
 
-def refuse_defect(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[RuleKey], facts: Mapping[str, Value | None]) -> None:
+def refuse_defect(
+    crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[RuleKey], facts: Mapping[str, Value | None]
+) -> None:
     """Raise the RulesetDefect of a defective plan, naming this case's facts."""
     Planner(crs, ci, matched, facts).plan(strict=True)
 
 
-def plan_cell(crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[RuleKey],
-              facts: Mapping[str, Value | None]) -> Plan:
+def plan_cell(
+    crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[RuleKey], facts: Mapping[str, Value | None]
+) -> Plan:
     """The plan for the cell `matched`, built once (`facts` only name the first case in a defect report)."""
     plans = caches(ci).plans
     hit = plans.get(matched)

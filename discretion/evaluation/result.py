@@ -35,7 +35,11 @@ def show_value(v: Any) -> Any:
     return str(v) if isinstance(v, Decimal) else v
 
 
-OUTCOME_LABELS: dict[Outcome, str] = {Outcome.NO_PENALTY: "不予处罚", Outcome.EXEMPTION: "免予处罚", Outcome.PENALTY: "给予行政处罚"}
+OUTCOME_LABELS: dict[Outcome, str] = {
+    Outcome.NO_PENALTY: "不予处罚",
+    Outcome.EXEMPTION: "免予处罚",
+    Outcome.PENALTY: "给予行政处罚",
+}
 
 
 class _Out(BaseModel):

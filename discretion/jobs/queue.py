@@ -78,12 +78,7 @@ def claim(engine: Engine, kinds: list[str], worker: str, lease: float) -> dict[s
     if not kinds:
         return None
     now = utcnow()
-    q = (
-        select(_J.c.id)
-        .where(_J.c.kind.in_(kinds), _claimable(now))
-        .order_by(_J.c.run_after, _J.c.id)
-        .limit(1)
-    )
+    q = select(_J.c.id).where(_J.c.kind.in_(kinds), _claimable(now)).order_by(_J.c.run_after, _J.c.id).limit(1)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             q = q.with_for_update(skip_locked=True)
@@ -117,11 +112,7 @@ def claim(engine: Engine, kinds: list[str], worker: str, lease: float) -> dict[s
             )
             return None
         if row["cancel_requested"]:
-            conn.execute(
-                update(_J)
-                .where(_J.c.id == job_id)
-                .values(state=CANCELLED, finished_at=now, lease_until=None)
-            )
+            conn.execute(update(_J).where(_J.c.id == job_id).values(state=CANCELLED, finished_at=now, lease_until=None))
             return None
         return dict(row)
 
@@ -134,9 +125,7 @@ def renew(engine: Engine, worker: str, job_ids: list[str], lease: float) -> set[
     mine = and_(_J.c.id.in_(job_ids), _J.c.worker == worker, _J.c.state == RUNNING)
     with engine.begin() as conn:
         conn.execute(update(_J).where(mine).values(lease_until=until))
-        return set(
-            conn.execute(select(_J.c.id).where(mine, _J.c.cancel_requested.is_(True))).scalars()
-        )
+        return set(conn.execute(select(_J.c.id).where(mine, _J.c.cancel_requested.is_(True))).scalars())
 
 
 def progress(engine: Engine, job_id: str, worker: str, done: int, total: int | None) -> bool:
@@ -167,9 +156,7 @@ def finish(
         values |= {"state": state, "finished_at": now, "result": result}
     with engine.begin() as conn:
         won = conn.execute(
-            update(_J)
-            .where(_J.c.id == job_id, _J.c.worker == worker, _J.c.state == RUNNING)
-            .values(**values)
+            update(_J).where(_J.c.id == job_id, _J.c.worker == worker, _J.c.state == RUNNING).values(**values)
         )
         return won.rowcount == 1
 
@@ -182,13 +169,9 @@ def cancel(session: Session, job_id: str) -> Job:
     if job.state in FINAL:
         raise Conflict(f"job {job_id} is already {job.state}", field="state")
     session.execute(
-        update(_J)
-        .where(_J.c.id == job_id, _J.c.state == QUEUED)
-        .values(state=CANCELLED, finished_at=utcnow())
+        update(_J).where(_J.c.id == job_id, _J.c.state == QUEUED).values(state=CANCELLED, finished_at=utcnow())
     )
-    session.execute(
-        update(_J).where(_J.c.id == job_id, _J.c.state == RUNNING).values(cancel_requested=True)
-    )
+    session.execute(update(_J).where(_J.c.id == job_id, _J.c.state == RUNNING).values(cancel_requested=True))
     session.flush()
     session.refresh(job)
     return job
@@ -200,15 +183,11 @@ def retry(session: Session, job_id: str) -> Job:
     if job is None:
         raise NotFound(f"no job {job_id!r}", field="job_id")
     if job.state != FAILED:
-        raise Conflict(
-            f"only a failed job can be retried; job {job_id} is {job.state}", field="state"
-        )
+        raise Conflict(f"only a failed job can be retried; job {job_id} is {job.state}", field="state")
     session.execute(
         update(_J)
         .where(_J.c.id == job_id, _J.c.state == FAILED)
-        .values(
-            state=QUEUED, run_after=utcnow(), attempts=0, finished_at=None, cancel_requested=False
-        )
+        .values(state=QUEUED, run_after=utcnow(), attempts=0, finished_at=None, cancel_requested=False)
     )
     session.flush()
     session.refresh(job)

@@ -148,9 +148,7 @@ class Worker:
                 )
                 job = None
             if job is not None:
-                ctx = JobContext(
-                    job=job, engine=self.engine, services=self.services, worker=self.id
-                )
+                ctx = JobContext(job=job, engine=self.engine, services=self.services, worker=self.id)
                 with self._lock:
                     self._running[job["id"]] = (job["kind"], ctx)
                 self._pool.submit(self._run, ctx)

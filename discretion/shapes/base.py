@@ -28,9 +28,7 @@ class Shape(Protocol):
         """At load time: (field under the item, reason) when the item cannot use this shape."""
         ...
 
-    def plan(
-        self, cell: Planner, fp: FinePlan, mandatory: Mandatory
-    ) -> tuple[Mandatory, list[Measure]]:
+    def plan(self, cell: Planner, fp: FinePlan, mandatory: Mandatory) -> tuple[Mandatory, list[Measure]]:
         """Once per cell: the steps before the range (tier, weights), the entries that remain to
         set the direction, and the measures the shape adds (a tier's)."""
         ...

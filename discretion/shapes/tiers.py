@@ -60,9 +60,7 @@ class TiersShape(ShapeDefaults):
             )
         return hits[-1]
 
-    def plan(
-        self, cell: Planner, fp: FinePlan, mandatory: Mandatory
-    ) -> tuple[Mandatory, list[Measure]]:
+    def plan(self, cell: Planner, fp: FinePlan, mandatory: Mandatory) -> tuple[Mandatory, list[Measure]]:
         item = cell.ci.item
         index = self.tier_index(cell, fp, mandatory)
         stays: list[ListEntry] = []  # tier_up entries already at the top tier act as 从重 within it
@@ -85,9 +83,7 @@ class TiersShape(ShapeDefaults):
         mandatory[ListKind.AGGRAVATED] = stays
         tier = fp.tier = item.tiers[index]
         key = RuleKey.tier(tier.id)
-        fp.tier_step = cell.template(
-            "tier", str(key), "", tier.basis or cell.crs.placement_basis, key
-        )
+        fp.tier_step = cell.template("tier", str(key), "", tier.basis or cell.crs.placement_basis, key)
         return mandatory, cell.measures(key, tier.measures, fp.clause_basis)
 
     def place(
@@ -121,9 +117,7 @@ class TiersShape(ShapeDefaults):
             )
         return in_span(crs, fp, stat, span, facts, trace, options, tier.label, bands)
 
-    def bands(
-        self, crs: CompiledRuleset, tier: Tier, span: Span, stat: StatutoryFine
-    ) -> dict[Direction, Span]:
+    def bands(self, crs: CompiledRuleset, tier: Tier, span: Span, stat: StatutoryFine) -> dict[Direction, Span]:
         """The published amounts per direction: a tier that is itself one direction's row, or its `bands`.
         A 减轻 band stays below the statutory minimum and above the floor; the others inside the statute."""
 
@@ -148,11 +142,7 @@ class TiersShape(ShapeDefaults):
             return []  # multiples of a base are clipped per case, and the trace says so
         slo, shi = fp.spec.range
         out = []
-        if (
-            tier.fine is not None
-            and tier.fine.range is not None
-            and tier.direction is not Direction.MITIGATED
-        ):
+        if tier.fine is not None and tier.fine.range is not None and tier.direction is not Direction.MITIGATED:
             lo, hi = tier.fine.range
             if lo < slo or hi > shi:
                 out.append(
@@ -179,9 +169,7 @@ class TiersShape(ShapeDefaults):
                     f"tier {tier.id!r}: its {wording.DIRECTION_LABELS[d]} band {lo}–{hi} yuan leaves the statutory "
                     f"range {slo}–{shi} yuan"
                 )
-        order = [
-            d for d in (Direction.LENIENT, Direction.GENERAL, Direction.AGGRAVATED) if d in ranges
-        ]
+        order = [d for d in (Direction.LENIENT, Direction.GENERAL, Direction.AGGRAVATED) if d in ranges]
         for a, b in zip(order, order[1:], strict=False):
             if ranges[a][0] > ranges[b][0] or ranges[a][1] > ranges[b][1]:
                 out.append(

@@ -26,7 +26,13 @@ if TYPE_CHECKING:
 
 
 # bound once: Enum class attribute access is slow in CPython 3.11 (per-case code below)
-_LENIENT, _GENERAL, _AGGRAVATED, _MITIGATED = Direction.LENIENT, Direction.GENERAL, Direction.AGGRAVATED, Direction.MITIGATED
+_LENIENT, _GENERAL, _AGGRAVATED, _MITIGATED = (
+    Direction.LENIENT,
+    Direction.GENERAL,
+    Direction.AGGRAVATED,
+    Direction.MITIGATED,
+)
+
 
 def pct(d: Decimal) -> str:
     return f"{normalise(d * 100)}%"
@@ -40,9 +46,7 @@ class WeightedShape(ShapeDefaults):
             return "weighted", "the weighted shape needs `weighted`"
         return None
 
-    def plan(
-        self, cell: Planner, fp: FinePlan, mandatory: Mandatory
-    ) -> tuple[Mandatory, list[Measure]]:
+    def plan(self, cell: Planner, fp: FinePlan, mandatory: Mandatory) -> tuple[Mandatory, list[Measure]]:
         """Sum the weights that hold (factors, then weighted list entries); the rest place as usual."""
         item = cell.ci.item
         w = item.weighted
@@ -93,9 +97,7 @@ class WeightedShape(ShapeDefaults):
         fp.weighted = w
         fp.weight_total = min(max(total, Decimal(0)), w.cap)
         fp.weighted_citation = render_all(w.basis or item.penalty_basis)
-        fp.placement_citation = render_all(
-            list(cell.crs.placement.basis) or w.basis or item.penalty_basis
-        )
+        fp.placement_citation = render_all(list(cell.crs.placement.basis) or w.basis or item.penalty_basis)
         return unweighted, []
 
     def place(
@@ -180,9 +182,7 @@ class WeightedShape(ShapeDefaults):
             elif y is None:
                 out.append(f"删除权重因素「{x.label}」")
             else:
-                out.append(
-                    f"权重因素「{y.label}」：{x.when}，{pct(x.weight)} → {y.when}，{pct(y.weight)}"
-                )
+                out.append(f"权重因素「{y.label}」：{x.when}，{pct(x.weight)} → {y.when}，{pct(y.weight)}")
         return out
 
 

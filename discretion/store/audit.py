@@ -18,8 +18,15 @@ from .tables import AuditEntry, StoreState
 HEAD = "audit_head"
 
 
-def record(session: Session, actor: str, action: str, *, department: str | None = None, target: str = "",
-           detail: dict[str, Any] | None = None) -> AuditEntry:
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    *,
+    department: str | None = None,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits with the change it records)."""
     entry = AuditEntry(actor=actor, action=action, department=department, target=target, detail=detail or {})
     # the head row is locked (PostgreSQL row lock; SQLite write lock) until the caller commits:
@@ -39,9 +46,17 @@ def head(session: Session) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-def entries(session: Session, *, actor: str | None = None, action: str | None = None, department: str | None = None,
-            since: dt.datetime | None = None, until: dt.datetime | None = None, limit: int = 100,
-            after_id: int | None = None) -> list[AuditEntry]:
+def entries(
+    session: Session,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    department: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 100,
+    after_id: int | None = None,
+) -> list[AuditEntry]:
     """The log, oldest first, filtered; page with `after_id`."""
     q = select(AuditEntry)
     if actor:

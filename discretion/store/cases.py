@@ -15,7 +15,8 @@ import io
 import json
 import uuid
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, Literal
+from typing import Any, Literal
+from collections.abc import Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import Engine
@@ -79,7 +80,9 @@ class DecidedCaseIn(BaseModel):
 
     def content_hash(self) -> str:
         doc = self.model_dump(mode="json")
-        return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+        return hashlib.sha256(
+            json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        ).hexdigest()
 
 
 class Rejection(BaseModel):
@@ -97,8 +100,19 @@ class ImportReport(BaseModel):
     batches: int = 0
 
 
-CSV_COLUMNS = ("case_id", "department", "item", "facts", "act_date", "decision_date", "unit", "officer", "outcome",
-               "fine", "penalties")
+CSV_COLUMNS = (
+    "case_id",
+    "department",
+    "item",
+    "facts",
+    "act_date",
+    "decision_date",
+    "unit",
+    "officer",
+    "outcome",
+    "fine",
+    "penalties",
+)
 REQUIRED_CSV = ("case_id", "department", "item", "facts", "act_date", "decision_date", "outcome")
 
 
@@ -164,8 +178,16 @@ def check_case(case: DecidedCaseIn, library: RulesetLibrary | None) -> str | Non
     if library is None:
         return None
     try:
-        evaluate(library, EvaluationRequest(department=case.department, item=case.item, facts=case.facts,
-                                            act_date=case.act_date, decision_date=case.decision_date))
+        evaluate(
+            library,
+            EvaluationRequest(
+                department=case.department,
+                item=case.item,
+                facts=case.facts,
+                act_date=case.act_date,
+                decision_date=case.decision_date,
+            ),
+        )
     except RulesetDefect:
         return None
     except DiscretionError as e:
@@ -183,8 +205,13 @@ def _reason(e: ValidationError) -> str:
     return f"{loc}: {err['msg']}" if loc else err["msg"]
 
 
-def import_cases(engine: Engine, rows: Iterable[tuple[int, dict[str, Any] | str]], library: RulesetLibrary | None,
-                 *, batch_size: int = 1000) -> ImportReport:
+def import_cases(
+    engine: Engine,
+    rows: Iterable[tuple[int, dict[str, Any] | str]],
+    library: RulesetLibrary | None,
+    *,
+    batch_size: int = 1000,
+) -> ImportReport:
     """Validate and store rows batch by batch; a crash loses at most the batch in flight."""
     report = ImportReport()
     batch: list[tuple[int, DecidedCaseIn]] = []
@@ -198,8 +225,10 @@ def import_cases(engine: Engine, rows: Iterable[tuple[int, dict[str, Any] | str]
             try:
                 with Session(engine) as session, session.begin():
                     ids = [c.case_id for _, c in batch]
-                    stored = {r.case_id: r.content_hash
-                              for r in session.exec(select(DecidedCase).where(col(DecidedCase.case_id).in_(ids)))}
+                    stored = {
+                        r.case_id: r.content_hash
+                        for r in session.exec(select(DecidedCase).where(col(DecidedCase.case_id).in_(ids)))
+                    }
                     batch_id = uuid.uuid4().hex
                     for line, case in batch:
                         h = case.content_hash()
@@ -207,8 +236,13 @@ def import_cases(engine: Engine, rows: Iterable[tuple[int, dict[str, Any] | str]
                             if stored[case.case_id] == h:
                                 duplicates += 1
                             else:
-                                rejected.append(Rejection(line=line, case_id=case.case_id,
-                                                          reason="case_id: already stored with different content"))
+                                rejected.append(
+                                    Rejection(
+                                        line=line,
+                                        case_id=case.case_id,
+                                        reason="case_id: already stored with different content",
+                                    )
+                                )
                             continue
                         session.add(DecidedCase(**case.model_dump(), content_hash=h, batch_id=batch_id))
                         stored[case.case_id] = h
@@ -231,7 +265,9 @@ def import_cases(engine: Engine, rows: Iterable[tuple[int, dict[str, Any] | str]
         try:
             case = DecidedCaseIn.model_validate(row)
         except ValidationError as e:
-            report.rejected.append(Rejection(line=line, case_id=str(row.get("case_id") or "") or None, reason=_reason(e)))
+            report.rejected.append(
+                Rejection(line=line, case_id=str(row.get("case_id") or "") or None, reason=_reason(e))
+            )
             continue
         why = check_case(case, library)
         if why is not None:
@@ -242,8 +278,13 @@ def import_cases(engine: Engine, rows: Iterable[tuple[int, dict[str, Any] | str]
             if seen[case.case_id] == h:
                 report.duplicates += 1
             else:
-                report.rejected.append(Rejection(line=line, case_id=case.case_id,
-                                                 reason="case_id: repeated in this import with different content"))
+                report.rejected.append(
+                    Rejection(
+                        line=line,
+                        case_id=case.case_id,
+                        reason="case_id: repeated in this import with different content",
+                    )
+                )
             continue
         seen[case.case_id] = h
         batch.append((line, case))

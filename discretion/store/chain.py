@@ -15,7 +15,8 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -28,7 +29,7 @@ def _utc_text(at: dt.datetime | str) -> str:
     if isinstance(at, str):  # SQLite without type information (raw SQL in the migration)
         at = dt.datetime.fromisoformat(at)
     if at.tzinfo is not None:
-        at = at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        at = at.astimezone(dt.UTC).replace(tzinfo=None)
     return at.isoformat(sep=" ", timespec="microseconds")
 
 
@@ -37,8 +38,15 @@ def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
     detail = entry["detail"]
     if isinstance(detail, str):
         detail = json.loads(detail)
-    doc = [prev_hash, _utc_text(entry["at"]), entry["actor"], entry["action"], entry["department"],
-           entry["target"], detail]
+    doc = [
+        prev_hash,
+        _utc_text(entry["at"]),
+        entry["actor"],
+        entry["action"],
+        entry["department"],
+        entry["target"],
+        detail,
+    ]
     canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -64,16 +72,26 @@ def verify_chain(engine: Engine, head: str | None = None) -> ChainReport:
     prev, found_head, last_id = GENESIS, head is None, 0
     with engine.connect() as conn:
         while True:
-            rows = conn.execute(text("SELECT id, at, actor, action, department, target, detail, prev_hash, hash "
-                                     "FROM audit_log WHERE id > :after ORDER BY id LIMIT :n"),
-                                {"after": last_id, "n": _BATCH}).mappings().all()
+            rows = (
+                conn.execute(
+                    text(
+                        "SELECT id, at, actor, action, department, target, detail, prev_hash, hash "
+                        "FROM audit_log WHERE id > :after ORDER BY id LIMIT :n"
+                    ),
+                    {"after": last_id, "n": _BATCH},
+                )
+                .mappings()
+                .all()
+            )
             if not rows:
                 break
             for row in rows:
                 report.entries += 1
                 if row["prev_hash"] != prev:
-                    report.problems.append(f"entry {row['id']}: links to {row['prev_hash']}, but the entry before it "
-                                           f"hashes to {prev} (an entry was removed or changed)")
+                    report.problems.append(
+                        f"entry {row['id']}: links to {row['prev_hash']}, but the entry before it "
+                        f"hashes to {prev} (an entry was removed or changed)"
+                    )
                 want = entry_hash(row["prev_hash"] or GENESIS, row)
                 if row["hash"] != want:
                     report.problems.append(f"entry {row['id']}: its content does not match its hash (changed)")
@@ -82,6 +100,7 @@ def verify_chain(engine: Engine, head: str | None = None) -> ChainReport:
                 last_id = row["id"]
     report.head_id, report.head = (last_id or None), prev
     if not found_head:
-        report.problems.append(f"the head {head} is not in the log: entries after it were removed, or the "
-                               "chain was rewritten")
+        report.problems.append(
+            f"the head {head} is not in the log: entries after it were removed, or the chain was rewritten"
+        )
     return report

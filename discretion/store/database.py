@@ -3,7 +3,6 @@ and `migrate`, which brings any database to the newest schema (Alembic), safely 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from alembic import command

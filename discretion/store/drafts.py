@@ -18,9 +18,7 @@ from .tables import RulesetVersion, utcnow
 def withdraw_draft(session: Session, department: str, version: str, actor: str) -> RulesetVersion:
     row = get_version(session, department, version)
     if row.status != "draft":
-        raise Conflict(
-            f"只有草稿可以撤回；{department}/{version} 的状态是 {row.status}", field="status"
-        )
+        raise Conflict(f"只有草稿可以撤回；{department}/{version} 的状态是 {row.status}", field="status")
     row.status = "withdrawn"  # recorded like any withdrawal: who and when (the store's triggers insist)
     row.withdrawn_by, row.withdrawn_at, row.withdrawn_reason = actor, utcnow(), "草稿在批准前撤回"
     session.add(row)
@@ -35,15 +33,11 @@ def withdraw_draft(session: Session, department: str, version: str, actor: str) 
     return row
 
 
-def replace_draft(
-    session: Session, department: str, version: str, text: str, actor: str
-) -> RulesetVersion:
+def replace_draft(session: Session, department: str, version: str, text: str, actor: str) -> RulesetVersion:
     """Put a corrected document in place of a draft; it keeps its department and version."""
     row = get_version(session, department, version)
     if row.status != "draft":
-        raise Conflict(
-            f"只有草稿可以替换；{department}/{version} 的状态是 {row.status}", field="status"
-        )
+        raise Conflict(f"只有草稿可以替换；{department}/{version} 的状态是 {row.status}", field="status")
     rs = parse_ruleset(text, file="draft.yaml")
     if (rs.department, rs.version) != (department, version):
         raise RulesetLoadError(

@@ -21,7 +21,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_key(session: Session, role: str, department: str | None, *, actor: str = "system", label: str = "") -> tuple[ApiKey, str]:
+def create_key(
+    session: Session, role: str, department: str | None, *, actor: str = "system", label: str = ""
+) -> tuple[ApiKey, str]:
     """Make a key; returns the record and the token (the only time the token exists in clear)."""
     if role not in ROLES:
         raise ValueError(f"role: must be one of {', '.join(ROLES)}")
@@ -60,17 +62,29 @@ def revoke_key(session: Session, key_id: str, *, actor: str) -> ApiKey:
         raise NotFound(f"no API key {key_id!r}", field="id")
     if key.revoked_at is None:
         if key.role == "admin":
-            others = session.exec(select(ApiKey).where(ApiKey.role == "admin", ApiKey.revoked_at == None,  # noqa: E711
-                                                       ApiKey.id != key_id)).first()
+            others = session.exec(
+                select(ApiKey).where(
+                    ApiKey.role == "admin",
+                    ApiKey.revoked_at == None,  # noqa: E711
+                    ApiKey.id != key_id,
+                )
+            ).first()
             if others is None:
                 raise Conflict("this is the last live admin key; create another admin key first", field="id")
         key.revoked_at = utcnow()
         session.add(key)
         # every instance compares this counter per request and drops its cached keys when it moves
-        session.execute(update(StoreState).where(col(StoreState.name) == REVOCATIONS)
-                        .values(counter=StoreState.counter + 1))
-        record(session, actor, "key.revoke", department=key.department, target=key_id,
-               detail={"role": key.role, "label": key.label})
+        session.execute(
+            update(StoreState).where(col(StoreState.name) == REVOCATIONS).values(counter=StoreState.counter + 1)
+        )
+        record(
+            session,
+            actor,
+            "key.revoke",
+            department=key.department,
+            target=key_id,
+            detail={"role": key.role, "label": key.label},
+        )
     return key
 
 

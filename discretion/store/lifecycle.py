@@ -61,8 +61,9 @@ def ensure_department(session: Session, code: str, name: str) -> Department:
 
 
 def get_version(session: Session, department: str, version: str) -> RulesetVersion:
-    row = session.exec(select(RulesetVersion).where(RulesetVersion.department == department,
-                                                    RulesetVersion.version == version)).first()
+    row = session.exec(
+        select(RulesetVersion).where(RulesetVersion.department == department, RulesetVersion.version == version)
+    ).first()
     if row is None:
         raise NotFound(f"department {department!r} has no version {version!r}", field="version")
     return row
@@ -115,24 +116,43 @@ def upload_draft(session: Session, department: str, text: str, actor: str) -> Ru
     """Store a new draft after validating it; the department in the document must match."""
     rs = parse_ruleset(text, file="draft.yaml")
     if rs.department != department:
-        raise RulesetLoadError(f"the document is for department {rs.department!r}, uploaded to {department!r}",
-                               file="draft.yaml", path="department")
+        raise RulesetLoadError(
+            f"the document is for department {rs.department!r}, uploaded to {department!r}",
+            file="draft.yaml",
+            path="department",
+        )
     ref = rs.ref
-    existing = session.exec(select(RulesetVersion).where(RulesetVersion.department == department,
-                                                         RulesetVersion.version == rs.version)).first()
+    existing = session.exec(
+        select(RulesetVersion).where(RulesetVersion.department == department, RulesetVersion.version == rs.version)
+    ).first()
     if existing is not None:
         raise Conflict(f"version {rs.version!r} of {department!r} already exists ({existing.status})", field="version")
     lib = compile_with_live(session, {ref: text})
     ensure_department(session, department, rs.department_name)
-    row = RulesetVersion(department=department, version=rs.version, document=text, content_hash=lib.compiled[ref].hash,
-                         status="draft", effective_from=rs.effective_from, effective_to=rs.effective_to, uploaded_by=actor)
+    row = RulesetVersion(
+        department=department,
+        version=rs.version,
+        document=text,
+        content_hash=lib.compiled[ref].hash,
+        status="draft",
+        effective_from=rs.effective_from,
+        effective_to=rs.effective_to,
+        uploaded_by=actor,
+    )
     session.add(row)
     record(session, actor, "ruleset.upload", department=department, target=ref, detail={"hash": row.content_hash})
     return row
 
 
-def approve(session: Session, department: str, version: str, actor: str, *, verifier: Verifier,
-            override_reason: str | None = None) -> RulesetVersion:
+def approve(
+    session: Session,
+    department: str,
+    version: str,
+    actor: str,
+    *,
+    verifier: Verifier,
+    override_reason: str | None = None,
+) -> RulesetVersion:
     """A reviewer other than the uploader approves a draft that verify finds sound; a defective draft
     only with `override_reason`, which goes to the audit log with the findings (action
     `ruleset.approve.override`)."""
@@ -141,8 +161,7 @@ def approve(session: Session, department: str, version: str, actor: str, *, veri
     if row.status != "draft":
         raise Conflict(f"only a draft can be approved; {ref} is {row.status}", field="status")
     if row.uploaded_by == actor:
-        raise Forbidden("the uploader cannot approve their own draft (another reviewer must)",
-                        field="actor")
+        raise Forbidden("the uploader cannot approve their own draft (another reviewer must)", field="actor")
     lib = compile_with_live(session, {ref: row.document})
     problems, checked = verifier(lib.compiled[ref])
     reason = (override_reason or "").strip()
@@ -180,13 +199,23 @@ def publish(session: Session, department: str, version: str, actor: str) -> Rule
     row = get_version(session, department, version)
     session.refresh(row)  # read under the lock
     if row.status != "approved":
-        raise Conflict(f"only an approved version can be published; {department}/{version} is {row.status}", field="status")
-    same_day = session.exec(select(RulesetVersion).where(
-        RulesetVersion.department == department, col(RulesetVersion.status).in_(LIVE),
-        RulesetVersion.effective_from == row.effective_from, col(RulesetVersion.id) != row.id)).first()
+        raise Conflict(
+            f"only an approved version can be published; {department}/{version} is {row.status}", field="status"
+        )
+    same_day = session.exec(
+        select(RulesetVersion).where(
+            RulesetVersion.department == department,
+            col(RulesetVersion.status).in_(LIVE),
+            RulesetVersion.effective_from == row.effective_from,
+            col(RulesetVersion.id) != row.id,
+        )
+    ).first()
     if same_day is not None:
-        raise Conflict(f"{department}/{same_day.version} ({same_day.status}) already takes effect on "
-                       f"{row.effective_from}: withdraw it first or change the effective date", field="effective_from")
+        raise Conflict(
+            f"{department}/{same_day.version} ({same_day.status}) already takes effect on "
+            f"{row.effective_from}: withdraw it first or change the effective date",
+            field="effective_from",
+        )
     compile_with_live(session, {f"{department}/{version}": row.document})  # still compiles beside what is live now
     won = session.execute(
         update(RulesetVersion)
@@ -197,12 +226,22 @@ def publish(session: Session, department: str, version: str, actor: str) -> Rule
         raise Conflict(f"{department}/{version} was published by a concurrent request", field="status")
     session.execute(
         update(RulesetVersion)
-        .where(col(RulesetVersion.department) == department, col(RulesetVersion.status) == "published",
-               col(RulesetVersion.id) != row.id, col(RulesetVersion.effective_from) < row.effective_from)
+        .where(
+            col(RulesetVersion.department) == department,
+            col(RulesetVersion.status) == "published",
+            col(RulesetVersion.id) != row.id,
+            col(RulesetVersion.effective_from) < row.effective_from,
+        )
         .values(status="superseded")
     )
-    record(session, actor, "ruleset.publish", department=department, target=f"{department}/{version}",
-           detail={"hash": row.content_hash})
+    record(
+        session,
+        actor,
+        "ruleset.publish",
+        department=department,
+        target=f"{department}/{version}",
+        detail={"hash": row.content_hash},
+    )
     session.refresh(row)
     return row
 
@@ -216,12 +255,20 @@ def withdraw(session: Session, department: str, version: str, actor: str, reason
     row = get_version(session, department, version)
     session.refresh(row)
     if row.status not in LIVE:
-        raise Conflict(f"only a published or superseded version can be withdrawn; {department}/{version} is "
-                       f"{row.status}", field="status")
+        raise Conflict(
+            f"only a published or superseded version can be withdrawn; {department}/{version} is {row.status}",
+            field="status",
+        )
     row.status, row.withdrawn_by, row.withdrawn_at, row.withdrawn_reason = "withdrawn", actor, utcnow(), reason
     session.add(row)
-    record(session, actor, "ruleset.withdraw", department=department, target=f"{department}/{version}",
-           detail={"hash": row.content_hash, "reason": reason})
+    record(
+        session,
+        actor,
+        "ruleset.withdraw",
+        department=department,
+        target=f"{department}/{version}",
+        detail={"hash": row.content_hash, "reason": reason},
+    )
     return row
 
 
@@ -231,16 +278,31 @@ def seed_bundled(session: Session, root: Path = BUNDLED) -> list[str]:
     added = []
     for ref, crs in sorted(lib.compiled.items(), key=lambda kv: kv[1].ruleset.effective_from):
         rs = crs.ruleset
-        exists = session.exec(select(RulesetVersion).where(RulesetVersion.department == rs.department,
-                                                           RulesetVersion.version == rs.version)).first()
+        exists = session.exec(
+            select(RulesetVersion).where(
+                RulesetVersion.department == rs.department, RulesetVersion.version == rs.version
+            )
+        ).first()
         if exists is not None:
             continue
         ensure_department(session, rs.department, rs.department_name)
         now = utcnow()
-        session.add(RulesetVersion(department=rs.department, version=rs.version, document=lib.files[ref].text,
-                                   content_hash=crs.hash, status="published", effective_from=rs.effective_from,
-                                   effective_to=rs.effective_to, uploaded_by="bundled", approved_by="bundled",
-                                   approved_at=now, published_by="bundled", published_at=now))
+        session.add(
+            RulesetVersion(
+                department=rs.department,
+                version=rs.version,
+                document=lib.files[ref].text,
+                content_hash=crs.hash,
+                status="published",
+                effective_from=rs.effective_from,
+                effective_to=rs.effective_to,
+                uploaded_by="bundled",
+                approved_by="bundled",
+                approved_at=now,
+                published_by="bundled",
+                published_at=now,
+            )
+        )
         record(session, "bundled", "ruleset.publish", department=rs.department, target=ref, detail={"hash": crs.hash})
         added.append(ref)
     return added

@@ -16,11 +16,11 @@ from sqlalchemy.engine import Engine
 
 #: what the service may do beyond SELECT, INSERT, UPDATE, DELETE on every table of the schema
 _REVOKED = {
-    "audit_log": "UPDATE, DELETE",                    # append-only, also by trigger
-    "ruleset_version": "DELETE",                      # drafts are never deleted by the service either
+    "audit_log": "UPDATE, DELETE",  # append-only, also by trigger
+    "ruleset_version": "DELETE",  # drafts are never deleted by the service either
     "evaluation": "UPDATE, DELETE",
     "decided_case": "UPDATE, DELETE",
-    "alembic_version": "INSERT, UPDATE, DELETE",      # the schema is the owner's
+    "alembic_version": "INSERT, UPDATE, DELETE",  # the schema is the owner's
 }
 
 
@@ -33,10 +33,13 @@ def grant_service_role(owner: Engine, role: str) -> list[str]:
     with owner.begin() as conn:
         q = conn.dialect.identifier_preparer.quote
         schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))]
-        statements = [f"GRANT USAGE ON SCHEMA {q(schema)} TO {q(role)}",
-                      f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q(schema)} TO {q(role)}"]
+        tables = [
+            r[0] for r in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
+        ]
+        statements = [
+            f"GRANT USAGE ON SCHEMA {q(schema)} TO {q(role)}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q(schema)} TO {q(role)}",
+        ]
         for table in sorted(tables):
             statements.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {q(table)} TO {q(role)}")
             if table in _REVOKED:

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Department(SQLModel, table=True):
@@ -35,23 +35,23 @@ class RulesetVersion(SQLModel, table=True):
 
     __tablename__ = "ruleset_version"
     __table_args__ = (UniqueConstraint("department", "version", name="uq_ruleset_version"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     department: str = Field(foreign_key="department.code", index=True, max_length=64)
     version: str = Field(max_length=32)
     document: str
     content_hash: str = Field(max_length=64)
     status: str = Field(default="draft", max_length=16, index=True)
     effective_from: dt.date
-    effective_to: Optional[dt.date] = None
+    effective_to: dt.date | None = None
     uploaded_by: str = Field(max_length=64)
     uploaded_at: dt.datetime = Field(default_factory=utcnow)
-    approved_by: Optional[str] = Field(default=None, max_length=64)
-    approved_at: Optional[dt.datetime] = None
-    published_by: Optional[str] = Field(default=None, max_length=64)
-    published_at: Optional[dt.datetime] = None
-    withdrawn_by: Optional[str] = Field(default=None, max_length=64)
-    withdrawn_at: Optional[dt.datetime] = None
-    withdrawn_reason: Optional[str] = Field(default=None, max_length=2000)
+    approved_by: str | None = Field(default=None, max_length=64)
+    approved_at: dt.datetime | None = None
+    published_by: str | None = Field(default=None, max_length=64)
+    published_at: dt.datetime | None = None
+    withdrawn_by: str | None = Field(default=None, max_length=64)
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_reason: str | None = Field(default=None, max_length=2000)
 
 
 class DecidedCase(SQLModel, table=True):
@@ -67,7 +67,7 @@ class DecidedCase(SQLModel, table=True):
     unit: str = Field(default="", max_length=200)
     officer: str = Field(default="", max_length=200)
     outcome: str = Field(max_length=16)
-    fine: Optional[Decimal] = Field(default=None, sa_column=Column(Numeric(18, 2), nullable=True))
+    fine: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 2), nullable=True))
     penalties: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     content_hash: str = Field(max_length=64)
     batch_id: str = Field(index=True, max_length=64)
@@ -78,7 +78,7 @@ class Evaluation(SQLModel, table=True):
     """An evaluation an officer chose to record: the request, the result, the ruleset hash."""
 
     __tablename__ = "evaluation"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     department: str = Field(index=True, max_length=64)
     item: str = Field(max_length=64)
     request: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
@@ -95,26 +95,26 @@ class ApiKey(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     secret_hash: str = Field(max_length=64, unique=True)
     role: str = Field(max_length=16)
-    department: Optional[str] = Field(default=None, max_length=64)
+    department: str | None = Field(default=None, max_length=64)
     label: str = Field(default="", max_length=200)
     created_at: dt.datetime = Field(default_factory=utcnow)
-    revoked_at: Optional[dt.datetime] = None
-    user_name: Optional[str] = Field(default=None, max_length=64, description="the user the key belongs to")
+    revoked_at: dt.datetime | None = None
+    user_name: str | None = Field(default=None, max_length=64, description="the user the key belongs to")
 
 
 class AuditEntry(SQLModel, table=True):
     """One line of the append-only audit log: who did what to what, when."""
 
     __tablename__ = "audit_log"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(default_factory=utcnow, index=True)
     actor: str = Field(max_length=64, index=True)
     action: str = Field(max_length=64, index=True)
-    department: Optional[str] = Field(default=None, max_length=64, index=True)
+    department: str | None = Field(default=None, max_length=64, index=True)
     target: str = Field(default="", max_length=200)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    prev_hash: Optional[str] = Field(default=None, max_length=64)
-    hash: Optional[str] = Field(default=None, max_length=64)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
 
 
 class SweepRun(SQLModel, table=True):
@@ -123,14 +123,14 @@ class SweepRun(SQLModel, table=True):
     __tablename__ = "sweep_run"
     id: str = Field(primary_key=True, max_length=32)
     requested_by: str = Field(max_length=64)
-    department: Optional[str] = Field(default=None, max_length=64)
-    since: Optional[dt.date] = None
-    until: Optional[dt.date] = None
+    department: str | None = Field(default=None, max_length=64)
+    since: dt.date | None = None
+    until: dt.date | None = None
     status: str = Field(default="queued", max_length=16)
     created_at: dt.datetime = Field(default_factory=utcnow)
-    finished_at: Optional[dt.datetime] = None
-    error: Optional[str] = None
-    report: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    finished_at: dt.datetime | None = None
+    error: str | None = None
+    report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Decision(SQLModel, table=True):
@@ -141,10 +141,10 @@ class Decision(SQLModel, table=True):
     case_id: str = Field(primary_key=True, max_length=128)
     department: str = Field(index=True, max_length=64)
     source: str = Field(default="api", max_length=16)
-    act_end_date: Optional[dt.date] = None
-    discovery_date: Optional[dt.date] = None
-    measures: Optional[list[str]] = Field(default=None, sa_column=Column(JSON, nullable=True))
-    evaluation_id: Optional[int] = None
+    act_end_date: dt.date | None = None
+    discovery_date: dt.date | None = None
+    measures: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    evaluation_id: int | None = None
     reason: str = Field(default="")
     ruleset_hash: str = Field(default="", max_length=64)
     ruleset_version: str = Field(default="", max_length=32)
@@ -158,7 +158,7 @@ class Alert(SQLModel, table=True):
     """One finding of a decision's check, for the supervisor: open → acknowledged → closed."""
 
     __tablename__ = "alert"
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(index=True, max_length=128)
     department: str = Field(index=True, max_length=64)
     item: str = Field(max_length=64)
@@ -172,9 +172,9 @@ class Alert(SQLModel, table=True):
     message: str
     state: str = Field(default="open", max_length=16, index=True)
     note: str = Field(default="")
-    handled_by: Optional[str] = Field(default=None, max_length=64)
+    handled_by: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)
-    updated_at: Optional[dt.datetime] = None
+    updated_at: dt.datetime | None = None
 
 
 class Webhook(SQLModel, table=True):
@@ -184,10 +184,10 @@ class Webhook(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     url: str = Field(max_length=2000)
     secret: str = Field(max_length=128)
-    department: Optional[str] = Field(default=None, max_length=64)
+    department: str | None = Field(default=None, max_length=64)
     created_by: str = Field(max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)
-    removed_at: Optional[dt.datetime] = None
+    removed_at: dt.datetime | None = None
 
 
 class Job(SQLModel, table=True):
@@ -202,18 +202,18 @@ class Job(SQLModel, table=True):
     run_after: dt.datetime = Field(default_factory=utcnow, index=True)
     attempts: int = 0
     max_attempts: int = 5
-    lease_until: Optional[dt.datetime] = None
-    worker: Optional[str] = Field(default=None, max_length=64)
+    lease_until: dt.datetime | None = None
+    worker: str | None = Field(default=None, max_length=64)
     progress_done: int = 0
-    progress_total: Optional[int] = None
+    progress_total: int | None = None
     cancel_requested: bool = False
-    result: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
-    error: Optional[str] = None
-    department: Optional[str] = Field(default=None, max_length=64)
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    error: str | None = None
+    department: str | None = Field(default=None, max_length=64)
     created_by: str = Field(default="system", max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)
-    started_at: Optional[dt.datetime] = None
-    finished_at: Optional[dt.datetime] = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
 
 
 class User(SQLModel, table=True):
@@ -223,11 +223,11 @@ class User(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     display_name: str = Field(max_length=200)
     role: str = Field(max_length=16)
-    department: Optional[str] = Field(default=None, max_length=64)
+    department: str | None = Field(default=None, max_length=64)
     password_hash: str = Field(max_length=256)
     disabled: bool = False
     failed_logins: int = 0
-    locked_until: Optional[dt.datetime] = None
+    locked_until: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

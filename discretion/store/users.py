@@ -141,9 +141,7 @@ class SignIn:
     delay: float = 0.0
 
 
-def sign_in(
-    session: Session, name: str, password: str, *, now: dt.datetime | None = None
-) -> SignIn:
+def sign_in(session: Session, name: str, password: str, *, now: dt.datetime | None = None) -> SignIn:
     """Check a password and count failures (committed here: a failure must be remembered)."""
     now = now or utcnow()
     user = session.get(User, name.strip().lower()) if name.strip() else None
@@ -183,13 +181,9 @@ def sign_in(
     return SignIn(user)
 
 
-def create_user_key(
-    session: Session, user: User, *, actor: str, label: str = ""
-) -> tuple[ApiKey, str]:
+def create_user_key(session: Session, user: User, *, actor: str, label: str = "") -> tuple[ApiKey, str]:
     """An API key owned by `user`, with the user's role and department; the token is shown once."""
-    key, token = create_key(
-        session, user.role, user.department, actor=actor, label=label or user.display_name
-    )
+    key, token = create_key(session, user.role, user.department, actor=actor, label=label or user.display_name)
     key.user_name = user.name
     session.add(key)
     return key, token

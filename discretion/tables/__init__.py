@@ -35,9 +35,7 @@ def import_table(
         lib, loaded = RulesetLibrary.load_file(parent)
         parents.append(lib.compiled[loaded].ruleset)
     doc = read_document(path, max_rows=max_rows)
-    draft = build_draft(
-        doc, department=department, version=version, extends=extends, parents=parents
-    )
+    draft = build_draft(doc, department=department, version=version, extends=extends, parents=parents)
     header = (
         f"# 由 discretion import 从 {path.name} 生成的草稿。标记 !unresolved 的位置须由审核人员处理，\n"
         f"# 处理完之前本文件不能通过 discretion validate。\n"

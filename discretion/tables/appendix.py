@@ -124,9 +124,7 @@ def fact_rows(rs: Ruleset) -> list[list[str]]:
 
 def _fact_row(name: str, spec: Any, item: str) -> list[str]:
     d = spec.model_dump(mode="json", exclude_none=True)
-    values = "\n".join(
-        f"{v}={(d.get('value_labels') or {}).get(v, '')}".rstrip("=") for v in d.get("values", [])
-    )
+    values = "\n".join(f"{v}={(d.get('value_labels') or {}).get(v, '')}".rstrip("=") for v in d.get("values", []))
     extra = {k: d[k] for k in ("value_labels",) if k in d and set(d[k]) - set(d.get("values", []))}
     default = "" if "default" not in d else _flow(d["default"])
     required = "" if "required" not in d else ("是" if d["required"] else "否")
@@ -145,10 +143,7 @@ def _fact_row(name: str, spec: Any, item: str) -> list[str]:
 
 
 def measure_rows(rs: Ruleset) -> list[list[str]]:
-    return [
-        [code, name, KINDS.get(rs.penalty_measures.get(code, ""), "")]
-        for code, name in rs.measures.items()
-    ]
+    return [[code, name, KINDS.get(rs.penalty_measures.get(code, ""), "")] for code, name in rs.measures.items()]
 
 
 def list_rows(rs: Ruleset, facts: dict[str, Any], measure_names: dict[str, str]) -> list[list[str]]:

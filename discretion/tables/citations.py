@@ -24,9 +24,7 @@ _ARTICLE = re.compile(rf"第({_NUM})条")
 _PARAGRAPH = re.compile(rf"第({_NUM})款")
 _ITEM = re.compile(rf"第?[（(]({_NUM})[）)]项|第({_NUM})项")
 _SEP = re.compile(r"[\s、，,；;和及]*(?:以及)?[\s、，,；;]*")
-_SHORT = re.compile(
-    r"《([^《》\n]{1,200})》[^《》\n]{0,20}?以下简称[“\"《]*([^”\"》）)\n]{1,30})[”\"》]?"
-)
+_SHORT = re.compile(r"《([^《》\n]{1,200})》[^《》\n]{0,20}?以下简称[“\"《]*([^”\"》）)\n]{1,30})[”\"》]?")
 
 
 def number(text: str) -> int:
@@ -62,9 +60,7 @@ class Titles:
                 raise Unreadable(f"简称《{title}》在文件中找不到全称")
             return title
         if len(longer) > 1:
-            raise Unreadable(
-                f"简称《{title}》可指 {'、'.join('《' + t + '》' for t in longer)}，不能确定"
-            )
+            raise Unreadable(f"简称《{title}》可指 {'、'.join('《' + t + '》' for t in longer)}，不能确定")
         return longer[0]
 
 
@@ -140,9 +136,7 @@ def _parse_line(line: str, titles: Titles, previous: Citation | None) -> list[Ci
                 )
             )
         except ValueError as e:
-            raise Unreadable(
-                f"引用的条款号不合法：{e.errors()[0]['msg'] if hasattr(e, 'errors') else e}"
-            ) from None
+            raise Unreadable(f"引用的条款号不合法：{e.errors()[0]['msg'] if hasattr(e, 'errors') else e}") from None
     return out
 
 

@@ -131,9 +131,7 @@ def find_header(table: RawTable, scan: int = 10) -> Header | None:
                     names[col] = _text(below, col)
                 last += 1
             # a group title merged over sub-columns names only its first column: forget it elsewhere
-            title = " ".join(
-                _text(r, c.col) for r in table.rows[:i] for c in r[:1] if _text(r, c.col)
-            )
+            title = " ".join(_text(r, c.col) for r in table.rows[:i] for c in r[:1] if _text(r, c.col))
             return Header(i + 1, last + 1, columns, names, title)
     return None
 
@@ -159,8 +157,4 @@ def _text(row: list[Cell], col: int) -> str:
 def is_header_repeat(row: list[Cell], header: Header) -> bool:
     """A header row repeated inside the table (Word repeats it after a page break)."""
     keys = _keys(row)
-    return (
-        bool(keys)
-        and all(header.columns.get(col) == key for col, key in keys.items())
-        and len(keys) >= 2
-    )
+    return bool(keys) and all(header.columns.get(col) == key for col, key in keys.items()) and len(keys) >= 2

@@ -99,9 +99,7 @@ class _Build:
         if cell is not None:
             self.status[(cell.table, cell.row, cell.col)] = False
             table, row = cell.table, cell.row
-        m = Marker(
-            table, row, column, text if text is not None else (cell.text if cell else ""), why
-        )
+        m = Marker(table, row, column, text if text is not None else (cell.text if cell else ""), why)
         self.markers.append(m)
         return m
 
@@ -159,13 +157,9 @@ def build_draft(
             continue
         catalogue.append((table, header))
     if not catalogue:
-        raise TableImportError(
-            "no table with a recognisable header (违法行为 and 处罚依据/处罚标准 …)", field=doc.path
-        )
+        raise TableImportError("no table with a recognisable header (违法行为 and 处罚依据/处罚标准 …)", field=doc.path)
     if b.exported:  # the document names its facts and measures: nothing else may be read into it
-        b.vocab.facts = {
-            n: s.model_dump(exclude_none=True) for p in parents for n, s in p.facts.items()
-        }
+        b.vocab.facts = {n: s.model_dump(exclude_none=True) for p in parents for n, s in p.facts.items()}
         b.vocab.facts.update(own_facts)
         for specs in item_facts.values():
             b.vocab.facts.update(specs)
@@ -186,9 +180,7 @@ def build_draft(
             if not any(c.text for c in row):
                 continue
             try:
-                lists.append(
-                    appendix.read_list([c.text for c in row], b.vocab, b.titles, b.measures)
-                )
+                lists.append(appendix.read_list([c.text for c in row], b.vocab, b.titles, b.measures))
                 for c in row:
                     if c.text:
                         b.ok(c)
@@ -196,9 +188,7 @@ def build_draft(
                 lists.append(
                     {
                         "id": row[0].text,
-                        "list": b.mark(
-                            row[0], "清单", str(e), text=" | ".join(c.text for c in row)
-                        ),
+                        "list": b.mark(row[0], "清单", str(e), text=" | ".join(c.text for c in row)),
                     }
                 )
     title = " ".join(dict.fromkeys(t for t in (h.title or tb.caption for tb, h in catalogue) if t))
@@ -287,18 +277,14 @@ def _item(
     item["statutory"] = (
         _clauses(b, statutory_rows, header)
         if statutory_rows
-        else _statute(
-            b, v, item.get("penalty_basis"), col("legal_basis") if single else col("penalty_basis")
-        )
+        else _statute(b, v, item.get("penalty_basis"), col("legal_basis") if single else col("penalty_basis"))
     )
     base = _base(item["statutory"])
     tiers: list[dict[str, Any]] = []
     notes: list[str] = []
     strays: list[Cell] = []
     for k, row in enumerate(tier_rows, start=1):
-        if not any(
-            key in row.cells for key in ("level", "condition", "standard", "row_id", "row_basis")
-        ):
+        if not any(key in row.cells for key in ("level", "condition", "standard", "row_id", "row_basis")):
             strays += [c for key, c in row.cells.items() if key.startswith("extra:")]
             strays += row.other
             _row_notes(b, row, header, notes)
@@ -393,9 +379,7 @@ def _attributes(text: str) -> dict[str, Any]:
 def _statute(b: _Build, v: Violation, basis: Any, column: str) -> Any:
     cell = v.cells.get("penalty_basis")
     if not isinstance(basis, list):
-        return b.mark(
-            None, "法定幅度", "处罚依据未读出，法定幅度不能确定", table=v.table, row=v.first_row
-        )
+        return b.mark(None, "法定幅度", "处罚依据未读出，法定幅度不能确定", table=v.table, row=v.first_row)
     text = "；".join(c["text"] for c in basis if c.get("text"))
     if not text:
         return b.mark(
@@ -492,9 +476,7 @@ def _penalty(
             if base is None:
                 notes.append(f"第{cell.row}行：倍数的基数是 {of}（法定幅度待填写时须用同一基数）")
             if p.fine.pop("fallback", None) is not None:
-                raise Unreadable(
-                    "阶次自带“没有违法所得的”幅度：本语言的保底只属于法定幅度，阶次不能各有保底"
-                )
+                raise Unreadable("阶次自带“没有违法所得的”幅度：本语言的保底只属于法定幅度，阶次不能各有保底")
     except Unreadable as e:
         into["fine"] = b.mark(cell, column, str(e))
         return notes
@@ -508,9 +490,7 @@ def _penalty(
     if p.optional_fine:
         notes.append(f"第{cell.row}行：罚款为“可以”处（执法人员也可以不处罚款）")
     if p.no_gain:
-        notes.append(
-            f"第{cell.row}行：“没有违法所得的”幅度作为保底；按本语言，违法所得无法确定时也适用，请核对"
-        )
+        notes.append(f"第{cell.row}行：“没有违法所得的”幅度作为保底；按本语言，违法所得无法确定时也适用，请核对")
     return notes
 
 
@@ -562,10 +542,7 @@ def _tier(
             b.ok(level)
     elif level is not None:
         bare = re.sub(r"^(?:情节|违法)", "", level.text)
-        if (
-            bare in ("轻微", "较轻", "一般", "较重", "严重", "特别严重")
-            and "circumstance" in b.vocab.facts
-        ):
+        if bare in ("轻微", "较轻", "一般", "较重", "严重", "特别严重") and "circumstance" in b.vocab.facts:
             tier["when"] = f"circumstance == '{LEVEL_IDS[bare]}'"
             b.used.add("circumstance")
             b.ok(level)
@@ -575,9 +552,7 @@ def _tier(
         tier["when"] = ""
     std = row.cells.get("standard")
     if std is not None:
-        notes += _penalty(
-            b, std, _column(header, "standard"), tier, base, unknown_statute=unknown_statute
-        )
+        notes += _penalty(b, std, _column(header, "standard"), tier, base, unknown_statute=unknown_statute)
     basis = row.cells.get("row_basis")
     if basis is not None:
         tier["basis"] = _row_basis(b, basis, _column(header, "row_basis"))
@@ -600,14 +575,10 @@ def _document(
         None, "部门名称", "表中未载明发布机关：请填写", text=title
     )
     doc["version"] = b.version
-    doc["effective_from"] = info.get("effective_from") or b.mark(
-        None, "施行日期", "表中未载明施行日期：请填写"
-    )
+    doc["effective_from"] = info.get("effective_from") or b.mark(None, "施行日期", "表中未载明施行日期：请填写")
     if info.get("effective_to"):
         doc["effective_to"] = info["effective_to"]
-    doc["source"] = info.get("source") or b.mark(
-        None, "来源文件", "请填写所编码的公开文件名称与文号", text=title
-    )
+    doc["source"] = info.get("source") or b.mark(None, "来源文件", "请填写所编码的公开文件名称与文号", text=title)
     if b.extends:
         doc["extends"] = b.extends
     if info.get("refines"):
@@ -641,12 +612,7 @@ def _document(
                 doc["penalty_measures"] = kinds
         inherited = {n for p in b.parents for n in p.facts}
         facts = {n: FACTS[n] for n in sorted(b.used) if n in FACTS and n not in inherited}
-        facts.update(
-            {
-                n: {"type": "bool", "label": lab, "default": False}
-                for n, lab in sorted(b.elect.items())
-            }
-        )
+        facts.update({n: {"type": "bool", "label": lab, "default": False} for n, lab in sorted(b.elect.items())})
     if facts:
         doc["facts"] = facts
     doc["items"] = items

@@ -46,9 +46,7 @@ def catalogue_rows(rs: Ruleset, own: Ruleset) -> list[list[list[str]]]:
         if item.weighted is not None:
             raise ValueError(f"item {item.code}: the weighted shape has no table form yet")
         f = {**facts, **item.facts}
-        base = next(
-            (c.fine.multiple_of for c in item.statutory if c.fine and c.fine.multiple_of), None
-        )
+        base = next((c.fine.multiple_of for c in item.statutory if c.fine and c.fine.multiple_of), None)
         head = [
             str(n),
             item.code,
@@ -65,9 +63,7 @@ def catalogue_rows(rs: Ruleset, own: Ruleset) -> list[list[list[str]]]:
                     c.id,
                     c.label or "",
                     write_condition(c.when, f),
-                    "\n".join(
-                        [*write_fine(c.fine, f, None), *write_measures(c.measures, rs.measures, f)]
-                    ),
+                    "\n".join([*write_fine(c.fine, f, None), *write_measures(c.measures, rs.measures, f)]),
                     write_citations(c.basis),
                 ]
             )
@@ -78,9 +74,7 @@ def catalogue_rows(rs: Ruleset, own: Ruleset) -> list[list[list[str]]]:
                     t.id,
                     t.label,
                     write_condition(t.when, f),
-                    "\n".join(
-                        [*write_fine(t.fine, f, base), *write_measures(t.measures, rs.measures, f)]
-                    ),
+                    "\n".join([*write_fine(t.fine, f, base), *write_measures(t.measures, rs.measures, f)]),
                     write_citations(t.basis),
                 ]
             )
@@ -149,16 +143,12 @@ def _docx(
         for c, text in enumerate(values):
             if text:
                 grid[r][c].text = text
-    merges: list[tuple[int, int, int, int]] = [
-        (0, c, 1, c) for c, n in enumerate(HEADER) if n not in TIER_HEADER
-    ]
+    merges: list[tuple[int, int, int, int]] = [(0, c, 1, c) for c, n in enumerate(HEADER) if n not in TIER_HEADER]
     merges.append((0, len(ITEM_HEADER), 0, len(ITEM_HEADER) + len(TIER_HEADER) - 1))
     r = 2
     for item in items:
         if len(item) > 1:
-            merges += [
-                (r, c, r + len(item) - 1, c) for c in [*range(len(ITEM_HEADER)), len(HEADER) - 1]
-            ]
+            merges += [(r, c, r + len(item) - 1, c) for c in [*range(len(ITEM_HEADER)), len(HEADER) - 1]]
         r += len(item)
     for r1, c1, r2, c2 in merges:
         grid[r1][c1].merge(grid[r2][c2])

@@ -31,9 +31,7 @@ class Violation:
     table: int
     first_row: int
     cells: dict[str, Cell] = field(default_factory=dict)
-    crossing: dict[str, Cell] = field(
-        default_factory=dict
-    )  # violation cells reaching in from above
+    crossing: dict[str, Cell] = field(default_factory=dict)  # violation cells reaching in from above
     rows: list[RowCells] = field(default_factory=list)
     columns: set[str] = field(default_factory=set)  # the canonical columns the table has
 
@@ -61,9 +59,7 @@ def group_rows(table: RawTable, header: Header) -> tuple[list[Violation], list[S
             continue
         r = row[0].row
         if is_header_repeat(row, header):
-            skipped.append(
-                Skipped(table.index, r, " | ".join(c.text for c in texts), "表头在表内重复（分页）")
-            )
+            skipped.append(Skipped(table.index, r, " | ".join(c.text for c in texts), "表头在表内重复（分页）"))
             continue
         if _one_merged_line(row):
             skipped.append(Skipped(table.index, r, texts[0].text, "整行合并的标题或说明行"))
@@ -92,11 +88,7 @@ def group_rows(table: RawTable, header: Header) -> tuple[list[Violation], list[S
                 if c.text:
                     current.cells[key] = c
                     last_text[key] = c
-                elif (
-                    key in last_text
-                    and key != leader
-                    and (c.origin is not None or _blank_repeat(key))
-                ):
+                elif key in last_text and key != leader and (c.origin is not None or _blank_repeat(key)):
                     # merged from (or left blank under) the previous violation's cell: do not copy silently
                     current.crossing[key] = last_text[key]
         current = violations[-1]

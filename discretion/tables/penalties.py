@@ -86,9 +86,7 @@ _BASES = {noun: fact for noun, fact, units in NOUNS if units == ("元",)}
 _BASE = "|".join(sorted(_BASES, key=len, reverse=True))
 _FINE_RANGE = [
     re.compile(rf"(?:处|处以)?(?P<a>{_Q})(?:元)?以上(?P<b>{_Q})元以下(?:的)?罚款"),
-    re.compile(
-        rf"(?:处|处以)?(?P<a>{_Q})(?:元)?(?:至|到|－|-|—|~|～)(?P<b>{_Q})元(?:以下)?(?:的)?罚款"
-    ),
+    re.compile(rf"(?:处|处以)?(?P<a>{_Q})(?:元)?(?:至|到|－|-|—|~|～)(?P<b>{_Q})元(?:以下)?(?:的)?罚款"),
     re.compile(rf"罚款(?P<a>{_Q})(?:元)?(?:以上|至|到)(?P<b>{_Q})元(?:以下)?"),
     re.compile(rf"(?:处|处以)?(?P<b>{_Q})元以下(?:的)?罚款"),
     re.compile(rf"(?:处|处以)?(?P<a>{_Q})元(?:的)?罚款"),
@@ -119,9 +117,7 @@ class Penalty:
     fine: dict[str, Any] | None = None
     measures: list[Any] = field(default_factory=list)
     optional_fine: bool = False
-    elect: dict[str, str] = field(
-        default_factory=dict
-    )  # declared bool facts for 可以 measures: name → label
+    elect: dict[str, str] = field(default_factory=dict)  # declared bool facts for 可以 measures: name → label
     facts: set[str] = field(default_factory=set)
     no_gain: bool = False  # a 没有违法所得 range read as the fallback (which also covers 无法确定)
 
@@ -176,9 +172,7 @@ def parse_penalty(
                 continue
             if c and "罚款" not in c.group("f"):
                 for seg in _segments(c.group("f")):
-                    _measure(
-                        _AND.sub("", _MAY.sub("", seg)), out, measures, vocab, when=c.group("c")
-                    )
+                    _measure(_AND.sub("", _MAY.sub("", seg)), out, measures, vocab, when=c.group("c"))
                 continue
             for seg in _segments(sentence):
                 _segment(seg, out, vocab, measures, base)
@@ -210,9 +204,7 @@ def _is_fine(seg: str) -> bool:
     return "罚款" in seg
 
 
-def _segment(
-    seg: str, out: Penalty, vocab: Vocabulary, measures: Measures, base: str | None
-) -> None:
+def _segment(seg: str, out: Penalty, vocab: Vocabulary, measures: Measures, base: str | None) -> None:
     may = bool(_MAY.match(seg))
     body = _AND.sub("", _MAY.sub("", seg)).strip()
     c = _CEILING.fullmatch(body)
@@ -271,11 +263,7 @@ def _fine(body: str, vocab: Vocabulary, base: str | None, out: Penalty) -> dict[
 
 def _no_gain(text: str, out: Penalty, vocab: Vocabulary, base: str | None) -> None:
     """没有违法所得的，处X元以上Y元以下罚款: the fixed range beside a multiple of 违法所得."""
-    if (
-        out.fine is None
-        or out.fine.get("multiple_of", base) != "illegal_gain"
-        or "times" not in out.fine
-    ):
+    if out.fine is None or out.fine.get("multiple_of", base) != "illegal_gain" or "times" not in out.fine:
         raise Unreadable("“没有违法所得的”罚款之前没有违法所得的倍数罚款")
     fine = _fine(_AND.sub("", _MAY.sub("", text.strip())), vocab, None, Penalty())
     if "range" not in fine:
@@ -286,9 +274,7 @@ def _no_gain(text: str, out: Penalty, vocab: Vocabulary, base: str | None) -> No
 
 
 def _fallback(text: str, vocab: Vocabulary, out: Penalty) -> None:
-    m = re.fullmatch(
-        r"(?:(?P<c>.+?)时|基数为零或者无法确定时)，处(?P<a>.+?)元以上(?P<b>.+?)元以下罚款", text
-    )
+    m = re.fullmatch(r"(?:(?P<c>.+?)时|基数为零或者无法确定时)，处(?P<a>.+?)元以上(?P<b>.+?)元以下罚款", text)
     if not m or out.fine is None or "times" not in out.fine:
         raise Unreadable(f"保底罚款“{text}”不能识别")
     fb: dict[str, Any] = {"range": [parse_number(m.group("a")), parse_number(m.group("b"))]}
@@ -342,9 +328,7 @@ def statutory_fine(text: str, vocab: Vocabulary) -> tuple[list[dict[str, Any]], 
         if c_text and re.search(r"(?:不足|不满|以上|以下|超过|没有|无法)", c_text):
             cond, kind = c_text, "threshold"
         elif (
-            c_text
-            and len(c_text) <= 12
-            and re.search(r"(?:情节严重|拒不改正|逾期不改正|逾期未改正|造成|再次)", c_text)
+            c_text and len(c_text) <= 12 and re.search(r"(?:情节严重|拒不改正|逾期不改正|逾期未改正|造成|再次)", c_text)
         ):
             cond, kind = c_text, "escalation"
         found.append((cond, kind, _fine(fine_text, vocab, None, Penalty())))
@@ -352,9 +336,7 @@ def statutory_fine(text: str, vocab: Vocabulary) -> tuple[list[dict[str, Any]], 
         raise Unreadable("条文中没有罚款幅度")
     if len(found) == 1 and found[0][0] is None:
         fine = found[0][2]
-        return [{"id": "base", "fine": fine}], {fine["multiple_of"]} if fine.get(
-            "multiple_of"
-        ) else set()
+        return [{"id": "base", "fine": fine}], {fine["multiple_of"]} if fine.get("multiple_of") else set()
     if len(found) == 2:
         times = [f for f in found if "times" in f[2]]
         ranges = [f for f in found if "range" in f[2]]
@@ -426,11 +408,7 @@ def write_measures(refs: list[Any], names: dict[str, str], facts: dict[str, Any]
     out: list[str] = []
     for ref in refs:
         code = ref if isinstance(ref, str) else (ref["code"] if isinstance(ref, dict) else ref.code)
-        when = (
-            None
-            if isinstance(ref, str)
-            else (ref.get("when") if isinstance(ref, dict) else ref.when)
-        )
+        when = None if isinstance(ref, str) else (ref.get("when") if isinstance(ref, dict) else ref.when)
         name = names.get(code, code)
         out.append(f"{name}（{write_condition(when, facts)}时）" if when else name)
     return out

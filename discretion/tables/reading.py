@@ -80,21 +80,16 @@ def read_document(path: Path, *, max_rows: int = MAX_ROWS) -> RawDocument:
     except OSError as e:
         raise TableImportError(f"cannot read: {e.strerror}", field=str(path)) from None
     if size > MAX_BYTES:
-        raise TableImportError(
-            f"file of {size} bytes exceeds the limit of {MAX_BYTES}", field=str(path)
-        )
+        raise TableImportError(f"file of {size} bytes exceeds the limit of {MAX_BYTES}", field=str(path))
     suffix = path.suffix.lower()
     if head.startswith(_OLE):
         raise TableImportError(
-            "password-protected (encrypted) or legacy .doc/.xls file: save it as an "
-            "unprotected .docx/.xlsx first",
+            "password-protected (encrypted) or legacy .doc/.xls file: save it as an unprotected .docx/.xlsx first",
             field=str(path),
         )
     if suffix in (".docx", ".xlsx"):
         if not head.startswith(_ZIP) or not zipfile.is_zipfile(path):
-            raise TableImportError(
-                f"not a {suffix} file (corrupt or another format)", field=str(path)
-            )
+            raise TableImportError(f"not a {suffix} file (corrupt or another format)", field=str(path))
         _check_zip(path)
         reader = _read_docx if suffix == ".docx" else _read_xlsx
         try:
@@ -102,15 +97,11 @@ def read_document(path: Path, *, max_rows: int = MAX_ROWS) -> RawDocument:
         except TableImportError:
             raise
         except Exception as e:  # noqa: BLE001 - a corrupt package can fail anywhere inside the library
-            raise TableImportError(
-                f"corrupt {suffix} file: {type(e).__name__}: {e}", field=str(path)
-            ) from None
+            raise TableImportError(f"corrupt {suffix} file: {type(e).__name__}: {e}", field=str(path)) from None
     elif suffix == ".csv":
         doc = _read_csv(path, max_rows)
     else:
-        raise TableImportError(
-            "unsupported file type: give a .docx, .xlsx or .csv file", field=str(path)
-        )
+        raise TableImportError("unsupported file type: give a .docx, .xlsx or .csv file", field=str(path))
     if not any(t.rows for t in doc.tables):
         raise TableImportError("no table in the file", field=str(path))
     return doc
@@ -121,9 +112,7 @@ def _check_zip(path: Path) -> None:
     with zipfile.ZipFile(path) as z:
         total = sum(i.file_size for i in z.infolist())
     if total > 8 * MAX_BYTES:
-        raise TableImportError(
-            f"unpacks to {total} bytes, over the limit of {8 * MAX_BYTES}", field=str(path)
-        )
+        raise TableImportError(f"unpacks to {total} bytes, over the limit of {8 * MAX_BYTES}", field=str(path))
 
 
 class _Limits:
@@ -156,10 +145,7 @@ class _Limits:
 
 def clean(text: str) -> str:
     """Cell text as written, with layout whitespace trimmed (line breaks inside a cell kept)."""
-    lines = [
-        re.sub(r"[ \t\u3000\xa0]+", " ", ln).strip()
-        for ln in text.replace("\r\n", "\n").split("\n")
-    ]
+    lines = [re.sub(r"[ \t\u3000\xa0]+", " ", ln).strip() for ln in text.replace("\r\n", "\n").split("\n")]
     return "\n".join(ln for ln in lines if ln)
 
 
@@ -187,9 +173,7 @@ def _read_docx(path: Path, max_rows: int) -> RawDocument:
         elif tag == "tbl":
             index = len(tables) + 1
             rows: list[list[Cell]] = []
-            above: dict[
-                int, tuple[int, int]
-            ] = {}  # column → origin of a vertical merge running down it
+            above: dict[int, tuple[int, int]] = {}  # column → origin of a vertical merge running down it
             for r, tr in enumerate(child.iterchildren("{*}tr"), start=1):
                 out: list[Cell] = []
                 col = 1 + _grid_before(tr)
@@ -270,11 +254,7 @@ def _xlsx_text(v: Any) -> str:
         return "是" if v else "否"
     if isinstance(v, float):
         d = Decimal(repr(v))
-        return (
-            str(d.quantize(Decimal(1)))
-            if d == d.to_integral_value()
-            else format(d.normalize(), "f")
-        )
+        return str(d.quantize(Decimal(1))) if d == d.to_integral_value() else format(d.normalize(), "f")
     if isinstance(v, (dt.datetime, dt.date)):
         return v.isoformat()[:10]
     return clean(str(v))
@@ -289,9 +269,7 @@ def _xlsx_merges(path: Path) -> dict[int, list[str]]:
         names = set(z.namelist())
         wb = SafeET.fromstring(z.read("xl/workbook.xml"))
         rels = (
-            SafeET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-            if "xl/_rels/workbook.xml.rels" in names
-            else None
+            SafeET.fromstring(z.read("xl/_rels/workbook.xml.rels")) if "xl/_rels/workbook.xml.rels" in names else None
         )
         targets = {r.get("Id"): r.get("Target", "") for r in (rels if rels is not None else [])}
         sheets = [s for s in wb.iter() if s.tag.endswith("}sheet")]

@@ -15,8 +15,7 @@ def report_dict(draft: Draft) -> dict[str, Any]:
         "share": round(draft.share, 4),
         "markers": [m.as_dict() for m in draft.markers],
         "notes": [
-            {"table": n.table, "row": n.row, "column": n.column, "text": n.text, "what": n.what}
-            for n in draft.notes
+            {"table": n.table, "row": n.row, "column": n.column, "text": n.text, "what": n.what} for n in draft.notes
         ],
     }
 
@@ -37,9 +36,7 @@ def report_text(draft: Draft) -> str:
         lines.append("待处理（草稿中以 !unresolved 标记，消除前不能通过 discretion validate）：")
         lines.append("表\t行\t列\t原文\t原因")
         for m in draft.markers:
-            lines.append(
-                f"{m.table or '-'}\t{m.row or '-'}\t{m.column or '-'}\t{_short(m.text)}\t{m.why}"
-            )
+            lines.append(f"{m.table or '-'}\t{m.row or '-'}\t{m.column or '-'}\t{_short(m.text)}\t{m.why}")
     if draft.notes:
         lines.append("")
         lines.append("说明：")

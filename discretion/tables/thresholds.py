@@ -179,9 +179,7 @@ class Vocabulary:
     def by_label(self, label: str) -> str:
         hits = [n for n, spec in self.facts.items() if spec.get("label") == label]
         if len(hits) != 1:
-            raise Unreadable(
-                f"【{label}】不是已声明的事实" if not hits else f"【{label}】对应多个事实"
-            )
+            raise Unreadable(f"【{label}】不是已声明的事实" if not hits else f"【{label}】对应多个事实")
         return hits[0]
 
     def value(self, fact: str, text: str) -> str:
@@ -253,9 +251,7 @@ def _atom(segment: str, vocab: Vocabulary) -> Atom:
         raise Unreadable(f"“{segment}”没有内容")
     m = re.fullmatch(r"情节(特别严重|轻微|较轻|一般|较重|严重)", seg)
     if m:
-        return _need(
-            vocab, "circumstance", Atom(f"circumstance == '{_LEVELS[m.group(1)]}'", "circumstance")
-        )
+        return _need(vocab, "circumstance", Atom(f"circumstance == '{_LEVELS[m.group(1)]}'", "circumstance"))
     for pattern, expr in _HARM:
         if re.fullmatch(pattern, seg):
             return _need(vocab, "harm", Atom(expr, "harm"))
@@ -372,9 +368,7 @@ def _check_two_ways(atoms: list[Atom]) -> None:
                 continue
             old = seen.setdefault((a.fact, side), bound)
             if old != bound:
-                raise Unreadable(
-                    f"同一行中 {a.fact} 的门槛写法不一（{_say(old)} 与 {_say(bound)}）"
-                )
+                raise Unreadable(f"同一行中 {a.fact} 的门槛写法不一（{_say(old)} 与 {_say(bound)}）")
 
 
 def _say(bound: tuple[str, Decimal]) -> str:

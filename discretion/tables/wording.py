@@ -99,9 +99,7 @@ class _Exported:
                 depth += 1
             elif not quoted and ch == "）" and depth:
                 depth -= 1
-            elif not quoted and (
-                self.src.startswith("，且", i) or self.src.startswith("；或者", i) or ch == "）"
-            ):
+            elif not quoted and (self.src.startswith("，且", i) or self.src.startswith("；或者", i) or ch == "）"):
                 break
             i += 1
         return i
@@ -165,10 +163,7 @@ def _write_compare(node: ast.Compare, facts: dict[str, Any]) -> str:
             raw = ast.literal_eval(value)
             values = raw if isinstance(raw, list) else [raw]
             labels = spec.get("value_labels") or {}
-            shown = [
-                labels.get(v, v) if list(labels.values()).count(labels.get(v, v)) == 1 else v
-                for v in values
-            ]
+            shown = [labels.get(v, v) if list(labels.values()).count(labels.get(v, v)) == 1 else v for v in values]
             verb = ("不" if neg else "") + ("属于" if isinstance(raw, list) else "为")
             return head + verb + "".join(f"“{s}”" for s in shown)
         if isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
@@ -180,16 +175,10 @@ def _write_compare(node: ast.Compare, facts: dict[str, Any]) -> str:
         if isinstance(left, ast.Name):
             parts.append((sym, ast.literal_eval(right)))
         else:
-            parts.append(
-                ({"<": ">", "<=": ">=", ">": "<", ">=": "<="}[sym], ast.literal_eval(left))
-            )
+            parts.append(({"<": ">", "<=": ">=", ">": "<", ">=": "<="}[sym], ast.literal_eval(left)))
     if len(parts) == 2 and parts[0][0] in (">", ">=") and parts[1][0] in ("<", "<="):
         lo, hi = parts
-        return (
-            head
-            + _WORDS[lo[0]].format(_amount(lo[1], spec))
-            + _WORDS[hi[0]].format(_amount(hi[1], spec))
-        )
+        return head + _WORDS[lo[0]].format(_amount(lo[1], spec)) + _WORDS[hi[0]].format(_amount(hi[1], spec))
     if len(parts) != 1:
         raise Unreadable(f"条件 {ast.unparse(node)} 不能写成表格文字")
     return head + _WORDS[parts[0][0]].format(_amount(parts[0][1], spec))

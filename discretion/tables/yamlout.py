@@ -24,9 +24,7 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[mi
 def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
     text = format(value, "f")
     tag = (
-        "tag:yaml.org,2002:int"
-        if value == value.to_integral_value() and "." not in text
-        else "tag:yaml.org,2002:float"
+        "tag:yaml.org,2002:int" if value == value.to_integral_value() and "." not in text else "tag:yaml.org,2002:float"
     )
     return dumper.represent_scalar(tag, text)
 

@@ -37,8 +37,7 @@ ELLIPSIS = re.compile(r"…+|\.{3,}")
 def normalise(text: str) -> str:
     """Compare texts modulo width, whitespace and punctuation (NFKC, then drop both)."""
     folded = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in folded
-                   if not ch.isspace() and not unicodedata.category(ch).startswith("P"))
+    return "".join(ch for ch in folded if not ch.isspace() and not unicodedata.category(ch).startswith("P"))
 
 
 def fragments(quote: str) -> list[str]:
@@ -227,15 +226,21 @@ def checks_table(department: str) -> str:
             how = f"not checked mechanically: {absent_reason(index, c.law, q.ref)}"
         key = (c.law, c.document or "", c.article or 0, c.paragraph or 0, c.item or 0, how)
         rows.setdefault(key, set()).add(q.ref.split("/")[1])
-    lines = [BEGIN, "",
-             "Each quoted text compared with the cited article, paragraph or item by",
-             "tests/test_statute_texts.py (whitespace, width and punctuation normalised; …… marks an",
-             "excerpt's gaps).", "",
-             "| quoted text | versions | check |", "|---|---|---|"]
+    lines = [
+        BEGIN,
+        "",
+        "Each quoted text compared with the cited article, paragraph or item by",
+        "tests/test_statute_texts.py (whitespace, width and punctuation normalised; …… marks an",
+        "excerpt's gaps).",
+        "",
+        "| quoted text | versions | check |",
+        "|---|---|---|",
+    ]
     for key in sorted(rows):
         law, document, article, paragraph, item, how = key
-        cite = Citation(law=law, document=document or None, article=article or None,
-                        paragraph=paragraph or None, item=item or None)
+        cite = Citation(
+            law=law, document=document or None, article=article or None, paragraph=paragraph or None, item=item or None
+        )
         lines.append(f"| {cite.render()} | {', '.join(sorted(rows[key]))} | {how} |")
     lines += ["", END]
     return "\n".join(lines)

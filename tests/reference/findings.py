@@ -48,9 +48,7 @@ def _penalised(outcome: str) -> bool:
     return outcome == "penalty"
 
 
-def find(
-    groups: list[KeyGroup], library: RulesetLibrary
-) -> tuple[list[Finding], list[GroupStat], list[GroupStat]]:
+def find(groups: list[KeyGroup], library: RulesetLibrary) -> tuple[list[Finding], list[GroupStat], list[GroupStat]]:
     findings: list[Finding] = []
     deviant: set[str] = set()
     positions: dict[str, float] = {}
@@ -60,9 +58,7 @@ def find(
         for r in g.rows:
             key_of[r.case_id] = k
         if g.defect:
-            findings.append(
-                _finding(g, "ruleset_defect", "low", ids, f"基准本身不能给出建议：{g.defect}")
-            )
+            findings.append(_finding(g, "ruleset_defect", "low", ids, f"基准本身不能给出建议：{g.defect}"))
         live = [i for i in range(len(g.rows)) if not g.expired[i]]
         # per case: limitation, mandatory lists, range
         for i, r in enumerate(g.rows):
@@ -82,11 +78,7 @@ def find(
             hit = [g.rows[i].case_id for i in live if _penalised(g.rows[i].outcome)]
             if hit:
                 cite = next(
-                    (
-                        s.citation
-                        for s in rec.trace
-                        if s.step in ("no_penalty", "exemption", "outcome")
-                    ),
+                    (s.citation for s in rec.trace if s.step in ("no_penalty", "exemption", "outcome")),
                     "",
                 )
                 findings.append(
@@ -133,13 +125,9 @@ def find(
                 elif fine < lo - 0.005 or fine > hi + 0.005:
                     outside.append(r.case_id)
             if above_law:
-                findings.append(
-                    _finding(g, "outside_range", "critical", above_law, "罚款超过法定最高额")
-                )
+                findings.append(_finding(g, "outside_range", "critical", above_law, "罚款超过法定最高额"))
             if outside:
-                findings.append(
-                    _finding(g, "outside_range", "medium", outside, "罚款不在基准建议幅度内")
-                )
+                findings.append(_finding(g, "outside_range", "medium", outside, "罚款不在基准建议幅度内"))
             deviant.update(above_law, outside)
         # within the key
         outcomes = {g.rows[i].outcome for i in live}
@@ -237,9 +225,7 @@ def _stats(
         others_rate = others_dev / others_n if others_n else 0.0
         p = binomtest(dev, n, min(max(others_rate, 1e-6), 1 - 1e-6)).pvalue if n else 1.0
         rel = []
-        medians: dict[
-            int, float | None
-        ] = {}  # the others' median is the same for all of this group's cases on a key
+        medians: dict[int, float | None] = {}  # the others' median is the same for all of this group's cases on a key
         j = ids[name]
         for r in rs:
             pos = positions.get(r.case_id)

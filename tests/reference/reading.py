@@ -102,9 +102,7 @@ def _fine_text(v: str) -> Decimal | None:
 
 def _fine(v: Any, cached: bool = True) -> Decimal | None:
     if cached and type(v) is str:
-        return _fine_text(
-            v
-        )  # exceptions are not cached: a bad amount is checked (and refused) each time
+        return _fine_text(v)  # exceptions are not cached: a bad amount is checked (and refused) each time
     if v is None or v == "":
         return None
     if isinstance(v, bool):
@@ -172,8 +170,7 @@ def sniff(head: str) -> str:
     if "," in first and "case_id" in first:
         return "csv"
     raise CaseFormatError(
-        "not JSON lines (one object per line) or CSV with a header naming case_id, department, "
-        "item …",
+        "not JSON lines (one object per line) or CSV with a header naming case_id, department, item …",
         field="cases",
     )
 
@@ -208,9 +205,7 @@ def raw_rows(lines: Iterable[str], fmt: str) -> Iterator[tuple[int, dict[str, An
         except json.JSONDecodeError as e:
             yield n, f"facts: not JSON: {e.msg}"
             continue
-        row["penalties"] = [
-            p for p in (raw.get("penalties") or "").split(";") if p
-        ]  # CSV: ';'-separated
+        row["penalties"] = [p for p in (raw.get("penalties") or "").split(";") if p]  # CSV: ';'-separated
         yield n, row
 
 

@@ -142,9 +142,7 @@ def _expect(
             rep = attempt(i)
             if rep is not None:
                 break
-        runs += (
-            _expect_ranges(group, ci, matched, facts, live, rep, attempt) if rep is not None else 0
-        )
+        runs += _expect_ranges(group, ci, matched, facts, live, rep, attempt) if rep is not None else 0
     except RulesetDefect as e:
         group.defect = e.message
         return runs + 1
@@ -215,9 +213,7 @@ def _expect_ranges(
         def fit(b: Any) -> tuple[Decimal, Decimal, Decimal]:
             return tuple(p1[k] + slopes[k] * (Decimal(b) - b1) for k in range(3))  # type: ignore[return-value]
 
-        if len(known) < 3 or any(
-            abs(fit(b)[k] - p[k]) > Decimal("0.01") for b, p in known for k in range(3)
-        ):
+        if len(known) < 3 or any(abs(fit(b)[k] - p[k]) > Decimal("0.01") for b, p in known for k in range(3)):
             fit = None  # type: ignore[assignment]  # not shown to be affine: evaluate each distinct base
     rec_min, rec_max, stat_max = np.empty(n), np.empty(n), np.empty(n)
     cache: dict[Any, tuple[Decimal, Decimal, Decimal]] = dict(points)
@@ -293,9 +289,7 @@ def sweep(
     """The consistency report for decided cases (optionally of one department, decided in [since,
     until])."""
     with cyclic_gc_paused():
-        return _sweep(
-            library, read, department=department, since=since, until=until, progress=progress
-        )
+        return _sweep(library, read, department=department, since=since, until=until, progress=progress)
 
 
 def _sweep(
@@ -320,9 +314,7 @@ def _sweep(
         try:
             old = versions.get((row.department, row.act_date), False)
             if old is False:
-                old = versions[(row.department, row.act_date)] = library.in_force(
-                    row.department, row.act_date
-                )
+                old = versions[(row.department, row.act_date)] = library.in_force(row.department, row.act_date)
             new = versions.get((row.department, row.decision_date), False)
             if new is False:
                 new = versions[(row.department, row.decision_date)] = library.in_force(
@@ -349,9 +341,7 @@ def _sweep(
                 )
             )
             continue
-        pending.setdefault(
-            (row.department, old.ruleset.ref, new.ruleset.ref if new else "", row.item), []
-        ).append(row)
+        pending.setdefault((row.department, old.ruleset.ref, new.ruleset.ref if new else "", row.item), []).append(row)
     # second pass, per case: its facts validated against the old version (and the newer one), its
     # key the rules the reference predicates say hold under each version (第三十七条: what the newer
     # one tells apart is apart too)
@@ -361,9 +351,7 @@ def _sweep(
     for (dept, old_ref, new_ref, code), members in sorted(pending.items()):
         crs = library.compiled[old_ref]
         ci = crs.items[code]
-        new_ci = (
-            library.compiled[new_ref].find_item(code) if new_ref and new_ref != old_ref else None
-        )
+        new_ci = library.compiled[new_ref].find_item(code) if new_ref and new_ref != old_ref else None
         keyed: dict[tuple[frozenset[str], frozenset[str]], tuple[list[DecidedRow], list[dict]]] = {}
         for r in members:
             try:
@@ -375,16 +363,12 @@ def _sweep(
                 )
                 new_matched: frozenset[str] = frozenset()
                 if new_ci is not None:
-                    new_facts = validate_facts(
-                        r.facts, new_ci.schema, new_ci.derived, tolerated=frozenset(ci.schema)
-                    )
+                    new_facts = validate_facts(r.facts, new_ci.schema, new_ci.derived, tolerated=frozenset(ci.schema))
                     new_matched = new_ci.match_reference(new_facts)
             except FactError as e:
                 rejected.append(RejectedRow(line=r.line, case_id=r.case_id, reason=str(e)))
                 continue
-            rows_of_key, facts_of_key = keyed.setdefault(
-                (ci.match_reference(facts), new_matched), ([], [])
-            )
+            rows_of_key, facts_of_key = keyed.setdefault((ci.match_reference(facts), new_matched), ([], []))
             rows_of_key.append(r)
             facts_of_key.append(facts)
         before, swept = swept, swept + sum(len(rows) for rows, _ in keyed.values())
@@ -402,10 +386,7 @@ def _sweep(
                 _limitation_expired(crs, ci, matched, g_rows),
             )
             evaluations += _expect(library, group, ci, matched, g_facts)
-            rejected.extend(
-                RejectedRow(line=r.line, case_id=r.case_id, reason=reason)
-                for r, reason in group.dropped
-            )
+            rejected.extend(RejectedRow(line=r.line, case_id=r.case_id, reason=reason) for r, reason in group.dropped)
             swept -= len(group.dropped)
             key_groups.append(group)
     if progress and swept % 10000:

@@ -42,10 +42,7 @@ def cells(ci: CompiledItem) -> list[dict[str, Any]]:
     """Every combination of values of the facts the item declares (invalid ones dropped later)."""
     names = [n for n, s in ci.schema.items() if s.derived is None]
     choices = [_values(ci, n) for n in names]
-    return [
-        {n: v for n, v in zip(names, combo, strict=True) if v is not None}
-        for combo in itertools.product(*choices)
-    ]
+    return [{n: v for n, v in zip(names, combo, strict=True) if v is not None} for combo in itertools.product(*choices)]
 
 
 def size(ci: CompiledItem) -> int:
