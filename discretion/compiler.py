@@ -24,6 +24,7 @@ from .errors import ConditionError, RulesetLoadError
 from .facts import Derivation, parse_derived
 from .keys import LIMITATION_EXTENDED, RuleKey
 from .ruleset import FactSpec, Item, Limitation, ListEntry, MeasureRef, Placement, Ruleset
+from .warmth import refuse_cold
 
 if TYPE_CHECKING:
     from .evaluation.cells import ItemCaches
@@ -345,6 +346,7 @@ class LazyItems(Mapping[str, CompiledItem]):
         if hit is not None:
             return hit
         i = self._index[code]
+        refuse_cold()  # compiling an item is milliseconds: not on the event loop
         with self._lock:
             hit = self._done.get(code)
             if hit is None:

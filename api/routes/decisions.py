@@ -18,6 +18,7 @@ from discretion.store.tables import Decision, Job
 
 from ..decision_writer import writer_for
 from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
+from ..workers import warm_inline
 from .jobs import JobPublic
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -61,8 +62,9 @@ async def record_decision(body: DecisionIn, key: CurrentKey, library: LibraryDep
     """Record the decision made in a case and check it against the benchmark at once (officer)."""
     check_role(key, "officer")
     check_department(key, body.department, ["body", "department"])
-    # evaluation and check inline (tens of microseconds); the write with others' in one transaction
-    result, crs = check_decision(await library.aget(), body)
+    # evaluation and check inline when the cell is warm, else a worker thread; the write with others' in one transaction
+    lib = await library.aget()
+    result, crs = await warm_inline(lambda: check_decision(lib, body))
     pending = Pending(body=body, officer=officer_of(key), actor=key.id, result=result, crs=crs)
     answer, created, queued = await writer_for(http.app.state.engine).store(pending)
     if queued:

@@ -17,6 +17,7 @@ from discretion.store.tables import Evaluation
 from discretion.store.users import actor_name
 
 from ..deps import CurrentKey, LibraryDep, check_department, check_role
+from ..workers import warm_inline
 
 router = APIRouter(prefix="/v1", tags=["evaluate"])
 
@@ -31,11 +32,12 @@ class EvaluateBody(EvaluationRequest):
 @router.post("/evaluate", response_model=Recommendation)
 async def evaluate_case(body: EvaluateBody, key: CurrentKey, library: LibraryDep, http: Request) -> Response:
     """Recommend a penalty for one case, with its citation trace."""
-    # async and inline: an evaluation is tens of microseconds of CPU, less than a thread hand-off
+    # inline when the cell is warm (tens of microseconds, less than a thread hand-off), else a worker thread
     check_role(key, "officer")
     check_department(key, body.department, ["body", "department"])
     request = EvaluationRequest.model_validate(body.model_dump(exclude={"record"}))
-    rec = evaluate(await library.aget(), request)
+    lib = await library.aget()
+    rec = await warm_inline(lambda: evaluate(lib, request))
     if body.record:
         await run_in_threadpool(_record, http.app.state.engine, actor_name(key), body, request, rec)
     return Response(content=rec.model_dump_json(), media_type="application/json")

@@ -18,6 +18,7 @@ from collections.abc import Hashable, Mapping
 from ..compiler import CompiledItem
 from ..conditions import Value
 from ..keys import RuleKey
+from ..warmth import refuse_cold
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -100,6 +101,7 @@ def match(ci: CompiledItem, facts: Mapping[str, Value | None]) -> frozenset[Rule
     key = ci.cell_key(facts)
     hit = cache.get(key)
     if hit is None:
+        refuse_cold()  # durable_rules is asked on a worker thread, not on the event loop
         hit = ci.match(facts)
         cache.put(key, hit)
     return hit

@@ -32,6 +32,7 @@ from ..law import ART_9
 from ..ruleset import FineSpec, ListEntry, MeasureRef, StatutoryClause, Tier, Weighted
 from ..shapes import Shape, shape_for
 from ..shapes.base import Mandatory
+from ..warmth import refuse_cold
 from ..shapes.weighted import pct  # noqa: F401  (re-exported: diff words weights the same way)
 from ..wording import DIRECTION_LABELS  # noqa: F401  (re-exported)
 from .cells import caches
@@ -488,6 +489,7 @@ def plan_cell(
     plans = caches(ci).plans
     hit = plans.get(matched)
     if hit is None:
+        refuse_cold()
         hit = Planner(crs, ci, matched, facts).plan()
         plans.put(matched, hit)
     return hit
