@@ -19,6 +19,7 @@ from typing import Any, Literal
 from collections.abc import Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator, model_validator
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -29,7 +30,7 @@ from ..errors import DiscretionError, RulesetDefect
 from ..evaluation import EvaluationRequest, evaluate
 from ..loader import RulesetLibrary
 from ..money import to_money
-from .tables import DecidedCase
+from .tables import DecidedCase, utcnow
 
 
 class DecidedCaseIn(BaseModel):
@@ -214,7 +215,7 @@ def import_cases(
 ) -> ImportReport:
     """Validate and store rows batch by batch; a crash loses at most the batch in flight."""
     report = ImportReport()
-    batch: list[tuple[int, DecidedCaseIn]] = []
+    batch: list[tuple[int, DecidedCaseIn, str]] = []  # (line, case, content hash)
     seen: dict[str, str] = {}
 
     def flush() -> None:
@@ -224,14 +225,15 @@ def import_cases(
             accepted, duplicates, rejected = 0, 0, []
             try:
                 with Session(engine) as session, session.begin():
-                    ids = [c.case_id for _, c in batch]
-                    stored = {
-                        r.case_id: r.content_hash
-                        for r in session.exec(select(DecidedCase).where(col(DecidedCase.case_id).in_(ids)))
-                    }
+                    ids = [c.case_id for _, c, _ in batch]
+                    hashes = select(DecidedCase.case_id, DecidedCase.content_hash).where(
+                        col(DecidedCase.case_id).in_(ids)
+                    )
+                    stored = dict(session.exec(hashes).all())
                     batch_id = uuid.uuid4().hex
-                    for line, case in batch:
-                        h = case.content_hash()
+                    now = utcnow()
+                    fresh: list[dict[str, Any]] = []
+                    for line, case, h in batch:
                         if case.case_id in stored:
                             if stored[case.case_id] == h:
                                 duplicates += 1
@@ -244,9 +246,11 @@ def import_cases(
                                     )
                                 )
                             continue
-                        session.add(DecidedCase(**case.model_dump(), content_hash=h, batch_id=batch_id))
+                        fresh.append({**case.model_dump(), "content_hash": h, "batch_id": batch_id, "imported_at": now})
                         stored[case.case_id] = h
                         accepted += 1
+                    if fresh:  # one executemany, not an ORM object per row (a third of the import's time)
+                        session.execute(insert(DecidedCase), fresh)
             except IntegrityError:
                 if attempt == 2:
                     raise
@@ -287,7 +291,7 @@ def import_cases(
                 )
             continue
         seen[case.case_id] = h
-        batch.append((line, case))
+        batch.append((line, case, h))
         if len(batch) >= batch_size:
             flush()
     flush()
