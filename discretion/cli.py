@@ -172,7 +172,8 @@ def rulesets_cmd(
             return
         for v in out:
             typer.echo(
-                f"{v['department']} {v['version']}  {v['department_name']}  {v['effective_from']} 至 {v['effective_to'] or '今'}  {v['hash'][:12]}"
+                f"{v['department']} {v['version']}  {v['department_name']}  "
+                f"{v['effective_from']} 至 {v['effective_to'] or '今'}  {v['hash'][:12]}"
             )
             for i in v["items"]:
                 typer.echo(f"    {i['code']}  {i['name']}")

@@ -58,7 +58,7 @@ class _Loader(_TextCheck, yaml.SafeLoader):
     `check_structure` bounds aliases and nesting before it runs."""
 
 
-def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)

@@ -108,7 +108,7 @@ def _base_fact(ci: CompiledItem, matched: frozenset[RuleKey]) -> str | None:
 
 def _range(r: Recommendation) -> tuple[Decimal, Decimal, Decimal]:
     f = r.fine
-    return (Decimal(f.min), Decimal(f.max), Decimal(f.statutory_max)) if f else (Decimal(0),) * 3  # type: ignore[return-value]
+    return (Decimal(f.min), Decimal(f.max), Decimal(f.statutory_max)) if f else (Decimal(0),) * 3
 
 
 def expect(

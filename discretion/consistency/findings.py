@@ -43,7 +43,7 @@ class Cases:
         floats = {k: np.full(n, np.nan) for k in ("rec_min", "rec_max")}
         fen = {k: np.zeros(n, dtype=np.int64) for k in ("lo_fen", "hi_fen", "max_fen")}
         at = 0
-        for g, size in zip(groups, sizes.tolist()):
+        for g, size in zip(groups, sizes.tolist(), strict=True):
             if g.ranges is not None:
                 self.ranged[at : at + size] = True
                 for k, a in floats.items():

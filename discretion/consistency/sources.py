@@ -47,7 +47,7 @@ def from_engine(
     with cyclic_gc_paused(), engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=PARTITION).execute(q)
         for part in result.partitions():
-            columns = dict(zip(FORMAT, map(list, zip(*part))))
+            columns = dict(zip(FORMAT, map(list, zip(*part, strict=True)), strict=True))
             builder.add(np.arange(n, n + len(part), dtype=np.int64), columns)
             n += len(part)
     return builder.table()

@@ -74,7 +74,8 @@ class _Versions:
                 k = found[id(crs)] = len(self.refs)
                 self.refs.append(crs)
             out[u] = k
-        return out[inv.reshape(-1)]
+        per_case: np.ndarray = out[inv.reshape(-1)]
+        return per_case
 
 
 def _sweep(
@@ -98,7 +99,7 @@ def _sweep(
     groups = _item_groups(library, table, rows, rejected)
     key_groups: list[KeyGroup] = []
     evaluations = swept = 0
-    for (dept, old_ref, new_ref, code), members in sorted(groups.items()):
+    for (_dept, old_ref, new_ref, code), members in sorted(groups.items()):
         crs = library.compiled[old_ref]
         ci = crs.find_item(code)
         new_ci = library.compiled[new_ref].find_item(code) if new_ref and new_ref != old_ref else None
@@ -184,12 +185,12 @@ def _item_groups(
     for members in np.split(order, cuts):
         m = int(members[0])
         r = int(rows[m])
-        o, n_ = versions.refs[int(old[m])], (versions.refs[int(new[m])] if new[m] >= 0 else None)
+        old_crs, new_crs = versions.refs[int(old[m])], (versions.refs[int(new[m])] if new[m] >= 0 else None)
         out[
             (
                 table.departments[int(table.department[r])],
-                o.ruleset.ref,
-                n_.ruleset.ref if n_ else "",
+                old_crs.ruleset.ref,
+                new_crs.ruleset.ref if new_crs else "",
                 table.items[int(table.item[r])],
             )
         ] = rows[members]
@@ -336,6 +337,7 @@ def _charts(table: CaseTable, groups: list[KeyGroup], charted: set[int]) -> list
                 outcomes[table.outcome[rows]].tolist(),
                 fine,
                 *rec,
+                strict=True,
             )
         ]
         out.append(

@@ -183,6 +183,7 @@ def generate(
         rec, key = got
         options = [o for o in rec.options if o.outcome != "penalty"]
         take = option_taken.setdefault(key, bool(options) and rnd.random() < 0.5)
+        outcome: str
         if rec.outcome != "penalty" or take:
             outcome, fine = (rec.outcome if rec.outcome != "penalty" else options[0].outcome), None
         else:

@@ -92,6 +92,7 @@ def apply_version(
     if fp.reductions or fp.may_reductions:
         fine = _reduced(crs, fp, stat, fine, facts, trace, options)
     if fp.may:  # 可以并处: the fine is the officer's option with its range and basis, never imposed silently
+        assert fine.suggested is not None, "every shape places a suggested amount"
         options.append(
             assemble(
                 Option,

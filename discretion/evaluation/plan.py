@@ -51,7 +51,7 @@ class StepTemplate:
     citation: str
     condition: str | None = None
     reads: tuple[str, ...] = ()
-    _made: dict[tuple, TraceStep] = field(default_factory=dict)
+    _made: dict[tuple[str, ...], TraceStep] = field(default_factory=dict)
 
     def make(
         self, facts: Mapping[str, Value | None], effect: str | None = None, citation: str | None = None
@@ -69,7 +69,7 @@ class StepTemplate:
             effect=self.effect if effect is None else effect,
             citation=citation or self.citation,
             condition=self.condition,
-            facts=dict(zip(self.reads, shown)) if shown else {},
+            facts=dict(zip(self.reads, shown, strict=True)) if shown else {},
         )
         if effect is None and len(self._made) < 256:  # bool and enum readings repeat; amounts mostly do not
             self._made[shown] = made
