@@ -56,7 +56,7 @@ def _catalogue(request: Request, library: RulesetLibrary) -> Catalogue:
     if hit is None or hit[0] is not library:
         hit = (library, Catalogue.of(library))
         request.app.state.catalogue = hit
-    return hit[1]  # type: ignore[no-any-return]
+    return hit[1]
 
 
 @router.get("/evaluate")

@@ -505,8 +505,7 @@ def _measure_codes(ci: CompiledItem) -> set[str]:
     """Every measure an item can take: its clauses', its tiers', its list entries'."""
     refs: list[MeasureRef] = [m for c in ci.item.statutory for m in c.measures]
     refs += [m for t in ci.item.tiers for m in t.measures]
-    # (ListEntry has a field named `list`, which mypy reads as the type of `measures`)
-    refs += [m for e in ci.entries for m in e.measures]  # type: ignore[attr-defined]
+    refs += [m for e in ci.entries for m in e.measures]
     return {m.code for m in refs}
 
 

@@ -322,7 +322,7 @@ _ALERT_FIELDS = (
 def alert_body(alert: Alert | dict[str, Any]) -> dict[str, Any]:
     """An alert as a webhook receives it."""
     get = alert.get if isinstance(alert, dict) else alert.__getattribute__
-    out = {k: get(k) for k in _ALERT_FIELDS}
+    out: dict[str, Any] = {k: get(k) for k in _ALERT_FIELDS}
     out["decision_date"] = out["decision_date"].isoformat()
     return out
 

@@ -185,7 +185,7 @@ class Vocabulary:
     def value(self, fact: str, text: str) -> str:
         spec = self.facts[fact]
         labels = spec.get("value_labels") or {}
-        hits = [v for v, lab in labels.items() if lab == text]
+        hits: list[str] = [v for v, lab in labels.items() if lab == text]
         if len(hits) == 1 and list(labels.values()).count(text) == 1:
             return hits[0]
         if text in (spec.get("values") or []):
@@ -350,9 +350,9 @@ def _bound(fact: str, rest: str, units: tuple[str, ...], seg: str, vocab: Vocabu
             return Atom(
                 f"{write_number(a)} {flip} {fact} {hi_op} {write_number(b)}",
                 fact,
-                (lo_op, a),
-                (hi_op, b),
-            )  # type: ignore[arg-type]
+                (lo_op, a),  # type: ignore[arg-type]  # a pattern with two numbers has both ops (_BOUNDS)
+                (hi_op, b),  # type: ignore[arg-type]  # (the same)
+            )
         if a is not None:
             return Atom(f"{fact} {lo_op} {write_number(a)}", fact, (lo_op, a), None)  # type: ignore[arg-type]
         return Atom(f"{fact} {hi_op} {write_number(b)}", fact, None, (hi_op, b))  # type: ignore[arg-type]
