@@ -95,12 +95,12 @@ def _says_itself(spec: FactSpec, value_label: str) -> bool:
 def _one_of(parts: tuple[Node, ...], schema: Mapping[str, FactSpec]) -> str | None:
     """`harm in ['none', 'minor']` reads 危害后果为没有或轻微."""
     if all(isinstance(p, Cmp) and p.op == "==" for p in parts):
-        facts = {p.fact for p in parts}  # type: ignore[union-attr]
+        facts = {p.fact for p in parts}  # type: ignore[union-attr]  # all Cmp (checked above)
         if len(facts) == 1:
             fact = next(iter(facts))
             spec = schema.get(fact)
             if spec is not None and spec.type == "enum":
-                said = [value_words(spec, p.value) for p in parts]  # type: ignore[union-attr]
+                said = [value_words(spec, p.value) for p in parts]  # type: ignore[union-attr]  # all Cmp (checked above)
                 if all(_says_itself(spec, v) for v in said):
                     return "或者".join(said)
                 return f"{spec.label}为{'或'.join(said)}"

@@ -343,12 +343,12 @@ def _compare(a: Value, op: str, b: Value) -> bool:
     if op == "!=":
         return a != b
     if op == "<":
-        return a < b  # type: ignore[operator]
+        return a < b  # type: ignore[operator]  # ordering ops are parsed for numeric facts only
     if op == "<=":
-        return a <= b  # type: ignore[operator]
+        return a <= b  # type: ignore[operator]  # (the same)
     if op == ">":
-        return a > b  # type: ignore[operator]
-    return a >= b  # type: ignore[operator]
+        return a > b  # type: ignore[operator]  # (the same)
+    return a >= b  # type: ignore[operator]  # (the same)
 
 
 def _holds(node: Node, facts: Mapping[str, Value | None]) -> bool:

@@ -66,7 +66,7 @@ def atoms_of(ci: CompiledItem) -> list[Atom]:
             Atom(
                 f"base0:{b}",
                 (b,),
-                lambda f, b=b: f.get(b) is None or f.get(b) == 0,  # type: ignore[misc]
+                lambda f, b=b: f.get(b) is None or f.get(b) == 0,  # type: ignore[misc]  # b=b binds the loop value
                 {b: {Decimal(0)}},
             )
         )

@@ -18,7 +18,7 @@ from ..store.tables import DecidedCase
 from ..cases.reading import FORMAT, cyclic_gc_paused
 from ..cases.table import CaseTable, TableBuilder
 
-_T = DecidedCase.__table__  # type: ignore[attr-defined]
+_T = DecidedCase.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models, untyped
 _COLUMNS = tuple(cast(_T.c[k], Text).label(k) if k in ("facts", "penalties") else _T.c[k] for k in FORMAT)
 PARTITION = 20_000
 

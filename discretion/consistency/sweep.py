@@ -103,14 +103,14 @@ def _sweep(
         crs = library.compiled[old_ref]
         ci = crs.find_item(code)
         new_ci = library.compiled[new_ref].find_item(code) if new_ref and new_ref != old_ref else None
-        got = _validated(table, members, ci, new_ci, rejected)  # type: ignore[arg-type]
+        got = _validated(table, members, ci, new_ci, rejected)  # type: ignore[arg-type]  # every item of a swept group is in its version
         if got is None:
             continue
         members, local, facts, new_facts = got
         swept += len(members)
         if progress:
             progress(len(members))
-        evaluations += _keys(library, table, crs, ci, new_ci, members, local, facts, new_facts, key_groups)  # type: ignore[arg-type]
+        evaluations += _keys(library, table, crs, ci, new_ci, members, local, facts, new_facts, key_groups)  # type: ignore[arg-type]  # (the same)
     for g in key_groups:
         rejected.extend(
             RejectedRow(line=int(table.line[r]), case_id=table.case_id[r], reason=reason) for r, reason in g.dropped
@@ -257,7 +257,7 @@ def _keys(
     keys = item_keys(ci, facts.take(used))
     key_ids = keys.key_of_case
     if new_facts is not None:  # 第三十七条: cases the newer version tells apart are apart too
-        nkeys = item_keys(new_ci, new_facts.take(used))  # type: ignore[arg-type]
+        nkeys = item_keys(new_ci, new_facts.take(used))  # type: ignore[arg-type]  # new_facts implies new_ci
         pairs = key_ids * (len(nkeys.matched) + 1) + nkeys.key_of_case
         _, key_ids = np.unique(pairs, return_inverse=True)
         key_ids = key_ids.reshape(-1)

@@ -210,7 +210,7 @@ def generate(
             and i.start <= dt.date.fromisoformat(source["act_date"]) < i.end
         )
         act, decided = dt.date.fromisoformat(source["act_date"]), dt.date.fromisoformat(source["decision_date"])
-        rec, _ = decide(it, source["facts"], act, decided)  # type: ignore[misc]
+        rec, _ = decide(it, source["facts"], act, decided)  # type: ignore[misc]  # a source case was decided once already
         return it, {"act": act, "decided": decided}, rec
 
     for kind in KINDS:

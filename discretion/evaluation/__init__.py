@@ -79,7 +79,7 @@ def _version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> Tra
     hit = lib.memo.get(key)
     if hit is None:
         hit = lib.memo[key] = TraceStep(**_make_version_step(crs, lib, effect))
-    return hit  # type: ignore[return-value]
+    return hit  # type: ignore[return-value]  # lib.memo holds several kinds, this key a TraceStep
 
 
 def _make_version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> dict[str, Any]:

@@ -363,7 +363,7 @@ class Planner:
             self.template(
                 e.list,
                 e.id,
-                wording.reduction(e.label, e.mandatory, pct(e.reduce[0]), pct(e.reduce[1])),  # type: ignore[index]
+                wording.reduction(e.label, e.mandatory, pct(e.reduce[0]), pct(e.reduce[1])),  # type: ignore[index]  # the entries here have a reduce (filtered above)
                 e.basis,
                 RuleKey.entry(e.id),
             )

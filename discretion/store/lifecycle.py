@@ -222,7 +222,7 @@ def publish(session: Session, department: str, version: str, actor: str) -> Rule
         .where(col(RulesetVersion.id) == row.id, col(RulesetVersion.status) == "approved")
         .values(status="published", published_by=actor, published_at=utcnow())
     )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
+    if won.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         raise Conflict(f"{department}/{version} was published by a concurrent request", field="status")
     session.execute(
         update(RulesetVersion)
