@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from discretion.store.keys import authenticate, revocations
@@ -30,7 +31,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 async def get_library_cache(request: Request) -> LibraryCache:
     # async: a plain def dependency costs a thread hand-off per request (measured: most of the server time)
-    return request.app.state.library  # type: ignore[no-any-return]
+    return request.app.state.library  # type: ignore[no-any-return]  # app.state is untyped; create_app sets it
 
 
 LibraryDep = Annotated[LibraryCache, Depends(get_library_cache)]
@@ -75,7 +76,7 @@ async def require_key(
     return key
 
 
-def _lookup(engine, token: str) -> ApiKey | None:  # type: ignore[no-untyped-def]
+def _lookup(engine: Engine, token: str) -> ApiKey | None:
     with Session(engine) as session:
         key = authenticate(session, token)
         if key is not None and key.user_name is not None and key_user(session, key) is None:
@@ -104,7 +105,7 @@ def check_department(key: ApiKey, department: str, loc: list[str]) -> None:
         raise forbid(f"this key is scoped to department {key.department!r}, not {department!r}", loc)
 
 
-def revocation_counter(engine) -> Callable[[], int]:  # type: ignore[no-untyped-def]
+def revocation_counter(engine: Engine) -> Callable[[], int]:
     """A reader of the store's revocation counter, for RevocationWatch."""
 
     def read() -> int:

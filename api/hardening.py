@@ -46,7 +46,7 @@ def harden(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail
+        detail: object = exc.detail  # a str, or the list a route raised
         if not isinstance(detail, list):  # e.g. "There was an error parsing the body", "Not Found"
             loc = ["body"] if exc.status_code == 400 else ["path"]
             detail = [{"loc": loc, "msg": str(detail), "type": "http_error"}]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import anyio
 
@@ -24,7 +25,7 @@ class LibraryCache:
         self.engine, self.ttl = engine, ttl
         self._lock = threading.Lock()
         self._library: RulesetLibrary | None = None
-        self._signature: tuple | None = None
+        self._signature: tuple[Any, ...] | None = None
         self._checked = 0.0
 
     def get(self) -> RulesetLibrary:

@@ -9,6 +9,7 @@ wave of requests, not one per request).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -33,7 +34,7 @@ class RevocationWatch:
                 self._started = time.monotonic()
                 self._task = task = asyncio.ensure_future(anyio.to_thread.run_sync(self._read))
                 return await asyncio.shield(task)
-            try:  # a read from before this request is in flight: let it finish, then start or join the next
+            # a read from before this request is in flight: let it finish, then start or join the next;
+            # its error is not this request's (the next read raises it to its own caller)
+            with contextlib.suppress(Exception):
                 await asyncio.shield(task)
-            except Exception:  # noqa: BLE001, S110 - the next read raises it to its own caller
-                pass

@@ -103,7 +103,7 @@ def make_cases(lib: RulesetLibrary, n: int, pool_n: int, seed: int) -> tuple[lis
     r = 0
     while len(out) < n:
         r += 1
-        for c, (ref, cell) in zip(pool, info):
+        for c, (ref, cell) in zip(pool, info, strict=True):
             if len(out) >= n:
                 break
             facts = dict(c["facts"])
@@ -159,28 +159,31 @@ def load_database(url: str, schema: str, path: Path) -> float:
     )
     with psycopg.connect(url, autocommit=False) as conn:
         conn.execute(f'SET search_path TO "{schema}"')
-        with conn.cursor() as cur, cur.copy(f"COPY decided_case ({', '.join(cols)}) FROM STDIN") as cp:
-            with open(path, "rb") as fh:
-                for line in fh:
-                    c = orjson.loads(line)
-                    cp.write_row(
-                        (
-                            c["case_id"],
-                            c["department"],
-                            c["item"],
-                            orjson.dumps(c["facts"]).decode(),
-                            c["act_date"],
-                            c["decision_date"],
-                            c["unit"],
-                            c["officer"],
-                            c["outcome"],
-                            c["fine"],
-                            orjson.dumps(c["penalties"]).decode(),
-                            "bench",
-                            "bench",
-                            "2026-01-01T00:00:00Z",
-                        )
+        with (
+            conn.cursor() as cur,
+            cur.copy(f"COPY decided_case ({', '.join(cols)}) FROM STDIN") as cp,
+            open(path, "rb") as fh,
+        ):
+            for line in fh:
+                c = orjson.loads(line)
+                cp.write_row(
+                    (
+                        c["case_id"],
+                        c["department"],
+                        c["item"],
+                        orjson.dumps(c["facts"]).decode(),
+                        c["act_date"],
+                        c["decision_date"],
+                        c["unit"],
+                        c["officer"],
+                        c["outcome"],
+                        c["fine"],
+                        orjson.dumps(c["penalties"]).decode(),
+                        "bench",
+                        "bench",
+                        "2026-01-01T00:00:00Z",
                     )
+                )
         conn.commit()
         conn.execute(f'ANALYZE "{schema}".decided_case')
     return time.perf_counter() - t0
@@ -326,7 +329,8 @@ def main() -> None:
         db_rate = results["db"]["cases"] / results["db"]["seconds"]
         print(f"ratio (sweep from PostgreSQL / per-case evaluation): {db_rate / naive_rate:.1f}×")
     print(
-        "peak memory: ru_maxrss of each phase's own process plus its largest child's (the reader of a file's second half)"
+        "peak memory: ru_maxrss of each phase's own process plus its largest child's "
+        "(the reader of a file's second half)"
     )
     tmp.cleanup()
 

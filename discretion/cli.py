@@ -11,7 +11,7 @@ import os
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
@@ -20,6 +20,11 @@ from .errors import DiscretionError
 from .evaluation import EvaluationRequest, evaluate
 from .evaluation.explain import explain
 from .loader import RulesetLibrary
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from .compiler import CompiledRuleset
 
 app = typer.Typer(
     add_completion=False,
@@ -151,7 +156,7 @@ def rulesets_cmd(
     def go() -> None:
         lib = _library(rulesets, db, quiet=False)
         depts = [department] if department else lib.departments()
-        out = []
+        out: list[dict[str, Any]] = []
         for d in depts:
             for c in lib.versions(d):
                 start, end = lib.period(c)
@@ -172,7 +177,8 @@ def rulesets_cmd(
             return
         for v in out:
             typer.echo(
-                f"{v['department']} {v['version']}  {v['department_name']}  {v['effective_from']} 至 {v['effective_to'] or '今'}  {v['hash'][:12]}"
+                f"{v['department']} {v['version']}  {v['department_name']}  "
+                f"{v['effective_from']} 至 {v['effective_to'] or '今'}  {v['hash'][:12]}"
             )
             for i in v["items"]:
                 typer.echo(f"    {i['code']}  {i['name']}")
@@ -247,7 +253,7 @@ def verify_cmd(
     _run(go)
 
 
-def _two_versions(lib: RulesetLibrary, department: str, old: str, new: str):  # type: ignore[no-untyped-def]
+def _two_versions(lib: RulesetLibrary, department: str, old: str, new: str) -> tuple[CompiledRuleset, CompiledRuleset]:
     return lib.version(department, old), lib.version(department, new)
 
 
@@ -409,7 +415,7 @@ keys_app = typer.Typer(help="API keys", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> Engine:
     """The migrated store engine from DISCRETION_DATABASE_URL (default: ./discretion.db); migrated as
     the owner (DISCRETION_OWNER_DATABASE_URL) when the service's role owns nothing."""
     from .store import make_engine, migrate

@@ -33,7 +33,7 @@ def approve_cmd(
             raise BadInput("--override-reason: must not be empty")
         if override_reason is not None and len(override_reason) > 2000:
             raise BadInput("--override-reason: at most 2000 characters")
-        with Session(_store()) as session:  # type: ignore[no-untyped-call]
+        with Session(_store()) as session:
             try:
                 lifecycle.approve(
                     session,

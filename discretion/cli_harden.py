@@ -7,6 +7,7 @@ Exit codes as everywhere: 0 success, 2 bad input or a broken chain (like `verify
 from __future__ import annotations
 
 import json
+from types import ModuleType
 
 import typer
 
@@ -14,7 +15,7 @@ audit_app = typer.Typer(help="the append-only audit log", no_args_is_help=True)
 db_app = typer.Typer(help="the database's roles", no_args_is_help=True)
 
 
-def _cli():  # type: ignore[no-untyped-def]
+def _cli() -> ModuleType:
     from . import cli
 
     return cli

@@ -14,7 +14,7 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Iterator, Mapping
 
 from .citation import Citation
@@ -103,7 +103,7 @@ class CompiledItem:
     entries: list[ListEntry]
     matcher: DurableMatcher
     cell_facts: tuple[str, ...]
-    cell_key: Callable[[Mapping[str, Value | None]], tuple]
+    cell_key: Callable[[Mapping[str, Value | None]], tuple[Any, ...]]
     by_list: dict[tuple[str, bool], list[ListEntry]] = field(default_factory=dict)
     #: general entries that do not apply here, displaced by a special provision (with its basis)
     displaced: list[tuple[ListEntry, list[Citation]]] = field(default_factory=list)
@@ -259,8 +259,8 @@ def compile_item(
                 pending.append(d)
     order = _topological(derived_fns)
     schema = {n: full[n] for n in sorted(read)}
-    types = {n: s.type for n, s in schema.items()}
-    names, key = cell_function(list(conds.values()), types)
+    types: dict[str, str] = {n: s.type for n, s in schema.items()}
+    names, cell_key = cell_function(list(conds.values()), types)
     matcher = DurableMatcher(f"d_{rs.department}_{rs.version}_{rs_hash[:16]}_{item.code}", conds, types)
     return CompiledItem(
         item=item,
@@ -271,7 +271,7 @@ def compile_item(
         entries=entries,
         matcher=matcher,
         cell_facts=names,
-        cell_key=key,
+        cell_key=cell_key,
         displaced=[(e, displaced[e.id]) for e in applicable if e.id in displaced],
     )
 
@@ -394,7 +394,7 @@ def compile_ruleset(
                 )
         if "*" in e.applies_to:  # applies to every item, so it may read only ruleset-level facts
             parse_condition(e.when, resolved.facts, field=f"lists[{li}].when")
-    items = LazyItems(resolved, placement, h, on_error)
+    items: Mapping[str, CompiledItem] = LazyItems(resolved, placement, h, on_error)
     if len(items) <= EAGER_ITEMS:
-        items = {code: items[code] for code in items}  # type: ignore[assignment]
-    return CompiledRuleset(ruleset=resolved, hash=h, placement=placement, limitation=resolved.limitation, items=items)  # type: ignore[arg-type]
+        items = {code: items[code] for code in items}
+    return CompiledRuleset(ruleset=resolved, hash=h, placement=placement, limitation=resolved.limitation, items=items)

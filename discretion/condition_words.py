@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any
 from collections.abc import Mapping
 
-from .conditions import Always, AnyOf, Cmp, Negation, Node, parse_condition
+from .conditions import Always, AnyOf, Cmp, Given, Negation, Node, parse_condition
 from .errors import DiscretionError
 from .money import normalise
 from .ruleset import FactSpec
+from .wording import ABSENT
 
 _NUM_OPS = {"<": "低于", "<=": "不超过", ">": "超过", ">=": "达到", "==": "为", "!=": "不为"}
 
@@ -81,7 +82,7 @@ def _cmp(c: Cmp, schema: Mapping[str, FactSpec]) -> str:
 
 
 def _bound(c: Cmp, spec: FactSpec | None) -> str:
-    shown = amount(c.value) if spec is not None and spec.type == "money" else str(c.value)  # type: ignore[arg-type]
+    shown = amount(c.value) if spec is not None and spec.type == "money" else str(c.value)
     return f"{_NUM_OPS[c.op]}{shown}"
 
 
@@ -94,12 +95,12 @@ def _says_itself(spec: FactSpec, value_label: str) -> bool:
 def _one_of(parts: tuple[Node, ...], schema: Mapping[str, FactSpec]) -> str | None:
     """`harm in ['none', 'minor']` reads 危害后果为没有或轻微."""
     if all(isinstance(p, Cmp) and p.op == "==" for p in parts):
-        facts = {p.fact for p in parts}  # type: ignore[union-attr]
+        facts = {p.fact for p in parts}  # type: ignore[union-attr]  # all Cmp (checked above)
         if len(facts) == 1:
             fact = next(iter(facts))
             spec = schema.get(fact)
             if spec is not None and spec.type == "enum":
-                said = [value_words(spec, p.value) for p in parts]  # type: ignore[union-attr]
+                said = [value_words(spec, p.value) for p in parts]  # type: ignore[union-attr]  # all Cmp (checked above)
                 if all(_says_itself(spec, v) for v in said):
                     return "或者".join(said)
                 return f"{spec.label}为{'或'.join(said)}"
@@ -111,6 +112,9 @@ def _words(node: Node, schema: Mapping[str, FactSpec], nested: bool = False) -> 
         return _cmp(node, schema)
     if isinstance(node, Always):
         return "任何情形" if node.value else "不可能的情形"
+    if isinstance(node, Given):  # given(fact): whether the fact was supplied (违法所得无法确定 is its absence)
+        spec = schema.get(node.fact)
+        return f"{spec.label if spec else node.fact}{'已提供' if node.present else ABSENT}"
     if isinstance(node, Negation):
         return f"并非（{_words(node.part, schema, True)}）"
     if isinstance(node, AnyOf):

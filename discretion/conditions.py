@@ -18,14 +18,14 @@ from operator import itemgetter
 from dataclasses import dataclass
 from functools import cached_property
 from decimal import Decimal
-from typing import Union
+from typing import Any
 from collections.abc import Callable, Mapping
 
 from .bounds import MAX_MONEY, MAX_NUMBER, BoundError, bounded_decimal
 from .errors import ConditionError
 from .ruleset import FactSpec
 
-Value = Union[Decimal, int, bool, str]
+Value = Decimal | int | bool | str
 NUMERIC = ("money", "number", "integer")
 #: number facts travel to durable_rules as integers at this scale (exact, see `encode_number`)
 NUMBER_SCALE = Decimal(10) ** 6
@@ -75,7 +75,7 @@ class Always:
     value: bool
 
 
-Node = Union[Cmp, Given, AllOf, AnyOf, Negation, Always]
+Node = Cmp | Given | AllOf | AnyOf | Negation | Always
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class Condition:
         """The reference predicate: plain Python, used for verification and differential tests."""
         return _holds(self.node, facts)
 
-    def to_durable(self, types: Mapping[str, str]) -> dict:
+    def to_durable(self, types: Mapping[str, str]) -> dict[str, Any]:
         """The durable_rules form, values encoded as `encode` does."""
         return _to_durable(self.node, types)
 
@@ -230,7 +230,7 @@ class _Parser:
     def compare(self, n: ast.Compare) -> Node:
         operands = [n.left, *n.comparators]
         parts: list[Node] = []
-        for op, left, right in zip(n.ops, operands, operands[1:]):
+        for op, left, right in zip(n.ops, operands[:-1], operands[1:], strict=True):
             parts.append(self.pair(op, left, right, n))
         return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
@@ -273,6 +273,7 @@ class _Parser:
 
     def constant(self, n: ast.expr, fact: str, spec: FactSpec) -> Value:
         negative = False
+        inner: ast.expr
         if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub) and isinstance(n.operand, ast.Constant):
             negative, inner = True, n.operand
         else:
@@ -342,12 +343,12 @@ def _compare(a: Value, op: str, b: Value) -> bool:
     if op == "!=":
         return a != b
     if op == "<":
-        return a < b  # type: ignore[operator]
+        return a < b  # type: ignore[operator]  # ordering ops are parsed for numeric facts only
     if op == "<=":
-        return a <= b  # type: ignore[operator]
+        return a <= b  # type: ignore[operator]  # (the same)
     if op == ">":
-        return a > b  # type: ignore[operator]
-    return a >= b  # type: ignore[operator]
+        return a > b  # type: ignore[operator]  # (the same)
+    return a >= b  # type: ignore[operator]  # (the same)
 
 
 def _holds(node: Node, facts: Mapping[str, Value | None]) -> bool:
@@ -400,18 +401,18 @@ def encode_number(v: Decimal) -> int:
 def encode(value: Value, type_: str) -> int | bool | str:
     """A fact value or constant in the form durable_rules compares (money as integer fen)."""
     if type_ == "money":
-        return int((Decimal(value) * 100).to_integral_value(rounding="ROUND_FLOOR"))  # type: ignore[arg-type]
+        return int((Decimal(value) * 100).to_integral_value(rounding="ROUND_FLOOR"))
     if type_ == "number":
-        return encode_number(Decimal(value))  # type: ignore[arg-type]
+        return encode_number(Decimal(value))
     if type_ == "integer":
-        return int(value)  # type: ignore[arg-type]
-    return value  # type: ignore[return-value]
+        return int(value)
+    return value  # type: ignore[return-value]  # bool and enum facts: a bool or a str, as validated
 
 
 _DR_OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
 
 
-def _to_durable(node: Node, types: Mapping[str, str]) -> dict:
+def _to_durable(node: Node, types: Mapping[str, str]) -> dict[str, Any]:
     if isinstance(node, Cmp):
         v = encode(node.value, types[node.fact])
         return {node.fact: v} if node.op == "==" else {_DR_OPS[node.op]: {node.fact: v}}
@@ -419,6 +420,7 @@ def _to_durable(node: Node, types: Mapping[str, str]) -> dict:
         return {MARK: 1 if node.value else 2}
     if isinstance(node, Given):  # durable_rules' $nex loops on a retracted fact: the matcher sends a flag instead
         return {given_flag(node.fact): 1 if node.present else 0}
+    assert not isinstance(node, Negation), "conditions reach durable_rules in negation normal form (_nnf)"
     key = "$and" if isinstance(node, AllOf) else "$or"
     return {key: [_to_durable(p, types) for p in node.parts]}
 
@@ -456,7 +458,7 @@ def bucket(value: Value | None, thresholds: tuple[Decimal, ...]) -> int:
 
 def cell_function(
     conditions: list[Condition], types: Mapping[str, str]
-) -> tuple[tuple[str, ...], Callable[[Mapping[str, Value | None]], tuple]]:
+) -> tuple[tuple[str, ...], Callable[[Mapping[str, Value | None]], tuple[Any, ...]]]:
     """The facts the conditions read, and a function mapping facts to their cell key.
 
     Facts in one cell satisfy exactly the same conditions: numbers are bucketed by the
@@ -467,13 +469,13 @@ def cell_function(
         for f, vals in c.thresholds().items():
             merged.setdefault(f, set()).update(vals)
     names = tuple(sorted(merged))
-    numeric = {f: tuple(sorted(Decimal(v) for v in merged[f])) for f in names if types[f] in NUMERIC}  # type: ignore[arg-type]
+    numeric = {f: tuple(sorted(Decimal(v) for v in merged[f])) for f in names if types[f] in NUMERIC}
 
     plain = [f for f in names if f not in numeric]
     counted = [(f, numeric[f]) for f in names if f in numeric]
     take = itemgetter(*plain) if len(plain) > 1 else None
 
-    def key(facts: Mapping[str, Value | None]) -> tuple:
+    def key(facts: Mapping[str, Value | None]) -> tuple[Any, ...]:
         """Enum and bool values as they are, then each number's bucket (the order is fixed per item)."""
         get = facts.get
         try:

@@ -9,6 +9,7 @@ collects the ids of the rules that fired, and retracts the fact.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import threading
@@ -87,9 +88,7 @@ class DurableMatcher:
                     continue
                 fired = frozenset(_FIRED)
                 _FIRED.clear()
-                try:
+                with contextlib.suppress(MessageNotHandledException):
                     _host().retract_fact(self.name, message)
-                except MessageNotHandledException:
-                    pass
                 return fired
         raise AssertionError("unreachable")  # pragma: no cover

@@ -58,7 +58,7 @@ def parse_derived(
                 raise fail(f"{n.id!r} is {spec.type}: arithmetic needs numeric facts", n)
             names.add(n.id)
             name = n.id
-            return lambda f: None if f.get(name) is None else Decimal(f[name])  # type: ignore[arg-type]
+            return lambda f: None if f.get(name) is None else Decimal(f[name])  # type: ignore[arg-type]  # numeric facts only (checked above)
         if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool):
             try:
                 value = bounded_decimal((ast.get_source_segment(src, n) or repr(n.value)).replace("_", ""))
@@ -119,9 +119,9 @@ def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
             raise FactError(f"{_short(raw)} is not one of {', '.join(spec.values or [])}", field=where)
         value = raw
     if spec.type in ("number", "integer", "money"):
-        if spec.minimum is not None and value < spec.minimum:  # type: ignore[operator]
+        if spec.minimum is not None and value < spec.minimum:  # type: ignore[operator]  # value is a number here
             raise FactError(f"{value} is below the minimum {spec.minimum}", field=where)
-        if spec.maximum is not None and value > spec.maximum:  # type: ignore[operator]
+        if spec.maximum is not None and value > spec.maximum:  # type: ignore[operator]  # value is a number here
             raise FactError(f"{value} is above the maximum {spec.maximum}", field=where)
     return value
 

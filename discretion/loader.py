@@ -44,7 +44,7 @@ class _TextCheck:
     """Refuses strings a store or an encoder cannot hold (NUL, lone surrogates) where they stand."""
 
     def construct_scalar(self, node: Any) -> Any:
-        value = super().construct_scalar(node)  # type: ignore[misc]
+        value = super().construct_scalar(node)  # type: ignore[misc]  # a mixin: the loader it is mixed into has it
         if isinstance(value, str):
             try:
                 check_text(value, what="a string")
@@ -58,7 +58,7 @@ class _Loader(_TextCheck, yaml.SafeLoader):
     `check_structure` bounds aliases and nesting before it runs."""
 
 
-def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _no_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -361,7 +361,7 @@ class RulesetLibrary:
             resolved = resolve(rf.ruleset, parents)
             compiled = compile_ruleset(
                 resolved,
-                on_error=lambda e: _positioned(e, rf, resolved),  # type: ignore[arg-type]
+                on_error=lambda e: _positioned(e, rf, resolved),  # type: ignore[arg-type]  # compile errors are ConditionError or RulesetLoadError
                 known_hash=known,
             )
             if known is None:
@@ -425,7 +425,7 @@ class RulesetLibrary:
         hit = self.memo.get(key)
         if hit is None:
             hit = self.memo[key] = self._period(c)
-        return hit  # type: ignore[return-value]
+        return hit  # type: ignore[return-value]  # self.memo holds several kinds, this key a period
 
     def _period(self, c: CompiledRuleset) -> tuple[dt.date, dt.date | None]:
         versions = self.versions(c.department)
@@ -445,7 +445,7 @@ class RulesetLibrary:
             hit = self._in_force(department, on)
             if len(self.memo) < 100_000:
                 self.memo[key] = hit
-        return hit  # type: ignore[return-value]
+        return hit  # type: ignore[return-value]  # self.memo holds several kinds, this key a version
 
     def _in_force(self, department: str, on: dt.date) -> CompiledRuleset | None:
         for c in reversed(self.versions(department)):

@@ -14,7 +14,7 @@ def to_money(value: object, *, field: str = "amount") -> Decimal:
 
     Bounded before any arithmetic (bounds.py): at most 40 characters, at most 10^12 yuan, at
     most two decimals (fen)."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValueError(f"{field}: money must be given as an integer or a decimal string, not {type(value).__name__}")
     try:
         amount = bounded_decimal(value, what="money", limit=MAX_MONEY, decimals=MONEY_DECIMALS)

@@ -8,6 +8,7 @@ statutory range and tiers (裁量阶次), and the five lists (五清单). Condit
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -30,7 +31,6 @@ Multiple = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=6)]
 PenaltyKind = Literal["warning", "confiscation", "suspension", "revocation", "detention"]
 PENALTY_KIND_RANK: dict[str, int] = {"warning": 1, "confiscation": 2, "suspension": 3, "revocation": 4, "detention": 5}
 FINE_RANK = PENALTY_KIND_RANK["confiscation"]  # 罚款 is of the same kind (第九条第（二）项)
-
 
 
 class Strict(BaseModel):
@@ -281,17 +281,21 @@ class ListEntry(Strict):
     """One entry of the five lists (五清单). `mandatory` is 应当 (true) versus 可以 (false)."""
 
     id: Code
-    list: ListKind
+    list: ListKind  # the field shadows the builtin in this class body: below, builtins.list
     label: str = Field(min_length=1)
     mandatory: bool
-    applies_to: list[str] = Field(min_length=1, description="事项编码或通配符，* 为全部")
+    applies_to: builtins.list[str] = Field(min_length=1, description="事项编码或通配符，* 为全部")
     when: str
-    basis: list[Citation] = Field(min_length=1)
-    measures: list[MeasureRef] = Field(default_factory=list, description="不予/免予处罚时仍须采取的措施")
+    basis: builtins.list[Citation] = Field(min_length=1)
+    measures: builtins.list[MeasureRef] = Field(
+        default_factory=builtins.list, description="不予/免予处罚时仍须采取的措施"
+    )
     allows_mitigated: bool = Field(default=False, description="应当（可以）从轻或者减轻：减轻作为选项")
     tier_up: bool = Field(default=False, description="从重：上调一个阶次（不超过法定最高）")
     weight: Annotated[Decimal, Field(ge=-1, le=1)] | None = Field(default=None, description="权重累加模式中的权重")
-    displaces: list[Code] | None = Field(default=None, description="本条特别规定排除适用的一般清单条目（从其规定）")
+    displaces: builtins.list[Code] | None = Field(
+        default=None, description="本条特别规定排除适用的一般清单条目（从其规定）"
+    )
     reduce: tuple[Share, Share] | None = Field(
         default=None, description="按比例减少本应适用的罚款，如 [0.3, 0.5]：减少30%至50%"
     )

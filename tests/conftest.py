@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
+import uuid
 from pathlib import Path
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import text
 
 from discretion import RulesetLibrary
 from discretion.loader import BUNDLED
@@ -42,11 +45,6 @@ def make_library(tmp_path: Path) -> Callable[..., RulesetLibrary]:
 
 
 # ---------------------------------------------------------------- the store, on SQLite and PostgreSQL
-
-import os
-import uuid
-
-from sqlalchemy import text
 
 PG_URL = os.environ.get("DISCRETION_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/test")
 
@@ -117,6 +115,15 @@ def seeded(engine):
         seed_bundled(session, FIXTURES)
         session.commit()
     return engine
+
+
+@pytest.fixture
+def api(seeded):
+    """The API client over the seeded store, a key per role (tests/test_api.py); a fixture here so the
+    modules that use it need not import it."""
+    from .test_api import _client
+
+    return _client(seeded)
 
 
 # ---------------------------------------------------------------- known failures, each said in the issues' notes

@@ -71,10 +71,9 @@ def reads_only_lists(ci: CompiledItem, kind: set[str]) -> list[str]:
     for f, keys in readers.items():
         if ci.schema[f].type != "bool" or ci.schema[f].default is not False:
             continue
-        if all(kinds.get(k) in kind for k in keys):
-            # negated uses would make the fact lighten and aggravate at once
-            if all(_positive(ci.conditions[k].node, f) for k in keys):
-                out.append(f)
+        # negated uses would make the fact lighten and aggravate at once
+        if all(kinds.get(k) in kind for k in keys) and all(_positive(ci.conditions[k].node, f) for k in keys):
+            out.append(f)
     return sorted(out)
 
 

@@ -26,11 +26,6 @@ CASE = {
 }
 
 
-@pytest.fixture
-def api(seeded):
-    return _client(seeded)
-
-
 def _client(seeded) -> TestClient:  # type: ignore[no-untyped-def]
     """The app over a seeded store, with a key per role (and one of another department)."""
     with Session(seeded) as s:

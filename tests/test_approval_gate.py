@@ -17,7 +17,7 @@ from discretion.store.audit import entries
 from discretion.store.lifecycle import ApprovalRefused, approve, get_version, upload_draft
 
 from .conftest import FIXTURES
-from .test_api import api, h  # noqa: F401  (the API fixture, on both databases)
+from .test_api import h
 from .test_store import FOOD_2025
 
 #: serious harm with goods worth 5,000–10,000 yuan meets no tier: a gap verify must find
@@ -97,7 +97,7 @@ def test_a_sound_draft_is_approved_without_a_reason_and_audited_as_verified(seed
 # ---------------------------------------------------------------- over HTTP
 
 
-def test_api_refuses_a_defective_draft_with_409_and_the_findings(api) -> None:  # noqa: F811
+def test_api_refuses_a_defective_draft_with_409_and_the_findings(api) -> None:
     assert api.post("/v1/rulesets/food", content=GAP, headers=h(api, "alice")).status_code == 201
     r = api.post("/v1/rulesets/food/2025/approve", headers=h(api, "bob"))
     assert r.status_code == 409, r.text
@@ -109,13 +109,13 @@ def test_api_refuses_a_defective_draft_with_409_and_the_findings(api) -> None:  
     assert api.get("/v1/rulesets/food/2025", headers=h(api, "bob")).json()["status"] == "draft"
 
 
-def test_api_empty_override_reason_is_422_naming_the_field(api) -> None:  # noqa: F811
+def test_api_empty_override_reason_is_422_naming_the_field(api) -> None:
     api.post("/v1/rulesets/food", content=GAP, headers=h(api, "alice"))
     r = api.post("/v1/rulesets/food/2025/approve", json={"override_reason": ""}, headers=h(api, "bob"))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "override_reason"
 
 
-def test_api_override_approves_and_the_reason_is_in_the_audit_log(api) -> None:  # noqa: F811
+def test_api_override_approves_and_the_reason_is_in_the_audit_log(api) -> None:
     api.post("/v1/rulesets/food", content=GAP, headers=h(api, "alice"))
     r = api.post("/v1/rulesets/food/2025/approve", json={"override_reason": REASON}, headers=h(api, "bob"))
     assert r.status_code == 200, r.text
@@ -124,7 +124,7 @@ def test_api_override_approves_and_the_reason_is_in_the_audit_log(api) -> None: 
     assert [(e["actor"], e["detail"]["override"]["reason"]) for e in log] == [(api.tokens["bob"].split("_")[1], REASON)]
 
 
-def test_api_approves_a_sound_draft_without_a_body(api) -> None:  # noqa: F811
+def test_api_approves_a_sound_draft_without_a_body(api) -> None:
     api.post("/v1/rulesets/food", content=FOOD_2025, headers=h(api, "alice"))
     assert api.post("/v1/rulesets/food/2025/approve", headers=h(api, "bob")).json()["status"] == "approved"
 

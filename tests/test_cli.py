@@ -94,7 +94,8 @@ def test_validate_reports_file_path_line_and_position(tmp_path) -> None:
         "facts: {a: {type: money, label: A}}\nitems:\n  - code: I\n    name: n\n"
         "    legal_basis: [{law: L, article: 1}]\n    penalty_basis: [{law: L, article: 2}]\n"
         "    statutory: {fine: {range: [0, 10]}}\n    shape: range\n"
-        "lists:\n  - {id: E, list: lenient, label: l, mandatory: true, applies_to: ['*'], when: \"__import__('os').system('id')\", basis: {law: L}}\n",
+        "lists:\n  - {id: E, list: lenient, label: l, mandatory: true, applies_to: ['*'], "
+        "when: \"__import__('os').system('id')\", basis: {law: L}}\n",
         encoding="utf-8",
     )
     r = runner.invoke(app, ["validate", str(bad / "1.yaml")])

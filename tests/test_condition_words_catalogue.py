@@ -22,6 +22,18 @@ def test_the_first_offence_entry_reads_as_the_benchmark_says(bundled) -> None:
     assert text == "初次违法、没有造成危害后果或者危害后果轻微并及时改正"
 
 
+def test_given_reads_as_supplied_or_not() -> None:
+    """`given()` is said in words, never an error (it raised AttributeError before mypy named it)."""
+    from discretion.ruleset import FactSpec
+
+    schema = {
+        "gain": FactSpec(type="money", label="违法所得", required=False),
+        "first": FactSpec(type="bool", label="初次违法", default=False),
+    }
+    assert condition_words("not given(gain)", schema) == "违法所得未提供（无法确定）"
+    assert condition_words("given(gain) and first", schema) == "违法所得已提供并初次违法"
+
+
 def test_a_range_on_one_number_says_its_label_once(bundled) -> None:
     ci = _item(bundled)
     text = condition_words({str(k): c for k, c in ci.conditions.items()}["list:GEN-30-2"].text, ci.schema)

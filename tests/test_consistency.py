@@ -88,7 +88,7 @@ def _keys(report_rows: list[dict]) -> dict[str, int]:
     ci = FOOD.compiled["food/2024"].items["F-124"]
     facts = [validate_facts(r["facts"], ci.schema, ci.derived) for r in report_rows]
     keys = item_keys(ci, facts)
-    return {r["case_id"]: int(k) for r, k in zip(report_rows, keys.key_of_case)}
+    return {r["case_id"]: int(k) for r, k in zip(report_rows, keys.key_of_case, strict=True)}
 
 
 def test_values_no_condition_separates_share_a_key_and_thresholds_follow_the_text() -> None:

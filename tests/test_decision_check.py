@@ -23,8 +23,8 @@ def made(
     fine: str | None = "55000",
     measures=MEASURES,
     reason: str | None = "",
-    act: dt.date = D(2024, 5, 1),
-    decided: dt.date = D(2024, 6, 1),
+    act: dt.date = dt.date(2024, 5, 1),
+    decided: dt.date = dt.date(2024, 6, 1),
     discovery: dt.date | None = None,
 ) -> DecisionMade:
     req = EvaluationRequest(

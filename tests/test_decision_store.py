@@ -82,7 +82,7 @@ def test_the_answer_of_a_batch_equals_the_answer_alone(seeded) -> None:
     lib = RulesetLibrary.load(FIXTURES)
     alone = pending(lib, "B-1", "64000")
     one, _, _ = store_decision(seeded, alone.body, officer="k1", actor="k1", result=alone.result, crs=alone.crs)
-    [(together, created, _)] = [r for r in store_decisions(seeded, [pending(lib, "B-2", "64000")])]  # type: ignore[misc]
+    [(together, created, _)] = list(store_decisions(seeded, [pending(lib, "B-2", "64000")]))  # type: ignore[misc]
     drop = ("case_id", "findings")
     assert {k: v for k, v in one.items() if k not in drop} == {k: v for k, v in together.items() if k not in drop}
     assert [{**f, "alert_id": 0} for f in one["findings"]] == [{**f, "alert_id": 0} for f in together["findings"]]

@@ -19,7 +19,7 @@ from discretion.consistency.sources import from_engine
 from discretion.jobs.worker import Kind
 from discretion.store.tables import Alert, AuditEntry, DecidedCase, Decision, Job
 
-from .test_api import api, h  # noqa: F401 - the fixture
+from .test_api import h
 
 DECISION = {
     "case_id": "D-1",

@@ -14,7 +14,7 @@ from discretion.cases.reading import read_cases
 from . import libraries
 from .test_evaluation import DEPT, ITEM_GAIN
 
-COMMON = dict(shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false")
+COMMON = {"shape": "tiers", "conflict": "offset", "overlap": "defect", "floor": 0, "tier_up": "false"}
 BUNDLED = libraries.bundled()
 
 

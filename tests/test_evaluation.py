@@ -32,8 +32,8 @@ def run(
     *,
     item: str = "F-124",
     dept: str = "food",
-    act: dt.date = D(2024, 5, 1),
-    decision: dt.date = D(2024, 6, 1),
+    act: dt.date = dt.date(2024, 5, 1),
+    decision: dt.date = dt.date(2024, 6, 1),
     **dates: Any,
 ):
     return evaluate(
@@ -245,7 +245,7 @@ items:
 lists:
   - {{id: D-AG, list: aggravated, label: 再次违法, mandatory: true, applies_to: ["*"], when: repeat, basis: {{law: 测试夹具}}, tier_up: {tier_up}}}
   - {{id: D-EX, list: exemption, label: 法定免罚, mandatory: true, applies_to: ["X-EX"], when: remote, measures: [confiscate_goods], basis: {{law: 测试夹具}}}}
-"""
+"""  # noqa: E501 - YAML test data: one list entry a line, as the rulesets write them
 
 ITEM_GAIN = """
   - code: X-GAIN
@@ -280,7 +280,7 @@ ITEM_GAIN = """
       factors:
         - {id: harm, label: 有危害后果, when: "harm != 'none'", weight: 0.3}
         - {id: big, label: 投资大, when: "investment >= 1000000", weight: 0.6}
-"""
+"""  # noqa: E501 - YAML test data: one statutory fine a line, as the rulesets write them
 
 
 def demo(
@@ -382,7 +382,7 @@ def test_conflict_officer_gives_both_as_options(make_library) -> None:
 def test_mitigated_goes_below_minimum_never_below_floor(make_library) -> None:
     mitig = """
   - {id: D-MI, list: mitigated, label: 减轻, mandatory: true, applies_to: ["*"], when: "harm == 'none'", basis: {law: 测试夹具}}
-"""
+"""  # noqa: E501 - YAML test data: one list entry a line, as the rulesets write them
     text = (
         DEPT.format(
             version="2024",
@@ -408,7 +408,7 @@ def test_mitigated_goes_below_minimum_never_below_floor(make_library) -> None:
 def test_art37_old_rule_stays_unless_the_new_is_lighter(make_library) -> None:
     heavier = ITEM_GAIN.replace("times: [1, 3]", "times: [2, 5]")
     lighter = ITEM_GAIN.replace("times: [1, 3]", "times: [1, 2]")
-    common = dict(shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false")
+    common = {"shape": "tiers", "conflict": "offset", "overlap": "defect", "floor": 0, "tier_up": "false"}
     lib = make_library(
         demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **common),
         demo__2025=DEPT.format(version="2025", start="2025-01-01", items=heavier, **common),
@@ -422,7 +422,7 @@ def test_art37_old_rule_stays_unless_the_new_is_lighter(make_library) -> None:
 
 
 def test_art37_no_longer_a_violation(make_library) -> None:
-    common = dict(shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false")
+    common = {"shape": "tiers", "conflict": "offset", "overlap": "defect", "floor": 0, "tier_up": "false"}
     without = ITEM_GAIN.split("  - code: X-EX")[0].replace("X-GAIN", "X-OTHER")
     lib = make_library(
         demo__2024=DEPT.format(version="2024", start="2024-01-01", items=ITEM_GAIN, **common),
@@ -444,11 +444,12 @@ def test_art37_act_before_any_version_is_refused(food: RulesetLibrary) -> None:
 
 def test_art37_weighs_the_kind_of_penalty_before_the_amount(make_library) -> None:
     """A newer rule with a lower fine but a licence revocation is not 处罚较轻."""
-    common = dict(shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false")
+    common = {"shape": "tiers", "conflict": "offset", "overlap": "defect", "floor": 0, "tier_up": "false"}
     old = ITEM_GAIN
     new = ITEM_GAIN.replace(
         'times: [1, 3], fallback: {when: "gain < 1000", range: [10000, 50000]}, ceiling: 100000}',
-        'times: [0.5, 1], fallback: {when: "gain < 1000", range: [10000, 50000]}, ceiling: 100000}\n        measures: [revoke_licence]',
+        'times: [0.5, 1], fallback: {when: "gain < 1000", range: [10000, 50000]}, ceiling: 100000}\n'
+        "        measures: [revoke_licence]",
     )
     assert new != old
     lib = make_library(

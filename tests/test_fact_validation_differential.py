@@ -65,7 +65,7 @@ def test_row_and_column_validation_agree(ref: str, code: str, data: st.DataObjec
             continue
         assert i not in errors
         got = columns[i]
-        assert {k: v for k, v in got.items()} == expected
+        assert dict(got.items()) == expected
         for k, v in expected.items():  # the same types too (1 == Decimal(1) == True must not hide a difference)
             assert type(got[k]) is type(v), (k, got[k], v)
             if isinstance(v, Decimal):

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from .test_api import CASE, api, h  # noqa: F401 - the api fixture
+from .test_api import CASE, h
 from .test_store import FOOD_2025, _lines
 
 BIG_DIGITS = "1" * 1_000_000

@@ -15,7 +15,7 @@ from api.app import create_app
 from discretion.store import make_engine
 from discretion.store.keys import create_key
 
-from .test_api import CASE, api, h  # noqa: F401 - the api fixture
+from .test_api import CASE, h
 from .test_store import _lines
 
 ROLES = ("officer", "reviewer", "supervisor", "admin")

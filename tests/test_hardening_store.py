@@ -23,7 +23,7 @@ from discretion.store.chain import GENESIS, verify_chain
 from discretion.store.lifecycle import approve, get_version, live_texts, publish, upload_draft, withdraw
 from discretion.store.tables import AuditEntry
 
-from .test_api import CASE, api, h  # noqa: F401 - the api fixture
+from .test_api import CASE, h
 from .test_store import FOOD, FOOD_2025, _lines
 
 REFUSED = (DBAPIError, IntegrityError)
@@ -31,7 +31,7 @@ REFUSED = (DBAPIError, IntegrityError)
 
 def _together(fn, engines, args) -> None:  # type: ignore[no-untyped-def]
     """fn(engine, arg) in one thread per engine, all at once; the engines are disposed after."""
-    threads = [threading.Thread(target=fn, args=(e, a)) for e, a in zip(engines, args)]
+    threads = [threading.Thread(target=fn, args=(e, a)) for e, a in zip(engines, args, strict=True)]
     for t in threads:
         t.start()
     for t in threads:
@@ -231,7 +231,8 @@ def test_sqlite_replace_cannot_overwrite_an_audit_row_or_a_published_version(see
         "INSERT OR REPLACE INTO audit_log (id, at, actor, action, target, detail) "
         "SELECT id, at, 'mallory', 'x', '', '{}' FROM audit_log ORDER BY id LIMIT 1",
         f"REPLACE INTO ruleset_version (id, department, version, document, content_hash, status, effective_from, "
-        f"uploaded_by, uploaded_at) VALUES ({pid}, 'food', '2024', 'evil', 'x', 'draft', '2024-01-01', 'm', '2024-01-01')",
+        f"uploaded_by, uploaded_at) VALUES ({pid}, 'food', '2024', 'evil', 'x', 'draft', '2024-01-01', 'm', "
+        "'2024-01-01')",
         "REPLACE INTO ruleset_version (department, version, document, content_hash, status, effective_from, "
         "uploaded_by, uploaded_at) VALUES ('food', '2024', 'evil', 'x', 'published', '2024-01-01', 'm', '2024-01-01')",
     ]
@@ -280,7 +281,7 @@ def test_the_chain_links_every_entry_and_the_head_is_returned(api, seeded) -> No
         count, hash_ = head(s)
         rows = list(s.exec(select(AuditEntry).order_by(AuditEntry.id)))
     assert hash_ == report.head == rows[-1].hash and rows[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:]))
+    assert all(b.prev_hash == a.hash for a, b in zip(rows[:-1], rows[1:], strict=True))
     r = api.get("/v1/audit", headers=h(api, "admin"))
     assert r.headers["X-Audit-Head"] == hash_
     assert api.get("/v1/audit/head", headers=h(api, "admin")).json()["hash"] == hash_

@@ -293,7 +293,8 @@ def test_diff_says_each_construct_change_in_words() -> None:
         .replace("reduce: [0.3, 0.5]", "reduce: [0.2, 0.5]")
         .replace('when: "days >= 30", weight: 0.3', 'when: "days >= 30", weight: 0.4')
         .replace(
-            "    displaces:\n      - entry: DEMO-L-NOFAULT\n        basis: [{law: 中华人民共和国食品安全法, article: 136}]\n",
+            "    displaces:\n      - entry: DEMO-L-NOFAULT\n"
+            "        basis: [{law: 中华人民共和国食品安全法, article: 136}]\n",
             "",
         )
     )

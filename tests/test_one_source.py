@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from discretion.cli import app
 
 from .conftest import FIXTURES
-from .test_api import api, h  # noqa: F401 - the fixture
+from .test_api import h
 from .test_store import FOOD
 
 runner = CliRunner()

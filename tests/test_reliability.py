@@ -308,7 +308,7 @@ def test_two_uvicorn_workers_share_one_postgres(tmp_path: Path) -> None:
 
         server = Server(url, tmp_path / "serve.log")
         server.wait_ready()
-        workers = [p for p in _descendants(server.proc.pid)]
+        workers = list(_descendants(server.proc.pid))
         assert len(workers) >= 2, f"expected two uvicorn workers, found processes {workers}"
 
         # 400 concurrent recorded evaluations from 16 threads

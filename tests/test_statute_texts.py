@@ -107,7 +107,10 @@ def test_xingzheng_chufa_fa_31_gen_31_2_quotes_the_article_word_for_word() -> No
         if q.ref == "general/2021" and q.where.startswith("lists[") and "尚未完全丧失" in (q.citation.text or "")
     ]
     assert quote_mismatch(art, gen.citation, gen.citation.text or "") is None
-    old = "尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人有违法行为的，应当给予行政处罚，但可以从轻或者减轻行政处罚"
+    old = (
+        "尚未完全丧失辨认或者控制自己行为能力的精神病人、智力残疾人有违法行为的，"
+        "应当给予行政处罚，但可以从轻或者减轻行政处罚"
+    )
     assert quote_mismatch(art, gen.citation, old) is not None
 
 

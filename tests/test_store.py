@@ -169,7 +169,10 @@ def test_csv_import_rejects_missing_columns_and_bad_money(seeded) -> None:
     from discretion.store.cases import FormatError
 
     header = "case_id,department,item,facts,act_date,decision_date,unit,officer,outcome,fine,penalties\n"
-    ok = 'K1,food,F-124,"{""goods_value"": 100, ""harm"": ""none""}",2024-03-01,2024-04-01,一所,李四,penalty,50000,警告;没收违法生产经营的物品\n'
+    ok = (
+        'K1,food,F-124,"{""goods_value"": 100, ""harm"": ""none""}",2024-03-01,2024-04-01,一所,李四,penalty,50000,'
+        "警告;没收违法生产经营的物品\n"
+    )
     short = "K2,food,F-124\n"
     money = 'K3,food,F-124,"{""goods_value"": 100, ""harm"": ""none""}",2024-03-01,2024-04-01,一所,李四,penalty,五万,\n'
     report = import_cases(seeded, parse_rows(header + ok + short + money, "csv"), None)

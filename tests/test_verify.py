@@ -14,7 +14,7 @@ from discretion.cli import app
 from .conftest import FIXTURES
 from .test_evaluation import DEPT, ITEM_GAIN
 
-COMMON = dict(shape="tiers", conflict="offset", overlap="defect", floor=0, tier_up="false")
+COMMON = {"shape": "tiers", "conflict": "offset", "overlap": "defect", "floor": 0, "tier_up": "false"}
 
 
 def _library(make_library, items: str) -> RulesetLibrary:

@@ -8,6 +8,7 @@ import time
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from discretion.store.users import SignIn, sign_in
@@ -30,7 +31,7 @@ async def login_page(request: Request, next: str | None = None, expired: str | N
     return render(request, "login.html.j2", next=_safe_next(next) or "", notice=notice, name="")
 
 
-def _attempt(engine, name: str, password: str) -> SignIn:  # type: ignore[no-untyped-def]
+def _attempt(engine: Engine, name: str, password: str) -> SignIn:
     with Session(engine) as session:
         result = sign_in(session, name, password)
         if result.user is not None:

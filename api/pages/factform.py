@@ -130,6 +130,7 @@ def _number(raw: str, spec: FactSpec, label: str) -> tuple[Any, str | None]:
     text = raw.replace(",", "").replace("，", "").replace("元", "").strip()
     if len(text) > MAX_TEXT:
         return None, f"「{label}」太长，请核对"
+    value: Decimal | int
     try:
         value = Decimal(text)
     except InvalidOperation:

@@ -56,7 +56,7 @@ def _catalogue(request: Request, library: RulesetLibrary) -> Catalogue:
     if hit is None or hit[0] is not library:
         hit = (library, Catalogue.of(library))
         request.app.state.catalogue = hit
-    return hit[1]  # type: ignore[no-any-return]
+    return hit[1]
 
 
 @router.get("/evaluate")
@@ -322,7 +322,7 @@ async def option(request: Request, department: str, code: str) -> Response:
     """Take a discretionary (可以) option: the case evaluated again with it applied, and why."""
     form, _, ci, rec, answer = await _posted_case(request, department, code)
     if answer is not None or rec is None:
-        return answer  # type: ignore[return-value]
+        return answer  # type: ignore[return-value]  # rec None comes with an answer
     taken, taken_id, option_errors = _with_option(rec, form)
     return _result_page(
         request,
@@ -379,7 +379,7 @@ async def record_evaluation(request: Request, department: str, code: str) -> Res
     """Record the evaluation (with the option taken, if any) and open its 裁量适用说明."""
     form, user, ci, rec, answer = await _posted_case(request, department, code)
     if answer is not None or rec is None:
-        return answer  # type: ignore[return-value]
+        return answer  # type: ignore[return-value]  # rec None comes with an answer
     final, taken_id, option_errors = _with_option(rec, form)
     if option_errors:
         return _result_page(request, rec, ci, department, form, option_errors=option_errors, status=422)

@@ -82,7 +82,7 @@ def _dates(form: dict[str, str]) -> tuple[dict[str, dt.date | None], dict[str, s
         except ValueError:
             out[name] = None
             errors[name] = f"「{label}」不是有效日期，请按 年-月-日 填写"
-    if out.get("since") and out.get("until") and out["until"] < out["since"]:  # type: ignore[operator]
+    if out.get("since") and out.get("until") and out["until"] < out["since"]:  # type: ignore[operator]  # both set (checked first in this condition)
         errors["until"] = "「决定日期止」不能早于「决定日期起」"
     return out, errors
 

@@ -62,7 +62,7 @@ async def import_decided_cases(
         ) from None
 
     def run() -> ImportReport:
-        rows = parse_rows(text, fmt)  # type: ignore[arg-type]
+        rows = parse_rows(text, fmt)  # type: ignore[arg-type]  # fmt is a value of FORMATS
         if key.department is not None:
             rows = (
                 (

@@ -7,6 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from discretion.evaluation import EvaluationRequest, evaluate
@@ -43,7 +44,7 @@ async def evaluate_case(body: EvaluateBody, key: CurrentKey, library: LibraryDep
     return Response(content=rec.model_dump_json(), media_type="application/json")
 
 
-def _record(engine, actor: str, body: EvaluateBody, request: EvaluationRequest, rec: Recommendation) -> None:  # type: ignore[no-untyped-def]
+def _record(engine: Engine, actor: str, body: EvaluateBody, request: EvaluationRequest, rec: Recommendation) -> None:
     """Store the evaluation and its audit entry in one transaction."""
     with Session(engine) as session, session.begin():
         ev = Evaluation(

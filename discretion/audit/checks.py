@@ -150,7 +150,7 @@ def weighted_range(cell: Cell) -> Iterable[Finding]:
     clause = fp.clause_id
     used_fallback = _falls_back(cell)
     if spec.range is not None or used_fallback:
-        lo, hi = spec.range if spec.range is not None else spec.fallback.range  # type: ignore[union-attr]
+        lo, hi = spec.range if spec.range is not None else spec.fallback.range  # type: ignore[union-attr]  # used_fallback implies a fallback
         if spec.ceiling is not None:
             lo, hi = min(lo, spec.ceiling), min(hi, spec.ceiling)
         amount = total * hi
@@ -159,7 +159,7 @@ def weighted_range(cell: Cell) -> Iterable[Finding]:
         where = "the fallback range" if used_fallback else "the statutory range"
         text = f"{yuan_text(amount)}, below {where} {yuan_text(lo)}–{yuan_text(hi)}"
     else:
-        t0, t1 = spec.times  # type: ignore[misc]
+        t0, t1 = spec.times  # type: ignore[misc]  # a multiple_of fine has times (FineSpec)
         if total * t1 >= t0:
             return
         text = f"{total * t1}× the base, below the statutory lowest multiple {t0}×"

@@ -99,7 +99,8 @@ def item_changes(a: CompiledItem, b: CompiledItem) -> list[tuple[Where, str]]:
             out.append(
                 (
                     "tier",
-                    f"「{name}」阶次「{t.label}」金额边界：{prior.fine.bounds or '按一般规定'} → {t.fine.bounds or '按一般规定'}",
+                    f"「{name}」阶次「{t.label}」金额边界："
+                    f"{prior.fine.bounds or '按一般规定'} → {t.fine.bounds or '按一般规定'}",
                 )
             )
     for shape in SHAPES.values():
@@ -130,14 +131,16 @@ def item_changes(a: CompiledItem, b: CompiledItem) -> list[tuple[Where, str]]:
                 out.append(
                     (
                         "entry",
-                        f"「{name}」{e.label}：{cut_was} → {cut_now}（不低于{e.reduce_not_below or 'statutory_minimum'}）",
+                        f"「{name}」{e.label}：{cut_was} → {cut_now}"
+                        f"（不低于{e.reduce_not_below or 'statutory_minimum'}）",
                     )
                 )
             if _may(f0) != _may(e.fine) or f0 != e.fine:
                 out.append(
                     (
                         "entry",
-                        f"「{name}」{e.label}：可以并处的罚款 {f0.range if f0 else '无'} → {e.fine.range if e.fine else '无'}",
+                        f"「{name}」{e.label}：可以并处的罚款 "
+                        f"{f0.range if f0 else '无'} → {e.fine.range if e.fine else '无'}",
                     )
                 )
     return out

@@ -69,7 +69,7 @@ def fine_text(spec: FineSpec | None, labels: dict[str, str]) -> str:
         text = f"法定幅度的{pct_exact(spec.share[0])}至{pct_exact(spec.share[1])}"
     else:
         base = labels.get(spec.multiple_of or "", spec.multiple_of or "基数")
-        lo, hi = spec.times  # type: ignore[misc]
+        lo, hi = spec.times  # type: ignore[misc]  # a multiple_of fine has times (FineSpec)
         text = f"{base}的{times_text(lo)}至{times_text(hi)}"
     if spec.fallback is not None:
         lo, hi = spec.fallback.range
@@ -505,8 +505,7 @@ def _measure_codes(ci: CompiledItem) -> set[str]:
     """Every measure an item can take: its clauses', its tiers', its list entries'."""
     refs: list[MeasureRef] = [m for c in ci.item.statutory for m in c.measures]
     refs += [m for t in ci.item.tiers for m in t.measures]
-    # (ListEntry has a field named `list`, which mypy reads as the type of `measures`)
-    refs += [m for e in ci.entries for m in e.measures]  # type: ignore[attr-defined]
+    refs += [m for e in ci.entries for m in e.measures]
     return {m.code for m in refs}
 
 

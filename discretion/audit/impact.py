@@ -8,7 +8,7 @@ the version forced, the facts validated against each version's schema), and comp
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -69,7 +69,7 @@ def _step(crs: CompiledRuleset) -> TraceStep:
 def _evaluate(
     crs: CompiledRuleset,
     ci: CompiledItem,
-    raw: dict,
+    raw: dict[str, Any],
     other: CompiledItem,
     dates: Dates,
     step: TraceStep,

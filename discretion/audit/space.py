@@ -66,7 +66,7 @@ def atoms_of(ci: CompiledItem) -> list[Atom]:
             Atom(
                 f"base0:{b}",
                 (b,),
-                lambda f, b=b: f.get(b) is None or f.get(b) == 0,  # type: ignore[misc]
+                lambda f, b=b: f.get(b) is None or f.get(b) == 0,  # type: ignore[misc]  # b=b binds the loop value
                 {b: {Decimal(0)}},
             )
         )
@@ -412,10 +412,7 @@ def fold(comps: list[Component], project: Projection) -> dict[StateKey, Reach]:
             _merge(local, key, Reach(w, (example,), w, (example,), n))
         nxt: dict[StateKey, Reach] = {}
         for (k1, r1), (k2, r2) in itertools.product(states.items(), local.items()):
-            if k1 == SETTLED or k2 == SETTLED:
-                key = SETTLED
-            else:
-                key = (k1[0] | k2[0], False, k1[2] + k2[2])
+            key = SETTLED if k1 == SETTLED or k2 == SETTLED else (k1[0] | k2[0], False, k1[2] + k2[2])
             _merge(
                 nxt,
                 key,

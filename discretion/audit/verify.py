@@ -66,12 +66,12 @@ class VerifyReport(BaseModel):
     problems: list[Problem]
     coverage: list[ItemCoverage]
 
-    @computed_field(description="no problem found")  # type: ignore[prop-decorator]
+    @computed_field(description="no problem found")  # type: ignore[prop-decorator]  # pydantic's documented form, over @property
     @property
     def ok(self) -> bool:
         return not self.problems
 
-    @computed_field(description="every cell of every item was checked")  # type: ignore[prop-decorator]
+    @computed_field(description="every cell of every item was checked")  # type: ignore[prop-decorator]  # (the same)
     @property
     def exhaustive(self) -> bool:
         return all(c.exhaustive for c in self.coverage)

@@ -108,7 +108,7 @@ def _base_fact(ci: CompiledItem, matched: frozenset[RuleKey]) -> str | None:
 
 def _range(r: Recommendation) -> tuple[Decimal, Decimal, Decimal]:
     f = r.fine
-    return (Decimal(f.min), Decimal(f.max), Decimal(f.statutory_max)) if f else (Decimal(0),) * 3  # type: ignore[return-value]
+    return (Decimal(f.min), Decimal(f.max), Decimal(f.statutory_max)) if f else (Decimal(0),) * 3
 
 
 def expect(
@@ -229,7 +229,7 @@ def _expect_ranges(
         slopes = [(p2[k] - p1[k]) / (b2 - b1) for k in range(3)]
 
         def fit(b: Any) -> tuple[Decimal, Decimal, Decimal]:
-            return tuple(p1[k] + slopes[k] * (Decimal(b) - b1) for k in range(3))  # type: ignore[return-value]
+            return tuple(p1[k] + slopes[k] * (Decimal(b) - b1) for k in range(3))  # type: ignore[return-value]  # three components, as declared
 
         if len(known) < 3 or any(abs(fit(b)[k] - p[k]) > Decimal("0.01") for b, p in known for k in range(3)):
             fit = None  # not shown to be affine: evaluate each distinct base

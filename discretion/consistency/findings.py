@@ -11,7 +11,7 @@ The per-unit and per-officer statistics are in stats.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -43,7 +43,7 @@ class Cases:
         floats = {k: np.full(n, np.nan) for k in ("rec_min", "rec_max")}
         fen = {k: np.zeros(n, dtype=np.int64) for k in ("lo_fen", "hi_fen", "max_fen")}
         at = 0
-        for g, size in zip(groups, sizes.tolist()):
+        for g, size in zip(groups, sizes.tolist(), strict=True):
             if g.ranges is not None:
                 self.ranged[at : at + size] = True
                 for k, a in floats.items():
@@ -132,8 +132,8 @@ def find(groups: list[KeyGroup], table: CaseTable) -> tuple[list[Finding], set[i
     ignored = c.live & c.penalised & expects_none[c.key] if len(groups) else np.zeros(0, bool)
     for k, at in _by_key(ignored, c.key):
         rec = groups[k].recommendation
-        cite = next((s.citation for s in rec.trace if s.step in ("no_penalty", "exemption", "outcome")), "")  # type: ignore[union-attr]
-        add(k, "mandatory_list_ignored", "high", at, f"依{cite}应当{rec.outcome_label}，但作出了处罚")  # type: ignore[union-attr]
+        cite = next((s.citation for s in rec.trace if s.step in ("no_penalty", "exemption", "outcome")), "")  # type: ignore[union-attr]  # a group expected to go unpunished has its recommendation
+        add(k, "mandatory_list_ignored", "high", at, f"依{cite}应当{rec.outcome_label}，但作出了处罚")  # type: ignore[union-attr]  # (the same)
     unpunished = c.live & ~allowed[c.key, c.outcome] if len(groups) else np.zeros(0, bool)
     for k, at in _by_key(unpunished, c.key):
         add(k, "mandatory_list_ignored", "high", at, "基准建议给予处罚且没有可以不予（免予）处罚的依据，但未予处罚")
@@ -157,7 +157,7 @@ def find(groups: list[KeyGroup], table: CaseTable) -> tuple[list[Finding], set[i
     return findings, charted, units, officers
 
 
-def _within_key(c: Cases, groups: list[KeyGroup], add) -> None:  # type: ignore[no-untyped-def]
+def _within_key(c: Cases, groups: list[KeyGroup], add: Callable[[int, str, str, np.ndarray, str], None]) -> None:
     """Different outcomes, else different kinds of penalty; and fines spread wider than the range."""
     nk = len(groups)
     if not nk:

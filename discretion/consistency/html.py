@@ -279,7 +279,7 @@ def _bars(all_stats: list[Any]) -> dict[str, Any] | None:
     shown = [u for u in units if u.flagged] + [u for u in units if not u.flagged]
     shown = shown[: max(UNITS_SHOWN, sum(u.flagged for u in units))]
     label, bar, row = 170, 420, 26
-    hi = max([u.rate for u in shown] + [u.others_rate for u in shown] + [0.05]) * 1.1
+    hi: float = max([u.rate for u in shown] + [u.others_rate for u in shown] + [0.05]) * 1.1
     ticks = [t for t in _ticks(hi, 5) if t <= hi + 1e-9]
     hi = max(hi, ticks[-1])
 
@@ -298,8 +298,8 @@ def _bars(all_stats: list[Any]) -> dict[str, Any] | None:
                 "w": round(max(x(u.rate) - label, 1), 1),
                 "ox": x(u.others_rate),
                 "text": f"{u.deviations}/{u.cases}（{u.rate:.1%}），其他 {u.others_rate:.1%}，p={u.p_value:.2g}",
-                "title": f"{u.name}：偏离 {u.deviations}/{u.cases} = {u.rate:.1%}；其他单位 {u.others_rate:.1%}；p = {u.p_value:.3g}"
-                + ("；已标记" if u.flagged else ""),
+                "title": f"{u.name}：偏离 {u.deviations}/{u.cases} = {u.rate:.1%}；"
+                f"其他单位 {u.others_rate:.1%}；p = {u.p_value:.3g}" + ("；已标记" if u.flagged else ""),
             }
         )
     axis_y = 10 + len(shown) * row + 4

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -20,7 +20,7 @@ from ..compiler import CompiledItem
 from ..conditions import NUMBER_SCALE, Value, encode_number
 from ..errors import FactError
 from ..evaluation.cells import match
-from ..facts import _coerce, validate_facts
+from ..facts import Derivation, _coerce, validate_facts
 from ..keys import LIMITATION_EXTENDED, RuleKey, RuleKind
 from ..ruleset import FactSpec
 from ..shapes import SHAPES
@@ -30,12 +30,12 @@ MISSING = np.iinfo(np.int64).min
 
 def _encode_value(v: Value | None, type_: str) -> int:
     if v is None:
-        return MISSING  # type: ignore[return-value]
+        return MISSING
     if type_ == "money":
-        return int(Decimal(v) * 100)  # type: ignore[arg-type]
+        return int(Decimal(v) * 100)
     if type_ == "number":
-        return encode_number(Decimal(v))  # type: ignore[arg-type]
-    return int(v)  # type: ignore[arg-type]
+        return encode_number(Decimal(v))
+    return int(v)
 
 
 def _encode_column(values: Sequence[Value | None], type_: str) -> np.ndarray:
@@ -88,7 +88,7 @@ _HASHABLE = frozenset({str, int, bool})  # not float (-0.0 == 0.0), not Decimal 
 def validate_columns(
     raws: Sequence[Mapping[str, Any]],
     schema: Mapping[str, FactSpec],
-    derived: list,
+    derived: list[tuple[str, Derivation]],
     *,
     tolerated: frozenset[str] = frozenset(),
 ) -> tuple[FactColumns, dict[int, FactError]]:
@@ -138,7 +138,7 @@ def validate_columns(
                     if isinstance(x, FactError):
                         bad.add(i)
                         col[i] = None
-            columns[name] = col
+            columns[name] = cast("list[Value | None]", col)  # every FactError was replaced by None
             continue
         memo: dict[tuple[type, Any], Value | FactError] = {}
         col = []
@@ -156,8 +156,8 @@ def validate_columns(
                         out = e
                 else:
                     k = (t, v)
-                    out = memo.get(k, memo)  # type: ignore[arg-type]
-                    if out is memo:
+                    out = memo.get(k, memo)  # type: ignore[arg-type]  # memo itself is the miss sentinel
+                    if out is memo:  # type: ignore[comparison-overlap]  # (the sentinel)
                         try:
                             out = _coerce(name, spec, v)
                         except FactError as e:
@@ -166,8 +166,8 @@ def validate_columns(
             if isinstance(out, FactError):
                 bad.add(i)
                 out = None
-            append(out)  # type: ignore[arg-type]
-        columns[name] = col
+            append(out)
+        columns[name] = cast("list[Value | None]", col)  # every FactError was replaced by None
     # validate_facts' dict order: the schema's non-derived facts, then the derived ones
     names = tuple(n_ for n_, s in schema.items() if s.derived is None) + tuple(n_ for n_, _ in derived)
     for name, _ in derived:
@@ -193,10 +193,10 @@ def validate_columns(
 
 def _encode_threshold(v: Value, type_: str) -> int:
     if type_ == "money":
-        return int(Decimal(v) * 100)  # type: ignore[arg-type]
+        return int(Decimal(v) * 100)
     if type_ == "number":
-        return int(Decimal(v) * NUMBER_SCALE) * 2  # type: ignore[arg-type]
-    return int(v)  # type: ignore[arg-type]
+        return int(Decimal(v) * NUMBER_SCALE) * 2
+    return int(v)
 
 
 def thresholds(ci: CompiledItem) -> dict[str, list[Value]]:
@@ -205,10 +205,12 @@ def thresholds(ci: CompiledItem) -> dict[str, list[Value]]:
     for cond in ci.conditions.values():
         for f, vals in cond.thresholds().items():
             out.setdefault(f, set()).update(vals)
-    return {f: sorted(v, key=lambda x: (str(type(x)), x)) for f, v in out.items()}  # type: ignore[arg-type]
+    return {f: sorted(v, key=lambda x: (str(type(x)), x)) for f, v in out.items()}
 
 
-def bucket_columns(ci: CompiledItem, facts: Sequence[Mapping[str, Value | None]]) -> tuple[tuple[str, ...], np.ndarray]:
+def bucket_columns(
+    ci: CompiledItem, facts: Sequence[Mapping[str, Value | None]] | FactColumns
+) -> tuple[tuple[str, ...], np.ndarray]:
     """The (cases × cell facts) matrix of bucket indices; -1 where a fact is absent."""
     names = ci.cell_facts
     cols = np.empty((len(facts), len(names)), dtype=np.int64)
@@ -229,7 +231,7 @@ def bucket_columns(ci: CompiledItem, facts: Sequence[Mapping[str, Value | None]]
         else:
             index: dict[Any, int] = {val: k for k, val in enumerate(ci.schema[name].values or [])}
             index[None] = -1
-            cols[:, j] = [index.get(x, -2) for x in column]  # type: ignore[arg-type]
+            cols[:, j] = [index.get(x, -2) for x in column]
     return names, cols
 
 
@@ -242,7 +244,7 @@ class ItemKeys:
     representative: list[int]
 
 
-def item_keys(ci: CompiledItem, facts: Sequence[Mapping[str, Value | None]]) -> ItemKeys:
+def item_keys(ci: CompiledItem, facts: Sequence[Mapping[str, Value | None]] | FactColumns) -> ItemKeys:
     """Bucket, ask the matcher once per distinct cell, merge cells that meet the same rules."""
     _, cols = bucket_columns(ci, facts)
     if cols.shape[1] == 0:
@@ -288,12 +290,12 @@ def describe(ci: CompiledItem, matched: frozenset[RuleKey]) -> str:
 
 def rules_of(ci: CompiledItem, matched: frozenset[RuleKey]) -> list[dict[str, Any]]:
     """The rule ids, conditions and citations that define a key."""
-    from ..citation import render_all
+    from ..citation import Citation, render_all
 
     out: list[dict[str, Any]] = []
     for key in sorted(matched):
         kind, ident = key.kind, key.id
-        basis: list = []
+        basis: list[Citation] = []
         if kind is RuleKind.TIER:
             t = next(t for t in ci.item.tiers if t.id == ident)
             basis = t.basis or ci.item.penalty_basis

@@ -21,7 +21,8 @@ KIND_NAMES = {
 def summary_text(r: ConsistencyReport) -> str:
     s = r.summary
     lines = [
-        f"案件 {s.cases_read} 件，检查 {s.cases_swept} 件，拒收 {s.rejected} 行；裁量情形 {s.keys} 种，求值 {s.evaluations} 次",
+        f"案件 {s.cases_read} 件，检查 {s.cases_swept} 件，拒收 {s.rejected} 行；"
+        f"裁量情形 {s.keys} 种，求值 {s.evaluations} 次",
         "发现：" + ("，".join(f"{KIND_NAMES.get(k, k)} {v}" for k, v in sorted(s.findings.items())) or "无"),
     ]
     for f in r.findings[:50]:

@@ -18,7 +18,7 @@ from ..store.tables import DecidedCase
 from ..cases.reading import FORMAT, cyclic_gc_paused
 from ..cases.table import CaseTable, TableBuilder
 
-_T = DecidedCase.__table__  # type: ignore[attr-defined]
+_T = DecidedCase.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models, untyped
 _COLUMNS = tuple(cast(_T.c[k], Text).label(k) if k in ("facts", "penalties") else _T.c[k] for k in FORMAT)
 PARTITION = 20_000
 
@@ -47,7 +47,7 @@ def from_engine(
     with cyclic_gc_paused(), engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=PARTITION).execute(q)
         for part in result.partitions():
-            columns = dict(zip(FORMAT, map(list, zip(*part))))
+            columns = dict(zip(FORMAT, map(list, zip(*part, strict=True)), strict=True))
             builder.add(np.arange(n, n + len(part), dtype=np.int64), columns)
             n += len(part)
     return builder.table()

@@ -74,7 +74,8 @@ class _Versions:
                 k = found[id(crs)] = len(self.refs)
                 self.refs.append(crs)
             out[u] = k
-        return out[inv.reshape(-1)]
+        per_case: np.ndarray = out[inv.reshape(-1)]
+        return per_case
 
 
 def _sweep(
@@ -98,18 +99,18 @@ def _sweep(
     groups = _item_groups(library, table, rows, rejected)
     key_groups: list[KeyGroup] = []
     evaluations = swept = 0
-    for (dept, old_ref, new_ref, code), members in sorted(groups.items()):
+    for (_dept, old_ref, new_ref, code), members in sorted(groups.items()):
         crs = library.compiled[old_ref]
         ci = crs.find_item(code)
         new_ci = library.compiled[new_ref].find_item(code) if new_ref and new_ref != old_ref else None
-        got = _validated(table, members, ci, new_ci, rejected)  # type: ignore[arg-type]
+        got = _validated(table, members, ci, new_ci, rejected)  # type: ignore[arg-type]  # every item of a swept group is in its version
         if got is None:
             continue
         members, local, facts, new_facts = got
         swept += len(members)
         if progress:
             progress(len(members))
-        evaluations += _keys(library, table, crs, ci, new_ci, members, local, facts, new_facts, key_groups)  # type: ignore[arg-type]
+        evaluations += _keys(library, table, crs, ci, new_ci, members, local, facts, new_facts, key_groups)  # type: ignore[arg-type]  # (the same)
     for g in key_groups:
         rejected.extend(
             RejectedRow(line=int(table.line[r]), case_id=table.case_id[r], reason=reason) for r, reason in g.dropped
@@ -184,12 +185,12 @@ def _item_groups(
     for members in np.split(order, cuts):
         m = int(members[0])
         r = int(rows[m])
-        o, n_ = versions.refs[int(old[m])], (versions.refs[int(new[m])] if new[m] >= 0 else None)
+        old_crs, new_crs = versions.refs[int(old[m])], (versions.refs[int(new[m])] if new[m] >= 0 else None)
         out[
             (
                 table.departments[int(table.department[r])],
-                o.ruleset.ref,
-                n_.ruleset.ref if n_ else "",
+                old_crs.ruleset.ref,
+                new_crs.ruleset.ref if new_crs else "",
                 table.items[int(table.item[r])],
             )
         ] = rows[members]
@@ -256,7 +257,7 @@ def _keys(
     keys = item_keys(ci, facts.take(used))
     key_ids = keys.key_of_case
     if new_facts is not None:  # 第三十七条: cases the newer version tells apart are apart too
-        nkeys = item_keys(new_ci, new_facts.take(used))  # type: ignore[arg-type]
+        nkeys = item_keys(new_ci, new_facts.take(used))  # type: ignore[arg-type]  # new_facts implies new_ci
         pairs = key_ids * (len(nkeys.matched) + 1) + nkeys.key_of_case
         _, key_ids = np.unique(pairs, return_inverse=True)
         key_ids = key_ids.reshape(-1)
@@ -336,6 +337,7 @@ def _charts(table: CaseTable, groups: list[KeyGroup], charted: set[int]) -> list
                 outcomes[table.outcome[rows]].tolist(),
                 fine,
                 *rec,
+                strict=True,
             )
         ]
         out.append(

@@ -183,6 +183,7 @@ def generate(
         rec, key = got
         options = [o for o in rec.options if o.outcome != "penalty"]
         take = option_taken.setdefault(key, bool(options) and rnd.random() < 0.5)
+        outcome: str
         if rec.outcome != "penalty" or take:
             outcome, fine = (rec.outcome if rec.outcome != "penalty" else options[0].outcome), None
         else:
@@ -209,7 +210,7 @@ def generate(
             and i.start <= dt.date.fromisoformat(source["act_date"]) < i.end
         )
         act, decided = dt.date.fromisoformat(source["act_date"]), dt.date.fromisoformat(source["decision_date"])
-        rec, _ = decide(it, source["facts"], act, decided)  # type: ignore[misc]
+        rec, _ = decide(it, source["facts"], act, decided)  # type: ignore[misc]  # a source case was decided once already
         return it, {"act": act, "decided": decided}, rec
 
     for kind in KINDS:

@@ -27,8 +27,8 @@ from .record import enqueue_deliveries
 KIND = "decisions.check_imported"
 BATCH = 500
 
-_C = DecidedCase.__table__  # type: ignore[attr-defined]
-_D = Decision.__table__  # type: ignore[attr-defined]
+_C = DecidedCase.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models, untyped
+_D = Decision.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models, untyped
 
 
 def _unchecked(department: str | None, since: dt.date | None, until: dt.date | None) -> Any:

@@ -24,6 +24,7 @@ from ..consistency.output import KIND_NAMES
 from ..consistency.report import SEVERITY_ORDER, Severity
 from ..evaluation import EvaluationRequest, evaluate
 from ..evaluation.result import OUTCOME_LABELS, Recommendation, TraceStep
+from ..keys import Outcome
 from ..loader import RulesetLibrary
 from ..money import yuan_text
 
@@ -128,12 +129,13 @@ def check_against(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade)
     elif made.outcome != "penalty":
         option = next((o for o in rec.options if o.outcome == made.outcome), None)
         if option is None:
+            said = OUTCOME_LABELS[Outcome(made.outcome)]  # outcomes are validated where a decision is read
             found.append(
                 _finding(
                     "different_outcome",
                     "high",
                     _last(rec, "placement", "statutory"),
-                    f"基准建议给予处罚且没有可以{OUTCOME_LABELS[made.outcome]}的依据，但{OUTCOME_LABELS[made.outcome]}",
+                    f"基准建议给予处罚且没有可以{said}的依据，但{said}",
                 )
             )
         else:

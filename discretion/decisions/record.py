@@ -142,10 +142,10 @@ def _answer(body: DecisionIn, officer: str, result: CheckResult, alert_ids: list
     }
 
 
-_CASE = DecidedCase.__table__  # type: ignore[attr-defined]
-_DECISION = Decision.__table__  # type: ignore[attr-defined]
-_ALERT = Alert.__table__  # type: ignore[attr-defined]
-_AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+_CASE = DecidedCase.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models, untyped
+_DECISION = Decision.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models, untyped
+_ALERT = Alert.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models, untyped
+_AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models, untyped
 
 
 def store_decision(
@@ -267,7 +267,7 @@ def _insert(session: Session, p: Pending, digest: str) -> tuple[dict[str, Any], 
             )
     out: list[Any] = [None]
     _insert_many(session, [p], [0], out)
-    return out[0]  # type: ignore[no-any-return]
+    return out[0]  # type: ignore[no-any-return]  # _insert_many fills out
 
 
 _JSON_COLUMNS = {"facts", "penalties", "measures", "answer", "detail"}
@@ -322,7 +322,7 @@ _ALERT_FIELDS = (
 def alert_body(alert: Alert | dict[str, Any]) -> dict[str, Any]:
     """An alert as a webhook receives it."""
     get = alert.get if isinstance(alert, dict) else alert.__getattribute__
-    out = {k: get(k) for k in _ALERT_FIELDS}
+    out: dict[str, Any] = {k: get(k) for k in _ALERT_FIELDS}
     out["decision_date"] = out["decision_date"].isoformat()
     return out
 
@@ -404,7 +404,7 @@ def store_decisions(engine: Engine, batch: list[Pending]) -> list[Stored | Excep
             out[i] = store_decision(engine, p.body, officer=p.officer, actor=p.actor, result=p.result, crs=p.crs)
         except Exception as e:  # noqa: BLE001 - handed back to the request it belongs to
             out[i] = e
-    return out  # type: ignore[return-value]
+    return out  # type: ignore[return-value]  # every slot is filled by now
 
 
 def _insert_many(session: Session, batch: list[Pending], fresh: list[int], out: list[Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -55,7 +56,7 @@ def _dates(req: EvaluationRequest) -> Dates:
     return Dates(req.act_date, req.act_end_date, discovery, req.decision_date)
 
 
-def lightness(rec: Recommendation, kinds: dict[str, str]) -> tuple:
+def lightness(rec: Recommendation, kinds: Mapping[str, str]) -> tuple[Any, ...]:
     """Severity for 从旧兼从轻 (第三十七条 处罚较轻): outcome; then the heaviest kind of penalty
     (警告 < 罚款、没收 < 暂扣、停产停业 < 吊销、关闭 < 拘留); then the fine's maximum and suggested
     amount; then how many penalties. `kinds` maps the version's penalty measures to their kind."""
@@ -78,20 +79,21 @@ def _version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> Tra
     hit = lib.memo.get(key)
     if hit is None:
         hit = lib.memo[key] = TraceStep(**_make_version_step(crs, lib, effect))
-    return hit  # type: ignore[return-value]
+    return hit  # type: ignore[return-value]  # lib.memo holds several kinds, this key a TraceStep
 
 
-def _make_version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> dict:
+def _make_version_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> dict[str, Any]:
     start, end = lib.period(crs)
     period = f"{start}起" + (f"至{end}前" if end else "")
-    return dict(
-        step="version",
-        rule=f"{crs.department}/{crs.version}",
-        condition=None,
-        facts={},
-        effect=f"{effect}：{crs.ruleset.department_name} {crs.version}（{period}施行，{'；'.join(crs.ruleset.source[:2])}）",
-        citation=ART_37.render(),
-    )
+    return {
+        "step": "version",
+        "rule": f"{crs.department}/{crs.version}",
+        "condition": None,
+        "facts": {},
+        "effect": f"{effect}：{crs.ruleset.department_name} {crs.version}"
+        f"（{period}施行，{'；'.join(crs.ruleset.source[:2])}）",
+        "citation": ART_37.render(),
+    }
 
 
 def evaluate(library: RulesetLibrary, request: EvaluationRequest) -> Recommendation:
@@ -179,7 +181,7 @@ def _transition_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> 
     return step.model_copy(update={"citation": cite})
 
 
-def _validate_for(crs: CompiledRuleset, ci: CompiledItem, raw: dict[str, Any], old: CompiledItem) -> dict:
+def _validate_for(crs: CompiledRuleset, ci: CompiledItem, raw: dict[str, Any], old: CompiledItem) -> dict[str, Any]:
     try:
         return validate_facts(
             raw,

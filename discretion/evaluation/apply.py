@@ -92,6 +92,7 @@ def apply_version(
     if fp.reductions or fp.may_reductions:
         fine = _reduced(crs, fp, stat, fine, facts, trace, options)
     if fp.may:  # 可以并处: the fine is the officer's option with its range and basis, never imposed silently
+        assert fine.suggested is not None, "every shape places a suggested amount"
         options.append(
             assemble(
                 Option,
@@ -140,7 +141,7 @@ def _reduced(
     trace += [t.make(facts) for t in fp.reduction_steps]
 
     def cut(e: ListEntry, lo: Decimal, hi: Decimal) -> tuple[Span, str]:
-        r0, r1 = e.reduce  # type: ignore[misc]
+        r0, r1 = e.reduce  # type: ignore[misc]  # cut() is called only for entries with a reduce
         which = e.reduce_not_below or "statutory_minimum"
         bound = stat.span.lo if which == "statutory_minimum" else min(crs.placement.mitigated_floor, stat.span.lo)
         span = Span(max((lo * (1 - r1)).quantize(FEN), bound), max((hi * (1 - r0)).quantize(FEN), bound))
@@ -209,7 +210,7 @@ def _limitation_expired(plan: Plan, facts: Mapping[str, Value | None], dates: Da
         effect = wording.limitation_expired(since, start, years, why, dates.discovery)
     else:
         effect = wording.limitation_running(since, start, years, why, deadline, dates.discovery)
-    trace.append(plan.limitation.make(facts, effect))  # type: ignore[union-attr]
+    trace.append(plan.limitation.make(facts, effect))  # type: ignore[union-attr]  # called only when plan.limitation is set
     return expired
 
 

@@ -43,7 +43,8 @@ def explain(rec: Recommendation) -> str:
         f = rec.fine
         tier = f"，阶次「{f.tier}」" if f.tier else ""
         lines.append(
-            f"罚款：建议 {normalise(f.suggested):,}元（{f.placement}{tier}；建议幅度 {normalise(f.min):,}–{normalise(f.max):,}元；"
+            f"罚款：建议 {normalise(f.suggested):,}元（{f.placement}{tier}；"
+            f"建议幅度 {normalise(f.min):,}–{normalise(f.max):,}元；"
             f"法定幅度 {normalise(f.statutory_min):,}–{normalise(f.statutory_max):,}元）"
             if f.suggested is not None
             else ""

@@ -65,14 +65,14 @@ def statutory_fine(
     label = base_label or spec.multiple_of
     if spec.fallback is not None and (base is None or base == 0 or fallback_holds):
         span = Span(spec.fallback.range[0], spec.fallback.range[1])
-        why = "无法确定" if base is None else f"为{yuan_text(Decimal(base))}"  # type: ignore[arg-type]
+        why = "无法确定" if base is None else f"为{yuan_text(Decimal(base))}"
         how = f"{label}{why}，适用法定罚款幅度{span.text()}"
         return StatutoryFine(
             _cap(span, spec.ceiling), how, spec.multiple_of, None if base is None else Decimal(base), True
-        )  # type: ignore[arg-type]
+        )
     if base is None:
         raise FactError(f"the fine is a multiple of {label}, which must be given", field=f"facts.{spec.multiple_of}")
-    b = Decimal(base)  # type: ignore[arg-type]
+    b = Decimal(base)
     span = Span((b * spec.times[0]).quantize(FEN), (b * spec.times[1]).quantize(FEN))
     how = f"{label}{yuan_text(b)}的{times_text(spec.times[0])}至{times_text(spec.times[1])}：{span.text()}"
     if spec.ceiling is not None and span.hi > spec.ceiling:

@@ -52,7 +52,7 @@ class StepTemplate:
     citation: str
     condition: str | None = None
     reads: tuple[str, ...] = ()
-    _made: dict[tuple, TraceStep] = field(default_factory=dict)
+    _made: dict[tuple[str, ...], TraceStep] = field(default_factory=dict)
 
     def make(
         self, facts: Mapping[str, Value | None], effect: str | None = None, citation: str | None = None
@@ -70,7 +70,7 @@ class StepTemplate:
             effect=self.effect if effect is None else effect,
             citation=citation or self.citation,
             condition=self.condition,
-            facts=dict(zip(self.reads, shown)) if shown else {},
+            facts=dict(zip(self.reads, shown, strict=True)) if shown else {},
         )
         if effect is None and len(self._made) < 256:  # bool and enum readings repeat; amounts mostly do not
             self._made[shown] = made
@@ -364,7 +364,7 @@ class Planner:
             self.template(
                 e.list,
                 e.id,
-                wording.reduction(e.label, e.mandatory, pct(e.reduce[0]), pct(e.reduce[1])),  # type: ignore[index]
+                wording.reduction(e.label, e.mandatory, pct(e.reduce[0]), pct(e.reduce[1])),  # type: ignore[index]  # the entries here have a reduce (filtered above)
                 e.basis,
                 RuleKey.entry(e.id),
             )

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from ..errors import Conflict, NotFound
 from ..store.tables import Job, utcnow
 
-_J = Job.__table__  # type: ignore[attr-defined]
+_J = Job.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models, untyped
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINAL = (DONE, FAILED, CANCELLED)

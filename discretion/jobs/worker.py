@@ -41,7 +41,7 @@ class JobContext:
 
     @property
     def payload(self) -> dict[str, Any]:
-        return self.job["payload"]  # type: ignore[no-any-return]
+        return self.job["payload"]  # type: ignore[no-any-return]  # a JSON column: each job kind knows its payload
 
     def progress(self, done: int, total: int | None = None, *, every: float = 0.5) -> None:
         """Report progress (at most every `every` seconds); raise JobCancelled if the job was cancelled."""

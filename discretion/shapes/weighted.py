@@ -178,7 +178,7 @@ class WeightedShape(ShapeDefaults):
             if x == y:
                 continue
             if x is None:
-                out.append(f"新增权重因素「{y.label}」（{y.when}）：{pct(y.weight)}")  # type: ignore[union-attr]
+                out.append(f"新增权重因素「{y.label}」（{y.when}）：{pct(y.weight)}")  # type: ignore[union-attr]  # x is None and x != y, so y is a factor
             elif y is None:
                 out.append(f"删除权重因素「{x.label}」")
             else:

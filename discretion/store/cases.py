@@ -155,7 +155,7 @@ def parse_rows(data: str, fmt: Literal["jsonl", "csv"]) -> Iterator[tuple[int, d
         if None in raw or any(v is None for k, v in raw.items() if k in REQUIRED_CSV):
             yield n, "wrong number of columns"
             continue
-        row: dict[str, Any] = {k: v for k, v in raw.items() if v != "" or k in REQUIRED_CSV}
+        row = {k: v for k, v in raw.items() if v != "" or k in REQUIRED_CSV}  # (row: Any, from the JSON branch)
         try:
             row["facts"] = json.loads(raw["facts"] or "{}", parse_float=Decimal)
         except json.JSONDecodeError as e:

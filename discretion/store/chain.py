@@ -33,7 +33,7 @@ def _utc_text(at: dt.datetime | str) -> str:
     return at.isoformat(sep=" ", timespec="microseconds")
 
 
-def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
+def entry_hash(prev_hash: str, entry: Mapping[Any, Any]) -> str:  # Any keys: a database RowMapping too
     """The hash of one entry (a mapping with at, actor, action, department, target, detail)."""
     detail = entry["detail"]
     if isinstance(detail, str):

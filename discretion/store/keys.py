@@ -51,7 +51,7 @@ def has_admin(session: Session) -> bool:
 
 def list_keys(session: Session) -> list[ApiKey]:
     """Every key, oldest first (no secrets: only hashes are stored)."""
-    return list(session.exec(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)))
+    return list(session.exec(select(ApiKey).order_by(col(ApiKey.created_at), col(ApiKey.id))))
 
 
 def revoke_key(session: Session, key_id: str, *, actor: str) -> ApiKey:

@@ -75,13 +75,13 @@ def live_texts(session: Session) -> dict[str, str]:
     return {f"{r.department}/{r.version}": r.document for r in rows}
 
 
-def live_signature(session: Session) -> tuple:
+def live_signature(session: Session) -> tuple[Any, ...]:
     """A cheap fingerprint of the live set, to know when a cached library is stale."""
     rows = session.exec(select(RulesetVersion.id, RulesetVersion.status).where(col(RulesetVersion.status).in_(LIVE)))
     return tuple(sorted((r[0], r[1]) for r in rows))
 
 
-_live_cache: tuple[tuple, RulesetLibrary] | None = None
+_live_cache: tuple[tuple[Any, ...], RulesetLibrary] | None = None
 _live_lock = threading.Lock()
 
 
@@ -89,7 +89,7 @@ def _live_library(session: Session) -> RulesetLibrary:
     """The live versions compiled, reused while the live set is unchanged (compiling them again for
     every upload, verify or diff cost a second of CPU each time)."""
     global _live_cache
-    signature = (str(session.get_bind().url), live_signature(session))
+    signature = (str(session.get_bind().engine.url), live_signature(session))  # .engine: the bind may be a Connection
     with _live_lock:
         if _live_cache is not None and _live_cache[0] == signature:
             return _live_cache[1]
@@ -222,7 +222,7 @@ def publish(session: Session, department: str, version: str, actor: str) -> Rule
         .where(col(RulesetVersion.id) == row.id, col(RulesetVersion.status) == "approved")
         .values(status="published", published_by=actor, published_at=utcnow())
     )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
+    if won.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         raise Conflict(f"{department}/{version} was published by a concurrent request", field="status")
     session.execute(
         update(RulesetVersion)

@@ -152,6 +152,7 @@ def sign_in(session: Session, name: str, password: str, *, now: dt.datetime | No
     locked = _aware(user.locked_until)
     if locked is not None and locked > now:
         return SignIn(None, "locked", locked_until=locked)
+    ok: bool
     try:
         ok = _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from ..ruleset import LIST_NAMES, Ruleset
+from ..ruleset import Ruleset
+from ..wording import LIST_NAMES
 from .citations import Titles, parse_citations, write_citations
 from .marks import Unreadable
 from .thresholds import Vocabulary, parse_condition_text

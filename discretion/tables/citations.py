@@ -87,7 +87,7 @@ def _parse_line(line: str, titles: Titles, previous: Citation | None) -> list[Ci
     article: int | None = previous.article if previous else None
     paragraph: int | None = previous.paragraph if previous else None
     while pos < len(line):
-        pos = _SEP.match(line, pos).end()  # type: ignore[union-attr]
+        pos = _SEP.match(line, pos).end()  # type: ignore[union-attr]  # _SEP matches the empty string: never None
         if pos >= len(line):
             break
         m = _TITLE.match(line, pos)
@@ -122,7 +122,7 @@ def _parse_line(line: str, titles: Titles, previous: Citation | None) -> list[Ci
         if rest[:1] in ("：", ":"):
             quoted = rest[1:].strip() or None
             pos = len(line)
-        elif rest and not _SEP.match(rest).group() and not rest.startswith("《"):  # type: ignore[union-attr]
+        elif rest and not _SEP.match(rest).group() and not rest.startswith("《"):  # type: ignore[union-attr]  # _SEP matches the empty string: never None
             raise Unreadable(f"引用后的“{rest[:20]}”不能识别")
         try:
             out.append(

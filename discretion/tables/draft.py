@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from collections.abc import Callable
 
 
 from ..citation import Citation
@@ -211,7 +212,7 @@ def _item(
     codes: set[str],
     item_facts: dict[str, dict[str, dict[str, Any]]],
 ) -> dict[str, Any]:
-    col = lambda key: _column(header, key)  # noqa: E731
+    col: Callable[[str], str] = lambda key: _column(header, key)  # noqa: E731
     cells = v.cells
     item: dict[str, Any] = {}
     # code

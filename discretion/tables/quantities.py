@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from ..numerals import parse_chinese_numeral
 from .marks import Unreadable
@@ -54,4 +55,5 @@ def _normal(d: Decimal) -> Decimal:
 def write_number(d: Decimal | int | float | str) -> str:
     """The decimal digits of an exact number as it is held (no exponent; 10.0 stays 10.0)."""
     value = Decimal(str(d))
-    return format(value, "f") if value.as_tuple().exponent <= 0 else format(_normal(value), "f")
+    exponent = cast(int, value.as_tuple().exponent)  # a str only for NaN and infinities: the <= raises on them
+    return format(value, "f") if exponent <= 0 else format(_normal(value), "f")

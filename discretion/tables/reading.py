@@ -180,7 +180,7 @@ def _read_docx(path: Path, max_rows: int) -> RawDocument:
                 for tc in tr.iterchildren("{*}tc"):
                     span = max(1, int(tc.grid_span or 1))
                     vmerge = tc.vMerge
-                    content = clean(_Cell(tc, document).text)
+                    content = clean(_Cell(tc, document).text)  # type: ignore[arg-type]  # parent: a back-reference .text never reads
                     if vmerge == "continue" and col in above:
                         origin = above[col]
                         cell = Cell(index, r, col, "", origin)

@@ -185,7 +185,7 @@ class Vocabulary:
     def value(self, fact: str, text: str) -> str:
         spec = self.facts[fact]
         labels = spec.get("value_labels") or {}
-        hits = [v for v, lab in labels.items() if lab == text]
+        hits: list[str] = [v for v, lab in labels.items() if lab == text]
         if len(hits) == 1 and list(labels.values()).count(text) == 1:
             return hits[0]
         if text in (spec.get("values") or []):
@@ -342,20 +342,20 @@ def _bound(fact: str, rest: str, units: tuple[str, ...], seg: str, vocab: Vocabu
         b_text = groups.get("b") or groups.get("b2")
         b = _quantity(b_text, units, fact, vocab) if b_text else None
         if lo_op in ("==", "!="):
-            return Atom(f"{fact} {lo_op} {write_number(a)}", fact)  # type: ignore[arg-type]
+            return Atom(f"{fact} {lo_op} {write_number(a)}", fact)  # type: ignore[arg-type]  # ==/!= patterns have their number (_BOUNDS)
         if a is not None and b is not None:
             if a > b:
                 raise Unreadable(f"“{seg}”下限高于上限")
-            flip = {">=": "<=", ">": "<"}[lo_op]  # type: ignore[index]
+            flip = {">=": "<=", ">": "<"}[lo_op]  # type: ignore[index]  # a two-number pattern's lower op is >= or > (_BOUNDS)
             return Atom(
                 f"{write_number(a)} {flip} {fact} {hi_op} {write_number(b)}",
                 fact,
-                (lo_op, a),
-                (hi_op, b),
-            )  # type: ignore[arg-type]
+                (lo_op, a),  # type: ignore[arg-type]  # a pattern with two numbers has both ops (_BOUNDS)
+                (hi_op, b),  # type: ignore[arg-type]  # (the same)
+            )
         if a is not None:
-            return Atom(f"{fact} {lo_op} {write_number(a)}", fact, (lo_op, a), None)  # type: ignore[arg-type]
-        return Atom(f"{fact} {hi_op} {write_number(b)}", fact, None, (hi_op, b))  # type: ignore[arg-type]
+            return Atom(f"{fact} {lo_op} {write_number(a)}", fact, (lo_op, a), None)  # type: ignore[arg-type]  # a pattern with a lower number has its op (_BOUNDS)
+        return Atom(f"{fact} {hi_op} {write_number(b)}", fact, None, (hi_op, b))  # type: ignore[arg-type]  # a pattern with an upper number has its op and number (_BOUNDS)
     raise Unreadable(f"“{seg}”的门槛写法不能识别")
 
 

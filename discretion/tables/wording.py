@@ -27,6 +27,7 @@ class _Exported:
     """Recursive descent over the exported wording: X，且Y / X；或者Y / 并非X / （X） / 【label】phrase."""
 
     def __init__(self, src: str, vocab: Vocabulary) -> None:
+        self.facts: set[str]
         self.src, self.pos, self.vocab, self.facts = src, 0, vocab, set()
 
     def parse(self) -> str:
@@ -171,7 +172,7 @@ def _write_compare(node: ast.Compare, facts: dict[str, Any]) -> str:
         raise Unreadable(f"条件 {ast.unparse(node)} 不能写成表格文字")
     parts: list[tuple[str, object]] = []
     for left, op, right in zip(operands, node.ops, operands[1:], strict=False):
-        sym = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}[type(op)]  # type: ignore[index]
+        sym = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}[type(op)]
         if isinstance(left, ast.Name):
             parts.append((sym, ast.literal_eval(right)))
         else:

@@ -13,7 +13,7 @@ from .draft import Draft
 from .marks import TAG, Marker
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]  # a base chosen at import: libyaml's dumper if built in
     """Writes Decimals as plain numbers and markers as `!unresolved` mappings; no anchors (a draft
     shares no nodes, and looking for them is what makes PyYAML slow on thousands of items)."""
 
