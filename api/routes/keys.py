@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +14,7 @@ from discretion.store.tables import ApiKey
 from discretion.errors import NotFound
 from discretion.store.users import actor_name
 
+from ..params import RecordIdPath
 from ..deps import CurrentKey, SessionDep, check_department, check_role, forbid
 
 router = APIRouter(prefix="/v1", tags=["keys"])
@@ -40,19 +41,19 @@ class KeyIn(BaseModel):
     label: str = Field(default="", max_length=200)
 
 
-def _public(key: ApiKey) -> dict:
+def _public(key: ApiKey) -> dict[str, Any]:
     return {k: getattr(key, k) for k in KeyPublic.model_fields}
 
 
 @router.get("/keys", response_model=list[KeyPublic])
-def keys(session: SessionDep, key: CurrentKey) -> list[dict]:
+def keys(session: SessionDep, key: CurrentKey) -> list[dict[str, Any]]:
     """Every key with its role, scope and state (admin); a department's admin sees its department's."""
     check_role(key, "admin")
     return [_public(k) for k in list_keys(session) if key.department is None or k.department == key.department]
 
 
 @router.post("/keys", response_model=KeyCreated, status_code=201)
-def create(body: KeyIn, session: SessionDep, key: CurrentKey) -> dict:
+def create(body: KeyIn, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
     """A new key (admin); the response is the only place its token appears (sent with no-store).
     A department's admin makes keys of its own department only, never unscoped ones."""
     check_role(key, "admin")
@@ -70,7 +71,7 @@ def create(body: KeyIn, session: SessionDep, key: CurrentKey) -> dict:
 
 
 @router.delete("/keys/{key_id}", response_model=KeyPublic)
-def revoke(key_id: str, http: Request, session: SessionDep, key: CurrentKey) -> dict:
+def revoke(key_id: RecordIdPath, http: Request, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
     """Revoke a key (admin; a department's admin, its department's keys): refused at once by every
     instance (they compare the revocation counter per request). The last live admin key cannot be
     revoked (409)."""

@@ -25,6 +25,7 @@ from discretion.store.tables import Department, RulesetVersion
 from discretion.store.users import actor_name
 
 from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
+from ..params import AgainstQuery, DepartmentPath, DepartmentQuery, ItemPath, VersionPath
 from ..workers import in_worker
 
 router = APIRouter(prefix="/v1", tags=["rulesets"])
@@ -84,7 +85,7 @@ def departments(session: SessionDep, key: CurrentKey) -> list[Department]:
 
 
 @router.get("/rulesets", response_model=list[VersionPublic])
-def rulesets(session: SessionDep, key: CurrentKey, department: str | None = None) -> list[dict[str, Any]]:
+def rulesets(session: SessionDep, key: CurrentKey, department: DepartmentQuery = None) -> list[dict[str, Any]]:
     """Every ruleset version (any status), optionally of one department."""
     q = select(RulesetVersion).order_by(col(RulesetVersion.department), col(RulesetVersion.effective_from))
     if department:
@@ -93,13 +94,15 @@ def rulesets(session: SessionDep, key: CurrentKey, department: str | None = None
 
 
 @router.get("/rulesets/{department}/{version}", response_model=VersionDetail)
-def ruleset(department: str, version: str, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+def ruleset(department: DepartmentPath, version: VersionPath, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
     """One version: its YAML document, content hash and status."""
     return _public(lifecycle.get_version(session, department, version), detail=True)
 
 
 @router.get("/rulesets/{department}/{version}/items/{code}", response_model=ItemSchema)
-def item_schema(department: str, version: str, code: str, key: CurrentKey, library: LibraryDep) -> ItemSchema:
+def item_schema(
+    department: DepartmentPath, version: VersionPath, code: ItemPath, key: CurrentKey, library: LibraryDep
+) -> ItemSchema:
     """The fact schema of one item of a published version (what an evaluation form asks)."""
     lib = library.get()
     crs = lib.version(department, version) if department in lib.departments() else None
@@ -126,7 +129,7 @@ def item_schema(department: str, version: str, code: str, key: CurrentKey, libra
     status_code=201,
     openapi_extra={"requestBody": {"content": {"application/yaml": {"schema": {"type": "string"}}}, "required": True}},
 )
-async def upload(department: str, http: Request, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+async def upload(department: DepartmentPath, http: Request, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
     """Upload a draft version (YAML body), validated as `discretion validate` does (reviewer)."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
@@ -148,7 +151,7 @@ async def upload(department: str, http: Request, session: SessionDep, key: Curre
 
 
 @router.get("/rulesets/{department}/{version}/verify", response_model=VerifyReport)
-def verify(department: str, version: str, session: SessionDep, key: CurrentKey) -> VerifyReport:
+def verify(department: DepartmentPath, version: VersionPath, session: SessionDep, key: CurrentKey) -> VerifyReport:
     """What a reviewer checks before approving (`discretion verify`), over every cell of fact space:
     clause and tier gaps or overlaps with an example case, amounts beyond the statute, weighted sums
     below it, uncited entries; `exhaustive` says every cell was covered. Drafts too (reviewer)."""
@@ -169,7 +172,9 @@ def _pair(session: SessionDep, department: str, version: str, against: str) -> t
 
 
 @router.get("/rulesets/{department}/{version}/diff", response_model=DiffReport)
-def diff(department: str, version: str, against: str, session: SessionDep, key: CurrentKey) -> DiffReport:
+def diff(
+    department: DepartmentPath, version: VersionPath, against: AgainstQuery, session: SessionDep, key: CurrentKey
+) -> DiffReport:
     """What changed from version `against` to this one, item by item, in words (reviewer)."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
@@ -178,7 +183,12 @@ def diff(department: str, version: str, against: str, session: SessionDep, key: 
 
 @router.get("/rulesets/{department}/{version}/impact", response_model=ImpactReport)
 def impact(
-    department: str, version: str, against: str, http: Request, session: SessionDep, key: CurrentKey
+    department: DepartmentPath,
+    version: VersionPath,
+    against: AgainstQuery,
+    http: Request,
+    session: SessionDep,
+    key: CurrentKey,
 ) -> ImpactReport:
     """The department's stored decided cases replayed on version `against` and on this one: every
     recommendation that would change (reviewer)."""
@@ -222,7 +232,11 @@ def refused(exc: lifecycle.ApprovalRefused) -> JSONResponse:
 
 @router.post("/rulesets/{department}/{version}/approve", response_model=VersionPublic)
 def approve(
-    department: str, version: str, session: SessionDep, key: CurrentKey, body: Approval = Body(default_factory=Approval)
+    department: DepartmentPath,
+    version: VersionPath,
+    session: SessionDep,
+    key: CurrentKey,
+    body: Approval = Body(default_factory=Approval),
 ) -> Any:
     """Approve a draft (reviewer, not its uploader). A draft that verify finds defective is refused
     (409, with the findings) unless `override_reason` says why; reason and findings are audited."""
@@ -242,8 +256,8 @@ def approve(
 
 @router.post("/rulesets/{department}/{version}/publish", response_model=VersionPublic)
 def publish(
-    department: str,
-    version: str,
+    department: DepartmentPath,
+    version: VersionPath,
     session: SessionDep,
     key: CurrentKey,
     library: LibraryDep,
@@ -267,7 +281,12 @@ class Withdrawal(BaseModel):
 
 @router.post("/rulesets/{department}/{version}/withdraw", response_model=VersionPublic)
 def withdraw(
-    department: str, version: str, body: Withdrawal, session: SessionDep, key: CurrentKey, library: LibraryDep
+    department: DepartmentPath,
+    version: VersionPath,
+    body: Withdrawal,
+    session: SessionDep,
+    key: CurrentKey,
+    library: LibraryDep,
 ) -> dict[str, Any]:
     """Withdraw a published or superseded version (admin): it stays recorded as withdrawn, with who
     and why; evaluation uses the department's remaining versions."""

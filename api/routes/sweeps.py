@@ -18,6 +18,7 @@ from discretion.store.tables import Job, SweepRun
 
 from discretion.store.users import actor_name
 
+from ..params import RecordIdPath
 from ..deps import CurrentKey, SessionDep, check_department, check_role
 
 router = APIRouter(prefix="/v1", tags=["sweeps"])
@@ -106,7 +107,7 @@ def start_sweep(body: SweepRequest, http: Request, session: SessionDep, key: Cur
 
 
 @router.get("/sweeps/{sweep_id}", response_model=SweepPublic)
-def get_sweep(sweep_id: str, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+def get_sweep(sweep_id: RecordIdPath, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
     """A sweep's status and progress (cases) and, when done, its report (findings, units, officers, rejected rows)."""
     check_role(key, "supervisor")
     run = _own(session, key, sweep_id)
@@ -114,7 +115,7 @@ def get_sweep(sweep_id: str, session: SessionDep, key: CurrentKey) -> dict[str, 
 
 
 @router.delete("/sweeps/{sweep_id}", response_model=SweepPublic)
-def cancel_sweep(sweep_id: str, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+def cancel_sweep(sweep_id: RecordIdPath, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
     """Cancel a queued or running sweep (supervisor); a running one stops at its next progress report."""
     check_role(key, "supervisor")
     run = _own(session, key, sweep_id)

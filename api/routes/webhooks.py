@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from discretion.alerts.webhooks import check_url, register, remove
 from discretion.store.tables import Webhook
 
+from ..params import RecordIdPath
 from ..deps import CurrentKey, SessionDep, check_department, check_role
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
@@ -68,7 +69,7 @@ def list_webhooks(session: SessionDep, key: CurrentKey) -> list[Webhook]:
 
 
 @router.delete("/webhooks/{hook_id}", response_model=WebhookPublic)
-def delete_webhook(hook_id: str, session: SessionDep, key: CurrentKey) -> Webhook:
+def delete_webhook(hook_id: RecordIdPath, session: SessionDep, key: CurrentKey) -> Webhook:
     """Remove a webhook (admin); its pending deliveries are skipped."""
     check_role(key, "admin")
     hook = remove(session, hook_id, actor=key.id)
