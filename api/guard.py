@@ -18,6 +18,7 @@ Large bodies are scanned in a worker thread, so the event loop never waits on a 
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_to_bytes
 
 import anyio
 import numpy as np
@@ -55,9 +56,31 @@ def check_path_and_query(scope: Scope) -> None:
     path = scope.get("path", "")
     if "\x00" in path or b"%00" in scope.get("raw_path", b"") or any(0xD800 <= ord(c) <= 0xDFFF for c in path):
         raise BadRequestInput(["path"], "the path contains a NUL character or invalid Unicode")
+    try:
+        unquote_to_bytes(scope.get("raw_path") or path.encode("utf-8")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequestInput(["path"], "the path is not UTF-8 text (an invalid byte or a lone surrogate)") from None
     query: bytes = scope.get("query_string", b"")
-    if b"\x00" in query or b"%00" in query:
-        raise BadRequestInput(["query"], "a query parameter contains a NUL character")
+    if query:
+        check_query(query)
+
+
+def check_query(query: bytes) -> None:
+    """Each query parameter is UTF-8 text without NUL (percent-decoded strictly: Starlette would
+    replace invalid bytes, such as an encoded lone surrogate, silently); the refusal names it."""
+    for pair in query.split(b"&"):
+        raw_name, _, raw_value = pair.partition(b"=")
+        try:
+            name = unquote_to_bytes(raw_name.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequestInput(["query"], "a query parameter's name is not UTF-8 text") from None
+        value = unquote_to_bytes(raw_value.replace(b"+", b" "))
+        if b"\x00" in value or "\x00" in name:
+            raise BadRequestInput(["query", name.replace("\x00", "")], "contains a NUL character")
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequestInput(["query", name], "is not UTF-8 text (an invalid byte or a lone surrogate)") from None
 
 
 def _escapes(body: bytes) -> None:

@@ -500,6 +500,7 @@ def serve_cmd(
         from .settings import load_settings
         from .store import database_url
         from .store.keys import create_key, has_admin
+        from .cli_harden import audit_start_lines
         from .store.lifecycle import seed_bundled
 
         engine = _store()
@@ -511,6 +512,8 @@ def serve_cmd(
             admin_password = ensure_first_admin(session)
             session.commit()
         typer.echo(f"database: {database_url()}")
+        for line in audit_start_lines(engine):
+            typer.echo(line)
         if added:
             typer.echo(f"published bundled rulesets: {', '.join(added)}")
         if token:

@@ -10,6 +10,7 @@ import json
 from types import ModuleType
 
 import typer
+from sqlalchemy.engine import Engine
 
 audit_app = typer.Typer(help="the append-only audit log", no_args_is_help=True)
 db_app = typer.Typer(help="the database's roles", no_args_is_help=True)
@@ -19,6 +20,19 @@ def _cli() -> ModuleType:
     from . import cli
 
     return cli
+
+
+def audit_start_lines(engine: Engine) -> list[str]:
+    """What `discretion serve` prints about the audit log when it starts: the chain walked as `audit
+    verify` walks it, and its head, to be kept outside the database (a later `audit verify --head`
+    proves against it that nothing logged before this start was removed or changed)."""
+    from .store.chain import verify_chain
+
+    report = verify_chain(engine)
+    state = "intact" if report.intact else f"BROKEN ({len(report.problems)} problems; run discretion audit verify)"
+    lines = [f"audit log: {state}, {report.entries} entries, chain head {report.head} (entry {report.head_id})"]
+    lines += [f"audit log: {problem}" for problem in report.problems[:5]]
+    return lines
 
 
 @audit_app.command("verify")

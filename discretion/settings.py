@@ -9,7 +9,10 @@
     DISCRETION_WORKERS              uvicorn workers of `discretion serve`; 1
     DISCRETION_OWNER_DATABASE_URL   the owner's URL, for migrations, when the service connects as a
                                     role that owns nothing (store/roles.py); unset
-    DISCRETION_HEAVY_WORKERS        heavy requests (compiles, uploads) run at once per process; 2
+    DISCRETION_HEAVY_WORKERS        heavy requests (compiles, uploads, imports, verify, diff, impact)
+                                    run at once per process; 2
+    DISCRETION_HEAVY_QUEUE          heavy requests waiting for a worker per process; beyond, 503 with
+                                    Retry-After; 8
     DISCRETION_JOB_LEASE            seconds a running job's lease lasts without a heartbeat; 30
     DISCRETION_SECURE_COOKIES       1: the session cookie is sent over HTTPS only; 0
     DISCRETION_CACHE_DIR            where large parsed rulesets are cached; ~/.cache/discretion
@@ -40,6 +43,7 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64)
     owner_database_url: str | None = None
     heavy_workers: int = Field(2, ge=1, le=64)
+    heavy_queue: int = Field(8, ge=0, le=10_000)
     job_lease: float = Field(30.0, gt=0)
     secure_cookies: bool = False
     cache_dir: str | None = None

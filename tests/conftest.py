@@ -156,14 +156,6 @@ KNOWN_FAILURES: dict[str, tuple[str, bool]] = {
         "failed once in the final full run (PostgreSQL only; passed on SQLite): not yet diagnosed",
         False,
     ),
-    "tests/test_schemathesis.py::test_bad_strings_and_numbers_never_give_a_server_error[sqlite-GET /v1/alerts]": (
-        "schemathesis found a server error for a bad query value in the final run: not yet diagnosed",
-        False,
-    ),
-    "tests/test_schemathesis.py::test_bad_strings_and_numbers_never_give_a_server_error[sqlite-GET /v1/audit]": (
-        "schemathesis found a server error for a bad query value in the final run: not yet diagnosed",
-        False,
-    ),
 }
 
 

@@ -1,6 +1,8 @@
 """Issue 10, part 1: no single request stops the server. A real server (uvicorn, its own process)
-is sent each input that once froze it, while another client evaluates; the other client's p99
-latency must stay under 100 ms.
+is sent each input that once froze it, and a reviewer's CPU-heavy reads, while another client (a process
+of its own) evaluates; the other client's p99 latency must stay under 100 ms. It is skipped only when the
+machine is so loaded that the p99 before any attack is already half the bound and the p99 during them is
+over it, with both figures and the load average in the reason.
 
 This is the one timing assert the issue asks for: the threshold is far above the ~10 ms an
 evaluation takes here even on a loaded machine, and far below the seconds a blocked event loop
@@ -14,7 +16,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from collections.abc import Callable
@@ -62,6 +63,10 @@ def _attacks() -> list[tuple[str, str, bytes, str]]:
         ("POST", "/v1/rulesets/food", (FOOD_2025 + "\nx: " + "[" * 500 + "]" * 500).encode(), y),
         ("POST", "/v1/cases", (_lines(50) + '\n{"facts": ' + "[" * 100_000 + "]" * 100_000 + "}").encode(), nd),
         ("GET", "/v1/audit?actor=%00", b"", j),
+        # a reviewer's CPU-heavy reads: heavy workers, never the event loop nor the evaluations' threads
+        ("GET", "/v1/rulesets/food/2024/verify", b"", j),
+        ("GET", "/v1/rulesets/food/2024/diff?against=2024", b"", j),
+        ("GET", "/v1/rulesets/food/2024/impact?against=2024", b"", j),
     ]
 
 
@@ -129,47 +134,46 @@ def _p99(latencies: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-def _evaluate_while(base: str, officer: dict[str, str], work: Callable[[], None]) -> list[float]:
-    """Latencies (ms) of one client evaluating back to back while `work` runs in this thread."""
-    latencies: list[float] = []
-    stop = threading.Event()
-    failures: list[str] = []
+ROOT = Path(__file__).resolve().parent.parent
 
-    def evaluate_loop() -> None:
-        with httpx.Client(base_url=base, headers=officer, timeout=30) as client:
-            client.post("/v1/evaluate", json=CASE)  # warm: the cell is cached, as in a running service
-            while not stop.is_set():
-                started = time.perf_counter()
-                r = client.post("/v1/evaluate", json=CASE)
-                latencies.append((time.perf_counter() - started) * 1000)
-                if r.status_code != 200:
-                    failures.append(r.text[:200])
-                time.sleep(0.005)
 
-    watcher = threading.Thread(target=evaluate_loop)
-    watcher.start()
+def _evaluate_while(base: str, token: str, work: Callable[[], None]) -> list[float]:
+    """Latencies (ms) of one officer's client evaluating back to back while `work` runs in this process.
+    The client is a process of its own (tests/helpers/evaluator_client.py): in a thread of this process
+    it would share the GIL with `work` and measure the test, not the server."""
+    client = subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.evaluator_client", base, token, "600", json.dumps(CASE)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
-        time.sleep(0.2)
+        assert client.stdout is not None and client.stdin is not None
+        assert client.stdout.readline().strip() == "ready"  # warm: its cell is cached
         work()
+        out, _ = client.communicate("stop\n", timeout=120)
     finally:
-        stop.set()
-        watcher.join()
-    assert not failures, failures[:3]
+        if client.poll() is None:
+            client.kill()
+    answer = json.loads(out)
+    assert not answer["failures"], answer["failures"][:3]
+    latencies: list[float] = answer["latencies_ms"]
     assert len(latencies) >= 50, len(latencies)
     return latencies
 
 
 def test_no_input_blocks_another_clients_evaluations(server) -> None:
     base, tokens = server
-    officer = {"Authorization": f"Bearer {tokens['officer']}"}
-    baseline = _p99(_evaluate_while(base, officer, lambda: time.sleep(MIN_SECONDS)))
+    baseline = _p99(_evaluate_while(base, tokens["officer"], lambda: time.sleep(MIN_SECONDS)))
     answers: list[tuple[str, int]] = []
+    attacks = _attacks()  # built once: building megabyte bodies is the test's work, not the server's
 
     def attack() -> None:
         started = time.monotonic()
         with httpx.Client(base_url=base, timeout=120) as attacker:
             while not answers or time.monotonic() - started < MIN_SECONDS:
-                for method, path, body, ctype in _attacks():
+                for method, path, body, ctype in attacks:
                     who = "reviewer" if path.startswith("/v1/rulesets") else "admin" if "audit" in path else "officer"
                     r = attacker.request(
                         method,
@@ -177,13 +181,20 @@ def test_no_input_blocks_another_clients_evaluations(server) -> None:
                         content=body,
                         headers={"Authorization": f"Bearer {tokens[who]}", "Content-Type": ctype},
                     )
-                    answers.append((f"{path} {body[:40]!r}", r.status_code))
+                    answers.append((f"{method} {path} {body[:40]!r}", r.status_code))
 
-    latencies = _evaluate_while(base, officer, attack)
-    assert all(400 <= status < 500 for _, status in answers), answers
+    latencies = _evaluate_while(base, tokens["officer"], attack)
+    heavy = ("/verify", "/diff", "/impact")  # the reviewer's reads: answered, not refused
+    accepted = [(w, status) for w, status in answers if not 400 <= status < 500 and not any(k in w for k in heavy)]
+    assert not accepted, accepted  # every hostile input refused
+    assert all(status == 200 for w, status in answers if any(k in w for k in heavy)), answers
     p99 = _p99(latencies)
-    if baseline >= P99_MS / 2:  # other processes load the machine: no judgement on latency is possible
-        pytest.skip(
-            f"the machine is too loaded to judge: p99 {baseline:.0f} ms before any attack ({p99:.0f} ms during them)"
-        )
-    assert p99 < P99_MS, f"p99 {p99:.1f} ms over {len(latencies)} evaluations (before the attacks: {baseline:.1f} ms)"
+    load = os.getloadavg()[0]
+    figures = (
+        f"p99 {p99:.1f} ms over {len(latencies)} evaluations during the attacks, {baseline:.1f} ms before them; "
+        f"load average {load:.2f} on {os.cpu_count()} cores"
+    )
+    print(figures)
+    if p99 >= P99_MS and baseline >= P99_MS / 2:  # other processes load the machine: no judgement is possible
+        pytest.skip(f"the machine is too loaded to judge: {figures}")
+    assert p99 < P99_MS, figures

@@ -13,10 +13,12 @@ from sqlmodel import Session
 
 from api.app import create_app
 from discretion.store import make_engine
+from discretion.alerts.webhooks import register
+from discretion.store import lifecycle
 from discretion.store.keys import create_key
 
 from .test_api import CASE, h
-from .test_store import _lines
+from .test_store import FOOD_2025, _lines
 
 ROLES = ("officer", "reviewer", "supervisor", "admin")
 SCOPES = ("food", "other", None)
@@ -43,9 +45,10 @@ def _sweep_id(client: TestClient, ctx: dict) -> str:
 ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/v1/evaluate"): Route(("officer",), lambda c, k, x: c.post("/v1/evaluate", json=CASE, headers=k)),
     ("GET", "/v1/departments"): Route(None, lambda c, k, x: c.get("/v1/departments", headers=k), other="ok"),
-    ("GET", "/v1/rulesets"): Route(None, lambda c, k, x: c.get("/v1/rulesets", headers=k), other="ok"),
+    ("GET", "/v1/rulesets"): Route(None, lambda c, k, x: c.get("/v1/rulesets", headers=k), other="no_food_drafts"),
+    # a draft: read by its department's keys only (published versions are public: test below)
     ("GET", "/v1/rulesets/{department}/{version}"): Route(
-        None, lambda c, k, x: c.get("/v1/rulesets/food/2024", headers=k), other="ok"
+        None, lambda c, k, x: c.get("/v1/rulesets/food/2025", headers=k), other="404"
     ),
     ("GET", "/v1/rulesets/{department}/{version}/items/{code}"): Route(
         None, lambda c, k, x: c.get("/v1/rulesets/food/2024/items/F-124", headers=k), other="ok"
@@ -91,6 +94,22 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/v1/sweeps/{sweep_id}"): Route(
         ("supervisor",), lambda c, k, x: c.get(f"/v1/sweeps/{_sweep_id(c, x)}", headers=k), other="404"
     ),
+    ("GET", "/v1/jobs"): Route(("supervisor",), lambda c, k, x: c.get("/v1/jobs", headers=k), other="no_food_rows"),
+    ("GET", "/v1/jobs/{job_id}"): Route(
+        ("supervisor",), lambda c, k, x: c.get(f"/v1/jobs/{_sweep_id(c, x)}", headers=k), other="404"
+    ),
+    ("GET", "/v1/alerts"): Route(("supervisor",), lambda c, k, x: c.get("/v1/alerts?department=food", headers=k)),
+    ("GET", "/v1/decisions/{case_id}"): Route(
+        ("officer", "supervisor"), lambda c, k, x: c.get("/v1/decisions/C-1", headers=k), other="404"
+    ),
+    ("GET", "/v1/webhooks"): Route(("admin",), lambda c, k, x: c.get("/v1/webhooks", headers=k), other="no_food_rows"),
+    ("POST", "/v1/webhooks"): Route(
+        ("admin",),
+        lambda c, k, x: c.post("/v1/webhooks", json={"url": "http://192.0.2.1/h", "department": "food"}, headers=k),
+    ),
+    ("DELETE", "/v1/webhooks/{hook_id}"): Route(
+        ("admin",), lambda c, k, x: c.delete(f"/v1/webhooks/{x['hook']}", headers=k), other="404"
+    ),
 }
 
 
@@ -113,13 +132,15 @@ def test_every_route_by_role_and_scope(api, method: str, path: str) -> None:
             (role, scope): create_key(s, role, scope, label=f"{role}/{scope}")[1] for role in ROLES for scope in SCOPES
         }
         victim, _ = create_key(s, "officer", "food", label="victim")
+        lifecycle.upload_draft(s, "food", FOOD_2025, "tester")  # a draft of food: not another department's to read
+        hook = register(s, "http://192.0.2.1/food", department="food", actor="tester")
         s.commit()
-        victim_id = victim.id
+        victim_id, hook_id = victim.id, hook.id
 
     def as_(role: str, scope: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {tokens[(role, scope)]}"}
 
-    ctx: dict[str, Any] = {"as": as_, "victim": victim_id}
+    ctx: dict[str, Any] = {"as": as_, "victim": victim_id, "hook": hook_id}
     route = ROUTES.get((method, path))
     no_key = {"Authorization": "Bearer dk_nobody"}
     if route is None:  # a route added since this table: at least it must want a key
@@ -146,6 +167,14 @@ def test_every_route_by_role_and_scope(api, method: str, path: str) -> None:
                 assert r.status_code == 200 and r.json()["accepted"] == 0, what
             elif route.other == "no_food_keys":
                 assert r.status_code == 200 and all(k["department"] == "other" for k in r.json()), what
+            elif route.other == "no_food_rows":
+                assert r.status_code == 200 and all(row["department"] != "food" for row in r.json()), what
+            elif route.other == "no_food_drafts":
+                rows = r.json()
+                assert r.status_code == 200 and ("food", "2025") not in {(v["department"], v["version"]) for v in rows}
+                assert ("food", "2024") in {(v["department"], v["version"]) for v in rows}, what  # published: public
+            if scope == "food" and allowed and route.other in ("no_food_rows", "no_food_drafts"):
+                assert r.status_code == 200, what
 
 
 def test_a_departments_admin_cannot_make_unscoped_keys(api) -> None:
@@ -194,3 +223,40 @@ def test_a_key_revoked_from_the_cli_is_refused_at_once_too(api, db_url: str, mon
     assert CliRunner().invoke(cli_app, ["keys", "revoke", made["id"]]).exit_code == 0
     assert api.post("/v1/evaluate", json=CASE, headers=key).status_code == 401
     assert json.loads(api.get("/v1/keys", headers=h(api, "admin")).text)
+
+
+def test_published_versions_are_public_and_drafts_stay_in_their_department(api) -> None:
+    """Published law is public (every key evaluates against it and may read it); a draft or an approved
+    version is its department's until published: listed, read, verified, diffed only there."""
+    with Session(api.app.state.engine) as s:
+        lifecycle.upload_draft(s, "food", FOOD_2025, "tester")
+        _, other_reviewer = create_key(s, "reviewer", "other", label="other reviewer")
+        _, food_officer = create_key(s, "officer", "food", label="food officer")
+        s.commit()
+    other = {"Authorization": f"Bearer {other_reviewer}"}
+    own = {"Authorization": f"Bearer {food_officer}"}
+    assert api.get("/v1/rulesets/food/2024", headers=other).status_code == 200
+    assert api.get("/v1/rulesets/food/2024/items/F-124", headers=other).status_code == 200
+    hidden = api.get("/v1/rulesets/food/2025", headers=other)
+    assert hidden.status_code == 404 and hidden.json()["detail"][0]["loc"][-1] == "version"
+    assert api.get("/v1/rulesets/food/2025", headers=own).json()["status"] == "draft"
+    listed = {(v["department"], v["version"]) for v in api.get("/v1/rulesets", headers=other).json()}
+    assert ("food", "2024") in listed and ("food", "2025") not in listed
+    assert ("food", "2025") in {(v["department"], v["version"]) for v in api.get("/v1/rulesets", headers=own).json()}
+    for url in ("/v1/rulesets/food/2025/verify", "/v1/rulesets/food/2025/diff?against=2024"):
+        assert api.get(url, headers=other).status_code == 403, url
+    assert api.get("/v1/rulesets/food/2024/verify", headers=other).status_code == 403  # reviewer work: own department
+
+
+def test_a_departments_admin_cannot_register_a_webhook_for_every_department(api) -> None:
+    with Session(api.app.state.engine) as s:
+        _, food_admin = create_key(s, "admin", "food", label="food admin")
+        hook = register(s, "http://192.0.2.1/all", department=None, actor="root")
+        s.commit()
+        hook_id = hook.id
+    k = {"Authorization": f"Bearer {food_admin}"}
+    r = api.post("/v1/webhooks", json={"url": "http://192.0.2.1/h"}, headers=k)
+    assert r.status_code == 403 and r.json()["detail"][0]["loc"] == ["body", "department"], r.text
+    assert all(w["department"] == "food" for w in api.get("/v1/webhooks", headers=k).json())
+    assert api.delete(f"/v1/webhooks/{hook_id}", headers=k).status_code == 404  # every department's: not its own
+    assert api.delete(f"/v1/webhooks/{hook_id}", headers=h(api, "admin")).status_code == 200

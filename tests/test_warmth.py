@@ -14,7 +14,7 @@ from discretion.compiler import CompiledItem
 from discretion.warmth import ColdWork, warm_only
 
 from .conftest import FIXTURES
-from .test_api import CASE, api, h  # noqa: F401 - the api fixture
+from .test_api import CASE, h
 
 
 def _request(**facts: object) -> EvaluationRequest:
@@ -41,7 +41,7 @@ def test_warm_only_is_scoped_to_its_block() -> None:
 
 
 @pytest.mark.parametrize("path", ["/v1/evaluate", "/v1/decisions"])
-def test_the_routes_never_ask_durable_rules_on_the_event_loop(api, monkeypatch, path) -> None:  # noqa: F811
+def test_the_routes_never_ask_durable_rules_on_the_event_loop(api, monkeypatch, path) -> None:
     on_loop: list[bool] = []
     original = CompiledItem.match
 
@@ -70,7 +70,7 @@ def test_the_routes_never_ask_durable_rules_on_the_event_loop(api, monkeypatch, 
     assert on_loop and not any(on_loop), on_loop
 
 
-def test_a_route_answers_a_cold_and_a_warm_cell_as_the_library_does(api) -> None:  # noqa: F811
+def test_a_route_answers_a_cold_and_a_warm_cell_as_the_library_does(api) -> None:
     lib = RulesetLibrary.load(FIXTURES)
     for value in [100, 7000, 7000, 150_000, 150_000]:  # each value first cold, then warm
         body = {**CASE, "facts": {**CASE["facts"], "goods_value": value}}

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from typing import Annotated
-
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from discretion.alerts.store import handle, list_alerts
 from discretion.store.tables import Alert
 
 from ..deps import CurrentKey, SessionDep, check_department, check_role
+from ..params import AfterId, DateFrom, DepartmentQuery, FilterText, Limit, RowIdPath
 
 #: an alert id as the database can hold it (a larger number is a 422, not an overflow)
-AlertId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+AlertId = RowIdPath
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 
@@ -59,15 +58,15 @@ class AlertNote(BaseModel):
 def alerts(
     session: SessionDep,
     key: CurrentKey,
-    department: str | None = Query(None, max_length=64),
-    unit: str | None = Query(None, max_length=200),
-    officer: str | None = Query(None, max_length=200),
+    department: DepartmentQuery = None,
+    unit: FilterText = None,
+    officer: FilterText = None,
     severity: str | None = Query(None, pattern="^(critical|high|medium|low)$"),
     state: str | None = Query(None, pattern="^(open|acknowledged|closed)$"),
-    since: dt.date | None = Query(None, description="决定日期起（含）"),
-    until: dt.date | None = Query(None, description="决定日期止（含）"),
-    after_id: int | None = Query(None, ge=0),
-    limit: int = Query(100, ge=1, le=1000),
+    since: DateFrom = None,
+    until: DateFrom = None,
+    after_id: AfterId = None,
+    limit: Limit = 100,
 ) -> AlertPage:
     """Alerts, oldest first, filtered (supervisor; a scoped key sees its own department's)."""
     check_role(key, "supervisor")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from discretion.store import audit
 
 from ..deps import CurrentKey, SessionDep, check_department, check_role
+from ..params import AfterId, DepartmentQuery, InstantQuery, Limit, ShortText
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
@@ -46,13 +47,13 @@ def audit_log(
     session: SessionDep,
     key: CurrentKey,
     response: Response,
-    actor: str | None = None,
-    action: str | None = None,
-    department: str | None = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    after_id: int | None = Query(default=None, ge=0, le=2**62),
-    limit: int = Query(default=100, ge=1, le=1000),
+    actor: ShortText = None,
+    action: ShortText = None,
+    department: DepartmentQuery = None,
+    since: InstantQuery = None,
+    until: InstantQuery = None,
+    after_id: AfterId = None,
+    limit: Limit = 100,
 ) -> list[Any]:
     """Entries oldest first; a department-scoped key sees its department only. The X-Audit-Head
     header carries the hash chain's head (GET /v1/audit/head)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from discretion.store.cases import FormatError, ImportReport, import_cases, parse_rows
 
@@ -33,14 +35,10 @@ FORMATS = {
     },
 )
 async def import_decided_cases(
-    http: Request, key: CurrentKey, library: LibraryDep, batch_size: int = 1000
+    http: Request, key: CurrentKey, library: LibraryDep, batch_size: Annotated[int, Query(ge=1, le=10000)] = 1000
 ) -> ImportReport:
     """Import decided cases; each batch one transaction, idempotent by case_id (officer, supervisor)."""
     check_role(key, "officer", "supervisor")
-    if not 1 <= batch_size <= 10000:
-        raise HTTPException(
-            422, detail=[{"loc": ["query", "batch_size"], "msg": "must be between 1 and 10000", "type": "value_error"}]
-        )
     ctype = http.headers.get("content-type", "").split(";")[0].strip().lower()
     fmt = FORMATS.get(ctype)
     if fmt is None:

@@ -17,6 +17,7 @@ from discretion.store.audit import record
 from discretion.store.tables import Decision, Job
 
 from ..decision_writer import writer_for
+from ..params import CaseIdPath
 from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
 from ..workers import warm_inline
 from .jobs import JobPublic
@@ -77,7 +78,7 @@ async def record_decision(body: DecisionIn, key: CurrentKey, library: LibraryDep
 
 
 @router.get("/decisions/{case_id}", response_model=DecisionAnswer)
-def get_decision(case_id: str, session: SessionDep, key: CurrentKey) -> Response:
+def get_decision(case_id: CaseIdPath, session: SessionDep, key: CurrentKey) -> Response:
     """A recorded decision's answer, as it was given (officer, supervisor)."""
     check_role(key, "officer", "supervisor")
     row = session.get(Decision, case_id)

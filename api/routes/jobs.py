@@ -14,6 +14,7 @@ from discretion.jobs.queue import cancel, retry
 from discretion.store.audit import record
 from discretion.store.tables import Job
 
+from ..params import RecordIdPath
 from ..deps import CurrentKey, SessionDep, check_role
 
 router = APIRouter(prefix="/v1", tags=["jobs"])
@@ -67,14 +68,14 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobPublic)
-def get_job(job_id: str, session: SessionDep, key: CurrentKey) -> Job:
+def get_job(job_id: RecordIdPath, session: SessionDep, key: CurrentKey) -> Job:
     """One job: state, attempts, progress, result or error (supervisor)."""
     check_role(key, "supervisor")
     return _own(session, key, job_id)
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobPublic)
-def cancel_job(job_id: str, session: SessionDep, key: CurrentKey) -> Job:
+def cancel_job(job_id: RecordIdPath, session: SessionDep, key: CurrentKey) -> Job:
     """Cancel a queued or running job (supervisor); a running one stops at its next progress report."""
     check_role(key, "supervisor")
     job = _own(session, key, job_id)
@@ -93,7 +94,7 @@ def cancel_job(job_id: str, session: SessionDep, key: CurrentKey) -> Job:
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobPublic)
-def retry_job(job_id: str, http: Request, session: SessionDep, key: CurrentKey) -> Job:
+def retry_job(job_id: RecordIdPath, http: Request, session: SessionDep, key: CurrentKey) -> Job:
     """Queue a failed job again (admin), e.g. webhook deliveries once their receiver is back."""
     check_role(key, "admin")
     job = retry(session, _own(session, key, job_id).id)

@@ -14,6 +14,7 @@ from discretion.store.tables import ApiKey
 from discretion.errors import NotFound
 from discretion.store.users import actor_name
 
+from ..params import RecordIdPath
 from ..deps import CurrentKey, SessionDep, check_department, check_role, forbid
 
 router = APIRouter(prefix="/v1", tags=["keys"])
@@ -70,7 +71,7 @@ def create(body: KeyIn, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
 
 
 @router.delete("/keys/{key_id}", response_model=KeyPublic)
-def revoke(key_id: str, http: Request, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+def revoke(key_id: RecordIdPath, http: Request, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
     """Revoke a key (admin; a department's admin, its department's keys): refused at once by every
     instance (they compare the revocation counter per request). The last live admin key cannot be
     revoked (409)."""

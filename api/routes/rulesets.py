@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from discretion.audit import DiffReport, ImpactReport, VerifyReport, verify_version
 from discretion.audit.verify import approval_check
@@ -25,6 +25,7 @@ from discretion.store.tables import Department, RulesetVersion
 from discretion.store.users import actor_name
 
 from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
+from ..params import AgainstQuery, DepartmentPath, DepartmentQuery, ItemPath, VersionPath
 from ..workers import in_worker
 
 router = APIRouter(prefix="/v1", tags=["rulesets"])
@@ -84,22 +85,37 @@ def departments(session: SessionDep, key: CurrentKey) -> list[Department]:
 
 
 @router.get("/rulesets", response_model=list[VersionPublic])
-def rulesets(session: SessionDep, key: CurrentKey, department: str | None = None) -> list[dict[str, Any]]:
-    """Every ruleset version (any status), optionally of one department."""
+def rulesets(session: SessionDep, key: CurrentKey, department: DepartmentQuery = None) -> list[dict[str, Any]]:
+    """Ruleset versions, optionally of one department: every published one (also superseded or withdrawn
+    since), and the drafts and approved versions of the key's own department (all of them for an unscoped key)."""
     q = select(RulesetVersion).order_by(col(RulesetVersion.department), col(RulesetVersion.effective_from))
     if department:
         q = q.where(RulesetVersion.department == department)
+    if key.department is not None:
+        q = q.where(or_(RulesetVersion.department == key.department, col(RulesetVersion.published_at).is_not(None)))
     return [_public(r) for r in session.exec(q)]
 
 
 @router.get("/rulesets/{department}/{version}", response_model=VersionDetail)
-def ruleset(department: str, version: str, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
-    """One version: its YAML document, content hash and status."""
-    return _public(lifecycle.get_version(session, department, version), detail=True)
+def ruleset(department: DepartmentPath, version: VersionPath, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+    """One version: its YAML document, content hash and status. A version never published is seen only by
+    keys of its department (another department's key gets 404, as if it did not exist)."""
+    return _public(readable_version(session, key, department, version), detail=True)
+
+
+def readable_version(session: SessionDep, key: CurrentKey, department: str, version: str) -> RulesetVersion:
+    """The version if the key may read it: published ones are public law (any key evaluates against
+    them), drafts and approved versions belong to their department until published."""
+    row = lifecycle.get_version(session, department, version)
+    if row.published_at is None and key.department is not None and key.department != department:
+        raise NotFound(f"department {department!r} has no version {version!r}", field="version")
+    return row
 
 
 @router.get("/rulesets/{department}/{version}/items/{code}", response_model=ItemSchema)
-def item_schema(department: str, version: str, code: str, key: CurrentKey, library: LibraryDep) -> ItemSchema:
+def item_schema(
+    department: DepartmentPath, version: VersionPath, code: ItemPath, key: CurrentKey, library: LibraryDep
+) -> ItemSchema:
     """The fact schema of one item of a published version (what an evaluation form asks)."""
     lib = library.get()
     crs = lib.version(department, version) if department in lib.departments() else None
@@ -126,7 +142,7 @@ def item_schema(department: str, version: str, code: str, key: CurrentKey, libra
     status_code=201,
     openapi_extra={"requestBody": {"content": {"application/yaml": {"schema": {"type": "string"}}}, "required": True}},
 )
-async def upload(department: str, http: Request, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+async def upload(department: DepartmentPath, http: Request, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
     """Upload a draft version (YAML body), validated as `discretion validate` does (reviewer)."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
@@ -148,17 +164,24 @@ async def upload(department: str, http: Request, session: SessionDep, key: Curre
 
 
 @router.get("/rulesets/{department}/{version}/verify", response_model=VerifyReport)
-def verify(department: str, version: str, session: SessionDep, key: CurrentKey) -> VerifyReport:
+async def verify(
+    department: DepartmentPath, version: VersionPath, session: SessionDep, key: CurrentKey
+) -> VerifyReport:
     """What a reviewer checks before approving (`discretion verify`), over every cell of fact space:
     clause and tier gaps or overlaps with an example case, amounts beyond the statute, weighted sums
-    below it, uncited entries; `exhaustive` says every cell was covered. Drafts too (reviewer)."""
+    below it, uncited entries; `exhaustive` says every cell was covered. Drafts too (reviewer).
+    Runs in a heavy worker (503 with Retry-After when they are all busy and the queue is full)."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
-    row = lifecycle.get_version(session, department, version)
-    ref = f"{department}/{version}"
-    lib = lifecycle.compile_with_live(session, {ref: row.document})
-    problems, coverage = verify_version(lib.compiled[ref])
-    return VerifyReport(problems=problems, coverage=coverage)
+
+    def run() -> VerifyReport:
+        row = lifecycle.get_version(session, department, version)
+        ref = f"{department}/{version}"
+        lib = lifecycle.compile_with_live(session, {ref: row.document})
+        problems, coverage = verify_version(lib.compiled[ref])
+        return VerifyReport(problems=problems, coverage=coverage)
+
+    return await in_worker(run)
 
 
 def _pair(session: SessionDep, department: str, version: str, against: str) -> tuple[Any, Any]:
@@ -169,23 +192,35 @@ def _pair(session: SessionDep, department: str, version: str, against: str) -> t
 
 
 @router.get("/rulesets/{department}/{version}/diff", response_model=DiffReport)
-def diff(department: str, version: str, against: str, session: SessionDep, key: CurrentKey) -> DiffReport:
-    """What changed from version `against` to this one, item by item, in words (reviewer)."""
+async def diff(
+    department: DepartmentPath, version: VersionPath, against: AgainstQuery, session: SessionDep, key: CurrentKey
+) -> DiffReport:
+    """What changed from version `against` to this one, item by item, in words (reviewer; a heavy worker)."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
-    return diff_versions(*_pair(session, department, version, against))
+    return await in_worker(lambda: diff_versions(*_pair(session, department, version, against)))
 
 
 @router.get("/rulesets/{department}/{version}/impact", response_model=ImpactReport)
-def impact(
-    department: str, version: str, against: str, http: Request, session: SessionDep, key: CurrentKey
+async def impact(
+    department: DepartmentPath,
+    version: VersionPath,
+    against: AgainstQuery,
+    http: Request,
+    session: SessionDep,
+    key: CurrentKey,
 ) -> ImpactReport:
     """The department's stored decided cases replayed on version `against` and on this one: every
-    recommendation that would change (reviewer)."""
+    recommendation that would change (reviewer; a heavy worker)."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
-    old, new = _pair(session, department, version, against)
-    return replay(old, new, from_engine(http.app.state.engine, department=department))
+    engine = http.app.state.engine
+
+    def run() -> ImpactReport:
+        old, new = _pair(session, department, version, against)
+        return replay(old, new, from_engine(engine, department=department))
+
+    return await in_worker(run)
 
 
 class Transition(BaseModel):
@@ -221,29 +256,42 @@ def refused(exc: lifecycle.ApprovalRefused) -> JSONResponse:
 
 
 @router.post("/rulesets/{department}/{version}/approve", response_model=VersionPublic)
-def approve(
-    department: str, version: str, session: SessionDep, key: CurrentKey, body: Approval = Body(default_factory=Approval)
+async def approve(
+    department: DepartmentPath,
+    version: VersionPath,
+    session: SessionDep,
+    key: CurrentKey,
+    body: Approval = Body(default_factory=Approval),
 ) -> Any:
     """Approve a draft (reviewer, not its uploader). A draft that verify finds defective is refused
     (409, with the findings) unless `override_reason` says why; reason and findings are audited."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
-    try:
-        row = lifecycle.approve(
-            session, department, version, actor_name(key), verifier=approval_check, override_reason=body.override_reason
-        )
-    except lifecycle.ApprovalRefused as e:
-        session.rollback()
-        return refused(e)
-    session.commit()
-    session.refresh(row)
-    return _public(row)
+
+    def run() -> Any:  # verify runs inside the approval: a heavy worker
+        try:
+            row = lifecycle.approve(
+                session,
+                department,
+                version,
+                actor_name(key),
+                verifier=approval_check,
+                override_reason=body.override_reason,
+            )
+        except lifecycle.ApprovalRefused as e:
+            session.rollback()
+            return refused(e)
+        session.commit()
+        session.refresh(row)
+        return _public(row)
+
+    return await in_worker(run)
 
 
 @router.post("/rulesets/{department}/{version}/publish", response_model=VersionPublic)
 def publish(
-    department: str,
-    version: str,
+    department: DepartmentPath,
+    version: VersionPath,
     session: SessionDep,
     key: CurrentKey,
     library: LibraryDep,
@@ -267,7 +315,12 @@ class Withdrawal(BaseModel):
 
 @router.post("/rulesets/{department}/{version}/withdraw", response_model=VersionPublic)
 def withdraw(
-    department: str, version: str, body: Withdrawal, session: SessionDep, key: CurrentKey, library: LibraryDep
+    department: DepartmentPath,
+    version: VersionPath,
+    body: Withdrawal,
+    session: SessionDep,
+    key: CurrentKey,
+    library: LibraryDep,
 ) -> dict[str, Any]:
     """Withdraw a published or superseded version (admin): it stays recorded as withdrawn, with who
     and why; evaluation uses the department's remaining versions."""

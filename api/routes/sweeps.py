@@ -14,10 +14,12 @@ from discretion.errors import NotFound
 from discretion.jobs import cancel, enqueue
 from discretion.consistency.job import KIND
 from discretion.store.audit import record
-from discretion.store.tables import Job, SweepRun
+from discretion.store.tables import AuditEntry, Job, SweepRun
+from sqlmodel import select
 
 from discretion.store.users import actor_name
 
+from ..params import RecordIdPath
 from ..deps import CurrentKey, SessionDep, check_department, check_role
 
 router = APIRouter(prefix="/v1", tags=["sweeps"])
@@ -39,6 +41,15 @@ class SweepRequest(BaseModel):
         return self
 
 
+class AuditHeadAt(BaseModel):
+    """The audit log's hash chain head when the sweep was started (its `sweep.start` entry): kept with the
+    report, outside the database, it lets `discretion audit verify --head HASH` prove that nothing logged up
+    to then was removed or changed since."""
+
+    entry: int
+    hash: str
+
+
 class SweepPublic(BaseModel):
     id: str
     status: str
@@ -51,10 +62,16 @@ class SweepPublic(BaseModel):
     progress_done: int = 0
     progress_total: int | None = None
     report: dict[str, Any] | None
+    audit_head: AuditHeadAt | None = None
 
 
-def _public(run: SweepRun, job: Job | None) -> dict[str, Any]:
+def _public(run: SweepRun, job: Job | None, session: SessionDep) -> dict[str, Any]:
     out = run.model_dump()
+    started = session.exec(
+        select(AuditEntry).where(AuditEntry.action == "sweep.start", AuditEntry.target == run.id)
+    ).first()
+    if started is not None and started.id is not None and started.hash is not None:
+        out["audit_head"] = {"entry": started.id, "hash": started.hash}
     if job is not None:
         out |= {"progress_done": job.progress_done, "progress_total": job.progress_total}
         if job.state in ("queued", "failed", "cancelled") and run.status in ("queued", "running"):
@@ -102,19 +119,19 @@ def start_sweep(body: SweepRequest, http: Request, session: SessionDep, key: Cur
     session.commit()
     session.refresh(run)
     http.app.state.worker.wake()
-    return _public(run, job)
+    return _public(run, job, session)
 
 
 @router.get("/sweeps/{sweep_id}", response_model=SweepPublic)
-def get_sweep(sweep_id: str, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+def get_sweep(sweep_id: RecordIdPath, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
     """A sweep's status and progress (cases) and, when done, its report (findings, units, officers, rejected rows)."""
     check_role(key, "supervisor")
     run = _own(session, key, sweep_id)
-    return _public(run, session.get(Job, sweep_id))
+    return _public(run, session.get(Job, sweep_id), session)
 
 
 @router.delete("/sweeps/{sweep_id}", response_model=SweepPublic)
-def cancel_sweep(sweep_id: str, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
+def cancel_sweep(sweep_id: RecordIdPath, session: SessionDep, key: CurrentKey) -> dict[str, Any]:
     """Cancel a queued or running sweep (supervisor); a running one stops at its next progress report."""
     check_role(key, "supervisor")
     run = _own(session, key, sweep_id)
@@ -122,4 +139,4 @@ def cancel_sweep(sweep_id: str, session: SessionDep, key: CurrentKey) -> dict[st
     record(session, actor_name(key), "sweep.cancel", department=run.department, target=run.id)
     session.commit()
     session.refresh(run)
-    return _public(run, job)
+    return _public(run, job, session)

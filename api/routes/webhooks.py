@@ -11,7 +11,8 @@ from sqlmodel import col, select
 from discretion.alerts.webhooks import check_url, register, remove
 from discretion.store.tables import Webhook
 
-from ..deps import CurrentKey, SessionDep, check_department, check_role
+from ..params import RecordIdPath
+from ..deps import CurrentKey, SessionDep, check_department, check_role, forbid
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
 
@@ -43,6 +44,12 @@ class WebhookCreated(WebhookPublic):
 def create_webhook(body: WebhookCreate, http: Request, session: SessionDep, key: CurrentKey) -> Webhook:
     """Register a webhook (admin); the answer carries its signing secret, shown only now."""
     check_role(key, "admin")
+    if body.department is None and key.department is not None:  # all departments' alerts: not a scoped admin's
+        raise forbid(
+            f"this key is scoped to department {key.department!r}: a webhook for every department needs an unscoped "
+            "admin key",
+            ["body", "department"],
+        )
     if body.department is not None:
         check_department(key, body.department, ["body", "department"])
     server = http.scope.get("server") or (None, None)
@@ -60,18 +67,19 @@ def create_webhook(body: WebhookCreate, http: Request, session: SessionDep, key:
 
 @router.get("/webhooks", response_model=list[WebhookPublic])
 def list_webhooks(session: SessionDep, key: CurrentKey) -> list[Webhook]:
-    """Live webhooks (admin); secrets are never shown again."""
+    """Live webhooks (admin; a scoped admin sees its department's); secrets are never shown again."""
     check_role(key, "admin")
-    return list(
-        session.exec(select(Webhook).where(col(Webhook.removed_at).is_(None)).order_by(col(Webhook.created_at)))
-    )
+    q = select(Webhook).where(col(Webhook.removed_at).is_(None))
+    if key.department is not None:
+        q = q.where(Webhook.department == key.department)
+    return list(session.exec(q.order_by(col(Webhook.created_at))))
 
 
 @router.delete("/webhooks/{hook_id}", response_model=WebhookPublic)
-def delete_webhook(hook_id: str, session: SessionDep, key: CurrentKey) -> Webhook:
-    """Remove a webhook (admin); its pending deliveries are skipped."""
+def delete_webhook(hook_id: RecordIdPath, session: SessionDep, key: CurrentKey) -> Webhook:
+    """Remove a webhook (admin; a scoped admin only its department's); its pending deliveries are skipped."""
     check_role(key, "admin")
-    hook = remove(session, hook_id, actor=key.id)
+    hook = remove(session, hook_id, actor=key.id, department=key.department)
     session.commit()
     session.refresh(hook)
     return hook

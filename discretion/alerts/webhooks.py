@@ -102,9 +102,10 @@ def register(session: Session, url: str, *, department: str | None, actor: str) 
     return hook
 
 
-def remove(session: Session, hook_id: str, *, actor: str) -> Webhook:
+def remove(session: Session, hook_id: str, *, actor: str, department: str | None = None) -> Webhook:
+    """Remove a live webhook; `department` is the actor's scope (None: all), another's is not found."""
     hook = session.get(Webhook, hook_id)
-    if hook is None or hook.removed_at is not None:
+    if hook is None or hook.removed_at is not None or (department is not None and hook.department != department):
         raise NotFound(f"no webhook {hook_id!r}", field="id")
     hook.removed_at = utcnow()
     session.add(hook)
