@@ -28,6 +28,8 @@ class RevocationWatch:
         arrived = time.monotonic()
         while True:
             task = self._task
+            if task is not None and task.get_loop() is not asyncio.get_running_loop():
+                task = None  # a read on another event loop (a test client's thread) cannot be awaited here
             if task is not None and self._started >= arrived:
                 return await asyncio.shield(task)  # a read that began after this request arrived
             if task is None or task.done():

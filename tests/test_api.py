@@ -216,8 +216,11 @@ def _in_threads(threads: int, cases: int, evaluate_one) -> list[str]:  # type: i
         random.Random(n).shuffle(order)
         start.wait()  # all threads at once, on caches nobody has filled yet
         for i in order:
-            if evaluate_one(i) != evaluate_one.expected[i]:
-                failures.append(f"thread {n} case {i}")
+            try:
+                if evaluate_one(i) != evaluate_one.expected[i]:
+                    failures.append(f"thread {n} case {i}")
+            except Exception as e:  # noqa: BLE001 - a thread that dies is a failure, not a warning
+                failures.append(f"thread {n} case {i}: {e!r}")
 
     pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
     for t in pool:
