@@ -42,6 +42,27 @@ def _sweep_id(client: TestClient, ctx: dict) -> str:
     return ctx["sweep"]
 
 
+DECISION = {  # inside the benchmark's range for CASE: records a decision and raises no alert
+    **CASE,
+    "case_id": "S-1",
+    "outcome": "penalty",
+    "fine": "56000",
+    "measures": ["order_correction", "confiscate_goods"],
+}
+
+
+def _alert_id(client: TestClient, ctx: dict) -> int:
+    """An alert of department food: a decision 70,000 yuan for a case the benchmark places lower."""
+    if "alert" not in ctx:
+        r = client.post(
+            "/v1/decisions",
+            json={**DECISION, "case_id": "S-ALERT", "fine": "70000"},
+            headers=ctx["as"]("officer", "food"),
+        )
+        ctx["alert"] = r.json()["findings"][0]["alert_id"]
+    return int(ctx["alert"])
+
+
 ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/v1/evaluate"): Route(("officer",), lambda c, k, x: c.post("/v1/evaluate", json=CASE, headers=k)),
     ("GET", "/v1/departments"): Route(None, lambda c, k, x: c.get("/v1/departments", headers=k), other="ok"),
@@ -99,6 +120,29 @@ ROUTES: dict[tuple[str, str], Route] = {
         ("supervisor",), lambda c, k, x: c.get(f"/v1/jobs/{_sweep_id(c, x)}", headers=k), other="404"
     ),
     ("GET", "/v1/alerts"): Route(("supervisor",), lambda c, k, x: c.get("/v1/alerts?department=food", headers=k)),
+    ("POST", "/v1/alerts/{alert_id}/acknowledge"): Route(
+        ("supervisor",),
+        lambda c, k, x: c.post(f"/v1/alerts/{_alert_id(c, x)}/acknowledge", json={"note": "已阅"}, headers=k),
+        other="404",
+    ),
+    ("POST", "/v1/alerts/{alert_id}/close"): Route(
+        ("supervisor",),
+        lambda c, k, x: c.post(f"/v1/alerts/{_alert_id(c, x)}/close", json={"note": "已核实"}, headers=k),
+        other="404",
+    ),
+    ("POST", "/v1/decisions"): Route(("officer",), lambda c, k, x: c.post("/v1/decisions", json=DECISION, headers=k)),
+    ("POST", "/v1/decisions/check-imported"): Route(
+        ("supervisor",), lambda c, k, x: c.post("/v1/decisions/check-imported", json={"department": "food"}, headers=k)
+    ),
+    ("DELETE", "/v1/sweeps/{sweep_id}"): Route(
+        ("supervisor",), lambda c, k, x: c.delete(f"/v1/sweeps/{_sweep_id(c, x)}", headers=k), other="404"
+    ),
+    ("POST", "/v1/jobs/{job_id}/cancel"): Route(
+        ("supervisor",), lambda c, k, x: c.post(f"/v1/jobs/{_sweep_id(c, x)}/cancel", headers=k), other="404"
+    ),
+    ("POST", "/v1/jobs/{job_id}/retry"): Route(
+        ("admin",), lambda c, k, x: c.post(f"/v1/jobs/{_sweep_id(c, x)}/retry", headers=k), other="404"
+    ),
     ("GET", "/v1/decisions/{case_id}"): Route(
         ("officer", "supervisor"), lambda c, k, x: c.get("/v1/decisions/C-1", headers=k), other="404"
     ),

@@ -13,6 +13,7 @@ from discretion.errors import NotFound
 from discretion.jobs.queue import cancel, retry
 from discretion.store.audit import record
 from discretion.store.tables import Job
+from discretion.store.users import actor_name
 
 from ..params import RecordIdPath
 from ..deps import CurrentKey, SessionDep, check_role
@@ -82,7 +83,7 @@ def cancel_job(job_id: RecordIdPath, session: SessionDep, key: CurrentKey) -> Jo
     job = cancel(session, job.id)
     record(
         session,
-        key.id,
+        actor_name(key),
         "job.cancel",
         department=job.department,
         target=job.id,
@@ -100,7 +101,7 @@ def retry_job(job_id: RecordIdPath, http: Request, session: SessionDep, key: Cur
     job = retry(session, _own(session, key, job_id).id)
     record(
         session,
-        key.id,
+        actor_name(key),
         "job.retry",
         department=job.department,
         target=job.id,

@@ -326,7 +326,7 @@ def withdraw(
     and why; evaluation uses the department's remaining versions."""
     check_role(key, "admin")
     check_department(key, department, ["path", "department"])
-    row = lifecycle.withdraw(session, department, version, key.id, body.reason)
+    row = lifecycle.withdraw(session, department, version, actor_name(key), body.reason)
     session.commit()
     library.invalidate()
     session.refresh(row)

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from discretion.alerts.webhooks import check_url, register, remove
 from discretion.store.tables import Webhook
+from discretion.store.users import actor_name
 
 from ..params import RecordIdPath
 from ..deps import CurrentKey, SessionDep, check_department, check_role, forbid
@@ -59,7 +60,7 @@ def create_webhook(body: WebhookCreate, http: Request, session: SessionDep, key:
         own_hosts=own_hosts,
         own_port=http.url.port or server[1] or (443 if http.url.scheme == "https" else 80),
     )
-    hook = register(session, body.url, department=body.department, actor=key.id)
+    hook = register(session, body.url, department=body.department, actor=actor_name(key))
     session.commit()
     session.refresh(hook)
     return hook
@@ -79,7 +80,7 @@ def list_webhooks(session: SessionDep, key: CurrentKey) -> list[Webhook]:
 def delete_webhook(hook_id: RecordIdPath, session: SessionDep, key: CurrentKey) -> Webhook:
     """Remove a webhook (admin; a scoped admin only its department's); its pending deliveries are skipped."""
     check_role(key, "admin")
-    hook = remove(session, hook_id, actor=key.id, department=key.department)
+    hook = remove(session, hook_id, actor=actor_name(key), department=key.department)
     session.commit()
     session.refresh(hook)
     return hook
