@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .citation import Citation
 from .keys import DECIDING_LISTS, Direction, ListKind, ShapeKind
+from .wording import LIST_NAMES  # noqa: F401  (re-exported: the Chinese names of the lists)
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
 FactName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$", max_length=64)]

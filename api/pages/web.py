@@ -46,12 +46,13 @@ HOME = {
 NAV = {
     "officer": [("/evaluate", "裁量"), ("/evaluations", "已记录")],
     "reviewer": [("/review", "裁量基准")],
-    "supervisor": [("/supervise", "一致性检查")],
+    "supervisor": [("/supervise", "一致性检查"), ("/alerts", "预警")],
     "admin": [
         ("/evaluate", "裁量"),
         ("/evaluations", "已记录"),
         ("/review", "裁量基准"),
         ("/supervise", "一致性检查"),
+        ("/alerts", "预警"),
         ("/admin/users", "用户"),
         ("/admin/keys", "API 密钥"),
     ],
