@@ -34,6 +34,8 @@ ENV = Environment(
     lstrip_blocks=True,
 )
 ENV.globals["role_labels"] = ROLE_LABELS
+#: who did something, as a page names them: the system's own seeding in words, nobody as a dash
+ENV.globals["actor"] = lambda name: {"bundled": "系统（随软件提供）", None: "—", "": "—"}.get(name, name)
 
 #: where each role starts
 HOME = {
