@@ -145,10 +145,6 @@ KNOWN_FAILURES: dict[str, tuple[str, bool]] = {
         "the table format does not yet carry the new language constructs (displaces, may, bands …)",
         True,
     ),
-    "tests/test_browser.py::test_officer_form_by_keyboard_alone[postgresql]": (
-        "failed once in the final full run (PostgreSQL only; passed on SQLite): not yet diagnosed",
-        False,
-    ),
     "tests/test_schemathesis.py::test_bad_strings_and_numbers_never_give_a_server_error[sqlite-GET /v1/alerts]": (
         "schemathesis found a server error for a bad query value in the final run: not yet diagnosed",
         False,

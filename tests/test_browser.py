@@ -173,6 +173,10 @@ def sign_in(page: Page, site: str, name: str) -> None:
     page.get_by_label("登录名").fill(name)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    # signed in only once the browser has left the sign-in page: without this wait, what a test types
+    # next can land on the sign-in page while the password is still being checked (argon2 and a database
+    # round trip: slower on PostgreSQL, where the keyboard test lost its first keys this way)
+    expect(page).not_to_have_url(re.compile(r"/login(\?|$)"))
 
 
 def test_officer_journey(browser: Browser, site: Site, shots_from: None) -> None:
@@ -266,7 +270,8 @@ def test_officer_on_a_390px_phone(browser: Browser, site: Site, shots_from: None
 
 def test_officer_form_by_keyboard_alone(browser: Browser, site: Site, shots_from: None) -> None:
     page = open_as(browser, site, "li")
-    page.keyboard.type("食品 标准")  # the search box has the focus
+    expect(page.get_by_label("事项名称、编码、法律名称或条文")).to_be_focused()  # the search box has the focus
+    page.keyboard.type("食品 标准")
     page.keyboard.press("Enter")
     page.wait_for_selector(".hits a")
 
