@@ -152,10 +152,6 @@ KNOWN_FAILURES: dict[str, tuple[str, bool]] = {
         "the table format does not yet carry the new language constructs (displaces, may, bands …)",
         True,
     ),
-    "tests/test_browser.py::test_officer_form_by_keyboard_alone[postgresql]": (
-        "failed once in the final full run (PostgreSQL only; passed on SQLite): not yet diagnosed",
-        False,
-    ),
 }
 
 

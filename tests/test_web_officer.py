@@ -154,3 +154,42 @@ def test_another_departments_item_is_403(web) -> None:
     sign_in(web, "zhou")
     assert web.get("/evaluate/food/F-124").status_code == 403
     assert "/evaluate/food/F-124" not in web.get("/evaluate", params={"q": "食品"}).text
+
+
+def test_the_pages_evaluate_off_the_event_loop(web, monkeypatch) -> None:
+    """The first case of a cell asks durable_rules and plans the cell: the pages do it in a worker thread,
+    never on the event loop's thread (where it would hold every other user's request)."""
+    import asyncio
+
+    import api.pages.officer as officer_pages
+
+    calls: list[bool] = []  # per evaluate() and per steps-in-words: was an event loop running on this thread?
+
+    def on_loop() -> bool:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    def spy(fn):
+        def wrapped(*args, **kwargs):
+            calls.append(on_loop())
+            return fn(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(officer_pages, "evaluate", spy(officer_pages.evaluate))
+    monkeypatch.setattr(officer_pages, "_steps", spy(officer_pages._steps))
+    r = _post(web, "/evaluate/food/F-124", CASE)
+    assert r.status_code == 200 and "建议罚款" in r.text
+    r = _post(web, "/evaluate/food/F-124/option", {**CASE, "option": "", "reason": ""})
+    assert r.status_code == 200
+    assert len(calls) >= 4 and not any(calls), calls  # two evaluations, two trace renderings, none on the loop
+    # the spy can tell: the same call made from a coroutine reports the loop
+    assert asyncio.run(asyncio.to_thread(on_loop)) is False
+    assert asyncio.run(_coroutine(on_loop)) is True
+
+
+async def _coroutine(fn):
+    return fn()

@@ -125,3 +125,51 @@ def test_csrf_and_other_departments(web) -> None:
     assert r.status_code == 403
     assert web.get("/review/other/2024").status_code == 403
     assert re.search("无权", web.get("/review/other/2024/verify").text)
+
+
+#: bad drafts a reviewer may upload: (what is wrong, the draft)
+BAD_DRAFTS = [
+    ("unknown key", FOOD_2025.replace("    touches_safety: true", "    touches_safety: true\n    colour: red")),
+    ("missing key", FOOD_2025.replace('version: "2025"\n', "")),
+    ("bad date", FOOD_2025.replace("effective_from: 2025-01-01", "effective_from: 2025-13-01")),
+    ("bad bool", FOOD_2025.replace("    touches_safety: true", "    touches_safety: maybe")),
+    ("bad literal", FOOD_2025.replace("    list: exemption", "    list: sometimes")),
+    ("bad number", FOOD_2025.replace("times: [10, 20]", "times: [ten, 20]")),
+    ("yaml colon", FOOD_2025.replace("    name: 生产经营不符合食品安全标准的食品", "    name: 生产: 经营")),
+    ("yaml tab", FOOD_2025.replace("    touches_safety: true", "\ttouches_safety: true")),
+    ("yaml bracket", FOOD_2025.replace("times: [10, 20]", "times: [10, 20")),
+    ("yaml indent", FOOD_2025.replace("    touches_safety: true", "      touches_safety: true")),
+    ("condition syntax", FOOD_2025.replace("when: repeat_within_2y", 'when: "goods_value <"')),
+    ("undeclared fact", FOOD_2025.replace("when: repeat_within_2y", "when: repeat_within_3y")),
+    ("call in condition", FOOD_2025.replace("when: purchase_checked", "when: \"__import__('os').system('id')\"")),
+    ("bool compared", FOOD_2025.replace("when: repeat_within_2y", "when: repeat_within_2y > 3")),
+    ("enum value", FOOD_2025.replace("harm == 'serious'", "harm == 'huge'")),
+    ("two fine kinds", FOOD_2025.replace("times: [10, 20]", "times: [10, 20]\n          range: [1, 2]")),
+    ("not a mapping", "这不是裁量基准，只是一段话。"),
+    ("another department", FOOD_2025.replace("department: food", "department: general")),
+    ("version exists", FOOD_2025.replace('version: "2025"', 'version: "2024"')),
+    ("extends unknown", FOOD_2025.replace("extends: [general/2021]", "extends: [general/1999]")),
+]
+_ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[\s,.'()-]+[A-Za-z]{2,}){2,}")  # three English words in a row
+
+
+def _reviewer_reads(html: str) -> str:
+    """The page's text without the draft itself (the text box and the numbered lines echo the YAML)."""
+    html = re.sub(r"<textarea.*?</textarea>", " ", html, flags=re.S)
+    html = re.sub(r'<span class="(?:tx|ln)[^"]*">.*?</span>', " ", html, flags=re.S)
+    html = re.sub(r"<code>.*?</code>", " ", html, flags=re.S)  # key paths as the reviewer wrote them
+    html = re.sub(r"<(script|style).*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.mark.parametrize("what,draft", BAD_DRAFTS, ids=[w for w, _ in BAD_DRAFTS])
+def test_every_upload_error_is_said_in_chinese(web, what: str, draft: str) -> None:
+    assert draft != FOOD_2025 or what == "version exists", f"the {what} draft did not change anything"
+    r = _upload(web, draft)
+    assert r.status_code in (403, 409, 422), (what, r.status_code)
+    text = _reviewer_reads(r.text)
+    assert not _ENGLISH.findall(text), (what, _ENGLISH.findall(text))
+    if r.status_code == 422:
+        box = re.search(r"<summary>技术细节</summary><p>(.*?)</p>", r.text, re.S)
+        assert box and re.search(r"[\u4e00-\u9fff]", box.group(1)), what  # the box says it in Chinese too
+        assert "此处内容不符合裁量基准语言的要求" not in box.group(1), (what, box.group(1))  # and specifically

@@ -66,7 +66,12 @@ async def search(request: Request, q: str = "") -> HTMLResponse:
     require_role(user, "officer")
     library = await request.app.state.library.aget()
     q = q[:200]
-    hits = _catalogue(request, library).search(q, department=user.department) if q.strip() else []
+    # building the catalogue's index and ranking a 6,000-item catalogue are tens of milliseconds: off the loop
+    hits = (
+        await run_in_threadpool(lambda: _catalogue(request, library).search(q, department=user.department))
+        if q.strip()
+        else []
+    )
     return render(request, "search.html.j2", q=q, hits=hits)
 
 
@@ -162,10 +167,19 @@ _LIBRARY_ERRORS = {
 }
 
 
-def _evaluate(
+async def _evaluate(
     request: Request, ci: CompiledItem, department: str, form: dict[str, str]
 ) -> tuple[Recommendation | None, dict[str, str], str | None]:
-    """Check the form in Chinese, then evaluate: (result, field errors, page error)."""
+    """Check the form in Chinese, then evaluate: (result, field errors, page error). In a worker thread, as
+    the API's heavy work is: the first case of a cell asks durable_rules and plans the cell, which must not
+    hold the event loop (and every other user's request) while it runs."""
+    library = await request.app.state.library.aget()
+    return await run_in_threadpool(_check_and_evaluate, library, ci, department, form)
+
+
+def _check_and_evaluate(
+    library: RulesetLibrary, ci: CompiledItem, department: str, form: dict[str, str]
+) -> tuple[Recommendation | None, dict[str, str], str | None]:
     fields = [f for g in groups(ci) for f in g.facts]
     facts, errors = read_facts(form, fields)
     dates, date_errors = read_dates(form)
@@ -182,7 +196,7 @@ def _evaluate(
             discovery_date=dates["discovery_date"],
             decision_date=dates["decision_date"] or dt.date.today(),
         )
-        return evaluate(request.app.state.library.get(), req), {}, None
+        return evaluate(library, req), {}, None
     except DiscretionError as e:
         for kind, (fld, msg) in _LIBRARY_ERRORS.items():
             if isinstance(e, kind):
@@ -235,7 +249,7 @@ def _facts_given(rec_req: dict[str, Any], ci: CompiledItem | None) -> list[tuple
     ]
 
 
-def _result_page(
+async def _result_page(
     request: Request,
     rec: Recommendation,
     ci: CompiledItem,
@@ -245,8 +259,9 @@ def _result_page(
     option_errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    library = request.app.state.library.get()
+    library = await request.app.state.library.aget()
     kept = {k: v for k, v in form.items() if k not in ("csrf", "reason", "option")}
+    steps = await run_in_threadpool(_steps, rec, library)  # conditions parsed and said in words: off the loop
     return render(
         request,
         "result.html.j2",
@@ -255,7 +270,7 @@ def _result_page(
         ci=ci,
         department=department,
         kept=kept,
-        steps=_steps(rec, library),
+        steps=steps,
         amount=amount,
         taken=taken,
         option_errors=option_errors or {},
@@ -272,10 +287,10 @@ async def submit(request: Request, department: str, code: str) -> Response:
     ci = _item((await request.app.state.library.aget()), department, code, _act(form))
     if not csrf_ok(request, form):
         return _form_page(request, ci, department, form, 403, error=CSRF_MESSAGE)
-    rec, errors, error = _evaluate(request, ci, department, form)
+    rec, errors, error = await _evaluate(request, ci, department, form)
     if rec is None:
         return _form_page(request, ci, department, form, 422, errors=errors, error=error)
-    return _result_page(request, rec, ci, department, form)
+    return await _result_page(request, rec, ci, department, form)
 
 
 def _with_option(rec: Recommendation, form: dict[str, str]) -> tuple[Recommendation, str | None, dict[str, str]]:
@@ -302,7 +317,7 @@ async def _posted_case(
     form = await _form(request)
     user = await _post_user(request, form, department, code)
     ci = _item((await request.app.state.library.aget()), department, code, _act(form))
-    rec, errors, error = _evaluate(request, ci, department, form)
+    rec, errors, error = await _evaluate(request, ci, department, form)
     if rec is None:
         return (
             form,
@@ -312,7 +327,9 @@ async def _posted_case(
             _form_page(request, ci, department, form, 422, errors=errors, error=error),
         )
     if not csrf_ok(request, form):
-        page = _result_page(request, rec, ci, department, form, option_errors={"option": CSRF_MESSAGE}, status=403)
+        page = await _result_page(
+            request, rec, ci, department, form, option_errors={"option": CSRF_MESSAGE}, status=403
+        )
         return form, user, ci, rec, page
     return form, user, ci, rec, None
 
@@ -324,7 +341,7 @@ async def option(request: Request, department: str, code: str) -> Response:
     if answer is not None or rec is None:
         return answer  # type: ignore[return-value]  # rec None comes with an answer
     taken, taken_id, option_errors = _with_option(rec, form)
-    return _result_page(
+    return await _result_page(
         request,
         taken if taken_id else rec,
         ci,
@@ -382,7 +399,7 @@ async def record_evaluation(request: Request, department: str, code: str) -> Res
         return answer  # type: ignore[return-value]  # rec None comes with an answer
     final, taken_id, option_errors = _with_option(rec, form)
     if option_errors:
-        return _result_page(request, rec, ci, department, form, option_errors=option_errors, status=422)
+        return await _result_page(request, rec, ci, department, form, option_errors=option_errors, status=422)
     fields = [f for g in groups(ci) for f in g.facts]
     facts, _ = read_facts(form, fields)
     dates, _ = read_dates(form)
@@ -449,7 +466,7 @@ async def statement(request: Request, ev_id: int) -> HTMLResponse:
         rec=rec,
         given=given,
         dates=dates,
-        steps=_steps(rec, library),
+        steps=await run_in_threadpool(_steps, rec, library),
         amount=amount,
         author=author,
     )

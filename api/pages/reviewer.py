@@ -103,11 +103,22 @@ async def index(request: Request) -> HTMLResponse:
     return await _index(request, await _reviewer(request))
 
 
+def _parsed(fn: Any, *args: Any) -> Any:
+    """Call `fn`; a value the YAML reader itself cannot build (a date like 2025-13-01 is a ValueError of
+    PyYAML's, not a YAML error) is an upload error like the others, not a server error."""
+    try:
+        return fn(*args)
+    except ValueError as e:
+        if isinstance(e, DiscretionError):
+            raise
+        raise RulesetLoadError(f"malformed YAML: {e}", file="draft.yaml") from None
+
+
 def _upload(engine: Any, department: str, text: str, actor: str) -> str:
     with Session(engine) as session:
-        row = lifecycle.upload_draft(session, department, text, actor)
+        row = _parsed(lifecycle.upload_draft, session, department, text, actor)
         session.commit()
-        return row.version
+        return str(row.version)
 
 
 async def _document(request: Request) -> tuple[dict[str, str], str | None, str | None]:
@@ -330,7 +341,7 @@ def _act(
         elif action == "withdraw":
             withdraw_draft(session, department, version, actor)
         elif action == "replace":
-            replace_draft(session, department, version, text or "", actor)
+            _parsed(replace_draft, session, department, version, text or "", actor)
         session.commit()
 
 

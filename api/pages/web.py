@@ -34,6 +34,8 @@ ENV = Environment(
     lstrip_blocks=True,
 )
 ENV.globals["role_labels"] = ROLE_LABELS
+#: who did something, as a page names them: the system's own seeding in words, nobody as a dash
+ENV.globals["actor"] = lambda name: {"bundled": "系统（随软件提供）", None: "—", "": "—"}.get(name, name)
 
 #: where each role starts
 HOME = {
@@ -46,12 +48,13 @@ HOME = {
 NAV = {
     "officer": [("/evaluate", "裁量"), ("/evaluations", "已记录")],
     "reviewer": [("/review", "裁量基准")],
-    "supervisor": [("/supervise", "一致性检查")],
+    "supervisor": [("/supervise", "一致性检查"), ("/alerts", "预警")],
     "admin": [
         ("/evaluate", "裁量"),
         ("/evaluations", "已记录"),
         ("/review", "裁量基准"),
         ("/supervise", "一致性检查"),
+        ("/alerts", "预警"),
         ("/admin/users", "用户"),
         ("/admin/keys", "API 密钥"),
     ],

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from discretion.alerts.store import handle, list_alerts
 from discretion.store.tables import Alert
+from discretion.store.users import actor_name
 
 from ..deps import CurrentKey, SessionDep, check_department, check_role
 from ..params import AfterId, DateFrom, DepartmentQuery, FilterText, Limit, RowIdPath
@@ -92,7 +93,7 @@ def alerts(
 
 def _act(alert_id: int, action: str, body: AlertNote, session: SessionDep, key: CurrentKey) -> Alert:
     check_role(key, "supervisor")
-    alert = handle(session, alert_id, action, body.note, actor=key.id, department=key.department)
+    alert = handle(session, alert_id, action, body.note, actor=actor_name(key), department=key.department)
     session.commit()
     session.refresh(alert)
     return alert

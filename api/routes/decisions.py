@@ -15,6 +15,7 @@ from discretion.errors import NotFound
 from discretion.jobs import enqueue
 from discretion.store.audit import record
 from discretion.store.tables import Decision, Job
+from discretion.store.users import actor_name
 
 from ..decision_writer import writer_for
 from ..params import CaseIdPath
@@ -49,8 +50,8 @@ class DecisionAnswer(BaseModel):
 
 
 def officer_of(key: Any) -> str:
-    """Who decided: the signed-in key's identity."""
-    return str(key.id)
+    """Who decided: the key's user (keys made before users existed: the key id), as the audit log names them."""
+    return actor_name(key)
 
 
 @router.post(
@@ -66,7 +67,7 @@ async def record_decision(body: DecisionIn, key: CurrentKey, library: LibraryDep
     # evaluation and check inline when the cell is warm, else a worker thread; the write with others' in one transaction
     lib = await library.aget()
     result, crs = await warm_inline(lambda: check_decision(lib, body))
-    pending = Pending(body=body, officer=officer_of(key), actor=key.id, result=result, crs=crs)
+    pending = Pending(body=body, officer=officer_of(key), actor=officer_of(key), result=result, crs=crs)
     answer, created, queued = await writer_for(http.app.state.engine).store(pending)
     if queued:
         http.app.state.worker.wake()
@@ -116,10 +117,10 @@ def check_imported(body: CheckImported, http: Request, session: SessionDep, key:
         CHECK_IMPORTED,
         body.model_copy(update={"department": department}).model_dump(mode="json"),
         department=department,
-        created_by=key.id,
+        created_by=actor_name(key),
         max_attempts=3,
     )
-    record(session, key.id, "decision.check_imported.start", department=department, target=job.id)
+    record(session, actor_name(key), "decision.check_imported.start", department=department, target=job.id)
     session.commit()
     session.refresh(job)
     http.app.state.worker.wake()

@@ -22,6 +22,7 @@ def list_alerts(
     session: Session,
     *,
     department: str | None = None,
+    item: str | None = None,
     unit: str | None = None,
     officer: str | None = None,
     severity: str | None = None,
@@ -31,10 +32,12 @@ def list_alerts(
     after_id: int | None = None,
     limit: int = 100,
 ) -> list[Alert]:
-    """Alerts oldest first, filtered by who and what, decision dates in [since, until]; page with after_id."""
+    """Alerts oldest first, filtered by department, item and who, decision dates in [since, until]; paged by
+    after_id."""
     q = select(Alert)
     for column, value in (
         (Alert.department, department),
+        (Alert.item, item),
         (Alert.unit, unit),
         (Alert.officer, officer),
         (Alert.severity, severity),
