@@ -14,7 +14,6 @@ verifies answered (and refused with 503) and the load average.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import subprocess
@@ -34,6 +33,7 @@ from discretion.loader import BUNDLED  # noqa: E402
 from discretion.store import make_engine, migrate  # noqa: E402
 from discretion.store.keys import create_key  # noqa: E402
 from discretion.store.lifecycle import seed_bundled  # noqa: E402
+from tests.helpers import evaluator_client  # noqa: E402
 
 CASE = {
     "department": "scjg",
@@ -50,22 +50,11 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _measure(base: str, token: str, seconds: float, work: threading.Thread | None) -> list[float]:
-    client = subprocess.Popen(
-        [sys.executable, "-m", "tests.helpers.evaluator_client", base, token, "600", json.dumps(CASE)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert client.stdout is not None
-    assert client.stdout.readline().strip() == "ready"
+    client = evaluator_client.spawn(base, token, CASE)
     if work is not None:
         work.start()
     time.sleep(seconds)
-    out, _ = client.communicate("stop\n", timeout=120)
-    answer = json.loads(out)
-    assert not answer["failures"], answer["failures"][:3]
-    return answer["latencies_ms"]  # type: ignore[no-any-return]
+    return evaluator_client.collect(client)
 
 
 def main() -> None:

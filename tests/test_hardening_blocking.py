@@ -29,6 +29,7 @@ from discretion.store.keys import create_key
 from discretion.store.lifecycle import seed_bundled
 
 from .conftest import FIXTURES
+from .helpers import evaluator_client
 from .test_api import CASE
 from .test_store import FOOD_2025, _lines
 
@@ -134,31 +135,15 @@ def _p99(latencies: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
 def _evaluate_while(base: str, token: str, work: Callable[[], None]) -> list[float]:
     """Latencies (ms) of one officer's client evaluating back to back while `work` runs in this process.
     The client is a process of its own (tests/helpers/evaluator_client.py): in a thread of this process
     it would share the GIL with `work` and measure the test, not the server."""
-    client = subprocess.Popen(
-        [sys.executable, "-m", "tests.helpers.evaluator_client", base, token, "600", json.dumps(CASE)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+    client = evaluator_client.spawn(base, token, CASE)
     try:
-        assert client.stdout is not None and client.stdin is not None
-        assert client.stdout.readline().strip() == "ready"  # warm: its cell is cached
         work()
-        out, _ = client.communicate("stop\n", timeout=120)
     finally:
-        if client.poll() is None:
-            client.kill()
-    answer = json.loads(out)
-    assert not answer["failures"], answer["failures"][:3]
-    latencies: list[float] = answer["latencies_ms"]
+        latencies = evaluator_client.collect(client)
     assert len(latencies) >= 50, len(latencies)
     return latencies
 

@@ -9,9 +9,11 @@ then (after SECONDS, or when stdin says "stop" or closes) one JSON line {"latenc
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 
@@ -31,6 +33,38 @@ def measure(base: str, token: str, seconds: float, case: object, stop: threading
                 failures.append(r.text[:200])
             time.sleep(0.005)
     return {"latencies_ms": latencies, "failures": failures}
+
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def spawn(base: str, token: str, case: object) -> subprocess.Popen[str]:
+    """Start the client in a process of its own; return once it is warm (its cell cached)."""
+    client = subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.evaluator_client", base, token, "600", json.dumps(case)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert client.stdout is not None
+    if client.stdout.readline().strip() != "ready":
+        client.kill()
+        raise RuntimeError("the evaluating client did not start")
+    return client
+
+
+def collect(client: subprocess.Popen[str]) -> list[float]:
+    """Stop the client; its latencies (ms). Every evaluation must have been answered 200."""
+    try:
+        out, _ = client.communicate("stop\n", timeout=120)
+    finally:
+        if client.poll() is None:
+            client.kill()
+    answer = json.loads(out)
+    assert not answer["failures"], answer["failures"][:3]
+    latencies: list[float] = answer["latencies_ms"]
+    return latencies
 
 
 def main() -> None:
