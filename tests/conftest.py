@@ -137,14 +137,6 @@ KNOWN_FAILURES: dict[str, tuple[str, bool]] = {
         "the fact strategy cannot draw valid facts for this item (hypothesis Unsatisfiable)",
         False,
     ),
-    "tests/test_tables_roundtrip.py::test_export_then_import_gives_the_same_ruleset": (
-        "the table format does not yet carry the new language constructs (displaces, may, bands …)",
-        False,
-    ),
-    "tests/test_tables_roundtrip.py::test_whole_bundled_rulesets_round_trip_to_the_same_hash": (
-        "the table format does not yet carry the new language constructs (displaces, may, bands …)",
-        True,
-    ),
     "tests/test_browser.py::test_officer_form_by_keyboard_alone[postgresql]": (
         "failed once in the final full run (PostgreSQL only; passed on SQLite): not yet diagnosed",
         False,

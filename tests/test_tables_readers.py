@@ -144,13 +144,12 @@ def test_penalties_ranges_multiples_measures_and_may() -> None:
     p = parse_penalty("处货值金额10倍以上13倍以下罚款；情节严重的，吊销许可证", V, M, base="goods_value")
     assert p.fine == {"multiple_of": "goods_value", "times": [D(10), D(13)]}
     assert p.measures == [{"code": "revoke_licence", "when": "circumstance == 'serious'"}]
-    p = parse_penalty("警告，可以并处1000元以下罚款", V, M)
-    assert p.fine == {"range": [D(0), D(1000)]} and p.optional_fine and p.measures == ["warning"]
+    p = parse_penalty("警告，可以并处1000元以下罚款", V, M)  # 可以: the officer's option, never imposed silently
+    assert p.fine == {"range": [D(0), D(1000)], "may": True} and p.measures == ["warning"]
     p = parse_penalty("责令改正，可以责令停产停业", V, M)
-    assert p.measures == [
-        "order_correction",
-        {"code": "suspend_business", "when": "elect_suspend_business"},
-    ]
+    assert p.measures == ["order_correction", {"code": "suspend_business", "may": True}]
+    p = parse_penalty("情节严重的，可以吊销许可证", V, M)
+    assert p.measures == [{"code": "revoke_licence", "when": "circumstance == 'serious'", "may": True}]
 
 
 def test_penalties_that_are_not_read_with_certainty() -> None:

@@ -201,9 +201,9 @@ def parse_condition_text(text: str, vocab: Vocabulary) -> tuple[str, set[str]]:
     src = re.sub(r"\s+", "", text).rstrip("。；;，,")
     if not src:
         raise Unreadable("空的适用条件")
-    if "【" in src:  # the exported wording (discretion.tables.wording), which names each fact
-        from .wording import parse_exported
+    from .wording import ALWAYS, parse_exported
 
+    if "【" in src or src in ALWAYS:  # the exported wording (discretion.tables.wording), which names each fact
         return parse_exported(src, vocab)
     return _free_text(src, vocab)
 
