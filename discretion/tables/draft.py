@@ -162,6 +162,7 @@ def build_draft(
         catalogue.append((table, header))
     if not catalogue:
         raise TableImportError("no table with a recognisable header (违法行为 and 处罚依据/处罚标准 …)", field=doc.path)
+    b.titles.set_subject(t for tb, h in catalogue for t in (h.title, tb.caption) if t)
     if b.exported:  # the document names its facts and measures: nothing else may be read into it
         b.vocab.facts = {n: s.model_dump(exclude_none=True) for p in parents for n, s in p.facts.items()}
         b.vocab.facts.update(own_facts)
@@ -295,19 +296,10 @@ def _item(
             strays += row.other
             _row_notes(b, row, header, notes)
             continue
-        tiers.append(
-            _tier(
-                b,
-                v.table,
-                row,
-                header,
-                k,
-                base,
-                tiers,
-                notes,
-                unknown_statute=not isinstance(item["statutory"], list),
-            )
+        tier = _tier(
+            b, v.table, row, header, k, base, tiers, notes, unknown_statute=not isinstance(item["statutory"], list)
         )
+        tiers += _split_no_gain(b, tier, row, header, notes)
         strays += [c for key, c in row.cells.items() if key.startswith("extra:")]
         strays += row.other
     if tiers:
@@ -557,8 +549,11 @@ def _penalty(
                 raise Unreadable("阶次按倍数计罚，但法定幅度没有倍数基数")
             if base is None:
                 notes.append(f"第{cell.row}行：倍数的基数是 {of}（法定幅度待填写时须用同一基数）")
-            if p.fine.pop("fallback", None) is not None:
-                raise Unreadable("阶次自带“没有违法所得的”幅度：本语言的保底只属于法定幅度，阶次不能各有保底")
+            fallback = p.fine.pop("fallback", None)
+            if fallback is not None and not p.no_gain:
+                raise Unreadable("阶次自带保底幅度：本语言的保底只属于法定幅度，阶次不能各有保底")
+            if fallback is not None:  # 没有违法所得的，处…: the tier splits in two (_split_no_gain)
+                into["_no_gain"] = fallback["range"]
         if statutory and (p.bands or p.direction):
             raise Unreadable("法定幅度没有从轻、一般、从重栏")
         if p.bands and p.direction:
@@ -576,9 +571,39 @@ def _penalty(
         into["fine"] = p.fine
     if p.measures:
         into["measures"] = p.measures
-    if p.no_gain:
+    if p.no_gain and statutory:
         notes.append(f"第{cell.row}行：“没有违法所得的”幅度作为保底；按本语言，违法所得无法确定时也适用，请核对")
+    notes += [f"第{cell.row}行：“{n}”不是行政处罚，未编码" for n in p.notes]
     return notes
+
+
+def _split_no_gain(
+    b: _Build, tier: dict[str, Any], row: RowCells, header: Header, notes: list[str]
+) -> list[dict[str, Any]]:
+    """A tier row whose fine says "违法所得X倍…；没有违法所得的，处…": two tiers, one with a gain (> 0), one
+    without (== 0), as the document says; a gain that cannot be determined is in neither (the table does not say)."""
+    no_gain = tier.pop("_no_gain", None)
+    if no_gain is None:
+        return [tier]
+    std = row.cells["standard"]
+    when = tier["when"]
+    if not isinstance(when, str) or not when.strip():
+        tier["fine"] = b.mark(
+            std, _column(header, "standard"), "“没有违法所得的”幅度须随阶次条件拆分，但阶次条件未读出"
+        )
+        return [tier]
+    scope = f"({when})" if " or " in when else when
+    with_gain = {**tier, "when": f"{scope} and illegal_gain > 0"}
+    without = {
+        **{k: v for k, v in tier.items() if k != "fine"},
+        "id": f"{tier['id']}_no_gain",
+        "label": f"{tier['label']}（没有违法所得）",
+        "when": f"{scope} and illegal_gain == 0",
+        "fine": {"range": no_gain},
+    }
+    b.used.add("illegal_gain")
+    notes.append(f"第{row.row}行：按有无违法所得分为两个阶次；违法所得无法确定的情形表中未载明")
+    return [with_gain, without]
 
 
 def _tier(

@@ -35,12 +35,12 @@ MEASURE_PHRASES: list[tuple[str, str]] = [
         r"没收违法(?:生产经营|生产|经营|销售)的(?:食品|产品|商品|物品|药品)(?:、食品添加剂)?",
         "confiscate_goods",
     ),
-    (r"没收(?:用于违法(?:生产经营|生产|经营)?的)?工具、设备(?:、原料等物品)?", "confiscate_tools"),
+    (r"没收(?:用于违法(?:生产经营|生产|经营)?的)?工具、设备(?:、原(?:材)?料)?(?:等(?:物品)?)?", "confiscate_tools"),
     (r"责令停产停业", "suspend_business"),
     (r"责令停产整治", "suspend_for_rectification"),
     (r"责令限制生产", "restrict_production"),
     (r"责令关闭", "close_down"),
-    (r"吊销(?:相关)?[^，,；;。]{0,20}许可证(?:件)?》?", "revoke_licence"),
+    (r"吊销(?:相关|相应)?(?:的)?[^，,；;。]{0,20}(?:许可证(?:件)?|登记证)》?", "revoke_licence"),
     (r"责令停止违法行为", "stop_violation"),
     (r"吊销营业执照", "revoke_business_licence"),
     (r"责令停止建设", "stop_construction"),
@@ -111,6 +111,9 @@ _BOUNDS_WORDS = {
     "金额不含下限、含上限": "(]",
     "金额不含上下限": "()",
 }
+_CRIMINAL = re.compile(r"构成犯罪的[，,]依法(?:移送司法机关)?(?:追究刑事责任)?")
+_BY = re.compile(r"^由[\u4e00-\u9fa5]{1,12}?(?:机关|部门)")
+_BOTH = re.compile(r"(?P<verb>没收|吊销)(?P<a>[^和、，,；;]+?)和(?P<b>[^和，,；;]+)")
 _MAY = re.compile(r"^(?:并|同时)?(?:可以|可)(?:并|同时)?")
 _AND = re.compile(r"^(?:并|同时|并且|以及|和)")
 _COND_FINE = re.compile(r"^(?P<c>[^，,]+?)的[，,](?P<f>.+)$")
@@ -125,6 +128,7 @@ class Penalty:
     measures: list[Any] = field(default_factory=list)
     facts: set[str] = field(default_factory=set)
     no_gain: bool = False  # a 没有违法所得 range read as the fallback (which also covers 无法确定)
+    notes: list[str] = field(default_factory=list)  # what the cell says that is not an administrative penalty
     bands: list[dict[str, Any]] = field(default_factory=list)  # 从轻栏：… / 一般栏：… (a tier's published columns)
     direction: str | None = None  # 栏目：从轻 (the tier is that one column)
 
@@ -176,6 +180,9 @@ def parse_penalty(
             _measure(_MAY.sub("", m.group("m")), out, measures, vocab, may=may, when=m.group("c"))
             continue
         for sentence in (x.strip() for x in split_outside(line, "；;。") if x.strip()):
+            if _CRIMINAL.fullmatch(sentence):  # 构成犯罪的，依法追究刑事责任: not an administrative penalty
+                out.notes.append(sentence)
+                continue
             c = None if "【" in sentence else _COND_FINE.match(sentence)
             if c and re.fullmatch(r"没有违法所得", c.group("c")) and "罚款" in c.group("f"):
                 _no_gain(c.group("f"), out, vocab, base)
@@ -352,6 +359,17 @@ def _measure(
     may: bool = False,
     when: str | None = None,
 ) -> None:
+    if measures.code(body) is None:  # a name the document declares is taken whole; else read its parts
+        body = _BY.sub("", body)  # 由发证机关吊销…: who takes the measure does not change it
+    both = _BOTH.fullmatch(body)
+    if measures.code(body) is None and both:  # 没收A和B / 吊销A和B: the verb governs both objects
+        parts = Penalty()
+        for part in (both.group("verb") + both.group("a"), both.group("verb") + both.group("b")):
+            _measure(part, parts, measures, vocab, may=may, when=when)
+        out.facts |= parts.facts
+        # 吊销生产许可证和登记证: both are 吊销许可证件, one measure
+        out.measures += [m for i, m in enumerate(parts.measures) if m not in parts.measures[:i]]
+        return
     code = measures.code(body)
     if code is None:
         raise Unreadable(f"“{body}”不是已知的处罚或措施")
@@ -378,6 +396,7 @@ def statutory_fine(text: str, vocab: Vocabulary) -> tuple[list[dict[str, Any]], 
         if len(at) != 1:
             raise Unreadable("条文中一句有多个罚款")
         fine_text = _AND.sub("", _MAY.sub("", clauses[at[0]]))
+        may = bool(_MAY.match(clauses[at[0]]))  # 可以处…罚款: the statute allows the fine, the officer decides
         before = [c for c in clauses[: at[0]] if c.endswith("的")]
         c_text = before[-1][:-1] if before else None
         cond, kind = None, None
@@ -387,7 +406,10 @@ def statutory_fine(text: str, vocab: Vocabulary) -> tuple[list[dict[str, Any]], 
             c_text and len(c_text) <= 12 and re.search(r"(?:情节严重|拒不改正|逾期不改正|逾期未改正|造成|再次)", c_text)
         ):
             cond, kind = c_text, "escalation"
-        found.append((cond, kind, _fine(fine_text, vocab, None, Penalty())))
+        fine = _fine(fine_text, vocab, None, Penalty())
+        if may:
+            fine["may"] = True
+        found.append((cond, kind, fine))
     if not found:
         raise Unreadable("条文中没有罚款幅度")
     if len(found) == 1 and found[0][0] is None:
@@ -396,7 +418,8 @@ def statutory_fine(text: str, vocab: Vocabulary) -> tuple[list[dict[str, Any]], 
     if len(found) == 2:
         times = [f for f in found if "times" in f[2]]
         ranges = [f for f in found if "range" in f[2]]
-        if len(times) == 1 and len(ranges) == 1 and ranges[0][1] == times[0][1] == "threshold":
+        same_may = all(bool(f[2].get("may")) == bool(found[0][2].get("may")) for f in found)
+        if same_may and len(times) == 1 and len(ranges) == 1 and ranges[0][1] == times[0][1] == "threshold":
             small, facts = parse_condition_text(str(ranges[0][0]), vocab)
             large, facts2 = parse_condition_text(str(times[0][0]), vocab)
             if _complement(small, large):
