@@ -129,14 +129,6 @@ KNOWN_FAILURES: dict[str, tuple[str, bool]] = {
         "the session that merged typed rule keys and given(); not yet diagnosed)",
         False,
     ),
-    "tests/test_properties.py::test_adding_a_lenient_fact_never_raises_the_fine[bundled-whsc/2022-WH-YL-49-2]": (
-        "the fact strategy cannot draw valid facts for this item (hypothesis Unsatisfiable)",
-        False,
-    ),
-    "tests/test_properties.py::test_adding_a_lenient_fact_never_raises_the_fine[bundled-whsc/2022-WH-YL-51]": (
-        "the fact strategy cannot draw valid facts for this item (hypothesis Unsatisfiable)",
-        False,
-    ),
     "tests/test_browser.py::test_officer_form_by_keyboard_alone[postgresql]": (
         "failed once in the final full run (PostgreSQL only; passed on SQLite): not yet diagnosed",
         False,
