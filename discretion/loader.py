@@ -6,12 +6,15 @@ file of the same root. Every error names the file, the path inside it, the line 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -119,6 +122,180 @@ def check_structure(text: str) -> None:
         return
 
 
+class _Unusual(Exception):
+    """The document uses what `_events_to_data` leaves to the loaders (anchors, explicit tags, merge keys …)."""
+
+
+_NOTHING = object()
+_STR = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp"))
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+_SCALARS = yaml.constructor.SafeConstructor()
+
+
+#: plain scalars seen before → their tag (a catalogue repeats its keys and values thousands of times);
+#: only text check_text accepted is kept, so a hit needs no check
+_PLAIN_SEEN: dict[str, str] = {}
+_QUOTED_SEEN: set[str] = set()
+_SEEN_MAX = 200_000
+#: the constructed value of a plain non-string scalar's text (its tag depends on the text alone)
+_VALUES: dict[str, Any] = {}
+
+
+def _scalar_tag(event: yaml.ScalarEvent) -> str:
+    """The tag PyYAML's resolver gives a scalar (the same tables, looked up by the first character);
+    a str is checked as _TextCheck checks it."""
+    if event.tag is not None and event.tag != "!":
+        raise _Unusual("explicit tag")
+    value = event.value
+    if not event.implicit[0]:  # quoted (or a block scalar): a string
+        if value not in _QUOTED_SEEN:
+            check_text(value, what="a string")
+            if len(_QUOTED_SEEN) < _SEEN_MAX:
+                _QUOTED_SEEN.add(value)
+        return _STR
+    seen = _PLAIN_SEEN.get(value)
+    if seen is not None:
+        return seen
+    tag = _STR
+    for candidate, regexp in _IMPLICIT.get(value[0] if value else "", []) + _IMPLICIT.get(None, []):
+        if regexp.match(value):
+            tag = str(candidate)
+            break
+    if tag == _STR:
+        check_text(value, what="a string")
+    if len(_PLAIN_SEEN) < _SEEN_MAX:
+        _PLAIN_SEEN[value] = tag
+    return tag
+
+
+class _Frame:
+    """A mapping being read: its data and the key waiting for its value."""
+
+    __slots__ = ("data", "key")
+
+    def __init__(self) -> None:
+        self.data: dict[Any, Any] = {}
+        self.key: Any = _NOTHING
+
+
+def _events_to_data(text: str) -> tuple[Any, bool]:
+    """The data `yaml.load(text, Loader=_FastLoader)` builds, from libyaml's events in one pass, with
+    `check_structure`'s bounds on nesting; a document using anchors, aliases, explicit tags, merge keys,
+    complex keys, duplicate keys or several documents raises `_Unusual` (the loaders then read it and
+    word any error). PyYAML's constructor machinery is most of a cold load; this is the same data in a
+    fraction of the time (tests/test_yaml_events.py compares the two). Also returns whether JSON holds
+    the data exactly (yamlcache._exact), known here from the scalars' tags."""
+    stack: list[Any] = []  # a list, or a _Frame of a mapping
+    root: Any = _NOTHING
+    documents = 0
+    exact = True
+    parser = _CBase(text)
+    # locals: this loop runs once per event (a 6,000-item catalogue has over half a million)
+    get_event, plain_seen, quoted_seen = parser.get_event, _PLAIN_SEEN, _QUOTED_SEEN
+    scalar, end, mapping_end, sequence_end = (
+        yaml.ScalarEvent,
+        yaml.StreamEndEvent,
+        yaml.MappingEndEvent,
+        yaml.SequenceEndEvent,
+    )
+    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    try:
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is scalar:
+                if event.anchor is not None or (event.tag is not None and event.tag != "!"):
+                    raise _Unusual("anchor or explicit tag")
+                if event.implicit[0]:
+                    tag = plain_seen.get(event.value) or _scalar_tag(event)
+                elif event.value in quoted_seen:
+                    tag = _STR
+                else:
+                    tag = _scalar_tag(event)
+                if tag is _STR or tag == _STR:
+                    value: Any = event.value
+                elif tag in _PLAIN_TAGS:
+                    value = _VALUES.get(event.value, _NOTHING)
+                    if value is _NOTHING:  # int, float, bool, null, date: immutable, so one object serves
+                        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+                        value = _SCALARS.yaml_constructors[tag](_SCALARS, node)
+                        if len(_VALUES) < _SEEN_MAX:
+                            _VALUES[event.value] = value
+                    if isinstance(value, float):
+                        exact = exact and math.isfinite(value)
+                    elif isinstance(value, dt.date):  # JSON gives a date back only where the ruleset expects one
+                        exact = exact and (
+                            not isinstance(value, dt.datetime)
+                            and len(stack) == 1
+                            and isinstance(stack[0], _Frame)
+                            and stack[0].key in ("effective_from", "effective_to")
+                        )
+                else:
+                    raise _Unusual(tag)
+            elif kind in starts:
+                if event.anchor is not None or (event.tag is not None and event.tag != "!") or not event.implicit:
+                    raise _Unusual("collection tag or anchor")
+                if len(stack) >= MAX_YAML_DEPTH:
+                    raise _Unusual("too deep")
+                stack.append(_Frame() if kind is starts[0] else [])
+                continue
+            elif kind is mapping_end:
+                frame = stack.pop()
+                if frame.key is not _NOTHING:
+                    raise _Unusual("key without value")
+                value = frame.data
+            elif kind is sequence_end:
+                value = stack.pop()
+            elif kind is end:
+                break
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Unusual("several documents")
+                continue
+            elif kind is yaml.AliasEvent:
+                raise _Unusual("alias")
+            else:  # stream start, document end
+                continue
+            if not stack:
+                root = value
+                continue
+            top = stack[-1]
+            if type(top) is list:
+                top.append(value)
+            elif top.key is _NOTHING:
+                if isinstance(value, (dict, list)) or value in top.data:
+                    raise _Unusual("complex or duplicate key")
+                if type(value) is not str:
+                    exact = False  # JSON keys are strings
+                top.key = value
+            else:
+                top.data[top.key] = value
+                top.key = _NOTHING
+    finally:
+        parser.dispose()
+    if stack:
+        raise _Unusual("unclosed collection")
+    return (None if root is _NOTHING else root), exact
+
+
+def _load(text: str) -> tuple[Any, bool | None]:
+    """Parse a document: the one-pass reader, else bounds first and the loaders (which word every error).
+    With the data, whether JSON holds it exactly (None: not known, yamlcache checks)."""
+    try:
+        return _events_to_data(text)
+    except (_Unusual, yaml.YAMLError, BoundError, ValueError, TypeError, OverflowError):
+        pass  # read again below, where an error is reported as it always was
+    check_structure(text)
+    try:
+        return yaml.load(text, Loader=_FastLoader), None
+    except yaml.YAMLError:
+        if len(text) > _REWORD_LIMIT:
+            raise
+        return yaml.load(text, Loader=_Loader), None  # the error as the pure-Python parser words it
+
+
 class _Bound(yaml.composer.ComposerError):
     def __init__(self, problem: str, mark: Any) -> None:
         super().__init__(None, None, problem, mark)
@@ -161,14 +338,8 @@ def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
     data = yamlcache.get(text)
     try:  # aliases and nesting bounded first; one pass, in C where available
         if data is None:
-            check_structure(text)
-            try:
-                data = yaml.load(text, Loader=_FastLoader)
-            except yaml.YAMLError:
-                if len(text) > _REWORD_LIMIT:
-                    raise
-                data = yaml.load(text, Loader=_Loader)  # the error as the pure-Python parser words it
-            yamlcache.put(text, data)
+            data, exact = _load(text)
+            yamlcache.put(text, data, exact=exact)
     except RecursionError:
         raise RulesetLoadError(f"malformed YAML: nested deeper than {MAX_YAML_DEPTH} levels", file=file) from None
     except yaml.YAMLError as e:
@@ -231,6 +402,20 @@ def _positioned(err: ConditionError | RulesetLoadError, rf: RulesetFile, resolve
     return RulesetLoadError(err.message, file=str(rf.path), path=loc)
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic collection while a library is built: a catalogue allocates millions of objects, none of
+    them garbage cycles, and each collection of the older generations would scan them all again (a
+    third of a cold 6,000-item load). _settle collects once at the end where it matters."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 @dataclass
 class RulesetLibrary:
     """Every ruleset under one root, resolved and compiled, indexed by department and date."""
@@ -250,11 +435,12 @@ class RulesetLibrary:
         lib = cls(Path(root) if root else BUNDLED)
         if not lib.root.is_dir():
             raise RulesetLoadError("not a directory of rulesets", file=str(lib.root))
-        for path in sorted(lib.root.glob("*/*.yaml")):
-            lib._read(path)
-        for ref in lib.files:
-            lib._compile(ref, ())
-        lib._check_periods()
+        with _gc_paused():
+            for path in sorted(lib.root.glob("*/*.yaml")):
+                lib._read(path)
+            for ref in lib.files:
+                lib._compile(ref, ())
+            lib._check_periods()
         lib._settle()
         return lib
 

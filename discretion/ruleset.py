@@ -33,6 +33,12 @@ PENALTY_KIND_RANK: dict[str, int] = {"warning": 1, "confiscation": 2, "suspensio
 FINE_RANK = PENALTY_KIND_RANK["confiscation"]  # 罚款 is of the same kind (第九条第（二）项)
 
 
+def _repeated(values: list[str]) -> set[str]:
+    """The values that occur more than once (linear: a catalogue has thousands of codes)."""
+    seen: set[str] = set()
+    return {v for v in values if v in seen or seen.add(v)}  # type: ignore[func-returns-value]  # add() is None
+
+
 class Strict(BaseModel):
     """Base for every ruleset model: unknown keys are an error, instances are immutable."""
 
@@ -271,7 +277,7 @@ class Item(Strict):
             ("tiers", [t.id for t in self.tiers]),
             ("weighted.factors", [f.id for f in self.weighted.factors] if self.weighted else []),
         ):
-            dup = {i for i in ids if ids.count(i) > 1}
+            dup = _repeated(ids)
             if dup:
                 raise ValueError(f"{what}: ids repeat: {sorted(dup)}")
         return self
@@ -423,14 +429,14 @@ class Ruleset(Strict):
         if self.transition is not None and self.change != "benchmark":
             raise ValueError("`transition` belongs to a benchmark-only change (change: benchmark)")
         codes = [i.code for i in self.items]
-        dup = {c for c in codes if codes.count(c) > 1}
+        dup = _repeated(codes)
         if dup:
             raise ValueError(f"items: codes repeat: {sorted(dup)}")
         unknown = [m for m in self.penalty_measures if m not in self.measures]
         if unknown and not self.extends:
             raise ValueError(f"penalty_measures: not declared in measures: {unknown}")
         ids = [e.id for e in self.lists]
-        dup = {c for c in ids if ids.count(c) > 1}
+        dup = _repeated(ids)
         if dup:
             raise ValueError(f"lists: ids repeat: {sorted(dup)}")
         return self

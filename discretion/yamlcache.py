@@ -12,6 +12,7 @@ old entry. The cache is an optimisation only: any failure to read or write it is
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 import os
@@ -40,6 +41,7 @@ def _salt() -> bytes:
 _SALT = hashlib.sha256(_salt()).digest()
 
 
+@functools.lru_cache(maxsize=8)  # a load asks several times (data, hash) for the same 10 MiB text
 def _key(text: str) -> str:
     return hashlib.sha256(_SALT + text.encode("utf-8")).hexdigest()
 
@@ -54,9 +56,12 @@ def get(text: str) -> Any | None:
         return None
 
 
-def put(text: str, data: Any) -> None:
-    """Keep the parsed data of a large document, if JSON holds it exactly."""
-    if len(text) < MIN_BYTES or not isinstance(data, dict) or not _exact(data, top=True):
+def put(text: str, data: Any, *, exact: bool | None = None) -> None:
+    """Keep the parsed data of a large document, if JSON holds it exactly (`exact`: already known by the
+    reader that built it, else checked here)."""
+    if len(text) < MIN_BYTES or not isinstance(data, dict):
+        return
+    if not (exact if exact is not None else _exact(data, top=True)):
         return
     try:
         folder = _dir()

@@ -136,22 +136,6 @@ KNOWN_FAILURES: dict[str, tuple[str, bool]] = {
         "the session that merged typed rule keys and given(); not yet diagnosed)",
         False,
     ),
-    "tests/test_properties.py::test_adding_a_lenient_fact_never_raises_the_fine[bundled-whsc/2022-WH-YL-49-2]": (
-        "the fact strategy cannot draw valid facts for this item (hypothesis Unsatisfiable)",
-        False,
-    ),
-    "tests/test_properties.py::test_adding_a_lenient_fact_never_raises_the_fine[bundled-whsc/2022-WH-YL-51]": (
-        "the fact strategy cannot draw valid facts for this item (hypothesis Unsatisfiable)",
-        False,
-    ),
-    "tests/test_tables_roundtrip.py::test_export_then_import_gives_the_same_ruleset": (
-        "the table format does not yet carry the new language constructs (displaces, may, bands …)",
-        False,
-    ),
-    "tests/test_tables_roundtrip.py::test_whole_bundled_rulesets_round_trip_to_the_same_hash": (
-        "the table format does not yet carry the new language constructs (displaces, may, bands …)",
-        True,
-    ),
 }
 
 

@@ -26,6 +26,13 @@ XINMI_BASIS_TEXT = (
     "可以向社会予以通报；造成损失的，依法承担赔偿责任；构成犯罪的，依法追究刑事责任。"
 )
 
+WANGBA_30 = (
+    "互联网上网服务营业场所经营单位违反本条例的规定，有下列行为之一的，由文化行政部门给予警告，"
+    "可以并处15000元以下的罚款；情节严重的，责令停业整顿，直至吊销《网络文化经营许可证》：（一）在规定的营业时间以外营业的；"
+    "（二）接纳未成年人进入营业场所的；（三）经营非网络游戏的；（四）擅自停止实施经营管理技术措施的；"
+    "（五）未悬挂《网络文化经营许可证》或者未成年人禁入标志的"
+)
+
 EXPECT: dict[str, dict[str, Any]] = {
     "xinmi_cgzf.docx": {
         "items": [
@@ -45,7 +52,7 @@ EXPECT: dict[str, dict[str, Any]] = {
                     {
                         "id": "base",
                         "when": "not (harm == 'serious')",
-                        "fine": {"range": [D(0), D(50000)]},
+                        "fine": {"range": [D(0), D(50000)], "may": True},  # 可以处: the officer's option
                     },
                     {
                         "id": "escalated",
@@ -58,7 +65,8 @@ EXPECT: dict[str, dict[str, Any]] = {
                     {
                         "id": "minor",
                         "label": "轻微",
-                        "when": MARK,
+                        # 造成轻微危害后果且经…责令限期采取治理措施后，能够在限期内采取措施整改完毕的
+                        "when": "harm == 'minor' and corrected_in_time",
                         "measures": ["stop_violation", "order_correction"],
                     },
                     {
@@ -71,14 +79,16 @@ EXPECT: dict[str, dict[str, Any]] = {
                     {
                         "id": "serious",
                         "label": "严重",
-                        "when": MARK,
+                        # 经…责令限期改正违法行为后，拒不整改；或造成严重危害后果的
+                        "when": "refused_to_correct or harm == 'serious'",
                         "fine": {"range": [D(50000), D(500000)]},
                         "measures": ["revoke_licence"],
                     },
                 ],
             }
         ],
-        "marked_cells": {(2, "适用条件"), (3, "适用条件"), (4, "适用条件")},
+        # 造成一定危害后果或经…后，无正当理由超过期限采取措施的: 超过期限采取措施 (late) is no declared fact
+        "marked_cells": {(3, "适用条件")},
     },
     "luanxian_nync.xlsx": {
         "items": [
@@ -129,26 +139,34 @@ EXPECT: dict[str, dict[str, Any]] = {
                     {
                         "id": "light",
                         "label": "较轻",
-                        "when": MARK,
-                        "fine": MARK,
-                    },  # 违法所得或者货值金额 …
+                        "when": MARK,  # 违法所得或者货值金额 …: which of the two is not certain
+                        # 没收违法生产的产品和用于违法生产的工具、设备、原材料等 / 处5万元以上7万元以下罚款
+                        "fine": {"range": [D(50000), D(70000)]},
+                        "measures": ["confiscate_goods", "confiscate_tools"],
+                    },
                     {
                         "id": "general",
                         "label": "一般",
                         "when": MARK,
                         "fine": {"range": [D(70000), D(100000)]},
                     },
-                    {"id": "heavier", "label": "较重", "when": MARK, "fine": MARK},
+                    {
+                        "id": "heavier",
+                        "label": "较重",
+                        "when": MARK,
+                        # 处货值金额10倍以上20倍以下罚款，由发证机关吊销农药生产许可证和相应的农药登记证；
+                        # 构成犯罪的，依法追究刑事责任 (not an administrative penalty: a note)
+                        "fine": {"times": [D(10), D(20)]},
+                        "measures": ["revoke_licence"],
+                    },
                 ],
             },
         ],
         "marked_cells": {
             (3, "处罚裁量标准"),
             (6, "违法情形"),
-            (6, "处罚裁量标准"),
             (7, "违法情形"),
             (8, "违法情形"),
-            (8, "处罚裁量标准"),
         },
     },
     "wuqia_nync.docx": {
@@ -158,33 +176,49 @@ EXPECT: dict[str, dict[str, Any]] = {
                 "legal_basis": MARK,
                 "penalty_basis": [{"law": "肥料登记管理办法"}],
                 "statutory": MARK,  # only the title is cited: the statutory range is not in the table
+                # 警告,并处违法所得X倍的罚款,最高不超过Y万元;没有违法所得的,处A元以上B元以下的罚款: each row is two
+                # tiers, with a gain (> 0) and without (== 0); a gain that cannot be determined is in neither
                 "tiers": [
-                    {"id": "light", "label": "较轻", "when": "goods_value <= 10000", "fine": MARK},
-                    {
-                        "id": "general",
-                        "label": "一般",
-                        "when": "10000 <= goods_value <= 50000",
-                        "fine": MARK,
-                    },
-                    {
-                        "id": "serious",
-                        "label": "严重",
-                        "when": "goods_value >= 50000",
-                        "fine": MARK,
-                    },
+                    tier
+                    for tid, label, when, times, ceiling, no_gain in (
+                        ("light", "较轻", "goods_value <= 10000", (1, 1), ceilings[0], (1000, 4000)),
+                        ("general", "一般", "10000 <= goods_value <= 50000", (1, "2.5"), ceilings[1], (4000, 7000)),
+                        ("serious", "严重", "goods_value >= 50000", ("2.5", 3), ceilings[2], (7000, 10000)),
+                    )
+                    for tier in (
+                        {
+                            "id": tid,
+                            "label": label,
+                            "when": f"{when} and illegal_gain > 0",
+                            "fine": {"times": [D(times[0]), D(times[1])], "ceiling": D(ceiling)},
+                            "measures": ["warning"],
+                        },
+                        {
+                            "id": f"{tid}_no_gain",
+                            "label": f"{label}（没有违法所得）",
+                            "when": f"{when} and illegal_gain == 0",
+                            "fine": {"range": [D(no_gain[0]), D(no_gain[1])]},
+                            "measures": ["warning"],
+                        },
+                    )
                 ],
             }
-            for name in ("生产、销售未取得登记证的肥料产品", "转让肥料登记证或登记证号")
+            for name, ceilings in (
+                ("生产、销售未取得登记证的肥料产品", (10000, 20000, 30000)),
+                ("转让肥料登记证或登记证号", (10000, 15000, 20000)),
+            )
         ],
-        "marked_cells": {(r, "裁量标准") for r in range(2, 8)},
+        "marked_cells": set(),
     },
     "wangba_whsc.xlsx": {
         "items": [
             {
                 "name": "（一）在规定的营业时间以外营业的",
                 "legal_basis": MARK,
-                "penalty_basis": MARK,  # "第三十条 …" without the title
-                "statutory": MARK,
+                # "第三十条 …" without a title, in the benchmark of 《互联网上网服务营业场所管理条例》 (its title)
+                "penalty_basis": [{"law": "互联网上网服务营业场所管理条例", "article": 30, "text": WANGBA_30}],
+                # 给予警告，可以并处15000元以下的罚款: the fine is the officer's option
+                "statutory": [{"id": "base", "fine": {"range": [D(0), D(15000)], "may": True}}],
                 "tiers": [
                     {
                         "id": "minor",
@@ -196,21 +230,21 @@ EXPECT: dict[str, dict[str, Any]] = {
                         "id": "general",
                         "label": "一般违法行为",
                         "when": "prior_offences_1y == 1",
-                        "fine": {"range": [D(0), D(3000)]},
+                        "fine": {"range": [D(0), D(3000)], "may": True},  # 可以并处
                         "measures": ["warning"],
                     },
                     {
                         "id": "heavier",
                         "label": "较重违法行为",
                         "when": "prior_offences_1y == 2",
-                        "fine": {"range": [D(3000), D(8000)]},
+                        "fine": {"range": [D(3000), D(8000)], "may": True},  # 可以并处
                         "measures": ["warning"],
                     },
                     {
                         "id": "serious",
                         "label": "严重违法行为",
                         "when": "prior_offences_1y == 3",
-                        "fine": {"range": [D(8000), D(15000)]},
+                        "fine": {"range": [D(8000), D(15000)], "may": True},  # 可以并处
                         "measures": ["warning"],
                     },
                     {
@@ -222,7 +256,7 @@ EXPECT: dict[str, dict[str, Any]] = {
                 ],
             }
         ],
-        "marked_cells": {(3, "行政处罚依据"), (3, "行政处罚标准"), (7, "行政处罚标准")},
+        "marked_cells": {(3, "行政处罚标准"), (7, "行政处罚标准")},
     },
     "taian_scjg.xlsx": {
         "items": [
@@ -295,6 +329,8 @@ def _check(expected: Any, actual: Any, where: str) -> None:
         return
     assert not isinstance(actual, Marker), f"{where}: marked ({actual.why}), expected {expected!r}"
     if isinstance(expected, dict):
+        if where.endswith(".fine"):  # a fine is exactly what the table says: no key more (may, ceiling …)
+            assert isinstance(actual, dict) and set(actual) == set(expected), f"{where}: {actual!r} != {expected!r}"
         for key, value in expected.items():
             assert isinstance(actual, dict) and key in actual, f"{where}.{key}: missing in {actual!r}"
             _check(value, actual[key], f"{where}.{key}")

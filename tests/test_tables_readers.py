@@ -144,13 +144,12 @@ def test_penalties_ranges_multiples_measures_and_may() -> None:
     p = parse_penalty("处货值金额10倍以上13倍以下罚款；情节严重的，吊销许可证", V, M, base="goods_value")
     assert p.fine == {"multiple_of": "goods_value", "times": [D(10), D(13)]}
     assert p.measures == [{"code": "revoke_licence", "when": "circumstance == 'serious'"}]
-    p = parse_penalty("警告，可以并处1000元以下罚款", V, M)
-    assert p.fine == {"range": [D(0), D(1000)]} and p.optional_fine and p.measures == ["warning"]
+    p = parse_penalty("警告，可以并处1000元以下罚款", V, M)  # 可以: the officer's option, never imposed silently
+    assert p.fine == {"range": [D(0), D(1000)], "may": True} and p.measures == ["warning"]
     p = parse_penalty("责令改正，可以责令停产停业", V, M)
-    assert p.measures == [
-        "order_correction",
-        {"code": "suspend_business", "when": "elect_suspend_business"},
-    ]
+    assert p.measures == ["order_correction", {"code": "suspend_business", "may": True}]
+    p = parse_penalty("情节严重的，可以吊销许可证", V, M)
+    assert p.measures == [{"code": "revoke_licence", "when": "circumstance == 'serious'", "may": True}]
 
 
 def test_penalties_that_are_not_read_with_certainty() -> None:
@@ -183,6 +182,40 @@ def test_statute_fallback_and_escalation() -> None:
     assert [c.get("when") for c in clauses] == ["not (refused_to_correct)", "refused_to_correct"]
     with pytest.raises(Unreadable):
         statutory_fine("拒不改正的，处1万元以上10万元以下的罚款；情节严重的，并处10万元以上50万元以下的罚款", V)
+
+
+def test_general_forms_read_for_the_real_tables() -> None:
+    """Forms the six real tables use, each read by its general rule (and refused just outside it)."""
+    # 经…责令…后，X: the comma after the order is inside one condition
+    assert parse_condition_text("经城镇排水主管部门责令限期改正违法行为后，拒不整改；或造成严重危害后果的", V)[0] == (
+        "refused_to_correct or harm == 'serious'"
+    )
+    assert parse_condition_text(
+        "造成轻微危害后果且经主管部门责令限期采取治理措施后，能够在限期内采取措施整改完毕的", V
+    )[0] == ("harm == 'minor' and corrected_in_time")
+    with pytest.raises(Unreadable):  # 超过期限采取措施 (corrected late) is neither refused nor in time
+        parse_condition_text("经主管部门责令限期采取治理措施后，无正当理由超过期限采取措施的", V)
+    # 没收A和B / 吊销A和B: the verb governs both; 由…机关 names who acts; 构成犯罪的 … is not a penalty
+    p = parse_penalty("没收违法生产的产品和用于违法生产的工具、设备、原材料等", V, M)
+    assert p.measures == ["confiscate_goods", "confiscate_tools"]
+    p = parse_penalty("由发证机关吊销农药生产许可证和相应的农药登记证；构成犯罪的，依法追究刑事责任。", V, M)
+    assert p.measures == ["revoke_licence"] and p.notes == ["构成犯罪的，依法追究刑事责任"]
+    with pytest.raises(Unreadable):
+        parse_penalty("没收违法生产的产品和登记违法行为", V, M)
+    # 可以处 in the statute: the statutory fine is the officer's option
+    clauses, _ = statutory_fine("给予警告，可以并处15000元以下的罚款；情节严重的，责令停业整顿", V)
+    assert clauses == [{"id": "base", "fine": {"range": [D(0), D(15000)], "may": True}}]
+    # 第三十条 text: a bare article in the benchmark of one law (its title) cites that law, text after the space
+    t = Titles(["《互联网上网服务营业场所管理条例》行政处罚裁量标准", "吊销《网络文化经营许可证》"])
+    with pytest.raises(Unreadable):
+        parse_citations("第三十条 经营单位违反本条例的规定", t)
+    t.set_subject(["《互联网上网服务营业场所管理条例》行政处罚裁量标准"])
+    assert parse_citations("第三十条 经营单位违反本条例的规定", t) == [
+        Citation(law="互联网上网服务营业场所管理条例", article=30, text="经营单位违反本条例的规定")
+    ]
+    t.set_subject(["《甲条例》《乙办法》行政处罚裁量标准"])  # two laws named: a bare article cites neither
+    with pytest.raises(Unreadable):
+        parse_citations("第三十条 经营单位违反本条例的规定", t)
 
 
 def test_several_tables_section_rows_and_repeated_headers(tmp_path: Path) -> None:

@@ -9,14 +9,17 @@ Writing and reading live together so that they stay inverse.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
 import yaml
 
+from ..citation import Citation
 from ..ruleset import Ruleset
 from ..wording import LIST_NAMES
-from .citations import Titles, parse_citations, write_citations
+from .citations import Titles, parse_citations, write_citation, write_citations
+from .quantities import NUMBER, parse_number, write_number
 from .marks import Unreadable
 from .thresholds import Vocabulary, parse_condition_text
 from .wording import write_condition
@@ -68,8 +71,22 @@ INFO_KEYS = {
     "细化": "refines",
     "落点规则": "placement",
     "追责期限": "limitation",
+    "变化类型": "change",
+    "过渡规则": "transition",
+    "过渡规则依据": "transition_basis",
     "说明": "note",
 }
+#: Ruleset.change and Ruleset.transition in the words of a published document
+INFO_WORDS: dict[str, dict[str, str]] = {
+    "change": {"law": "法律、法规、规章修改", "benchmark": "仅裁量基准修改"},
+    "transition": {
+        "decision_date": "作出决定时适用新基准",
+        "act_date": "适用违法行为发生时的基准",
+        "lighter": "参照从旧兼从轻",
+    },
+}
+#: ListEntry.reduce_not_below in words
+NOT_BELOW = {"statutory_minimum": "法定最低罚款", "floor": "减轻处罚的最低罚款"}
 
 
 def kind_of(header: list[str]) -> str | None:
@@ -110,6 +127,10 @@ def info_rows(rs: Ruleset) -> list[list[str]]:
             text = "\n".join(value)
         elif key in ("placement", "limitation"):
             text = _flow(value)
+        elif key in INFO_WORDS:
+            text = INFO_WORDS[key][value]
+        elif key == "transition_basis":
+            text = write_citation(Citation.model_validate(value))
         else:
             text = str(value)
         rows.append([label, text])
@@ -157,7 +178,13 @@ def list_rows(rs: Ruleset, facts: dict[str, Any], measure_names: dict[str, str])
             other.append("上调一个阶次")
         if e.weight is not None:
             other.append(f"权重{e.weight}")
-        from .penalties import write_measures
+        if e.displaces:
+            other.append("排除适用：" + "、".join(e.displaces))
+        if e.reduce is not None:
+            other.append(f"按比例减少罚款：{write_number(e.reduce[0])}至{write_number(e.reduce[1])}")
+        if e.reduce_not_below is not None:
+            other.append(f"减少后不低于：{NOT_BELOW[e.reduce_not_below]}")
+        from .penalties import write_fine, write_measures
 
         rows.append(
             [
@@ -168,7 +195,7 @@ def list_rows(rs: Ruleset, facts: dict[str, Any], measure_names: dict[str, str])
                 "、".join(e.applies_to),
                 write_condition(e.when, facts),
                 write_citations(e.basis),
-                "\n".join(write_measures(e.measures, measure_names, facts)),
+                "\n".join([*write_fine(e.fine, facts, None), *write_measures(e.measures, measure_names, facts)]),
                 "；".join(other),
                 e.source or "",
             ]
@@ -189,6 +216,16 @@ def read_info(rows: list[list[str]]) -> dict[str, Any]:
             out[key] = [ln for ln in text.split("\n") if ln]
         elif key in ("placement", "limitation"):
             out[key] = yaml.safe_load(text)
+        elif key in INFO_WORDS:
+            values = {w: v for v, w in INFO_WORDS[key].items()}
+            if text not in values:
+                raise Unreadable(f"{row[0]}“{text}”不能识别（{'、'.join(values)}）")
+            out[key] = values[text]
+        elif key == "transition_basis":
+            cited = parse_citations(text, Titles([text]))
+            if len(cited) != 1:
+                raise Unreadable("过渡规则依据只能是一处引用")
+            out[key] = cited[0].model_dump(exclude_none=True)
         else:
             out[key] = text
     return out
@@ -260,9 +297,21 @@ def read_list(row: list[str], vocab: Vocabulary, titles: Titles, measures: Any) 
     }
     entry["basis"] = [c.model_dump(exclude_none=True) for c in parse_citations(basis, titles)]
     if still:
-        entry["measures"] = parse_penalty(still, vocab, measures).measures
+        penalty = parse_penalty(still, vocab, measures, titles=titles)
+        if penalty.bands or penalty.direction:
+            raise Unreadable("清单条目没有从轻、一般、从重栏")
+        if penalty.measures:
+            entry["measures"] = penalty.measures
+        if penalty.fine is not None:
+            entry["fine"] = penalty.fine
     for flag in (f for f in other.split("；") if f):
-        if flag == "可以减轻":
+        if flag.startswith("排除适用："):
+            entry["displaces"] = flag[5:].split("、")
+        elif m := re.fullmatch(rf"按比例减少罚款：({NUMBER})至({NUMBER})", flag):
+            entry["reduce"] = [parse_number(m.group(1)), parse_number(m.group(2))]
+        elif flag.startswith("减少后不低于：") and flag[7:] in NOT_BELOW.values():
+            entry["reduce_not_below"] = next(k for k, v in NOT_BELOW.items() if v == flag[7:])
+        elif flag == "可以减轻":
             entry["allows_mitigated"] = True
         elif flag == "上调一个阶次":
             entry["tier_up"] = True

@@ -39,6 +39,8 @@ class Titles:
     """Full titles a document mentions, to resolve the short titles it uses elsewhere."""
 
     def __init__(self, texts: Iterable[str]) -> None:
+        #: the one law the document's own title names (《X》行政处罚裁量标准): what a bare 第X条 cites
+        self.subject: str | None = None
         self.full: list[str] = []
         self.declared: dict[str, str] = {}
         for text in texts:
@@ -47,6 +49,11 @@ class Titles:
             for m in _TITLE.finditer(text):
                 if m.group(1) not in self.full:
                     self.full.append(m.group(1))
+
+    def set_subject(self, document_titles: Iterable[str]) -> None:
+        """The law a document is the benchmark of, when its title names exactly one (else none)."""
+        named = {self.resolve(m.group(1)) for t in document_titles for m in _TITLE.finditer(t)}
+        self.subject = named.pop() if len(named) == 1 else None
 
     def resolve(self, title: str) -> str:
         """The full title a (possibly short) title stands for; Unreadable when it is ambiguous."""
@@ -99,6 +106,8 @@ def _parse_line(line: str, titles: Titles, previous: Citation | None) -> list[Ci
             if d:
                 document, pos = d.group(1), d.end()
             level = "title"
+        elif law is None and titles.subject is not None and _ARTICLE.match(line, pos):
+            law = titles.subject  # 第三十条 … in the benchmark of 《X》: an article of X
         elif law is None:
             raise Unreadable(f"“{line[pos : pos + 20]}”不是引用（缺少《名称》）")
         item: int | None = None
@@ -121,6 +130,9 @@ def _parse_line(line: str, titles: Titles, previous: Citation | None) -> list[Ci
         rest = line[pos:]
         if rest[:1] in ("：", ":"):
             quoted = rest[1:].strip() or None
+            pos = len(line)
+        elif level == "article" and re.match(r"[ \u3000]+[^\s《第、，,；;和及]", rest):
+            quoted = rest.strip()  # 第三十条 互联网…: the article as a statute book prints it, number then text
             pos = len(line)
         elif rest and not _SEP.match(rest).group() and not rest.startswith("《"):  # type: ignore[union-attr]  # _SEP matches the empty string: never None
             raise Unreadable(f"引用后的“{rest[:20]}”不能识别")

@@ -22,6 +22,8 @@ from .columns import SYNONYMS, Header, find_header
 from .groups import RowCells, Violation, group_rows
 from .marks import Marker, Unreadable
 from .penalties import DEFAULT_KINDS, DEFAULT_MEASURES, Measures, parse_penalty, statutory_fine
+from .export import KIND_DISPLACES, KIND_FACTOR, KIND_STATUTORY, KIND_WEIGHTED
+from .quantities import NUMBER, parse_number
 from .reading import Cell, RawDocument, RawTable, TableImportError
 from .thresholds import FACTS, Vocabulary, check_two_ways, parse_condition_text
 
@@ -36,6 +38,9 @@ LEVEL_IDS = {
     "从重": "aggravated",
     "减轻": "mitigated",
 }
+_NOT_TIERS = (KIND_STATUTORY, KIND_WEIGHTED, KIND_FACTOR, KIND_DISPLACES)
+_WEIGHTED = re.compile(rf"^起始权重(?P<start>{NUMBER})，最高权重(?P<cap>{NUMBER})：")
+_FACTOR = re.compile(rf"权重(?P<w>-?{NUMBER})(?:，互斥组：(?P<group>[A-Za-z0-9][A-Za-z0-9_.\-]*))?")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
@@ -79,7 +84,6 @@ class _Build:
     notes: list[Note] = field(default_factory=list)
     status: dict[tuple[int, int, int], bool] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
-    elect: dict[str, str] = field(default_factory=dict)
     exported: bool = False
 
     # -- cells
@@ -159,6 +163,7 @@ def build_draft(
         catalogue.append((table, header))
     if not catalogue:
         raise TableImportError("no table with a recognisable header (违法行为 and 处罚依据/处罚标准 …)", field=doc.path)
+    b.titles.set_subject(t for tb, h in catalogue for t in (h.title, tb.caption) if t)
     if b.exported:  # the document names its facts and measures: nothing else may be read into it
         b.vocab.facts = {n: s.model_dump(exclude_none=True) for p in parents for n, s in p.facts.items()}
         b.vocab.facts.update(own_facts)
@@ -273,8 +278,10 @@ def _item(
             item["shape"] = b.mark(attributes, col("attributes"), str(e))
     if code in item_facts:
         item["facts"] = item_facts[code]
-    statutory_rows = [r for r in v.rows if _kind(r) == "法定"]
-    tier_rows = [r for r in v.rows if _kind(r) != "法定"]
+    statutory_rows = [r for r in v.rows if _kind(r) == KIND_STATUTORY]
+    weighted_rows = [r for r in v.rows if _kind(r) in (KIND_WEIGHTED, KIND_FACTOR)]
+    displaces_rows = [r for r in v.rows if _kind(r) == KIND_DISPLACES]
+    tier_rows = [r for r in v.rows if _kind(r) not in _NOT_TIERS]
     item["statutory"] = (
         _clauses(b, statutory_rows, header)
         if statutory_rows
@@ -290,23 +297,18 @@ def _item(
             strays += row.other
             _row_notes(b, row, header, notes)
             continue
-        tiers.append(
-            _tier(
-                b,
-                v.table,
-                row,
-                header,
-                k,
-                base,
-                tiers,
-                notes,
-                unknown_statute=not isinstance(item["statutory"], list),
-            )
+        tier = _tier(
+            b, v.table, row, header, k, base, tiers, notes, unknown_statute=not isinstance(item["statutory"], list)
         )
+        tiers += _split_no_gain(b, tier, row, header, notes)
         strays += [c for key, c in row.cells.items() if key.startswith("extra:")]
         strays += row.other
     if tiers:
         item["tiers"] = tiers
+    if weighted_rows:
+        item["weighted"] = _weighted(b, weighted_rows, header)
+    if displaces_rows:
+        item["displaces"] = [_displaced(b, r, header) for r in displaces_rows]
     for row in statutory_rows:
         _row_notes(b, row, header, notes)
     for c in strays:
@@ -319,6 +321,78 @@ def _item(
     if crossing:
         item["note"] = b.mark(crossing[0], "", "违法行为的单元格在阶次行中改变")
     return item
+
+
+def _weighted(b: _Build, rows: list[RowCells], header: Header) -> Any:
+    """The 权重 row (start, cap, basis) and the 权重因素 rows (id, label, condition, weight, group, basis)."""
+    heads = [r for r in rows if _kind(r) == KIND_WEIGHTED]
+    first = rows[0].cells.get("kind")
+    if len(heads) != 1 or first is None:
+        return b.mark(first, KIND_WEIGHTED, "权重累加须有且只有一行“权重”")
+    head, v_table = heads[0], first.table
+    weighted: dict[str, Any] = {}
+    std = head.cells.get("standard")
+    m = _WEIGHTED.match(std.text) if std is not None else None
+    if std is None or m is None:
+        return b.mark(std or first, _column(header, "standard"), "“权重”行的起始权重、最高权重不能识别")
+    b.ok(std)
+    weighted["start"], weighted["cap"] = parse_number(m.group("start")), parse_number(m.group("cap"))
+    basis = head.cells.get("row_basis")
+    if basis is not None:
+        weighted["basis"] = _row_basis(b, basis, _column(header, "row_basis"))
+    _row_notes(b, head, header, [])
+    factors = []
+    for row in (r for r in rows if r is not head):
+        factor: dict[str, Any] = {}
+        for key, name in (("row_id", "id"), ("level", "label")):
+            cell = row.cells.get(key)
+            if cell is None:
+                factor[name] = b.mark(None, _column(header, key), "权重因素缺少编号或名称", table=v_table, row=row.row)
+            else:
+                factor[name] = cell.text
+                b.ok(cell)
+        cond = row.cells.get("condition")
+        factor["when"] = _condition(b, cond, _column(header, "condition")) if cond is not None else ""
+        factor.update(_factor_weight(b, row.cells.get("standard"), _column(header, "standard"), v_table, row.row))
+        basis = row.cells.get("row_basis")
+        if basis is not None:
+            factor["basis"] = _row_basis(b, basis, _column(header, "row_basis"))
+        _row_notes(b, row, header, [])
+        factors.append(factor)
+    weighted["factors"] = factors
+    return weighted
+
+
+def _factor_weight(b: _Build, std: Cell | None, column: str, table: int, row: int) -> dict[str, Any]:
+    """权重0.2，互斥组：g → weight and group; a marker when the cell says anything else."""
+    w = _FACTOR.fullmatch(std.text) if std is not None else None
+    if std is None or w is None:
+        return {"weight": b.mark(std, column, "权重因素的权重不能识别", table=table, row=row)}
+    b.ok(std)
+    number = w.group("w")
+    out: dict[str, Any] = {"weight": -parse_number(number[1:]) if number.startswith("-") else parse_number(number)}
+    if w.group("group"):
+        out["group"] = w.group("group")
+    return out
+
+
+def _displaced(b: _Build, row: RowCells, header: Header) -> dict[str, Any]:
+    """An 排除适用 row: the general list entry (阶次编号) the item's own law displaces, and that law (依据)."""
+    out: dict[str, Any] = {}
+    entry, basis = row.cells.get("row_id"), row.cells.get("row_basis")
+    kind = row.cells["kind"]
+    if entry is None or not _ID.match(entry.text):
+        out["entry"] = b.mark(entry or kind, _column(header, "row_id"), "排除适用的清单条目编号缺失或含不允许的字符")
+    else:
+        out["entry"] = entry.text
+        b.ok(entry)
+    out["basis"] = (
+        _row_basis(b, basis, _column(header, "row_basis"))
+        if basis is not None
+        else b.mark(kind, _column(header, "row_basis"), "排除适用须写明特别规定的依据")
+    )
+    _row_notes(b, row, header, [])
+    return out
 
 
 def _kind(row: RowCells) -> str:
@@ -371,7 +445,7 @@ def _attributes(text: str) -> dict[str, Any]:
         elif m := re.fullmatch(r"追责期限：(\d+)年", part):
             out["limitation_years"] = int(m.group(1))
         elif part.startswith("原编码："):
-            out["formerly"] = part[5:].split("、")
+            out["formerly"] = part[len("原编码：") :].split("、")
         else:
             raise Unreadable(f"事项属性“{part}”不能识别")
     return out
@@ -476,23 +550,61 @@ def _penalty(
                 raise Unreadable("阶次按倍数计罚，但法定幅度没有倍数基数")
             if base is None:
                 notes.append(f"第{cell.row}行：倍数的基数是 {of}（法定幅度待填写时须用同一基数）")
-            if p.fine.pop("fallback", None) is not None:
-                raise Unreadable("阶次自带“没有违法所得的”幅度：本语言的保底只属于法定幅度，阶次不能各有保底")
+            fallback = p.fine.pop("fallback", None)
+            if fallback is not None and not p.no_gain:
+                raise Unreadable("阶次自带保底幅度：本语言的保底只属于法定幅度，阶次不能各有保底")
+            if fallback is not None:  # 没有违法所得的，处…: the tier splits in two (_split_no_gain)
+                into["_no_gain"] = fallback["range"]
+        if statutory and (p.bands or p.direction):
+            raise Unreadable("法定幅度没有从轻、一般、从重栏")
+        if p.bands and p.direction:
+            raise Unreadable("一个阶次不能既是一栏又分栏")
     except Unreadable as e:
         into["fine"] = b.mark(cell, column, str(e))
         return notes
     b.ok(cell)
-    b.used |= p.facts | set(p.elect)
-    b.elect.update(p.elect)
+    b.used |= p.facts
+    if p.direction is not None:
+        into["direction"] = p.direction
+    if p.bands:
+        into["bands"] = p.bands
     if p.fine is not None:
         into["fine"] = p.fine
     if p.measures:
         into["measures"] = p.measures
-    if p.optional_fine:
-        notes.append(f"第{cell.row}行：罚款为“可以”处（执法人员也可以不处罚款）")
-    if p.no_gain:
+    if p.no_gain and statutory:
         notes.append(f"第{cell.row}行：“没有违法所得的”幅度作为保底；按本语言，违法所得无法确定时也适用，请核对")
+    notes += [f"第{cell.row}行：“{n}”不是行政处罚，未编码" for n in p.notes]
     return notes
+
+
+def _split_no_gain(
+    b: _Build, tier: dict[str, Any], row: RowCells, header: Header, notes: list[str]
+) -> list[dict[str, Any]]:
+    """A tier row whose fine says "违法所得X倍…；没有违法所得的，处…": two tiers, one with a gain (> 0), one
+    without (== 0), as the document says; a gain that cannot be determined is in neither (the table does not say)."""
+    no_gain = tier.pop("_no_gain", None)
+    if no_gain is None:
+        return [tier]
+    std = row.cells["standard"]
+    when = tier["when"]
+    if not isinstance(when, str) or not when.strip():
+        tier["fine"] = b.mark(
+            std, _column(header, "standard"), "“没有违法所得的”幅度须随阶次条件拆分，但阶次条件未读出"
+        )
+        return [tier]
+    scope = f"({when})" if " or " in when else when
+    with_gain = {**tier, "when": f"{scope} and illegal_gain > 0"}
+    without = {
+        **{k: v for k, v in tier.items() if k != "fine"},
+        "id": f"{tier['id']}_no_gain",
+        "label": f"{tier['label']}（没有违法所得）",
+        "when": f"{scope} and illegal_gain == 0",
+        "fine": {"range": no_gain},
+    }
+    b.used.add("illegal_gain")
+    notes.append(f"第{row.row}行：按有无违法所得分为两个阶次；违法所得无法确定的情形表中未载明")
+    return [with_gain, without]
 
 
 def _tier(
@@ -582,8 +694,9 @@ def _document(
     doc["source"] = info.get("source") or b.mark(None, "来源文件", "请填写所编码的公开文件名称与文号", text=title)
     if b.extends:
         doc["extends"] = b.extends
-    if info.get("refines"):
-        doc["refines"] = info["refines"]
+    for key in ("refines", "change", "transition", "transition_basis"):
+        if info.get(key):
+            doc[key] = info[key]
     for key in ("placement", "limitation"):
         if info.get(key):
             doc[key] = info[key]
@@ -613,7 +726,6 @@ def _document(
                 doc["penalty_measures"] = kinds
         inherited = {n for p in b.parents for n in p.facts}
         facts = {n: FACTS[n] for n in sorted(b.used) if n in FACTS and n not in inherited}
-        facts.update({n: {"type": "bool", "label": lab, "default": False} for n, lab in sorted(b.elect.items())})
     if facts:
         doc["facts"] = facts
     doc["items"] = items

@@ -16,13 +16,28 @@ from typing import Any
 from ..ruleset import Item, Ruleset
 from . import appendix
 from .citations import write_citations
-from .penalties import write_fine, write_measures
+from .quantities import write_number
+from .penalties import write_bands, write_fine, write_measures
 from .wording import write_condition
 
 ITEM_HEADER = ["序号", "事项编码", "违法行为", "违法依据", "处罚依据", "事项属性"]
 TIER_HEADER = ["类别", "阶次编号", "裁量阶次", "适用条件", "处罚标准", "阶次依据"]
 HEADER = [*ITEM_HEADER, *TIER_HEADER, "备注"]
 SHAPES = {"tiers": "阶次", "range": "幅度", "weighted": "权重"}
+#: the 类别 of a catalogue row: a statutory clause, a tier, the weighted sum, one of its factors, a displaced entry
+KIND_STATUTORY, KIND_TIER, KIND_WEIGHTED, KIND_FACTOR, KIND_DISPLACES = "法定", "阶次", "权重", "权重因素", "排除适用"
+
+
+def write_weighted(start: Any, cap: Any) -> str:
+    """The weighted sum's start and cap as its 处罚标准 cell (draft.read_weighted reads it back)."""
+    return (
+        f"起始权重{write_number(start)}，最高权重{write_number(cap)}："
+        "罚款＝（起始权重＋成立因素的权重之和，不超过最高权重）×法定最高罚款"
+    )
+
+
+def write_factor(weight: Any, group: str | None) -> str:
+    return f"权重{write_number(weight)}" + (f"，互斥组：{group}" if group else "")
 
 
 def _attributes(item: Item) -> str:
@@ -43,8 +58,6 @@ def catalogue_rows(rs: Ruleset, own: Ruleset) -> list[list[list[str]]]:
     facts: dict[str, Any] = dict(rs.facts)
     out = []
     for n, item in enumerate(own.items, start=1):
-        if item.weighted is not None:
-            raise ValueError(f"item {item.code}: the weighted shape has no table form yet")
         f = {**facts, **item.facts}
         base = next((c.fine.multiple_of for c in item.statutory if c.fine and c.fine.multiple_of), None)
         head = [
@@ -59,7 +72,7 @@ def catalogue_rows(rs: Ruleset, own: Ruleset) -> list[list[list[str]]]:
         for c in item.statutory:
             rows.append(
                 [
-                    "法定",
+                    KIND_STATUTORY,
                     c.id,
                     c.label or "",
                     write_condition(c.when, f),
@@ -68,16 +81,29 @@ def catalogue_rows(rs: Ruleset, own: Ruleset) -> list[list[list[str]]]:
                 ]
             )
         for t in item.tiers:
+            standard = [
+                *write_bands(t.direction, t.bands, f, base),
+                *write_fine(t.fine, f, base),
+                *write_measures(t.measures, rs.measures, f),
+            ]
             rows.append(
-                [
-                    "阶次",
-                    t.id,
-                    t.label,
-                    write_condition(t.when, f),
-                    "\n".join([*write_fine(t.fine, f, base), *write_measures(t.measures, rs.measures, f)]),
-                    write_citations(t.basis),
-                ]
+                [KIND_TIER, t.id, t.label, write_condition(t.when, f), "\n".join(standard), write_citations(t.basis)]
             )
+        if item.weighted is not None:
+            w = item.weighted
+            rows.append([KIND_WEIGHTED, "", "", "", write_weighted(w.start, w.cap), write_citations(w.basis)])
+            rows += [
+                [
+                    KIND_FACTOR,
+                    x.id,
+                    x.label,
+                    write_condition(x.when, f),
+                    write_factor(x.weight, x.group),
+                    write_citations(x.basis),
+                ]
+                for x in w.factors
+            ]
+        rows += [[KIND_DISPLACES, d.entry, "", "", "", write_citations(d.basis)] for d in item.displaces or []]
         out.append(
             [
                 [*(head if i == 0 else [""] * len(head)), *r, (item.note or "") if i == 0 else ""]

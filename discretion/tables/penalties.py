@@ -35,12 +35,12 @@ MEASURE_PHRASES: list[tuple[str, str]] = [
         r"没收违法(?:生产经营|生产|经营|销售)的(?:食品|产品|商品|物品|药品)(?:、食品添加剂)?",
         "confiscate_goods",
     ),
-    (r"没收(?:用于违法(?:生产经营|生产|经营)?的)?工具、设备(?:、原料等物品)?", "confiscate_tools"),
+    (r"没收(?:用于违法(?:生产经营|生产|经营)?的)?工具、设备(?:、原(?:材)?料)?(?:等(?:物品)?)?", "confiscate_tools"),
     (r"责令停产停业", "suspend_business"),
     (r"责令停产整治", "suspend_for_rectification"),
     (r"责令限制生产", "restrict_production"),
     (r"责令关闭", "close_down"),
-    (r"吊销(?:相关)?[^，,；;。]{0,20}许可证(?:件)?》?", "revoke_licence"),
+    (r"吊销(?:相关|相应)?(?:的)?[^，,；;。]{0,20}(?:许可证(?:件)?|登记证)》?", "revoke_licence"),
     (r"责令停止违法行为", "stop_violation"),
     (r"吊销营业执照", "revoke_business_licence"),
     (r"责令停止建设", "stop_construction"),
@@ -104,6 +104,16 @@ _FINE_TIMES = [
 ]
 _SHARE = re.compile(r"按法定幅度的比例(?P<a>[0-9.]+)至(?P<b>[0-9.]+)处罚款")
 _CEILING = re.compile(rf"最高不超过(?P<c>{_Q})元")
+#: FineSpec.bounds as a cell says it (after the fine): which ends of a tier's amounts are included
+_BOUNDS_WORDS = {
+    "金额含上下限": "[]",
+    "金额含下限、不含上限": "[)",
+    "金额不含下限、含上限": "(]",
+    "金额不含上下限": "()",
+}
+_CRIMINAL = re.compile(r"构成犯罪的[，,]依法(?:移送司法机关)?(?:追究刑事责任)?")
+_BY = re.compile(r"^由[\u4e00-\u9fa5]{1,12}?(?:机关|部门)")
+_BOTH = re.compile(r"(?P<verb>没收|吊销)(?P<a>[^和、，,；;]+?)和(?P<b>[^和，,；;]+)")
 _MAY = re.compile(r"^(?:并|同时)?(?:可以|可)(?:并|同时)?")
 _AND = re.compile(r"^(?:并|同时|并且|以及|和)")
 _COND_FINE = re.compile(r"^(?P<c>[^，,]+?)的[，,](?P<f>.+)$")
@@ -116,10 +126,11 @@ class Penalty:
 
     fine: dict[str, Any] | None = None
     measures: list[Any] = field(default_factory=list)
-    optional_fine: bool = False
-    elect: dict[str, str] = field(default_factory=dict)  # declared bool facts for 可以 measures: name → label
     facts: set[str] = field(default_factory=set)
     no_gain: bool = False  # a 没有违法所得 range read as the fallback (which also covers 无法确定)
+    notes: list[str] = field(default_factory=list)  # what the cell says that is not an administrative penalty
+    bands: list[dict[str, Any]] = field(default_factory=list)  # 从轻栏：… / 一般栏：… (a tier's published columns)
+    direction: str | None = None  # 栏目：从轻 (the tier is that one column)
 
 
 @dataclass
@@ -150,6 +161,8 @@ def parse_penalty(
     out = Penalty()
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     for line in lines:
+        if _band_line(line, out, vocab, measures, base, titles):
+            continue
         if line.startswith("保底依据："):
             if out.fine is None or "fallback" not in out.fine:
                 raise Unreadable("保底依据之前没有保底罚款")
@@ -163,22 +176,68 @@ def parse_penalty(
             continue
         m = _CONDITIONAL.match(line)
         if m and not _is_fine(m.group("m")):
-            _measure(m.group("m"), out, measures, vocab, when=m.group("c"))
+            may = bool(_MAY.match(m.group("m")))
+            _measure(_MAY.sub("", m.group("m")), out, measures, vocab, may=may, when=m.group("c"))
             continue
         for sentence in (x.strip() for x in split_outside(line, "；;。") if x.strip()):
+            if _CRIMINAL.fullmatch(sentence):  # 构成犯罪的，依法追究刑事责任: not an administrative penalty
+                out.notes.append(sentence)
+                continue
             c = None if "【" in sentence else _COND_FINE.match(sentence)
             if c and re.fullmatch(r"没有违法所得", c.group("c")) and "罚款" in c.group("f"):
                 _no_gain(c.group("f"), out, vocab, base)
                 continue
             if c and "罚款" not in c.group("f"):
                 for seg in _segments(c.group("f")):
-                    _measure(_AND.sub("", _MAY.sub("", seg)), out, measures, vocab, when=c.group("c"))
+                    may = bool(_MAY.match(seg))
+                    _measure(_AND.sub("", _MAY.sub("", seg)), out, measures, vocab, may=may, when=c.group("c"))
                 continue
             for seg in _segments(sentence):
                 _segment(seg, out, vocab, measures, base)
-    if out.fine is None and not out.measures:
+    if out.fine is None and not out.measures and not out.bands:
         raise Unreadable("没有可识别的处罚")
     return out
+
+
+#: a tier's published columns (Band.direction) as an export writes them: 从轻栏：处…罚款
+DIRECTIONS = {"lenient": "从轻", "general": "一般", "aggravated": "从重", "mitigated": "减轻"}
+_DIRECTION_OF = {v: k for k, v in DIRECTIONS.items()}
+_BAND = re.compile(r"^(?P<d>从轻|一般|从重|减轻)栏(?P<basis>依据)?：(?P<rest>.+)$")
+_COLUMN = re.compile(r"^栏目：(?P<d>从轻|一般|从重|减轻)$")
+
+
+def _band_line(
+    line: str, out: Penalty, vocab: Vocabulary, measures: Measures, base: str | None, titles: Titles | None
+) -> bool:
+    """栏目：从轻 (the tier is one column), 从轻栏：处…罚款 (a band), 从轻栏依据：《…》 (its basis)."""
+    col = _COLUMN.match(line)
+    if col:
+        if out.direction is not None:
+            raise Unreadable("一个阶次有两个栏目")
+        out.direction = _DIRECTION_OF[col.group("d")]
+        return True
+    m = _BAND.match(line)
+    if not m:
+        return False
+    direction = _DIRECTION_OF[m.group("d")]
+    if m.group("basis"):
+        band = next((b for b in out.bands if b["direction"] == direction), None)
+        if band is None:
+            raise Unreadable(f"“{line[:20]}”之前没有{m.group('d')}栏的罚款")
+        cited = parse_citations(m.group("rest"), titles or Titles([m.group("rest")]))
+        band.setdefault("basis", []).extend(c.model_dump(exclude_none=True) for c in cited)
+        return True
+    inner = parse_penalty(m.group("rest"), vocab, measures, base=base, titles=titles)
+    if inner.fine is None or inner.measures or inner.bands or inner.direction or inner.fine.get("may"):
+        raise Unreadable(f"{m.group('d')}栏只能是一个罚款")
+    fine = dict(inner.fine)
+    if "times" in fine and fine.pop("multiple_of", base) != base:
+        raise Unreadable(f"{m.group('d')}栏的倍数基数与法定基数不同")
+    if any(b["direction"] == direction for b in out.bands):
+        raise Unreadable(f"{m.group('d')}栏出现两次")
+    out.bands.append({"direction": direction, "fine": fine})
+    out.facts |= inner.facts
+    return True
 
 
 def _segments(line: str) -> list[str]:
@@ -209,9 +268,15 @@ def _segment(seg: str, out: Penalty, vocab: Vocabulary, measures: Measures, base
     body = _AND.sub("", _MAY.sub("", seg)).strip()
     c = _CEILING.fullmatch(body)
     if c:
-        if out.fine is None or "times" not in out.fine:
-            raise Unreadable(f"“{seg}”：最高限额只能用于倍数罚款")
+        if out.fine is None:
+            raise Unreadable(f"“{seg}”：最高限额之前没有罚款")
         out.fine["ceiling"] = parse_number(c.group("c"))
+        return
+    bounds = _BOUNDS_WORDS.get(body)
+    if bounds is not None:
+        if out.fine is None or "bounds" in out.fine:
+            raise Unreadable(f"“{seg}”：金额边界之前没有罚款，或者出现两次")
+        out.fine["bounds"] = bounds
         return
     if _is_fine(body) and re.match(r"^对(?:单位|个人)", body):
         raise Unreadable(f"“{seg}”按当事人类型（单位、个人）区分罚款")
@@ -219,7 +284,8 @@ def _segment(seg: str, out: Penalty, vocab: Vocabulary, measures: Measures, base
         if out.fine is not None:
             raise Unreadable(f"一个单元格中有两个罚款：“{seg}”")
         out.fine = _fine(body, vocab, base, out)
-        out.optional_fine = out.optional_fine or may
+        if may:  # 可以（并）处…罚款: the officer's option (FineSpec.may), never imposed silently
+            out.fine["may"] = True
         return
     _measure(body, out, measures, vocab, may=may)
 
@@ -274,7 +340,7 @@ def _no_gain(text: str, out: Penalty, vocab: Vocabulary, base: str | None) -> No
 
 
 def _fallback(text: str, vocab: Vocabulary, out: Penalty) -> None:
-    m = re.fullmatch(r"(?:(?P<c>.+?)时|基数为零或者无法确定时)，处(?P<a>.+?)元以上(?P<b>.+?)元以下罚款", text)
+    m = re.fullmatch(r"(?:基数为零或者无法确定时|(?P<c>.+?)时)，处(?P<a>.+?)元以上(?P<b>.+?)元以下罚款", text)
     if not m or out.fine is None or "times" not in out.fine:
         raise Unreadable(f"保底罚款“{text}”不能识别")
     fb: dict[str, Any] = {"range": [parse_number(m.group("a")), parse_number(m.group("b"))]}
@@ -293,19 +359,27 @@ def _measure(
     may: bool = False,
     when: str | None = None,
 ) -> None:
+    if measures.code(body) is None:  # a name the document declares is taken whole; else read its parts
+        body = _BY.sub("", body)  # 由发证机关吊销…: who takes the measure does not change it
+    both = _BOTH.fullmatch(body)
+    if measures.code(body) is None and both:  # 没收A和B / 吊销A和B: the verb governs both objects
+        parts = Penalty()
+        for part in (both.group("verb") + both.group("a"), both.group("verb") + both.group("b")):
+            _measure(part, parts, measures, vocab, may=may, when=when)
+        out.facts |= parts.facts
+        # 吊销生产许可证和登记证: both are 吊销许可证件, one measure
+        out.measures += [m for i, m in enumerate(parts.measures) if m not in parts.measures[:i]]
+        return
     code = measures.code(body)
     if code is None:
         raise Unreadable(f"“{body}”不是已知的处罚或措施")
+    ref: dict[str, Any] = {"code": code}
     if when is not None:
-        expr, facts = parse_condition_text(when, vocab)
+        ref["when"], facts = parse_condition_text(when, vocab)
         out.facts |= facts
-        out.measures.append({"code": code, "when": expr})
-    elif may:
-        fact = f"elect_{code}"
-        out.elect[fact] = f"决定采取：{measures.names[code]}（可以）"
-        out.measures.append({"code": code, "when": fact})
-    else:
-        out.measures.append(code)
+    if may:  # 可以吊销…: an option offered with its basis (MeasureRef.may), never taken silently
+        ref["may"] = True
+    out.measures.append(ref if len(ref) > 1 else code)
 
 
 # ---------------------------------------------------------------- the statute's own range
@@ -322,6 +396,7 @@ def statutory_fine(text: str, vocab: Vocabulary) -> tuple[list[dict[str, Any]], 
         if len(at) != 1:
             raise Unreadable("条文中一句有多个罚款")
         fine_text = _AND.sub("", _MAY.sub("", clauses[at[0]]))
+        may = bool(_MAY.match(clauses[at[0]]))  # 可以处…罚款: the statute allows the fine, the officer decides
         before = [c for c in clauses[: at[0]] if c.endswith("的")]
         c_text = before[-1][:-1] if before else None
         cond, kind = None, None
@@ -331,7 +406,10 @@ def statutory_fine(text: str, vocab: Vocabulary) -> tuple[list[dict[str, Any]], 
             c_text and len(c_text) <= 12 and re.search(r"(?:情节严重|拒不改正|逾期不改正|逾期未改正|造成|再次)", c_text)
         ):
             cond, kind = c_text, "escalation"
-        found.append((cond, kind, _fine(fine_text, vocab, None, Penalty())))
+        fine = _fine(fine_text, vocab, None, Penalty())
+        if may:
+            fine["may"] = True
+        found.append((cond, kind, fine))
     if not found:
         raise Unreadable("条文中没有罚款幅度")
     if len(found) == 1 and found[0][0] is None:
@@ -340,7 +418,8 @@ def statutory_fine(text: str, vocab: Vocabulary) -> tuple[list[dict[str, Any]], 
     if len(found) == 2:
         times = [f for f in found if "times" in f[2]]
         ranges = [f for f in found if "range" in f[2]]
-        if len(times) == 1 and len(ranges) == 1 and ranges[0][1] == times[0][1] == "threshold":
+        same_may = all(bool(f[2].get("may")) == bool(found[0][2].get("may")) for f in found)
+        if same_may and len(times) == 1 and len(ranges) == 1 and ranges[0][1] == times[0][1] == "threshold":
             small, facts = parse_condition_text(str(ranges[0][0]), vocab)
             large, facts2 = parse_condition_text(str(times[0][0]), vocab)
             if _complement(small, large):
@@ -379,20 +458,24 @@ def write_fine(fine: Any, facts: dict[str, Any], base: str | None) -> list[str]:
         return []
     f = fine if isinstance(fine, dict) else fine.model_dump(exclude_none=True)
     lines: list[str] = []
+    may = "可以" if f.get("may") else ""
     if f.get("range") is not None:
         lo, hi = f["range"]
-        lines.append(f"处{write_number(lo)}元以上{write_number(hi)}元以下罚款")
+        line = f"{may}处{write_number(lo)}元以上{write_number(hi)}元以下罚款"
     elif f.get("share") is not None:
         lo, hi = f["share"]
-        lines.append(f"按法定幅度的比例{write_number(lo)}至{write_number(hi)}处罚款")
+        line = f"{may}按法定幅度的比例{write_number(lo)}至{write_number(hi)}处罚款"
     else:
         lo, hi = f["times"]
         of = f.get("multiple_of") or base
         label = _label(facts, of) if of else "基数"
-        line = f"处【{label}】{write_number(lo)}倍以上{write_number(hi)}倍以下罚款"
-        if f.get("ceiling") is not None:
-            line += f"，最高不超过{write_number(f['ceiling'])}元"
-        lines.append(line)
+        line = f"{may}处【{label}】{write_number(lo)}倍以上{write_number(hi)}倍以下罚款"
+    if f.get("ceiling") is not None:
+        line += f"，最高不超过{write_number(f['ceiling'])}元"
+    if f.get("bounds") is not None:
+        line += "，" + next(w for w, b in _BOUNDS_WORDS.items() if b == f["bounds"])
+    lines.append(line)
+    if f.get("times") is not None:
         fb = f.get("fallback")
         if fb:
             lo, hi = fb["range"]
@@ -407,11 +490,20 @@ def write_fine(fine: Any, facts: dict[str, Any], base: str | None) -> list[str]:
 def write_measures(refs: list[Any], names: dict[str, str], facts: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for ref in refs:
-        code = ref if isinstance(ref, str) else (ref["code"] if isinstance(ref, dict) else ref.code)
-        when = None if isinstance(ref, str) else (ref.get("when") if isinstance(ref, dict) else ref.when)
-        name = names.get(code, code)
-        out.append(f"{name}（{write_condition(when, facts)}时）" if when else name)
+        d = {"code": ref} if isinstance(ref, str) else ref if isinstance(ref, dict) else ref.model_dump()
+        name = ("可以" if d.get("may") else "") + names.get(d["code"], d["code"])
+        out.append(f"{name}（{write_condition(d['when'], facts)}时）" if d.get("when") else name)
     return out
+
+
+def write_bands(direction: Any, bands: Any, facts: dict[str, Any], base: str | None) -> list[str]:
+    """A tier's column (栏目：从轻) or its published columns (从轻栏：…, 从轻栏依据：…), as parse_penalty reads them."""
+    lines = [f"栏目：{DIRECTIONS[str(direction)]}"] if direction is not None else []
+    for band in bands or []:
+        name = DIRECTIONS[str(band.direction)]
+        lines += [f"{name}栏：{line}" for line in write_fine(band.fine, facts, base)]
+        lines += [f"{name}栏依据：{write_citation(c)}" for c in band.basis]
+    return lines
 
 
 def _label(facts: dict[str, Any], name: str) -> str:

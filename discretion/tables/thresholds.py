@@ -115,13 +115,19 @@ _HARM = [
     (r"造成(?:较为)?严重(?:危害|社会危害)?后果|危害后果严重|造成严重后果", "harm == 'serious'"),
     (r"造成(?:了)?(?:危害|社会危害)后果", "harm != 'none'"),
 ]
+#: 经（城镇排水主管部门）责令限期改正（违法行为）后: the order a flag's conduct follows (part of the flag)
+_ORDERED = (
+    r"经(?:[\u4e00-\u9fa5]{0,12}?部门|[\u4e00-\u9fa5]{0,12}?机关)?"
+    r"责令(?:限期)?(?:改正|采取治理措施)(?:违法行为)?(?:后)?"
+)
 _FLAGS = [
     (
-        r"(?:经责令(?:限期)?改正(?:后)?)?(?:拒不改正|拒不整改|逾期不改正|逾期未改正)",
+        rf"(?:{_ORDERED})?(?:拒不改正|拒不整改|逾期不改正|逾期未改正)",
         "refused_to_correct",
     ),
     (
-        r"(?:能够)?(?:及时|主动|立即|当场)(?:改正|纠正|整改)(?:违法行为)?|在(?:责令|规定)?(?:的)?期限内(?:改正|整改完毕)",
+        r"(?:能够)?(?:及时|主动|立即|当场)(?:改正|纠正|整改)(?:违法行为)?"
+        rf"|(?:{_ORDERED})?(?:能够)?在(?:责令|规定)?(?:的)?(?:期限|限期)内(?:采取措施)?(?:改正|整改完毕)",
         "corrected_in_time",
     ),
     (r"违法行为轻微", "minor_violation"),
@@ -201,14 +207,16 @@ def parse_condition_text(text: str, vocab: Vocabulary) -> tuple[str, set[str]]:
     src = re.sub(r"\s+", "", text).rstrip("。；;，,")
     if not src:
         raise Unreadable("空的适用条件")
-    if "【" in src:  # the exported wording (discretion.tables.wording), which names each fact
-        from .wording import parse_exported
+    from .wording import ALWAYS, parse_exported
 
+    if "【" in src or src in ALWAYS:  # the exported wording (discretion.tables.wording), which names each fact
         return parse_exported(src, vocab)
     return _free_text(src, vocab)
 
 
 def _free_text(src: str, vocab: Vocabulary) -> tuple[str, set[str]]:
+    # 经…责令…后，拒不整改: the comma after the order is inside one condition, not between two
+    src = re.sub(rf"({_ORDERED})[，,]", r"\1", src)
     body = re.sub(r"^(?:具有|有|存在)?(?:以)?下列(?:情形|情节|行为)之一(?:的)?[：:]", "", src)
     alternatives = body != src
     parts = _split_items(body) if alternatives else [body]

@@ -1,4 +1,5 @@
-"""The wording an export gives conditions, read back exactly: 【label】phrase, ，且 / ；或者 / 并非 / （）.
+"""The wording an export gives conditions, read back exactly: 【label】phrase, ，且 / ；或者 / 并非 / （）,
+【label】已查明 (given), 任何情形 / 无任何情形 (True / False).
 
 A department's own table names its facts in words; an exported one writes each fact's label in
 【】 (its 事实 table names the fact), so a condition of any shape in the ruleset language comes
@@ -55,6 +56,9 @@ class _Exported:
         return " and ".join(parts)
 
     def _unary(self) -> str:
+        for words, constant in ALWAYS.items():
+            if self._eat(words):
+                return constant
         if self._eat("并非"):
             return f"not {self._unary()}"
         if self._eat("（"):
@@ -75,11 +79,19 @@ class _Exported:
         phrase = self.src[self.pos : end]
         self.pos = end
         spec = self.vocab.facts[fact]
+        if phrase == GIVEN:
+            return f"given({fact})"
         if not phrase:
             if spec["type"] != "bool":
                 raise Unreadable(f"【{m.group(1)}】后缺少比较")
             return fact
         e = re.fullmatch(r"(不)?(为|属于)((?:“[^”]*”)+)", phrase)
+        if e and spec["type"] == "bool":
+            yes_no = {"是": True, "否": False}
+            value = yes_no.get(e.group(3)[1:-1])
+            if e.group(2) != "为" or value is None:
+                raise Unreadable(f"【{m.group(1)}】是“是”或“否”，不是{e.group(3)}")
+            return f"{fact} {'!=' if e.group(1) else '=='} {value}"
         if e:
             values = [self.vocab.value(fact, v) for v in re.findall(r"“([^”]*)”", e.group(3))]
             if e.group(2) == "为" and len(values) == 1:
@@ -107,6 +119,11 @@ class _Exported:
 
 
 # ---------------------------------------------------------------- writing
+
+#: `given(fact)`: the fact was supplied (违法所得已查明), as against absent (无法确定)
+GIVEN = "已查明"
+#: the constant conditions True / False
+ALWAYS = {"任何情形": "True", "无任何情形": "False"}
 
 
 def write_condition(when: str | None, facts: dict[str, Any]) -> str:
@@ -136,6 +153,17 @@ def _write(node: ast.AST, facts: dict[str, Any]) -> str:
         return f"【{_label(facts, node.id)}】"
     if isinstance(node, ast.Compare):
         return _write_compare(node, facts)
+    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        return next(w for w, c in ALWAYS.items() if c == str(node.value))
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "given"
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name)
+        and not node.keywords
+    ):
+        return f"【{_label(facts, node.args[0].id)}】{GIVEN}"
     raise Unreadable(f"条件 {ast.unparse(node)} 不能写成表格文字")
 
 
@@ -160,6 +188,8 @@ def _write_compare(node: ast.Compare, facts: dict[str, Any]) -> str:
     if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
         value = node.comparators[0] if isinstance(node.left, ast.Name) else node.left
         neg = isinstance(node.ops[0], (ast.NotEq, ast.NotIn))
+        if spec["type"] == "bool" and isinstance(ast.literal_eval(value), bool):
+            return head + ("不为" if neg else "为") + ("“是”" if ast.literal_eval(value) else "“否”")
         if spec["type"] == "enum":
             raw = ast.literal_eval(value)
             values = raw if isinstance(raw, list) else [raw]
