@@ -200,10 +200,14 @@ def _span(lo: Decimal, hi: Decimal) -> str:
     return amount(lo) if lo == hi else f"{amount(lo)}至{amount(hi)}"
 
 
+#: the stored outcome code → its label
+_OUTCOMES = {str(k): v for k, v in OUTCOME_LABELS.items()}
+
+
 def _decided(case: DecidedCase | None, decision: Decision | None, rec: Recommendation | None) -> list[str]:
     if case is None:
         return ["（未找到这份决定的记录）"]
-    out = [f"处理结论：{OUTCOME_LABELS.get(case.outcome, case.outcome)}"]  # type: ignore[call-overload]
+    out = [f"处理结论：{_OUTCOMES.get(case.outcome, case.outcome)}"]
     out.append(f"罚款：{amount(case.fine)}" if case.fine else "罚款：无")
     names = dict.fromkeys(case.penalties)
     if decision is not None and decision.measures is not None and rec is not None:

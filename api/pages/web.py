@@ -35,7 +35,7 @@ ENV = Environment(
 )
 ENV.globals["role_labels"] = ROLE_LABELS
 #: who did something, as a page names them: the system's own seeding in words, nobody as a dash
-ENV.globals["actor"] = lambda name: {"bundled": "系统（随软件提供）", None: "—", "": "—"}.get(name, name)
+ENV.globals["actor"] = lambda name: {"bundled": "系统", None: "—", "": "—"}.get(name, name)
 
 #: where each role starts
 HOME = {
