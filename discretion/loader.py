@@ -347,6 +347,8 @@ def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         reason = getattr(e, "problem", None) or str(e)
         raise RulesetLoadError(f"malformed YAML: {reason}", file=file, path=where) from None
+    except (ValueError, OverflowError) as e:  # a scalar YAML reads as a date or number that is none (2025-13-01)
+        raise RulesetLoadError(f"malformed YAML: {e}", file=file, path=_unbuildable_scalar(text)) from None
     if not isinstance(data, dict):
         raise RulesetLoadError("a ruleset is a mapping of keys (department, version, items …)", file=file)
     try:
@@ -362,6 +364,28 @@ def parse_ruleset(text: str, *, file: str = "<string>") -> Ruleset:
         raise RulesetLoadError(
             f"{reason}{more}", file=file, path=f"{loc}" + (f" (line {line})" if line else "")
         ) from None
+
+
+def _unbuildable_scalar(text: str) -> str | None:
+    """Where the first scalar YAML cannot build stands ("line L, column C"), for the error."""
+    try:
+        root = yaml.compose(text, Loader=_FastLoader)
+    except yaml.YAMLError:
+        return None
+    builder = _FastLoader("")
+    todo = [root] if root is not None else []
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                builder.construct_object(node, deep=True)
+            except (ValueError, OverflowError):
+                return f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
+        elif isinstance(node, yaml.MappingNode):
+            todo.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
+    return None
 
 
 @dataclass

@@ -192,6 +192,8 @@ YAML_ATTACKS = {
     ),
     "NUL escape": FOOD_2025.replace('version: "2025"', 'version: "20\\0 25"'),
     "surrogate escape": FOOD_2025.replace('version: "2025"', 'version: "\\ud800"'),
+    "a date that is none": FOOD_2025.replace("effective_from: 2025-01-01", "effective_from: 2025-13-01"),
+    "a day past the month's end": FOOD_2025.replace("effective_from: 2025-01-01", "effective_from: 2025-02-30"),
 }
 
 

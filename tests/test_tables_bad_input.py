@@ -268,3 +268,15 @@ def test_export_bad_arguments(tmp_path: Path) -> None:
         ),
         "does not exist",
     )
+
+
+@pytest.mark.parametrize("cell", ["2025-13-01", "[1, 2", "{a: 2025-02-30}"])
+def test_a_yaml_cell_that_cannot_be_read_is_an_unreadable_cell(cell: str) -> None:
+    from discretion.tables.appendix import read_facts, read_info
+    from discretion.tables.marks import Unreadable
+
+    row = ["goods_value", "货值金额", "金额", "", cell, "", "", "", "", ""]
+    with pytest.raises(Unreadable, match="缺省值"):
+        read_facts([row])
+    with pytest.raises(Unreadable, match="不能识别"):
+        read_info([["落点规则", cell]])

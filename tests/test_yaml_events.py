@@ -103,6 +103,8 @@ def test_errors_are_worded_and_placed_as_before() -> None:
         ('department: "a\\0"\n', "NUL"),
         ("a: !unresolved {why: 表中未载明}\n", "unresolved import marker: 表中未载明"),
         ("a: [1, 2\n", "malformed YAML"),
+        ("department: a\neffective_from: 2025-13-01\n", r"line 2, column 17: malformed YAML: month must be"),
+        ("items:\n  - {on: 2025-02-30}\n", r"line 2, column 10: malformed YAML: day is out of range"),
     ):
         with pytest.raises(RulesetLoadError, match=words):
             parse_ruleset(text)

@@ -206,6 +206,15 @@ def list_rows(rs: Ruleset, facts: dict[str, Any], measure_names: dict[str, str])
 # ---------------------------------------------------------------- reading
 
 
+def _yaml_cell(text: str, what: str) -> Any:
+    """A cell written as YAML (an export writes placement, limits, defaults so): a cell YAML cannot read,
+    or reads as a date or number that is none (2025-13-01), is an unreadable cell, never a crash."""
+    try:
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError):
+        raise Unreadable(f"{what}“{text[:20]}”不能识别") from None
+
+
 def read_info(rows: list[list[str]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for row in rows:
@@ -215,7 +224,7 @@ def read_info(rows: list[list[str]]) -> dict[str, Any]:
         if key in ("source", "extends"):
             out[key] = [ln for ln in text.split("\n") if ln]
         elif key in ("placement", "limitation"):
-            out[key] = yaml.safe_load(text)
+            out[key] = _yaml_cell(text, row[0])
         elif key in INFO_WORDS:
             values = {w: v for v, w in INFO_WORDS[key].items()}
             if text not in values:
@@ -246,14 +255,14 @@ def read_facts(
         spec: dict[str, Any] = {"type": types[type_], "label": label}
         if values:
             lines = values.split("\n")
-            extra = yaml.safe_load(lines.pop()) if lines[-1].startswith("{") else {}
+            extra = _yaml_cell(lines.pop(), f"事实 {name} 的取值") if lines[-1].startswith("{") else {}
             spec["values"] = [ln.split("=", 1)[0] for ln in lines]
             labels = {ln.split("=", 1)[0]: ln.split("=", 1)[1] for ln in lines if "=" in ln}
             labels.update((extra or {}).get("value_labels", {}))
             if labels:
                 spec["value_labels"] = labels
         if default:
-            spec["default"] = yaml.safe_load(default)
+            spec["default"] = _yaml_cell(default, f"事实 {name} 的缺省值")
         if required:
             spec["required"] = required == "是"
         if derived:
