@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
+import uuid
 from pathlib import Path
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import text
 
 from discretion import RulesetLibrary
 from discretion.loader import BUNDLED
@@ -42,11 +45,6 @@ def make_library(tmp_path: Path) -> Callable[..., RulesetLibrary]:
 
 
 # ---------------------------------------------------------------- the store, on SQLite and PostgreSQL
-
-import os
-import uuid
-
-from sqlalchemy import text
 
 PG_URL = os.environ.get("DISCRETION_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/test")
 
@@ -127,14 +125,6 @@ KNOWN_FAILURES: dict[str, tuple[str, bool]] = {
     "tests/test_matcher_differential.py::test_durable_rules_agrees_with_reference[bundled-scjg/2025-SC-PRICE-13-1]": (
         "durable_rules and the reference predicates disagree on a cell of SC-PRICE-13-1 (found at the end of "
         "the session that merged typed rule keys and given(); not yet diagnosed)",
-        False,
-    ),
-    "tests/test_properties.py::test_adding_a_lenient_fact_never_raises_the_fine[bundled-whsc/2022-WH-YL-49-2]": (
-        "the fact strategy cannot draw valid facts for this item (hypothesis Unsatisfiable)",
-        False,
-    ),
-    "tests/test_properties.py::test_adding_a_lenient_fact_never_raises_the_fine[bundled-whsc/2022-WH-YL-51]": (
-        "the fact strategy cannot draw valid facts for this item (hypothesis Unsatisfiable)",
         False,
     ),
     "tests/test_tables_roundtrip.py::test_export_then_import_gives_the_same_ruleset": (
