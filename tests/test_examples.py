@@ -72,6 +72,11 @@ def check(case: Case, LIB: RulesetLibrary) -> None:
         assert sorted(m.code for m in rec.measures) == sorted(exp.measures)
     if exp.options is not None:
         assert sorted(o.id for o in rec.options) == sorted(exp.options)
+    for oid, want in (exp.option_fines or {}).items():
+        got = next(o.fine for o in rec.options if o.id == oid)
+        assert got is not None and (got.min, got.max) == (want.min, want.max), (oid, got)
+        if want.suggested is not None:
+            assert got.suggested == want.suggested, (oid, got)
     steps = {s.step for s in rec.trace}
     for step in exp.steps or []:
         assert step in steps, (step, steps)
