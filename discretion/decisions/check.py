@@ -24,8 +24,10 @@ from ..consistency.output import KIND_NAMES
 from ..consistency.report import SEVERITY_ORDER, Severity
 from ..evaluation import EvaluationRequest, evaluate
 from ..evaluation.result import OUTCOME_LABELS, Option, Recommendation, TraceStep
+from ..keys import Outcome
 from ..loader import RulesetLibrary
 from ..money import yuan_text
+from ..ruleset import MeasureRef
 
 Kind = Literal[
     "outside_range",
@@ -136,7 +138,8 @@ def check_against(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade)
                     "different_outcome",
                     "high",
                     _last(rec, "placement", "statutory"),
-                    f"基准建议给予处罚且没有可以{OUTCOME_LABELS[made.outcome]}的依据，但{OUTCOME_LABELS[made.outcome]}",
+                    f"基准建议给予处罚且没有可以{OUTCOME_LABELS[Outcome(made.outcome)]}的依据，"
+                    f"但{OUTCOME_LABELS[Outcome(made.outcome)]}",
                 )
             )
         else:
@@ -144,7 +147,8 @@ def check_against(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade)
             # the entry taken says which measures still apply (e.g. 没收 with a 免予处罚)
             entry = next(e for e in crs.ruleset.lists if e.id == option.id)
             names = crs.ruleset.measures
-            required = [(m.code, names.get(m.code, m.code), option.citation) for m in entry.measures]
+            taken: list[MeasureRef] = list(entry.measures)
+            required = [(m.code, names.get(m.code, m.code), option.citation) for m in taken]
             found += _measures(crs, required, made)
     if made.outcome == "penalty" and (rec.outcome == "penalty" or optional):
         found += _fine(rec, made, chose)
