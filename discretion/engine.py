@@ -5,6 +5,12 @@ actions under concurrent use, raises when nothing matches, and refuses Decimal. 
 host per process; each compiled item is registered once under a name carrying its
 ruleset's content hash; every call holds one lock, asserts a fact with a fresh id,
 collects the ids of the rules that fired, and retracts the fact.
+
+Its Host also starts background timer threads that dispatch pending actions of every ruleset
+every 0.2 s, outside any lock of ours: such a thread could take an action of the fact being
+matched and run it after the match had read what fired (a rule missing from one answer, and
+added to the next). The host here starts none: every action runs inside assert_fact, under
+the lock. Nothing here uses durable_rules' timers or queued events.
 """
 
 from __future__ import annotations
@@ -29,10 +35,17 @@ _IDS = itertools.count()
 _SID = "0"
 
 
+class _SynchronousHost(Host):  # type: ignore[misc]  # durable_rules is untyped
+    """A Host without the background dispatcher threads (see the module docstring)."""
+
+    def _run(self) -> None:
+        return None
+
+
 def _host() -> Host:
     global _HOST
     if _HOST is None:
-        _HOST = Host()
+        _HOST = _SynchronousHost()
     return _HOST
 
 

@@ -131,11 +131,6 @@ def api(seeded):
 #: test ids that fail today for a reason recorded here and in the session notes; non-strict where
 #: hypothesis may or may not find the case in a given run, strict where the failure is certain
 KNOWN_FAILURES: dict[str, tuple[str, bool]] = {
-    "tests/test_matcher_differential.py::test_durable_rules_agrees_with_reference[bundled-scjg/2025-SC-PRICE-13-1]": (
-        "durable_rules and the reference predicates disagree on a cell of SC-PRICE-13-1 (found at the end of "
-        "the session that merged typed rule keys and given(); not yet diagnosed)",
-        False,
-    ),
 }
 
 

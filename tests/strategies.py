@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from discretion.compiler import CompiledItem
 from discretion.conditions import Cmp
+from discretion.facts import parse_derived
 from discretion.keys import RuleKey
 
 OFFSETS = [
@@ -49,14 +50,41 @@ def value_for(ci: CompiledItem, name: str) -> st.SearchStrategy[Any]:
     return values.map(int) if spec.type == "integer" else values
 
 
-def facts_for(ci: CompiledItem) -> st.SearchStrategy[dict[str, Any]]:
-    """Facts as an officer would give them (no derived facts); optional facts sometimes absent."""
+def needed(ci: CompiledItem) -> set[str]:
+    """Optional facts the item still cannot do without: the base of a statutory fine that is a multiple
+    of it with no fallback for an unknown base (违法所得无法确定 has no range of its own there), and the
+    facts such a derived base is computed from. The schema says `required: false` because other items
+    or clauses do without them; the evaluator refuses the case when the clause applies and the base is
+    absent, so drawing it absent only draws an invalid case."""
+    bases = {
+        c.fine.multiple_of
+        for c in ci.item.statutory
+        if c.fine is not None and c.fine.multiple_of and c.fine.fallback is None
+    }
+    out: set[str] = set()
+    pending = list(bases)
+    while pending:
+        name = pending.pop()
+        if name in out:
+            continue
+        out.add(name)
+        formula = ci.schema[name].derived
+        if formula:
+            pending.extend(parse_derived(formula, ci.schema, field=name)[1])
+    return out
+
+
+def facts_for(ci: CompiledItem, *, evaluable: bool = True) -> st.SearchStrategy[dict[str, Any]]:
+    """Facts as an officer would give them (no derived facts); optional facts sometimes absent, except
+    those the item needs (`needed`) when the case is to be evaluated (a matcher is asked about any
+    combination: `evaluable=False`)."""
     parts: dict[str, st.SearchStrategy[Any]] = {}
+    must = needed(ci) if evaluable else set()
     for name, spec in ci.schema.items():
         if spec.derived:
             continue
         v = value_for(ci, name)
-        parts[name] = v if spec.is_required else st.one_of(st.none(), v)
+        parts[name] = v if spec.is_required or name in must else st.one_of(st.none(), v)
     return st.fixed_dictionaries(parts).map(lambda d: {k: v for k, v in d.items() if v is not None})
 
 

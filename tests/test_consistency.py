@@ -207,3 +207,50 @@ items:
     report = sweep(lib, read_cases("x", text=_text(rows)))
     assert [(r.case_id, "facts.gain" in r.reason) for r in report.rejected] == [("nogain", True)]
     assert report.summary.cases_swept == 1
+
+
+# ---------------------------------------------------------------- 可以并处: a discretionary fine is an option
+
+
+def _row(cid: str, item: str, dept: str, facts: dict, fine: str | None, outcome: str, penalties: list) -> dict:
+    return {
+        "case_id": cid,
+        "department": dept,
+        "item": item,
+        "facts": facts,
+        "act_date": "2025-11-01",
+        "decision_date": "2025-12-01",
+        "unit": "一所",
+        "officer": "甲",
+        "outcome": outcome,
+        "fine": fine,
+        "penalties": penalties,
+    }
+
+
+def test_a_discretionary_fine_imposed_in_some_cases_and_not_others_is_no_finding_by_itself() -> None:
+    """价格法第四十二条 "可以并处五千元以下的罚款" (SC-PRICE-13-1): with or without the fine is the officer's
+    choice; 互联网上网服务营业场所管理条例第三十一条 "给予警告，可以并处15000元以下的罚款" (WH-SW-31-2): a
+    warning with or without the fine is not a different kind of penalty."""
+    rows = [
+        _row("p1", "SC-PRICE-13-1", "scjg", {"harm": "none"}, "2500", "penalty", []),
+        _row("p2", "SC-PRICE-13-1", "scjg", {"harm": "none"}, None, "no_penalty", []),
+        _row("p3", "SC-PRICE-13-1", "scjg", {"harm": "none"}, "3000", "penalty", []),
+        _row("w1", "WH-SW-31-2", "whsc", {"harm": "minor"}, "7000", "penalty", ["warning"]),
+        _row("w2", "WH-SW-31-2", "whsc", {"harm": "minor"}, None, "penalty", ["warning"]),
+    ]
+    report = sweep(BUNDLED, read_cases("may", text=_text(rows)))
+    kinds = {f.kind for f in report.findings}
+    assert not kinds & {"different_outcome", "different_penalty_types", "mandatory_list_ignored"}, report.findings
+
+
+def test_a_mandatory_fine_imposed_in_some_cases_and_not_others_is_still_found() -> None:
+    """市场主体登记管理条例第四十三条 "拒不改正的，处1万元以上10万元以下的罚款" (SC-REG-43-1): not optional."""
+    facts = {"harm": "none", "refused_to_correct": True}
+    rows = [
+        _row("r1", "SC-REG-43-1", "scjg", facts, "50000", "penalty", []),
+        _row("r2", "SC-REG-43-1", "scjg", facts, None, "no_penalty", []),
+        _row("r3", "SC-REG-43-1", "scjg", facts, "60000", "penalty", []),
+    ]
+    report = sweep(BUNDLED, read_cases("must", text=_text(rows)))
+    assert {"different_outcome", "mandatory_list_ignored"} <= {f.kind for f in report.findings}, report.findings

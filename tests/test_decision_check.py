@@ -15,6 +15,7 @@ from discretion.decisions import DecisionMade, check
 
 D = dt.date
 MEASURES = frozenset({"order_correction", "confiscate_goods"})
+ACT, DECIDED = D(2024, 5, 1), D(2024, 6, 1)
 
 
 def made(
@@ -23,8 +24,8 @@ def made(
     fine: str | None = "55000",
     measures=MEASURES,
     reason: str | None = "",
-    act: dt.date = dt.date(2024, 5, 1),
-    decided: dt.date = dt.date(2024, 6, 1),
+    act: dt.date = ACT,
+    decided: dt.date = DECIDED,
     discovery: dt.date | None = None,
 ) -> DecisionMade:
     req = EvaluationRequest(
@@ -190,3 +191,36 @@ def test_any_fine_inside_the_recommended_range_with_its_measures_is_never_flagge
         ),
     )
     assert [(f.kind, f.severity) for f in over.findings] == [("outside_range", "critical")]
+
+
+# ---------------------------------------------------------------- 可以并处: the fine is the officer's choice
+
+
+def _bundled(item: str, dept: str, facts: dict, fine: str | None, outcome: str, measures, reason: str = ""):
+    req = EvaluationRequest(
+        department=dept, item=item, facts=facts, act_date=D(2025, 11, 1), decision_date=D(2025, 12, 1)
+    )
+    return DecisionMade(req, outcome, None if fine is None else Decimal(fine), frozenset(measures), reason=reason)
+
+
+def test_a_discretionary_fine_imposed_or_not_is_no_deviation(bundled) -> None:
+    """价格法第四十二条 "责令改正，没收违法所得，可以并处五千元以下的罚款" (SC-PRICE-13-1, no illegal gain): the
+    recommendation is no penalty with the fine as an option (一般 1,500–3,500); fining inside it takes the
+    option (a reason is asked), not fining is no finding, fining outside it is outside the option's range."""
+    price = ("SC-PRICE-13-1", "scjg", {"harm": "none"})
+    assert check(bundled, _bundled(*price, None, "no_penalty", ["order_correction"])).findings == []
+    taken = check(bundled, _bundled(*price, "2500", "penalty", ["order_correction"], reason="拒不改正前科"))
+    assert taken.findings == [] and taken.reason_required
+    unreasoned = check(bundled, _bundled(*price, "2500", "penalty", ["order_correction"]))
+    assert [f.kind for f in unreasoned.findings] == ["no_reason"]
+    [far, _] = check(bundled, _bundled(*price, "4800", "penalty", ["order_correction"])).findings
+    assert far.kind == "outside_range" and "1,500元至3,500元" in far.message
+
+
+def test_a_warning_with_or_without_the_discretionary_fine(bundled) -> None:
+    """互联网上网服务营业场所管理条例第三十一条 "给予警告，可以并处15000元以下的罚款" (WH-SW-31-2)."""
+    net = ("WH-SW-31-2", "whsc", {"harm": "minor"})
+    assert check(bundled, _bundled(*net, None, "penalty", ["warning"])).findings == []
+    assert check(bundled, _bundled(*net, "7000", "penalty", ["warning"], reason="多次接纳")).findings == []
+    [missing] = check(bundled, _bundled(*net, None, "penalty", [], reason="x")).findings
+    assert missing.kind == "mandatory_measure_missing" and "警告" in missing.message

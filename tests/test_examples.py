@@ -72,8 +72,30 @@ def check(case: Case, LIB: RulesetLibrary) -> None:
         assert sorted(m.code for m in rec.measures) == sorted(exp.measures)
     if exp.options is not None:
         assert sorted(o.id for o in rec.options) == sorted(exp.options)
+    for oid, want in (exp.option_fines or {}).items():
+        got = next(o.fine for o in rec.options if o.id == oid)
+        assert got is not None and (got.min, got.max) == (want.min, want.max), (oid, got)
+        if want.suggested is not None:
+            assert got.suggested == want.suggested, (oid, got)
     steps = {s.step for s in rec.trace}
     for step in exp.steps or []:
         assert step in steps, (step, steps)
     for step in exp.no_steps or []:
         assert step not in steps, (step, steps)
+
+
+def _construct(case: Case) -> bool:
+    """A case that exercises a construct of issue 9 against bundled law: a 可以 penalty as an option, or a
+    general entry displaced by a special provision."""
+    exp = case.expect
+    if exp is None:
+        return False
+    return any(o.startswith("may:") for o in exp.options or []) or bool(
+        {"may_fine", "displaced"} & set(exp.steps or [])
+    )
+
+
+def test_at_least_twenty_cases_of_the_constructs_against_bundled_law() -> None:
+    mine = [c for c in CASES if _construct(c)]
+    assert len(mine) >= 20, len(mine)
+    assert len({c.department for c in mine}) >= 5

@@ -178,3 +178,17 @@ def test_daolu_yunshu_tiaoli_63_the_2022_text_kept_one_range_the_split_came_in_2
     header = (BUNDLED / "jtys" / "2023.yaml").read_text(encoding="utf-8").split("department:")[0]
     assert "2019 年旧文本（3万–10万）在本版本施行期间已不是现行规定" not in header
     assert "2023-07-20 第五次修订才有的" in header
+
+
+def test_anquan_shengchan_fa_2021_in_force_from_2021_09_01() -> None:
+    """安全生产法 2021年6月10日修正: LawRefBook/Laws (commit 2f4c5c2) db.sqlite3 gives publish 2021-06-10 and
+    valid_from 2021-09-01; the yjgl ruleset that encodes it starts on that day, not on the day it was passed."""
+    [yjgl] = LIB.versions("yjgl")
+    assert LIB.period(yjgl)[0] == dt.date(2021, 9, 1)
+
+
+def test_zhongzi_fa_2021_in_force_before_nyny_2022() -> None:
+    """种子法 2021年12月24日修正 in force 2022-03-01 (mirror valid_from): before nyny/2022 starts (2022-05-01), so
+    NY-ZZ-76-1 quotes the text in force for its whole period."""
+    [nyny] = LIB.versions("nyny")
+    assert LIB.period(nyny)[0] >= dt.date(2022, 3, 1)

@@ -3,13 +3,17 @@ for every condition of every bundled ruleset and of the test fixtures."""
 
 from __future__ import annotations
 
+import threading
+import uuid
+
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from discretion import FactError
+from discretion import FactError, engine
 from discretion.evaluation.cells import match
 from discretion.facts import validate_facts
+from discretion.keys import RuleKey
 
 from . import libraries
 from .strategies import facts_for
@@ -27,7 +31,7 @@ def test_there_is_something_to_compare() -> None:
 @given(data=st.data())
 def test_durable_rules_agrees_with_reference(lib: str, ref: str, code: str, data: st.DataObject) -> None:
     ci = LIBS[lib].compiled[ref].items[code]
-    raw = data.draw(facts_for(ci))
+    raw = data.draw(facts_for(ci, evaluable=False))  # a base absent is a cell too
     try:
         facts = validate_facts(raw, ci.schema, ci.derived)
     except FactError:
@@ -35,3 +39,56 @@ def test_durable_rules_agrees_with_reference(lib: str, ref: str, code: str, data
     assert ci.matcher.match(facts) == ci.match_reference(facts)
     # the per-cell cache answers the same as asking durable_rules afresh
     assert match(ci, facts) == ci.match_reference(facts)
+
+
+# ---------------------------------------------------------------- the cell hypothesis found (SC-PRICE-13-1)
+
+#: the cell of scjg/2025 SC-PRICE-13-1 on which durable_rules once missed `statutory:base` and
+#: `list:SC-L-PRICE-17-5` in a full run: durable_rules' Host ran pending actions from its own timer
+#: threads, outside the matcher's lock, so an action could fire after the match had read what fired
+PRICE_CELL = {
+    "age": 0,
+    "eliminated_harm": True,
+    "evidence_destroyed": True,
+    "harm": "minor",
+    "price_refund_refused": True,
+    "price_repeat_after_inspection": True,
+}
+
+
+def test_no_durable_rules_thread_runs_actions_beside_the_matcher() -> None:
+    """Every action runs inside assert_fact under the matcher's lock: the host starts no dispatcher."""
+    ci = LIBS["bundled"].compiled["scjg/2025"].items["SC-PRICE-13-1"]
+    ci.matcher.match(validate_facts(PRICE_CELL, ci.schema, ci.derived))  # the host exists now
+    dispatchers = [
+        t
+        for t in threading.enumerate()
+        if getattr(getattr(t, "function", None), "__name__", "") in ("dispatch_ruleset", "dispatch_timers")
+    ]
+    assert dispatchers == []
+
+
+def test_the_price_cell_matches_alike_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """《价格违法行为行政处罚规定》第十七条第二款第（五）项 on the cell found: thousands of matches, each the
+    reference's answer, and no action of durable_rules run by a thread other than the caller's."""
+    ci = LIBS["bundled"].compiled["scjg/2025"].items["SC-PRICE-13-1"]
+    facts = validate_facts(PRICE_CELL, ci.schema, ci.derived)
+    expected = ci.match_reference(facts)
+    assert {RuleKey.statutory("base"), RuleKey.entry("SC-L-PRICE-17-5")} <= expected
+    callers: set[threading.Thread] = set()
+    plain = engine._action
+
+    def recording(rule: RuleKey):
+        run = plain(rule)
+
+        def wrapped(c) -> None:
+            callers.add(threading.current_thread())
+            run(c)
+
+        return wrapped
+
+    monkeypatch.setattr(engine, "_action", recording)
+    probe = engine.DurableMatcher(f"probe_{uuid.uuid4().hex}", ci.conditions, ci.types)  # built with `recording`
+    for _ in range(3000):
+        assert probe.match(facts) == expected
+    assert callers == {threading.current_thread()}

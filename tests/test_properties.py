@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+import contextlib
 import datetime as dt
 
 import pytest
@@ -34,6 +33,23 @@ def _evaluate(lib: str, ref: str, code: str, facts: dict):
         )
     except (FactError, RulesetDefect):
         return None
+
+
+@pytest.mark.parametrize("lib, ref, code", ITEMS)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_fact_strategy_draws_facts_the_evaluator_accepts(lib: str, ref: str, code: str, data) -> None:
+    """The properties assume a drawn case is valid: a strategy that draws facts the evaluator refuses
+    (a fine's base left out where the law has no range for an unknown base) makes them vacuous."""
+    library = LIBS[lib]
+    crs = library.compiled[ref]
+    facts = data.draw(facts_for(crs.items[code]))
+    start, _ = library.period(crs)
+    day = start + dt.timedelta(days=1)
+    request = EvaluationRequest(department=crs.department, item=code, facts=facts, act_date=day, decision_date=day)
+    # a RulesetDefect is a documented gap of a published table (verify reports it), not a fact drawn wrong
+    with contextlib.suppress(RulesetDefect):
+        evaluate(library, request)
 
 
 def _draw(data: st.DataObject, lib: str, ref: str, code: str):
@@ -78,19 +94,15 @@ def test_every_step_that_changed_the_result_is_cited(lib: str, ref: str, code: s
     assert rec.ruleset.hash and len(rec.ruleset.hash) == 64
 
 
-def _fines(ci: Any) -> bool:
-    """Whether the item can recommend a fine at all: an item whose statute sets none (责令改正；拒不投保的，吊销…)
-    has nothing to compare, and hypothesis could never satisfy the check's assumption."""
-    item = ci.item
-    return any(c.fine for c in item.statutory) or any(t.fine or t.bands for t in item.tiers)
+#: how heavy an outcome is: 不予处罚 < 免予处罚 < 给予行政处罚
+SEVERITY = {"no_penalty": 0, "exemption": 1, "penalty": 2}
 
 
 def _monotone(kinds: set[str], direction: int):
-    """Flipping a bool fact that only such list entries read moves the fine one way only."""
+    """Flipping a bool fact that only such list entries read moves the outcome, and the fine where both
+    evaluations have one, one way only (items whose statute provides no fine are checked on the outcome)."""
     items = [
-        (lib, ref, code)
-        for lib, ref, code in ITEMS
-        if reads_only_lists(LIBS[lib].compiled[ref].items[code], kinds) and _fines(LIBS[lib].compiled[ref].items[code])
+        (lib, ref, code) for lib, ref, code in ITEMS if reads_only_lists(LIBS[lib].compiled[ref].items[code], kinds)
     ]
 
     @pytest.mark.parametrize("lib, ref, code", items)
@@ -103,8 +115,11 @@ def _monotone(kinds: set[str], direction: int):
         flag = data.draw(st.sampled_from(flags))
         before = _evaluate(lib, ref, code, {**facts, flag: False})
         after = _evaluate(lib, ref, code, {**facts, flag: True})
-        assume(before is not None and after is not None and before.fine and after.fine)
-        assert (after.fine.suggested - before.fine.suggested) * direction >= 0, (flag, before.fine, after.fine)
+        assume(before is not None and after is not None)
+        moved = SEVERITY[after.outcome] - SEVERITY[before.outcome]
+        assert moved * direction >= 0, (flag, before.outcome, after.outcome)
+        if before.fine and after.fine:
+            assert (after.fine.suggested - before.fine.suggested) * direction >= 0, (flag, before.fine, after.fine)
 
     return check
 

@@ -173,3 +173,24 @@ def test_a_file_read_in_two_halves_is_the_file_read_in_one(tmp_path) -> None:
         path.write_text("\n".join(body) + "\n", encoding="utf-8")
         assert (_json_lines_in_halves(path) is not None) == joined, name
         _same(sweep(BUNDLED, read_cases(path, halves=True)), sweep(BUNDLED, read_cases(path, halves=False)))
+
+
+def test_discretionary_fines_give_the_row_by_row_report() -> None:
+    """可以并处 (SC-PRICE-13-1, WH-SW-31-2) beside a fine that is not optional (SC-REG-43-1 拒不改正): both
+    sweeps leave the officer's choice unflagged and still find the mandatory fine left out."""
+    from .test_consistency import _row
+
+    rows = [
+        _row("p1", "SC-PRICE-13-1", "scjg", {"harm": "none"}, "2500", "penalty", []),
+        _row("p2", "SC-PRICE-13-1", "scjg", {"harm": "none"}, None, "no_penalty", []),
+        _row("p3", "SC-PRICE-13-1", "scjg", {"harm": "none"}, "3000", "penalty", []),
+        _row("w1", "WH-SW-31-2", "whsc", {"harm": "minor"}, "7000", "penalty", ["warning"]),
+        _row("w2", "WH-SW-31-2", "whsc", {"harm": "minor"}, None, "penalty", ["warning"]),
+        _row("r1", "SC-REG-43-1", "scjg", {"harm": "none", "refused_to_correct": True}, "50000", "penalty", []),
+        _row("r2", "SC-REG-43-1", "scjg", {"harm": "none", "refused_to_correct": True}, None, "no_penalty", []),
+    ]
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
+    new = sweep(BUNDLED, read_cases("x", text=text))
+    _same(new, ref_sweep.sweep(BUNDLED, ref_reading.read_cases("x", text=text)))
+    flagged = {c for f in new.findings for c in f.cases}
+    assert flagged == {"r1", "r2"}, new.findings

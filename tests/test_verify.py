@@ -117,3 +117,97 @@ def test_required_facts_that_decide_nothing_do_not_hide_a_gap(make_library) -> N
     assert items != ITEM_GAIN
     report = verify(_library(make_library, items), department="demo")
     assert any(p.item == "X-GAIN" and p.check == "coverage" and "got none" in p.message for p in report.problems)
+
+
+# ------------------------------------------- 可以并处 / 可以处: every discretionary penalty an option
+
+#: 价格法第四十二条 shape: 责令改正，没收违法所得，可以并处…罚款; and 广告法 shape: …，可以吊销营业执照
+ITEM_MAY = """
+  - code: X-MAY
+    name: 可以并处
+    legal_basis: [{{law: 测试法, article: 7}}]
+    penalty_basis:
+      - law: 测试法
+        article: 8
+        text: 违反本法规定的，责令改正，没收违法所得，可以并处五千元以下的罚款；情节严重的，可以吊销营业执照。
+    statutory:
+      - id: base
+        fine: {fine}
+        measures: [order_correction, confiscate_illegal_gain{measure}]
+    shape: range
+"""
+
+
+def _may_problems(make_library, fine: str, measure: str) -> list[str]:
+    items = ITEM_GAIN + ITEM_MAY.format(fine=fine, measure=measure)
+    report = verify(_library(make_library, items), department="demo")
+    return [p.message for p in report.problems if p.item == "X-MAY" and p.check == "discretionary"]
+
+
+def test_every_discretionary_penalty_the_statute_allows_as_an_option_verifies_clean(make_library) -> None:
+    assert (
+        _may_problems(make_library, "{range: [0, 5000], may: true}", ", {code: revoke_business_licence, may: true}")
+        == []
+    )
+
+
+def test_a_discretionary_fine_imposed_as_mandatory_is_reported(make_library) -> None:
+    [message] = _may_problems(make_library, "{range: [0, 5000]}", ", {code: revoke_business_licence, may: true}")
+    assert "可以并处五千元以下的罚款" in message and "imposes it" in message
+
+
+def test_a_discretionary_measure_dropped_is_reported(make_library) -> None:
+    [message] = _may_problems(make_library, "{range: [0, 5000], may: true}", "")
+    assert "可以吊销营业执照" in message and "offers no such measure" in message
+
+
+def test_a_discretionary_measure_taken_without_may_is_reported(make_library) -> None:
+    [message] = _may_problems(make_library, "{range: [0, 5000], may: true}", ", revoke_business_licence")
+    assert "可以吊销营业执照" in message and "imposes revoke_business_licence" in message
+
+
+def test_a_measure_with_the_same_verb_but_other_things_does_not_count(make_library) -> None:
+    """没收违法所得 is not 可以没收用于违法生产经营的工具: the things named must match too."""
+    items = ITEM_GAIN + ITEM_MAY.format(fine="{range: [0, 5000], may: true}", measure="").replace(
+        "可以吊销营业执照", "可以没收用于违法生产经营的工具、设备"
+    )
+    report = verify(_library(make_library, items), department="demo")
+    [problem] = [p for p in report.problems if p.item == "X-MAY"]
+    assert "工具、设备" in problem.message and "offers no such measure" in problem.message
+
+
+def test_a_published_tier_table_decides_when_the_fine_is_imposed(make_library) -> None:
+    """A benchmark's rows, each citing its text (轻微：不罚款；一般：处…罚款), narrow the 可以 of the statute."""
+    tiers = """    shape: tiers
+    tiers:
+      - {id: low, label: 轻微, when: "harm in ['none', 'minor']", fine: {range: [0, 0]}, basis: [{law: 基准, text: 轻}]}
+      - {id: high, label: 一般, when: "harm in ['general', 'serious']", fine: {range: [0, 5000]}, basis: [{law: 基准}]}
+"""
+    items = ITEM_GAIN + ITEM_MAY.format(
+        fine="{range: [0, 5000]}", measure=", {code: revoke_business_licence, may: true}"
+    )
+    report = verify(_library(make_library, items.replace("    shape: range\n", tiers)), department="demo")
+    assert [p for p in report.problems if p.item == "X-MAY"] == []
+    uncited = verify(
+        _library(
+            make_library,
+            items.replace("    shape: range\n", tiers.replace(", basis: [{law: 基准, text: 轻}]", "")),
+        ),
+        department="demo",
+    )
+    assert [p.check for p in uncited.problems if p.item == "X-MAY"] == ["discretionary"]
+
+
+def test_the_bundled_discretionary_penalties_are_options() -> None:
+    """价格法第四十二条 (SC-PRICE-13-1), 食品安全法第一百二十四条 (并可以没收工具、设备、原料), 广告法第五十五条
+    (可以吊销营业执照), 环境影响评价法第三十一条 (并可以责令恢复原状): each is an option in every version."""
+    lib = RulesetLibrary.load()
+    for ref in ("scjg/2021", "scjg/2025"):
+        items = lib.compiled[ref].items
+        assert items["SC-PRICE-13-1"].item.statutory[0].fine.may
+        [food] = items["SC-FOOD-124-1-1"].item.statutory
+        assert any(m.code == "confiscate_tools_materials" and m.may for m in food.measures)
+        serious = next(c for c in items["SC-AD-55-1"].item.statutory if c.id == "serious")
+        assert any(m.code == "revoke_business_licence" and m.may for m in serious.measures)
+    [eia] = lib.compiled["sthj/2023"].items["ST-EIA-31-1"].item.statutory
+    assert any(m.code == "restore" and m.may for m in eia.measures)

@@ -13,6 +13,7 @@ a whole (citations). The built-in checks are registered at the bottom.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +23,7 @@ from ..compiler import CompiledItem, CompiledRuleset
 from ..conditions import Value
 from ..evaluation.plan import Plan
 from ..keys import RuleKey, ShapeKind
+from ..ruleset import FineSpec, MeasureRef
 from ..money import yuan_text
 from ..shapes import shape_for
 from ..shapes.weighted import pct
@@ -183,10 +185,95 @@ def uncited(crs: CompiledRuleset, ci: CompiledItem) -> Iterable[Finding]:
             yield Finding("citation", f"list entry {e.id!r} cites nothing")
 
 
+#: 可以并处 / 可以处 / 可以吊销 …: a penalty the quoted statute only allows, up to the end of its phrase
+_ALLOWED = re.compile(r"可以(?:并处以|并处|处以|处|责令|吊销|没收|暂扣|予以)[^，；。：:,;]*")
+#: what a measure the statute allows is done by: a measure offered as an option must share it
+_VERBS = ("吊销", "停产停业", "停业", "关闭", "没收", "暂扣", "恢复原状", "拆除", "取缔", "撤销", "降低资质", "警告")
+
+
+def allowed_penalties(texts: Iterable[str]) -> list[tuple[str, str | None]]:
+    """The discretionary penalties a statute text allows: (phrase, None) for a fine, (phrase, verb) for
+    a measure, in the order quoted. 可以从轻、可以免予处罚 … are not penalties and are not read."""
+    out: list[tuple[str, str | None]] = []
+    for text in texts:
+        for m in _ALLOWED.finditer(text):
+            phrase = m.group(0)
+            if "罚款" in phrase:
+                out.append((phrase, None))
+                continue
+            verb = next((v for v in _VERBS if v in phrase), None)
+            if verb is not None:
+                out.append((phrase, verb))
+    return out
+
+
+def _same_measure(phrase: str, verb: str, label: str) -> bool:
+    """Whether a measure's label does what the phrase allows: the same verb, and (where the phrase
+    names things) one of them — 没收用于违法生产经营的工具、设备 is not 没收违法所得."""
+    if verb not in label:
+        return False
+    things = [p.rstrip("等")[-2:] for p in re.split("、|和|或者|及", phrase.split(verb, 1)[1]) if p.rstrip("等")]
+    return not things or any(t in label for t in things)
+
+
+def discretionary_penalties(crs: CompiledRuleset, ci: CompiledItem) -> Iterable[Finding]:
+    """可以并处 / 可以处 (issue 9): every fine or measure the quoted statute only allows comes back as an
+    option (`may: true`). Imposed without `may` it would be taken silently; missing, it would be
+    dropped. A clause's own basis is read for that clause; the item's penalty basis for the item. A
+    fine is decided, not discretionary, where every tier cites the published row that decides it."""
+    item = ci.item
+    measures = crs.ruleset.measures
+    refs: list[MeasureRef] = []
+    for owner_refs in (
+        *(c.measures for c in item.statutory),
+        *(t.measures for t in item.tiers),
+        *(e.measures for e in ci.entries),
+    ):
+        refs.extend(owner_refs)
+    fines = [f for f in (*(c.fine for c in item.statutory), *(t.fine for t in item.tiers)) if f is not None]
+    seen: set[tuple[str, str | None]] = set()
+    # a published benchmark's rows, each citing its own text, decide when the fine is imposed (轻微：不罚款；
+    # 一般：处…罚款): the benchmark narrows the discretion the statute leaves, as it may
+    decided_by_rows = bool(item.tiers) and all(t.basis for t in item.tiers)
+    owners: list[tuple[str, list[Any], list[FineSpec]]] = [
+        (f"clause {c.id!r}", list(c.basis), [c.fine] if c.fine is not None else []) for c in item.statutory
+    ]
+    owners.append(("the item's penalty basis", list(item.penalty_basis), fines))
+    for owner, basis, own_fines in owners:
+        for phrase, verb in allowed_penalties(b.text for b in basis if b.text):
+            if (phrase, verb) in seen:
+                continue
+            seen.add((phrase, verb))
+            if verb is None:
+                if any(f.may for f in own_fines) or decided_by_rows:
+                    continue
+                how = "imposes it (no `may: true`)" if own_fines else "has no such fine"
+                yield Finding(
+                    "discretionary",
+                    f"the statute says 「{phrase}」 ({owner}), a fine the officer may impose, but the ruleset "
+                    f"{how}: give it as `fine: {{…, may: true}}` so it comes back as an option",
+                )
+                continue
+            same = [m for m in refs if _same_measure(phrase, verb, measures.get(m.code, ""))]
+            if any(m.may for m in same):
+                continue
+            how = (
+                f"imposes {', '.join(sorted({m.code for m in same}))} (no `may: true`)"
+                if same
+                else "offers no such measure"
+            )
+            yield Finding(
+                "discretionary",
+                f"the statute says 「{phrase}」 ({owner}), a measure the officer may take, but the ruleset "
+                f"{how}: list it with `may: true` so it comes back as an option",
+            )
+
+
 register_cell_check(shape_findings)
 register_cell_check(tier_multiple_without_base, shape="tiers")
 register_cell_check(weighted_range, shape="weighted")
 register_item_check(uncited)
+register_item_check(discretionary_penalties)
 
 
 def weight_of(ci: CompiledItem) -> dict[str, Decimal]:

@@ -43,6 +43,8 @@ class KeyGroup:
     defect: str | None = None
     ranges: Ranges | None = None
     discretionary_outcomes: set[str] = field(default_factory=set)
+    #: the fine is 可以并处 (an option, `may: true`): imposing it or not is the officer's choice
+    may_fine: bool = False
     dropped: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -191,6 +193,7 @@ def _expect_ranges(
     runs = 0
     group.recommendation = rep
     group.discretionary_outcomes = {o.outcome for o in rep.options if o.outcome != "penalty"}
+    group.may_fine = any(o.list == "may" and o.fine is not None for o in rep.options)
     n = len(group.rows)
     if rep.fine is None:
         return runs

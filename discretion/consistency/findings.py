@@ -118,8 +118,10 @@ def find(groups: list[KeyGroup], table: CaseTable) -> tuple[list[Finding], set[i
         )
     deviant |= late
     # mandatory lists: penalised where the benchmark says no penalty / exemption; or not penalised without a basis
+    # a 可以并处 fine the officer imposed is a penalty the benchmark allows, not one it rules out
     expects_none = np.array(
-        [g.recommendation is not None and g.recommendation.outcome != "penalty" for g in groups], bool
+        [g.recommendation is not None and g.recommendation.outcome != "penalty" and not g.may_fine for g in groups],
+        bool,
     )
     allowed = np.zeros((len(groups), len(OUTCOMES)), dtype=bool)
     for k, g in enumerate(groups):
@@ -165,13 +167,16 @@ def _within_key(c: Cases, groups: list[KeyGroup], add: Callable[[int, str, str, 
     live_key = c.key[c.live]
     seen = np.zeros((nk, len(OUTCOMES)), dtype=bool)
     seen[live_key, c.outcome[c.live]] = True
-    mixed = seen[:, PENALTY] & seen[:, :PENALTY].any(axis=1)
+    # a 可以并处 fine imposed in one case and not in another is the officer's choice, not by itself a
+    # different outcome (where only the fine makes it a penalty) or a different kind of penalty
+    may_fine = np.array([g.may_fine for g in groups], dtype=bool)
+    mixed = seen[:, PENALTY] & seen[:, :PENALTY].any(axis=1) & ~may_fine
     for k, at in _by_key(c.live & mixed[c.key], c.key):
         names = "、".join(sorted(OUTCOMES[o] for o in np.flatnonzero(seen[k]).tolist()))
         add(k, "different_outcome", "high", at, f"同一裁量情形，处理结果不同：{names}")
     # kinds of penalty: whether a fine was imposed, and the other penalties
     pen = c.live & c.penalised & ~mixed[c.key]
-    kind = c.penalties * 2 + (c.fine > 0)
+    kind = c.penalties * 2 + ((c.fine > 0) & ~may_fine[c.key])
     span = int(kind.max()) + 1 if len(kind) else 1
     kinds = np.unique(c.key[pen] * span + kind[pen]) // span
     several = np.bincount(kinds, minlength=nk) > 1

@@ -23,10 +23,11 @@ from ..compiler import CompiledRuleset
 from ..consistency.output import KIND_NAMES
 from ..consistency.report import SEVERITY_ORDER, Severity
 from ..evaluation import EvaluationRequest, evaluate
-from ..evaluation.result import OUTCOME_LABELS, Recommendation, TraceStep
+from ..evaluation.result import OUTCOME_LABELS, Option, Recommendation, TraceStep
 from ..keys import Outcome
 from ..loader import RulesetLibrary
 from ..money import yuan_text
+from ..ruleset import MeasureRef
 
 Kind = Literal[
     "outside_range",
@@ -124,10 +125,13 @@ def check_against(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade)
     """The findings of one decision against its recommendation under version `crs`."""
     found: list[CheckFinding] = []
     chose: list[str] = []  # discretionary entries the decision takes (a reason is required)
-    if rec.outcome != "penalty":
+    # not a penalty only because the fine is 可以并处 (nothing else penal remains, 第九条): imposing it is the
+    # officer's choice, checked as a penalty with that option's range
+    optional = rec.outcome != "penalty" and rec.trace[-1].step == "outcome" and _may_fine(rec) is not None
+    if rec.outcome != "penalty" and not optional:
         found += _not_to_be_penalised(rec, made)
-    elif made.outcome != "penalty":
-        option = next((o for o in rec.options if o.outcome == made.outcome), None)
+    elif made.outcome != "penalty" and not optional:
+        option = next((o for o in rec.options if o.outcome == made.outcome and o.list != "may"), None)
         if option is None:
             said = OUTCOME_LABELS[Outcome(made.outcome)]  # outcomes are validated where a decision is read
             found.append(
@@ -143,9 +147,10 @@ def check_against(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade)
             # the entry taken says which measures still apply (e.g. 没收 with a 免予处罚)
             entry = next(e for e in crs.ruleset.lists if e.id == option.id)
             names = crs.ruleset.measures
-            required = [(m.code, names.get(m.code, m.code), option.citation) for m in entry.measures]
+            taken: list[MeasureRef] = list(entry.measures)
+            required = [(m.code, names.get(m.code, m.code), option.citation) for m in taken]
             found += _measures(crs, required, made)
-    if made.outcome == "penalty" and rec.outcome == "penalty":
+    if made.outcome == "penalty" and (rec.outcome == "penalty" or optional):
         found += _fine(rec, made, chose)
         found += _kinds(crs, rec, made)
     if rec.outcome != "penalty" or made.outcome == "penalty":
@@ -191,10 +196,31 @@ def _not_to_be_penalised(rec: Recommendation, made: DecisionMade) -> list[CheckF
     ]
 
 
+def _may_fine(rec: Recommendation) -> Option | None:
+    """The 可以并处 fine the recommendation offers (`may: true`), if any."""
+    return next((o for o in rec.options if o.list == "may" and o.fine is not None), None)
+
+
 def _fine(rec: Recommendation, made: DecisionMade, chose: list[str]) -> list[CheckFinding]:
     fine, got = rec.fine, made.fine
     step = _last(rec, "tier", "placement", "weighted")
     statutory = _last(rec, "statutory")
+    may = _may_fine(rec) if fine is None else None
+    if may is not None and may.fine is not None:
+        # 可以并处: not imposing it is no finding; imposing it takes the option (a reason is asked), in its range
+        if not got:
+            return []
+        chose.append(f"「{may.label}」（{may.citation}）：{may.effect}")
+        if may.fine.min <= got <= may.fine.max:
+            return []
+        return [
+            _finding(
+                "outside_range",
+                "medium",
+                _last(rec, "may_fine") or statutory,
+                f"罚款{yuan_text(got)}不在可以并处罚款的建议幅度{_span(may.fine.min, may.fine.max)}内",
+            )
+        ]
     if fine is None or fine.max == 0:
         if got:
             return [

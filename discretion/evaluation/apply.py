@@ -227,7 +227,10 @@ def _concluded(
     measures such as 责令改正 — then the party is not penalised, and the result says so."""
     if (fine is None or fine.max == 0) and not plan.penal:
         trace.append(plan.outcome_step.make(facts))
-        offered = [o for o in options if o.list == "may"]  # what the law allows stays open to the officer
+        # what the law allows stays open to the officer; where that is a fine (可以并处), the officer who
+        # imposes it places it with the other options (从轻/从重 in conflict, 减轻, 可以不予处罚), so they stay
+        may_fine = any(o.list == "may" and o.fine is not None for o in options)
+        offered = options if may_fine else [o for o in options if o.list == "may"]
         return _result(crs, plan, dates, _NO_PENALTY, None, plan.measures, offered, trace, keep_options=True)
     return _result(crs, plan, dates, _PENALTY, fine, plan.measures, options, trace)
 

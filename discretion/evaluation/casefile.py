@@ -30,6 +30,8 @@ class Expected(_Strict):
     statutory: ExpectedFine | None = None
     measures: list[str] | None = None
     options: list[str] | None = None
+    #: the range each option with a fine offers, by option id (a 可以并处 fine: min, max, suggested)
+    option_fines: dict[str, ExpectedFine] | None = None
     tier: str | None = None
     steps: list[str] | None = None  # trace steps that must appear (by `step`), e.g. displaced, may_fine, band
     no_steps: list[str] | None = None  # trace steps that must not appear

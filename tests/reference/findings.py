@@ -74,7 +74,7 @@ def find(groups: list[KeyGroup], library: RulesetLibrary) -> tuple[list[Finding]
                 )
                 deviant.add(r.case_id)
         rec = g.recommendation
-        if rec is not None and rec.outcome != "penalty":
+        if rec is not None and rec.outcome != "penalty" and not g.may_fine:
             hit = [g.rows[i].case_id for i in live if _penalised(g.rows[i].outcome)]
             if hit:
                 cite = next(
@@ -131,7 +131,7 @@ def find(groups: list[KeyGroup], library: RulesetLibrary) -> tuple[list[Finding]
             deviant.update(above_law, outside)
         # within the key
         outcomes = {g.rows[i].outcome for i in live}
-        if len({_penalised(o) for o in outcomes}) > 1:
+        if len({_penalised(o) for o in outcomes}) > 1 and not g.may_fine:
             findings.append(
                 _finding(
                     g,
@@ -143,7 +143,7 @@ def find(groups: list[KeyGroup], library: RulesetLibrary) -> tuple[list[Finding]
             )
         else:
             kinds = {
-                (g.rows[i].fine is not None and g.rows[i].fine > 0, g.rows[i].penalties)
+                (g.rows[i].fine is not None and g.rows[i].fine > 0 and not g.may_fine, g.rows[i].penalties)
                 for i in live
                 if _penalised(g.rows[i].outcome)
             }

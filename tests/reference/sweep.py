@@ -57,6 +57,7 @@ class KeyGroup:
     rec_max: np.ndarray | None = None
     stat_max: np.ndarray | None = None
     discretionary_outcomes: set[str] = field(default_factory=set)
+    may_fine: bool = False  # 可以并处: the fine is an option
     dropped: list[tuple[DecidedRow, str]] = field(default_factory=list)
 
 
@@ -179,6 +180,7 @@ def _expect_ranges(
     runs = 0
     group.recommendation = rep
     group.discretionary_outcomes = {o.outcome for o in rep.options if o.outcome != "penalty"}
+    group.may_fine = any(o.list == "may" and o.fine is not None for o in rep.options)
     n = len(group.rows)
     if rep.fine is None:
         return runs
