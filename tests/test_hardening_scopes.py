@@ -98,6 +98,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/v1/jobs/{job_id}"): Route(
         ("supervisor",), lambda c, k, x: c.get(f"/v1/jobs/{_sweep_id(c, x)}", headers=k), other="404"
     ),
+    ("DELETE", "/v1/sweeps/{sweep_id}"): Route(
+        ("supervisor",), lambda c, k, x: c.delete(f"/v1/sweeps/{_sweep_id(c, x)}", headers=k), other="404"
+    ),
+    ("POST", "/v1/jobs/{job_id}/cancel"): Route(
+        ("supervisor",), lambda c, k, x: c.post(f"/v1/jobs/{_sweep_id(c, x)}/cancel", headers=k), other="404"
+    ),
+    ("POST", "/v1/jobs/{job_id}/retry"): Route(
+        ("admin",), lambda c, k, x: c.post(f"/v1/jobs/{_sweep_id(c, x)}/retry", headers=k), other="404"
+    ),
     ("GET", "/v1/alerts"): Route(("supervisor",), lambda c, k, x: c.get("/v1/alerts?department=food", headers=k)),
     ("GET", "/v1/decisions/{case_id}"): Route(
         ("officer", "supervisor"), lambda c, k, x: c.get("/v1/decisions/C-1", headers=k), other="404"
