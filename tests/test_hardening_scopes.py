@@ -17,8 +17,15 @@ from discretion.alerts.webhooks import register
 from discretion.store import lifecycle
 from discretion.store.keys import create_key
 
-from .test_api import CASE, api, h  # noqa: F401 - the api fixture
+from .test_api import CASE, _client, h
 from .test_store import FOOD_2025, _lines
+
+
+@pytest.fixture
+def api(seeded):  # type: ignore[no-untyped-def]
+    """The app over a seeded store, with a key per role (tests/test_api.py)."""
+    return _client(seeded)
+
 
 ROLES = ("officer", "reviewer", "supervisor", "admin")
 SCOPES = ("food", "other", None)
