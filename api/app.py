@@ -19,6 +19,7 @@ from . import pages
 from fastapi_offline import FastAPIOffline
 from .routes import audit, cases, evaluate, keys, rulesets, sweeps
 from .routes import alerts, decisions, jobs, webhooks
+from . import review
 from .worker import make_worker
 
 
@@ -108,6 +109,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
         )
 
     app.state.worker = make_worker(app)
+    app.router.add_event_handler("shutdown", review.shutdown)  # the reviewers' child processes end with it
     for module in (evaluate, rulesets, cases, audit, sweeps, keys, decisions, alerts, webhooks, jobs):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     pages.install(app)

@@ -7,10 +7,8 @@ heavy work has its own limiter, and evaluations of cold cells theirs (COLD_WORKE
 behind the other. Beyond DISCRETION_HEAVY_WORKERS running and DISCRETION_HEAVY_QUEUE waiting, a
 heavy request is refused at once with 503 and Retry-After rather than piling up memory and threads.
 
-Threads, not processes: verify, diff and impact need the live versions compiled beside the draft,
-which the process has cached (a child process would compile them again), and the GIL switch interval
-(api/hardening.py) hands the event loop back within half a millisecond. The cost is measured by
-bench/heavy.py (README, "Hardening"): the GIL is shared, so evaluations slow down while verify runs.
+verify, diff and impact go one step further (api/review.py): the thread only waits while a child
+process does the work, off the server's GIL.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@
                                     run at once per process; 2
     DISCRETION_HEAVY_QUEUE          heavy requests waiting for a worker per process; beyond, 503 with
                                     Retry-After; 8
+    DISCRETION_HEAVY_PROCESSES      1: verify, diff and impact run in child processes (off the
+                                    server's GIL); 0: in the heavy worker threads; 1
     DISCRETION_JOB_LEASE            seconds a running job's lease lasts without a heartbeat; 30
     DISCRETION_SECURE_COOKIES       1: the session cookie is sent over HTTPS only; 0
     DISCRETION_CACHE_DIR            where large parsed rulesets are cached; ~/.cache/discretion
@@ -44,6 +46,7 @@ class Settings(BaseSettings):
     owner_database_url: str | None = None
     heavy_workers: int = Field(2, ge=1, le=64)
     heavy_queue: int = Field(8, ge=0, le=10_000)
+    heavy_processes: bool = True
     job_lease: float = Field(30.0, gt=0)
     secure_cookies: bool = False
     cache_dir: str | None = None

@@ -17,8 +17,15 @@ from discretion.alerts.webhooks import register
 from discretion.store import lifecycle
 from discretion.store.keys import create_key
 
-from .test_api import CASE, h
+from .test_api import CASE, _client, h
 from .test_store import FOOD_2025, _lines
+
+
+@pytest.fixture
+def api(seeded):  # type: ignore[no-untyped-def]
+    """The app over a seeded store, with a key per role (tests/test_api.py)."""
+    return _client(seeded)
+
 
 ROLES = ("officer", "reviewer", "supervisor", "admin")
 SCOPES = ("food", "other", None)
@@ -119,6 +126,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/v1/jobs/{job_id}"): Route(
         ("supervisor",), lambda c, k, x: c.get(f"/v1/jobs/{_sweep_id(c, x)}", headers=k), other="404"
     ),
+    ("DELETE", "/v1/sweeps/{sweep_id}"): Route(
+        ("supervisor",), lambda c, k, x: c.delete(f"/v1/sweeps/{_sweep_id(c, x)}", headers=k), other="404"
+    ),
+    ("POST", "/v1/jobs/{job_id}/cancel"): Route(
+        ("supervisor",), lambda c, k, x: c.post(f"/v1/jobs/{_sweep_id(c, x)}/cancel", headers=k), other="404"
+    ),
+    ("POST", "/v1/jobs/{job_id}/retry"): Route(
+        ("admin",), lambda c, k, x: c.post(f"/v1/jobs/{_sweep_id(c, x)}/retry", headers=k), other="404"
+    ),
     ("GET", "/v1/alerts"): Route(("supervisor",), lambda c, k, x: c.get("/v1/alerts?department=food", headers=k)),
     ("POST", "/v1/alerts/{alert_id}/acknowledge"): Route(
         ("supervisor",),
@@ -133,15 +149,6 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/v1/decisions"): Route(("officer",), lambda c, k, x: c.post("/v1/decisions", json=DECISION, headers=k)),
     ("POST", "/v1/decisions/check-imported"): Route(
         ("supervisor",), lambda c, k, x: c.post("/v1/decisions/check-imported", json={"department": "food"}, headers=k)
-    ),
-    ("DELETE", "/v1/sweeps/{sweep_id}"): Route(
-        ("supervisor",), lambda c, k, x: c.delete(f"/v1/sweeps/{_sweep_id(c, x)}", headers=k), other="404"
-    ),
-    ("POST", "/v1/jobs/{job_id}/cancel"): Route(
-        ("supervisor",), lambda c, k, x: c.post(f"/v1/jobs/{_sweep_id(c, x)}/cancel", headers=k), other="404"
-    ),
-    ("POST", "/v1/jobs/{job_id}/retry"): Route(
-        ("admin",), lambda c, k, x: c.post(f"/v1/jobs/{_sweep_id(c, x)}/retry", headers=k), other="404"
     ),
     ("GET", "/v1/decisions/{case_id}"): Route(
         ("officer", "supervisor"), lambda c, k, x: c.get("/v1/decisions/C-1", headers=k), other="404"

@@ -12,11 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import col, or_, select
 
-from discretion.audit import DiffReport, ImpactReport, VerifyReport, verify_version
+from discretion.audit import DiffReport, ImpactReport, VerifyReport
 from discretion.audit.verify import approval_check
-from discretion.audit import diff as diff_versions
-from discretion.audit import impact as replay
-from discretion.consistency.sources import from_engine
 from discretion.errors import NotFound, UnknownItem
 from discretion.ruleset import FactSpec
 from discretion.store import lifecycle
@@ -26,6 +23,7 @@ from discretion.store.users import actor_name
 
 from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
 from ..params import AgainstQuery, DepartmentPath, DepartmentQuery, ItemPath, VersionPath
+from ..review import review
 from ..workers import in_worker
 
 router = APIRouter(prefix="/v1", tags=["rulesets"])
@@ -164,41 +162,26 @@ async def upload(department: DepartmentPath, http: Request, session: SessionDep,
 
 
 @router.get("/rulesets/{department}/{version}/verify", response_model=VerifyReport)
-async def verify(
-    department: DepartmentPath, version: VersionPath, session: SessionDep, key: CurrentKey
-) -> VerifyReport:
+async def verify(department: DepartmentPath, version: VersionPath, http: Request, key: CurrentKey) -> VerifyReport:
     """What a reviewer checks before approving (`discretion verify`), over every cell of fact space:
     clause and tier gaps or overlaps with an example case, amounts beyond the statute, weighted sums
     below it, uncited entries; `exhaustive` says every cell was covered. Drafts too (reviewer).
     Runs in a heavy worker (503 with Retry-After when they are all busy and the queue is full)."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
-
-    def run() -> VerifyReport:
-        row = lifecycle.get_version(session, department, version)
-        ref = f"{department}/{version}"
-        lib = lifecycle.compile_with_live(session, {ref: row.document})
-        problems, coverage = verify_version(lib.compiled[ref])
-        return VerifyReport(problems=problems, coverage=coverage)
-
-    return await in_worker(run)
-
-
-def _pair(session: SessionDep, department: str, version: str, against: str) -> tuple[Any, Any]:
-    """Two versions (drafts too) compiled beside the live ones: (against, version)."""
-    rows = [lifecycle.get_version(session, department, v) for v in (against, version)]
-    lib = lifecycle.compile_with_live(session, {f"{department}/{r.version}": r.document for r in rows})
-    return lib.compiled[f"{department}/{against}"], lib.compiled[f"{department}/{version}"]
+    report: VerifyReport = await review(http.app.state.engine, "verify", department, version)
+    return report
 
 
 @router.get("/rulesets/{department}/{version}/diff", response_model=DiffReport)
 async def diff(
-    department: DepartmentPath, version: VersionPath, against: AgainstQuery, session: SessionDep, key: CurrentKey
+    department: DepartmentPath, version: VersionPath, against: AgainstQuery, http: Request, key: CurrentKey
 ) -> DiffReport:
     """What changed from version `against` to this one, item by item, in words (reviewer; a heavy worker)."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
-    return await in_worker(lambda: diff_versions(*_pair(session, department, version, against)))
+    report: DiffReport = await review(http.app.state.engine, "diff", department, version, against)
+    return report
 
 
 @router.get("/rulesets/{department}/{version}/impact", response_model=ImpactReport)
@@ -207,20 +190,14 @@ async def impact(
     version: VersionPath,
     against: AgainstQuery,
     http: Request,
-    session: SessionDep,
     key: CurrentKey,
 ) -> ImpactReport:
     """The department's stored decided cases replayed on version `against` and on this one: every
     recommendation that would change (reviewer; a heavy worker)."""
     check_role(key, "reviewer")
     check_department(key, department, ["path", "department"])
-    engine = http.app.state.engine
-
-    def run() -> ImpactReport:
-        old, new = _pair(session, department, version, against)
-        return replay(old, new, from_engine(engine, department=department))
-
-    return await in_worker(run)
+    report: ImpactReport = await review(http.app.state.engine, "impact", department, version, against)
+    return report
 
 
 class Transition(BaseModel):
