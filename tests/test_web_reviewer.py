@@ -173,3 +173,44 @@ def test_every_upload_error_is_said_in_chinese(web, what: str, draft: str) -> No
         box = re.search(r"<summary>技术细节</summary><p>(.*?)</p>", r.text, re.S)
         assert box and re.search(r"[\u4e00-\u9fff]", box.group(1)), what  # the box says it in Chinese too
         assert "此处内容不符合裁量基准语言的要求" not in box.group(1), (what, box.group(1))  # and specifically
+
+
+def test_verify_and_diff_pages_work_off_the_event_loop_in_the_heavy_pool(web, monkeypatch) -> None:
+    """Verify and diff are seconds of CPU on a large catalogue: the pages run them in the service's bounded
+    heavy pool (never on the event loop's thread), and a full pool is a Chinese page, not an error."""
+    import asyncio
+
+    import api.pages.reviewer as reviewer_pages
+
+    calls: list[bool] = []
+
+    def spy(fn):  # type: ignore[no-untyped-def]
+        def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+            try:
+                asyncio.get_running_loop()
+                calls.append(True)
+            except RuntimeError:
+                calls.append(False)
+            return fn(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(reviewer_pages, "verify_version", spy(reviewer_pages.verify_version))
+    monkeypatch.setattr(reviewer_pages, "diff_versions", spy(reviewer_pages.diff_versions))
+    assert _upload(web, FOOD_2025).status_code == 303
+    assert web.get("/review/food/2025/verify").status_code == 200
+    assert web.get("/review/food/2025/diff", params={"against": "2024"}).status_code == 200
+    assert calls == [False, False], calls
+
+    # every place of the pool taken (as by other reviewers' work): the pool's own refusal
+    monkeypatch.setattr(reviewer_pages, "in_worker", lambda work: _refused())
+    r = web.get("/review/food/2025/verify")
+    assert r.status_code == 503 and "系统繁忙" in r.text and "Traceback" not in r.text
+
+
+async def _refused() -> None:
+    from api.workers import HeavyPool
+
+    pool = HeavyPool(1, 0)
+    pool.admitted = 1
+    return await pool.run(lambda: None)

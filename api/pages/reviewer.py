@@ -9,9 +9,10 @@ they enforce (another reviewer approves, only approved versions publish) hold he
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
@@ -27,6 +28,7 @@ from discretion.store.drafts import replace_draft, withdraw_draft
 from discretion.store.tables import Department, RulesetVersion, User
 from discretion.condition_words import facts_words
 
+from ..workers import in_worker
 from .reviewwords import numbered, problem_words, upload_error
 from .web import (
     CSRF_MESSAGE,
@@ -37,6 +39,8 @@ from .web import (
     require_role,
     signed_in,
 )
+
+T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
 MAX_DRAFT = 2 * 1024 * 1024
@@ -151,7 +155,9 @@ async def upload(request: Request) -> Response:
         return await _index(request, user, 422, error=problem, text=text or "", chosen=department)
     require_department(user, department)
     try:
-        version = await run_in_threadpool(_upload, request.app.state.engine, department, text, user.name)
+        version = await _heavy(lambda: _upload(request.app.state.engine, department, text, user.name))
+    except PageError as e:  # the heavy pool is full: say so and keep what was typed
+        return await _index(request, user, e.status, error=e.message, text=text, chosen=department)
     except DiscretionError as e:
         err = upload_error(e)
         return await _index(
@@ -220,6 +226,17 @@ async def version_page(request: Request, department: str, version: str) -> HTMLR
     return await _version_page(request, await _reviewer(request), department, version)
 
 
+async def _heavy(work: Callable[[], T]) -> T:
+    """Reviewer work (compile, verify, diff, impact) in the service's bounded heavy pool, as the API runs it;
+    a full pool is a page saying so, not an error."""
+    try:
+        return await in_worker(work)
+    except HTTPException as e:
+        if e.status_code == 503:
+            raise PageError(503, "系统繁忙", "正在进行的校验、比较和上传已达上限，请稍后再试。") from None
+        raise
+
+
 def _verify(engine: Any, department: str, version: str) -> tuple[list[dict[str, Any]], int, int]:
     with Session(engine) as session:
         row = lifecycle.get_version(session, department, version)
@@ -246,7 +263,7 @@ async def verify_page(request: Request, department: str, version: str) -> HTMLRe
     user = await _reviewer(request)
     require_department(user, department)
     try:
-        problems, items, cells = await run_in_threadpool(_verify, request.app.state.engine, department, version)
+        problems, items, cells = await _heavy(lambda: _verify(request.app.state.engine, department, version))
     except NotFound:
         raise PageError(404, "没有这个版本", f"{department} 没有 {version} 版。") from None
     return render(
@@ -272,16 +289,19 @@ async def _compared(request: Request, department: str, version: str, against: st
     user = await _reviewer(request)
     require_department(user, department)
     try:
-        return await run_in_threadpool(work, request.app.state.engine, department, version, against)
+        return await _heavy(lambda: work(request.app.state.engine, department, version, against))
     except NotFound:
         raise PageError(404, "没有这个版本", "请从版本页选择要比较的版本。") from None
 
 
+def _diff(engine: Any, department: str, version: str, against: str) -> Any:
+    old, new = _pair(engine, department, version, against)
+    return diff_versions(old, new), {c: ci.item.name for c, ci in {**old.items, **new.items}.items()}
+
+
 @router.get("/review/{department}/{version}/diff")
 async def diff_page(request: Request, department: str, version: str, against: str = "") -> HTMLResponse:
-    old, new = await _compared(request, department, version, against, _pair)
-    report = diff_versions(old, new)
-    names = {c: ci.item.name for c, ci in {**old.items, **new.items}.items()}
+    report, names = await _compared(request, department, version, against, _diff)
     return render(request, "review_diff.html.j2", department=department, report=report, names=names)
 
 
@@ -381,7 +401,7 @@ async def act(request: Request, department: str, version: str, action: str) -> R
         return await _version_page(request, user, department, version, 422, error=problem)
     try:
         reason = (fields.get("override_reason") or "").strip()[:2000] or None
-        await run_in_threadpool(_act, request.app.state.engine, action, department, version, user.name, text, reason)
+        await _heavy(lambda: _act(request.app.state.engine, action, department, version, user.name, text, reason))
     except lifecycle.ApprovalRefused as e:
         found = "；".join(f"{p.item or ''} {p.message}".strip() for p in list(e.problems)[:20])
         return await _version_page(
