@@ -23,7 +23,9 @@ SWITCH_INTERVAL = 0.0005
 def harden(app: FastAPI) -> None:
     """Install the guard, the error form, no-store and the revocation watch on `app` (before the
     body limit, which wraps them)."""
-    app.state.revocations = RevocationWatch(revocation_counter(app.state.engine))
+    app.state.revocations = RevocationWatch(
+        revocation_counter(app.state.engine), max_age=app.state.settings.revocation_max_age
+    )
     # a worker thread busy with CPU (a compile, an import) holds the GIL for the switch interval at a
     # time; the event loop needs it back several times per request: hand it back ten times sooner
     sys.setswitchinterval(SWITCH_INTERVAL)

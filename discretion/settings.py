@@ -6,6 +6,11 @@
     DISCRETION_KEY_CACHE_SECONDS    an API key is looked up at most this often per token: a key
                                     revoked by another worker stops working within it; 30
     DISCRETION_LIBRARY_TTL_SECONDS  another worker's publish is seen within this many seconds; 1
+    DISCRETION_REVOCATION_MAX_AGE   0: a revoked key is refused at once by every instance (each request
+                                    waits for a read of the revocation counter begun after it
+                                    arrived); s > 0: within s seconds, a request using a read begun
+                                    at most s seconds before it (no wait: the tail latency it
+                                    costs, see README "Decisions"); 0
     DISCRETION_WORKERS              uvicorn workers of `discretion serve`; 1
     DISCRETION_OWNER_DATABASE_URL   the owner's URL, for migrations, when the service connects as a
                                     role that owns nothing (store/roles.py); unset
@@ -42,6 +47,7 @@ class Settings(BaseSettings):
     max_body: int = Field(20 * 1024 * 1024, gt=0)
     key_cache_seconds: float = Field(30.0, ge=0)
     library_ttl_seconds: float = Field(1.0, ge=0)
+    revocation_max_age: float = Field(0.0, ge=0, le=60)
     workers: int = Field(1, ge=1, le=64)
     owner_database_url: str | None = None
     heavy_workers: int = Field(2, ge=1, le=64)
