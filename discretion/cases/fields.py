@@ -17,6 +17,21 @@ from ..money import FEN
 
 OUTCOMES = ("no_penalty", "exemption", "penalty")
 
+#: the columns of a decided case, in the order of the import format (JSON lines keys, CSV header)
+COLUMNS = (
+    "case_id",
+    "department",
+    "item",
+    "facts",
+    "act_date",
+    "decision_date",
+    "unit",
+    "officer",
+    "outcome",
+    "fine",
+    "penalties",
+)
+
 #: the order of a row's checks; a row's reason is its first failing one
 CHECKS = (
     "case_id missing",

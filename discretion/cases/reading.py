@@ -26,22 +26,10 @@ import numpy as np
 import orjson
 
 from ..errors import DiscretionError
-from .fields import csv_records
+from .fields import COLUMNS, csv_records
 from .table import CaseTable, Rejected, TableBuilder
 
-FORMAT = (
-    "case_id",
-    "department",
-    "item",
-    "facts",
-    "act_date",
-    "decision_date",
-    "unit",
-    "officer",
-    "outcome",
-    "fine",
-    "penalties",
-)
+FORMAT = COLUMNS  # the import format, read in this order
 CHUNK = 16384  # rows checked column-wise at a time
 BLOCK = 1 << 24  # bytes read at a time
 HALVES_FROM = 64 << 20  # a JSON-lines file this large is read by two processes

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..compiler import CompiledItem, CompiledRuleset
+from ..cases.fields import COLUMNS
 from ..errors import DiscretionError
 from ..evaluation import EvaluationRequest, evaluate
 from ..evaluation.cells import match
@@ -273,19 +274,7 @@ def write(cases: list[dict[str, Any]], injections: list[dict[str, Any]], out: Pa
         with open(out, "w", encoding="utf-8", newline="") as fh:
             w = csv.DictWriter(
                 fh,
-                fieldnames=[
-                    "case_id",
-                    "department",
-                    "item",
-                    "facts",
-                    "act_date",
-                    "decision_date",
-                    "unit",
-                    "officer",
-                    "outcome",
-                    "fine",
-                    "penalties",
-                ],
+                fieldnames=list(COLUMNS),
             )
             w.writeheader()
             for c in cases:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ..bounds import MAX_MONEY, check_date, check_text
-from ..cases.fields import csv_records
+from ..cases.fields import COLUMNS, csv_records
 from ..errors import DiscretionError, RulesetDefect
 from ..evaluation import EvaluationRequest, evaluate
 from ..loader import RulesetLibrary
@@ -101,19 +101,7 @@ class ImportReport(BaseModel):
     batches: int = 0
 
 
-CSV_COLUMNS = (
-    "case_id",
-    "department",
-    "item",
-    "facts",
-    "act_date",
-    "decision_date",
-    "unit",
-    "officer",
-    "outcome",
-    "fine",
-    "penalties",
-)
+CSV_COLUMNS = COLUMNS
 REQUIRED_CSV = ("case_id", "department", "item", "facts", "act_date", "decision_date", "outcome")
 
 
