@@ -68,6 +68,7 @@ def test_the_list_shows_the_departments_alerts_in_words_with_filters(web) -> Non
     assert "罚款70,000元高于基准建议幅度" in text  # the check's own sentence
     assert "偏离基准未说明理由" in text and "生产经营不符合食品安全标准的食品" in text
     assert "未采取应当采取的措施" in text and "未责令改正" in text
+    assert "李明（li）" in text  # the officer by display name, as the record names people
     body = text.split("退出登录", 1)[1]  # the page below the header
     assert not re.findall(r"[a-z_]{3,}", body)  # no internal code (kinds, severities, measures) in the text
     assert ids_on(web.get("/alerts", params={"unit": "二所"}).text) == second

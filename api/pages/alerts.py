@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from discretion.alerts.store import handle, list_alerts
 from discretion.condition_words import amount, condition_words, step_name
@@ -90,14 +90,21 @@ def _after(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) <= 10 and int(raw) < 2**31 else None
 
 
-def _page(engine: Any, user: User, query: dict[str, Any], after: int | None) -> tuple[list[Alert], int | None]:
+def _page(
+    engine: Any, library: RulesetLibrary, user: User, query: dict[str, Any], after: int | None
+) -> tuple[list[Alert], int | None, dict[tuple[str, str], str], dict[str, str]]:
+    """One page of alerts, the names of their items (a lookup may compile an item: not on the event loop)
+    and the display names of their officers."""
     with Session(engine) as session:
         rows = list_alerts(session, department=user.department, after_id=after, limit=PAGE + 1, **query)
+        logins = {r.officer for r in rows[:PAGE] if r.officer}
+        people = session.exec(select(User).where(col(User.name).in_(logins))).all() if logins else []
+        officers = {p.name: f"{p.display_name}（{p.name}）" for p in people}
         for r in rows:
             session.expunge(r)
     more = len(rows) > PAGE
     rows = rows[:PAGE]
-    return rows, (rows[-1].id if more and rows else None)
+    return rows, (rows[-1].id if more and rows else None), _item_names(library, rows), officers
 
 
 @router.get("/alerts")
@@ -105,17 +112,20 @@ async def index(request: Request) -> HTMLResponse:
     user = await _supervisor(request)
     typed, query, errors = _filters(request.query_params)
     after = _after(str(request.query_params.get("after", "")))
-    rows, next_after = (
-        ([], None) if errors else await run_in_threadpool(_page, request.app.state.engine, user, query, after)
-    )
     library = await request.app.state.library.aget()
+    rows, next_after, names, officers = (
+        ([], None, {}, {})
+        if errors
+        else await run_in_threadpool(_page, request.app.state.engine, library, user, query, after)
+    )
     kept = {k: v for k, v in typed.items() if v}
     return render(
         request,
         "alerts.html.j2",
         422 if errors else 200,
         rows=rows,
-        names=_item_names(library, rows),
+        names=names,
+        officers=officers,
         form=typed,
         errors=errors,
         error="请更正标出的筛选条件。" if errors else None,
