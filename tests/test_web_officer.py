@@ -181,6 +181,21 @@ def test_the_pages_evaluate_off_the_event_loop(web, monkeypatch) -> None:
 
     monkeypatch.setattr(officer_pages, "evaluate", spy(officer_pages.evaluate))
     monkeypatch.setattr(officer_pages, "_steps", spy(officer_pages._steps))
+    import discretion.compiler as compiler
+
+    compiled: list[bool] = []  # the first use of an item compiles it (the app's library compiles lazily)
+
+    def compile_spy(*args, **kwargs):
+        compiled.append(on_loop())
+        return original_compile(*args, **kwargs)
+
+    original_compile = compiler.compile_item
+    monkeypatch.setattr(compiler, "compile_item", compile_spy)
+    monkeypatch.setattr(compiler, "EAGER_ITEMS", 0)  # as a catalogue of thousands: items compiled on first use
+    web.app.state.library._signature = None  # rebuilt at the next request, lazily
+    web.app.state.library.invalidate()
+    assert web.get("/evaluate/food/F-124").status_code == 200  # the form: finding the item compiles it
+    assert compiled and not any(compiled), compiled
     r = _post(web, "/evaluate/food/F-124", CASE)
     assert r.status_code == 200 and "建议罚款" in r.text
     r = _post(web, "/evaluate/food/F-124/option", {**CASE, "option": "", "reason": ""})

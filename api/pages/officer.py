@@ -129,7 +129,8 @@ async def item_form(request: Request, department: str, code: str) -> HTMLRespons
     require_role(user, "officer")
     require_department(user, department)
     form = dict(list(request.query_params.items())[:MAX_FIELDS])
-    ci = _item((await request.app.state.library.aget()), department, code, _act(form))
+    # finding the item may compile it (milliseconds): in a worker thread, not on the event loop
+    ci = await run_in_threadpool(_item, await request.app.state.library.aget(), department, code, _act(form))
     return _form_page(request, ci, department, form)
 
 
@@ -284,7 +285,8 @@ async def submit(request: Request, department: str, code: str) -> Response:
     """Evaluate the typed case: the result, or the form again with what is wrong (422)."""
     form = await _form(request)
     await _post_user(request, form, department, code)
-    ci = _item((await request.app.state.library.aget()), department, code, _act(form))
+    # finding the item may compile it (milliseconds): in a worker thread, not on the event loop
+    ci = await run_in_threadpool(_item, await request.app.state.library.aget(), department, code, _act(form))
     if not csrf_ok(request, form):
         return _form_page(request, ci, department, form, 403, error=CSRF_MESSAGE)
     rec, errors, error = await _evaluate(request, ci, department, form)
@@ -316,7 +318,8 @@ async def _posted_case(
     (the form again with what is wrong, or the result saying the form's token was refused)."""
     form = await _form(request)
     user = await _post_user(request, form, department, code)
-    ci = _item((await request.app.state.library.aget()), department, code, _act(form))
+    # finding the item may compile it (milliseconds): in a worker thread, not on the event loop
+    ci = await run_in_threadpool(_item, await request.app.state.library.aget(), department, code, _act(form))
     rec, errors, error = await _evaluate(request, ci, department, form)
     if rec is None:
         return (
