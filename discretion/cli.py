@@ -46,6 +46,23 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def _audit_head(url: str) -> Any:
+    """The store's audit chain head (entry, hash), for a sweep report of that store."""
+    from sqlmodel import Session
+
+    from .consistency.report import AuditHead
+    from .store import make_engine
+    from .store.audit import head
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            entry, digest = head(session)
+        return AuditHead(entry=entry, hash=digest)
+    finally:
+        engine.dispose()
+
+
 def _date(value: str | None, name: str) -> dt.date | None:
     if value is None:
         return None
@@ -387,6 +404,7 @@ def sweep_cmd(
         if (cases is None) == (db is None):
             raise BadInput("--cases or --db: give exactly one")
         lib = _library(rulesets, db, quiet=False)
+        started = _audit_head(db) if db is not None else None  # before the cases are read
         read = read_cases(cases) if cases is not None else from_database(db or "")
         from rich.progress import Progress
 
@@ -400,6 +418,7 @@ def sweep_cmd(
                 until=_date(until, "--to"),
                 progress=lambda n: bar.advance(task, n),
             )
+        report.audit_head = started
         if csv_dir is not None:
             write_csv(report, csv_dir)
         if html_file is not None:

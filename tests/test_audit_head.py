@@ -69,3 +69,20 @@ def test_a_sweep_report_carries_the_head_at_its_start_and_it_verifies_later(seed
     assert verify_chain(seeded, started["hash"]).intact  # entries appended since: the kept head still proves
     _tamper(seeded, f"DELETE FROM audit_log WHERE id = {entry.id}")
     assert not verify_chain(seeded, started["hash"]).intact
+
+
+def test_a_sweep_of_the_store_from_the_cli_carries_the_head_in_its_json_and_html(seeded, db_url: str, tmp_path) -> None:
+    import json
+
+    from discretion.cli import app as cli_app
+
+    with Session(seeded) as s:
+        record(s, "tester", "test.entry", department="food")
+        s.commit()
+        entry, digest = head(s)
+    page = tmp_path / "report.html"
+    r = CliRunner().invoke(cli_app, ["sweep", "--db", db_url, "--json", "--html", str(page)])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["audit_head"] == {"entry": entry, "hash": digest}
+    assert digest in page.read_text(encoding="utf-8") and f"第 {entry} 条" in page.read_text(encoding="utf-8")
+    assert verify_chain(seeded, digest).intact  # the head kept outside verifies the chain up to it

@@ -340,6 +340,7 @@ def render_html(
     return _env.get_template("report.html.j2").render(
         title=title,
         generated=(generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M"),
+        audit_head=r.audit_head,
         s=s,
         kinds=kinds,
         severities=severities,

@@ -85,6 +85,14 @@ class GroupChart(BaseModel):
     cases: list[CaseFine]
 
 
+class AuditHead(BaseModel):
+    """The store's audit chain head when a sweep of the store began: kept outside the database, it lets
+    `discretion audit verify` show later that no entry up to it was removed or changed."""
+
+    entry: int
+    hash: str
+
+
 class ConsistencyReport(BaseModel):
     summary: Summary
     findings: list[Finding]
@@ -92,3 +100,4 @@ class ConsistencyReport(BaseModel):
     officers: list[GroupStat]
     rejected: list[RejectedRow]
     groups: list[GroupChart] = Field(default_factory=list, description="per-case fines of the keys with findings")
+    audit_head: AuditHead | None = Field(default=None, description="the audit chain head when a sweep of a store began")
