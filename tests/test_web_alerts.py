@@ -71,9 +71,9 @@ def test_the_list_shows_the_departments_alerts_in_words_with_filters(web) -> Non
     assert "李明（li）" in text  # the officer by display name, as the record names people
     body = text.split("退出登录", 1)[1]  # the page below the header
     assert not re.findall(r"[a-z_]{3,}", body)  # no internal code (kinds, severities, measures) in the text
-    assert ids_on(web.get("/alerts", params={"unit": "二所"}).text) == second
+    assert ids_on(web.get("/alerts", params={"unit": "二所"}).text) == sorted(second, reverse=True)  # newest first
     assert sorted(ids_on(web.get("/alerts", params={"since": "2024-08-01"}).text)) == sorted(second)
-    assert ids_on(web.get("/alerts", params={"until": "2024-06-30"}).text) == first
+    assert ids_on(web.get("/alerts", params={"until": "2024-06-30"}).text) == sorted(first, reverse=True)
     assert ids_on(web.get("/alerts", params={"item": "F-999"}).text) == []
     assert sorted(ids_on(web.get("/alerts", params={"item": "F-124", "officer": "li"}).text)) == sorted(first + second)
     assert ids_on(web.get("/alerts", params={"state": "closed"}).text) == []
@@ -92,12 +92,12 @@ def test_paging_walks_every_alert_once(web, monkeypatch) -> None:
     for _ in range(10):
         html = web.get(url).text
         seen += ids_on(html)
-        m = re.search(r'href="(/alerts\?[^"]*after=\d+[^"]*)">下一页', html.replace("&amp;", "&"))
+        m = re.search(r'href="(/alerts\?[^"]*before=\d+[^"]*)">下一页', html.replace("&amp;", "&"))
         if not m:
             break
         url = m.group(1)
         assert "item=F-124" in url  # the filters go with the page
-    assert seen == sorted(made)
+    assert seen == sorted(made, reverse=True)  # newest first, each once
 
 
 def test_an_alert_in_words_acknowledged_then_closed_under_the_users_name(web) -> None:

@@ -86,7 +86,7 @@ def _filters(params: Any) -> tuple[dict[str, str], dict[str, Any], dict[str, str
     return typed, query, errors
 
 
-def _after(raw: str) -> int | None:
+def _cursor(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) <= 10 and int(raw) < 2**31 else None
 
 
@@ -96,7 +96,9 @@ def _page(
     """One page of alerts, the names of their items (a lookup may compile an item: not on the event loop)
     and the display names of their officers."""
     with Session(engine) as session:
-        rows = list_alerts(session, department=user.department, after_id=after, limit=PAGE + 1, **query)
+        rows = list_alerts(  # newest first: a supervisor watches what was just decided
+            session, department=user.department, before_id=after, newest_first=True, limit=PAGE + 1, **query
+        )
         logins = {r.officer for r in rows[:PAGE] if r.officer}
         people = session.exec(select(User).where(col(User.name).in_(logins))).all() if logins else []
         officers = {p.name: f"{p.display_name}（{p.name}）" for p in people}
@@ -111,7 +113,7 @@ def _page(
 async def index(request: Request) -> HTMLResponse:
     user = await _supervisor(request)
     typed, query, errors = _filters(request.query_params)
-    after = _after(str(request.query_params.get("after", "")))
+    after = _cursor(str(request.query_params.get("before", "")))
     library = await request.app.state.library.aget()
     rows, next_after, names, officers = (
         ([], None, {}, {})
@@ -129,7 +131,7 @@ async def index(request: Request) -> HTMLResponse:
         form=typed,
         errors=errors,
         error="请更正标出的筛选条件。" if errors else None,
-        next_url=f"/alerts?{urlencode({**kept, 'after': next_after})}" if next_after else None,
+        next_url=f"/alerts?{urlencode({**kept, 'before': next_after})}" if next_after else None,
         first_url=f"/alerts?{urlencode(kept)}" if after else None,
         states=STATE_NAMES,
         severities=SEVERITY_NAMES,

@@ -30,10 +30,12 @@ def list_alerts(
     since: dt.date | None = None,
     until: dt.date | None = None,
     after_id: int | None = None,
+    before_id: int | None = None,
+    newest_first: bool = False,
     limit: int = 100,
 ) -> list[Alert]:
-    """Alerts oldest first, filtered by department, item and who, decision dates in [since, until]; paged by
-    after_id."""
+    """Alerts oldest first (newest first for a supervisor's page), filtered by department, item and who,
+    decision dates in [since, until]; paged by after_id (oldest first) or before_id (newest first)."""
     q = select(Alert)
     for column, value in (
         (Alert.department, department),
@@ -51,7 +53,10 @@ def list_alerts(
         q = q.where(Alert.decision_date <= until)
     if after_id is not None:
         q = q.where(col(Alert.id) > after_id)
-    return list(session.exec(q.order_by(col(Alert.id)).limit(limit)))
+    if before_id is not None:
+        q = q.where(col(Alert.id) < before_id)
+    order = col(Alert.id).desc() if newest_first else col(Alert.id)
+    return list(session.exec(q.order_by(order).limit(limit)))
 
 
 def handle(session: Session, alert_id: int, action: str, note: str, *, actor: str, department: str | None) -> Alert:
