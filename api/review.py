@@ -49,7 +49,7 @@ def verify_report(engine: Engine, department: str, version: str) -> VerifyReport
     return VerifyReport(problems=problems, coverage=coverage)
 
 
-def _pair(engine: Engine, department: str, version: str, against: str) -> tuple[Any, Any]:
+def compiled_pair(engine: Engine, department: str, version: str, against: str) -> tuple[Any, Any]:
     """Two stored versions (drafts too) compiled beside the live ones: (against, version)."""
     with Session(engine) as session:
         rows = [lifecycle.get_version(session, department, v) for v in (against, version)]
@@ -59,12 +59,12 @@ def _pair(engine: Engine, department: str, version: str, against: str) -> tuple[
 
 def diff_report(engine: Engine, department: str, version: str, against: str) -> DiffReport:
     """`discretion diff`: what changed from `against` to `version`, item by item."""
-    return diff_versions(*_pair(engine, department, version, against))
+    return diff_versions(*compiled_pair(engine, department, version, against))
 
 
 def impact_report(engine: Engine, department: str, version: str, against: str) -> ImpactReport:
     """`discretion impact` over the department's stored decided cases."""
-    old, new = _pair(engine, department, version, against)
+    old, new = compiled_pair(engine, department, version, against)
     return replay(old, new, from_engine(engine, department=department))
 
 

@@ -42,6 +42,7 @@ import orjson  # noqa: E402
 
 from bench.rounds import interleave  # noqa: E402
 from discretion import RulesetLibrary  # noqa: E402
+from discretion.cases.fields import COLUMNS  # noqa: E402
 
 DEFAULT_DB = "postgresql://root@127.0.0.1:5432/test"
 
@@ -141,22 +142,7 @@ def load_database(url: str, schema: str, path: Path) -> float:
         DecidedCase.__table__.create(conn)  # type: ignore[attr-defined]
     engine.dispose()
     t0 = time.perf_counter()
-    cols = (
-        "case_id",
-        "department",
-        "item",
-        "facts",
-        "act_date",
-        "decision_date",
-        "unit",
-        "officer",
-        "outcome",
-        "fine",
-        "penalties",
-        "content_hash",
-        "batch_id",
-        "imported_at",
-    )
+    cols = (*COLUMNS, "content_hash", "batch_id", "imported_at")
     with psycopg.connect(url, autocommit=False) as conn:
         conn.execute(f'SET search_path TO "{schema}"')
         with (

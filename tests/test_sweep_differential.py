@@ -12,6 +12,7 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from discretion.cases.fields import COLUMNS
 from discretion.cases.reading import read_cases
 from discretion.consistency.sources import from_engine
 from discretion.consistency.sweep import sweep
@@ -98,21 +99,7 @@ def test_csv_gives_the_row_by_row_report() -> None:
     cases, _ = generate(BUNDLED, 400, 3, 2)
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(
-        [
-            "case_id",
-            "department",
-            "item",
-            "facts",
-            "act_date",
-            "decision_date",
-            "unit",
-            "officer",
-            "outcome",
-            "fine",
-            "penalties",
-        ]
-    )
+    w.writerow(COLUMNS)
     for c in cases:
         w.writerow(
             [

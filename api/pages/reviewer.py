@@ -28,6 +28,7 @@ from discretion.store.drafts import replace_draft, withdraw_draft
 from discretion.store.tables import Department, RulesetVersion, User
 from discretion.condition_words import facts_words
 
+from ..review import compiled_pair
 from ..workers import in_worker
 from .reviewwords import numbered, problem_words, upload_error
 from .web import (
@@ -277,13 +278,6 @@ async def verify_page(request: Request, department: str, version: str) -> HTMLRe
     )
 
 
-def _pair(engine: Any, department: str, version: str, against: str) -> tuple[Any, Any]:
-    with Session(engine) as session:
-        rows = [lifecycle.get_version(session, department, v) for v in (against, version)]
-        lib = lifecycle.compile_with_live(session, {f"{department}/{r.version}": r.document for r in rows})
-    return lib.compiled[f"{department}/{against}"], lib.compiled[f"{department}/{version}"]
-
-
 async def _compared(request: Request, department: str, version: str, against: str, work: Any) -> Any:
     """`work(engine, department, version, against)` for the department's reviewer, off the loop."""
     user = await _reviewer(request)
@@ -295,7 +289,7 @@ async def _compared(request: Request, department: str, version: str, against: st
 
 
 def _diff(engine: Any, department: str, version: str, against: str) -> Any:
-    old, new = _pair(engine, department, version, against)
+    old, new = compiled_pair(engine, department, version, against)
     return diff_versions(old, new), {c: ci.item.name for c, ci in {**old.items, **new.items}.items()}
 
 
@@ -306,7 +300,7 @@ async def diff_page(request: Request, department: str, version: str, against: st
 
 
 def _impact(engine: Any, department: str, version: str, against: str) -> Any:
-    old, new = _pair(engine, department, version, against)
+    old, new = compiled_pair(engine, department, version, against)
     return replay(old, new, from_engine(engine, department=department)), {**old.items, **new.items}
 
 
