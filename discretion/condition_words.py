@@ -18,31 +18,6 @@ from .wording import ABSENT
 
 _NUM_OPS = {"<": "低于", "<=": "不超过", ">": "超过", ">=": "达到", "==": "为", "!=": "不为"}
 
-#: the evaluator's step ids, in words (steps of other ids read "裁量步骤")
-STEP_NAMES = {
-    "facts": "事实",
-    "version": "适用的裁量基准",
-    "limitation": "追责期限",
-    "no_penalty": "不予处罚",
-    "exemption": "免予处罚",
-    "statutory": "法定处罚幅度",
-    "tier": "裁量阶次",
-    "lenient": "从轻",
-    "mitigated": "减轻",
-    "aggravated": "从重",
-    "conflict": "情节并存",
-    "weight": "权重",
-    "weighted": "权重累加",
-    "placement": "罚款建议",
-    "outcome": "处理结论",
-    "option": "执法人员选择适用",
-}
-
-
-def step_name(step: str) -> str:
-    return STEP_NAMES.get(step, "裁量步骤")
-
-
 def amount(v: Decimal | int | str) -> str:
     """A yuan amount with thousands separators: 1,000,000元."""
     d = v if isinstance(v, Decimal) else Decimal(str(v))

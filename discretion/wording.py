@@ -9,6 +9,38 @@ from __future__ import annotations
 
 from .keys import Direction, ListKind
 
+#: the evaluator's step ids in words, for the officer's page, the alerts page and the plain-text
+#: explanation alike (a step id not listed reads "裁量步骤")
+STEP_NAMES: dict[str, str] = {
+    "facts": "事实",
+    "version": "适用的裁量基准",
+    "limitation": "追责期限",
+    "no_penalty": "不予处罚",
+    "exemption": "免予处罚",
+    "statutory": "法定处罚幅度",
+    "tier": "裁量阶次",
+    "lenient": "从轻",
+    "mitigated": "减轻",
+    "aggravated": "从重",
+    "conflict": "情节并存",
+    "weight": "权重",
+    "weighted": "权重累加",
+    "placement": "罚款建议",
+    "displaced": "特别规定优先",
+    "may_fine": "可以并处",
+    "band": "分栏金额",
+    "reduce": "按比例减少",
+    "absent": "事实未提供",
+    "outcome": "处理结论",
+    "option": "执法人员选择适用",
+}
+
+
+def step_name(step: str) -> str:
+    """A trace step's id in words."""
+    return STEP_NAMES.get(step, "裁量步骤")
+
+
 DIRECTION_LABELS: dict[Direction, str] = {
     Direction.LENIENT: "从轻",
     Direction.GENERAL: "一般",

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from discretion.catalogue import Catalogue, Entry, terms
-from discretion.condition_words import condition_words, step_name
+from discretion.condition_words import condition_words
+from discretion.wording import step_name
 
 
 def _item(bundled, dept: str = "scjg", code: str = "SC-FOOD-124-1-1"):

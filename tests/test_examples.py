@@ -99,3 +99,17 @@ def test_at_least_twenty_cases_of_the_constructs_against_bundled_law() -> None:
     mine = [c for c in CASES if _construct(c)]
     assert len(mine) >= 20, len(mine)
     assert len({c.department for c in mine}) >= 5
+
+
+def test_every_trace_step_of_the_examples_has_its_name_in_words() -> None:
+    """The officer's page, the alerts page and the plain-text explanation name each step from one
+    catalogue (wording.STEP_NAMES); a step the evaluator emits without a name would read "裁量步骤"."""
+    from discretion.wording import STEP_NAMES
+
+    seen: set[str] = set()
+    for cases, lib in ((CASES, LIB), (LANGUAGE_CASES, LANGUAGE_LIB)):
+        for case in cases:
+            if case.expect_error is None:
+                seen |= {s.step for s in evaluate(lib, case.request()).trace}
+    assert {"band", "reduce", "displaced", "may_fine", "weighted"} <= seen  # the newer constructs are exercised
+    assert seen - STEP_NAMES.keys() == set()

@@ -21,7 +21,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from discretion.alerts.store import handle, list_alerts
-from discretion.condition_words import amount, condition_words, step_name
+from discretion.condition_words import amount, condition_words
+from discretion.wording import step_name
 from discretion.decisions.check import KIND_LABELS
 from discretion.errors import Conflict, DiscretionError, NotFound
 from discretion.evaluation import EvaluationRequest, evaluate

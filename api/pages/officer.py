@@ -32,7 +32,8 @@ from discretion.loader import RulesetLibrary
 from discretion.store.audit import record
 from discretion.store.tables import Evaluation, User
 from discretion.evaluation.taking import MAX_REASON, find_option, take_option
-from discretion.condition_words import amount, condition_words, facts_words, step_name, value_words
+from discretion.condition_words import amount, condition_words, facts_words, value_words
+from discretion.wording import step_name
 
 from .factform import DATE_LABELS, DATES, groups, read_dates, read_facts
 from .web import (

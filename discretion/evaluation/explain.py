@@ -4,30 +4,8 @@ from __future__ import annotations
 
 from .result import Recommendation
 from ..money import normalise
-from ..wording import ABSENT
+from ..wording import ABSENT, step_name
 
-_STEP_NAMES = {
-    "facts": "事实校验",
-    "version": "适用版本",
-    "limitation": "追责期限",
-    "no_penalty": "不予处罚",
-    "exemption": "免予处罚",
-    "statutory": "法定幅度",
-    "tier": "裁量阶次",
-    "lenient": "从轻",
-    "mitigated": "减轻",
-    "aggravated": "从重",
-    "conflict": "情节并存",
-    "weight": "权重",
-    "weighted": "权重累加",
-    "placement": "罚款建议",
-    "displaced": "特别规定优先",
-    "may_fine": "可以并处",
-    "band": "分栏金额",
-    "reduce": "按比例减少",
-    "absent": "事实未提供",
-    "transition": "基准过渡",
-}
 
 
 def explain(rec: Recommendation) -> str:
@@ -57,7 +35,7 @@ def explain(rec: Recommendation) -> str:
             lines.append(f"  · [{o.id}] {o.label}：{o.effect}（{o.citation}）")
     lines.append("裁量过程：")
     for i, s in enumerate(rec.trace, 1):
-        lines.append(f"  {i}. 【{_STEP_NAMES.get(s.step, s.step)}】{s.effect}")
+        lines.append(f"  {i}. 【{step_name(s.step)}】{s.effect}")
         if s.condition:
             read = "，".join(f"{k}={ABSENT if v is None else v}" for k, v in s.facts.items())
             lines.append(f"     条件：{s.condition}（{read}）")
