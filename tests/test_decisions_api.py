@@ -101,6 +101,10 @@ def test_the_same_case_twice_is_idempotent_and_other_content_is_refused(api) -> 
         ({"evaluation_id": 999}, ["body", "evaluation_id"]),
         ({"outcome": "pardon"}, ["body", "outcome"]),
         ({"case_id": ""}, ["body", "case_id"]),
+        # the case's dates bounded as an evaluation's are (the same CaseRequest fields)
+        ({"act_date": "0001-01-01"}, ["body", "act_date"]),
+        ({"decision_date": "9999-12-31"}, ["body", "decision_date"]),
+        ({"discovery_date": "9998-06-30"}, ["body", "discovery_date"]),
     ],
 )
 def test_bad_input_is_a_4xx_naming_the_field_and_nothing_is_stored(api, change: dict, loc: list) -> None:

@@ -17,8 +17,6 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StrictStr,
     ValidationInfo,
@@ -32,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from ..compiler import CompiledRuleset
 from ..errors import Conflict, EvaluationError
-from ..evaluation import EvaluationRequest
+from ..evaluation import CaseRequest, EvaluationRequest
 from ..loader import RulesetLibrary
 from ..store.cases import DecidedCaseIn
 from ..store.tables import Alert, AuditEntry, DecidedCase, Decision, Evaluation, Webhook, utcnow
@@ -42,19 +40,11 @@ from .check import CheckResult, DecisionMade, check
 DELIVERY_ATTEMPTS = 12
 
 
-class DecisionIn(BaseModel):
-    """A decision actually made, as the officer records it (the body of POST /v1/decisions)."""
-
-    model_config = ConfigDict(extra="forbid")
+class DecisionIn(CaseRequest):
+    """A decision actually made, as the officer records it (the body of POST /v1/decisions): the case
+    as an evaluation states it (the same fields and bounds), and what was decided."""
 
     case_id: str = Field(min_length=1, max_length=128, description="案件编号（同一编号只记录一次）")
-    department: str = Field(min_length=1, max_length=64)
-    item: str = Field(min_length=1, max_length=64)
-    facts: dict[str, Any] = Field(default_factory=dict)
-    act_date: dt.date = Field(description="违法行为发生之日")
-    act_end_date: dt.date | None = Field(default=None, description="连续或者继续状态的终了之日")
-    discovery_date: dt.date | None = Field(default=None, description="发现（立案）之日，缺省为决定之日")
-    decision_date: dt.date = Field(description="作出处罚决定之日")
     outcome: Literal["no_penalty", "exemption", "penalty"]
     fine: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2, description="罚款（元）")
     measures: list[StrictStr] = Field(

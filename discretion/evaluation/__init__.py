@@ -21,13 +21,13 @@ from ..ruleset import FINE_RANK, PENALTY_KIND_RANK
 from .apply import Dates, apply_version, no_longer_a_violation
 from .result import Recommendation, TraceStep
 
-__all__ = ["EvaluationRequest", "evaluate", "Recommendation"]
+__all__ = ["CaseRequest", "EvaluationRequest", "evaluate", "Recommendation"]
 
 _RANK = {Outcome.NO_PENALTY: 0, Outcome.EXEMPTION: 1, Outcome.PENALTY: 2}
 
 
-class EvaluationRequest(BaseModel):
-    """The facts of one case and its dates; `decision_date` defaults to today at the boundary."""
+class CaseRequest(BaseModel):
+    """The facts of one case and its dates, as an evaluation and a recorded decision both state them."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -43,6 +43,10 @@ class EvaluationRequest(BaseModel):
     @classmethod
     def _bounded(cls, v: dt.date | None) -> dt.date | None:
         return v if v is None else check_date(v)  # 1900…2999: the limitation's arithmetic cannot overflow
+
+
+class EvaluationRequest(CaseRequest):
+    """The facts of one case and its dates; `decision_date` defaults to today at the boundary."""
 
 
 def _dates(req: EvaluationRequest) -> Dates:
