@@ -136,10 +136,12 @@ EXPECT: dict[str, dict[str, Any]] = {
                     }
                 ],
                 "tiers": [
+                    # 违法所得或者货值金额: one amount the document measures (the fact declared with these words as
+                    # its label), not a choice between 违法所得 and 货值金额; 0.5万 is 5000元
                     {
                         "id": "light",
                         "label": "较轻",
-                        "when": MARK,  # 违法所得或者货值金额 …: which of the two is not certain
+                        "when": "illegal_gain_or_goods_value < 5000",
                         # 没收违法生产的产品和用于违法生产的工具、设备、原材料等 / 处5万元以上7万元以下罚款
                         "fine": {"range": [D(50000), D(70000)]},
                         "measures": ["confiscate_goods", "confiscate_tools"],
@@ -147,13 +149,14 @@ EXPECT: dict[str, dict[str, Any]] = {
                     {
                         "id": "general",
                         "label": "一般",
-                        "when": MARK,
+                        # 0.5—1万元: the ends its neighbours leave (不足0.5万 below, 1万元以上 above)
+                        "when": "5000 <= illegal_gain_or_goods_value < 10000",
                         "fine": {"range": [D(70000), D(100000)]},
                     },
                     {
                         "id": "heavier",
                         "label": "较重",
-                        "when": MARK,
+                        "when": "illegal_gain_or_goods_value >= 10000",
                         # 处货值金额10倍以上20倍以下罚款，由发证机关吊销农药生产许可证和相应的农药登记证；
                         # 构成犯罪的，依法追究刑事责任 (not an administrative penalty: a note)
                         "fine": {"times": [D(10), D(20)]},
@@ -164,9 +167,6 @@ EXPECT: dict[str, dict[str, Any]] = {
         ],
         "marked_cells": {
             (3, "处罚裁量标准"),
-            (6, "违法情形"),
-            (7, "违法情形"),
-            (8, "违法情形"),
         },
     },
     "wuqia_nync.docx": {
