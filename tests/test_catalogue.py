@@ -93,3 +93,21 @@ def test_yaml_errors_keep_line_and_column(tmp_path: Path) -> None:
         parse_ruleset(
             "department: x\ndepartment_name: y\nnope: 1\nversion: '1'\neffective_from: 2024-01-01\nsource: [a]\n"
         )
+
+
+def test_listing_a_large_catalogue_compiles_none_of_its_items(tmp_path: Path, cache: Path) -> None:
+    """The pages' search catalogue and `discretion versions` list items from the resolved ruleset; the reviewer's
+    diff names them the same way: none of a lazy catalogue's items is compiled by listing it."""
+    from discretion.catalogue import Catalogue
+
+    n = compiler.EAGER_ITEMS + 50
+    _catalogue(tmp_path / "lib", n)
+    lib = RulesetLibrary.load(tmp_path / "lib")
+    items = lib.compiled["scjg/2025"].items
+    assert isinstance(items, compiler.LazyItems)
+    entries = Catalogue.of(lib).entries
+    assert sum(1 for e in entries if e.department == "scjg") == n
+    assert items._done == {}  # nothing compiled
+    code = next(iter(items))
+    assert any(h.entry.code == code for h in Catalogue.of(lib).search(code, department="scjg"))
+    assert items._done == {}
