@@ -298,22 +298,32 @@ EXPECT: dict[str, dict[str, Any]] = {
                 "penalty_basis": [{"law": "中华人民共和国道路运输条例", "article": 70, "paragraph": 1}],
                 "statutory": [{"id": "base", "fine": {"range": [D(1000), D(5000)]}}],
                 "tiers": [
+                    # how long the vehicle went without 维护和检测, counted in 二级维护 intervals: a number fact
+                    # labelled with the document's words (missed_periods, checked below); 在1个…内 is ≤ 1
                     {
                         "id": "minor",
                         "label": "情节轻微",
-                        "when": MARK,
+                        "when": "prior_offences == 0 and missed_periods <= 1",
                         "fine": {"range": [D(1000), D(1000)]},
                     },
+                    # 一年内被查处两次以上 (this one the second at least); 超过2个…间隔时间 is > 2; 或造成严重后果
                     {
                         "id": "serious",
                         "label": "情节严重",
-                        "when": MARK,
+                        "when": "prior_offences_1y >= 1 or missed_periods > 2 or harm == 'serious'",
                         "fine": {"range": [D(5000), D(5000)]},
                     },
                 ],
             }
         ],
-        "marked_cells": {(2, "具体情形"), (3, "具体情形")},
+        "facts": {
+            "missed_periods": {
+                "type": "number",
+                "label": "未进行维护和检测的时间（以二级维护间隔时间计，个数）",
+                "minimum": 0,
+            }
+        },
+        "marked_cells": set(),
     },
 }
 
@@ -360,6 +370,14 @@ def test_real_table_imports_as_read_by_hand(name: str) -> None:
             assert set(t_act) - {"basis"} <= set(t_exp) | {"fine", "measures"}, t_act
             if "fine" not in t_exp:
                 assert "fine" not in t_act, f"{name}: {t_act['id']} has a fine the table does not state"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in EXPECT if "facts" in EXPECT[n]))
+def test_the_facts_a_documents_words_declare(name: str) -> None:
+    """A fact the importer declares from the document's own words (not from its fixed vocabulary)."""
+    facts = _import(name).data["facts"]
+    for fact, spec in EXPECT[name]["facts"].items():
+        assert facts[fact] == spec
 
 
 @pytest.mark.parametrize("name", sorted(EXPECT))

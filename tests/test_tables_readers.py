@@ -111,6 +111,10 @@ def test_quoted_provision_text_and_document_number() -> None:
         ("违法经营额或者违法所得超过10万元", "illegal_gain_or_turnover > 100000"),
         ("首次被查处", "prior_offences == 0"),
         ("一年内被查处两次以上的", "prior_offences_1y >= 1"),
+        # a duty missed for N of the periods the document names (a number fact its words label)
+        ("在1个二级维护间隔时间内未进行维护和检测的", "missed_periods <= 1"),
+        ("超过2个二级维护间隔时间未进行维护和检测的", "missed_periods > 2"),
+        ("3个检验周期以上未按规定检验", "missed_periods >= 3"),
         ("超标百分之三十以上", "exceed_multiple >= 0.3"),  # (measured − standard) / standard, as 超标0.3倍
         ("超过排放标准50%以下", "exceed_multiple <= 0.5"),
         ("两年内第二次违法", "prior_offences_2y == 1"),
@@ -128,7 +132,22 @@ def test_quoted_provision_text_and_document_number() -> None:
     ],
 )
 def test_threshold_phrases(text: str, expr: str) -> None:
-    assert parse_condition_text(text, V)[0] == expr
+    assert parse_condition_text(text, Vocabulary())[0] == expr
+
+
+def test_missed_periods_are_one_fact_per_duty_and_period_labelled_with_the_documents_words() -> None:
+    v = Vocabulary()
+    assert parse_condition_text("在1个二级维护间隔时间内未进行维护和检测的", v)[0] == "missed_periods <= 1"
+    assert parse_condition_text("超过2个检验周期未检验的", v)[0] == "missed_periods_2 > 2"
+    assert parse_condition_text("超过2个二级维护间隔时间未进行维护和检测的", v)[0] == "missed_periods > 2"
+    assert v.facts["missed_periods"] == {
+        "type": "number",
+        "label": "未进行维护和检测的时间（以二级维护间隔时间计，个数）",
+        "minimum": 0,
+    }
+    assert v.facts["missed_periods_2"]["label"] == "未检验的时间（以检验周期计，个数）"
+    with pytest.raises(Unreadable):  # 以下 of a missed duty: not a form the tables use, not guessed
+        parse_condition_text("2个检验周期以下未检验", v)
 
 
 @pytest.mark.parametrize(

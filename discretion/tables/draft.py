@@ -25,7 +25,7 @@ from .penalties import DEFAULT_KINDS, DEFAULT_MEASURES, Measures, parse_penalty,
 from .export import KIND_DISPLACES, KIND_FACTOR, KIND_STATUTORY, KIND_WEIGHTED
 from .quantities import NUMBER, parse_number
 from .reading import Cell, RawDocument, RawTable, TableImportError
-from .thresholds import FACTS, OpenInterval, Vocabulary, check_two_ways, parse_condition_text
+from .thresholds import OpenInterval, Vocabulary, check_two_ways, parse_condition_text
 
 LEVEL_IDS = {
     "轻微": "minor",
@@ -755,7 +755,8 @@ def _document(
             if kinds:
                 doc["penalty_measures"] = kinds
         inherited = {n for p in b.parents for n in p.facts}
-        facts = {n: FACTS[n] for n in sorted(b.used) if n in FACTS and n not in inherited}
+        # the importer's own facts, and those a document's words declared (missed periods: thresholds._periods)
+        facts = {n: b.vocab.facts[n] for n in sorted(b.used) if n in b.vocab.facts and n not in inherited}
     if facts:
         doc["facts"] = facts
     doc["items"] = items

@@ -349,6 +349,9 @@ def _atom(segment: str, vocab: Vocabulary, *, interval: bool = False) -> Atom:
     count = _count(seg)
     if count is not None:
         return _need(vocab, count.fact, count)
+    periods = _periods(seg, vocab)
+    if periods is not None:
+        return periods
     for noun, fact, units in [*COMPOUND_NOUNS, *NOUNS]:
         i = seg.find(noun)
         if i < 0:
@@ -359,6 +362,56 @@ def _atom(segment: str, vocab: Vocabulary, *, interval: bool = False) -> Atom:
         rest = re.sub(r"^(?:金额|数额|在|达到|为|均|的)+", "", rest)
         return _need(vocab, fact, _bound(fact, rest, units, seg, vocab, interval=interval))
     raise Unreadable(f"“{seg}”不能识别为条件")
+
+
+#: 在1个二级维护间隔时间内未进行维护和检测, 超过2个检验周期未检验: how long a duty was missed, counted in the
+#: periods the document names — (prefix, suffix) → operator
+_PERIOD_BOUNDS = [
+    ("在", "内", "<="),
+    ("", "内", "<="),  # 在 already trimmed (_TRIM)
+    ("", "以内", "<="),
+    ("超过", "", ">"),
+    ("", "以上", ">="),
+    ("不满", "", "<"),
+    ("不足", "", "<"),
+]
+_PERIOD = re.compile(
+    rf"(?P<pre>在|超过|不满|不足)?(?P<n>{NUMBER})个(?P<period>[\u4e00-\u9fa5]{{1,12}}?(?:间隔时间|间隔|周期))"
+    r"(?P<post>以内|以上|内)?(?P<duty>未[\u4e00-\u9fa5、]{1,20})"
+)
+
+
+def _periods(seg: str, vocab: Vocabulary) -> Atom | None:
+    """A duty missed for N of the periods the document names: a number fact the document's own words label
+    (the periods it counts in and the duty missed), declared once per document for each such pair."""
+    m = _PERIOD.fullmatch(seg)
+    if m is None:
+        return None
+    op = next(
+        (o for pre, post, o in _PERIOD_BOUNDS if (m.group("pre") or "") == pre and (m.group("post") or "") == post),
+        None,
+    )
+    if op is None:
+        raise Unreadable(f"“{seg}”的期间写法不能识别")
+    label = f"{m.group('duty')}的时间（以{m.group('period')}计，个数）"
+    hits = [n for n, spec in vocab.facts.items() if spec.get("label") == label]
+    if hits:
+        fact = hits[0]
+    else:
+        fact = next(
+            f"missed_periods{'' if k == 1 else f'_{k}'}"
+            for k in range(1, 1000)
+            if f"missed_periods{'' if k == 1 else f'_{k}'}" not in vocab.facts
+        )
+        vocab.facts[fact] = {"type": "number", "label": label, "minimum": 0}
+    n = parse_number(m.group("n"))
+    bound = (op, n)
+    return Atom(
+        f"{fact} {op} {write_number(n)}",
+        fact,
+        bound if op in (">", ">=") else None,
+        bound if op in ("<", "<=") else None,
+    )
 
 
 def _need(vocab: Vocabulary, fact: str, atom: Atom) -> Atom:
