@@ -109,16 +109,16 @@ class Catalogue:
             crs = library.in_force(dept, day) or (versions[-1] if versions else None)
             if crs is None:
                 continue
-            for code, ci in crs.items.items():
+            for item in crs.ruleset.items:  # the resolved items: listing them compiles none of a lazy catalogue
                 entries.append(
                     Entry.make(
                         dept,
                         crs.ruleset.department_name,
                         crs.version,
-                        code,
-                        ci.item.name,
-                        render_all(ci.item.legal_basis),
-                        render_all(ci.item.penalty_basis),
+                        item.code,
+                        item.name,
+                        render_all(item.legal_basis),
+                        render_all(item.penalty_basis),
                     )
                 )
         return cls(entries)

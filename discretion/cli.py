@@ -186,7 +186,7 @@ def rulesets_cmd(
                         "effective_to": str(end) if end else None,
                         "hash": c.hash,
                         "source": c.ruleset.source,
-                        "items": [{"code": i.item.code, "name": i.item.name} for i in c.items.values()],
+                        "items": [{"code": i.code, "name": i.name} for i in c.ruleset.items],
                     }
                 )
         if as_json:

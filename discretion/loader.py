@@ -465,14 +465,14 @@ class RulesetLibrary:
             for ref in lib.files:
                 lib._compile(ref, ())
             lib._check_periods()
-        lib._settle()
+            lib._settle()  # still paused: re-enabled, the GC would first pass over every new object once more
         return lib
 
     def _settle(self) -> None:
         """A large catalogue lives as long as the process: take it out of the cyclic GC's scans
         (gc.freeze), which otherwise grow with the catalogue and slow every evaluation."""
         if sum(len(c.ruleset.items) for c in self.compiled.values()) > EAGER_ITEMS:
-            gc.collect()
+            gc.collect()  # resets the generations' counts: no automatic pass over the new objects follows
             gc.freeze()
 
     @classmethod

@@ -3,11 +3,17 @@ keep their positioned errors (bench/catalogue.py measures the speed; no timing h
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
+import typing
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from discretion import compiler, yamlcache
 from discretion.errors import RulesetLoadError
@@ -93,3 +99,74 @@ def test_yaml_errors_keep_line_and_column(tmp_path: Path) -> None:
         parse_ruleset(
             "department: x\ndepartment_name: y\nnope: 1\nversion: '1'\neffective_from: 2024-01-01\nsource: [a]\n"
         )
+
+
+def test_listing_a_large_catalogue_compiles_none_of_its_items(tmp_path: Path, cache: Path) -> None:
+    """The pages' search catalogue and `discretion versions` list items from the resolved ruleset; the reviewer's
+    diff names them the same way: none of a lazy catalogue's items is compiled by listing it."""
+    from discretion.catalogue import Catalogue
+
+    n = compiler.EAGER_ITEMS + 50
+    _catalogue(tmp_path / "lib", n)
+    lib = RulesetLibrary.load(tmp_path / "lib")
+    items = lib.compiled["scjg/2025"].items
+    assert isinstance(items, compiler.LazyItems)
+    entries = Catalogue.of(lib).entries
+    assert sum(1 for e in entries if e.department == "scjg") == n
+    assert items._done == {}  # nothing compiled
+    code = next(iter(items))
+    assert any(h.entry.code == code for h in Catalogue.of(lib).search(code, department="scjg"))
+    assert items._done == {}
+
+
+_JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.text(),
+    st.text(alphabet=st.characters(max_codepoint=0x3000)),
+)
+_JSON_DOCS = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+@given(_JSON_DOCS)
+def test_the_canonical_json_of_a_hash_is_what_json_dumps_writes(doc: object) -> None:
+    """The content hash's canonical form (orjson) is byte for byte json.dumps' sorted, compact, unescaped form."""
+    assert compiler.canonical_json(doc) == json.dumps(
+        doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    ).encode("utf-8", "surrogatepass")
+
+
+def _annotations(model: type, seen: set[type]) -> Iterator[object]:
+    from pydantic import BaseModel
+
+    if model in seen:
+        return
+    seen.add(model)
+    for f in model.model_fields.values():  # type: ignore[attr-defined]
+        stack = [f.annotation]
+        while stack:
+            t = stack.pop()
+            yield t
+            stack.extend(typing.get_args(t))
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                yield from _annotations(t, seen)
+
+
+def test_a_ruleset_has_no_float_or_untyped_field() -> None:
+    """A ruleset's JSON-mode dump has no float (whose digits orjson and json.dumps write differently), so the
+    bundled versions' hashes are what they were."""
+    from discretion.ruleset import Ruleset
+
+    kinds = set(_annotations(Ruleset, set()))
+    assert float not in kinds and typing.Any not in kinds
+    lib = RulesetLibrary.load()
+    for crs in lib.compiled.values():
+        doc = crs.ruleset.model_dump(mode="json", exclude_none=True)
+        canonical = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+        assert compiler.canonical_json(doc) == canonical
+        assert crs.hash == hashlib.sha256(canonical).hexdigest()

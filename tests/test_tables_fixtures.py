@@ -136,10 +136,12 @@ EXPECT: dict[str, dict[str, Any]] = {
                     }
                 ],
                 "tiers": [
+                    # 违法所得或者货值金额: one amount the document measures (the fact declared with these words as
+                    # its label), not a choice between 违法所得 and 货值金额; 0.5万 is 5000元
                     {
                         "id": "light",
                         "label": "较轻",
-                        "when": MARK,  # 违法所得或者货值金额 …: which of the two is not certain
+                        "when": "illegal_gain_or_goods_value < 5000",
                         # 没收违法生产的产品和用于违法生产的工具、设备、原材料等 / 处5万元以上7万元以下罚款
                         "fine": {"range": [D(50000), D(70000)]},
                         "measures": ["confiscate_goods", "confiscate_tools"],
@@ -147,13 +149,14 @@ EXPECT: dict[str, dict[str, Any]] = {
                     {
                         "id": "general",
                         "label": "一般",
-                        "when": MARK,
+                        # 0.5—1万元: the ends its neighbours leave (不足0.5万 below, 1万元以上 above)
+                        "when": "5000 <= illegal_gain_or_goods_value < 10000",
                         "fine": {"range": [D(70000), D(100000)]},
                     },
                     {
                         "id": "heavier",
                         "label": "较重",
-                        "when": MARK,
+                        "when": "illegal_gain_or_goods_value >= 10000",
                         # 处货值金额10倍以上20倍以下罚款，由发证机关吊销农药生产许可证和相应的农药登记证；
                         # 构成犯罪的，依法追究刑事责任 (not an administrative penalty: a note)
                         "fine": {"times": [D(10), D(20)]},
@@ -164,9 +167,6 @@ EXPECT: dict[str, dict[str, Any]] = {
         ],
         "marked_cells": {
             (3, "处罚裁量标准"),
-            (6, "违法情形"),
-            (7, "违法情形"),
-            (8, "违法情形"),
         },
     },
     "wuqia_nync.docx": {
@@ -298,22 +298,32 @@ EXPECT: dict[str, dict[str, Any]] = {
                 "penalty_basis": [{"law": "中华人民共和国道路运输条例", "article": 70, "paragraph": 1}],
                 "statutory": [{"id": "base", "fine": {"range": [D(1000), D(5000)]}}],
                 "tiers": [
+                    # how long the vehicle went without 维护和检测, counted in 二级维护 intervals: a number fact
+                    # labelled with the document's words (missed_periods, checked below); 在1个…内 is ≤ 1
                     {
                         "id": "minor",
                         "label": "情节轻微",
-                        "when": MARK,
+                        "when": "prior_offences == 0 and missed_periods <= 1",
                         "fine": {"range": [D(1000), D(1000)]},
                     },
+                    # 一年内被查处两次以上 (this one the second at least); 超过2个…间隔时间 is > 2; 或造成严重后果
                     {
                         "id": "serious",
                         "label": "情节严重",
-                        "when": MARK,
+                        "when": "prior_offences_1y >= 1 or missed_periods > 2 or harm == 'serious'",
                         "fine": {"range": [D(5000), D(5000)]},
                     },
                 ],
             }
         ],
-        "marked_cells": {(2, "具体情形"), (3, "具体情形")},
+        "facts": {
+            "missed_periods": {
+                "type": "number",
+                "label": "未进行维护和检测的时间（以二级维护间隔时间计，个数）",
+                "minimum": 0,
+            }
+        },
+        "marked_cells": set(),
     },
 }
 
@@ -360,6 +370,14 @@ def test_real_table_imports_as_read_by_hand(name: str) -> None:
             assert set(t_act) - {"basis"} <= set(t_exp) | {"fine", "measures"}, t_act
             if "fine" not in t_exp:
                 assert "fine" not in t_act, f"{name}: {t_act['id']} has a fine the table does not state"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in EXPECT if "facts" in EXPECT[n]))
+def test_the_facts_a_documents_words_declare(name: str) -> None:
+    """A fact the importer declares from the document's own words (not from its fixed vocabulary)."""
+    facts = _import(name).data["facts"]
+    for fact, spec in EXPECT[name]["facts"].items():
+        assert facts[fact] == spec
 
 
 @pytest.mark.parametrize("name", sorted(EXPECT))

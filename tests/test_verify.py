@@ -211,3 +211,30 @@ def test_the_bundled_discretionary_penalties_are_options() -> None:
         assert any(m.code == "revoke_business_licence" and m.may for m in serious.measures)
     [eia] = lib.compiled["sthj/2023"].items["ST-EIA-31-1"].item.statutory
     assert any(m.code == "restore" and m.may for m in eia.measures)
+
+
+def test_cgzf_ps_50_2_the_statutes_may_fine_is_decided_by_the_published_rows() -> None:
+    """城镇排水与污水处理条例第五十条第二款 says 可以处5万元以下罚款; 新密市's published rows decide it (轻微：
+    责令…限期改正, no fine; 一般：处5万元以下罚款), each tier citing its row — so the clause is not an option.
+    Without a tier's cited row, verify reports the 可以 (a `discretionary` finding)."""
+    lib = RulesetLibrary.load()
+    ci = lib.compiled["cgzf/2023"].items["CG-PS-50-2"]
+    item = ci.item
+    assert "可以处5万元以下罚款" in item.penalty_basis[0].text
+    ordinary = next(c for c in item.statutory if c.id == "ordinary")
+    assert ordinary.fine is not None and not ordinary.fine.may
+    assert all(t.basis and "新密市" in t.basis[0].law for t in item.tiers)
+    minor = next(t for t in item.tiers if t.id == "minor")
+    assert minor.fine is not None and (minor.fine.range[0], minor.fine.range[1]) == (0, 0)
+    from discretion.audit.checks import discretionary_penalties
+
+    crs = lib.compiled["cgzf/2023"]
+    assert list(discretionary_penalties(crs, ci)) == []
+    general = next(t for t in item.tiers if t.id == "general")
+    saved = general.basis
+    try:
+        object.__setattr__(general, "basis", [])
+        [finding] = list(discretionary_penalties(crs, ci))
+        assert finding.check == "discretionary" and "可以处5万元以下罚款" in finding.message
+    finally:
+        object.__setattr__(general, "basis", saved)

@@ -9,7 +9,8 @@ they enforce (another reviewer approves, only approved versions publish) hold he
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
@@ -290,7 +291,12 @@ async def _compared(request: Request, department: str, version: str, against: st
 
 def _diff(engine: Any, department: str, version: str, against: str) -> Any:
     old, new = compiled_pair(engine, department, version, against)
-    return diff_versions(old, new), {c: ci.item.name for c, ci in {**old.items, **new.items}.items()}
+    return diff_versions(old, new), _names(old, new)
+
+
+def _names(*versions: Any) -> dict[str, str]:
+    """Item names by code from the versions' resolved items (compiling none of a lazy catalogue); newest wins."""
+    return {i.code: i.name for crs in versions for i in crs.ruleset.items}
 
 
 @router.get("/review/{department}/{version}/diff")
@@ -301,16 +307,18 @@ async def diff_page(request: Request, department: str, version: str, against: st
 
 def _impact(engine: Any, department: str, version: str, against: str) -> Any:
     old, new = compiled_pair(engine, department, version, against)
-    return replay(old, new, from_engine(engine, department=department)), {**old.items, **new.items}
+    report = replay(old, new, from_engine(engine, department=department))
+    # the items the reasons need, looked up one by one here, off the loop (a lazy catalogue compiles only those)
+    items = ChainMap(new.items, old.items)
+    unread = [r for r in report.changed if r.kind == "not_replayed"][:200]
+    return report, _names(old, new), [_unread_reason(r, items) for r in unread]
 
 
 @router.get("/review/{department}/{version}/impact")
 async def impact_page(request: Request, department: str, version: str, against: str = "") -> HTMLResponse:
-    report, items = await _compared(request, department, version, against, _impact)
+    report, names, reasons = await _compared(request, department, version, against, _impact)
     real = [r for r in report.changed if r.kind != "not_replayed"]
     unread = [r for r in report.changed if r.kind == "not_replayed"]
-    names = {c: ci.item.name for c, ci in items.items()}
-    reasons = [_unread_reason(r, items) for r in unread[:200]]
     return render(
         request,
         "review_impact.html.j2",
@@ -324,7 +332,7 @@ async def impact_page(request: Request, department: str, version: str, against: 
     )
 
 
-def _unread_reason(row: Any, items: dict[str, Any]) -> str:
+def _unread_reason(row: Any, items: Mapping[str, Any]) -> str:
     """Why a case could not be replayed, in words: which version, and the fact it lacks."""
     side_new = row.new.startswith("无法评估")
     text = row.new if side_new else row.old

@@ -25,7 +25,7 @@ from .penalties import DEFAULT_KINDS, DEFAULT_MEASURES, Measures, parse_penalty,
 from .export import KIND_DISPLACES, KIND_FACTOR, KIND_STATUTORY, KIND_WEIGHTED
 from .quantities import NUMBER, parse_number
 from .reading import Cell, RawDocument, RawTable, TableImportError
-from .thresholds import FACTS, Vocabulary, check_two_ways, parse_condition_text
+from .thresholds import OpenInterval, Vocabulary, check_two_ways, parse_condition_text
 
 LEVEL_IDS = {
     "轻微": "minor",
@@ -85,6 +85,8 @@ class _Build:
     status: dict[tuple[int, int, int], bool] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     exported: bool = False
+    #: a tier's 至 range waiting for its item's other tiers (OpenInterval): its marker → (cell, range, level)
+    open: dict[int, tuple[Cell, OpenInterval, list[str]]] = field(default_factory=dict)
 
     # -- cells
 
@@ -303,6 +305,7 @@ def _item(
         tiers += _split_no_gain(b, tier, row, header, notes)
         strays += [c for key, c in row.cells.items() if key.startswith("extra:")]
         strays += row.other
+    _settle_intervals(b, tiers)
     if tiers:
         item["tiers"] = tiers
     if weighted_rows:
@@ -321,6 +324,29 @@ def _item(
     if crossing:
         item["note"] = b.mark(crossing[0], "", "违法行为的单元格在阶次行中改变")
     return item
+
+
+def _settle_intervals(b: _Build, tiers: list[dict[str, Any]]) -> None:
+    """A tier's 至 range whose ends the item's other tiers settle (OpenInterval.settle) is read; else it stays
+    marked. Only tiers read without a marker settle an end (a settled range does not settle another)."""
+    read = [t["when"] for t in tiers if isinstance(t.get("when"), str) and t["when"]]
+    for tier in tiers:
+        marker = tier.get("when")
+        pending = b.open.pop(id(marker), None) if isinstance(marker, Marker) else None
+        if pending is None:
+            continue
+        cell, interval, extra = pending
+        expr = interval.settle(read)
+        if expr is None:
+            continue
+        try:
+            check_two_ways([*extra, expr])
+        except Unreadable:
+            continue
+        b.markers.remove(marker)  # type: ignore[arg-type]  # a pending marker is a Marker (above)
+        b.status[(cell.table, cell.row, cell.col)] = True
+        b.used |= interval.facts
+        tier["when"] = " and ".join(f"({e})" if " or " in e else e for e in [*extra, expr])
 
 
 def _weighted(b: _Build, rows: list[RowCells], header: Header) -> Any:
@@ -524,6 +550,10 @@ def _condition(b: _Build, cell: Cell, column: str, extra: list[str] | None = Non
         expr, facts = parse_condition_text(cell.text, b.vocab)
         if extra:
             check_two_ways([*extra, expr])
+    except OpenInterval as e:
+        marker = b.mark(cell, column, str(e))
+        b.open[id(marker)] = (cell, e, list(extra or []))
+        return marker
     except Unreadable as e:
         return b.mark(cell, column, str(e))
     b.used |= facts
@@ -725,7 +755,8 @@ def _document(
             if kinds:
                 doc["penalty_measures"] = kinds
         inherited = {n for p in b.parents for n in p.facts}
-        facts = {n: FACTS[n] for n in sorted(b.used) if n in FACTS and n not in inherited}
+        # the importer's own facts, and those a document's words declared (missed periods: thresholds._periods)
+        facts = {n: b.vocab.facts[n] for n in sorted(b.used) if n in b.vocab.facts and n not in inherited}
     if facts:
         doc["facts"] = facts
     doc["items"] = items

@@ -85,9 +85,9 @@ NOUNS: list[tuple[str, str, tuple[str, ...]]] = [
     ("违法经营额", "turnover", ("元",)),
     ("违法经营数额", "turnover", ("元",)),
     ("建设工程造价", "construction_cost", ("元",)),
-    ("超过排放标准", "exceed_multiple", ("倍",)),
-    ("超标倍数", "exceed_multiple", ("倍",)),
-    ("超标", "exceed_multiple", ("倍",)),
+    ("超过排放标准", "exceed_multiple", ("倍", "%")),
+    ("超标倍数", "exceed_multiple", ("倍", "%")),
+    ("超标", "exceed_multiple", ("倍", "%")),
     ("违法建设面积", "area_m2", ("平方米",)),
     ("面积", "area_m2", ("平方米",)),
     ("经营额", "turnover", ("元",)),
@@ -99,6 +99,25 @@ NOUNS: list[tuple[str, str, tuple[str, ...]]] = [
     ("数量", "tons", ("吨",)),
 ]
 NOUNS.sort(key=lambda n: -len(n[0]))
+# 超标百分之三十 is 超标0.3倍: the exceedance (measured − standard) / standard, as a share or as a multiple
+
+#: amounts a document may name together, "违法所得或者货值金额": one amount the document measures (whichever of
+#: the two the case has), declared as a fact of its own with the document's words as its label — not a choice
+#: between the two facts, which the document does not make
+_AMOUNTS = ["illegal_gain", "goods_value", "turnover"]
+_JOIN = "\ue000"  # stands for 或者 / 或 inside a joined noun while a cell is split at 或
+COMPOUND_NOUNS: list[tuple[str, str, tuple[str, ...]]] = []
+for _i, _a in enumerate(_AMOUNTS):
+    for _b in _AMOUNTS[_i + 1 :]:
+        _name = f"{_a}_or_{_b}"
+        _words = [FACTS[f]["label"].removesuffix("（元）") for f in (_a, _b)]
+        FACTS[_name] = {"type": "money", "label": f"{_words[0]}或者{_words[1]}（元）"}
+        for _na in (n for n, f, _ in NOUNS if f == _a):
+            for _nb in (n for n, f, _ in NOUNS if f == _b):
+                COMPOUND_NOUNS += [(f"{_na}{_JOIN}{_nb}", _name, ("元",)), (f"{_nb}{_JOIN}{_na}", _name, ("元",))]
+COMPOUND_NOUNS.sort(key=lambda n: -len(n[0]))
+_MONEY_NOUN = "|".join(n for n, f, _ in NOUNS if f in _AMOUNTS)
+_COMPOUND = re.compile(rf"({_MONEY_NOUN})(?:或者|或)({_MONEY_NOUN})")
 
 _LEVELS = {
     "轻微": "minor",
@@ -214,7 +233,52 @@ def parse_condition_text(text: str, vocab: Vocabulary) -> tuple[str, set[str]]:
     return _free_text(src, vocab)
 
 
+class OpenInterval(Unreadable):
+    """A 至 / — range (违法所得或者货值金额0.5—1万元): whether each end includes its number the cell does not say.
+
+    `expr` has the placeholders LOWER and UPPER for the two operators; `settle` fills them from the item's
+    neighbouring tiers, which bound the same fact at the same numbers (`draft`)."""
+
+    LOWER, UPPER = "\ue001", "\ue002"
+
+    def __init__(self, why: str, expr: str, facts: set[str], fact: str, low: Decimal, high: Decimal) -> None:
+        super().__init__(why)
+        self.expr, self.facts, self.fact, self.low, self.high = expr, facts, fact, low, high
+
+    def settle(self, others: list[str]) -> str | None:
+        """The expression with the ends the other tiers leave: a tier bounded above at `low` by < (<=) makes
+        this one's lower end >= (>), one bounded below at `high` by >= (>) makes its upper end < (<=) — the only
+        reading with neither a gap nor an overlap. None when no other tier, or disagreeing ones, settle an end."""
+        below: set[str] = set()
+        above: set[str] = set()
+        for expr in others:
+            tree = ast.parse(expr, mode="eval")
+            if any(isinstance(n, ast.BoolOp) and isinstance(n.op, ast.Or) for n in ast.walk(tree)):
+                continue  # bounds under 或 do not bound the tier
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Compare):
+                    for a in _atoms_of(node):
+                        if a.fact == self.fact and a.upper is not None and a.upper[1] == self.low:
+                            below.add(a.upper[0])
+                        if a.fact == self.fact and a.lower is not None and a.lower[1] == self.high:
+                            above.add(a.lower[0])
+        if len(below) != 1 or len(above) != 1:
+            return None
+        lower = {"<": "<=", "<=": "<"}[below.pop()]  # written as "low <= fact": the flipped operator
+        upper = {">=": "<", ">": "<="}[above.pop()]
+        return self.expr.replace(self.LOWER, lower).replace(self.UPPER, upper)
+
+
 def _free_text(src: str, vocab: Vocabulary) -> tuple[str, set[str]]:
+    try:
+        return _free_text_of(_COMPOUND.sub(rf"\1{_JOIN}\2", src), vocab)
+    except OpenInterval:
+        raise
+    except Unreadable as e:
+        raise Unreadable(str(e).replace(_JOIN, "或者")) from None
+
+
+def _free_text_of(src: str, vocab: Vocabulary) -> tuple[str, set[str]]:
     # 经…责令…后，拒不整改: the comma after the order is inside one condition, not between two
     src = re.sub(rf"({_ORDERED})[，,]", r"\1", src)
     body = re.sub(r"^(?:具有|有|存在)?(?:以)?下列(?:情形|情节|行为)之一(?:的)?[：:]", "", src)
@@ -231,14 +295,30 @@ def _free_text(src: str, vocab: Vocabulary) -> tuple[str, set[str]]:
         and any(len([x for x in re.split(splitter, p) if _TRIM.sub("", x)]) > 1 for p in parts)
     ):
         raise Unreadable(f"“{src}”中“或”与“，”“且”同时出现，“或”的范围不明")
+    atoms_all: list[Atom] = []
     for part in parts:
-        atoms = [_atom(seg, vocab) for seg in re.split(splitter, part) if _TRIM.sub("", seg)]
+        atoms = [_atom(seg, vocab, interval=True) for seg in re.split(splitter, part) if _TRIM.sub("", seg)]
+        atoms_all += atoms
         if not atoms:
             raise Unreadable(f"“{part}”没有可识别的条件")
         _check_two_ways(atoms)
         facts.update(a.fact for a in atoms)
         exprs = [a.expr for a in atoms]
         ors.append(exprs[0] if len(exprs) == 1 else " and ".join(exprs))
+    opened = [a for a in atoms_all if OpenInterval.LOWER in a.expr]
+    if opened:
+        said = src.replace(_JOIN, "或者")
+        if len(opened) > 1 or len(ors) > 1:
+            raise Unreadable(f"“{said}”用“至”表示区间，是否含本数不明")
+        a = opened[0]
+        raise OpenInterval(
+            f"“{said}”用“至”表示区间，是否含本数不明（相邻阶次也未定）",
+            ors[0],
+            facts,
+            a.fact,
+            a.lower[1],  # type: ignore[index]  # an open interval has both ends (_bound)
+            a.upper[1],  # type: ignore[index]  # (the same)
+        )
     if len(ors) == 1:
         return ors[0], facts
     return " or ".join(f"({e})" if " and " in e else e for e in ors), facts
@@ -252,7 +332,7 @@ def _split_items(body: str) -> list[str]:
     return items
 
 
-def _atom(segment: str, vocab: Vocabulary) -> Atom:
+def _atom(segment: str, vocab: Vocabulary, *, interval: bool = False) -> Atom:
     seg = _TRIM.sub("", segment)
     seg = _TRIM.sub("", seg)
     if not seg:
@@ -269,7 +349,10 @@ def _atom(segment: str, vocab: Vocabulary) -> Atom:
     count = _count(seg)
     if count is not None:
         return _need(vocab, count.fact, count)
-    for noun, fact, units in NOUNS:
+    periods = _periods(seg, vocab)
+    if periods is not None:
+        return periods
+    for noun, fact, units in [*COMPOUND_NOUNS, *NOUNS]:
         i = seg.find(noun)
         if i < 0:
             continue
@@ -277,8 +360,58 @@ def _atom(segment: str, vocab: Vocabulary) -> Atom:
             raise Unreadable(f"“{seg}”中“{seg[:i]}”不能识别")
         rest = seg[i + len(noun) :]
         rest = re.sub(r"^(?:金额|数额|在|达到|为|均|的)+", "", rest)
-        return _need(vocab, fact, _bound(fact, rest, units, seg, vocab))
+        return _need(vocab, fact, _bound(fact, rest, units, seg, vocab, interval=interval))
     raise Unreadable(f"“{seg}”不能识别为条件")
+
+
+#: 在1个二级维护间隔时间内未进行维护和检测, 超过2个检验周期未检验: how long a duty was missed, counted in the
+#: periods the document names — (prefix, suffix) → operator
+_PERIOD_BOUNDS = [
+    ("在", "内", "<="),
+    ("", "内", "<="),  # 在 already trimmed (_TRIM)
+    ("", "以内", "<="),
+    ("超过", "", ">"),
+    ("", "以上", ">="),
+    ("不满", "", "<"),
+    ("不足", "", "<"),
+]
+_PERIOD = re.compile(
+    rf"(?P<pre>在|超过|不满|不足)?(?P<n>{NUMBER})个(?P<period>[\u4e00-\u9fa5]{{1,12}}?(?:间隔时间|间隔|周期))"
+    r"(?P<post>以内|以上|内)?(?P<duty>未[\u4e00-\u9fa5、]{1,20})"
+)
+
+
+def _periods(seg: str, vocab: Vocabulary) -> Atom | None:
+    """A duty missed for N of the periods the document names: a number fact the document's own words label
+    (the periods it counts in and the duty missed), declared once per document for each such pair."""
+    m = _PERIOD.fullmatch(seg)
+    if m is None:
+        return None
+    op = next(
+        (o for pre, post, o in _PERIOD_BOUNDS if (m.group("pre") or "") == pre and (m.group("post") or "") == post),
+        None,
+    )
+    if op is None:
+        raise Unreadable(f"“{seg}”的期间写法不能识别")
+    label = f"{m.group('duty')}的时间（以{m.group('period')}计，个数）"
+    hits = [n for n, spec in vocab.facts.items() if spec.get("label") == label]
+    if hits:
+        fact = hits[0]
+    else:
+        fact = next(
+            f"missed_periods{'' if k == 1 else f'_{k}'}"
+            for k in range(1, 1000)
+            if f"missed_periods{'' if k == 1 else f'_{k}'}" not in vocab.facts
+        )
+        vocab.facts[fact] = {"type": "number", "label": label, "minimum": 0}
+    n = parse_number(m.group("n"))
+    bound = (op, n)
+    return Atom(
+        f"{fact} {op} {write_number(n)}",
+        fact,
+        bound if op in (">", ">=") else None,
+        bound if op in ("<", "<=") else None,
+    )
 
 
 def _need(vocab: Vocabulary, fact: str, atom: Atom) -> Atom:
@@ -319,7 +452,7 @@ def _count(seg: str) -> Atom | None:
 
 
 def _quantity(text: str, units: tuple[str, ...], fact: str, vocab: Vocabulary) -> Decimal:
-    m = re.fullmatch(rf"(?P<n>{NUMBER})(?P<u>{_UNITS})?|(?P<p>{PERCENT})", text)
+    m = re.fullmatch(rf"(?P<p>{PERCENT})|(?P<n>{NUMBER})(?P<u>{_UNITS})?", text)  # 50% is a share, never 50
     if not m:
         raise Unreadable(f"“{text}”不是数量")
     if m.group("p"):
@@ -328,7 +461,7 @@ def _quantity(text: str, units: tuple[str, ...], fact: str, vocab: Vocabulary) -
         return parse_percent(m.group("p"))
     unit = m.group("u")
     ftype = vocab.facts[fact]["type"]
-    if unit is None and ftype == "money":
+    if unit is None and ftype == "money" and not re.search(r"[万亿]$", m.group("n")):  # 0.5万: an amount
         raise Unreadable(f"金额“{text}”没有单位")
     if unit is not None and unit not in units:
         raise Unreadable(f"单位“{unit}”与事实 {fact} 不符")
@@ -338,9 +471,39 @@ def _quantity(text: str, units: tuple[str, ...], fact: str, vocab: Vocabulary) -
     return value
 
 
-def _bound(fact: str, rest: str, units: tuple[str, ...], seg: str, vocab: Vocabulary) -> Atom:
-    if re.search(r"[至到~～—-]", rest):
-        raise Unreadable(f"“{seg}”用“至”表示区间，是否含本数不明")
+_DASH = r"至|到|~|～|—|－|-"
+_INTERVAL = re.compile(
+    rf"(?P<a>{NUMBER})(?P<ua>{_UNITS})?(?:{_DASH})(?P<b>{NUMBER})(?P<ub>{_UNITS})?(?:之间|区间)?(?:（含本数）)?"
+)
+
+
+def _interval(fact: str, rest: str, units: tuple[str, ...], seg: str, vocab: Vocabulary) -> Atom | None:
+    """0.5—1万元, 1万元至5万元: both ends (the first takes the second's 万 and unit when it has none); the
+    operators are left open (placeholders) for the neighbouring tiers to settle (OpenInterval.settle)."""
+    m = _INTERVAL.fullmatch(rest)
+    if not m:
+        return None
+    a_text, b_text = m.group("a"), m.group("b")
+    if not m.group("ua"):
+        if re.fullmatch(r"[0-9.]+", a_text) and re.search(r"[0-9][万亿]$", b_text):
+            a_text += b_text[-1]
+        a_text += m.group("ub") or ""
+    a = _quantity(a_text, units, fact, vocab)
+    b = _quantity(b_text + (m.group("ub") or ""), units, fact, vocab)
+    if a >= b:
+        raise Unreadable(f"“{seg}”下限不低于上限")
+    lo, hi = OpenInterval.LOWER, OpenInterval.UPPER
+    return Atom(f"{write_number(a)} {lo} {fact} {hi} {write_number(b)}", fact, (">=", a), ("<=", b))
+
+
+def _bound(
+    fact: str, rest: str, units: tuple[str, ...], seg: str, vocab: Vocabulary, *, interval: bool = False
+) -> Atom:
+    if re.search(r"[至到~～—－-]", rest):
+        atom = _interval(fact, rest, units, seg, vocab) if interval else None
+        if atom is None:
+            raise Unreadable(f"“{seg}”用“至”表示区间，是否含本数不明")
+        return atom
     for pattern, lo_op, hi_op in _BOUNDS:
         m = re.fullmatch(pattern, rest)
         if not m:
