@@ -193,6 +193,9 @@ def may_measure(name: str) -> str:
 
 MAY_FINE_LABEL = "可以并处罚款"
 
+#: an imposed 可以并处 fine outside the option's range (decision checks and sweeps): "罚款…不在…内"
+MAY_OUTSIDE = "不在可以并处罚款的建议幅度"
+
 
 def may_fine(range_text: str, suggested: str) -> str:
     return f"可以并处罚款：建议罚款幅度{range_text}，建议罚款{suggested}（作为选项，不自动科处）"
