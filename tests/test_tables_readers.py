@@ -103,6 +103,9 @@ def test_quoted_provision_text_and_document_number() -> None:
         ("逾期30日以上", "days >= 30"),
         ("面积200平方米以下", "area_m2 <= 200"),
         ("数量50吨以上", "tons >= 50"),
+        ("违法所得1万元以上不足5万元", "10000 <= illegal_gain < 50000"),
+        ("情节轻微", "circumstance == 'minor'"),
+        ("情节一般", "circumstance == 'general'"),
         ("情节严重", "circumstance == 'serious'"),
         ("初次违法", "prior_offences == 0"),
         # two amounts joined by 或者: one amount the document measures, a fact labelled with its words

@@ -325,6 +325,7 @@ def _read_csv(path: Path, max_rows: int) -> RawDocument:
         raise TableImportError("not a text file (binary content)", field=str(path))
     limits = _Limits(path, max_rows)
     rows: list[list[Cell]] = []
+    r = 0
     try:
         for r, values in enumerate(_csv_rows(text), start=1):
             out = [Cell(1, r, c, clean(v)) for c, v in enumerate(values, start=1)]
@@ -332,8 +333,9 @@ def _read_csv(path: Path, max_rows: int) -> RawDocument:
                 limits.text(cell)
             limits.row(1, len(out))
             rows.append(out)
-    except csv.Error as e:
-        raise TableImportError(f"not a CSV table: {e}", field=str(path)) from None
+    except csv.Error as e:  # raised reading the row after the last one read
+        why = f"a cell of more than {MAX_CELL_CHARS} characters" if "field limit" in str(e) else f"not a CSV table: {e}"
+        raise TableImportError(why, field=f"{path}: 表1 第{r + 1}行") from None
     return RawDocument(str(path), "csv", [RawTable(1, path.stem, rows)], [])
 
 
