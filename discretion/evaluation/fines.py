@@ -74,7 +74,10 @@ def statutory_fine(
         raise FactError(f"the fine is a multiple of {label}, which must be given", field=f"facts.{spec.multiple_of}")
     b = Decimal(base)
     span = Span((b * spec.times[0]).quantize(FEN), (b * spec.times[1]).quantize(FEN))
-    how = f"{label}{yuan_text(b)}的{times_text(spec.times[0])}至{times_text(spec.times[1])}：{span.text()}"
+    lo, hi = spec.times
+    # "处违法所得5倍以下的罚款" (no lowest multiple) as the law says it, not "百分之0至5倍"
+    said = f"{times_text(hi)}以下" if lo == 0 else f"{times_text(lo)}至{times_text(hi)}"
+    how = f"{label}{yuan_text(b)}的{said}：{span.text()}"
     if spec.ceiling is not None and span.hi > spec.ceiling:
         how += f"，最高不超过{yuan_text(spec.ceiling)}"
     return StatutoryFine(_cap(span, spec.ceiling), how, spec.multiple_of, b, False)
