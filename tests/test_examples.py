@@ -82,6 +82,9 @@ def check(case: Case, LIB: RulesetLibrary) -> None:
         assert step in steps, (step, steps)
     for step in exp.no_steps or []:
         assert step not in steps, (step, steps)
+    rules = {s.rule for s in rec.trace}
+    for rule in exp.rules or []:
+        assert rule in rules, (rule, rules)
 
 
 def _construct(case: Case) -> bool:

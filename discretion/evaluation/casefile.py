@@ -35,6 +35,8 @@ class Expected(_Strict):
     tier: str | None = None
     steps: list[str] | None = None  # trace steps that must appear (by `step`), e.g. displaced, may_fine, band
     no_steps: list[str] | None = None  # trace steps that must not appear
+    #: trace rules that must appear (by `rule`), e.g. statutory:unknown_gain — which clause, tier or entry acted
+    rules: list[str] | None = None
 
 
 class ExpectedError(_Strict):

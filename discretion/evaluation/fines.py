@@ -129,7 +129,11 @@ def tier_span(spec: FineSpec, statutory: StatutoryFine, tier_id: str, boundaries
             field="tiers",
         )
     b = statutory.base_value
-    return Span((b * spec.times[0]).quantize(FEN), (b * spec.times[1]).quantize(FEN))
+    lo, hi = (b * spec.times[0]).quantize(FEN), (b * spec.times[1]).quantize(FEN)
+    if spec.bounds is not None:  # "违法所得的1倍至2倍（不含本数）": only where the multiple says so itself
+        lo += FEN if spec.bounds[0] == "(" else 0
+        hi -= FEN if spec.bounds[1] == ")" else 0
+    return Span(lo, max(hi, lo))
 
 
 def placed(span: Span, direction: Direction, placement: Placement, statutory: Span) -> Span:
