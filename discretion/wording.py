@@ -193,6 +193,9 @@ def may_measure(name: str) -> str:
 
 MAY_FINE_LABEL = "可以并处罚款"
 
+#: an imposed 可以并处 fine outside the option's range (decision checks and sweeps): "罚款…不在…内"
+MAY_OUTSIDE = "不在可以并处罚款的建议幅度"
+
 
 def may_fine(range_text: str, suggested: str) -> str:
     return f"可以并处罚款：建议罚款幅度{range_text}，建议罚款{suggested}（作为选项，不自动科处）"
@@ -212,8 +215,10 @@ def band(tier_label: str, direction: Direction, range_text: str) -> str:
 
 
 def reduction(label: str, mandatory: bool, lo: str, hi: str) -> str:
-    """粤环发〔2021〕7号 第十四条: a share of the fine that would otherwise apply is taken off."""
-    return f"{label}：{'应当' if mandatory else '可以'}在本应适用的罚款基础上减少{lo}至{hi}"
+    """粤环发〔2021〕7号 第十四条: a share of the fine that would otherwise apply is taken off (one share, as
+    穗环规字〔2022〕2号 "降低30%的罚款数额", or a span of them)."""
+    share = lo if lo == hi else f"{lo}至{hi}"
+    return f"{label}：{'应当' if mandatory else '可以'}在本应适用的罚款基础上减少{share}"
 
 
 def reduced(range_text: str, suggested: str, bound: str) -> str:

@@ -224,3 +224,35 @@ def test_a_warning_with_or_without_the_discretionary_fine(bundled) -> None:
     assert check(bundled, _bundled(*net, "7000", "penalty", ["warning"], reason="多次接纳")).findings == []
     [missing] = check(bundled, _bundled(*net, None, "penalty", [], reason="x")).findings
     assert missing.kind == "mandatory_measure_missing" and "警告" in missing.message
+
+
+def test_a_decision_and_a_sweep_hold_an_imposed_discretionary_fine_to_the_same_range(bundled) -> None:
+    """城乡规划法第六十四条 "没收实物或者违法收入，可以并处建设工程造价百分之十以下的罚款" (CG-GH-64, cannot be
+    demolished): the decision check and the consistency sweep read the range of an imposed 可以并处 fine from one
+    function (imposed_fine_range); at each edge of the option's range both say the same."""
+    import json
+
+    from discretion.cases.reading import read_cases
+    from discretion.consistency.sweep import sweep
+
+    facts = {"rectifiability": "not_demolishable", "construction_cost": 1000000, "harm": "general"}
+    for fine, outside in [("30000", False), ("70000", False), ("29999.99", True), ("70000.01", True)]:
+        got = check(bundled, _bundled("CG-GH-64", "cgzf", facts, fine, "penalty", [], reason="不能拆除"))
+        found = [f for f in got.findings if f.kind == "outside_range"]
+        assert bool(found) == outside, (fine, got.findings)
+        assert all(
+            f.severity == "medium" and "不在可以并处罚款的建议幅度30,000元至70,000元内" in f.message for f in found
+        )
+        row = {
+            "case_id": "c",
+            "department": "cgzf",
+            "item": "CG-GH-64",
+            "facts": facts,
+            "act_date": "2025-11-01",
+            "decision_date": "2025-12-01",
+            "outcome": "penalty",
+            "fine": fine,
+            "penalties": [],
+        }
+        report = sweep(bundled, read_cases("x", text=json.dumps(row)))
+        assert bool([f for f in report.findings if f.kind == "outside_range"]) == outside, (fine, report.findings)

@@ -461,3 +461,26 @@ def test_art37_weighs_the_kind_of_penalty_before_the_amount(make_library) -> Non
     )
     assert rec.ruleset.version == "2024"  # the old rule's larger fine is lighter than the new rule's revocation
     assert "revoke_licence" not in {m.code for m in rec.measures}
+
+
+def test_a_multiple_from_nothing_reads_as_the_law_writes_it() -> None:
+    """产品质量法 第五十二条 "货值金额二倍以下": the statutory step says 2倍以下, not 百分之0至2倍."""
+    from discretion.evaluation.fines import multiples_text
+
+    from . import libraries
+
+    assert multiples_text(Decimal(0), Decimal(2)) == "2倍以下"
+    assert multiples_text(Decimal("0.5"), Decimal(3)) == "百分之50至3倍"
+    rec = evaluate(
+        libraries.bundled(),
+        EvaluationRequest(
+            department="scjg",
+            item="SC-PQ-52-1",
+            facts={"harm": "general", "goods_value": 30000},
+            act_date=D(2025, 11, 1),
+            decision_date=D(2025, 12, 1),
+        ),
+    )
+    statutory = next(s for s in rec.trace if s.step == "statutory")
+    assert "的2倍以下：" in statutory.effect, statutory.effect
+    assert "百分之0" not in statutory.effect

@@ -140,7 +140,8 @@ def test_yuehuanfa_2021_7_art_12_3_maximum_only_fine_lenient_20_general_50_perce
 def test_placement_cites_only_the_departments_own_published_rules() -> None:
     """A ruleset cites its own department's placement rule, or says none was found (and that the
     default shares apply); none borrows another department's document."""
-    own = {"scjg": {"关于规范市场监督管理行政处罚裁量权的指导意见"}, "sthj": {"广东省生态环境行政处罚自由裁量权规定"}}
+    guangdong = {"广东省生态环境行政处罚自由裁量权规定"}  # 广州市生态环境局 is bound by the province's rule
+    own = {"scjg": {"关于规范市场监督管理行政处罚裁量权的指导意见"}, "sthj": guangdong, "gzsthj": guangdong}
     for dept in LIB.departments():
         for rs in _rulesets(dept):
             if rs.placement is None:

@@ -181,3 +181,38 @@ def test_discretionary_fines_give_the_row_by_row_report() -> None:
     _same(new, ref_sweep.sweep(BUNDLED, ref_reading.read_cases("x", text=text)))
     flagged = {c for f in new.findings for c in f.cases}
     assert flagged == {"r1", "r2"}, new.findings
+
+
+def test_an_imposed_discretionary_fine_outside_its_options_range_is_found_by_both_sweeps() -> None:
+    """可以并处 fines imposed outside the option's range: 价格法第四十二条 "可以并处五千元以下的罚款"
+    (SC-PRICE-13-1, option 1,500–3,500 yuan with no circumstance) and 城乡规划法第六十四条 "可以并处建设工程造价
+    百分之十以下的罚款" (CG-GH-64, the option's range grows with the cost: fitted on the base). The decision check
+    already measured such a fine against the option (decisions/check.py); the sweeps now do, and both agree."""
+    from .test_consistency import _row
+
+    def gh(cid: str, cost: int, fine: str | None) -> dict:
+        facts = {"rectifiability": "not_demolishable", "construction_cost": cost, "harm": "general"}
+        return _row(cid, "CG-GH-64", "cgzf", facts, fine, "penalty", [])
+
+    rows = [
+        _row("in", "SC-PRICE-13-1", "scjg", {"harm": "none"}, "3500", "penalty", []),
+        _row("low", "SC-PRICE-13-1", "scjg", {"harm": "none"}, "1000", "penalty", []),
+        _row("high", "SC-PRICE-13-1", "scjg", {"harm": "none"}, "5000", "penalty", []),
+        _row("none", "SC-PRICE-13-1", "scjg", {"harm": "none"}, None, "no_penalty", []),
+        gh("g1", 100000, "5000"),  # option 3,000–7,000
+        gh("g2", 200000, "14000"),  # option 6,000–14,000: at its top
+        gh("g3", 300000, None),  # not imposed
+        gh("g4", 1000000, "70001"),  # option 30,000–70,000: one yuan above
+        gh("g5", 300000, "8999"),  # option 9,000–21,000: one yuan below
+    ]
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
+    new = sweep(BUNDLED, read_cases("x", text=text))
+    _same(new, ref_sweep.sweep(BUNDLED, ref_reading.read_cases("x", text=text)))
+    outside = [f for f in new.findings if f.kind == "outside_range"]
+    assert {c for f in outside for c in f.cases} == {"low", "high", "g4", "g5"}, new.findings
+    assert all(f.severity == "medium" and f.detail == "罚款不在可以并处罚款的建议幅度内" for f in outside)
+    # an option has no statutory maximum in the result: the chart does not invent one
+    charted = {c["case_id"]: c for g in new.model_dump()["groups"] for c in g["cases"]}
+    assert charted["high"]["rec_min"] == 1500 and charted["high"]["rec_max"] == 3500
+    assert charted["high"]["stat_max"] is None
+    assert charted["g4"]["rec_max"] == 70000

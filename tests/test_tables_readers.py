@@ -354,3 +354,34 @@ def test_a_range_its_neighbours_do_not_settle_stays_marked(tmp_path: Path, condi
     whens = _tiers_of(tmp_path, conditions)
     marked = [w for w in whens if isinstance(w, Marker)]
     assert len(marked) == 1 and ("至" in marked[0].why or "下限" in marked[0].why), whens
+
+
+def test_phrases_of_the_product_quality_law_and_of_tables_that_include_their_ends() -> None:
+    """产品质量法 第四十九条、第五十条 as tables write them: the goods named before 货值金额, a percentage
+    below a multiple, 责令停止生产、销售 (an order, not a penalty), 有违法所得的 … 没收违法所得; and a
+    tier's amounts followed by （含本数）."""
+    p = parse_penalty("责令停止销售，没收违法销售的产品，并处违法销售产品货值金额百分之五十以上一倍以下的罚款", V, M)
+    assert p.fine == {"multiple_of": "goods_value", "times": [D("0.5"), D(1)]}
+    assert p.measures == ["stop_sale", "confiscate_goods"]
+    assert parse_penalty("责令停止生产、销售", V, M).measures == ["stop_production_sale"]
+    assert parse_penalty("责令停止经营", V, M).measures == ["stop_business"]  # not 停止销售: the document's words
+    p = parse_penalty("并处货值金额一倍以上二倍以下的罚款；有违法所得的，并处没收违法所得", V, M, base="goods_value")
+    assert p.measures == [{"code": "confiscate_illegal_gain", "when": "illegal_gain > 0"}]
+    clauses, facts = statutory_fine(
+        "责令停止生产、销售，没收违法生产、销售的产品，并处违法生产、销售产品货值金额百分之五十以上三倍以下的罚款；"
+        "有违法所得的，并处没收违法所得；情节严重的，吊销营业执照",
+        V,
+    )
+    assert clauses == [{"id": "base", "fine": {"multiple_of": "goods_value", "times": [D("0.5"), D(3)]}}]
+    assert parse_penalty("处5000元以上1万元以下罚款（含本数）", V, M).fine == {
+        "range": [D(5000), D(10000)],
+        "bounds": "[]",
+    }
+    assert parse_condition_text("首次被发现且在责令期限内改正的", V)[0] == "prior_offences == 0 and corrected_in_time"
+    assert parse_condition_text("在限期内改正", V)[0] == "corrected_in_time"
+
+
+@pytest.mark.parametrize("text", ["不予行政处罚", "不予处罚", "免予处罚。", "依法免予行政处罚"])
+def test_a_tier_row_that_gives_no_penalty_is_marked_with_the_list_it_belongs_to(text: str) -> None:
+    with pytest.raises(Unreadable, match="清单"):
+        parse_penalty(text, V, M)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from ..citation import render_all
 from ..compiler import CompiledItem, CompiledRuleset
 from . import constructs
-from ..evaluation.fines import times_text
+from ..evaluation.fines import multiples_text
 from ..money import yuan_text
 from ..ruleset import FactSpec, FineSpec, ListEntry, MeasureRef, Placement, Weighted
 from ..wording import LIST_NAMES
@@ -70,7 +70,7 @@ def fine_text(spec: FineSpec | None, labels: dict[str, str]) -> str:
     else:
         base = labels.get(spec.multiple_of or "", spec.multiple_of or "基数")
         lo, hi = spec.times  # type: ignore[misc]  # a multiple_of fine has times (FineSpec)
-        text = f"{base}的{times_text(lo)}至{times_text(hi)}"
+        text = f"{base}的{multiples_text(lo, hi)}"
     if spec.fallback is not None:
         lo, hi = spec.fallback.range
         text += f"（{spec.fallback.when}时{yuan_text(lo)}至{yuan_text(hi)}）"

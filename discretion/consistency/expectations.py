@@ -19,7 +19,7 @@ import numpy as np
 from ..compiler import CompiledItem
 from ..errors import DiscretionError, RulesetDefect
 from ..evaluation import EvaluationRequest, evaluate
-from ..evaluation.result import Recommendation
+from ..evaluation.result import Recommendation, imposed_fine_range
 from ..keys import RuleKey
 from ..loader import RulesetLibrary
 from ..cases.table import CaseTable
@@ -45,6 +45,9 @@ class KeyGroup:
     discretionary_outcomes: set[str] = field(default_factory=set)
     #: the fine is 可以并处 (an option, `may: true`): imposing it or not is the officer's choice
     may_fine: bool = False
+    #: the ranges are the 可以并处 option's (the key has no fine of its own): an imposed fine is measured
+    #: against them and there is no statutory maximum to check (decisions/check.py does the same)
+    may_ranges: bool = False
     dropped: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -109,8 +112,12 @@ def _base_fact(ci: CompiledItem, matched: frozenset[RuleKey]) -> str | None:
 
 
 def _range(r: Recommendation) -> tuple[Decimal, Decimal, Decimal]:
-    f = r.fine
-    return (Decimal(f.min), Decimal(f.max), Decimal(f.statutory_max)) if f else (Decimal(0),) * 3
+    """The range an imposed fine is measured against (imposed_fine_range); for a 可以并处 option, which
+    has no statutory maximum in the result, its own maximum stands in (findings do not check it)."""
+    m = imposed_fine_range(r)
+    if m is None:
+        return (Decimal(0),) * 3
+    return Decimal(m.min), Decimal(m.max), Decimal(m.max if m.statutory_max is None else m.statutory_max)
 
 
 def expect(
@@ -195,8 +202,10 @@ def _expect_ranges(
     group.discretionary_outcomes = {o.outcome for o in rep.options if o.outcome != "penalty"}
     group.may_fine = any(o.list == "may" and o.fine is not None for o in rep.options)
     n = len(group.rows)
-    if rep.fine is None:
+    measure = imposed_fine_range(rep)
+    if measure is None:
         return runs
+    group.may_ranges = measure.may is not None
     base = _base_fact(ci, matched)
     p0 = _range(rep)
     ranges = group.ranges = Ranges.empty(n)
@@ -222,7 +231,7 @@ def _expect_ranges(
     for i, value in by_value:
         r = attempt(i)
         runs += 1
-        if r is None or r.fine is None:
+        if r is None or imposed_fine_range(r) is None:
             continue
         points[value] = _range(r)
     fit: Callable[[Any], tuple[Decimal, Decimal, Decimal]] | None = None

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from ..wording import MAY_OUTSIDE
 from .expectations import KeyGroup
 from ..cases.fields import OUTCOMES
 from .report import SEVERITY_ORDER, Finding, GroupStat
@@ -53,6 +54,8 @@ class Cases:
             at += size
         self.rec_min, self.rec_max = floats["rec_min"], floats["rec_max"]
         self.lo_fen, self.hi_fen, self.max_fen = fen["lo_fen"], fen["hi_fen"], fen["max_fen"]
+        # keys measured against a 可以并处 option's range (no statutory maximum to check)
+        self.may_ranges = np.repeat(np.array([g.may_ranges for g in groups], dtype=bool), sizes)
         # a fine's position in its recommended range (0 at the minimum, 1 at the maximum); NaN where none
         self.measured = self.live & self.penalised & (self.fine != NO_FINE) & self.ranged
         width = self.rec_max - self.rec_min
@@ -141,12 +144,18 @@ def find(groups: list[KeyGroup], table: CaseTable) -> tuple[list[Finding], set[i
         add(k, "mandatory_list_ignored", "high", at, "基准建议给予处罚且没有可以不予（免予）处罚的依据，但未予处罚")
     deviant |= ignored | unpunished
     # outside the recommended range, in fen
-    above_law = c.measured & (c.fine > c.max_fen)
+    above_law = c.measured & ~c.may_ranges & (c.fine > c.max_fen)
     outside = c.measured & ~above_law & ((c.fine < c.lo_fen) | (c.fine > c.hi_fen))
     for k, at in _by_key(above_law, c.key):
         add(k, "outside_range", "critical", at, "罚款超过法定最高额")
     for k, at in _by_key(outside, c.key):
-        add(k, "outside_range", "medium", at, "罚款不在基准建议幅度内")
+        add(
+            k,
+            "outside_range",
+            "medium",
+            at,
+            f"罚款{MAY_OUTSIDE}内" if groups[k].may_ranges else "罚款不在基准建议幅度内",
+        )
     deviant |= above_law | outside
     _within_key(c, groups, add)
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.kind, f.department, f.item, f.cases))

@@ -327,7 +327,11 @@ def _charts(table: CaseTable, groups: list[KeyGroup], charted: set[int]) -> list
         rec = (
             (none, none, none)
             if rg is None
-            else (rg.rec_min[live].tolist(), rg.rec_max[live].tolist(), rg.stat_max[live].tolist())
+            else (
+                rg.rec_min[live].tolist(),
+                rg.rec_max[live].tolist(),
+                none if g.may_ranges else rg.stat_max[live].tolist(),  # a 可以并处 option has none
+            )
         )
         cases = [
             {"case_id": c, "unit": u, "outcome": o, "fine": f, "rec_min": a, "rec_max": b, "stat_max": m}

@@ -23,10 +23,11 @@ from ..compiler import CompiledRuleset
 from ..consistency.output import KIND_NAMES
 from ..consistency.report import SEVERITY_ORDER, Severity
 from ..evaluation import EvaluationRequest, evaluate
-from ..evaluation.result import OUTCOME_LABELS, Option, Recommendation, TraceStep
+from ..evaluation.result import OUTCOME_LABELS, Recommendation, TraceStep, imposed_fine_range
 from ..keys import Outcome
 from ..loader import RulesetLibrary
 from ..money import yuan_text
+from ..wording import MAY_OUTSIDE
 from ..ruleset import MeasureRef
 
 Kind = Literal[
@@ -127,7 +128,10 @@ def check_against(crs: CompiledRuleset, rec: Recommendation, made: DecisionMade)
     chose: list[str] = []  # discretionary entries the decision takes (a reason is required)
     # not a penalty only because the fine is 可以并处 (nothing else penal remains, 第九条): imposing it is the
     # officer's choice, checked as a penalty with that option's range
-    optional = rec.outcome != "penalty" and rec.trace[-1].step == "outcome" and _may_fine(rec) is not None
+    measure = imposed_fine_range(rec)
+    optional = (
+        rec.outcome != "penalty" and rec.trace[-1].step == "outcome" and measure is not None and measure.may is not None
+    )
     if rec.outcome != "penalty" and not optional:
         found += _not_to_be_penalised(rec, made)
     elif made.outcome != "penalty" and not optional:
@@ -196,29 +200,25 @@ def _not_to_be_penalised(rec: Recommendation, made: DecisionMade) -> list[CheckF
     ]
 
 
-def _may_fine(rec: Recommendation) -> Option | None:
-    """The 可以并处 fine the recommendation offers (`may: true`), if any."""
-    return next((o for o in rec.options if o.list == "may" and o.fine is not None), None)
-
-
 def _fine(rec: Recommendation, made: DecisionMade, chose: list[str]) -> list[CheckFinding]:
     fine, got = rec.fine, made.fine
     step = _last(rec, "tier", "placement", "weighted")
     statutory = _last(rec, "statutory")
-    may = _may_fine(rec) if fine is None else None
-    if may is not None and may.fine is not None:
+    measure = imposed_fine_range(rec)
+    if measure is not None and measure.may is not None:
         # 可以并处: not imposing it is no finding; imposing it takes the option (a reason is asked), in its range
         if not got:
             return []
+        may = measure.may
         chose.append(f"「{may.label}」（{may.citation}）：{may.effect}")
-        if may.fine.min <= got <= may.fine.max:
+        if measure.min <= got <= measure.max:
             return []
         return [
             _finding(
                 "outside_range",
                 "medium",
                 _last(rec, "may_fine") or statutory,
-                f"罚款{yuan_text(got)}不在可以并处罚款的建议幅度{_span(may.fine.min, may.fine.max)}内",
+                f"罚款{yuan_text(got)}{MAY_OUTSIDE}{_span(measure.min, measure.max)}内",
             )
         ]
     if fine is None or fine.max == 0:

@@ -144,7 +144,11 @@ def _reduced(
         r0, r1 = e.reduce  # type: ignore[misc]  # cut() is called only for entries with a reduce
         which = e.reduce_not_below or "statutory_minimum"
         bound = stat.span.lo if which == "statutory_minimum" else min(crs.placement.mitigated_floor, stat.span.lo)
-        span = Span(max((lo * (1 - r1)).quantize(FEN), bound), max((hi * (1 - r0)).quantize(FEN), bound))
+        # never below the bound, and never above the fine that would otherwise apply: a fine already below
+        # the bound (减轻 below the statutory minimum) is not raised by a "reduction"
+        span = Span(
+            max((lo * (1 - r1)).quantize(FEN), min(bound, lo)), max((hi * (1 - r0)).quantize(FEN), min(bound, hi))
+        )
         return span, f"{wording.REDUCE_NOT_BELOW[which]}{yuan_text(bound)}"
 
     for e in fp.may_reductions:

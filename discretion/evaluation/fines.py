@@ -74,7 +74,7 @@ def statutory_fine(
         raise FactError(f"the fine is a multiple of {label}, which must be given", field=f"facts.{spec.multiple_of}")
     b = Decimal(base)
     span = Span((b * spec.times[0]).quantize(FEN), (b * spec.times[1]).quantize(FEN))
-    how = f"{label}{yuan_text(b)}的{times_text(spec.times[0])}至{times_text(spec.times[1])}：{span.text()}"
+    how = f"{label}{yuan_text(b)}的{multiples_text(*spec.times)}：{span.text()}"
     if spec.ceiling is not None and span.hi > spec.ceiling:
         how += f"，最高不超过{yuan_text(spec.ceiling)}"
     return StatutoryFine(_cap(span, spec.ceiling), how, spec.multiple_of, b, False)
@@ -92,6 +92,13 @@ def times_text(t: Decimal) -> str:
     if t < 1:
         return f"百分之{normalise(t * 100)}"
     return f"{normalise(t)}倍"
+
+
+def multiples_text(lo: Decimal, hi: Decimal) -> str:
+    """A range of multiples as the law writes it: 百分之五十至3倍; from nothing, 1倍以下 (处…一倍以下的罚款)."""
+    if lo == 0:
+        return f"{times_text(hi)}以下"
+    return f"{times_text(lo)}至{times_text(hi)}"
 
 
 #: what `placement.boundaries` means for a tier's amounts written as a range, when the range gives no `bounds`

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
@@ -129,3 +129,25 @@ class Recommendation(_Out):
     act_date: dt.date
     decision_date: dt.date
     trace: list[TraceStep]
+
+
+class ImposedFineRange(NamedTuple):
+    """The range an imposed fine is measured against: the recommended fine, or where the fine is only
+    可以并处 (`may: true`: the result has no fine) the range of that option. `statutory_max` is None for
+    an option (its statutory maximum is not part of the result), so only its range is checked."""
+
+    min: Decimal
+    max: Decimal
+    statutory_max: Decimal | None
+    may: Option | None
+
+
+def imposed_fine_range(rec: Recommendation) -> ImposedFineRange | None:
+    """What a fine the officer imposed is checked against (decision checks and sweeps alike); None when the
+    recommendation has neither a fine nor a 可以并处 fine."""
+    if rec.fine is not None:
+        return ImposedFineRange(rec.fine.min, rec.fine.max, rec.fine.statutory_max, None)
+    may = next((o for o in rec.options if o.list == "may" and o.fine is not None), None)
+    if may is None or may.fine is None:
+        return None
+    return ImposedFineRange(may.fine.min, may.fine.max, None, may)

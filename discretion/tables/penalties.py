@@ -29,8 +29,8 @@ MEASURE_PHRASES: list[tuple[str, str]] = [
         r"(?:责令|并责令)?(?:限期)?改正(?:违法行为)?|责令(?:限期)?(?:改正|纠正)(?:违法行为)?",
         "order_correction",
     ),
-    (r"没收违法所得", "confiscate_illegal_gain"),
-    (r"没收非法财物", "confiscate_illegal_property"),
+    (r"(?:处以?|予以)?没收违法所得", "confiscate_illegal_gain"),
+    (r"(?:处以?|予以)?没收非法财物", "confiscate_illegal_property"),
     (
         r"没收违法(?:生产经营|生产|经营|销售)的(?:食品|产品|商品|物品|药品)(?:、食品添加剂)?",
         "confiscate_goods",
@@ -42,6 +42,13 @@ MEASURE_PHRASES: list[tuple[str, str]] = [
     (r"责令关闭", "close_down"),
     (r"吊销(?:相关|相应)?(?:的)?[^，,；;。]{0,20}(?:许可证(?:件)?|登记证)》?", "revoke_licence"),
     (r"责令停止违法行为", "stop_violation"),
+    # 责令停止生产、销售 (产品质量法 第四十九条 …): the order as the statute names it, not a penalty (第九条)
+    (r"责令停止生产(?:、|和)?销售", "stop_production_sale"),
+    (r"责令停止生产", "stop_production"),
+    (r"责令停止销售", "stop_sale"),
+    (r"责令停止经营", "stop_business"),
+    (r"责令停止使用", "stop_use"),
+    (r"责令停止施工", "stop_works"),
     (r"吊销营业执照", "revoke_business_licence"),
     (r"责令停止建设", "stop_construction"),
     (r"责令恢复原状", "restore"),
@@ -66,6 +73,12 @@ DEFAULT_MEASURES: dict[str, str] = {
     "restore": "责令恢复原状",
     "demolish": "责令限期拆除",
     "stop_violation": "责令停止违法行为",
+    "stop_production_sale": "责令停止生产、销售",
+    "stop_production": "责令停止生产",
+    "stop_sale": "责令停止销售",
+    "stop_business": "责令停止经营",
+    "stop_use": "责令停止使用",
+    "stop_works": "责令停止施工",
 }
 DEFAULT_KINDS: dict[str, str] = {
     "warning": "warning",
@@ -91,12 +104,16 @@ _FINE_RANGE = [
     re.compile(rf"(?:处|处以)?(?P<b>{_Q})元以下(?:的)?罚款"),
     re.compile(rf"(?:处|处以)?(?P<a>{_Q})元(?:的)?罚款"),
 ]
-_OF = rf"(?:处|处以)?(?:【(?P<label>[^】]+)】|(?P<noun>{_BASE}))(?:的)?"  # 处 + the base: 【label】 or 违法所得 …
+#: what the statute says the goods were before their value: 违法生产、销售产品货值金额, 违法生产经营的食品货值金额
+_GOODS = r"(?:违法(?:生产、销售|生产经营|生产|销售|经营)的?(?:产品|食品|商品|药品|物品)?)?"
+# 处 + the base: 【label】 or 违法所得 …
+_OF = rf"(?:处|处以)?(?:【(?P<label>[^】]+)】|{_GOODS}(?P<noun>{_BASE}))(?:的)?"
 _FINE_TIMES = [
     re.compile(_OF + tail + r"(?:的)?罚款")
     for tail in (
         rf"(?P<a>{_Q})倍以上(?P<b>{_Q})倍以下",
         rf"(?P<pa>{PERCENT})以上(?P<pb>{PERCENT})以下",
+        rf"(?P<pa>{PERCENT})以上(?P<b>{_Q})倍以下",  # 百分之五十以上三倍以下 (产品质量法 第五十条)
         rf"(?P<b>{_Q})倍以下",
         rf"(?P<x>{_Q})倍",
         rf"(?P<pb>{PERCENT})以下",
@@ -107,10 +124,13 @@ _CEILING = re.compile(rf"最高不超过(?P<c>{_Q})元")
 #: FineSpec.bounds as a cell says it (after the fine): which ends of a tier's amounts are included
 _BOUNDS_WORDS = {
     "金额含上下限": "[]",
+    "含本数": "[]",  # 处X元以上Y元以下罚款（含本数）: both ends, as 以上/以下 say
     "金额含下限、不含上限": "[)",
     "金额不含下限、含上限": "(]",
     "金额不含上下限": "()",
 }
+#: 罚款（含本数） / 罚款(含本数): the bracket said as its own segment, which _BOUNDS_WORDS reads
+_INCLUSIVE = re.compile(r"(?P<f>罚款)[（(]含本数[）)]")
 _CRIMINAL = re.compile(r"构成犯罪的[，,]依法(?:移送司法机关)?(?:追究刑事责任)?")
 #: 登记违法行为: the authority records the violation (what counts a repeat offence), no penalty on the party
 _RECORD = re.compile(r"(?:并)?(?:登记|记录)(?:该|其)?违法行为")
@@ -160,9 +180,14 @@ def parse_penalty(
     titles: Titles | None = None,
 ) -> Penalty:
     """A 处罚标准 cell → Penalty. `base` is the statutory multiple's base (tiers' 倍 use it)."""
+    none = _NO_PENALTY.match(text.strip())
+    if none:  # a tier row that gives no penalty: in the language that is a list entry, not a tier
+        kind = "不予处罚清单（list: no_penalty）" if none.group("w") == "不予" else "免予处罚清单（list: exemption）"
+        raise Unreadable(f"“{text.strip()}”不是阶次的处罚：请把这一行的适用条件写成{kind}的条目，依据写这一行的出处")
     out = Penalty()
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     for line in lines:
+        line = _INCLUSIVE.sub(r"\g<f>，含本数", line)
         if _band_line(line, out, vocab, measures, base, titles):
             continue
         if line.startswith("保底依据："):
@@ -202,6 +227,10 @@ def parse_penalty(
     if out.fine is None and not out.measures and not out.bands:
         raise Unreadable("没有可识别的处罚")
     return out
+
+
+#: 不予处罚 / 免予处罚 written where a tier's penalty stands
+_NO_PENALTY = re.compile(r"^(?:依法)?(?P<w>不予|免予)(?:行政)?处罚[。；;]?$")
 
 
 #: a tier's published columns (Band.direction) as an export writes them: 从轻栏：处…罚款
@@ -319,7 +348,7 @@ def _fine(body: str, vocab: Vocabulary, base: str | None, out: Penalty) -> dict[
                 lo = hi = parse_number(g["x"])
             elif g.get("pa") or g.get("pb"):
                 lo = parse_percent(g["pa"]) if g.get("pa") else Decimal(0)
-                hi = parse_percent(g["pb"])
+                hi = parse_percent(g["pb"]) if g.get("pb") else parse_number(g["b"])
             else:
                 lo = parse_number(g["a"]) if g.get("a") else Decimal(0)
                 hi = parse_number(g["b"])

@@ -146,7 +146,7 @@ _FLAGS = [
     ),
     (
         r"(?:能够)?(?:及时|主动|立即|当场)(?:改正|纠正|整改)(?:违法行为)?"
-        rf"|(?:{_ORDERED})?(?:能够)?在(?:责令|规定)?(?:的)?(?:期限|限期)内(?:采取措施)?(?:改正|整改完毕)",
+        rf"|(?:{_ORDERED})?(?:能够)?(?:在)?(?:责令|规定)?(?:的)?(?:期限|限期)内(?:采取措施)?(?:改正|整改完毕)",
         "corrected_in_time",
     ),
     (r"违法行为轻微", "minor_violation"),
@@ -333,6 +333,8 @@ def _split_items(body: str) -> list[str]:
 
 
 def _atom(segment: str, vocab: Vocabulary, *, interval: bool = False) -> Atom:
+    if re.fullmatch(r"有违法所得(?:的)?", segment.strip()):  # 有违法所得的，并处没收违法所得 (产品质量法 第四十九条)
+        return _need(vocab, "illegal_gain", Atom("illegal_gain > 0", "illegal_gain", (">", Decimal(0)), None))
     seg = _TRIM.sub("", segment)
     seg = _TRIM.sub("", seg)
     if not seg:
@@ -425,7 +427,7 @@ def _count(seg: str) -> Atom | None:
         return Atom("illegal_gain == 0", "illegal_gain", (">=", Decimal(0)), ("<=", Decimal(0)))
     m = re.fullmatch(
         r"(?:违法行为)?(?P<w>一年内|1年内|两年内|二年内|2年内)?(?:属于)?(?:初次|首次)"
-        r"(?:违法|违反|实施|被查处)?(?:该违法(?:行为)?|违法(?:行为)?)?",
+        r"(?:违法|违反|实施|被查处|被发现)?(?:该违法(?:行为)?|违法(?:行为)?)?",
         seg,
     )
     if m:

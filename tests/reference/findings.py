@@ -120,14 +120,15 @@ def find(groups: list[KeyGroup], library: RulesetLibrary) -> tuple[list[Finding]
                     if width > EPS
                     else (0.0 if abs(fine - lo) <= 0.005 else float(np.sign(fine - lo)))
                 )
-                if fine > g.stat_max[i] + 0.005:
+                if not np.isnan(g.stat_max[i]) and fine > g.stat_max[i] + 0.005:
                     above_law.append(r.case_id)
                 elif fine < lo - 0.005 or fine > hi + 0.005:
                     outside.append(r.case_id)
             if above_law:
                 findings.append(_finding(g, "outside_range", "critical", above_law, "罚款超过法定最高额"))
             if outside:
-                findings.append(_finding(g, "outside_range", "medium", outside, "罚款不在基准建议幅度内"))
+                said = "罚款不在可以并处罚款的建议幅度内" if g.may_ranges else "罚款不在基准建议幅度内"
+                findings.append(_finding(g, "outside_range", "medium", outside, said))
             deviant.update(above_law, outside)
         # within the key
         outcomes = {g.rows[i].outcome for i in live}

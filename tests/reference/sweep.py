@@ -58,6 +58,7 @@ class KeyGroup:
     stat_max: np.ndarray | None = None
     discretionary_outcomes: set[str] = field(default_factory=set)
     may_fine: bool = False  # 可以并处: the fine is an option
+    may_ranges: bool = False  # no fine of its own: cases are measured against the 可以并处 option's range
     dropped: list[tuple[DecidedRow, str]] = field(default_factory=list)
 
 
@@ -98,6 +99,18 @@ def _base_fact(ci: CompiledItem, matched: frozenset[Any]) -> str | None:
             and f"fallback:{c.id}" not in names
         ):
             return c.fine.multiple_of
+    return None
+
+
+def _measured(rec: Recommendation) -> tuple[Decimal, Decimal, Decimal] | None:
+    """(min, max, statutory max) an imposed fine is held to: the recommended fine; else the first
+    option of list "may" with a fine (可以并处), whose maximum stands in for the statutory one while
+    ranges are fitted (it is set to NaN afterwards: not checked)."""
+    if rec.fine is not None:
+        return Decimal(rec.fine.min), Decimal(rec.fine.max), Decimal(rec.fine.statutory_max)
+    for o in rec.options:
+        if o.list == "may" and o.fine is not None:
+            return Decimal(o.fine.min), Decimal(o.fine.max), Decimal(o.fine.max)
     return None
 
 
@@ -182,15 +195,16 @@ def _expect_ranges(
     group.discretionary_outcomes = {o.outcome for o in rep.options if o.outcome != "penalty"}
     group.may_fine = any(o.list == "may" and o.fine is not None for o in rep.options)
     n = len(group.rows)
-    if rep.fine is None:
+    if _measured(rep) is None:
         return runs
+    group.may_ranges = rep.fine is None
     base = _base_fact(ci, matched)
-    lo0, hi0, smax0 = Decimal(rep.fine.min), Decimal(rep.fine.max), Decimal(rep.fine.statutory_max)
+    lo0, hi0, smax0 = _measured(rep)  # type: ignore[misc]  # not None (above)
     if base is None:
         group.rec_min, group.rec_max, group.stat_max = (
             np.full(n, float(lo0)),
             np.full(n, float(hi0)),
-            np.full(n, float(smax0)),
+            np.full(n, np.nan if group.may_ranges else float(smax0)),
         )
         return runs
     # ranges grow with the base: fit on two cases, check on a third; otherwise evaluate each
@@ -203,9 +217,10 @@ def _expect_ranges(
     for value, i in list(by_value.items())[1:3]:
         r = attempt(i)
         runs += 1
-        if r is None or r.fine is None:
+        got = None if r is None else _measured(r)
+        if got is None:
             continue
-        points[value] = (Decimal(r.fine.min), Decimal(r.fine.max), Decimal(r.fine.statutory_max))
+        points[value] = got
     fit: Callable[[Decimal], tuple[Decimal, Decimal, Decimal]] | None = None
     known = [(Decimal(b), p) for b, p in points.items() if b is not None]
     if len(known) >= 2:
@@ -231,12 +246,10 @@ def _expect_ranges(
             if r is None:
                 rec_min[i] = rec_max[i] = stat_max[i] = np.nan
                 continue
-            p = cache[b] = (
-                (Decimal(r.fine.min), Decimal(r.fine.max), Decimal(r.fine.statutory_max))
-                if r.fine
-                else (Decimal(0),) * 3
-            )
+            p = cache[b] = _measured(r) or (Decimal(0),) * 3
         rec_min[i], rec_max[i], stat_max[i] = float(p[0]), float(p[1]), float(p[2])
+    if group.may_ranges:
+        stat_max[:] = np.nan  # a 可以并处 option: no statutory maximum in the result
     group.rec_min, group.rec_max, group.stat_max = rec_min, rec_max, stat_max
     return runs
 
@@ -253,7 +266,7 @@ def _charts(groups: list[KeyGroup], findings: list[Finding]) -> list[GroupChart]
             continue
 
         def at(a: np.ndarray | None, i: int) -> float | None:
-            return None if a is None else float(a[i])
+            return None if a is None or np.isnan(a[i]) else float(a[i])
 
         out.append(
             GroupChart(
