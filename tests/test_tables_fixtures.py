@@ -67,6 +67,8 @@ EXPECT: dict[str, dict[str, Any]] = {
                         "label": "轻微",
                         # 造成轻微危害后果且经…责令限期采取治理措施后，能够在限期内采取措施整改完毕的
                         "when": "harm == 'minor' and corrected_in_time",
+                        # 责令停止违法行为，限期改正: no fine — [0, 0] (a tier without `fine` takes the statute's range)
+                        "fine": {"range": [D(0), D(0)]},
                         "measures": ["stop_violation", "order_correction"],
                     },
                     {
@@ -220,11 +222,13 @@ EXPECT: dict[str, dict[str, Any]] = {
                 # 给予警告，可以并处15000元以下的罚款: the fine is the officer's option
                 "statutory": [{"id": "base", "fine": {"range": [D(0), D(15000)], "may": True}}],
                 "tiers": [
+                    # 给予警告，登记违法行为: a warning, no fine; 登记 (recording the violation) is a note
                     {
                         "id": "minor",
                         "label": "轻微违法行为",
                         "when": "prior_offences_1y == 0",
-                        "fine": MARK,
+                        "fine": {"range": [D(0), D(0)]},
+                        "measures": ["warning"],
                     },
                     {
                         "id": "general",
@@ -256,7 +260,8 @@ EXPECT: dict[str, dict[str, Any]] = {
                 ],
             }
         ],
-        "marked_cells": {(3, "行政处罚标准"), (7, "行政处罚标准")},
+        "marked_cells": {(7, "行政处罚标准")},
+        "notes": ["第3行：“登记违法行为”不是行政处罚，未编码", "第3行：处罚标准未载罚款，阶次罚款为0元（不罚款）"],
     },
     "taian_scjg.xlsx": {
         "items": [
@@ -368,8 +373,14 @@ def test_real_table_imports_as_read_by_hand(name: str) -> None:
         # nothing the expectation leaves out may be structured silently: tiers carry only these keys
         for t_exp, t_act in zip(expected["tiers"], actual.get("tiers", []), strict=False):
             assert set(t_act) - {"basis"} <= set(t_exp) | {"fine", "measures"}, t_act
-            if "fine" not in t_exp:
-                assert "fine" not in t_act, f"{name}: {t_act['id']} has a fine the table does not state"
+            # a tier without `fine` takes the statute's whole range: only where the expectation says so
+            assert ("fine" in t_act) == ("fine" in t_exp), f"{name}: {t_act['id']}: fine {t_act.get('fine')!r}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in EXPECT if "notes" in EXPECT[n]))
+def test_what_a_table_says_that_is_not_a_penalty_is_noted(name: str) -> None:
+    [item] = _import(name).data["items"]
+    assert item["note"].split("\n") == EXPECT[name]["notes"]
 
 
 @pytest.mark.parametrize("name", sorted(n for n in EXPECT if "facts" in EXPECT[n]))

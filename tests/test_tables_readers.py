@@ -192,7 +192,8 @@ def test_penalties_that_are_not_read_with_certainty() -> None:
     for text in (
         "处5万元以上10万元以下罚款，处1万元罚款",
         "对单位处5万元以上6万元以下罚款",
-        "登记违法行为",
+        "登记违法行为",  # a record alone is no penalty: nothing to impose
+        "给予警告，登记违法者名单",
     ):
         with pytest.raises(Unreadable):
             parse_penalty(text, V, M)
@@ -238,6 +239,9 @@ def test_general_forms_read_for_the_real_tables() -> None:
     assert p.measures == ["revoke_licence"] and p.notes == ["构成犯罪的，依法追究刑事责任"]
     with pytest.raises(Unreadable):
         parse_penalty("没收违法生产的产品和登记违法行为", V, M)
+    # 登记违法行为: the authority records the violation; kept as a note beside the warning, not a penalty
+    p = parse_penalty("给予警告，登记违法行为", V, M)
+    assert p.fine is None and p.measures == ["warning"] and p.notes == ["登记违法行为"]
     # 可以处 in the statute: the statutory fine is the officer's option
     clauses, _ = statutory_fine("给予警告，可以并处15000元以下的罚款；情节严重的，责令停业整顿", V)
     assert clauses == [{"id": "base", "fine": {"range": [D(0), D(15000)], "may": True}}]

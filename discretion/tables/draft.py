@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from collections.abc import Callable
 
@@ -696,6 +697,11 @@ def _tier(
     std = row.cells.get("standard")
     if std is not None:
         notes += _penalty(b, std, _column(header, "standard"), tier, base, unknown_statute=unknown_statute)
+        if not b.exported and "fine" not in tier and not tier.get("bands") and "direction" not in tier:
+            # a department's row that names no fine (警告; 责令改正) fines nothing: a tier without `fine` would
+            # take the whole statutory range (the language's meaning), which the row does not say
+            tier["fine"] = {"range": [Decimal(0), Decimal(0)]}
+            notes.append(f"第{row.row}行：处罚标准未载罚款，阶次罚款为0元（不罚款）")
     basis = row.cells.get("row_basis")
     if basis is not None:
         tier["basis"] = _row_basis(b, basis, _column(header, "row_basis"))

@@ -132,6 +132,8 @@ _BOUNDS_WORDS = {
 #: 罚款（含本数） / 罚款(含本数): the bracket said as its own segment, which _BOUNDS_WORDS reads
 _INCLUSIVE = re.compile(r"(?P<f>罚款)[（(]含本数[）)]")
 _CRIMINAL = re.compile(r"构成犯罪的[，,]依法(?:移送司法机关)?(?:追究刑事责任)?")
+#: 登记违法行为: the authority records the violation (what counts a repeat offence), no penalty on the party
+_RECORD = re.compile(r"(?:并)?(?:登记|记录)(?:该|其)?违法行为")
 _BY = re.compile(r"^由[\u4e00-\u9fa5]{1,12}?(?:机关|部门)")
 _BOTH = re.compile(r"(?P<verb>没收|吊销)(?P<a>[^和、，,；;]+?)和(?P<b>[^和，,；;]+)")
 _MAY = re.compile(r"^(?:并|同时)?(?:可以|可)(?:并|同时)?")
@@ -218,6 +220,9 @@ def parse_penalty(
                     _measure(_AND.sub("", _MAY.sub("", seg)), out, measures, vocab, may=may, when=c.group("c"))
                 continue
             for seg in _segments(sentence):
+                if _RECORD.fullmatch(seg):  # kept as a note beside the penalty, like 构成犯罪的…
+                    out.notes.append(seg)
+                    continue
                 _segment(seg, out, vocab, measures, base)
     if out.fine is None and not out.measures and not out.bands:
         raise Unreadable("没有可识别的处罚")
