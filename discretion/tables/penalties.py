@@ -201,6 +201,8 @@ def parse_penalty(
         if line.startswith("保底："):
             _fallback(line[3:], vocab, out)
             continue
+        if _whole_measure(line, out, measures, vocab):
+            continue
         m = _CONDITIONAL.match(line)
         if m and not _is_fine(m.group("m")):
             may = bool(_MAY.match(m.group("m")))
@@ -231,6 +233,23 @@ def parse_penalty(
 
 #: 不予处罚 / 免予处罚 written where a tier's penalty stands
 _NO_PENALTY = re.compile(r"^(?:依法)?(?P<w>不予|免予)(?:行政)?处罚[。；;]?$")
+
+
+def _whole_measure(line: str, out: Penalty, measures: Measures, vocab: Vocabulary) -> bool:
+    """A line that is one declared measure's whole name (可以 before it, （…时） after it), read whole: a name
+    may hold commas and brackets of its own (责令停业整顿，或者吊销营业执照（…由执法机关选择其一）)."""
+    may = line.startswith("可以")
+    body = line.removeprefix("可以")
+    for name in sorted(
+        (n for n in measures.names.values() if any(ch in n for ch in "，,；;（(")), key=len, reverse=True
+    ):
+        if body == name:
+            _measure(name, out, measures, vocab, may=may)
+            return True
+        if body.startswith(name + "（") and body.endswith("时）"):
+            _measure(name, out, measures, vocab, may=may, when=body[len(name) + 1 : -2])
+            return True
+    return False
 
 
 #: a tier's published columns (Band.direction) as an export writes them: 从轻栏：处…罚款
