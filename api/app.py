@@ -15,7 +15,7 @@ from discretion.store import make_engine
 from .errors import ERROR_RESPONSES
 from .hardening import harden
 from .library import LibraryCache
-from . import pages
+from . import heap, pages
 from fastapi_offline import FastAPIOffline
 from .routes import audit, cases, evaluate, keys, rulesets, sweeps
 from .routes import alerts, decisions, jobs, webhooks
@@ -119,5 +119,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
 
 
 def app_from_env() -> FastAPI:
-    """Factory for uvicorn workers: DISCRETION_DATABASE_URL picks the (already migrated) database."""
-    return create_app()
+    """Factory for uvicorn workers: DISCRETION_DATABASE_URL picks the (already migrated) database; the
+    long-lived heap is kept out of full garbage collections (api/heap.py)."""
+    app = create_app()
+    app.router.add_event_handler("startup", heap.enable)
+    return app

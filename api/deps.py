@@ -31,10 +31,15 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 async def get_library_cache(request: Request) -> LibraryCache:
     # async: a plain def dependency costs a thread hand-off per request (measured: most of the server time)
-    return request.app.state.library  # type: ignore[no-any-return]  # app.state is untyped; create_app sets it
+    return library_of(request)
 
 
 LibraryDep = Annotated[LibraryCache, Depends(get_library_cache)]
+
+
+def library_of(request: Request) -> LibraryCache:
+    """The app's library, for the hot routes (evaluate, decisions), which take it without a dependency."""
+    return request.app.state.library  # type: ignore[no-any-return]  # app.state is untyped; create_app sets it
 
 
 async def require_key(
@@ -53,15 +58,17 @@ async def require_key(
             ],
             headers={"WWW-Authenticate": "Bearer"},
         )
-    cache: dict[str, tuple[float, ApiKey]] = request.app.state.key_cache
-    counter = await request.app.state.revocations.current()
-    if counter != getattr(request.app.state, "revocations_seen", None):  # a key was revoked somewhere
+    state = request.app.state
+    cache: dict[str, tuple[float, ApiKey]] = state.key_cache
+    revocations = state.revocations
+    seen = await revocations.current()
+    if seen != getattr(state, "revocations_seen", None):  # a key was revoked somewhere
         cache.clear()
-        request.app.state.revocations_seen = counter
+        state.revocations_seen = seen
     hit = cache.get(creds.credentials)
     key = hit[1] if hit is not None and hit[0] > time.monotonic() else None
     if key is None:
-        key = await run_in_threadpool(_lookup, request.app.state.engine, creds.credentials)
+        key = await run_in_threadpool(_lookup, state.engine, creds.credentials)
         if key is None:
             raise HTTPException(
                 401,
@@ -71,8 +78,10 @@ async def require_key(
                 headers={"WWW-Authenticate": "Bearer"},
             )
         # looked up at most this often per token (settings.key_cache_seconds); a revocation anywhere
-        # clears the cache at once (the revocation counter is compared per request, see revocation.py)
-        cache[creds.credentials] = (time.monotonic() + request.app.state.settings.key_cache_seconds, key)
+        # clears the cache at once (api/revocation.py). Not cached when a revocation was seen while it was
+        # looked up: the lookup may have read the key just before it was revoked.
+        if state.revocations_seen == seen and (not revocations.live or revocations.current_nowait() == seen):
+            cache[creds.credentials] = (time.monotonic() + state.settings.key_cache_seconds, key)
     return key
 
 

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .deps import revocation_counter
 from .guard import InputGuard
-from .revocation import RevocationWatch
+from .revocation import Revocations, RevocationWatch
 
 
 #: seconds between GIL hand-offs (CPython's default is 0.005)
@@ -23,9 +23,11 @@ SWITCH_INTERVAL = 0.0005
 def harden(app: FastAPI) -> None:
     """Install the guard, the error form, no-store and the revocation watch on `app` (before the
     body limit, which wraps them)."""
-    app.state.revocations = RevocationWatch(
-        revocation_counter(app.state.engine), max_age=app.state.settings.revocation_max_age
-    )
+    settings = app.state.settings
+    watch = RevocationWatch(revocation_counter(app.state.engine), max_age=settings.revocation_max_age)
+    app.state.revocations = revocations = Revocations(watch, app.state.engine if settings.revocation_notify else None)
+    app.router.add_event_handler("startup", revocations.start)  # a served instance listens (PostgreSQL)
+    app.router.add_event_handler("shutdown", revocations.stop)
     # a worker thread busy with CPU (a compile, an import) holds the GIL for the switch interval at a
     # time; the event loop needs it back several times per request: hand it back ten times sooner
     sys.setswitchinterval(SWITCH_INTERVAL)

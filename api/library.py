@@ -14,6 +14,8 @@ from sqlmodel import Session
 from discretion.loader import RulesetLibrary
 from discretion.store.lifecycle import live_signature, live_texts
 
+from . import heap
+
 
 class LibraryCache:
     """Compiled library of published/superseded versions; other workers' publishes show within `ttl` s.
@@ -38,8 +40,14 @@ class LibraryCache:
             with Session(self.engine) as session:
                 sig = live_signature(session)
                 if sig != self._signature or self._library is None:
+                    replaced = self._library is not None
                     self._library = RulesetLibrary.from_texts(live_texts(session), tolerant=True)
                     self._signature = sig
+                    # the compiled library lives long: out of the collector's full scans (api/heap.py)
+                    if replaced:
+                        heap.refreeze()
+                    else:
+                        heap.freeze()
             self._checked = time.monotonic()
             return self._library
 

@@ -12,10 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import anyio
+from sqlalchemy.engine import Engine
+
+from discretion.store.keys import CHANNEL
+
+log = logging.getLogger(__name__)
 
 
 class RevocationWatch:
@@ -50,3 +58,82 @@ class RevocationWatch:
             # its error is not this request's (the next read raises it to its own caller)
             with contextlib.suppress(Exception):
                 await asyncio.shield(task)
+
+
+class Revocations:
+    """What a request compares to know whether its cached key may still be used: `await current()` gives a
+    token that changes whenever a key stops working.
+
+    On PostgreSQL with `notify` (the default, DISCRETION_REVOCATION_NOTIFY), a thread of the served
+    instance LISTENs on the store's revocation channel (store/keys.note_revocation notifies it in the
+    revoking transaction): each notification moves an in-memory counter, so a request compares two
+    integers and reads nothing. A key revoked through this instance is dropped from its cache by the
+    revoking route itself (at once); on the other instances it is refused once PostgreSQL has delivered
+    the notification (milliseconds after the commit). Until the listener is connected, whenever its
+    connection is lost, and on SQLite, every request waits for the read of `watch` (RevocationWatch:
+    strictly at once, at the latency it costs). A reconnected listener starts a new token, so keys cached
+    before are looked up again (a notification may have been missed meanwhile).
+    """
+
+    def __init__(self, watch: RevocationWatch, engine: Engine | None = None, *, health_every: float = 5.0) -> None:
+        self.watch = watch
+        self.engine = engine if engine is not None and engine.dialect.name == "postgresql" else None
+        self.health_every = health_every
+        self.generation = 0  # moved by the listener thread only
+        self.live = False  # True while the listener is connected and listening
+        self.backend_pid: int | None = None  # the listener's PostgreSQL backend (tests cut it)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    async def current(self) -> tuple[str, int]:
+        if self.live:
+            return ("notified", self.generation)
+        return ("read", await self.watch.current())
+
+    def current_nowait(self) -> tuple[str, int]:
+        """The token as the listener has it now (only while `live`)."""
+        return ("notified", self.generation)
+
+    def start(self) -> None:
+        """Start listening (a served instance's startup); a no-op on SQLite or when already started."""
+        if self.engine is None or self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._listen, name="discretion-revocations", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=self.health_every + 1)
+
+    def _listen(self) -> None:
+        assert self.engine is not None
+        backoff = 0.5
+        while not self._stop.is_set():
+            raw = None
+            try:
+                raw = self.engine.raw_connection()
+                conn: Any = raw.driver_connection  # a psycopg Connection (the engine is postgresql+psycopg)
+                raw.detach()  # this connection is the listener's for good, never back in the pool
+                conn.rollback()
+                conn.autocommit = True
+                conn.execute(f"LISTEN {CHANNEL}")
+                self.backend_pid = conn.info.backend_pid
+                self.generation += 1  # before this moment a notification may have been missed
+                self.live = True
+                backoff = 0.5
+                while not self._stop.is_set():
+                    for _ in conn.notifies(timeout=self.health_every):
+                        self.generation += 1
+                    conn.execute("SELECT 1")  # a connection lost without a word is noticed here
+            except Exception:  # noqa: BLE001 - logged; requests read the counter until connected again
+                log.warning("revocation listener: connection lost; requests read the counter meanwhile", exc_info=True)
+            finally:
+                self.live = False
+                if raw is not None:
+                    with contextlib.suppress(Exception):
+                        raw.close()
+            self._stop.wait(backoff)
+            backoff = min(backoff * 2, 10.0)

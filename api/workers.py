@@ -24,6 +24,8 @@ from fastapi import HTTPException
 from discretion.settings import load_settings
 from discretion.warmth import ColdWork, warm_only
 
+from . import heap
+
 T = TypeVar("T")
 
 _settings = load_settings()
@@ -98,4 +100,7 @@ async def warm_inline(fn: Callable[[], T]) -> T:
     limiter = _cold.get(loop)
     if limiter is None:
         limiter = _cold[loop] = anyio.CapacityLimiter(COLD_WORKERS)
-    return await anyio.to_thread.run_sync(fn, limiter=limiter)
+    try:
+        return await anyio.to_thread.run_sync(fn, limiter=limiter)
+    finally:
+        heap.settle()  # the cells' caches grew: keep full collections from scanning them (api/heap.py)

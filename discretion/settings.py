@@ -11,6 +11,12 @@
                                     arrived); s > 0: within s seconds, a request using a read begun
                                     at most s seconds before it (no wait: the tail latency it
                                     costs, see README "Decisions"); 0
+    DISCRETION_REVOCATION_NOTIFY    1 (PostgreSQL): each served instance LISTENs for revocations and a
+                                    request compares an in-memory counter, no read; a key revoked
+                                    through one instance is refused by it at once and by the others
+                                    when PostgreSQL delivers the notification (milliseconds after the
+                                    commit); while the listener is not connected, and with 0, each
+                                    request reads as DISCRETION_REVOCATION_MAX_AGE says; 1
     DISCRETION_WORKERS              uvicorn workers of `discretion serve`; 1
     DISCRETION_OWNER_DATABASE_URL   the owner's URL, for migrations, when the service connects as a
                                     role that owns nothing (store/roles.py); unset
@@ -48,6 +54,7 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(30.0, ge=0)
     library_ttl_seconds: float = Field(1.0, ge=0)
     revocation_max_age: float = Field(0.0, ge=0, le=60)
+    revocation_notify: bool = True
     workers: int = Field(1, ge=1, le=64)
     owner_database_url: str | None = None
     heavy_workers: int = Field(2, ge=1, le=64)

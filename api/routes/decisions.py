@@ -19,7 +19,7 @@ from discretion.store.users import actor_name
 
 from ..decision_writer import writer_for
 from ..params import CaseIdPath
-from ..deps import CurrentKey, LibraryDep, SessionDep, check_department, check_role
+from ..deps import CurrentKey, SessionDep, check_department, check_role, library_of
 from ..workers import warm_inline
 from .jobs import JobPublic
 
@@ -60,12 +60,12 @@ def officer_of(key: Any) -> str:
     status_code=201,
     responses={200: {"model": DecisionAnswer, "description": "already recorded with the same content"}},
 )
-async def record_decision(body: DecisionIn, key: CurrentKey, library: LibraryDep, http: Request) -> Response:
+async def record_decision(body: DecisionIn, key: CurrentKey, http: Request) -> Response:
     """Record the decision made in a case and check it against the benchmark at once (officer)."""
     check_role(key, "officer")
     check_department(key, body.department, ["body", "department"])
     # evaluation and check inline when the cell is warm, else a worker thread; the write with others' in one transaction
-    lib = await library.aget()
+    lib = await library_of(http).aget()  # no dependency of its own: each costs FastAPI ~30 µs per request
     result, crs = await warm_inline(lambda: check_decision(lib, body))
     pending = Pending(body=body, officer=officer_of(key), actor=officer_of(key), result=result, crs=crs)
     answer, created, queued = await writer_for(http.app.state.engine).store(pending)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
 from ..errors import Conflict, NotFound
@@ -13,6 +13,8 @@ from .audit import record
 from .tables import ApiKey, Department, StoreState, utcnow
 
 REVOCATIONS = "key_revocations"
+#: the PostgreSQL channel a revocation is announced on, when its transaction commits (api/revocation.py listens)
+CHANNEL = "discretion_revocations"
 
 ROLES = ("officer", "reviewer", "supervisor", "admin")
 
@@ -73,10 +75,7 @@ def revoke_key(session: Session, key_id: str, *, actor: str) -> ApiKey:
                 raise Conflict("this is the last live admin key; create another admin key first", field="id")
         key.revoked_at = utcnow()
         session.add(key)
-        # every instance compares this counter per request and drops its cached keys when it moves
-        session.execute(
-            update(StoreState).where(col(StoreState.name) == REVOCATIONS).values(counter=StoreState.counter + 1)
-        )
+        note_revocation(session)
         record(
             session,
             actor,
@@ -86,6 +85,16 @@ def revoke_key(session: Session, key_id: str, *, actor: str) -> ApiKey:
             detail={"role": key.role, "label": key.label},
         )
     return key
+
+
+def note_revocation(session: Session) -> None:
+    """A key stops working (revoked, or its owner disabled): every instance drops its cached keys. The
+    counter moves in this transaction; on PostgreSQL the instances listening are told when it commits."""
+    session.execute(
+        update(StoreState).where(col(StoreState.name) == REVOCATIONS).values(counter=StoreState.counter + 1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
 def revocations(session: Session) -> int:

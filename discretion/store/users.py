@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from ..errors import Conflict, NotFound, StoreError
 from .audit import record
-from .keys import ROLES, create_key
+from .keys import ROLES, create_key, note_revocation
 from .tables import ApiKey, AppSecret, Department, User, utcnow
 
 LOCK_AFTER = 5
@@ -120,6 +120,8 @@ def set_disabled(session: Session, name: str, disabled: bool, *, actor: str) -> 
         user.disabled = disabled
         if not disabled:
             user.failed_logins, user.locked_until = 0, None
+        else:
+            note_revocation(session)  # the user's keys stop on every instance now, not when a cache expires
         session.add(user)
         record(
             session,
