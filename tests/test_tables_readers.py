@@ -385,3 +385,38 @@ def test_phrases_of_the_product_quality_law_and_of_tables_that_include_their_end
 def test_a_tier_row_that_gives_no_penalty_is_marked_with_the_list_it_belongs_to(text: str) -> None:
     with pytest.raises(Unreadable, match="清单"):
         parse_penalty(text, V, M)
+
+
+def test_a_tier_row_of_no_penalty_becomes_the_items_list_entry(tmp_path: Path) -> None:
+    """Tables often open a violation with a row 轻微 | 首次…及时改正 | 不予行政处罚（，责令改正）: in the language
+    that is a no-penalty list entry of the item (the row's condition, its words as the basis), not a tier."""
+    import csv
+
+    from discretion.ruleset import ListEntry
+
+    header = ["序号", "违法行为", "违法依据", "处罚依据", "裁量阶次", "适用条件", "处罚标准"]
+    basis = "《中华人民共和国食品安全法》第一百二十四条第一款"
+    rows = [
+        ["某局行政处罚裁量基准"] + [""] * 6,
+        header,
+        ["1", "甲", basis, basis, "轻微", "初次违法且在责令期限内改正的", "不予行政处罚，责令改正"],
+        ["", "", "", "", "较轻", "违法所得不足5000元", "处5万元以上6万元以下罚款"],
+        ["", "", "", "", "免罚", "没有造成危害后果的", "免予处罚"],
+    ]
+    with (tmp_path / "t.csv").open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    _, draft = import_table(tmp_path / "t.csv", department="x", version="1", extends=["general/2021"])
+    item = draft.data["items"][0]
+    assert [t["label"] for t in item["tiers"]] == ["较轻"]  # the no-penalty rows are not tiers
+    no_penalty, exemption = draft.data["lists"]
+    assert (no_penalty["list"], no_penalty["when"], no_penalty["measures"]) == (
+        "no_penalty",
+        "prior_offences == 0 and corrected_in_time",
+        ["order_correction"],
+    )
+    assert no_penalty["applies_to"] == [item["code"]] and no_penalty["mandatory"] is True
+    assert no_penalty["basis"][0]["law"] == "某局行政处罚裁量基准"
+    assert (exemption["list"], exemption["when"]) == ("exemption", "harm == 'none'")
+    for entry in (no_penalty, exemption):
+        ListEntry.model_validate(entry)  # a valid entry of the language as it stands
+    assert not any(m.column == "处罚标准" for m in draft.markers)

@@ -22,7 +22,7 @@ from .citations import Titles, parse_citations
 from .columns import SYNONYMS, Header, find_header
 from .groups import RowCells, Violation, group_rows
 from .marks import Marker, Unreadable
-from .penalties import DEFAULT_KINDS, DEFAULT_MEASURES, Measures, parse_penalty, statutory_fine
+from .penalties import DEFAULT_KINDS, DEFAULT_MEASURES, NO_PENALTY_LEAD, Measures, parse_penalty, statutory_fine
 from .export import KIND_DISPLACES, KIND_FACTOR, KIND_STATUTORY, KIND_WEIGHTED
 from .quantities import NUMBER, parse_number
 from .reading import Cell, RawDocument, RawTable, TableImportError
@@ -88,6 +88,8 @@ class _Build:
     exported: bool = False
     #: a tier's 至 range waiting for its item's other tiers (OpenInterval): its marker → (cell, range, level)
     open: dict[int, tuple[Cell, OpenInterval, list[str]]] = field(default_factory=dict)
+    #: list entries read from tier rows that give no penalty (不予处罚 / 免予处罚 in the 处罚标准 column)
+    row_lists: list[dict[str, Any]] = field(default_factory=list)
 
     # -- cells
 
@@ -183,7 +185,7 @@ def build_draft(
         for v in violations:
             item = _item(b, v, header, codes, item_facts)
             items.append(item)
-    lists = []
+    lists = list(b.row_lists)
     for table in list_tables:
         for row in table.rows[1:]:
             if not any(c.text for c in row):
@@ -295,6 +297,8 @@ def _item(
     notes: list[str] = []
     strays: list[Cell] = []
     for k, row in enumerate(tier_rows, start=1):
+        if _no_penalty_row(b, code, v.table, row, header, k, notes):
+            continue
         if not any(key in row.cells for key in ("level", "condition", "standard", "row_id", "row_basis")):
             strays += [c for key, c in row.cells.items() if key.startswith("extra:")]
             strays += row.other
@@ -325,6 +329,53 @@ def _item(
     if crossing:
         item["note"] = b.mark(crossing[0], "", "违法行为的单元格在阶次行中改变")
     return item
+
+
+def _no_penalty_row(b: _Build, code: str, table: int, row: RowCells, header: Header, k: int, notes: list[str]) -> bool:
+    """A tier row whose 处罚标准 says 不予（行政）处罚 / 免予处罚 (and perhaps 责令改正): in the language it is a
+    list entry of the item (list: no_penalty / exemption, mandatory as the table states it, when = the row's
+    condition, basis = the document's row), not a tier. False if the row says anything else."""
+    std, cond = row.cells.get("standard"), row.cells.get("condition")
+    m = NO_PENALTY_LEAD.match(std.text.strip()) if std is not None else None
+    if std is None or m is None:
+        return False
+    level = row.cells.get("level")
+    label = (level.text.replace("\n", "") if level is not None else "") or f"第{k}档"
+    entry: dict[str, Any] = {
+        "id": f"{code}-{'NP' if m.group('w') == '不予' else 'EX'}{k}",
+        "list": "no_penalty" if m.group("w") == "不予" else "exemption",
+        "label": f"{label}：{cond.text.strip()}" if cond is not None else label,
+        "mandatory": True,
+        "applies_to": [code],
+    }
+    if cond is None:
+        entry["when"] = b.mark(
+            std, _column(header, "condition"), "不予处罚的一行没有适用条件", table=table, row=row.row
+        )
+    else:
+        entry["when"] = _condition(b, cond, _column(header, "condition"))
+    rest = std.text.strip()[m.end() :].strip("，,；;。 ")
+    if rest:  # 不予行政处罚，责令改正: the measures still taken
+        try:
+            p = parse_penalty(rest, b.vocab, b.measures, titles=b.titles)
+            if p.fine is not None or p.bands or p.direction:
+                raise Unreadable("不予处罚的一行又写了罚款")
+            entry["measures"] = p.measures
+        except Unreadable as e:
+            entry["measures"] = b.mark(std, _column(header, "standard"), str(e))
+    if "measures" not in entry or not isinstance(entry["measures"], Marker):
+        b.ok(std)
+    if level is not None:
+        b.ok(level)
+    basis = row.cells.get("row_basis")
+    if basis is not None:
+        entry["basis"] = _row_basis(b, basis, _column(header, "row_basis"))
+    else:  # the table's own row is the basis: its title is the document the reviewer names in `source`
+        title = header.title or "（表中未载明文件名称）"
+        entry["basis"] = [{"law": title.strip("《》") or "裁量基准", "text": f"{entry['label']}：{std.text.strip()}"}]
+    b.row_lists.append(entry)
+    notes.append(f"第{row.row}行：{std.text.strip()}，导入为清单条目 {entry['id']}（应当适用，请核对）")
+    return True
 
 
 def _settle_intervals(b: _Build, tiers: list[dict[str, Any]]) -> None:

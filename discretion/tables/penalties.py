@@ -231,8 +231,9 @@ def parse_penalty(
     return out
 
 
-#: 不予处罚 / 免予处罚 written where a tier's penalty stands
-_NO_PENALTY = re.compile(r"^(?:依法)?(?P<w>不予|免予)(?:行政)?处罚[。；;]?$")
+#: 不予处罚 / 免予处罚 written where a tier's penalty stands (the draft reads such a row as a list entry)
+NO_PENALTY_LEAD = re.compile(r"^(?:依法)?(?P<w>不予|免予)(?:行政)?处罚")
+_NO_PENALTY = re.compile(NO_PENALTY_LEAD.pattern + r"[。；;]?$")
 
 
 def _whole_measure(line: str, out: Penalty, measures: Measures, vocab: Vocabulary) -> bool:
