@@ -201,7 +201,9 @@ def validate_facts(
     """
     if not isinstance(raw, dict) and not isinstance(raw, abc.Mapping):
         raise FactError("facts must be an object of name: value", field="facts")
-    unknown = raw.keys() - schema.keys() - tolerated
+    unknown = raw.keys() - schema.keys()
+    if unknown and tolerated:
+        unknown -= tolerated
     if unknown:
         suffix = f" ({context})" if context else ""
         raise FactError(
