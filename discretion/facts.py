@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections import abc
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
@@ -17,6 +18,8 @@ from .ruleset import FactSpec
 
 Derivation = Callable[[Mapping[str, Value | None]], Decimal | None]
 _MAX_MONEY_INT = int(MAX_MONEY)
+#: money as an officer's form sends it: plain digits, at most two decimals (every other text takes the full checks)
+_MONEY_TEXT = re.compile(r"[0-9]{1,13}(?:\.[0-9]{1,2})?")
 _ARITH = {ast.Add: Decimal.__add__, ast.Sub: Decimal.__sub__, ast.Mult: Decimal.__mul__, ast.Div: Decimal.__truediv__}
 
 
@@ -88,6 +91,18 @@ def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
         and spec.maximum is None
     ):
         return Decimal(raw)
+    if (
+        spec.type == "money"
+        and type(raw) is str
+        and spec.minimum is None
+        and spec.maximum is None
+        and _MONEY_TEXT.fullmatch(raw) is not None
+    ):
+        # what to_money gives for such a text: exact, finite, non-negative, at most two decimals and at most
+        # 16 characters; only the upper bound is left to check (above it, the full checks say why)
+        amount = Decimal(raw)
+        if amount <= MAX_MONEY:
+            return amount
     where = f"facts.{name}"
     if spec.type == "money":
         if isinstance(raw, float):
@@ -186,7 +201,9 @@ def validate_facts(
     """
     if not isinstance(raw, dict) and not isinstance(raw, abc.Mapping):
         raise FactError("facts must be an object of name: value", field="facts")
-    unknown = raw.keys() - schema.keys() - tolerated
+    unknown = raw.keys() - schema.keys()
+    if unknown and tolerated:
+        unknown -= tolerated
     if unknown:
         suffix = f" ({context})" if context else ""
         raise FactError(

@@ -67,32 +67,57 @@ class RuleKey:
         return (RuleKey, (self.kind, self.id))
 
     # -------------------------------------------------------- constructors
+    # Keys are made while planning each new cell (one per list entry, tier, clause): the constructors
+    # hand out one shared key per (kind, id) instead of formatting and hashing a new one each time.
 
     @classmethod
     def statutory(cls, clause: str) -> RuleKey:
-        return cls(RuleKind.STATUTORY, clause)
+        return _interned(_STATUTORY, clause)
 
     @classmethod
     def fallback(cls, clause: str) -> RuleKey:
-        return cls(RuleKind.FALLBACK, clause)
+        return _interned(_FALLBACK, clause)
 
     @classmethod
     def tier(cls, tier: str) -> RuleKey:
-        return cls(RuleKind.TIER, tier)
+        return _interned(_TIER, tier)
 
     @classmethod
     def weight(cls, factor: str) -> RuleKey:
-        return cls(RuleKind.WEIGHT, factor)
+        return _interned(_WEIGHT, factor)
 
     @classmethod
     def entry(cls, entry: str) -> RuleKey:
         """A list entry (五清单)."""
-        return cls(RuleKind.LIST, entry)
+        return _interned(_LIST, entry)
 
     @classmethod
     def measure(cls, owner: RuleKey, index: int) -> RuleKey:
         """The condition of the `index`-th measure of the clause, tier or entry `owner`."""
-        return cls(RuleKind.MEASURE, f"{owner}:{index}")
+        return _interned(_MEASURE, f"{owner}:{index}")
+
+
+# members bound once: attribute access on an Enum class is slow in CPython 3.11 (planning a cell makes dozens of keys)
+_STATUTORY, _FALLBACK, _TIER, _WEIGHT, _LIST, _MEASURE = (
+    RuleKind.STATUTORY,
+    RuleKind.FALLBACK,
+    RuleKind.TIER,
+    RuleKind.WEIGHT,
+    RuleKind.LIST,
+    RuleKind.MEASURE,
+)
+#: keys made so far, by kind and id (bounded: a service that loads draft after draft does not grow without end)
+_KEYS: dict[tuple[RuleKind, str], RuleKey] = {}
+_MAX_KEYS = 100_000
+
+
+def _interned(kind: RuleKind, id: str) -> RuleKey:
+    hit = _KEYS.get((kind, id))
+    if hit is None:
+        hit = RuleKey(kind, id)
+        if len(_KEYS) < _MAX_KEYS:
+            _KEYS[kind, id] = hit
+    return hit
 
 
 #: the extended limitation period (第三十六条: 五年 where life, health or financial security is touched)

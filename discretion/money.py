@@ -47,11 +47,11 @@ def round_within(amount: Decimal, step: Decimal, low: Decimal, high: Decimal) ->
     """
     if step <= 0:
         return min(max(amount, low), high)
-    rounded = (amount / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
+    rounded = (amount / step).quantize(_ONE, rounding=ROUND_HALF_UP) * step
     if rounded < low:
-        rounded = (low / step).quantize(Decimal(1), rounding=ROUND_CEILING) * step
+        rounded = (low / step).quantize(_ONE, rounding=ROUND_CEILING) * step
     if rounded > high:
-        rounded = (high / step).quantize(Decimal(1), rounding=ROUND_FLOOR) * step
+        rounded = (high / step).quantize(_ONE, rounding=ROUND_FLOOR) * step
     if rounded < low or rounded > high:
         rounded = min(max(amount, low), high)
     return rounded.quantize(FEN)

@@ -76,7 +76,8 @@ def apply_version(
     trace = [_facts_step(ci, plan, facts), version_step]
     if plan.limitation is not None and _limitation_expired(plan, facts, dates, trace):
         return _result(crs, plan, dates, _NO_PENALTY, None, [], [], trace)
-    trace += [t.make(facts) for t in plan.list_steps]
+    if plan.list_steps:
+        trace += [t.make(facts) for t in plan.list_steps]
     if plan.decided is not None:
         return _result(crs, plan, dates, plan.decided, None, plan.measures, [], trace)
     if plan.defective:

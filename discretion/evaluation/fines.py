@@ -72,9 +72,10 @@ def statutory_fine(
         )
     if base is None:
         raise FactError(f"the fine is a multiple of {label}, which must be given", field=f"facts.{spec.multiple_of}")
-    b = Decimal(base)
-    span = Span((b * spec.times[0]).quantize(FEN), (b * spec.times[1]).quantize(FEN))
-    how = f"{label}{yuan_text(b)}的{multiples_text(*spec.times)}：{span.text()}"
+    b = base if type(base) is Decimal else Decimal(base)  # money facts are Decimals already
+    t0, t1 = spec.times
+    span = Span((b * t0).quantize(FEN), (b * t1).quantize(FEN))
+    how = f"{label}{yuan_text(b)}{_times_words(t0, t1)}{yuan_text(span.lo)}至{yuan_text(span.hi)}"
     if spec.ceiling is not None and span.hi > spec.ceiling:
         how += f"，最高不超过{yuan_text(spec.ceiling)}"
     return StatutoryFine(_cap(span, spec.ceiling), how, spec.multiple_of, b, False)
@@ -99,6 +100,12 @@ def multiples_text(lo: Decimal, hi: Decimal) -> str:
     if lo == 0:
         return f"{times_text(hi)}以下"
     return f"{times_text(lo)}至{times_text(hi)}"
+
+
+@lru_cache(maxsize=1024)
+def _times_words(t0: Decimal, t1: Decimal) -> str:
+    """的10倍至20倍： (the multiples of a statutory range, between the base and the range)."""
+    return f"的{multiples_text(t0, t1)}："
 
 
 #: what `placement.boundaries` means for a tier's amounts written as a range, when the range gives no `bounds`

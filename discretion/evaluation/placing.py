@@ -85,10 +85,13 @@ def in_span(
     """Place the fine in `span` (a tier's, or the whole statutory range) by the plan's direction; where the
     table publishes a band for that direction, the band is the recommended range."""
     placement = crs.placement
-    trace += [t.make(facts) for t in fp.direction_steps]
+    if fp.direction_steps:
+        trace += [t.make(facts) for t in fp.direction_steps]
     rec = bands[fp.direction] if bands and fp.direction in bands else placed(span, fp.direction, placement, stat.span)
-    alternatives(crs, fp, span, stat, options, bands)
-    trace += [t.make(facts) for t in fp.adjustment_steps]
+    if fp.alternatives:
+        alternatives(crs, fp, span, stat, options, bands)
+    if fp.adjustment_steps:
+        trace += [t.make(facts) for t in fp.adjustment_steps]
     suggested = suggest(rec, placement.rounding)
     trace.append(
         step(

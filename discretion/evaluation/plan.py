@@ -36,7 +36,7 @@ from ..warmth import refuse_cold
 from ..shapes.weighted import pct  # noqa: F401  (re-exported: diff words weights the same way)
 from ..wording import DIRECTION_LABELS  # noqa: F401  (re-exported)
 from .cells import caches
-from .result import ItemRef, Measure, Option, TraceStep, assemble, show_value
+from .result import ItemRef, Measure, Option, TraceStep, assemble
 
 ADJUSTMENTS = ADJUSTING_LISTS
 _NONE: list[ListEntry] = []
@@ -52,13 +52,19 @@ class StepTemplate:
     citation: str
     condition: str | None = None
     reads: tuple[str, ...] = ()
-    _made: dict[tuple[str, ...], TraceStep] = field(default_factory=dict)
+    _made: dict[tuple[object, ...], TraceStep] = field(default_factory=dict)
 
     def make(
         self, facts: Mapping[str, Value | None], effect: str | None = None, citation: str | None = None
     ) -> TraceStep:
         """The step for one case; `effect` (and `citation`) replace the template's when they depend on the case."""
-        shown = tuple([show_value(facts.get(f)) for f in self.reads]) if self.reads else ()
+        reads = self.reads
+        if reads:
+            # show_value inlined (several steps per case): Decimals as exact strings, the rest as they are
+            shown: tuple[object, ...] = tuple([str(v) if isinstance(v, Decimal) else v for v in map(facts.get, reads)])
+            shown_facts = dict(zip(reads, shown, strict=True))
+        else:
+            shown, shown_facts = (), {}
         if effect is None:
             hit = self._made.get(shown)
             if hit is not None:
@@ -70,7 +76,7 @@ class StepTemplate:
             effect=self.effect if effect is None else effect,
             citation=citation or self.citation,
             condition=self.condition,
-            facts=dict(zip(self.reads, shown, strict=True)) if shown else {},
+            facts=shown_facts,
         )
         if effect is None and len(self._made) < 256:  # bool and enum readings repeat; amounts mostly do not
             self._made[shown] = made

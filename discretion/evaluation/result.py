@@ -13,6 +13,11 @@ from ..money import normalise
 
 M = TypeVar("M", bound=BaseModel)
 _setattr = object.__setattr__
+_new = BaseModel.__new__  # object.__new__ unless pydantic ever defines its own
+# BaseModel's slots, set through their descriptors (a few steps fewer than object.__setattr__ finding them)
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def assemble(cls: type[M], **values: Any) -> M:
@@ -22,11 +27,11 @@ def assemble(cls: type[M], **values: Any) -> M:
     no private attributes) without its per-field alias and default handling, which had become the
     largest single cost of an evaluation. tests/test_result_assembly.py pins it against validation.
     """
-    m = cls.__new__(cls)
+    m = _new(cls)
     _setattr(m, "__dict__", values)
-    _setattr(m, "__pydantic_fields_set__", set(values))
-    _setattr(m, "__pydantic_extra__", None)
-    _setattr(m, "__pydantic_private__", None)
+    _set_fields_set(m, set(values))
+    _set_extra(m, None)
+    _set_private(m, None)
     return m
 
 

@@ -95,8 +95,8 @@ class TiersShape(ShapeDefaults):
         trace: list[TraceStep],
         options: list[Option],
     ) -> Fine:
-
-        trace += [t.make(facts) for t in fp.before_span]
+        if fp.before_span:
+            trace += [t.make(facts) for t in fp.before_span]
         tier, span = fp.tier, stat.span
         assert tier is not None and fp.tier_step is not None
         note = ""
@@ -105,7 +105,7 @@ class TiersShape(ShapeDefaults):
             span = own.clip(stat.span)
             note = "" if span == own else wording.tier_clipped(own.text())
         trace.append(fp.tier_step.make(facts, wording.tier_range(tier.label, span.text(), note)))
-        bands = self.bands(crs, tier, span, stat)
+        bands = self.bands(crs, tier, span, stat) if tier.direction is not None or tier.bands else None
         if bands and fp.direction in bands:
             trace.append(
                 step(
