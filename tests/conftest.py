@@ -155,6 +155,27 @@ def api(seeded):
     return _client(seeded)
 
 
+# ---------------------------------------------------------------- mutation runs (`make mutation`)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under mutmut every mutant's tests run in a process forked from one that already ran them on the
+    unmutated code, so the evaluator's caches (a cell's rules and plan per compiled item, the cached
+    wording) hold the unmutated answers, and a mutant of the code that fills them would never run.
+    Each session of a mutant starts with them empty. (A plain run starts with nothing loaded.)"""
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return
+    import gc
+
+    from discretion.evaluation import cells, fines, placing
+
+    for o in gc.get_objects():
+        if isinstance(o, cells.ItemCaches):
+            o.clear()
+    for cached in (fines.times_text, placing.rounding_text):
+        cached.cache_clear()
+
+
 # ---------------------------------------------------------------- known failures, each said in the issues' notes
 
 #: test ids that fail today for a reason recorded here and in the session notes; non-strict where
