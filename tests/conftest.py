@@ -7,13 +7,15 @@ import shutil
 import textwrap
 import uuid
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import text
 
 from discretion import RulesetLibrary
 from discretion.loader import BUNDLED
+from discretion.store import users
 
 from . import libraries
 from .libraries import FIXTURES
@@ -42,6 +44,33 @@ def make_library(tmp_path: Path) -> Callable[..., RulesetLibrary]:
         return RulesetLibrary.load(tmp_path)
 
     return build
+
+
+# ---------------------------------------------------------------- passwords: argon2id, at its cheapest in tests
+
+#: the hasher the service uses (argon2-cffi's defaults: RFC 9106's low-memory choice, 64 MiB and 3
+#: passes, ~0.15 s of CPU a hash); tests/test_users.py checks and uses it
+PRODUCTION_HASHER = users._hasher
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id with argon2-cffi's CHEAPEST parameters for every test in this process: the same code
+    (hash, verify, needs-rehash), a hash in microseconds instead of 0.15 s. The web tests create 7 users
+    and sign one in for each test, which at the production cost was most of the suite's time."""
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(users, "_hasher", cheap)
+        mp.setattr(users, "_DUMMY", cheap.hash("not a password"))
+        yield
+
+
+@pytest.fixture
+def production_hashing(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """The service's own hasher for one test (undoing the cheap one above)."""
+    monkeypatch.setattr(users, "_hasher", PRODUCTION_HASHER)
+    monkeypatch.setattr(users, "_DUMMY", PRODUCTION_HASHER.hash("not a password"))
+    return PRODUCTION_HASHER
 
 
 # ---------------------------------------------------------------- the store, on SQLite and PostgreSQL
@@ -124,6 +153,27 @@ def api(seeded):
     from .test_api import _client
 
     return _client(seeded)
+
+
+# ---------------------------------------------------------------- mutation runs (`make mutation`)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under mutmut every mutant's tests run in a process forked from one that already ran them on the
+    unmutated code, so the evaluator's caches (a cell's rules and plan per compiled item, the cached
+    wording) hold the unmutated answers, and a mutant of the code that fills them would never run.
+    Each session of a mutant starts with them empty. (A plain run starts with nothing loaded.)"""
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return
+    import gc
+
+    from discretion.evaluation import cells, fines, placing
+
+    for o in gc.get_objects():
+        if isinstance(o, cells.ItemCaches):
+            o.clear()
+    for cached in (fines.times_text, placing.rounding_text):
+        cached.cache_clear()
 
 
 # ---------------------------------------------------------------- known failures, each said in the issues' notes

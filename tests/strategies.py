@@ -42,8 +42,10 @@ def value_for(ci: CompiledItem, name: str) -> st.SearchStrategy[Any]:
     lo = spec.minimum if spec.minimum is not None else (Decimal(0) if spec.type == "money" else Decimal(-1000))
     hi = spec.maximum if spec.maximum is not None else Decimal(10**7)
     places = {"money": 2, "number": 6, "integer": 0}[spec.type]
-    edges = st.sampled_from(near or [lo]).flatmap(
-        lambda t: st.sampled_from(OFFSETS).map(lambda o: (t + o).quantize(Decimal(1).scaleb(-places)))
+    # a threshold and an offset from it (two independent choices; a flatmap here built a new strategy
+    # for every value drawn)
+    edges = st.tuples(st.sampled_from(near or [lo]), st.sampled_from(OFFSETS)).map(
+        lambda t_o: (t_o[0] + t_o[1]).quantize(Decimal(1).scaleb(-places))
     )
     anywhere = st.decimals(min_value=lo, max_value=hi, places=places, allow_nan=False, allow_infinity=False)
     values = st.one_of(edges, anywhere).filter(lambda v: lo <= v <= hi)
@@ -74,10 +76,25 @@ def needed(ci: CompiledItem) -> set[str]:
     return out
 
 
+#: facts_for's strategies, one per (compiled item, evaluable), the item kept with it so its id is not reused
+_FACTS: dict[tuple[int, bool], tuple[CompiledItem, st.SearchStrategy[dict[str, Any]]]] = {}
+
+
 def facts_for(ci: CompiledItem, *, evaluable: bool = True) -> st.SearchStrategy[dict[str, Any]]:
     """Facts as an officer would give them (no derived facts); optional facts sometimes absent, except
     those the item needs (`needed`) when the case is to be evaluated (a matcher is asked about any
-    combination: `evaluable=False`)."""
+    combination: `evaluable=False`).
+
+    One strategy object per item, built on the first call: the properties draw it inside each example
+    (`data.draw`), and hypothesis validates a strategy and computes its labels once per object, which for
+    a fresh object every example cost several times the evaluation it fed. The draws are the same."""
+    key = (id(ci), evaluable)
+    if key not in _FACTS:
+        _FACTS[key] = (ci, _facts_for(ci, evaluable))
+    return _FACTS[key][1]
+
+
+def _facts_for(ci: CompiledItem, evaluable: bool) -> st.SearchStrategy[dict[str, Any]]:
     parts: dict[str, st.SearchStrategy[Any]] = {}
     must = needed(ci) if evaluable else set()
     for name, spec in ci.schema.items():

@@ -16,12 +16,14 @@ from discretion.store.users import LOCK_AFTER, LOCK_MINUTES, actor_name, create_
 runner = CliRunner()
 
 
-def test_passwords_are_stored_as_argon2_hashes_only(engine) -> None:
+def test_passwords_are_stored_as_argon2_hashes_only(engine, production_hashing) -> None:
+    """With the service's own hasher (the other tests use argon2id's cheapest parameters: tests/conftest.py)."""
     with Session(engine) as s:
         create_user(s, "li", "李明", "officer", None, "a-long-password")
         s.commit()
         u = s.get(User, "li")
-        assert u.password_hash.startswith("$argon2id$") and "a-long-password" not in u.password_hash
+        assert u.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        assert "a-long-password" not in u.password_hash
         assert sign_in(s, "li", "a-long-password").user is not None
         assert sign_in(s, "LI ", "a-long-password").user is not None  # names are lower case, trimmed
         assert sign_in(s, "li", "a-long-passworD").user is None
