@@ -145,6 +145,7 @@ def test_placement_cites_only_the_departments_own_published_rules() -> None:
         "scjg": {"关于规范市场监督管理行政处罚裁量权的指导意见"},
         "sthj": guangdong,
         "gzsthj": guangdong,
+        "gdsthj": guangdong,
         "rmyh": {"中国人民银行行政处罚裁量基准适用规定"},
     }
     for dept in LIB.departments():

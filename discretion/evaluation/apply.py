@@ -152,8 +152,13 @@ def _reduced(
         )
         return span, f"{wording.REDUCE_NOT_BELOW[which]}{yuan_text(bound)}"
 
+    # 权重累加: the fine that would otherwise apply is the weighted amount itself (its "range" is the statutory
+    # one), so a reduction takes its share off that amount (粤环发〔2021〕7号 第十四条 "按罚款标准的30%-50%降低")
+    lo, hi = fine.min, fine.max
+    if fp.shape == "weighted" and fine.suggested is not None:
+        lo = hi = fine.suggested
     for e in fp.may_reductions:
-        span, bound = cut(e, fine.min, fine.max)
+        span, bound = cut(e, lo, hi)
         sug = suggest(span, rounding)
         options.append(
             assemble(
@@ -168,7 +173,8 @@ def _reduced(
             )
         )
     for e in fp.reductions:
-        span, bound = cut(e, fine.min, fine.max)
+        span, bound = cut(e, lo, hi)
+        lo, hi = span.lo, span.hi
         sug = suggest(span, rounding)
         trace.append(
             step("reduce", f"reduce:{e.id}", wording.reduced(span.text(), yuan_text(sug), bound), render_all(e.basis))
