@@ -1,11 +1,13 @@
-"""The key revocation counter, read per request without a database round trip per request.
+"""Whether a cached key may still be used: PostgreSQL LISTEN/NOTIFY, else the counter read per request.
 
-Why: a revoked key must stop on every instance at once, not when a cache expires. Every request
-needs the counter as it was when the request arrived, so each request waits for a read that
-started after it arrived; requests arriving together share one read (one worker-thread hop per
-wave of requests, not one per request). A deployment that accepts a bound instead of "at once"
-(DISCRETION_REVOCATION_MAX_AGE = s) lets a request use a read begun at most s seconds before it
-arrived: no wait, so no tail of latency from the waves (README, "Decisions").
+Why: a revoked key must stop on every instance at once, not when a cache expires. On PostgreSQL a served
+instance listens for the notification the revoking transaction sends (`Revocations`): a request compares
+an in-memory counter and reads nothing. Otherwise (SQLite, the listener not connected,
+DISCRETION_REVOCATION_NOTIFY=0) every request needs the store's counter as it was when the request
+arrived (`RevocationWatch`), so each request waits for a read that started after it arrived; requests
+arriving together share one read (one worker-thread hop per wave of requests, not one per request). A
+deployment that accepts a bound instead of "at once" (DISCRETION_REVOCATION_MAX_AGE = s) lets a request
+use a read begun at most s seconds before it arrived: no wait, so no tail of latency from the waves.
 """
 
 from __future__ import annotations

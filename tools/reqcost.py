@@ -3,10 +3,13 @@ what is measured is the request path itself — middlewares, authentication, dep
 evaluation or the decision's check and write, the JSON of the answer.
 
     python tools/reqcost.py [--route evaluate|decisions|bare] [--requests 3000] [--concurrency 32]
-                            [--pg postgresql://root@127.0.0.1:5432/test] [--profile FILE]
+                            [--pg postgresql://root@127.0.0.1:5432/test] [--profile FILE] [--slow 0.02]
 
-Prints CPU µs per request (time.process_time over the timed requests, all threads of this process) and,
-with --profile, writes a cProfile of the timed requests (the event loop's thread only). `bare` is a
+Prints CPU µs per request (time.process_time over the timed requests, all threads of this process), the
+full garbage collections during them and the longest; with --profile, writes a cProfile of the timed
+requests (the event loop's thread only); with --slow S, asyncio's debug mode logs every callback that held
+the event loop longer than S seconds. Environment: REQCOST_SAME=1 warms on the timed bodies themselves
+(every cell warm), REQCOST_GC_PROBE=1 times full collections after the warm-up. `bare` is a
 FastAPI app with one async route returning constant JSON, called the same way: the framework's floor.
 The bodies are bench/api.py's and bench/decisions.py's.
 """
@@ -15,11 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import cProfile
 import gc
 import importlib.util
 import json
+import logging
 import os
 import secrets
 import sys
@@ -49,9 +52,11 @@ def _app(url: str) -> tuple[object, str]:
         seed_bundled(session)
         _, token = create_key(session, "officer", "scjg", label="tools/reqcost.py")
         session.commit()
-    from api import heap
-
     app = create_app(engine)
+    try:
+        from api import heap
+    except ImportError:  # a commit before api/heap.py (this script copied there to compare)
+        return app, token
     app.router.add_event_handler("startup", heap.enable)  # as app_from_env (discretion serve) does
     return app, token
 
@@ -120,25 +125,24 @@ async def _run(app: object, route: str, token: str, bodies: list[bytes], concurr
     return statuses
 
 
-async def _lifespan(app: object, phase: str) -> None:
-    msgs = [{"type": f"lifespan.{phase}"}]
+async def _lifespan(app: object) -> asyncio.Task[None]:
+    """Start the app as a server would (startup handlers: the job worker, the revocation listener, the
+    heap's freeze); the task left running keeps it started (cancelled at the end)."""
+    started = asyncio.Event()
 
     async def receive() -> dict:
-        if msgs:
-            return msgs.pop()
+        if not started.is_set():
+            return {"type": "lifespan.startup"}
         await asyncio.sleep(3600)
-        return {}
+        return {"type": "lifespan.shutdown"}
 
     async def send(message: dict) -> None:
-        if message["type"].endswith(("complete", "failed")):
-            raise _Done
+        if message["type"].startswith("lifespan.startup"):
+            started.set()
 
-    with contextlib.suppress(_Done):
-        await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)  # type: ignore[operator]
-
-
-class _Done(Exception):
-    pass
+    task = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send))  # type: ignore[operator]
+    await started.wait()
+    return task
 
 
 def main() -> int:
@@ -148,6 +152,9 @@ def main() -> int:
     parser.add_argument("--warm", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--pg", default=None, help="PostgreSQL URL (a fresh schema); default a temporary SQLite file")
+    parser.add_argument(
+        "--slow", type=float, default=0.0, help="asyncio debug mode: log every callback holding the loop longer (s)"
+    )
     parser.add_argument("--profile", type=Path, default=None, help="write a cProfile of the timed requests here")
     args = parser.parse_args()
 
@@ -172,7 +179,12 @@ def main() -> int:
         try:
 
             async def go() -> tuple[float, float, list[int]]:
-                await _lifespan(app, "startup")
+                lifespan = await _lifespan(app)
+                if getattr(getattr(app, "state", None), "revocations", None) is not None:
+                    for _ in range(100):  # the revocation listener connected (PostgreSQL)
+                        if app.state.revocations.live or app.state.revocations.engine is None:  # type: ignore[attr-defined]
+                            break
+                        await asyncio.sleep(0.05)
                 await _run(app, route, token, bodies[args.requests :], args.concurrency)
                 if os.environ.get("REQCOST_SAME") and args.route != "decisions":
                     await _run(app, route, token, bodies[: args.requests], args.concurrency)  # every cell warm
@@ -194,9 +206,9 @@ def main() -> int:
 
                 def on_gc(phase: str, info: dict) -> None:
                     if phase == "start":
-                        t[0] = time.perf_counter()
+                        t[0] = time.thread_time()
                     elif info["generation"] == 2:
-                        pauses.append(time.perf_counter() - t[0])
+                        pauses.append(time.thread_time() - t[0])  # CPU of the collection (wall adds others' load)
 
                 gc.callbacks.append(on_gc)
                 gc_pauses.append(pauses)
@@ -208,9 +220,27 @@ def main() -> int:
                 if prof:
                     prof.disable()
                     prof.dump_stats(args.profile)
+                lifespan.cancel()
+                if os.environ.get("REQCOST_GC_PROBE"):
+                    import collections
+
+                    kinds = collections.Counter(type(o).__name__ for o in gc.get_objects())
+                    c = time.thread_time()
+                    gc.collect()
+                    took = (time.thread_time() - c) * 1000
+                    print(f"after: {sum(kinds.values()):,} tracked, full collection {took:.1f} ms CPU")
+                    print(kinds.most_common(12))
                 return time.process_time() - c0, time.perf_counter() - w0, statuses
 
-            cpu, wall, statuses = asyncio.run(go())
+            if args.slow:
+                logging.basicConfig(level=logging.WARNING)
+                loop = asyncio.new_event_loop()
+                loop.set_debug(True)
+                loop.slow_callback_duration = args.slow
+                cpu, wall, statuses = loop.run_until_complete(go())
+                loop.close()
+            else:
+                cpu, wall, statuses = asyncio.run(go())
         finally:
             if schema:
                 bench.drop_schema(args.pg, schema)
@@ -220,7 +250,7 @@ def main() -> int:
         f"{args.route}: {args.requests} requests, concurrency {args.concurrency}: "
         f"{cpu / args.requests * 1e6:,.0f} µs CPU each ({args.requests / cpu:,.0f}/s of CPU), "
         f"wall {wall:.2f} s, load average {os.getloadavg()[0]:.1f}; "
-        f"{len(gc_pauses[0])} full collections, longest {max(gc_pauses[0], default=0) * 1000:.1f} ms" + refused
+        f"{len(gc_pauses[0])} full collections, longest {max(gc_pauses[0], default=0) * 1000:.1f} ms CPU" + refused
     )
     return 1 if bad else 0
 
