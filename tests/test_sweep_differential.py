@@ -216,3 +216,39 @@ def test_an_imposed_discretionary_fine_outside_its_options_range_is_found_by_bot
     assert charted["high"]["rec_min"] == 1500 and charted["high"]["rec_max"] == 3500
     assert charted["high"]["stat_max"] is None
     assert charted["g4"]["rec_max"] == 70000
+
+
+def test_absent_and_zero_gains_and_weighted_groups_are_apart_in_both_sweeps() -> None:
+    """价格违法行为行政处罚规定第十八条 (SC-PRICE-7): 违法所得无法确定 (left out) and 没有违法所得 (0) reach different
+    clauses, so a sweep keeps them in different keys even where the range is the same; 粤环发〔2021〕7号 附件1 §2.7.1
+    (GD-WAT-83-2): a factor left out counts at its lowest degree (第五条), the same key as that degree given."""
+    from .test_consistency import _row
+
+    def gd(cid: str, facts: dict, fine: str) -> dict:
+        row = _row(
+            cid, "GD-WAT-83-2", "gdsthj", {"harm": "minor", "exceedance": "up_to_3x", **facts}, fine, "penalty", []
+        )
+        return {**row, "act_date": "2024-03-01", "decision_date": "2024-05-01"}
+
+    rows = [
+        _row("zero", "SC-PRICE-7", "scjg", {"harm": "none", "illegal_gain": "0"}, "275000", "penalty", []),
+        _row("unknown", "SC-PRICE-7", "scjg", {"harm": "none"}, "275000", "penalty", []),
+        _row("far", "SC-PRICE-7", "scjg", {"harm": "none"}, "600000", "penalty", []),
+        gd("g-unknown", {}, "120000"),
+        gd("g-low", {"daily_wastewater_t": 10}, "120000"),
+        gd("g-mid", {"daily_wastewater_t": 50}, "150000"),
+    ]
+    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
+    new = sweep(BUNDLED, read_cases("x", text=text))
+    _same(new, ref_sweep.sweep(BUNDLED, ref_reading.read_cases("x", text=text)))
+    key_of = {c: f.key for f in new.findings for c in f.cases}
+    assert {(f.kind, tuple(f.cases)) for f in new.findings} == {
+        ("outside_range", ("far",)),  # 600,000 is above the statutory maximum 500,000
+        ("fine_spread", ("far", "unknown")),  # the same key: both gains unknown
+    }
+    assert "zero" not in key_of  # 0 is its own key (no finding): not merged with the unknown gain
+    assert (
+        "第十八条" in key_of["far"]
+        and next(f for f in new.findings if f.kind == "outside_range").severity == "critical"
+    )
+    assert new.summary.keys == 4, new.summary  # zero | unknown + far | g-unknown + g-low | g-mid
