@@ -18,6 +18,7 @@ from .wording import ABSENT
 
 _NUM_OPS = {"<": "低于", "<=": "不超过", ">": "超过", ">=": "达到", "==": "为", "!=": "不为"}
 
+
 def amount(v: Decimal | int | str) -> str:
     """A yuan amount with thousands separators: 1,000,000元."""
     d = v if isinstance(v, Decimal) else Decimal(str(v))

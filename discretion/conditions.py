@@ -119,8 +119,16 @@ def parse_condition(text: str | None, schema: Mapping[str, FactSpec], *, field: 
         return ALWAYS
     src = text.strip()
     tree = parse_source(src, field)
-    node = _Parser(src, schema, field).node(tree)
-    return Condition(src, _nnf(node, negate=False))
+    node = _nnf(_Parser(src, schema, field).node(tree), negate=False)
+    read = _collect_facts(node, set()) | {given_flag(f) for f in given_facts(node, set())}
+    if len(read) > MAX_FACTS:  # what one durable_rules message carries (engine.MAX_PROPERTIES)
+        raise ConditionError(
+            f"reads {len(read)} facts and given() flags; at most {MAX_FACTS}: split it into list entries or tiers",
+            text=src[:60],
+            position=1,
+            field=field,
+        )
+    return Condition(src, node)
 
 
 #: bounds on one condition or derived expression, checked before it is compiled: real benchmark
@@ -128,6 +136,9 @@ def parse_condition(text: str | None, schema: Mapping[str, FactSpec], *, field: 
 MAX_SOURCE = 4_000
 MAX_NODES = 400
 MAX_DEPTH = 40
+#: the facts (and given() flags) one condition may read: what one durable_rules message carries beside
+#: its three fixed fields (engine.MAX_PROPERTIES − 3); real benchmark conditions read a handful
+MAX_FACTS = 64
 
 
 def parse_source(src: str, field: str | None) -> ast.expr:
@@ -428,12 +439,13 @@ def _to_durable(node: Node, types: Mapping[str, str]) -> dict[str, Any]:
 # ---------------------------------------------------------------- facts and cells
 
 
-def _collect_facts(node: Node, out: set[str]) -> None:
+def _collect_facts(node: Node, out: set[str]) -> set[str]:
     if isinstance(node, (Cmp, Given)):
         out.add(node.fact)
     elif isinstance(node, (AllOf, AnyOf)):
         for p in node.parts:
             _collect_facts(p, out)
+    return out
 
 
 def _collect_thresholds(node: Node, out: dict[str, set[Value]]) -> None:

@@ -239,5 +239,20 @@ def transition_act(old_version: str) -> str:
     )
 
 
-def transition_lighter(old_version: str) -> str:
-    return f"仅裁量基准变化：按新基准的过渡规定参照从旧兼从轻，新基准处罚较轻，适用新基准（行为时为{old_version}版）"
+def transition_lighter(old_version: str, stated: bool) -> str:
+    """`stated`: the new benchmark says so itself (transition_basis); else it says nothing and 第三十七条 is
+    followed by analogy — the trace must not claim a transitional rule the document does not have."""
+    if stated:
+        return (
+            f"仅裁量基准变化：按新基准的过渡规定参照从旧兼从轻，新基准处罚较轻，适用新基准（行为时为{old_version}版）"
+        )
+    return (
+        "仅裁量基准变化（非法律、法规、规章修改）：新基准未载明新旧基准如何适用，参照从旧兼从轻，"
+        f"新基准处罚较轻，适用新基准（行为时为{old_version}版）"
+    )
+
+
+def transition_kept(new_version: str, old_version: str, stated: bool) -> str:
+    """The lighter rule when the old benchmark is not heavier: the case stays with it."""
+    how = "按新基准的过渡规定参照从旧兼从轻" if stated else "新基准未载明新旧基准如何适用，参照从旧兼从轻"
+    return f"仅裁量基准变化：{how}，{new_version}版处罚不轻于行为时的{old_version}版，仍适用{old_version}版"

@@ -199,3 +199,24 @@ def test_zhongzi_fa_2021_in_force_before_nyny_2022() -> None:
     NY-ZZ-76-1 quotes the text in force for its whole period."""
     [nyny] = LIB.versions("nyny")
     assert LIB.period(nyny)[0] >= dt.date(2022, 3, 1)
+
+
+@pytest.mark.parametrize(("dept", "version"), [("scjg", "2022-10"), ("sthj", "2023-10")])
+def test_article_37_speaks_of_laws_so_a_benchmark_only_version_says_so_and_claims_no_rule_it_lacks(
+    dept: str, version: str
+) -> None:
+    """第三十七条 concerns 法律、法规、规章. scjg/2022-10 (国市监法规〔2022〕2号) and sthj/2023-10 (京环发〔2022〕14号
+    repealed) change only the benchmark, and neither document states how old and new benchmarks apply: the version
+    declares `change: benchmark, transition: lighter` with no transition_basis, and the trace says the new benchmark
+    states nothing and 从旧兼从轻 is followed by analogy, citing 第三十七条 as the analogy."""
+    rs = next(r for r in LIB.versions(dept) if r.ruleset.version == version).ruleset
+    assert (rs.change, rs.transition, rs.transition_basis) == ("benchmark", "lighter", None)
+    item, facts, act, decision = (
+        ("SC-FOOD-124-1-1", {"goods_value": 8000, "harm": "serious"}, "2022-09-01", "2022-11-01")
+        if dept == "scjg"
+        else ("ST-EIA-31-1", {"harm": "none", "total_investment": 5000000}, "2023-09-01", "2023-11-15")
+    )
+    rec = _run(dept, item, facts, act, decision)
+    step = next(s for s in rec.trace if s.step == "version" and s.rule == f"{dept}/{version}")
+    assert "新基准未载明新旧基准如何适用，参照从旧兼从轻" in step.effect and "过渡规定" not in step.effect
+    assert step.citation == "《中华人民共和国行政处罚法》第三十七条"

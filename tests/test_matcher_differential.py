@@ -92,3 +92,39 @@ def test_the_price_cell_matches_alike_every_time(monkeypatch: pytest.MonkeyPatch
     for _ in range(3000):
         assert probe.match(facts) == expected
     assert callers == {threading.current_thread()}
+
+
+def test_conditions_that_together_read_more_than_one_message_holds_are_asked_in_groups() -> None:
+    """durable_rules 2.0.28 refuses a message of 255 properties and fails past its alpha stack (~220 distinct
+    facts; an item with that many facts was an error, a 500): the matcher asks groups of conditions, each with
+    the facts it reads, and the answer equals the reference predicates'."""
+    from discretion.conditions import parse_condition
+    from discretion.engine import MAX_PROPERTIES, DurableMatcher
+    from discretion.keys import RuleKey, RuleKind
+    from discretion.ruleset import FactSpec
+
+    schema = {f"f{i}": FactSpec(type="integer", label=f"f{i}") for i in range(300)}
+    schema["gain"] = FactSpec(type="money", label="gain", required=False)
+    conds = {
+        RuleKey(RuleKind.LIST, f"E{i}"): parse_condition(f"f{i} > 1 and f{i + 150} < 5", schema) for i in range(150)
+    }
+    conds[RuleKey(RuleKind.LIST, "G")] = parse_condition("not given(gain) and f1 > 1", schema)
+    matcher = DurableMatcher("test_wide_item", conds, {n: s.type for n, s in schema.items()})
+    assert len(matcher._groups) > 1 and all(len(g.facts) + len(g.flags) + 3 <= MAX_PROPERTIES for g in matcher._groups)
+    facts = {f"f{i}": (3 if i % 3 else 0) for i in range(300)}
+    expected = frozenset(k for k, c in conds.items() if c.holds(facts))
+    assert 0 < len(expected) < len(conds) and RuleKey(RuleKind.LIST, "G") in expected
+    assert matcher.match(facts) == expected
+    assert matcher.match({**facts, "gain": 5}) == expected - {RuleKey(RuleKind.LIST, "G")}
+
+
+def test_a_condition_reading_more_facts_than_a_message_holds_is_refused_at_load_time() -> None:
+    from discretion import ConditionError
+    from discretion.conditions import MAX_FACTS, parse_condition
+    from discretion.ruleset import FactSpec
+
+    schema = {f"f{i}": FactSpec(type="bool", label=f"f{i}") for i in range(MAX_FACTS + 1)}
+    parse_condition(" and ".join(f"f{i}" for i in range(MAX_FACTS)), schema)  # at the bound: fine
+    with pytest.raises(ConditionError, match=f"reads {MAX_FACTS + 1} facts") as e:
+        parse_condition(" and ".join(f"f{i}" for i in range(MAX_FACTS + 1)), schema, field="lists[0].when")
+    assert e.value.field == "lists[0].when"

@@ -137,6 +137,10 @@ _OWN: list[tuple[re.Pattern[str], str]] = [
     (_rx(r"^more than (?P<n>\d+) terms"), "条件过于复杂（超过 {n} 项）：请拆成清单条目或阶次"),
     (_rx(r"^nested deeper than (?P<n>\d+) levels"), "嵌套超过 {n} 层"),
     (
+        _rx(r"^reads (?P<k>\d+) facts and given\(\) flags; at most (?P<n>\d+)"),
+        "一个条件读取了 {k} 个事实（含 given() 标记），最多 {n} 个：请拆成清单条目或阶次",
+    ),
+    (
         _rx(r"^the document is for department '(?P<a>[^']*)', uploaded to '(?P<b>[^']*)'"),
         "文件中的部门是 {a}，却上传到了 {b}",
     ),

@@ -132,6 +132,7 @@ def evaluate(library: RulesetLibrary, request: EvaluationRequest) -> Recommendat
         return no_longer_a_violation(old, old_item, facts, dates, step)
     new_facts = _validate_for(new, new_item, request.facts, old_item)
     transition = new.ruleset.transition if new.ruleset.change == "benchmark" else None
+    stated = new.ruleset.transition_basis is not None  # the benchmark's own words, or 第三十七条 by analogy
     if transition == "decision_date":  # the benchmark's own rule: cases decided after it takes effect
         return apply_version(
             new, new_item, new_facts, dates, _transition_step(new, library, wording.TRANSITION_DECISION)
@@ -150,24 +151,21 @@ def evaluate(library: RulesetLibrary, request: EvaluationRequest) -> Recommendat
             new, library, f"作出处罚决定时施行的规定处罚较轻，适用新的规定（从旧兼从轻；行为时为{old.version}）"
         )
         if transition is None
-        else _transition_step(new, library, wording.transition_lighter(old.version)),
+        else _transition_step(new, library, wording.transition_lighter(old.version, stated)),
     )
     if lightness(after, new.ruleset.penalty_measures) < lightness(before, old.ruleset.penalty_measures):
         return after
-    return before.model_copy(
-        update={
-            "trace": [
-                *before.trace[:2],
-                TraceStep(
-                    step="version",
-                    rule=f"{new.department}/{new.version}",
-                    effect=f"作出处罚决定时施行的{new.version}版处罚不轻于行为时的规定，仍适用{old.version}版（从旧兼从轻）",
-                    citation=ART_37.render(),
-                ),
-                *before.trace[2:],
-            ]
-        }
+    kept = (
+        TraceStep(
+            step="version",
+            rule=f"{new.department}/{new.version}",
+            effect=f"作出处罚决定时施行的{new.version}版处罚不轻于行为时的规定，仍适用{old.version}版（从旧兼从轻）",
+            citation=ART_37.render(),
+        )
+        if transition is None
+        else _transition_step(new, library, wording.transition_kept(new.version, old.version, stated))
     )
+    return before.model_copy(update={"trace": [*before.trace[:2], kept, *before.trace[2:]]})
 
 
 def _transition_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> TraceStep:
@@ -175,6 +173,8 @@ def _transition_step(crs: CompiledRuleset, lib: RulesetLibrary, effect: str) -> 
     benchmark's own transitional rule decides, and the step cites it (or the document) instead."""
     step = _version_step(crs, lib, effect)
     basis = crs.ruleset.transition_basis
+    if basis is None and crs.ruleset.transition == "lighter":  # the document says nothing: 第三十七条 by analogy
+        basis = ART_37
     cite = (
         basis.render()
         if basis is not None

@@ -7,7 +7,6 @@ from ..money import normalise
 from ..wording import ABSENT, step_name
 
 
-
 def explain(rec: Recommendation) -> str:
     """Plain-text explanation with every step and its citation."""
     r = rec.ruleset
