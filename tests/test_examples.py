@@ -121,6 +121,14 @@ def _constructs_used(case: Case) -> set[str]:
         out.add("reduce")
     if "weighted" in steps and ci.item.weighted is not None and any(f.group for f in ci.item.weighted.factors):
         out.add("exclusive_groups")
+    if any(  # the version step of a benchmark-only change (change: benchmark) decided which version applies
+        s.step == "version"
+        and (v := LIB.version(*s.rule.split("/", 1))).ruleset.change == "benchmark"
+        and v is not None
+        for s in rec.trace
+        if "/" in s.rule
+    ):
+        out.add("change_benchmark")
     read = {name for s in rec.trace if s.condition and "given(" in s.condition for name in s.facts}
     if read - set(case.facts):  # a given() condition acted on a fact the case leaves out (无法确定)
         out.add("given")
@@ -130,14 +138,14 @@ def _constructs_used(case: Case) -> set[str]:
 def test_each_construct_has_several_cases_against_bundled_law() -> None:
     """Typed bands (rmyh: 中国人民银行令〔2024〕第6号), given() (scjg SC-PRICE-7: 价格违法行为行政处罚规定第十八条;
     gdsthj: 粤环发〔2021〕7号 第五条), reduce (gzsthj: 穗环规字〔2022〕2号; gdsthj: 第十四条), exclusive groups (gdsthj:
-    附件1 §2.7.1), may and displaces. change: benchmark has none: no bundled department's benchmark was found to
-    state its own transitional rule (examples/language shows the construct)."""
+    附件1 §2.7.1), may, displaces, and change: benchmark (scjg/2022-10, sthj/2023-10: neither document states its
+    own transitional rule, so both follow 从旧兼从轻 by analogy; examples/language shows the other rules)."""
     counts: dict[str, int] = {}
     for case in CASES:
         if case.expect_error is None:
             for c in _constructs_used(case):
                 counts[c] = counts.get(c, 0) + 1
-    wanted = {"may", "displaces", "bands", "reduce", "exclusive_groups", "given"}
+    wanted = {"may", "displaces", "bands", "reduce", "exclusive_groups", "given", "change_benchmark"}
     assert {c for c in wanted if counts.get(c, 0) >= 3} == wanted, counts
 
 
