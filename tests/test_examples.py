@@ -122,9 +122,7 @@ def _constructs_used(case: Case) -> set[str]:
     if "weighted" in steps and ci.item.weighted is not None and any(f.group for f in ci.item.weighted.factors):
         out.add("exclusive_groups")
     if any(  # the version step of a benchmark-only change (change: benchmark) decided which version applies
-        s.step == "version"
-        and (v := LIB.version(*s.rule.split("/", 1))).ruleset.change == "benchmark"
-        and v is not None
+        s.step == "version" and LIB.version(*s.rule.split("/", 1)).ruleset.change == "benchmark"
         for s in rec.trace
         if "/" in s.rule
     ):
