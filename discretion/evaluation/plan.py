@@ -205,7 +205,7 @@ class Planner:
                         )
                     )
                 continue
-            taken.append(Measure(code=m.code, name=names[m.code], citation=render_all(basis)))
+            taken.append(assemble(Measure, code=m.code, name=names[m.code], citation=render_all(basis)))
         return taken
 
     # -------------------------------------------------------- the order
