@@ -123,10 +123,13 @@ class CompiledItem:
     #: the evaluator's per-cell caches: created, sized and evicted by discretion.evaluation.cells (kept
     #: here only so that a case reaches them with one attribute read)
     evaluation_caches: ItemCaches | None = None
+    #: `by_list` with each entry's rule key (planning a new cell asks which entries hold)
+    keyed_by_list: dict[tuple[str, bool], list[tuple[ListEntry, RuleKey]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for e in self.entries:
             self.by_list.setdefault((e.list, e.mandatory), []).append(e)
+        self.keyed_by_list = {k: [(e, RuleKey.entry(e.id)) for e in v] for k, v in self.by_list.items()}
 
     def match(self, facts: Mapping[str, Value | None]) -> frozenset[RuleKey]:
         """Rule keys that hold, from durable_rules (uncached: the evaluation layer caches per cell,

@@ -81,10 +81,13 @@ def _short(raw: Any) -> str:
 
 def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
     # fast paths for the commonest exact forms; everything else takes the full checks below
-    if spec.type == "bool" and type(raw) is bool:
+    kind = spec.type
+    if kind == "bool" and type(raw) is bool:
         return raw
+    if kind == "enum" and type(raw) is str and raw in (spec.values or ()):
+        return raw  # what the full check returns for a declared value
     if (
-        spec.type == "money"
+        kind == "money"
         and type(raw) is int
         and 0 <= raw <= _MAX_MONEY_INT
         and spec.minimum is None
@@ -92,7 +95,7 @@ def _coerce(name: str, spec: FactSpec, raw: Any) -> Value:
     ):
         return Decimal(raw)
     if (
-        spec.type == "money"
+        kind == "money"
         and type(raw) is str
         and spec.minimum is None
         and spec.maximum is None

@@ -157,7 +157,7 @@ class Planner:
         self, crs: CompiledRuleset, ci: CompiledItem, matched: frozenset[RuleKey], facts: Mapping[str, Value | None]
     ) -> None:
         self.crs, self.ci, self.matched, self.facts = crs, ci, matched, facts
-        self.holding = {k: [e for e in v if RuleKey.entry(e.id) in matched] for k, v in ci.by_list.items()}
+        self.holding = {k: [e for e, key in v if key in matched] for k, v in ci.keyed_by_list.items()}
         self.may_options: list[Option] = []  # measures the law only allows (可以): offered, never taken
 
     def holds(self, key: RuleKey) -> bool:
@@ -205,7 +205,7 @@ class Planner:
                         )
                     )
                 continue
-            taken.append(Measure(code=m.code, name=names[m.code], citation=render_all(basis)))
+            taken.append(assemble(Measure, code=m.code, name=names[m.code], citation=render_all(basis)))
         return taken
 
     # -------------------------------------------------------- the order
@@ -248,7 +248,7 @@ class Planner:
                     self.template(kind, e.id, wording.offered(e.label, f"{what}{keep}"), e.basis, RuleKey.entry(e.id))
                 )
         plan = Plan(
-            item_ref=ItemRef(code=item.code, name=item.name),
+            item_ref=assemble(ItemRef, code=item.code, name=item.name),
             facts_citation=render_all(item.legal_basis),
             decimal_facts=tuple(n for n, f in self.ci.schema.items() if f.type in ("money", "number") or f.derived),
             limitation_years=lim_years,
