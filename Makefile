@@ -21,9 +21,12 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/discretion demo
 
-# both cores (pytest-xdist; a worker takes the next test when it is free), the slowest tests listed at the end
+# both cores (pytest-xdist; a worker takes the next test when it is free), the slowest tests listed at the end.
+# Bytecode is written even where the environment says PYTHONDONTWRITEBYTECODE: without .pyc files every
+# worker (and every process a test starts) compiles each module again, and pytest re-rewrites the asserts of
+# hypothesis' and schemathesis' packages: ~8 s of CPU per process (README "Working on the code").
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n auto --dist worksteal --durations=20
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist worksteal --durations=20
 
 # ruff (rules and line length in pyproject.toml) and mypy --strict on the library and the service
 lint: $(STAMP)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import textwrap
 import uuid
 from pathlib import Path
 from collections.abc import Callable, Iterator
 
+import hypothesis
 import pytest
 from argon2 import PasswordHasher, profiles
 from sqlalchemy import text
@@ -107,21 +109,35 @@ def _drop_schema(schema: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per process (per xdist worker); each test gets its own copy."""
+    from discretion.store import make_engine, migrate
+
+    path = tmp_path_factory.mktemp("template") / "store.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()  # the last connection closed: the WAL is checkpointed into the file and removed
+    assert not path.with_name("store.db-wal").exists()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path):
-    """A migrated, empty database URL: a SQLite file, or a fresh PostgreSQL schema."""
+    """A migrated, empty database URL: a private copy of a migrated SQLite file, or a fresh
+    PostgreSQL schema, migrated."""
     from discretion.store import make_engine, migrate
 
     if request.param == "sqlite":
-        url, schema = f"sqlite:///{tmp_path / 'store.db'}", None
-    else:
-        url, schema = _postgres_schema_url()
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "store.db")
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    url, schema = _postgres_schema_url()
     engine = make_engine(url)
     migrate(engine)
     engine.dispose()
     yield url
-    if schema:
-        _drop_schema(schema)
+    _drop_schema(schema)
 
 
 @pytest.fixture
@@ -158,12 +174,21 @@ def api(seeded):
 # ---------------------------------------------------------------- mutation runs (`make mutation`)
 
 
+#: pytest was started by mutmut (in its process): the mutation check, not a plain run
+UNDER_MUTMUT = "mutmut" in sys.modules
+if UNDER_MUTMUT:
+    # a mutant runs with trampolines around every evaluator function, at nice 19 on a shared machine:
+    # hypothesis's 200 ms deadline would fail the unmutated code (example counts are unchanged)
+    hypothesis.settings.register_profile("mutation", deadline=None)
+    hypothesis.settings.load_profile("mutation")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Under mutmut every mutant's tests run in a process forked from one that already ran them on the
     unmutated code, so the evaluator's caches (a cell's rules and plan per compiled item, the cached
     wording) hold the unmutated answers, and a mutant of the code that fills them would never run.
     Each session of a mutant starts with them empty. (A plain run starts with nothing loaded.)"""
-    if "MUTANT_UNDER_TEST" not in os.environ:
+    if not UNDER_MUTMUT:
         return
     import gc
 

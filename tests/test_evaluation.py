@@ -11,6 +11,10 @@ from typing import Any
 
 import pytest
 
+from discretion.evaluation import fines
+from discretion.evaluation.fines import Span, StatutoryFine
+from discretion.ruleset import FineSpec
+
 from discretion import (
     DateError,
     EvaluationRequest,
@@ -484,3 +488,29 @@ def test_a_multiple_from_nothing_reads_as_the_law_writes_it() -> None:
     statutory = next(s for s in rec.trace if s.step == "statutory")
     assert "的2倍以下：" in statutory.effect, statutory.effect
     assert "百分之0" not in statutory.effect
+
+
+# ---------------------------------------------------------------- a tier that is a multiple of the base
+
+TIMES_TIER = FineSpec(times=(Decimal(1), Decimal(2)))
+#: the statutory fine of a case whose base (goods_value 300) is known and no fallback range applies
+BASED = StatutoryFine(Span(Decimal(100), Decimal(5000)), "法定", "goods_value", Decimal(300), False)
+
+
+def test_a_tier_that_is_a_multiple_of_the_base_is_that_multiple_of_it() -> None:
+    assert fines.tier_span(TIMES_TIER, BASED, "T1") == Span(Decimal("300.00"), Decimal("600.00"))
+
+
+@pytest.mark.parametrize(
+    "statutory", [BASED._replace(base_value=None), BASED._replace(fallback_used=True)], ids=["no base", "fallback"]
+)
+def test_a_multiple_of_the_base_is_a_defect_of_the_ruleset_without_a_base_or_under_the_fallback(statutory) -> None:
+    """Without a base value, or where the statute's fixed range for a small or unknown base applies, a tier
+    written as a multiple of the base has nothing to multiply: the ruleset is missing a tier for that case."""
+    with pytest.raises(RulesetDefect) as e:
+        fines.tier_span(TIMES_TIER, statutory, "T1")
+    assert e.value.field == "tiers"
+    assert str(e.value) == (
+        "tiers: tier 'T1' is a multiple of the base, but the statutory fallback range applies "
+        "(base small, zero or unknown): the ruleset needs a tier for that case"
+    )

@@ -30,6 +30,31 @@ def test_at_least_twenty_cases_of_the_language_constructs() -> None:
     assert len(LANGUAGE_CASES) >= 20
 
 
+def test_case_files_are_read_whole_in_file_order_each_case_naming_its_file(tmp_path: Path) -> None:
+    """load_cases itself (the lists above are read at collection, where no test can see a fault of it)."""
+    (tmp_path / "b.yaml").write_text(
+        "- {name: 二, department: food, item: F-1, act_date: 2024-05-01, facts: {x: 1}}\n"
+        "- {name: 三, department: food, item: F-2, act_date: 2024-05-02}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "a.yaml").write_text(
+        "- {name: 一, department: food, item: F-1, act_date: 2024-05-01, expect: {outcome: penalty}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "empty.yaml").write_text("", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("- {name: 不是案例}\n", encoding="utf-8")
+    cases = load_cases(tmp_path)
+    assert [(c.file, c.name) for c in cases] == [("a.yaml", "一"), ("b.yaml", "二"), ("b.yaml", "三")]
+    assert cases[0].expect is not None and cases[0].expect.outcome == "penalty"
+    assert cases[1].facts == {"x": 1} and cases[2].facts == {}
+    assert str(cases[2].act_date) == "2024-05-02"
+    with pytest.raises(ValueError, match="colour"):  # a misspelt key is refused, not ignored
+        (tmp_path / "c.yaml").write_text(
+            "- {name: 四, department: food, item: F-1, act_date: 2024-05-01, colour: red}\n", encoding="utf-8"
+        )
+        load_cases(tmp_path)
+
+
 @pytest.mark.parametrize("case", LANGUAGE_CASES, ids=[f"{c.file}:{c.name}" for c in LANGUAGE_CASES])
 def test_language_case(case: Case) -> None:
     check(case, LANGUAGE_LIB)
