@@ -74,7 +74,9 @@ class Revocations:
     the notification (milliseconds after the commit). Until the listener is connected, whenever its
     connection is lost, and on SQLite, every request waits for the read of `watch` (RevocationWatch:
     strictly at once, at the latency it costs). A reconnected listener starts a new token, so keys cached
-    before are looked up again (a notification may have been missed meanwhile).
+    before are looked up again (a notification may have been missed meanwhile). The listener notifies itself
+    before it goes live and every `health_every` seconds: a connection lost without a word, or a channel
+    that does not deliver (LISTEN through a pooler in transaction mode), is noticed within two periods.
     """
 
     def __init__(self, watch: RevocationWatch, engine: Engine | None = None, *, health_every: float = 5.0) -> None:
@@ -110,6 +112,20 @@ class Revocations:
         if thread is not None:
             thread.join(timeout=self.health_every + 1)
 
+    def _ping(self, conn: Any, ping: str) -> None:
+        """Notify this listener itself and wait up to `health_every` for it, counting the revocations that
+        come meanwhile; raises when it does not come back (the caller then reads per request)."""
+        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, ping))
+        for note in conn.notifies(timeout=self.health_every):
+            if note.payload == ping:
+                return
+            self._heard(note.payload)
+        raise ConnectionError(f"the listener's own notification did not come back in {self.health_every} s")
+
+    def _heard(self, payload: str) -> None:
+        if payload == "":  # a revocation (another instance's ping is none)
+            self.generation += 1
+
     def _listen(self) -> None:
         assert self.engine is not None
         backoff = 0.5
@@ -123,13 +139,15 @@ class Revocations:
                 conn.autocommit = True
                 conn.execute(f"LISTEN {CHANNEL}")
                 self.backend_pid = conn.info.backend_pid
+                ping = f"ping:{self.backend_pid}"
+                self._ping(conn, ping)  # the channel delivers (it would not through a pooler in transaction mode)
                 self.generation += 1  # before this moment a notification may have been missed
                 self.live = True
                 backoff = 0.5
                 while not self._stop.is_set():
-                    for _ in conn.notifies(timeout=self.health_every):
-                        self.generation += 1
-                    conn.execute("SELECT 1")  # a connection lost without a word is noticed here
+                    for note in conn.notifies(timeout=self.health_every):
+                        self._heard(note.payload)
+                    self._ping(conn, ping)  # a connection or channel lost without a word is noticed here
             except Exception:  # noqa: BLE001 - logged; requests read the counter until connected again
                 log.warning("revocation listener: connection lost; requests read the counter meanwhile", exc_info=True)
             finally:

@@ -182,7 +182,8 @@ def main() -> int:
                 lifespan = await _lifespan(app)
                 if getattr(getattr(app, "state", None), "revocations", None) is not None:
                     for _ in range(100):  # the revocation listener connected (PostgreSQL)
-                        if app.state.revocations.live or app.state.revocations.engine is None:  # type: ignore[attr-defined]
+                        watch = app.state.revocations  # type: ignore[attr-defined]
+                        if getattr(watch, "live", True) or watch.engine is None:  # (a commit before the listener)
                             break
                         await asyncio.sleep(0.05)
                 await _run(app, route, token, bodies[args.requests :], args.concurrency)
