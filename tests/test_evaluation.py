@@ -370,6 +370,28 @@ def test_a_tier_in_multiples_of_the_base_is_a_defect_where_the_fixed_fallback_ra
         )
 
 
+@pytest.mark.parametrize(
+    "bounds, expect",
+    [
+        (None, ("4000", "6000")),
+        ("[]", ("4000", "6000")),
+        ("[)", ("4000", "5999.99")),
+        ("(]", ("4000.01", "6000")),
+        ("()", ("4000.01", "5999.99")),
+    ],
+)
+def test_a_tier_in_multiples_follows_its_own_boundary_words(bounds, expect) -> None:
+    """人民银行令〔2024〕第6号 第六条: "1倍至2倍（不含本数）" excludes the upper multiple, 超过 the lower; a
+    multiple without its own words includes both (以上、以下 含本数), whatever placement.boundaries says."""
+    from discretion.evaluation.fines import Span, StatutoryFine, tier_span
+    from discretion.ruleset import FineSpec
+
+    statutory = StatutoryFine(Span(Decimal(2000), Decimal(10000)), "", "gain", Decimal(2000), False)
+    spec = FineSpec(times=(Decimal(2), Decimal(3)), bounds=bounds)
+    for boundaries in ("inclusive", "lower_inclusive"):
+        assert tier_span(spec, statutory, "t", boundaries) == tuple(map(Decimal, expect))
+
+
 def test_tier_overlap_defect_or_heavier(make_library) -> None:
     items = ITEM_GAIN.replace("when: \"harm in ['none', 'minor']\"", "when: \"harm in ['none', 'minor', 'general']\"")
     with pytest.raises(RulesetDefect):
