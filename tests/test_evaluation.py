@@ -356,6 +356,46 @@ def test_tier_gap_is_reported_as_a_defect(make_library) -> None:
     assert "exactly one tier" in str(e.value)
 
 
+def test_a_tier_in_multiples_of_the_base_is_a_defect_where_the_fixed_fallback_range_applies(make_library) -> None:
+    """食品安全法 第一百二十四条 pattern: 货值金额不足一万元的, a fixed range (五万元以上十万元以下), not the
+    multiple. A tier written as a multiple of the base cannot divide that fixed range: the ruleset
+    needs its own tier there, reported as a defect naming `tiers` (never 0 × the base)."""
+    items = ITEM_GAIN.replace("fine: {share: [0.5, 1]}", "fine: {times: [2, 3]}")
+    lib = demo(make_library, items=items)
+    above = run(lib, {"gain": 2000, "harm": "general"}, dept="demo", item="X-GAIN")  # the multiple applies
+    assert (above.fine.min, above.fine.max) == (4600, 5400)  # general: 30%–70% of the tier's 4,000–6,000
+    for gain in (500, 0):  # below the threshold, and no gain at all: the fallback range 10,000–50,000
+        with pytest.raises(RulesetDefect) as e:
+            run(lib, {"gain": gain, "harm": "general"}, dept="demo", item="X-GAIN")
+        assert e.value.field == "tiers"
+        assert e.value.message == (
+            "tier 'high' is a multiple of the base, but the statutory fallback range applies "
+            "(base small, zero or unknown): the ruleset needs a tier for that case"
+        )
+
+
+@pytest.mark.parametrize(
+    "bounds, expect",
+    [
+        (None, ("4000", "6000")),
+        ("[]", ("4000", "6000")),
+        ("[)", ("4000", "5999.99")),
+        ("(]", ("4000.01", "6000")),
+        ("()", ("4000.01", "5999.99")),
+    ],
+)
+def test_a_tier_in_multiples_follows_its_own_boundary_words(bounds, expect) -> None:
+    """人民银行令〔2024〕第6号 第六条: "1倍至2倍（不含本数）" excludes the upper multiple, 超过 the lower; a
+    multiple without its own words includes both (以上、以下 含本数), whatever placement.boundaries says."""
+    from discretion.evaluation.fines import Span, StatutoryFine, tier_span
+    from discretion.ruleset import FineSpec
+
+    statutory = StatutoryFine(Span(Decimal(2000), Decimal(10000)), "", "gain", Decimal(2000), False)
+    spec = FineSpec(times=(Decimal(2), Decimal(3)), bounds=bounds)
+    for boundaries in ("inclusive", "lower_inclusive"):
+        assert tier_span(spec, statutory, "t", boundaries) == tuple(map(Decimal, expect))
+
+
 def test_tier_overlap_defect_or_heavier(make_library) -> None:
     items = ITEM_GAIN.replace("when: \"harm in ['none', 'minor']\"", "when: \"harm in ['none', 'minor', 'general']\"")
     with pytest.raises(RulesetDefect):
