@@ -334,6 +334,34 @@ def test_mandatory_exemption_keeps_its_measures(make_library) -> None:
     assert rec.outcome == "exemption" and rec.fine is None and [m.code for m in rec.measures] == ["confiscate_goods"]
 
 
+@pytest.mark.parametrize(
+    "item, facts, effect, statutory",
+    [
+        ("X-EX", {"harm": "none"}, "法定罚款幅度1,000元至5,000元", (1000, 5000)),
+        ("X-GAIN", {"gain": 2000}, "违法所得2,000元的1倍至3倍：2,000元至6,000元", (2000, 6000)),
+        (
+            "X-GAIN",
+            {"gain": 80000},
+            "违法所得80,000元的1倍至3倍：80,000元至240,000元，最高不超过100,000元",
+            (80000, 100000),
+        ),
+        ("X-GAIN", {"gain": 500}, "违法所得为500元，适用法定罚款幅度10,000元至50,000元", (10000, 50000)),
+        ("X-GAIN", {"gain": 0}, "违法所得为0元，适用法定罚款幅度10,000元至50,000元", (10000, 50000)),
+        ("X-GAIN", {}, "违法所得无法确定，适用法定罚款幅度10,000元至50,000元", (10000, 50000)),
+    ],
+)
+def test_the_statutory_step_states_the_range_the_law_gives_and_how_it_follows_from_the_base(
+    make_library, item, facts, effect, statutory
+) -> None:
+    """The statutory range is the basis of every placement (行政处罚法 第四十四条 告知依据): the trace states it
+    as the law writes it: a fixed range; N倍 of the base with the amounts; 最高不超过 where a ceiling caps it;
+    the fixed fallback range, saying whether the base is small, zero or unknown."""
+    rec = run(demo(make_library), {"harm": "general", **facts}, dept="demo", item=item)
+    (step,) = [s for s in rec.trace if s.step == "statutory"]
+    assert step.effect == effect
+    assert (rec.fine.statutory_min, rec.fine.statutory_max) == statutory
+
+
 def test_range_shape_places_over_the_statutory_range(make_library) -> None:
     rec = run(demo(make_library), {"harm": "none", "repeat": True}, dept="demo", item="X-EX")
     assert (rec.fine.min, rec.fine.max, rec.fine.suggested) == (Decimal(3800), Decimal(5000), Decimal(4400))
