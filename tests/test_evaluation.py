@@ -362,6 +362,16 @@ def test_the_statutory_step_states_the_range_the_law_gives_and_how_it_follows_fr
     assert (rec.fine.statutory_min, rec.fine.statutory_max) == statutory
 
 
+def test_a_multiple_without_a_fixed_fallback_needs_its_base(make_library) -> None:
+    """A fine of N倍 the base with no fixed range for an unknown base (no 无法计算的 clause) cannot be placed
+    without the base: a clear error naming the fact, never a guess."""
+    items = ITEM_GAIN.replace(', fallback: {when: "gain < 1000", range: [10000, 50000]}', "")
+    with pytest.raises(FactError) as e:
+        run(demo(make_library, items=items), {"harm": "general"}, dept="demo", item="X-GAIN")
+    assert e.value.field == "facts.gain"
+    assert e.value.message == "the fine is a multiple of 违法所得, which must be given"
+
+
 def test_range_shape_places_over_the_statutory_range(make_library) -> None:
     rec = run(demo(make_library), {"harm": "none", "repeat": True}, dept="demo", item="X-EX")
     assert (rec.fine.min, rec.fine.max, rec.fine.suggested) == (Decimal(3800), Decimal(5000), Decimal(4400))
