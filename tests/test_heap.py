@@ -35,7 +35,9 @@ def test_enabled_the_heap_is_frozen_young_collections_are_rarer_and_settle_waits
     assert frozen > 0 and gc.get_threshold()[0] == heap.YOUNG
     kept = [[i] for i in range(1000)]  # new long-lived objects
     heap.settle()  # frozen a moment ago: not again before FREEZE_EVERY
-    assert gc.get_freeze_count() == frozen
+    # the new objects stay unfrozen (not ==: another thread of the test process, e.g. a large catalogue's
+    # load, may freeze a few objects of its own meanwhile; a freeze here would add all 1,000)
+    assert gc.get_freeze_count() < frozen + len(kept)
     heap._last -= heap.FREEZE_EVERY
     heap.settle()
     assert gc.get_freeze_count() >= frozen + len(kept)
