@@ -235,8 +235,16 @@ def test_officer_journey(browser: Browser, site: Site, shots_from: None) -> None
 
 
 def _no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"{page.url} is {width}px wide on a 390px phone"
+    # after a click that navigates, the old document may be gone before the new one exists
+    # (documentElement is null): wait for the page that loads, then measure it
+    width = None
+    for _ in range(20):
+        page.wait_for_load_state("load")
+        width = page.evaluate("document.documentElement ? document.documentElement.scrollWidth : null")
+        if width is not None:
+            break
+        page.wait_for_timeout(100)
+    assert width is not None and width <= 390, f"{page.url} is {width}px wide on a 390px phone"
 
 
 def test_officer_on_a_390px_phone(browser: Browser, site: Site, shots_from: None) -> None:
