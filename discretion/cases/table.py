@@ -220,18 +220,9 @@ def _required(name: str, then: Callable[[Any], Any] = str) -> Callable[[Any], An
     return lambda v: then(fields.present(name, v))
 
 
-#: the fields of the import format a row's content is compared on, for repeated case ids
-CONTENT = (
-    "department",
-    "item",
-    "act_date",
-    "decision_date",
-    "unit",
-    "officer",
-    "outcome",
-    "fine",
-    "penalties",
-)
+#: the fields of the import format a row's content is compared on, for repeated case ids (the facts are
+#: compared on their own, the case id is the key)
+CONTENT = tuple(c for c in fields.COLUMNS if c not in ("case_id", "facts"))
 
 
 class TableBuilder:
