@@ -169,7 +169,9 @@ def test_penalty_option_with_a_fine_places_the_fine_in_its_range_and_keeps_the_s
         placement="减轻处罚",
     )
     assert taken.measures == [CORRECT, CONFISCATE]
-    assert taken.trace[-1].effect == "执法人员选择适用「减轻处罚」：可以减轻处罚：罚款30,000元至49,999元。理由：主动消除危害后果"
+    assert taken.trace[-1].effect == (
+        "执法人员选择适用「减轻处罚」：可以减轻处罚：罚款30,000元至49,999元。理由：主动消除危害后果"
+    )
     assert taken.trace[-1].citation == ART_32
 
 
