@@ -1,4 +1,5 @@
-"""Taking a discretionary (可以) option, and the officer's plain-text explanation of a recommendation.
+"""Taking a discretionary (可以) option, the officer's plain-text explanation of a recommendation, and what an
+imposed fine is measured against.
 
 Both are written against hand-built recommendations whose every field is known, so each assertion
 is the expected text or value itself (these tests are in the mutation check's selection: a mutant of
@@ -23,6 +24,8 @@ from discretion.evaluation.result import (
     Recommendation,
     RulesetIdentity,
     TraceStep,
+    imposed_fine_range,
+    show_value,
 )
 from discretion.evaluation.taking import MAX_REASON, find_option, take_option
 from discretion.keys import Outcome
@@ -262,3 +265,47 @@ def test_explain_a_fine_without_a_suggested_amount_writes_no_empty_line() -> Non
     text = explain(_rec(FINE.model_copy(update={"suggested": None}), []))
     assert not any(line.startswith("罚款：") for line in text.splitlines())
     assert "\n\n" not in text
+
+
+# --- what an imposed fine is measured against (decision checks and sweeps) ---------------------------------
+
+MAY_FINE = Option(
+    id="may:statutory:base:fine",
+    list="may",
+    label="可以并处罚款",
+    effect="可以并处罚款",
+    citation=ART,
+    outcome=Outcome.PENALTY,
+    fine=FineRange(min=Decimal("0"), max=Decimal("50000"), suggested=Decimal("25000")),
+)
+
+
+def test_an_imposed_fine_is_measured_against_the_recommended_fine_with_its_statutory_maximum() -> None:
+    assert imposed_fine_range(_rec(FINE, [MAY_FINE])) == (
+        Decimal("65000"),
+        Decimal("85000"),
+        Decimal("100000"),
+        None,
+    )
+
+
+def test_without_a_recommended_fine_an_imposed_fine_is_measured_against_the_可以并处_option() -> None:
+    """可以并处: the result has no fine; the option's range is what the officer may impose, and an option's
+    statutory maximum is not part of the result (None)."""
+    got = imposed_fine_range(_rec(None, [MITIGATE, MAY_MEASURE, MAY_FINE]))
+    assert got == (Decimal("0"), Decimal("50000"), None, MAY_FINE)
+    assert got is not None and got.may is MAY_FINE
+
+
+def test_no_fine_and_no_可以并处_fine_has_nothing_to_measure_against() -> None:
+    assert imposed_fine_range(_rec(None, [MITIGATE, MAY_MEASURE])) is None  # a fine, but not a 可以 one
+    assert imposed_fine_range(_rec(None, [])) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(Decimal("8000.50"), "8000.50"), (Decimal("0"), "0"), (3, 3), (True, True), ("minor", "minor"), (None, None)],
+)
+def test_a_fact_is_shown_as_given_decimals_as_exact_strings(value: object, shown: object) -> None:
+    assert show_value(value) == shown
+    assert type(show_value(value)) is type(shown)
