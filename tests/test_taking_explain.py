@@ -309,3 +309,9 @@ def test_no_fine_and_no_可以并处_fine_has_nothing_to_measure_against() -> No
 def test_a_fact_is_shown_as_given_decimals_as_exact_strings(value: object, shown: object) -> None:
     assert show_value(value) == shown
     assert type(show_value(value)) is type(shown)
+
+
+def test_every_measure_required_after_the_first_应当_is_kept() -> None:
+    """An entry can require more than one thing (但应当责令改正，并应当…): all that follows the first 应当 counts."""
+    twice = NO_PENALTY.model_copy(update={"effect": "可以不予处罚，但应当责令改正，并应当没收违法所得"})
+    assert take_option(_rec(FINE), twice, "理由").measures == [CORRECT, CONFISCATE]
