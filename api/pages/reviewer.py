@@ -28,6 +28,7 @@ from discretion.store import lifecycle
 from discretion.store.drafts import replace_draft, withdraw_draft
 from discretion.store.tables import Department, RulesetVersion, User
 from discretion.condition_words import facts_words
+from discretion.tables.marks import TAG as MARKER
 
 from ..importing import MAX_UPLOAD
 from ..review import compiled_pair
@@ -169,11 +170,14 @@ async def upload(request: Request) -> Response:
         return await _index(request, user, e.status, error=e.message, text=text, chosen=department)
     except DiscretionError as e:
         err = upload_error(e)
+        left = text.count(f"{MARKER} {{")  # markers an imported draft still holds (discretion/tables/yamlout.py)
         return await _index(
             request,
             user,
             422,
-            error=f"草稿未保存：{err.reason}" + (f"（第 {err.line} 行）" if err.line else ""),
+            error=f"草稿未保存：{err.reason}"
+            + (f"（第 {err.line} 行）" if err.line else "")
+            + (f"。草稿中还有 {left} 个未处理的标记。" if left else ""),
             upload_errors=[err],
             lines=numbered(text, [err]),
             text=text,
