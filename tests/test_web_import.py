@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from discretion.errors import NotFound
 from discretion.store.lifecycle import get_version
 from discretion.tables import import_table
 
@@ -49,9 +50,7 @@ def _textarea(page: str) -> str:
 
 def _cli(name: str, version: str = "2030") -> tuple[str, object]:
     """What `discretion import` writes for the same file over the same general rules as the store holds."""
-    return import_table(
-        TABLES / name, department="food", version=version, extends=["general/2021"], rulesets=FIXTURES
-    )
+    return import_table(TABLES / name, department="food", version=version, extends=["general/2021"], rulesets=FIXTURES)
 
 
 @pytest.mark.parametrize("name", ["jiaotong_jtys.docx", "taian_scjg.xlsx"])
@@ -92,7 +91,7 @@ def test_submitting_a_draft_with_markers_left_says_where_the_first_one_stands(we
     said = alerts(r.text)[0]
     assert "尚未处理" in said and f"第 {first} 行" in said and f"还有 {text.count('!unresolved {')} 个" in said
     assert not _ENGLISH.findall(_reviewer_reads(r.text))
-    with Session(web.engine) as s, pytest.raises(Exception):
+    with Session(web.engine) as s, pytest.raises(NotFound):
         get_version(s, "food", "2030")  # nothing stored
 
 
@@ -220,7 +219,7 @@ def test_officers_other_departments_and_forms_without_the_token_are_refused(web)
     sign_in(web, "li")  # an officer
     r = web.post("/review/import", data={**form, "csrf": csrf(web.get("/evaluate").text)}, files=files)
     assert r.status_code == 403 and "无权" in r.text
-    with Session(web.engine) as s, pytest.raises(Exception):
+    with Session(web.engine) as s, pytest.raises(NotFound):
         get_version(s, "food", "2030")
 
 
@@ -263,3 +262,15 @@ def test_by_default_the_import_runs_in_a_child_process(web) -> None:
         pytest.skip("processes need a database another process can open")
     assert _import(web, "jiaotong_jtys.docx").status_code == 200
     assert review._executor is not None  # the heavy pool's processes ran it
+
+
+def test_a_form_the_server_cannot_read_is_a_chinese_page(web) -> None:
+    """request.form's own refusals (too many fields, a field over its bound) are pages, not JSON in English:
+    on the import and on the draft upload its result submits to (a pasted draft over 2 MB)."""
+    token = csrf(web.get("/review").text)
+    many = {f"f{i}": "x" for i in range(20)}
+    r = web.post("/review/import", data={"csrf": token, **many}, files={"file": ("t.csv", b"a,b", "text/csv")})
+    assert r.status_code == 413 and "表单无法读取" in alerts(r.text)[0]
+    r = web.post("/review/upload", data={"csrf": token, "department": "food", "text": "x" * (2 * 1024 * 1024 + 1)})
+    assert r.status_code == 413 and "超过 2 MB" in alerts(r.text)[0]
+    assert not _ENGLISH.findall(_reviewer_reads(r.text))

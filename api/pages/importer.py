@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from discretion.tables.reading import MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, TableImportError
 
@@ -97,7 +98,7 @@ def _extends(text: str) -> tuple[str, ...] | None:
 async def _form(request: Request) -> tuple[dict[str, str], Any, str | None]:
     try:
         data = await request.form(max_files=1, max_fields=10, max_part_size=64 * 1024)
-    except HTTPException:
+    except StarletteHTTPException:  # what request.form raises for a part over the limit or a broken body
         return {}, None, "表单无法读取（字段过大或格式有误），未作任何处理。"
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
     upload = data.get("file")
@@ -195,7 +196,7 @@ async def download(request: Request) -> Response:
     user = await _reviewer(request)
     try:
         data = await request.form(max_files=0, max_fields=10, max_part_size=MAX_DRAFT)
-    except HTTPException:
+    except StarletteHTTPException:  # what request.form raises for a part over the limit or a broken body
         return await _index(request, user, 413, import_error=f"草稿超过 {_mb(MAX_DRAFT)}，或表单无法读取。")
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
     if not csrf_ok(request, fields):

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlmodel import Session, col, select
 
 from discretion.audit.diff import diff as diff_versions
@@ -134,7 +135,7 @@ async def _document(request: Request) -> tuple[dict[str, str], str | None, str |
     """The form's fields and the draft's text (a file wins over pasted text), or why not."""
     try:
         data = await request.form(max_files=1, max_fields=10, max_part_size=MAX_DRAFT)
-    except HTTPException:  # a field over the limit (a pasted draft of more than 2 MB), or a broken form
+    except StarletteHTTPException:  # a field over the limit (a pasted draft of more than 2 MB), or a broken form
         return {}, None, "内容超过 2 MB，或表单无法读取，未作任何处理。请检查是否粘贴或选错了内容。"
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
     upload = data.get("file")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from discretion.tables.reading import TableImportError
 
@@ -75,7 +76,7 @@ async def _file(http: Request, fmt: str | None, filename: str | None) -> tuple[b
     if ctype == "multipart/form-data":
         try:
             form = await http.form(max_files=1, max_fields=4)
-        except HTTPException as e:
+        except StarletteHTTPException as e:  # request.form's refusal (Starlette's class, not FastAPI's)
             raise _bad(["body"], f"not a readable multipart body: {e.detail}") from None
         part = form.get("file")
         if part is None or isinstance(part, str):
