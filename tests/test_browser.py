@@ -35,6 +35,13 @@ SHOTS = os.environ.get("DISCRETION_SCREENSHOTS")
 _SHOT_SITE = ["-"]  # the SQLite site's URL, set by the `shots_from` fixture
 PASSWORD = "browser-pass-1"
 ITEM = "SC-FOOD-124-1-1"
+#: a 390-px phone, as the browser's context options
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 if not Path(CHROMIUM).exists():  # `make test` installs it (Makefile: browser)
     pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)", pytrace=False)
@@ -248,15 +255,7 @@ def _no_sideways_scroll(page: Page) -> None:
 
 
 def test_officer_on_a_390px_phone(browser: Browser, site: Site, shots_from: None) -> None:
-    page = open_as(
-        browser,
-        site,
-        "li",
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
+    page = open_as(browser, site, "li", **PHONE)
     page.get_by_label("事项名称、编码、法律名称或条文").fill("第一百二十四条")
     page.get_by_role("button", name="查找").click()
     _no_sideways_scroll(page)
@@ -397,15 +396,7 @@ def test_reviewer_imports_a_published_table(browser: Browser, site: Site, shots_
     expect(page.locator(".alert").first).to_contain_text("尚未处理")
     page.close()
 
-    phone = open_as(
-        browser,
-        site,
-        "zhao",
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
+    phone = open_as(browser, site, "zhao", **PHONE)
     phone.set_default_timeout(120_000)
     phone.goto(f"{site}/review#import")
     _no_sideways_scroll(phone)

@@ -21,7 +21,7 @@ from discretion.tables import import_table
 
 from .conftest import FIXTURES
 from .test_web_reviewer import _ENGLISH, _reviewer_reads
-from .web_support import alerts, csrf, people_client, sign_in
+from .web_support import alerts, csrf, loop_spy, people_client, sign_in
 
 TABLES = Path(__file__).parent / "fixtures" / "tables"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -225,25 +225,13 @@ def test_officers_other_departments_and_forms_without_the_token_are_refused(web)
 
 def test_the_import_runs_off_the_event_loop_in_the_heavy_pool(web, monkeypatch) -> None:
     """In a heavy worker (threads here: a spy cannot see into a child process); a full pool is a Chinese page."""
-    import asyncio
-
     import api.importing as importing
     import api.pages.importer as importer
     import api.review as review
 
     monkeypatch.setattr(review, "USE_PROCESSES", False)
     calls: list[bool] = []
-    real = importing.import_read
-
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-        try:
-            asyncio.get_running_loop()
-            calls.append(True)
-        except RuntimeError:
-            calls.append(False)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(importing, "import_read", spy)
+    monkeypatch.setattr(importing, "import_read", loop_spy(importing.import_read, calls))
     r = _import(web, "taian_scjg.xlsx")
     assert r.status_code == 200 and calls == [False], calls
     assert _textarea(r.text) == _cli("taian_scjg.xlsx")[0]  # in a thread as in a child process
