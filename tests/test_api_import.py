@@ -97,3 +97,14 @@ def test_reviewers_of_the_department_only(api) -> None:
     assert r.status_code == 403 and r.json()["detail"][0]["loc"] == ["query", "department"]
     assert _post(api, data, **h(api, "admin")).status_code == 200
     assert api.post(f"{URL}?department=food&version=2030", content=data).status_code == 401
+
+
+def test_nul_bytes_pass_the_guard_only_in_a_table_files_body(api) -> None:
+    """A zip is full of NUL bytes: the guard lets them through to the import routes' files, and nowhere else."""
+    data = (TABLES / "taian_scjg.xlsx").read_bytes()
+    assert b"\x00" in data
+    assert _post(api, data).status_code == 200
+    as_json = _post(api, b'{"a": "\x00"}', **{"Content-Type": "application/json"})
+    assert as_json.status_code == 422 and as_json.json()["detail"][0]["loc"] == ["body"]
+    elsewhere = api.post("/v1/rulesets/food", content=b"department: food\x00", headers=h(api, "alice"))
+    assert elsewhere.status_code == 422 and "NUL" in elsewhere.json()["detail"][0]["msg"]
