@@ -163,7 +163,7 @@ async def import_table(request: Request) -> Response:
         return await refuse(
             413, f"文件超过 {_mb(MAX_UPLOAD)} 的上限，未读取。请检查是否选错了文件，或把表格拆成几个文件。"
         )
-    if not data.strip():
+    if not data or data.isspace():  # no copy of a large file on the loop
         return await refuse(422, "文件是空的，请选择公布的裁量基准表格。")
     refs = _extends(fields.get("extends", "")) or ()
     name = re.sub(r"[\x00-\x1f\x7f]", "", upload.filename.replace("\\", "/").rsplit("/", 1)[-1])[:200]

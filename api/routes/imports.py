@@ -88,7 +88,7 @@ async def _file(http: Request, fmt: str | None, filename: str | None) -> tuple[b
         data, name = await http.body(), filename or ""
     if len(data) > MAX_UPLOAD:
         raise _bad(["body", "file"], f"the file is larger than {MAX_UPLOAD} bytes", 413)
-    if not data.strip():
+    if not data or data.isspace():  # no copy of a large file on the loop
         raise _bad(["body", "file"], "the file is empty")
     suffix = f".{fmt}" if fmt else suffix_of(name) or CONTENT_TYPES.get(ctype) or sniff(data)
     if suffix is None:
