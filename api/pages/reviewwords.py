@@ -110,6 +110,10 @@ def _rx(pattern: str) -> re.Pattern[str]:
 #: store, conditions) → Chinese; groups are carried over
 _OWN: list[tuple[re.Pattern[str], str]] = [
     (_rx(r"^unknown key$"), "不认识的键（拼写错误，或此处不允许这个键）"),
+    (
+        _rx(r"^malformed YAML: unresolved import marker: (?P<w>.*)"),
+        "导入表格时未能确定的单元格（!unresolved 标记）尚未处理：{w}",
+    ),
     (_rx(r"^malformed YAML: nested deeper than (?P<n>\d+) levels"), "YAML 嵌套超过 {n} 层"),
     (
         _rx(r"^malformed YAML: mapping values are not allowed here"),
@@ -303,7 +307,9 @@ def upload_error(e: DiscretionError) -> PositionedError:
     m = _LINE.search(path or "") or _LINE.search(e.message)
     line = int(m.group(1)) if m else None
     detail = _words(e.message)
-    if e.message.startswith("malformed YAML"):
+    if e.message.startswith("malformed YAML: unresolved import marker"):
+        reason = "导入时未能确定的单元格尚未处理（!unresolved 标记）：请改为结构化的内容"
+    elif e.message.startswith("malformed YAML"):
         reason = "YAML 格式错误（缩进、冒号或引号有误）"
     else:
         reason = next((lead for key, lead in _LEADS if key in detail), detail)
