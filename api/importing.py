@@ -13,6 +13,8 @@ the draft will be compiled against when it is uploaded), not from files.
 
 from __future__ import annotations
 
+import logging
+
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -30,6 +32,8 @@ from discretion.tables.reading import _OLE, _ZIP, MAX_BYTES, TableImportError
 from discretion.tables.report import report_dict
 
 #: the largest table file the service reads (the importer's limit, within the request body's)
+_log = logging.getLogger(__name__)
+
 MAX_UPLOAD = min(MAX_BYTES, load_settings().max_body)
 #: the suffixes the importer reads
 SUFFIXES = (".docx", ".xlsx", ".csv")
@@ -117,6 +121,11 @@ def import_upload(
         except TableImportError as e:
             where = (e.field or "").removeprefix(str(path)).lstrip(": ")
             raise TableImportError(f"{where}: {e.message}" if where else e.message, field="file") from None
+        except Exception as e:  # noqa: BLE001  a file the readers choke on is bad input, not a server error
+            _log.exception("table import of %r failed inside the reader", name)
+            raise TableImportError(
+                f"cannot read the file as a benchmark table ({type(e).__name__})", field="file"
+            ) from None
     report = report_dict(draft)
     return Imported(
         draft=text,

@@ -108,3 +108,22 @@ def test_nul_bytes_pass_the_guard_only_in_a_table_files_body(api) -> None:
     assert as_json.status_code == 422 and as_json.json()["detail"][0]["loc"] == ["body"]
     elsewhere = api.post("/v1/rulesets/food", content=b"department: food\x00", headers=h(api, "alice"))
     assert elsewhere.status_code == 422 and "NUL" in elsewhere.json()["detail"][0]["msg"]
+
+
+def test_a_reader_that_fails_unexpectedly_is_a_refusal_of_the_file_not_a_server_error(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Whatever a table reader raises on a strange file, the import answers with a refusal naming the file
+    (a 422 on the API, a Chinese sentence on the page), never a 500."""
+    import api.importing as importing
+    from api.pages.importer import import_words
+    from discretion.tables.reading import TableImportError
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(importing, "import_read", broken)
+    data = (TABLES / "taian_scjg.xlsx").read_bytes()
+    with pytest.raises(TableImportError) as e:
+        importing.import_upload(engine, data, ".xlsx", "t.xlsx", "scjg", "2027", ())
+    assert e.value.field == "file"
+    assert "IndexError" in e.value.message
+    assert import_words(e.value) == "文件无法读取。"
