@@ -168,6 +168,33 @@ def conflict_lead(direction: Direction) -> str:
     return f"{DIRECTION_LABELS[direction]}：建议罚款幅度"
 
 
+def circumstances_counted(parts: list[tuple[ListKind, list[str]]], article: str) -> str:
+    """A count of circumstances (中国人民银行令〔2024〕第6号 第十七条 "同时具有两个或者两个以上从轻处罚情形，
+    且不具有从重处罚情形"): how many entries of each list counted hold, named, and the article that counts them —
+    "有2项从轻处罚情形（「A」「B」）且无从重处罚情形（第十七条）"."""
+    said = [
+        f"有{len(names)}项{LIST_NAMES[kind]}情形（{''.join(f'「{n}」' for n in names)}）"
+        if names
+        else f"无{LIST_NAMES[kind]}情形"
+        for kind, names in parts
+    ]
+    return "且".join(said) + (f"（{article}）" if article else "")
+
+
+def count_condition(bounds: list[tuple[ListKind, int | None, int | None]]) -> str:
+    """A count's condition in words (sweep keys, tables, diff): "从轻处罚情形不少于2项、从重处罚情形不多于0项"."""
+    out = []
+    for kind, least, most in bounds:
+        if least is not None and least == most:
+            out.append(f"{LIST_NAMES[kind]}情形恰为{least}项")
+            continue
+        if least is not None:
+            out.append(f"{LIST_NAMES[kind]}情形不少于{least}项")
+        if most is not None:
+            out.append(f"{LIST_NAMES[kind]}情形不多于{most}项")
+    return "、".join(out)
+
+
 # ---------------------------------------------------------------- placement
 
 

@@ -152,6 +152,9 @@ def _constructs_used(case: Case) -> set[str]:
         if "/" in s.rule
     ):
         out.add("change_benchmark")
+    counting = {c.entry.id for c in ci.counting}  # when_count (中国人民银行令〔2024〕第6号 第十七条)
+    if counting & ({s.rule for s in rec.trace} | {o.id for o in rec.options}):
+        out.add("count")
     read = {name for s in rec.trace if s.condition and "given(" in s.condition for name in s.facts}
     if read - set(case.facts):  # a given() condition acted on a fact the case leaves out (无法确定)
         out.add("given")
@@ -168,7 +171,7 @@ def test_each_construct_has_several_cases_against_bundled_law() -> None:
         if case.expect_error is None:
             for c in _constructs_used(case):
                 counts[c] = counts.get(c, 0) + 1
-    wanted = {"may", "displaces", "bands", "reduce", "exclusive_groups", "given", "change_benchmark"}
+    wanted = {"may", "displaces", "bands", "reduce", "exclusive_groups", "given", "change_benchmark", "count"}
     assert {c for c in wanted if counts.get(c, 0) >= 3} == wanted, counts
 
 
