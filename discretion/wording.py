@@ -7,7 +7,12 @@ corpus check of bench/corpus.py pins it byte for byte).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .keys import Direction, ListKind
+
+if TYPE_CHECKING:
+    from .ruleset import ListEntry
 
 #: the evaluator's step ids in words, for the officer's page, the alerts page and the plain-text
 #: explanation alike (a step id not listed reads "裁量步骤")
@@ -179,6 +184,20 @@ def circumstances_counted(parts: list[tuple[ListKind, list[str]]], article: str)
         for kind, names in parts
     ]
     return "且".join(said) + (f"（{article}）" if article else "")
+
+
+def count_words(entry: ListEntry) -> str:
+    """An entry's count of circumstances (when_count) in words, its lists in the order 从轻, 减轻, 从重; "" if none."""
+    if entry.when_count is None:
+        return ""
+    counts = entry.when_count
+    return count_condition(
+        [
+            (ListKind(k), counts[k].at_least, counts[k].at_most)
+            for k in ("lenient", "mitigated", "aggravated")
+            if k in counts
+        ]
+    )
 
 
 def count_condition(bounds: list[tuple[ListKind, int | None, int | None]]) -> str:
