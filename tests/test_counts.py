@@ -68,8 +68,8 @@ def _ids(rec) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def test_rmyh_17_two_lenient_no_aggravated_may_mitigate() -> None:
-    """Two 从轻 (第十条（六）; 行政处罚法 第三十二条第（一）项), no 从重: 减轻 is offered with its range and basis; the fine
-    itself stays in the 从轻 band of 第六条（二） — 可以 is never imposed."""
+    """Two 从轻 (第十条（六）; 行政处罚法 第三十二条第（一）项), no 从重: 减轻 is offered with its range and basis;
+    the fine itself stays in the 从轻 band of 第六条（二） — 可以 is never imposed."""
     rec = _eval(LIB, {"lesser_small_harm": True, "eliminated_harm": True})
     option = next(o for o in rec.options if o.id == "RM-17")
     assert option.fine is not None and (option.fine.min, option.fine.max) == (Decimal(0), Decimal(500000))
@@ -154,7 +154,7 @@ def test_rmyh_17_offered_iff_the_counts_hold_and_never_imposed(
 ) -> None:
     """Property: RM-17 is an option exactly when two or more 从轻 circumstances hold and no 从重 one; and it is never
     imposed — the fine, the measures and every other option are what the same law without 第十七条 gives."""
-    facts: dict[str, Any] = {f: True for f in lenient | aggravated}
+    facts: dict[str, Any] = dict.fromkeys(lenient | aggravated, True)
     if partial:
         facts["mental_capacity"] = "partial"  # 行政处罚法 第三十一条: a 可以 从轻 circumstance
     if mitigated:
