@@ -164,8 +164,9 @@ def _constructs_used(case: Case) -> set[str]:
 def test_each_construct_has_several_cases_against_bundled_law() -> None:
     """Typed bands (rmyh: 中国人民银行令〔2024〕第6号), given() (scjg SC-PRICE-7: 价格违法行为行政处罚规定第十八条;
     gdsthj: 粤环发〔2021〕7号 第五条), reduce (gzsthj: 穗环规字〔2022〕2号; gdsthj: 第十四条), exclusive groups (gdsthj:
-    附件1 §2.7.1), may, displaces, and change: benchmark (scjg/2022-10, sthj/2023-10: neither document states its
-    own transitional rule, so both follow 从旧兼从轻 by analogy; examples/language shows the other rules)."""
+    附件1 §2.7.1), counts of circumstances (rmyh RM-17: 第十七条), may, displaces, and change: benchmark
+    (scjg/2022-10, sthj/2023-10: neither document states its own transitional rule, so both follow 从旧兼从轻 by
+    analogy; examples/language shows the other rules)."""
     counts: dict[str, int] = {}
     for case in CASES:
         if case.expect_error is None:
