@@ -77,6 +77,7 @@ def test_rmyh_17_two_lenient_no_aggravated_may_mitigate() -> None:
     assert option.effect.startswith("可以减轻处罚：")
     assert rec.fine is not None and rec.fine.placement == "从轻" and rec.fine.max == Decimal("999999.99")
     step = next(s for s in rec.trace if s.rule == "RM-17")
+    assert step.condition is None  # `when: "True"`: the effect says what was counted, not "条件：True"
     assert step.effect == (
         "有2项从轻处罚情形（「主动消除或者减轻违法行为危害后果」「违法行为较轻，且危害后果不大」）且无从重处罚情形"
         "（第十七条）：可以减轻处罚（作为选项）"

@@ -186,6 +186,8 @@ class Planner:
         key: RuleKey | None = None,
     ) -> StepTemplate:
         cond = self.ci.conditions.get(key) if key else None
+        if cond is not None and not cond.facts and self.ci.counting and any(c.key == key for c in self.ci.counting):
+            cond = None  # a count with `when: "True"`: the effect says what was counted, "条件：True" would say nothing
         return StepTemplate(
             step,
             rule,
