@@ -128,6 +128,13 @@ def entries(draw: st.DrawFn) -> list[dict[str, Any]]:
             e["tier_up"] = True
         if kind in ("aggravated", "lenient") and draw(st.booleans()):
             e["weight"] = draw(st.sampled_from([-0.2, 0.1, 0.3]))
+        if kind in ("aggravated", "lenient") and "tier_up" not in e and "weight" not in e and draw(st.booleans()):
+            # a count of circumstances (when_count: 中国人民银行令〔2024〕第6号 第十七条)
+            least = draw(st.integers(0, 2))
+            e["when_count"] = {
+                draw(st.sampled_from(["lenient", "aggravated"])): {"at_least": least},
+                **({"aggravated": {"at_most": draw(st.integers(0, 1))}} if draw(st.booleans()) else {}),
+            }
         out.append(e)
     return out
 

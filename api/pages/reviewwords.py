@@ -192,6 +192,11 @@ _OWN: list[tuple[re.Pattern[str], str]] = [
     (_rx(r"^reduce belongs to lenient or mitigated entries"), "reduce 只能用于从轻或减轻条目"),
     (_rx(r"^reduce_not_below needs reduce"), "写了 reduce_not_below 就须写 reduce"),
     (_rx(r"^tier_up belongs to aggravated entries"), "tier_up 只能用于从重条目"),
+    (_rx(r"^a count needs at_least or at_most"), "情形计数（when_count）须写 at_least（不少于）或 at_most（不多于）"),
+    (_rx(r"^at_least (?P<lo>\d+) is above at_most (?P<hi>\d+)"), "情形计数的 at_least {lo} 大于 at_most {hi}"),
+    (_rx(r"^when_count: name at least one list"), "when_count 须至少写一个清单（lenient、mitigated、aggravated）"),
+    (_rx(r"^when_count belongs to lenient"), "when_count 只能用于从轻、减轻、从重条目"),
+    (_rx(r"^an entry with when_count takes no"), "写了 when_count 的条目不能再写 tier_up 或 weight"),
     (_rx(r"^lenient must lie below aggravated"), "从轻的幅度须低于从重的幅度"),
     (_rx(r"^`transition` belongs to a benchmark-only change"), "transition 只能用于仅基准变更（change: benchmark）"),
     (
