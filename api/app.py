@@ -14,6 +14,7 @@ from discretion.store import make_engine
 
 from .errors import ERROR_RESPONSES
 from .hardening import harden
+from .hotpath import HotRoutes
 from .library import LibraryCache
 from .pages.web import ENV
 from . import heap, pages
@@ -127,6 +128,8 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     for module in (evaluate, decisions, imports, rulesets, cases, audit, sweeps, keys, alerts, webhooks, jobs):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     pages.install(app)
+    # the hot routes' fast path: inside the guard and the body limit, outside the pages' session
+    app.add_middleware(HotRoutes, fastapi=app, routers=[evaluate.router, decisions.router])
     harden(app)
     app.add_middleware(BodyLimit, limit=settings.max_body)  # outermost: the guard inside it reads a bounded body
     return app

@@ -42,22 +42,26 @@ def library_of(request: Request) -> LibraryCache:
     return request.app.state.library  # type: ignore[no-any-return]  # app.state is untyped; create_app sets it
 
 
+def _unauthorized(msg: str) -> HTTPException:
+    return HTTPException(
+        401,
+        detail=[{"loc": ["header", "authorization"], "msg": msg, "type": "unauthorized"}],
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
 async def require_key(
     request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> ApiKey:
     """The caller's live key (401 without one). Keys are looked up once per token and cached."""
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
-        raise HTTPException(
-            401,
-            detail=[
-                {
-                    "loc": ["header", "authorization"],
-                    "msg": "a valid API key is required (Authorization: Bearer …)",
-                    "type": "unauthorized",
-                }
-            ],
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise _unauthorized("a valid API key is required (Authorization: Bearer …)")
+    return await key_for(request, creds.credentials)
+
+
+async def key_for(request: Request, token: str) -> ApiKey:
+    """The live key of a bearer token (401 when unknown or revoked), from the cache when it may be used
+    (require_key, and the hot routes' fast path, api/hotpath.py)."""
     state = request.app.state
     cache: dict[str, tuple[float, ApiKey]] = state.key_cache
     revocations = state.revocations
@@ -65,23 +69,17 @@ async def require_key(
     if seen != getattr(state, "revocations_seen", None):  # a key was revoked somewhere
         cache.clear()
         state.revocations_seen = seen
-    hit = cache.get(creds.credentials)
+    hit = cache.get(token)
     key = hit[1] if hit is not None and hit[0] > time.monotonic() else None
     if key is None:
-        key = await run_in_threadpool(_lookup, state.engine, creds.credentials)
+        key = await run_in_threadpool(_lookup, state.engine, token)
         if key is None:
-            raise HTTPException(
-                401,
-                detail=[
-                    {"loc": ["header", "authorization"], "msg": "unknown or revoked API key", "type": "unauthorized"}
-                ],
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise _unauthorized("unknown or revoked API key")
         # looked up at most this often per token (settings.key_cache_seconds); a revocation anywhere
         # clears the cache at once (api/revocation.py). Not cached when a revocation was seen while it was
         # looked up: the lookup may have read the key just before it was revoked.
         if state.revocations_seen == seen and (not revocations.live or revocations.current_nowait() == seen):
-            cache[creds.credentials] = (time.monotonic() + state.settings.key_cache_seconds, key)
+            cache[token] = (time.monotonic() + state.settings.key_cache_seconds, key)
     return key
 
 

@@ -200,11 +200,17 @@ def main() -> int:
 def report(figs: list[harness.Figures], args: argparse.Namespace) -> None:
     print(
         f"\n{args.requests} timed requests each, concurrency {args.concurrency}, one PostgreSQL, "
-        f"{os.cpu_count()} CPUs, {dt.datetime.now():%Y-%m-%d %H:%M}"
+        f"{os.cpu_count()} CPUs, {dt.datetime.now():%Y-%m-%d %H:%M}, load average {os.getloadavg()[0]:.1f}"
     )
-    print(f"{'':34} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'server CPU':>11} {'client CPU':>11}")
+    print(
+        f"{'':34} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'server CPU':>11} {'CPU/request':>12} "
+        f"{'client CPU':>11}"
+    )
     for f in figs:
-        print(f"{f.name:34} {f.rps:11,.0f} {f.p50:8.1f} {f.p99:8.1f} {f.server_cpu:10.0%} {f.client_cpu:10.0%}")
+        print(
+            f"{f.name:34} {f.rps:11,.0f} {f.p50:8.1f} {f.p99:8.1f} {f.server_cpu:10.0%} "
+            f"{f.server_cpu / f.rps * 1e6:9,.0f} µs {f.client_cpu:10.0%}"
+        )
     ev1, de1, ev2, de2 = figs
     cost, scale = ev1.rps / de1.rps, de2.rps / de1.rps
     print(
