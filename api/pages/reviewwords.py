@@ -187,6 +187,7 @@ _OWN: list[tuple[re.Pattern[str], str]] = [
     (_rx(r"^allows_mitigated belongs to lenient entries"), "allows_mitigated 只能用于从轻条目"),
     (_rx(r"^reduce belongs to lenient or mitigated entries"), "reduce 只能用于从轻或减轻条目"),
     (_rx(r"^reduce_not_below needs reduce"), "写了 reduce_not_below 就须写 reduce"),
+    (_rx(r"^reduce_at_most needs reduce"), "写了 reduce_at_most（减少的额度上限）就须写 reduce"),
     (_rx(r"^tier_up belongs to aggravated entries"), "tier_up 只能用于从重条目"),
     (_rx(r"^lenient must lie below aggravated"), "从轻的幅度须低于从重的幅度"),
     (_rx(r"^`transition` belongs to a benchmark-only change"), "transition 只能用于仅基准变更（change: benchmark）"),

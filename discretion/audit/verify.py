@@ -86,8 +86,11 @@ def projection(ci: CompiledItem) -> Projection:
         str(RuleKey.weight(f.id)) for f in (ci.item.weighted.factors if ci.item.weighted else ()) if f.group
     )
 
+    # proportional reductions: a state keeps which hold, so that two holding together are seen (checks.reductions)
+    reducing = frozenset(str(RuleKey.entry(e.id)) for e in ci.entries if e.reduce is not None)
+
     def keep(key: str) -> bool:
-        return checks.kept(key) or key in grouped
+        return checks.kept(key) or key in grouped or key in reducing
 
     return Projection(keep, settles, raises, checks.weight_of(ci))
 

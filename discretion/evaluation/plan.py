@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from .. import wording
 from ..citation import Citation, render_all
 from ..compiler import CompiledItem, CompiledRuleset
-from ..conditions import Value
+from ..conditions import AllOf, Cmp, Condition, Value
 from ..errors import RulesetDefect
 from ..keys import (
     ADJUSTING_LISTS,
@@ -29,6 +29,7 @@ from ..keys import (
     ShapeKind,
 )
 from ..law import ART_9
+from ..money import yuan_text
 from ..ruleset import FineSpec, ListEntry, MeasureRef, StatutoryClause, Tier, Weighted
 from ..shapes import Shape, shape_for
 from ..shapes.base import Mandatory
@@ -125,6 +126,7 @@ class FinePlan:
     reductions: list[ListEntry] = field(default_factory=list)  # mandatory proportional reductions
     may_reductions: list[ListEntry] = field(default_factory=list)  # discretionary ones (options)
     reduction_steps: list[StepTemplate] = field(default_factory=list)
+    exclusion_steps: list[StepTemplate] = field(default_factory=list)  # reductions an exclusion holds off
 
 
 @dataclass(slots=True)
@@ -370,11 +372,22 @@ class Planner:
             self.template(
                 e.list,
                 e.id,
-                wording.reduction(e.label, e.mandatory, pct(e.reduce[0]), pct(e.reduce[1])),  # type: ignore[index]  # the entries here have a reduce (filtered above)
+                wording.reduction(
+                    e.label,
+                    e.mandatory,
+                    pct(e.reduce[0]),  # type: ignore[index]  # the entries here have a reduce (filtered above)
+                    pct(e.reduce[1]),  # type: ignore[index]
+                    None if e.reduce_at_most is None else yuan_text(e.reduce_at_most),
+                ),
                 e.basis,
                 RuleKey.entry(e.id),
             )
             for e in fp.reductions + fp.may_reductions
+        ]
+        fp.exclusion_steps = [
+            self.template("excluded", e.id, wording.reduction_excluded(e.label, why), e.basis, RuleKey.entry(e.id))
+            for e in self.ci.entries
+            if e.reduce is not None and (why := self.exclusions(e))
         ]
         fp.placement_citation = render_all(self.crs.placement_basis)
         fp.shaper = shape_for(fp.shape)
@@ -382,6 +395,20 @@ class Planner:
         self.direction(fp, mandatory)
         self.adjustments(fp, mandatory)
         return measures
+
+    def exclusions(self, e: ListEntry) -> list[str]:
+        """不适用情形 that hold off a reduction (粤环发〔2021〕7号 第十四条 "有以下行为之一的，不适用公开道歉承诺从轻
+        制度"): the entry does not hold, its condition is a conjunction, and every part it fails is `not f` for a
+        bool fact f that holds. Their labels, in the condition's order; none when anything else failed."""
+        cond = self.ci.conditions.get(RuleKey.entry(e.id))
+        if cond is None or self.holds(RuleKey.entry(e.id)) or not isinstance(cond.node, AllOf):
+            return []
+        failed = [p for p in cond.node.parts if not Condition(cond.text, p).holds(self.facts)]
+        if not all(
+            isinstance(p, Cmp) and p.op == "!=" and p.value is True and self.facts.get(p.fact) is True for p in failed
+        ):
+            return []
+        return [self.ci.schema[p.fact].label for p in failed if isinstance(p, Cmp)]
 
     def direction(self, fp: FinePlan, mandatory: Mandatory) -> None:
         """The mandatory adjustments, and the direction they give together (see `decide_direction`)."""
