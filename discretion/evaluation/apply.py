@@ -27,7 +27,7 @@ from ..money import FEN, yuan_text
 from ..ruleset import ListEntry
 from .fines import Span, StatutoryFine, statutory_fine, suggest
 from .placing import step
-from .plan import FinePlan, Plan, decide_direction, plan_cell, refuse_defect
+from .plan import FinePlan, Plan, decide_direction, excluded_reductions, plan_cell, refuse_defect
 from .result import (
     OUTCOME_LABELS,
     Fine,
@@ -90,7 +90,7 @@ def apply_version(
     trace.append(fp.statutory.make(facts, stat.how, fp.statutory_fallback_citation if stat.fallback_used else None))
     options = list(plan.options)
     fine = fp.shaper.place(crs, fp, stat, facts, trace, options)
-    trace += [t.make(facts) for t in fp.exclusion_steps]
+    trace += [t.make(facts) for t in excluded_reductions(ci, matched, facts)]
     if fp.reductions or fp.may_reductions:
         fine = _reduced(crs, fp, stat, fine, facts, trace, options)
     if fp.may:  # 可以并处: the fine is the officer's option with its range and basis, never imposed silently

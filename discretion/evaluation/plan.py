@@ -126,7 +126,6 @@ class FinePlan:
     reductions: list[ListEntry] = field(default_factory=list)  # mandatory proportional reductions
     may_reductions: list[ListEntry] = field(default_factory=list)  # discretionary ones (options)
     reduction_steps: list[StepTemplate] = field(default_factory=list)
-    exclusion_steps: list[StepTemplate] = field(default_factory=list)  # reductions an exclusion holds off
 
 
 @dataclass(slots=True)
@@ -384,31 +383,12 @@ class Planner:
             )
             for e in fp.reductions + fp.may_reductions
         ]
-        fp.exclusion_steps = [
-            self.template("excluded", e.id, wording.reduction_excluded(e.label, why), e.basis, RuleKey.entry(e.id))
-            for e in self.ci.entries
-            if e.reduce is not None and (why := self.exclusions(e))
-        ]
         fp.placement_citation = render_all(self.crs.placement_basis)
         fp.shaper = shape_for(fp.shape)
         mandatory, measures = fp.shaper.plan(self, fp, mandatory)
         self.direction(fp, mandatory)
         self.adjustments(fp, mandatory)
         return measures
-
-    def exclusions(self, e: ListEntry) -> list[str]:
-        """不适用情形 that hold off a reduction (粤环发〔2021〕7号 第十四条 "有以下行为之一的，不适用公开道歉承诺从轻
-        制度"): the entry does not hold, its condition is a conjunction, and every part it fails is `not f` for a
-        bool fact f that holds. Their labels, in the condition's order; none when anything else failed."""
-        cond = self.ci.conditions.get(RuleKey.entry(e.id))
-        if cond is None or self.holds(RuleKey.entry(e.id)) or not isinstance(cond.node, AllOf):
-            return []
-        failed = [p for p in cond.node.parts if not Condition(cond.text, p).holds(self.facts)]
-        if not all(
-            isinstance(p, Cmp) and p.op == "!=" and p.value is True and self.facts.get(p.fact) is True for p in failed
-        ):
-            return []
-        return [self.ci.schema[p.fact].label for p in failed if isinstance(p, Cmp)]
 
     def direction(self, fp: FinePlan, mandatory: Mandatory) -> None:
         """The mandatory adjustments, and the direction they give together (see `decide_direction`)."""
@@ -526,3 +506,25 @@ def plan_cell(
         hit = Planner(crs, ci, matched, facts).plan()
         plans.put(matched, hit)
     return hit
+
+
+def excluded_reductions(
+    ci: CompiledItem, matched: frozenset[RuleKey], facts: Mapping[str, Value | None]
+) -> list[StepTemplate]:
+    """不适用情形 that hold off a reduction (粤环发〔2021〕7号 第十四条 "有以下行为之一的，不适用公开道歉承诺从轻制度"),
+    per case (a cell's plan is shared by cases whose exclusions differ): a reducing entry does not hold, its condition
+    is a conjunction, and every part it fails is `not f` for a bool fact f that holds. The step names them by label."""
+    out = []
+    for e in ci.entries:
+        key = RuleKey.entry(e.id)
+        cond = ci.conditions.get(key)
+        if e.reduce is None or key in matched or cond is None or not isinstance(cond.node, AllOf):
+            continue
+        failed = [p for p in cond.node.parts if not Condition(cond.text, p).holds(facts)]
+        if failed and all(
+            isinstance(p, Cmp) and p.op == "!=" and p.value is True and facts.get(p.fact) is True for p in failed
+        ):
+            why = [ci.schema[p.fact].label for p in failed if isinstance(p, Cmp)]
+            effect = wording.reduction_excluded(e.label, why)
+            out.append(StepTemplate("excluded", e.id, effect, render_all(e.basis), cond.text, tuple(cond.facts)))
+    return out
