@@ -184,8 +184,8 @@ def placed_point(direction: Direction, suggested: str, range_text: str) -> str:
 
 
 def displaced(label: str, general: str, special: str) -> str:
-    """另有规定的，从其规定: 行政处罚法 第三十三条第二款 yielding to a law (食品安全法 第一百三十六条 …), or a province's
-    range yielding to the city standard it authorises (粤环发〔2021〕7号 第十四条末段 → 东莞's 指引)."""
+    """另有规定的，从其规定: 行政处罚法 第三十三条第二款 yielding to a law (食品安全法 第一百三十六条 …), or a
+    province's range yielding to the city standard it authorises (粤环发〔2021〕7号 第十四条末段 → 东莞's 指引)."""
     return f"「{label}」（{general}）不适用：{special}另有规定，从其规定"
 
 
