@@ -95,6 +95,9 @@ def test_verify_reports_reductions_that_would_compound() -> None:
     lib = RulesetLibrary.from_texts({**TEXTS, "dgsthj/2022": DG.replace("    displaces: [GD-14]\n", "")})
     problems = [p for p in verify(lib, department="dgsthj").problems if p.check == "reductions"]
     assert problems and "GD-14" in problems[0].message and problems[0].example is not None
+    from api.pages.reviewwords import problem_words
+
+    assert "会叠加减少" in problem_words(problems[0]) and "GD-14" in problem_words(problems[0])
     assert not [p for p in verify(LIB, department="dgsthj").problems if p.check == "reductions"]
 
 

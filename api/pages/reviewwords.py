@@ -338,6 +338,13 @@ def problem_words(p: Problem) -> str:
     if p.check == "citation":
         m = re.search(r"list entry '([^']+)'", msg)
         return f"清单条目 {m.group(1)} 没有引用依据" if m else "事项没有引用处罚依据"
+    if p.check == "reductions":
+        m = re.search(r"reductions (.+?) hold together", msg)
+        if m:
+            return (
+                f"按比例减少的条目 {m.group(1).replace(', ', '、')} 在同一情形下同时适用，会叠加减少："
+                "应使其条件互斥，或用 displaces 写明被取代的条目"
+            )
     return _CHECKS.get(p.check, "发现问题")
 
 
