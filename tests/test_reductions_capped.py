@@ -204,3 +204,21 @@ def test_dongguan_reduction_never_more_than_200000_and_never_below_the_minimum(d
     want = max(amount - min(amount * Decimal(category[1]), Decimal(200000)), Decimal(100000))
     assert after.suggested == want
     assert amount - after.suggested <= Decimal(200000) and after.suggested >= Decimal(100000)
+
+
+def test_the_table_writes_the_cap_in_the_entrys_other_cell(tmp_path: Path) -> None:
+    """A department's table says the cap in words ("减少的额度最多不超过：200000元"); import reads it back (the
+    round trip of every bundled ruleset is tests/test_tables_roundtrip.py)."""
+    from openpyxl import load_workbook
+
+    from discretion.tables.export import export_table
+
+    bundled = RulesetLibrary.load()
+    out = tmp_path / "dg.xlsx"
+    export_table(bundled.compiled["dgsthj/2022"].ruleset, bundled.files["dgsthj/2022"].ruleset, out, "xlsx")
+    rows = [
+        [str(c.value or "") for c in r]
+        for r in load_workbook(out)["从轻、减轻、从重、不予处罚、免予处罚清单"].iter_rows()
+    ]
+    [row] = [r for r in rows if r[0] == "DG-APOLOGY-30"]
+    assert "减少的额度最多不超过：200000元" in row[8] and "排除适用：GD-14" in row[8]

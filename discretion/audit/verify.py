@@ -43,7 +43,7 @@ class Problem(BaseModel):
     item: str | None = None
     check: str = Field(
         description="coverage | tier_range (the tiers shape's own findings) | tier_base | "
-        "weighted_range | citation | facts | exhaustive | shape_<kind> | a registered check"
+        "weighted_range | reductions | citation | facts | exhaustive | shape_<kind> | a registered check"
     )
     message: str
     example: dict[str, Any] | None = Field(default=None, description="事实示例（该格的代表值）")
