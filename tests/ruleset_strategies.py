@@ -128,6 +128,10 @@ def entries(draw: st.DrawFn) -> list[dict[str, Any]]:
             e["tier_up"] = True
         if kind in ("aggravated", "lenient") and draw(st.booleans()):
             e["weight"] = draw(st.sampled_from([-0.2, 0.1, 0.3]))
+        elif kind == "lenient" and draw(st.booleans()):  # a proportional reduction, perhaps capped (东莞: 20万)
+            e["reduce"] = draw(st.sampled_from([[0.3, 0.5], [0.5, 0.5]]))
+            if draw(st.booleans()):
+                e["reduce_at_most"] = draw(st.sampled_from([1000, 200000]))
         out.append(e)
     return out
 
