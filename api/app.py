@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from pydantic import ValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,10 +15,11 @@ from discretion.store import make_engine
 from .errors import ERROR_RESPONSES
 from .hardening import harden
 from .library import LibraryCache
+from .pages.web import ENV
 from . import heap, pages
 from fastapi_offline import FastAPIOffline
 from .routes import audit, cases, evaluate, keys, rulesets, sweeps
-from .routes import alerts, decisions, jobs, webhooks
+from .routes import alerts, decisions, imports, jobs, webhooks
 from . import review
 from .worker import make_worker
 
@@ -34,8 +35,9 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         length = dict(scope.get("headers") or []).get(b"content-length")
+        page = not scope.get("path", "").startswith("/v1/")  # a page's form: answered with a page, in Chinese
         if length is not None and length.isdigit() and int(length) > self.limit:
-            await _too_large(self.limit, send)
+            await _too_large(self.limit, send, page)
             return
         seen = 0
 
@@ -51,18 +53,27 @@ class BodyLimit:
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await _too_large(self.limit, send)
+            await _too_large(self.limit, send, page)
 
 
 class _TooLarge(Exception):
     pass
 
 
-async def _too_large(limit: int, send: Send) -> None:
-    body = JSONResponse(
+async def _too_large(limit: int, send: Send, page: bool = False) -> None:
+    body: Response = JSONResponse(
         {"detail": [{"loc": ["body"], "msg": f"the body is larger than {limit} bytes", "type": "too_large"}]},
         status_code=413,
     )
+    if page:
+        html = ENV.get_template("error.html.j2").render(
+            user=None,
+            nav=[],
+            path="",
+            title="文件过大",
+            message=f"提交的内容超过 {limit / 1024 / 1024:g} MB 的上限，未作任何处理。请检查是否选错了文件。",
+        )
+        body = HTMLResponse(html, status_code=413, headers={"Cache-Control": "no-store"})
     await send({"type": "http.response.start", "status": 413, "headers": body.raw_headers})
     await send({"type": "http.response.body", "body": body.body})
 
@@ -111,8 +122,9 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.state.worker = make_worker(app)
     app.router.add_event_handler("shutdown", review.shutdown)  # the reviewers' child processes end with it
     # the hot routes first: a request is matched against the routes in order (no other route's path can
-    # match /v1/evaluate or /v1/decisions…, so the order changes nothing but the work of matching)
-    for module in (evaluate, decisions, rulesets, cases, audit, sweeps, keys, alerts, webhooks, jobs):
+    # match /v1/evaluate or /v1/decisions…, so the order changes nothing but the work of matching); the
+    # import before the rulesets: POST /v1/rulesets/import is not an upload to a department "import"
+    for module in (evaluate, decisions, imports, rulesets, cases, audit, sweeps, keys, alerts, webhooks, jobs):
         app.include_router(module.router, responses=ERROR_RESPONSES)
     pages.install(app)
     harden(app)

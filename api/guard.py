@@ -12,6 +12,9 @@ part of the request:
 - a JSON body (application/json) over MAX_JSON_BODY bytes (JSON lines may be as large as the
   body limit; they are read line by line in a worker thread);
 - `%00` in a form body.
+The routes that take a table file (BINARY_PATHS: an .xlsx or .docx is a zip, full of NUL bytes) may
+carry NUL bytes in a body that is neither JSON nor a urlencoded form; their text parameters are
+codes matched by a pattern (api/params.py), and the file itself is read only by the importer.
 Large bodies are scanned in a worker thread, so the event loop never waits on a scan.
 """
 
@@ -34,6 +37,8 @@ MAX_JSON_BODY = 1024 * 1024
 #: bodies up to this size are scanned inline; larger ones in a worker thread
 _INLINE_SCAN = 64 * 1024
 
+#: routes whose body may be a binary file (a multipart upload or the file itself)
+BINARY_PATHS = frozenset({"/v1/rulesets/import", "/review/import"})
 _JSON_TYPES = ("application/json", "application/x-ndjson", "application/jsonl", "application/json-lines")
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _ESCAPE = re.compile(rb"(\\+)u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
@@ -119,8 +124,10 @@ def check_json_text(body: bytes) -> None:
             raise BadRequestInput(["body"], f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
 
 
-def check_body(body: bytes, content_type: str) -> None:
-    if b"\x00" in body:
+def check_body(body: bytes, content_type: str, binary: bool = False) -> None:
+    """`binary`: the route takes a file, so NUL bytes may stand in a body other than JSON or a urlencoded form."""
+    textual = content_type in _JSON_TYPES or content_type.endswith("+json")
+    if b"\x00" in body and not (binary and not textual and content_type != "application/x-www-form-urlencoded"):
         raise BadRequestInput(["body"], "the body contains a NUL byte")
     if content_type in _JSON_TYPES or content_type.endswith("+json"):
         if content_type == "application/json" and len(body) > MAX_JSON_BODY:
@@ -164,11 +171,12 @@ class InputGuard:
                 break
         body = b"".join(chunks)
         ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower().decode("latin-1")
+        binary = scope.get("path", "") in BINARY_PATHS
         try:
             if len(body) <= _INLINE_SCAN:
-                check_body(body, ctype)
+                check_body(body, ctype, binary)
             else:
-                await anyio.to_thread.run_sync(check_body, body, ctype)
+                await anyio.to_thread.run_sync(check_body, body, ctype, binary)
         except BadRequestInput as e:
             await _refuse(e, send)
             return

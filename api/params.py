@@ -63,3 +63,21 @@ InstantQuery = Annotated[
     BoundedInstant | None,
     Query(description=f"ISO 8601 date-time, {MIN_DATE.year} … {MAX_DATE.year}; without an offset it is UTC"),
 ]
+
+# ------------------------------------------------------------------ a table import's parameters
+
+_REF = r"[A-Za-z0-9][A-Za-z0-9_.\-]*/[A-Za-z0-9][A-Za-z0-9_.\-]*"
+#: a ruleset, `department/version`
+REF_PATTERN = f"^{_REF}$"
+#: one or more rulesets a draft extends, comma-separated
+EXTENDS_PATTERN = f"^{_REF}(,{_REF})*$"
+DepartmentParam = Annotated[str, Query(min_length=1, max_length=64, pattern=CODE_PATTERN)]
+VersionParam = Annotated[str, Query(min_length=1, max_length=32, pattern=CODE_PATTERN)]
+ExtendsQuery = Annotated[
+    str | None,
+    Query(
+        max_length=400,
+        pattern=EXTENDS_PATTERN,
+        description="the published rulesets the draft extends, comma-separated (e.g. general/2021)",
+    ),
+]

@@ -1,4 +1,4 @@
-"""verify, diff and impact in worker processes: the reviewer's CPU-bound Python off the server's GIL.
+"""verify, diff, impact and table imports in worker processes: the reviewer's CPU-bound Python off the server's GIL.
 
 Why processes: in a thread, a verify holds the GIL in turns with the event loop, and every other
 client's evaluation waits its turn (bench/heavy.py measured 4.7× the p50 of evaluations while
@@ -33,6 +33,7 @@ from discretion.errors import DiscretionError
 from discretion.settings import load_settings
 from discretion.store import lifecycle, make_engine
 
+from .importing import import_upload
 from .workers import HEAVY_WORKERS, in_worker
 
 #: reviews run in child processes (DISCRETION_HEAVY_PROCESSES; default on)
@@ -68,7 +69,12 @@ def impact_report(engine: Engine, department: str, version: str, against: str) -
     return replay(old, new, from_engine(engine, department=department))
 
 
-REVIEWS: dict[str, Callable[..., Any]] = {"verify": verify_report, "diff": diff_report, "impact": impact_report}
+REVIEWS: dict[str, Callable[..., Any]] = {
+    "verify": verify_report,
+    "diff": diff_report,
+    "impact": impact_report,
+    "import": import_upload,  # a published table into a draft (api/importing.py)
+}
 
 # ------------------------------------------------------------------ the child's side
 
@@ -84,7 +90,7 @@ def _child_engine(url: str) -> Engine:
     return engine
 
 
-def _in_child(name: str, url: str, args: tuple[str, ...]) -> tuple[str, Any]:
+def _in_child(name: str, url: str, args: tuple[Any, ...]) -> tuple[str, Any]:
     """Run one review in the child; a refusal travels back as (class, message, attributes), since not
     every error class can be rebuilt from its arguments by pickle."""
     try:
@@ -148,8 +154,8 @@ def _url(engine: Engine) -> str | None:
     return url.render_as_string(hide_password=False)
 
 
-async def review(engine: Engine, name: str, *args: str) -> Any:
-    """Run review `name` (verify, diff, impact) through the heavy pool: in a child process when the
+async def review(engine: Engine, name: str, *args: Any) -> Any:
+    """Run review `name` (verify, diff, impact, import) through the heavy pool: in a child process when the
     database can be opened there, else in a heavy worker thread."""
     url = _url(engine) if USE_PROCESSES else None
     if url is None:

@@ -25,7 +25,7 @@ from .engine import DurableMatcher
 from .errors import ConditionError, RulesetLoadError
 from .facts import Derivation, parse_derived
 from .keys import LIMITATION_EXTENDED, RuleKey
-from .ruleset import FactSpec, Item, Limitation, ListEntry, MeasureRef, Placement, Ruleset
+from .ruleset import CountBound, FactSpec, Item, Limitation, ListEntry, MeasureRef, Placement, Ruleset
 from .warmth import refuse_cold
 
 if TYPE_CHECKING:
@@ -104,6 +104,53 @@ def applies(entry: ListEntry, code: str) -> bool:
     return any(fnmatch.fnmatchcase(code, p) for p in entry.applies_to)
 
 
+@dataclass(frozen=True)
+class Counting:
+    """A list entry that holds by the number of other entries that hold (`when_count`: 中国人民银行令〔2024〕第6号
+    第十七条 "同时具有两个或者两个以上从轻处罚情形，且不具有从重处罚情形的，可以减轻处罚").
+
+    `counted` has, per list it names, its bound and the entries of that list that apply to the item (not
+    displaced, and not counting entries themselves: a count never counts a count, so there is no cycle)."""
+
+    entry: ListEntry
+    key: RuleKey
+    counted: tuple[tuple[str, CountBound, tuple[tuple[RuleKey, ListEntry], ...]], ...]
+
+    def holding(self, matched: frozenset[RuleKey]) -> list[tuple[str, CountBound, list[ListEntry]]]:
+        """Per list counted: its bound and the entries of it whose conditions hold."""
+        return [(kind, bound, [e for k, e in cands if k in matched]) for kind, bound, cands in self.counted]
+
+    def holds(self, matched: frozenset[RuleKey]) -> bool:
+        """Whether every bound is met by the entries that hold (the entry's own `when` is asked apart)."""
+        for _, bound, cands in self.counted:
+            n = sum(1 for k, _ in cands if k in matched)
+            if (bound.at_least is not None and n < bound.at_least) or (bound.at_most is not None and n > bound.at_most):
+                return False
+        return True
+
+
+def countings(applicable: list[ListEntry], entries: list[ListEntry]) -> list[Counting]:
+    """The counting entries among `applicable`, each with the entries (of `entries`, the ones not displaced)
+    it counts."""
+    plain = [e for e in entries if e.when_count is None]
+    return [
+        Counting(
+            e,
+            RuleKey.entry(e.id),
+            tuple(
+                (kind, bound, tuple((RuleKey.entry(x.id), x) for x in plain if x.list == kind))
+                for kind, bound in sorted(e.when_count.items(), key=lambda kv: _COUNT_ORDER[kv[0]])
+            ),
+        )
+        for e in applicable
+        if e.when_count is not None
+    ]
+
+
+#: the order a count's lists are said in (从轻, 减轻, 从重)
+_COUNT_ORDER = {"lenient": 0, "mitigated": 1, "aggravated": 2}
+
+
 @dataclass(eq=False)  # identity: the evaluation layer keys its caches by the item
 class CompiledItem:
     """One catalogue item ready to evaluate: its schema, conditions and matcher."""
@@ -125,6 +172,8 @@ class CompiledItem:
     evaluation_caches: ItemCaches | None = None
     #: `by_list` with each entry's rule key (planning a new cell asks which entries hold)
     keyed_by_list: dict[tuple[str, bool], list[tuple[ListEntry, RuleKey]]] = field(default_factory=dict)
+    #: entries that hold by the number of other entries that hold (`when_count`)
+    counting: list[Counting] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for e in self.entries:
@@ -134,11 +183,20 @@ class CompiledItem:
     def match(self, facts: Mapping[str, Value | None]) -> frozenset[RuleKey]:
         """Rule keys that hold, from durable_rules (uncached: the evaluation layer caches per cell,
         discretion.evaluation.cells)."""
-        return self.matcher.match(facts)
+        return self.counted(self.matcher.match(facts))
 
     def match_reference(self, facts: Mapping[str, Value | None]) -> frozenset[RuleKey]:
         """Rule keys that hold, from the reference predicates."""
-        return frozenset(k for k, c in self.conditions.items() if c.holds(facts))
+        return self.counted(frozenset(k for k, c in self.conditions.items() if c.holds(facts)))
+
+    def counted(self, keys: frozenset[RuleKey]) -> frozenset[RuleKey]:
+        """`keys` (the conditions that hold) without the counting entries whose count is not met: a counting
+        entry holds when its own `when` and its count both hold. The count reads only keys of `keys`, so a cell
+        of fact space still decides it (the per-cell caches stay keyed by what the count reads)."""
+        if not self.counting:
+            return keys
+        failed = {c.key for c in self.counting if c.key in keys and not c.holds(keys)}
+        return keys - failed if failed else keys
 
     def holds(self, key: RuleKey, facts: Mapping[str, Value | None]) -> bool:
         return self.conditions[key].holds(facts)
@@ -289,6 +347,7 @@ def compile_item(
         cell_facts=names,
         cell_key=cell_key,
         displaced=[(e, displaced[e.id]) for e in applicable if e.id in displaced],
+        counting=countings(applicable, entries),
     )
 
 

@@ -283,6 +283,26 @@ class Item(Strict):
         return self
 
 
+class CountBound(Strict):
+    """How many entries of one list must hold: 不少于 `at_least`, 不多于 `at_most` (两个以上 = at_least 2,
+    不具有 = at_most 0)."""
+
+    at_least: Annotated[int, Field(ge=0, le=99)] | None = None
+    at_most: Annotated[int, Field(ge=0, le=99)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> CountBound:
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("a count needs at_least or at_most")
+        if self.at_least is not None and self.at_most is not None and self.at_least > self.at_most:
+            raise ValueError(f"at_least {self.at_least} is above at_most {self.at_most}")
+        return self
+
+
+#: the lists whose entries a count may count, and on which a counting entry may stand (it moves a fine)
+CountedList = Literal["lenient", "mitigated", "aggravated"]
+
+
 class ListEntry(Strict):
     """One entry of the five lists (五清单). `mandatory` is 应当 (true) versus 可以 (false)."""
 
@@ -312,6 +332,11 @@ class ListEntry(Strict):
         default=None, description="按比例减少的额度最多不超过的金额（元），如东莞“降低的额度最多不超过20万元”"
     )
     fine: FineSpec | None = Field(default=None, description="可以并处的罚款（fine.may: true）")
+    when_count: dict[CountedList, CountBound] | None = Field(
+        default=None,
+        description="按情形个数：同时成立的其他清单条目（按清单）的个数，"
+        "如 {lenient: {at_least: 2}, aggravated: {at_most: 0}}",
+    )
     source: str | None = None
 
     _measures = field_validator("measures", mode="before")(_measure_refs)
@@ -336,6 +361,14 @@ class ListEntry(Strict):
             raise ValueError("reduce_at_most needs reduce")
         if self.fine is not None and not self.fine.may:
             raise ValueError("a list entry's fine is one the officer may impose (可以并处): set `may: true`")
+        if self.when_count is not None:
+            if not self.when_count:
+                raise ValueError("when_count: name at least one list (lenient, mitigated, aggravated)")
+            if self.list not in (ListKind.LENIENT, ListKind.MITIGATED, ListKind.AGGRAVATED):
+                raise ValueError("when_count belongs to lenient, mitigated or aggravated entries")
+            if self.tier_up or self.weight is not None:
+                # verify's decomposition reads tier_up and weights cell by cell, not the count of other entries
+                raise ValueError("an entry with when_count takes no tier_up or weight")
         return self
 
 

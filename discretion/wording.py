@@ -7,7 +7,12 @@ corpus check of bench/corpus.py pins it byte for byte).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .keys import Direction, ListKind
+
+if TYPE_CHECKING:
+    from .ruleset import ListEntry
 
 #: the evaluator's step ids in words, for the officer's page, the alerts page and the plain-text
 #: explanation alike (a step id not listed reads "裁量步骤")
@@ -167,6 +172,47 @@ def conflict_label(direction: Direction) -> str:
 
 def conflict_lead(direction: Direction) -> str:
     return f"{DIRECTION_LABELS[direction]}：建议罚款幅度"
+
+
+def circumstances_counted(parts: list[tuple[ListKind, list[str]]], article: str) -> str:
+    """A count of circumstances (中国人民银行令〔2024〕第6号 第十七条 "同时具有两个或者两个以上从轻处罚情形，
+    且不具有从重处罚情形"): how many entries of each list counted hold, named, and the article that counts them —
+    "有2项从轻处罚情形（「A」「B」）且无从重处罚情形（第十七条）"."""
+    said = [
+        f"有{len(names)}项{LIST_NAMES[kind]}情形（{''.join(f'「{n}」' for n in names)}）"
+        if names
+        else f"无{LIST_NAMES[kind]}情形"
+        for kind, names in parts
+    ]
+    return "且".join(said) + (f"（{article}）" if article else "")
+
+
+def count_words(entry: ListEntry) -> str:
+    """An entry's count of circumstances (when_count) in words, its lists in the order 从轻, 减轻, 从重; "" if none."""
+    if entry.when_count is None:
+        return ""
+    counts = entry.when_count
+    return count_condition(
+        [
+            (ListKind(k), counts[k].at_least, counts[k].at_most)
+            for k in ("lenient", "mitigated", "aggravated")
+            if k in counts
+        ]
+    )
+
+
+def count_condition(bounds: list[tuple[ListKind, int | None, int | None]]) -> str:
+    """A count's condition in words (sweep keys, tables, diff): "从轻处罚情形不少于2项、从重处罚情形不多于0项"."""
+    out = []
+    for kind, least, most in bounds:
+        if least is not None and least == most:
+            out.append(f"{LIST_NAMES[kind]}情形恰为{least}项")
+            continue
+        if least is not None:
+            out.append(f"{LIST_NAMES[kind]}情形不少于{least}项")
+        if most is not None:
+            out.append(f"{LIST_NAMES[kind]}情形不多于{most}项")
+    return "、".join(out)
 
 
 # ---------------------------------------------------------------- placement

@@ -132,6 +132,14 @@ def entries(draw: st.DrawFn) -> list[dict[str, Any]]:
             e["reduce"] = draw(st.sampled_from([[0.3, 0.5], [0.5, 0.5]]))
             if draw(st.booleans()):
                 e["reduce_at_most"] = draw(st.sampled_from([1000, 200000]))
+        plain = not {"tier_up", "weight", "reduce"} & e.keys()
+        if kind in ("aggravated", "lenient") and plain and draw(st.booleans()):
+            # a count of circumstances (when_count: 中国人民银行令〔2024〕第6号 第十七条)
+            least = draw(st.integers(0, 2))
+            e["when_count"] = {
+                draw(st.sampled_from(["lenient", "aggravated"])): {"at_least": least},
+                **({"aggravated": {"at_most": draw(st.integers(0, 1))}} if draw(st.booleans()) else {}),
+            }
         out.append(e)
     return out
 

@@ -35,6 +35,13 @@ SHOTS = os.environ.get("DISCRETION_SCREENSHOTS")
 _SHOT_SITE = ["-"]  # the SQLite site's URL, set by the `shots_from` fixture
 PASSWORD = "browser-pass-1"
 ITEM = "SC-FOOD-124-1-1"
+#: a 390-px phone, as the browser's context options
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 if not Path(CHROMIUM).exists():  # `make test` installs it (Makefile: browser)
     pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)", pytrace=False)
@@ -248,15 +255,7 @@ def _no_sideways_scroll(page: Page) -> None:
 
 
 def test_officer_on_a_390px_phone(browser: Browser, site: Site, shots_from: None) -> None:
-    page = open_as(
-        browser,
-        site,
-        "li",
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
+    page = open_as(browser, site, "li", **PHONE)
     page.get_by_label("事项名称、编码、法律名称或条文").fill("第一百二十四条")
     page.get_by_role("button", name="查找").click()
     _no_sideways_scroll(page)
@@ -364,6 +363,48 @@ def test_reviewer_journey(browser: Browser, site: Site, shots_from: None) -> Non
     page.get_by_role("button", name="发布").click()
     expect(page.locator(".ok")).to_contain_text("已发布")
     page.close()
+
+
+def test_reviewer_imports_a_published_table(browser: Browser, site: Site, shots_from: None, tmp_path: Path) -> None:
+    """The table import on the reviewer's page: a refused file said in Chinese, then a real published table's
+    report and draft; submitting it with markers left is refused at the first one; and on a 390-px phone."""
+    table = Path(__file__).parent / "fixtures" / "tables" / "taian_scjg.xlsx"
+    wrong = tmp_path / "裁量基准.pdf"
+    wrong.write_bytes(b"%PDF-1.4")
+
+    def fill(page: Page, path: Path) -> None:
+        page.get_by_label("表格文件").set_input_files(str(path))
+        page.get_by_label("草稿的版本号").fill("2027")
+        page.get_by_label("继承的基准").fill("general/2021")
+        page.get_by_role("button", name="导入并查看报告").click()
+
+    page = open_as(browser, site, "zhao")
+    page.set_default_timeout(120_000)
+    page.goto(f"{site}/review")
+    fill(page, wrong)
+    expect(page.locator(".alert").first).to_contain_text("只能导入")
+    expect(page.get_by_label("草稿的版本号")).to_have_value("2027")  # what was typed is kept
+    expect(page.locator(".alert").first).to_be_in_viewport()  # said where the reviewer looks, not only by the form
+    shot(page, "24-reviewer-import-refused", full=False)
+    fill(page, table)
+    expect(page.locator("h1")).to_contain_text("导入结果：taian_scjg.xlsx")
+    expect(page.locator("table.report").first).to_contain_text("原因")
+    expect(page.get_by_label("草稿全文")).to_have_value(re.compile(r"^# 由 discretion import 从 taian_scjg\.xlsx"))
+    accessible(page)
+    shot(page, "22-reviewer-import")
+    page.get_by_role("button", name="提交为草稿（校验）").click()
+    expect(page.locator(".alert").first).to_contain_text("尚未处理")
+    page.close()
+
+    phone = open_as(browser, site, "zhao", **PHONE)
+    phone.set_default_timeout(120_000)
+    phone.goto(f"{site}/review#import")
+    _no_sideways_scroll(phone)
+    fill(phone, table)
+    expect(phone.locator("h1")).to_contain_text("导入结果")
+    _no_sideways_scroll(phone)
+    shot(phone, "23-phone-import", full=False)
+    phone.close()
 
 
 def test_supervisor_journey(browser: Browser, site: Site, shots_from: None) -> None:

@@ -152,6 +152,9 @@ def _constructs_used(case: Case) -> set[str]:
         if "/" in s.rule
     ):
         out.add("change_benchmark")
+    counting = {c.entry.id for c in ci.counting}  # when_count (中国人民银行令〔2024〕第6号 第十七条)
+    if counting & ({s.rule for s in rec.trace} | {o.id for o in rec.options}):
+        out.add("count")
     read = {name for s in rec.trace if s.condition and "given(" in s.condition for name in s.facts}
     if read - set(case.facts):  # a given() condition acted on a fact the case leaves out (无法确定)
         out.add("given")
@@ -161,14 +164,15 @@ def _constructs_used(case: Case) -> set[str]:
 def test_each_construct_has_several_cases_against_bundled_law() -> None:
     """Typed bands (rmyh: 中国人民银行令〔2024〕第6号), given() (scjg SC-PRICE-7: 价格违法行为行政处罚规定第十八条;
     gdsthj: 粤环发〔2021〕7号 第五条), reduce (gzsthj: 穗环规字〔2022〕2号; gdsthj: 第十四条), exclusive groups (gdsthj:
-    附件1 §2.7.1), may, displaces, and change: benchmark (scjg/2022-10, sthj/2023-10: neither document states its
-    own transitional rule, so both follow 从旧兼从轻 by analogy; examples/language shows the other rules)."""
+    附件1 §2.7.1), counts of circumstances (rmyh RM-17: 第十七条), may, displaces, and change: benchmark
+    (scjg/2022-10, sthj/2023-10: neither document states its own transitional rule, so both follow 从旧兼从轻 by
+    analogy; examples/language shows the other rules)."""
     counts: dict[str, int] = {}
     for case in CASES:
         if case.expect_error is None:
             for c in _constructs_used(case):
                 counts[c] = counts.get(c, 0) + 1
-    wanted = {"may", "displaces", "bands", "reduce", "exclusive_groups", "given", "change_benchmark"}
+    wanted = {"may", "displaces", "bands", "reduce", "exclusive_groups", "given", "change_benchmark", "count"}
     assert {c for c in wanted if counts.get(c, 0) >= 3} == wanted, counts
 
 

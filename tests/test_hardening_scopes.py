@@ -84,6 +84,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/v1/rulesets/{department}"): Route(
         ("reviewer",), lambda c, k, x: c.post("/v1/rulesets/food", content=BAD_YAML, headers=k)
     ),
+    ("POST", "/v1/rulesets/import"): Route(  # a table without a header: 422 for those who may import
+        ("reviewer",),
+        lambda c, k, x: c.post(
+            "/v1/rulesets/import?department=food&version=2030",
+            content="甲,乙\n1,2\n".encode(),
+            headers={**k, "Content-Type": "text/csv"},
+        ),
+    ),
     ("GET", "/v1/rulesets/{department}/{version}/verify"): Route(
         ("reviewer",), lambda c, k, x: c.get("/v1/rulesets/food/2024/verify", headers=k)
     ),

@@ -36,7 +36,9 @@ def test_durable_rules_agrees_with_reference(lib: str, ref: str, code: str, data
         facts = validate_facts(raw, ci.schema, ci.derived)
     except FactError:
         reject()  # e.g. a value outside a declared minimum/maximum: not an example, hypothesis draws another
-    assert ci.matcher.match(facts) == ci.match_reference(facts)
+    # the conditions alike; then the counts of circumstances (when_count) read from those keys alike
+    assert ci.matcher.match(facts) == frozenset(k for k, c in ci.conditions.items() if c.holds(facts))
+    assert ci.match(facts) == ci.match_reference(facts)
     # the per-cell cache answers the same as asking durable_rules afresh
     assert match(ci, facts) == ci.match_reference(facts)
 

@@ -42,6 +42,8 @@ def _as_tuples(problems: list[Any]) -> set[tuple[Any, ...]]:
             assert m is not None, p.message
             fallback = "the fallback range" in p.message
             out.add(("weighted_range", m.group(1), fallback, Decimal(m.group(2)) / 100))
+        elif p.check == "count":
+            out.add(("count", re.search(r"list entry '([^']+)'", p.message).group(1)))  # type: ignore[union-attr]
         elif p.check != "citation":
             out.add((p.check, p.message))
     return out

@@ -12,7 +12,7 @@ from discretion.store.cases import import_cases, parse_rows
 from discretion.store.lifecycle import get_version
 
 from .test_store import FOOD_2025, _lines
-from .web_support import alerts, csrf, people_client, sign_in
+from .web_support import alerts, csrf, loop_spy, people_client, sign_in
 
 
 @pytest.fixture
@@ -178,25 +178,11 @@ def test_every_upload_error_is_said_in_chinese(web, what: str, draft: str) -> No
 def test_verify_and_diff_pages_work_off_the_event_loop_in_the_heavy_pool(web, monkeypatch) -> None:
     """Verify and diff are seconds of CPU on a large catalogue: the pages run them in the service's bounded
     heavy pool (never on the event loop's thread), and a full pool is a Chinese page, not an error."""
-    import asyncio
-
     import api.pages.reviewer as reviewer_pages
 
     calls: list[bool] = []
-
-    def spy(fn):  # type: ignore[no-untyped-def]
-        def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
-            try:
-                asyncio.get_running_loop()
-                calls.append(True)
-            except RuntimeError:
-                calls.append(False)
-            return fn(*args, **kwargs)
-
-        return wrapped
-
-    monkeypatch.setattr(reviewer_pages, "verify_version", spy(reviewer_pages.verify_version))
-    monkeypatch.setattr(reviewer_pages, "diff_versions", spy(reviewer_pages.diff_versions))
+    monkeypatch.setattr(reviewer_pages, "verify_version", loop_spy(reviewer_pages.verify_version, calls))
+    monkeypatch.setattr(reviewer_pages, "diff_versions", loop_spy(reviewer_pages.diff_versions, calls))
     assert _upload(web, FOOD_2025).status_code == 303
     assert web.get("/review/food/2025/verify").status_code == 200
     assert web.get("/review/food/2025/diff", params={"against": "2024"}).status_code == 200

@@ -76,3 +76,18 @@ def people_client(engine: Any, who: str | None = None) -> TestClient:
     if who:
         sign_in(c, who)
     return c
+
+
+def loop_spy(fn: Any, calls: list[bool]) -> Any:
+    """`fn`, recording for each call whether it ran on a thread with a running event loop (True: on the loop)."""
+    import asyncio
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            calls.append(True)
+        except RuntimeError:
+            calls.append(False)
+        return fn(*args, **kwargs)
+
+    return wrapped

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from discretion.settings import load_settings
 from discretion.store.users import secret
 
-from . import admin, alerts, auth, officer, reviewer, supervisor
+from . import admin, alerts, auth, importer, officer, reviewer, supervisor
 from .web import PageError, SignInNeeded, login_url, render
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -62,7 +62,7 @@ def install(app: FastAPI) -> None:
         https_only=load_settings().secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, officer, reviewer, supervisor, alerts, admin):
+    for module in (auth, officer, importer, reviewer, supervisor, alerts, admin):
         app.include_router(module.router)
 
     @app.exception_handler(PageError)

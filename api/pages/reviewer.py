@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import ChainMap
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlmodel import Session, col, select
 
 from discretion.audit.diff import diff as diff_versions
@@ -28,7 +29,9 @@ from discretion.store import lifecycle
 from discretion.store.drafts import replace_draft, withdraw_draft
 from discretion.store.tables import Department, RulesetVersion, User
 from discretion.condition_words import facts_words
+from discretion.tables.marks import TAG as MARKER
 
+from ..importing import MAX_UPLOAD
 from ..review import compiled_pair
 from ..workers import in_worker
 from .reviewwords import numbered, problem_words, upload_error
@@ -100,6 +103,7 @@ async def _index(request: Request, user: User, status: int = 200, **ctx: Any) ->
         status_names=STATUS,
         text=ctx.pop("text", ""),
         lines=ctx.pop("lines", None),
+        import_limit=f"{MAX_UPLOAD / 1024 / 1024:g} MB",
         **ctx,
     )
 
@@ -129,7 +133,10 @@ def _upload(engine: Any, department: str, text: str, actor: str) -> str:
 
 async def _document(request: Request) -> tuple[dict[str, str], str | None, str | None]:
     """The form's fields and the draft's text (a file wins over pasted text), or why not."""
-    data = await request.form(max_files=1, max_fields=10, max_part_size=MAX_DRAFT)
+    try:
+        data = await request.form(max_files=1, max_fields=10, max_part_size=MAX_DRAFT)
+    except StarletteHTTPException:  # a field over the limit (a pasted draft of more than 2 MB), or a broken form
+        return {}, None, "内容超过 2 MB，或表单无法读取，未作任何处理。请检查是否粘贴或选错了内容。"
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
     upload = data.get("file")
     text = fields.get("text", "")
@@ -151,6 +158,8 @@ async def upload(request: Request) -> Response:
     user = await _reviewer(request)
     fields, text, problem = await _document(request)
     department = fields.get("department", "")
+    if problem and not fields:  # the form itself could not be read: nothing was done
+        return await _index(request, user, 413, error=problem)
     if not csrf_ok(request, fields):
         return await _index(request, user, 403, error=CSRF_MESSAGE, text=text or "", chosen=department)
     if problem or text is None:
@@ -162,11 +171,14 @@ async def upload(request: Request) -> Response:
         return await _index(request, user, e.status, error=e.message, text=text, chosen=department)
     except DiscretionError as e:
         err = upload_error(e)
+        left = text.count(f"{MARKER} {{")  # markers an imported draft still holds (discretion/tables/yamlout.py)
         return await _index(
             request,
             user,
             422,
-            error=f"草稿未保存：{err.reason}" + (f"（第 {err.line} 行）" if err.line else ""),
+            error=f"草稿未保存：{err.reason}"
+            + (f"（第 {err.line} 行）" if err.line else "")
+            + (f"。草稿中还有 {left} 个未处理的标记。" if left else ""),
             upload_errors=[err],
             lines=numbered(text, [err]),
             text=text,
@@ -231,11 +243,16 @@ async def version_page(request: Request, department: str, version: str) -> HTMLR
 async def _heavy(work: Callable[[], T]) -> T:
     """Reviewer work (compile, verify, diff, impact) in the service's bounded heavy pool, as the API runs it;
     a full pool is a page saying so, not an error."""
+    return await paged(in_worker(work))
+
+
+async def paged(call: Awaitable[T]) -> T:
+    """Await heavy-pool work (in_worker, or api/review.py's child processes); a full pool is a page saying so."""
     try:
-        return await in_worker(work)
+        return await call
     except HTTPException as e:
         if e.status_code == 503:
-            raise PageError(503, "系统繁忙", "正在进行的校验、比较和上传已达上限，请稍后再试。") from None
+            raise PageError(503, "系统繁忙", "正在进行的校验、比较、上传和导入已达上限，请稍后再试。") from None
         raise
 
 

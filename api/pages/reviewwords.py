@@ -110,6 +110,10 @@ def _rx(pattern: str) -> re.Pattern[str]:
 #: store, conditions) → Chinese; groups are carried over
 _OWN: list[tuple[re.Pattern[str], str]] = [
     (_rx(r"^unknown key$"), "不认识的键（拼写错误，或此处不允许这个键）"),
+    (
+        _rx(r"^malformed YAML: unresolved import marker: (?P<w>.*)"),
+        "导入表格时未能确定的单元格（!unresolved 标记）尚未处理：{w}",
+    ),
     (_rx(r"^malformed YAML: nested deeper than (?P<n>\d+) levels"), "YAML 嵌套超过 {n} 层"),
     (
         _rx(r"^malformed YAML: mapping values are not allowed here"),
@@ -189,6 +193,11 @@ _OWN: list[tuple[re.Pattern[str], str]] = [
     (_rx(r"^reduce_not_below needs reduce"), "写了 reduce_not_below 就须写 reduce"),
     (_rx(r"^reduce_at_most needs reduce"), "写了 reduce_at_most（减少的额度上限）就须写 reduce"),
     (_rx(r"^tier_up belongs to aggravated entries"), "tier_up 只能用于从重条目"),
+    (_rx(r"^a count needs at_least or at_most"), "情形计数（when_count）须写 at_least（不少于）或 at_most（不多于）"),
+    (_rx(r"^at_least (?P<lo>\d+) is above at_most (?P<hi>\d+)"), "情形计数的 at_least {lo} 大于 at_most {hi}"),
+    (_rx(r"^when_count: name at least one list"), "when_count 须至少写一个清单（lenient、mitigated、aggravated）"),
+    (_rx(r"^when_count belongs to lenient"), "when_count 只能用于从轻、减轻、从重条目"),
+    (_rx(r"^an entry with when_count takes no"), "写了 when_count 的条目不能再写 tier_up 或 weight"),
     (_rx(r"^lenient must lie below aggravated"), "从轻的幅度须低于从重的幅度"),
     (_rx(r"^`transition` belongs to a benchmark-only change"), "transition 只能用于仅基准变更（change: benchmark）"),
     (
@@ -304,7 +313,9 @@ def upload_error(e: DiscretionError) -> PositionedError:
     m = _LINE.search(path or "") or _LINE.search(e.message)
     line = int(m.group(1)) if m else None
     detail = _words(e.message)
-    if e.message.startswith("malformed YAML"):
+    if e.message.startswith("malformed YAML: unresolved import marker"):
+        reason = "导入时未能确定的单元格尚未处理（!unresolved 标记）：请改为结构化的内容"
+    elif e.message.startswith("malformed YAML"):
         reason = "YAML 格式错误（缩进、冒号或引号有误）"
     else:
         reason = next((lead for key, lead in _LEADS if key in detail), detail)

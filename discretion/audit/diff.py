@@ -25,7 +25,7 @@ from . import constructs
 from ..evaluation.fines import multiples_text
 from ..money import yuan_text
 from ..ruleset import FactSpec, FineSpec, ListEntry, MeasureRef, Placement, Weighted
-from ..wording import LIST_NAMES
+from ..wording import LIST_NAMES, count_words
 from .structure import Difference, Key, Path, differences, path_text, value_text
 
 What = Literal[
@@ -417,7 +417,7 @@ class _Diff:
             f = old.get(eid)
             at: Path = ("lists", eid)
             if f is None:
-                self.add(code, "entry", f"新适用{head(e)}：{_when(e.when)}；依据{render_all(e.basis)}")
+                self.add(code, "entry", f"新适用{head(e)}：{_when(e.when)}{_count(e)}；依据{render_all(e.basis)}")
                 self.exact |= {at, (*at, "applies_to")}
                 continue
             if (f.list, f.mandatory, f.label) != (e.list, e.mandatory, e.label):
@@ -435,6 +435,13 @@ class _Diff:
                     "entry",
                     _changed("清单条件", e.label, _when(f.when), _when(e.when)),
                     (*at, "when"),
+                )
+            if f.when_count != e.when_count:
+                self.add(
+                    code,
+                    "entry",
+                    _changed("清单情形计数", e.label, count_words(f) or "无", count_words(e) or "无"),
+                    (*at, "when_count"),
                 )
             if (f.tier_up, f.allows_mitigated, f.weight) != (
                 e.tier_up,
@@ -494,6 +501,12 @@ def pct_exact(d: Any) -> str:
 
 def _when(text: str | None) -> str:
     return text or "无条件"
+
+
+def _count(e: ListEntry) -> str:
+    """A count of circumstances (when_count) after the entry's condition: "，且从轻处罚情形不少于2项…"."""
+    words = count_words(e)
+    return f"，且{words}" if words else ""
 
 
 def _measures(refs: list[Any]) -> str:

@@ -10,7 +10,8 @@ checks every state a cell can reach, each with a real example case the evaluator
   tier or several — the "同案不同罚" of a benchmark's own making; the evaluator refuses such a case;
 - the checks of `checks.py`: tier amounts beyond the statute, a tier that is a multiple of a base
   where the statute's fallback range applies, a weighted sum whose lowest reachable amount falls
-  below the statutory minimum, and whatever a shape registers; entries that cite nothing.
+  below the statutory minimum, and whatever a shape registers; entries that cite nothing;
+- counts of circumstances (`when_count`, counting.py): an entry whose count no cell meets.
 
 Every cell of every item is covered, and the report says so per item (`exhaustive`); where that
 cannot be shown (a component too large to enumerate, a derived fact), the report says which
@@ -29,7 +30,7 @@ from ..evaluation.plan import plan_cell, refuse_defect
 from ..facts import validate_facts
 from ..keys import DECIDING_LISTS, RuleKey
 from ..loader import RulesetLibrary
-from . import checks
+from . import checks, counting
 from .space import COMPONENT_LIMIT, SETTLED, Projection, Space, decompose
 
 #: kept for callers that pass `limit`: it now bounds the cells of one component, not of the item
@@ -43,7 +44,7 @@ class Problem(BaseModel):
     item: str | None = None
     check: str = Field(
         description="coverage | tier_range (the tiers shape's own findings) | tier_base | "
-        "weighted_range | reductions | citation | facts | exhaustive | shape_<kind> | a registered check"
+        "weighted_range | reductions | citation | facts | exhaustive | count | shape_<kind> | a registered check"
     )
     message: str
     example: dict[str, Any] | None = Field(default=None, description="事实示例（该格的代表值）")
@@ -147,6 +148,8 @@ def verify_item(crs: CompiledRuleset, ci: CompiledItem, *, limit: int = LIMIT) -
     for item_check in checks.item_checks():
         for f in item_check(crs, ci):
             keep(f)
+    for f in counting.findings(ci, space):  # when_count: a count no cell meets (counting.py)
+        keep(f)
     if space.empty:
         keep(
             checks.Finding(

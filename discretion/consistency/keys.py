@@ -24,6 +24,7 @@ from ..facts import Derivation, _coerce, validate_facts
 from ..keys import LIMITATION_EXTENDED, RuleKey, RuleKind
 from ..ruleset import FactSpec
 from ..shapes import SHAPES
+from ..wording import count_words
 
 MISSING = np.iinfo(np.int64).min
 
@@ -308,5 +309,9 @@ def rules_of(ci: CompiledItem, matched: frozenset[RuleKey]) -> list[dict[str, An
             basis = c.basis or ci.item.penalty_basis
         else:
             basis = ci.item.penalty_basis
-        out.append({"rule": str(key), "condition": ci.conditions[key].text, "citation": render_all(basis)})
+        condition = ci.conditions[key].text
+        counted = next((count_words(c.entry) for c in ci.counting if c.key == key), "")
+        if counted:  # a count of circumstances (when_count): the key holds by it too
+            condition = f"{condition}，且{counted}" if condition and condition != "True" else counted
+        out.append({"rule": str(key), "condition": condition, "citation": render_all(basis)})
     return out

@@ -16,15 +16,13 @@ def explain(rec: Recommendation) -> str:
         f"依据文件：{'；'.join(r.source)}",
         f"结论：{rec.outcome_label}",
     ]
-    if rec.fine is not None:
-        f = rec.fine
+    f = rec.fine
+    if f is not None and f.suggested is not None:  # (an evaluated fine always has one; no empty line if not)
         tier = f"，阶次「{f.tier}」" if f.tier else ""
         lines.append(
             f"罚款：建议 {normalise(f.suggested):,}元（{f.placement}{tier}；"
             f"建议幅度 {normalise(f.min):,}–{normalise(f.max):,}元；"
             f"法定幅度 {normalise(f.statutory_min):,}–{normalise(f.statutory_max):,}元）"
-            if f.suggested is not None
-            else ""
         )
     for m in rec.measures:
         lines.append(f"措施：{m.name}（{m.citation}）")

@@ -30,6 +30,7 @@ from ..keys import (
 )
 from ..law import ART_9
 from ..money import yuan_text
+from ..numerals import chinese_numeral
 from ..ruleset import FineSpec, ListEntry, MeasureRef, StatutoryClause, Tier, Weighted
 from ..shapes import Shape, shape_for
 from ..shapes.base import Mandatory
@@ -167,6 +168,16 @@ class Planner:
     def entries(self, kind: ListKind, mandatory: bool) -> list[ListEntry]:
         return self.holding.get((kind, mandatory), _NONE)
 
+    def label(self, e: ListEntry) -> str:
+        """How a step names an entry: its label; an entry that holds by a count (`when_count`) by what it
+        counted in this cell — "有2项从轻处罚情形（「A」「B」）且无从重处罚情形（第十七条）"."""
+        if e.when_count is None:
+            return e.label
+        c = next(c for c in self.ci.counting if c.entry.id == e.id)
+        article = next((f"第{chinese_numeral(b.article)}条" for b in e.basis if b.article is not None), "")
+        parts = [(ListKind(kind), [x.label for x in hits]) for kind, _, hits in c.holding(self.matched)]
+        return wording.circumstances_counted(parts, article)
+
     def template(
         self,
         step: str,
@@ -176,6 +187,8 @@ class Planner:
         key: RuleKey | None = None,
     ) -> StepTemplate:
         cond = self.ci.conditions.get(key) if key else None
+        if cond is not None and not cond.facts and self.ci.counting and any(c.key == key for c in self.ci.counting):
+            cond = None  # a count with `when: "True"`: the effect says what was counted, "条件：True" would say nothing
         return StepTemplate(
             step,
             rule,
@@ -291,7 +304,11 @@ class Planner:
                 for e in self.entries(kind, True) + self.entries(kind, False):
                     plan.steps_without_fine.append(
                         self.template(
-                            kind, e.id, wording.circumstance_without_fine(e.label, kind), e.basis, RuleKey.entry(e.id)
+                            kind,
+                            e.id,
+                            wording.circumstance_without_fine(self.label(e), kind),
+                            e.basis,
+                            RuleKey.entry(e.id),
                         )
                     )
         else:
@@ -372,7 +389,7 @@ class Planner:
                 e.list,
                 e.id,
                 wording.reduction(
-                    e.label,
+                    self.label(e),
                     e.mandatory,
                     pct(e.reduce[0]),  # type: ignore[index]  # the entries here have a reduce (filtered above)
                     pct(e.reduce[1]),  # type: ignore[index]
@@ -395,7 +412,7 @@ class Planner:
         for kind, entries in mandatory.items():
             for e in entries:
                 fp.direction_steps.append(
-                    self.template(kind, e.id, wording.shall(e.label, kind), e.basis, RuleKey.entry(e.id))
+                    self.template(kind, e.id, wording.shall(self.label(e), kind), e.basis, RuleKey.entry(e.id))
                 )
         placement = self.crs.placement
         fp.direction = decide_direction(mandatory, placement.conflict)
@@ -432,7 +449,7 @@ class Planner:
                     )
                 )
                 fp.adjustment_steps.append(
-                    self.template(kind, e.id, wording.may(e.label, kind), e.basis, RuleKey.entry(e.id))
+                    self.template(kind, e.id, wording.may(self.label(e), kind), e.basis, RuleKey.entry(e.id))
                 )
         if fp.direction is not Direction.MITIGATED:
             for e in mandatory[ListKind.LENIENT] + self.entries(ListKind.LENIENT, False):

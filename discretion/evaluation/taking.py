@@ -8,6 +8,7 @@ last trace step saying what was taken, why (the officer's words) and on which ba
 
 from __future__ import annotations
 
+from ..keys import Outcome
 from .result import OUTCOME_LABELS, Fine, Option, Recommendation, TraceStep
 
 MAX_REASON = 1000
@@ -23,7 +24,7 @@ def take_option(rec: Recommendation, option: Option, reason: str) -> Recommendat
     if not reason:
         raise ValueError("reason: required")
     fine: Fine | None = None
-    if option.outcome == "penalty" and option.fine is not None and rec.fine is not None:
+    if option.outcome == Outcome.PENALTY and option.fine is not None and rec.fine is not None:
         fine = Fine(
             min=option.fine.min,
             max=option.fine.max,
@@ -33,10 +34,13 @@ def take_option(rec: Recommendation, option: Option, reason: str) -> Recommendat
             tier=rec.fine.tier,
             placement=option.label,
         )
-    elif option.outcome == "penalty":
+    elif option.outcome == Outcome.PENALTY:
         fine = rec.fine
-    kept = "".join(option.effect.split("应当")[1:]) if option.outcome != "penalty" else ""
-    measures = [m for m in rec.measures if option.outcome == "penalty" or m.name in kept]
+    if option.outcome == Outcome.PENALTY:
+        measures = list(rec.measures)
+    else:  # not penalised: only what the entry still requires (但应当责令改正) is kept
+        required = option.effect.partition("应当")[2]
+        measures = [m for m in rec.measures if m.name in required]
     step = TraceStep(
         step="option",
         rule=f"option:{option.id}",

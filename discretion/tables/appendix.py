@@ -17,7 +17,7 @@ import yaml
 
 from ..citation import Citation
 from ..ruleset import Ruleset
-from ..wording import LIST_NAMES
+from ..wording import LIST_NAMES, count_words
 from .citations import Titles, parse_citations, write_citation, write_citations
 from .quantities import NUMBER, parse_number, write_number
 from .marks import Unreadable
@@ -89,6 +89,26 @@ INFO_WORDS: dict[str, dict[str, str]] = {
 NOT_BELOW = {"statutory_minimum": "法定最低罚款", "floor": "减轻处罚的最低罚款"}
 #: ListEntry.reduce_at_most in words, before the amount in yuan
 AT_MOST = "减少的额度最多不超过："
+#: ListEntry.when_count in the 其他 column, as wording.count_words says it: "情形计数：从轻处罚情形不少于2项、…"
+COUNT_FLAG = "情形计数："
+_COUNT_TERM = re.compile(r"(从轻处罚|减轻处罚|从重处罚)情形(不少于|不多于|恰为)(\d+)项")
+_COUNT_LISTS = {"从轻处罚": "lenient", "减轻处罚": "mitigated", "从重处罚": "aggravated"}
+
+
+def read_count(text: str) -> dict[str, dict[str, int]]:
+    """The terms of a count of circumstances, as wording.count_words writes them."""
+    out: dict[str, dict[str, int]] = {}
+    for term in text.split("、"):
+        m = _COUNT_TERM.fullmatch(term)
+        if m is None:
+            raise Unreadable(f"情形计数“{term}”不能识别（应为如“从轻处罚情形不少于2项”）")
+        bound = out.setdefault(_COUNT_LISTS[m.group(1)], {})
+        n = int(m.group(3))
+        if m.group(2) != "不多于":
+            bound["at_least"] = n
+        if m.group(2) != "不少于":
+            bound["at_most"] = n
+    return out
 
 
 def kind_of(header: list[str]) -> str | None:
@@ -188,6 +208,8 @@ def list_rows(rs: Ruleset, facts: dict[str, Any], measure_names: dict[str, str])
             other.append(f"减少后不低于：{NOT_BELOW[e.reduce_not_below]}")
         if e.reduce_at_most is not None:
             other.append(f"{AT_MOST}{write_number(e.reduce_at_most)}元")
+        if e.when_count is not None:
+            other.append(f"{COUNT_FLAG}{count_words(e)}")
         from .penalties import write_fine, write_measures
 
         rows.append(
@@ -326,6 +348,8 @@ def read_list(row: list[str], vocab: Vocabulary, titles: Titles, measures: Any) 
             entry["reduce_at_most"] = parse_number(m.group(1))
         elif flag.startswith("减少后不低于：") and flag[7:] in NOT_BELOW.values():
             entry["reduce_not_below"] = next(k for k, v in NOT_BELOW.items() if v == flag[7:])
+        elif flag.startswith(COUNT_FLAG):
+            entry["when_count"] = read_count(flag[len(COUNT_FLAG) :])
         elif flag == "可以减轻":
             entry["allows_mitigated"] = True
         elif flag == "上调一个阶次":

@@ -56,10 +56,11 @@ def size(ci: CompiledItem) -> int:
 def findings(crs: CompiledRuleset, ci: CompiledItem) -> set[tuple[Any, ...]]:
     """The defects of one item, as comparable tuples:
     ("coverage", message), ("tier_range", tier), ("tier_base", tier), ("weighted_range", clause,
-    fallback, lowest)."""
+    fallback, lowest), ("count", entry) for a counting entry (when_count) no cell meets."""
     out: set[tuple[Any, ...]] = set()
     lowest: dict[tuple[str, bool], Decimal] = {}
     clipped: set[tuple[str, bool]] = set()
+    met: set[str] = set()  # counting entries (when_count) some cell meets
     for raw in cells(ci):
         try:
             facts = validate_facts(raw, ci.schema, ci.derived)
@@ -67,6 +68,7 @@ def findings(crs: CompiledRuleset, ci: CompiledItem) -> set[tuple[Any, ...]]:
             continue
         matched = ci.match_reference(facts)
         holding = {str(k) for k in matched}
+        met |= {c.entry.id for c in ci.counting if c.key in matched}
         try:
             refuse_defect(crs, ci, matched, facts)
         except RulesetDefect as e:
@@ -119,4 +121,6 @@ def findings(crs: CompiledRuleset, ci: CompiledItem) -> set[tuple[Any, ...]]:
                 clipped.add(key)
     for key in clipped:
         out.add(("weighted_range", key[0], key[1], lowest[key]))
+    acting = {e.id for e in ci.entries}
+    out |= {("count", c.entry.id) for c in ci.counting if c.entry.id in acting and c.entry.id not in met}
     return out
