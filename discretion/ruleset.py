@@ -328,6 +328,9 @@ class ListEntry(Strict):
     reduce_not_below: Literal["statutory_minimum", "floor"] | None = Field(
         default=None, description="按比例减少后不低于法定最低（缺省）或 mitigated_floor"
     )
+    reduce_at_most: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)] | None = Field(
+        default=None, description="按比例减少的额度最多不超过的金额（元），如东莞“降低的额度最多不超过20万元”"
+    )
     fine: FineSpec | None = Field(default=None, description="可以并处的罚款（fine.may: true）")
     when_count: dict[CountedList, CountBound] | None = Field(
         default=None,
@@ -354,6 +357,8 @@ class ListEntry(Strict):
                 raise ValueError(f"reduce: {self.reduce[0]} is above {self.reduce[1]}")
         elif self.reduce_not_below is not None:
             raise ValueError("reduce_not_below needs reduce")
+        elif self.reduce_at_most is not None:
+            raise ValueError("reduce_at_most needs reduce")
         if self.fine is not None and not self.fine.may:
             raise ValueError("a list entry's fine is one the officer may impose (可以并处): set `may: true`")
         if self.when_count is not None:

@@ -35,6 +35,7 @@ STEP_NAMES: dict[str, str] = {
     "may_fine": "可以并处",
     "band": "分栏金额",
     "reduce": "按比例减少",
+    "excluded": "不适用情形",
     "absent": "事实未提供",
     "outcome": "处理结论",
     "option": "执法人员选择适用",
@@ -229,8 +230,9 @@ def placed_point(direction: Direction, suggested: str, range_text: str) -> str:
 
 
 def displaced(label: str, general: str, special: str) -> str:
-    """法律、行政法规另有规定的，从其规定 (行政处罚法 第三十三条第二款 …)."""
-    return f"「{label}」（{general}）不适用：法律、行政法规另有规定的，从其规定，适用{special}"
+    """另有规定的，从其规定: 行政处罚法 第三十三条第二款 yielding to a law (食品安全法 第一百三十六条 …), or a
+    province's range yielding to the city standard it authorises (粤环发〔2021〕7号 第十四条末段 → 东莞's 指引)."""
+    return f"「{label}」（{general}）不适用：{special}另有规定，从其规定"
 
 
 def may_measure(name: str) -> str:
@@ -260,15 +262,32 @@ def band(tier_label: str, direction: Direction, range_text: str) -> str:
     return f"阶次「{tier_label}」{DIRECTION_LABELS[direction]}栏：{range_text}"
 
 
-def reduction(label: str, mandatory: bool, lo: str, hi: str) -> str:
+def reduction(label: str, mandatory: bool, lo: str, hi: str, at_most: str | None = None) -> str:
     """粤环发〔2021〕7号 第十四条: a share of the fine that would otherwise apply is taken off (one share, as
-    穗环规字〔2022〕2号 "降低30%的罚款数额", or a span of them)."""
+    穗环规字〔2022〕2号 "降低30%的罚款数额", or a span of them), and at most `at_most` of it (东莞: "降低的额度最多
+    不超过20万元")."""
     share = lo if lo == hi else f"{lo}至{hi}"
-    return f"{label}：{'应当' if mandatory else '可以'}在本应适用的罚款基础上减少{share}"
+    cap = "" if at_most is None else f"，{reduce_cap(at_most)}"
+    return f"{label}：{'应当' if mandatory else '可以'}在本应适用的罚款基础上减少{share}{cap}"
 
 
-def reduced(range_text: str, suggested: str, bound: str) -> str:
-    return f"按比例减少后建议罚款幅度{range_text}，建议罚款{suggested}（不低于{bound}）"
+def reduction_excluded(label: str, why: list[str]) -> str:
+    """A reduction its document's 不适用情形 hold off (粤环发〔2021〕7号 第十四条 "有以下行为之一的，不适用…")."""
+    return f"「{label}」不适用：{'；'.join(why)}"
+
+
+def reduce_cap(at_most: str) -> str:
+    return f"减少的额度最多不超过{at_most}"
+
+
+def reduce_bound(bound: str, at_most: str | None) -> str:
+    """The limits of a reduction, in the order the documents state them: the cap on the amount taken off, then
+    the bound it never goes below."""
+    return f"不低于{bound}" if at_most is None else f"{reduce_cap(at_most)}，且不低于{bound}"
+
+
+def reduced(range_text: str, suggested: str, limits: str) -> str:
+    return f"按比例减少后建议罚款幅度{range_text}，建议罚款{suggested}（{limits}）"
 
 
 REDUCE_NOT_BELOW = {"statutory_minimum": "法定最低罚款", "floor": "减轻处罚的最低限额"}

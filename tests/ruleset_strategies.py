@@ -128,7 +128,12 @@ def entries(draw: st.DrawFn) -> list[dict[str, Any]]:
             e["tier_up"] = True
         if kind in ("aggravated", "lenient") and draw(st.booleans()):
             e["weight"] = draw(st.sampled_from([-0.2, 0.1, 0.3]))
-        if kind in ("aggravated", "lenient") and "tier_up" not in e and "weight" not in e and draw(st.booleans()):
+        elif kind == "lenient" and draw(st.booleans()):  # a proportional reduction, perhaps capped (东莞: 20万)
+            e["reduce"] = draw(st.sampled_from([[0.3, 0.5], [0.5, 0.5]]))
+            if draw(st.booleans()):
+                e["reduce_at_most"] = draw(st.sampled_from([1000, 200000]))
+        plain = not {"tier_up", "weight", "reduce"} & e.keys()
+        if kind in ("aggravated", "lenient") and plain and draw(st.booleans()):
             # a count of circumstances (when_count: 中国人民银行令〔2024〕第6号 第十七条)
             least = draw(st.integers(0, 2))
             e["when_count"] = {

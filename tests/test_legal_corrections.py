@@ -146,6 +146,7 @@ def test_placement_cites_only_the_departments_own_published_rules() -> None:
         "sthj": guangdong,
         "gzsthj": guangdong,
         "gdsthj": guangdong,
+        "dgsthj": guangdong,  # 东莞 too (粤环发〔2021〕7号 第二条), through extends: [gdsthj/2022]
         "rmyh": {"中国人民银行行政处罚裁量基准适用规定"},
     }
     for dept in LIB.departments():

@@ -90,12 +90,13 @@ def test_bundled_rulesets_have_only_the_documented_gap() -> None:
     """cgzf CG-PS-50-2 encodes 新密's table as published: it leaves 无危害后果且限期整改完毕 uncovered and
     puts 拒不整改 at 5万–50万 beyond the statute (both noted in the file). gdsthj GD-WAT-83-2 encodes
     粤环发〔2021〕7号 附件1 §2.7.1 as published: its 裁量起点 7% × 100万 = 7万 is below 水污染防治法第八十三条's
-    10万 (noted in the file)."""
+    10万 (noted in the file); dgsthj DG-WAT-83-2 is the same table applied in 东莞 (粤环发〔2021〕7号 第二条)."""
     report = verify(RulesetLibrary.load())
     assert {(p.ruleset, p.item, p.check) for p in report.problems} == {
         ("cgzf/2023", "CG-PS-50-2", "coverage"),
         ("cgzf/2023", "CG-PS-50-2", "tier_range"),
         ("gdsthj/2022", "GD-WAT-83-2", "weighted_range"),
+        ("dgsthj/2022", "DG-WAT-83-2", "weighted_range"),
     }
 
 

@@ -191,6 +191,7 @@ _OWN: list[tuple[re.Pattern[str], str]] = [
     (_rx(r"^allows_mitigated belongs to lenient entries"), "allows_mitigated 只能用于从轻条目"),
     (_rx(r"^reduce belongs to lenient or mitigated entries"), "reduce 只能用于从轻或减轻条目"),
     (_rx(r"^reduce_not_below needs reduce"), "写了 reduce_not_below 就须写 reduce"),
+    (_rx(r"^reduce_at_most needs reduce"), "写了 reduce_at_most（减少的额度上限）就须写 reduce"),
     (_rx(r"^tier_up belongs to aggravated entries"), "tier_up 只能用于从重条目"),
     (_rx(r"^a count needs at_least or at_most"), "情形计数（when_count）须写 at_least（不少于）或 at_most（不多于）"),
     (_rx(r"^at_least (?P<lo>\d+) is above at_most (?P<hi>\d+)"), "情形计数的 at_least {lo} 大于 at_most {hi}"),
@@ -348,6 +349,13 @@ def problem_words(p: Problem) -> str:
     if p.check == "citation":
         m = re.search(r"list entry '([^']+)'", msg)
         return f"清单条目 {m.group(1)} 没有引用依据" if m else "事项没有引用处罚依据"
+    if p.check == "reductions":
+        m = re.search(r"reductions (.+?) hold together", msg)
+        if m:
+            return (
+                f"按比例减少的条目 {m.group(1).replace(', ', '、')} 在同一情形下同时适用，会叠加减少："
+                "应使其条件互斥，或用 displaces 写明被取代的条目"
+            )
     return _CHECKS.get(p.check, "发现问题")
 
 

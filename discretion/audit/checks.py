@@ -269,7 +269,27 @@ def discretionary_penalties(crs: CompiledRuleset, ci: CompiledItem) -> Iterable[
             )
 
 
+def reductions(cell: Cell) -> Iterable[Finding]:
+    """Proportional reductions (`reduce`) that hold together in one cell: mandatory ones would compound (30% off,
+    then 50% off what is left), and an option beside a mandatory one would be taken off the fine before it. A
+    document that refines another's reduction (东莞's 指引 fixes 粤环发〔2021〕7号 第十四条's 30%–50%, and caps it)
+    says so with `displaces`; reductions of one document are made exclusive by their conditions."""
+    fp = cell.plan.fine
+    if fp is None:
+        return
+    both = [e.id for e in (*fp.reductions, *fp.may_reductions)]
+    if len(both) >= 2:
+        yield Finding(
+            "reductions",
+            f"proportional reductions {', '.join(both)} hold together: they would compound; make them exclusive "
+            "or name the one a document replaces in `displaces`",
+            cell.example,
+            group=",".join(sorted(both)),
+        )
+
+
 register_cell_check(shape_findings)
+register_cell_check(reductions)
 register_cell_check(tier_multiple_without_base, shape="tiers")
 register_cell_check(weighted_range, shape="weighted")
 register_item_check(uncited)

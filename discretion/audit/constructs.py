@@ -8,14 +8,16 @@ reviewer reads; the structural comparison stays the fallback for anything else.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from ..citation import render_all
 from ..compiler import CompiledItem, CompiledRuleset
+from ..money import yuan_text
 from ..ruleset import FineSpec, Tier
 from ..shapes import SHAPES
 from ..shapes.weighted import pct
-from ..wording import DIRECTION_LABELS
+from ..wording import DIRECTION_LABELS, reduce_cap
 
 Where = Literal["statutory", "tier", "entry", "placement"]
 
@@ -121,10 +123,10 @@ def item_changes(a: CompiledItem, b: CompiledItem) -> list[tuple[Where, str]]:
         out.append(("entry", f"「{name}」：一般条目 {eid} 不再适用，从其规定（{db[eid]}）"))
     for eid in sorted(set(da) - set(db)):
         out.append(("entry", f"「{name}」：一般条目 {eid} 恢复适用（原被{da[eid]}排除）"))
-    ra = {e.id: (e.reduce, e.reduce_not_below, e.fine) for e in a.entries}
+    ra = {e.id: (e.reduce, e.reduce_not_below, e.fine, e.reduce_at_most) for e in a.entries}
     for e in b.entries:
-        if e.id in ra and ra[e.id] != (e.reduce, e.reduce_not_below, e.fine):
-            r0, n0, f0 = ra[e.id]
+        if e.id in ra and ra[e.id] != (e.reduce, e.reduce_not_below, e.fine, e.reduce_at_most):
+            r0, n0, f0, c0 = ra[e.id]
             cut_was = f"减少{pct(r0[0])}至{pct(r0[1])}" if r0 else "不按比例减少"
             cut_now = f"减少{pct(e.reduce[0])}至{pct(e.reduce[1])}" if e.reduce else "不按比例减少"
             if cut_was != cut_now or n0 != e.reduce_not_below:
@@ -135,6 +137,8 @@ def item_changes(a: CompiledItem, b: CompiledItem) -> list[tuple[Where, str]]:
                         f"（不低于{e.reduce_not_below or 'statutory_minimum'}）",
                     )
                 )
+            if c0 != e.reduce_at_most:
+                out.append(("entry", f"「{name}」{e.label}：{_cap_words(c0)} → {_cap_words(e.reduce_at_most)}"))
             if _may(f0) != _may(e.fine) or f0 != e.fine:
                 out.append(
                     (
@@ -144,3 +148,8 @@ def item_changes(a: CompiledItem, b: CompiledItem) -> list[tuple[Where, str]]:
                     )
                 )
     return out
+
+
+def _cap_words(at_most: Decimal | None) -> str:
+    """A reduction's cap on the amount taken off (ListEntry.reduce_at_most) in words."""
+    return "减少的额度不设上限" if at_most is None else reduce_cap(yuan_text(at_most))

@@ -44,7 +44,7 @@ class Problem(BaseModel):
     item: str | None = None
     check: str = Field(
         description="coverage | tier_range (the tiers shape's own findings) | tier_base | "
-        "weighted_range | citation | facts | exhaustive | count | shape_<kind> | a registered check"
+        "weighted_range | reductions | citation | facts | exhaustive | count | shape_<kind> | a registered check"
     )
     message: str
     example: dict[str, Any] | None = Field(default=None, description="事实示例（该格的代表值）")
@@ -87,8 +87,11 @@ def projection(ci: CompiledItem) -> Projection:
         str(RuleKey.weight(f.id)) for f in (ci.item.weighted.factors if ci.item.weighted else ()) if f.group
     )
 
+    # proportional reductions: a state keeps which hold, so that two holding together are seen (checks.reductions)
+    reducing = frozenset(str(RuleKey.entry(e.id)) for e in ci.entries if e.reduce is not None)
+
     def keep(key: str) -> bool:
-        return checks.kept(key) or key in grouped
+        return checks.kept(key) or key in grouped or key in reducing
 
     return Projection(keep, settles, raises, checks.weight_of(ci))
 

@@ -27,7 +27,7 @@ from ..money import FEN, yuan_text
 from ..ruleset import ListEntry
 from .fines import Span, StatutoryFine, statutory_fine, suggest
 from .placing import step
-from .plan import FinePlan, Plan, decide_direction, plan_cell, refuse_defect
+from .plan import FinePlan, Plan, decide_direction, excluded_reductions, plan_cell, refuse_defect
 from .result import (
     OUTCOME_LABELS,
     Fine,
@@ -90,6 +90,7 @@ def apply_version(
     trace.append(fp.statutory.make(facts, stat.how, fp.statutory_fallback_citation if stat.fallback_used else None))
     options = list(plan.options)
     fine = fp.shaper.place(crs, fp, stat, facts, trace, options)
+    trace += [t.make(facts) for t in excluded_reductions(ci, matched, facts)]
     if fp.reductions or fp.may_reductions:
         fine = _reduced(crs, fp, stat, fine, facts, trace, options)
     if fp.may:  # 可以并处: the fine is the officer's option with its range and basis, never imposed silently
@@ -127,6 +128,12 @@ def no_longer_a_violation(
     return _result(crs, plan, dates, _NO_PENALTY, None, [], [], [_facts_step(ci, plan, facts), version_step])
 
 
+def capped(amount: Decimal, share: Decimal, at_most: Decimal | None) -> Decimal:
+    """`amount` less `share` of it, but never less than `amount - at_most` (a cap on the amount taken off)."""
+    less = (amount * (1 - share)).quantize(FEN)
+    return less if at_most is None else max(less, amount - at_most)
+
+
 def _reduced(
     crs: CompiledRuleset,
     fp: FinePlan,
@@ -145,12 +152,16 @@ def _reduced(
         r0, r1 = e.reduce  # type: ignore[misc]  # cut() is called only for entries with a reduce
         which = e.reduce_not_below or "statutory_minimum"
         bound = stat.span.lo if which == "statutory_minimum" else min(crs.placement.mitigated_floor, stat.span.lo)
-        # never below the bound, and never above the fine that would otherwise apply: a fine already below
-        # the bound (减轻 below the statutory minimum) is not raised by a "reduction"
+        # at most `reduce_at_most` comes off (东莞: "降低的额度最多不超过20万元"); never below the bound, and never
+        # above the fine that would otherwise apply: a fine already below the bound (减轻 below the statutory
+        # minimum) is not raised by a "reduction"
         span = Span(
-            max((lo * (1 - r1)).quantize(FEN), min(bound, lo)), max((hi * (1 - r0)).quantize(FEN), min(bound, hi))
+            max(capped(lo, r1, e.reduce_at_most), min(bound, lo)), max(capped(hi, r0, e.reduce_at_most), min(bound, hi))
         )
-        return span, f"{wording.REDUCE_NOT_BELOW[which]}{yuan_text(bound)}"
+        return span, wording.reduce_bound(
+            f"{wording.REDUCE_NOT_BELOW[which]}{yuan_text(bound)}",
+            None if e.reduce_at_most is None else yuan_text(e.reduce_at_most),
+        )
 
     # 权重累加: the fine that would otherwise apply is the weighted amount itself (its "range" is the statutory
     # one), so a reduction takes its share off that amount (粤环发〔2021〕7号 第十四条 "按罚款标准的30%-50%降低")

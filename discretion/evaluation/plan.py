@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from .. import wording
 from ..citation import Citation, render_all
 from ..compiler import CompiledItem, CompiledRuleset
-from ..conditions import Value
+from ..conditions import AllOf, Cmp, Condition, Value
 from ..errors import RulesetDefect
 from ..keys import (
     ADJUSTING_LISTS,
@@ -29,6 +29,7 @@ from ..keys import (
     ShapeKind,
 )
 from ..law import ART_9
+from ..money import yuan_text
 from ..numerals import chinese_numeral
 from ..ruleset import FineSpec, ListEntry, MeasureRef, StatutoryClause, Tier, Weighted
 from ..shapes import Shape, shape_for
@@ -387,7 +388,13 @@ class Planner:
             self.template(
                 e.list,
                 e.id,
-                wording.reduction(self.label(e), e.mandatory, pct(e.reduce[0]), pct(e.reduce[1])),  # type: ignore[index]  # the entries here have a reduce (filtered above)
+                wording.reduction(
+                    self.label(e),
+                    e.mandatory,
+                    pct(e.reduce[0]),  # type: ignore[index]  # the entries here have a reduce (filtered above)
+                    pct(e.reduce[1]),  # type: ignore[index]
+                    None if e.reduce_at_most is None else yuan_text(e.reduce_at_most),
+                ),
                 e.basis,
                 RuleKey.entry(e.id),
             )
@@ -516,3 +523,25 @@ def plan_cell(
         hit = Planner(crs, ci, matched, facts).plan()
         plans.put(matched, hit)
     return hit
+
+
+def excluded_reductions(
+    ci: CompiledItem, matched: frozenset[RuleKey], facts: Mapping[str, Value | None]
+) -> list[StepTemplate]:
+    """不适用情形 that hold off a reduction (粤环发〔2021〕7号 第十四条 "有以下行为之一的，不适用公开道歉承诺从轻制度"),
+    per case (a cell's plan is shared by cases whose exclusions differ): a reducing entry does not hold, its condition
+    is a conjunction, and every part it fails is `not f` for a bool fact f that holds. The step names them by label."""
+    out = []
+    for e in ci.entries:
+        key = RuleKey.entry(e.id)
+        cond = ci.conditions.get(key)
+        if e.reduce is None or key in matched or cond is None or not isinstance(cond.node, AllOf):
+            continue
+        failed = [p for p in cond.node.parts if not Condition(cond.text, p).holds(facts)]
+        if failed and all(
+            isinstance(p, Cmp) and p.op == "!=" and p.value is True and facts.get(p.fact) is True for p in failed
+        ):
+            why = [ci.schema[p.fact].label for p in failed if isinstance(p, Cmp)]
+            effect = wording.reduction_excluded(e.label, why)
+            out.append(StepTemplate("excluded", e.id, effect, render_all(e.basis), cond.text, tuple(cond.facts)))
+    return out

@@ -87,6 +87,8 @@ INFO_WORDS: dict[str, dict[str, str]] = {
 }
 #: ListEntry.reduce_not_below in words
 NOT_BELOW = {"statutory_minimum": "法定最低罚款", "floor": "减轻处罚的最低罚款"}
+#: ListEntry.reduce_at_most in words, before the amount in yuan
+AT_MOST = "减少的额度最多不超过："
 #: ListEntry.when_count in the 其他 column, as wording.count_words says it: "情形计数：从轻处罚情形不少于2项、…"
 COUNT_FLAG = "情形计数："
 _COUNT_TERM = re.compile(r"(从轻处罚|减轻处罚|从重处罚)情形(不少于|不多于|恰为)(\d+)项")
@@ -204,6 +206,8 @@ def list_rows(rs: Ruleset, facts: dict[str, Any], measure_names: dict[str, str])
             other.append(f"按比例减少罚款：{write_number(e.reduce[0])}至{write_number(e.reduce[1])}")
         if e.reduce_not_below is not None:
             other.append(f"减少后不低于：{NOT_BELOW[e.reduce_not_below]}")
+        if e.reduce_at_most is not None:
+            other.append(f"{AT_MOST}{write_number(e.reduce_at_most)}元")
         if e.when_count is not None:
             other.append(f"{COUNT_FLAG}{count_words(e)}")
         from .penalties import write_fine, write_measures
@@ -340,6 +344,8 @@ def read_list(row: list[str], vocab: Vocabulary, titles: Titles, measures: Any) 
             entry["displaces"] = flag[5:].split("、")
         elif m := re.fullmatch(rf"按比例减少罚款：({NUMBER})至({NUMBER})", flag):
             entry["reduce"] = [parse_number(m.group(1)), parse_number(m.group(2))]
+        elif m := re.fullmatch(rf"{AT_MOST}({NUMBER})元", flag):
+            entry["reduce_at_most"] = parse_number(m.group(1))
         elif flag.startswith("减少后不低于：") and flag[7:] in NOT_BELOW.values():
             entry["reduce_not_below"] = next(k for k, v in NOT_BELOW.items() if v == flag[7:])
         elif flag.startswith(COUNT_FLAG):
