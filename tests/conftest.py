@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 import textwrap
 import uuid
 from pathlib import Path
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import hypothesis
@@ -147,18 +148,12 @@ def postgres_migration() -> Iterator[Statements]:
     schema instead of running Alembic again: the same SQL on the same empty start, ~60 ms of Alembic's CPU saved
     per test. tests/test_store.py checks that a replayed schema has the same catalogue (tables, columns,
     indexes, constraints, triggers, functions, rows) as a migrated one."""
-    from sqlalchemy import event
-
     from discretion.store import make_engine, migrate
 
     url, schema = _postgres_schema_url()
     engine = make_engine(url)
     sent: list[tuple[str, Any, bool]] = []
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _record(_conn, _cursor, statement, parameters, _context, executemany) -> None:  # type: ignore[no-untyped-def]
-        sent.append((statement, parameters, executemany))
-
+    _recording(engine, sent)
     migrate(engine)
     engine.dispose()
     _drop_schema(schema)
@@ -166,15 +161,16 @@ def postgres_migration() -> Iterator[Statements]:
 
 
 def _replay(conn: Connection, sent: Statements) -> None:
-    """Send the recorded migration on `conn` (in its transaction) in one pipeline: one round trip."""
-    driver = conn.connection.driver_connection
+    """Send recorded statements on `conn` (in its transaction), as the driver got them; on PostgreSQL in one
+    pipeline (one round trip)."""
+    driver: Any = conn.connection.driver_connection
     cur = driver.cursor()
-    with driver.pipeline():
+    with driver.pipeline() if conn.dialect.name == "postgresql" else contextlib.nullcontext():
         for statement, parameters, many in sent:
             if many:
                 cur.executemany(statement, parameters)
-            else:  # an empty dict too: SQLAlchemy escaped % as %% for the driver to undo
-                cur.execute(statement, dict(parameters))
+            else:  # an empty dict too: SQLAlchemy escaped % as %% for psycopg to undo
+                cur.execute(statement, dict(parameters) if isinstance(parameters, Mapping) else parameters)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -199,9 +195,18 @@ def engine(db_url: str):
     e.dispose()
 
 
-@pytest.fixture
-def seeded(engine):
-    """The store with the fixture rulesets (general + food) published."""
+def _recording(engine: Engine, sent: list[tuple[str, Any, bool]]) -> Callable[[], None]:
+    """Record every statement `engine` sends into `sent`; returns the function that stops recording."""
+    from sqlalchemy import event
+
+    def record(_conn, _cursor, statement, parameters, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+        sent.append((statement, parameters, executemany))
+
+    event.listen(engine, "before_cursor_execute", record)
+    return lambda: event.remove(engine, "before_cursor_execute", record)
+
+
+def _seed(engine: Engine) -> None:
     from sqlmodel import Session
 
     from discretion.store.lifecycle import seed_bundled
@@ -209,6 +214,46 @@ def seeded(engine):
     with Session(engine) as session:
         seed_bundled(session, FIXTURES)
         session.commit()
+
+
+#: per process and database: the statements `seed_bundled(FIXTURES)` sent to an empty migrated store
+_SEED_SENT: dict[str, list[tuple[str, Any, bool]]] = {}
+
+
+def seed_statements(request: pytest.FixtureRequest, dialect: str) -> Statements:
+    """What `seed_bundled(FIXTURES)` sends to an empty migrated store of `dialect`, run for real once per
+    process on a scratch store of its own (a copy of the SQLite template, a replayed PostgreSQL schema)."""
+    from discretion.store import make_engine
+
+    sent = _SEED_SENT.get(dialect)
+    if sent is not None:
+        return sent
+    sent = []
+    if dialect == "sqlite":
+        path = request.getfixturevalue("tmp_path_factory").mktemp("seed") / "store.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url, schema = f"sqlite:///{path}", None
+    else:
+        url, schema = _postgres_schema_url(request.getfixturevalue("postgres_migration"))
+    engine = make_engine(url)
+    _recording(engine, sent)
+    _seed(engine)
+    engine.dispose()
+    if schema:
+        _drop_schema(schema)
+    _SEED_SENT[dialect] = sent
+    return sent
+
+
+@pytest.fixture
+def seeded(request: pytest.FixtureRequest, engine: Engine) -> Engine:
+    """The store with the fixture rulesets (general + food) published: what `seed_bundled` sent once per
+    process (`seed_statements`) replayed in one transaction, the same rows, hashes and timestamps, without
+    loading and compiling the rulesets again for every test. tests/test_store.py checks that the replayed
+    store holds exactly the rows `seed_bundled` writes."""
+    sent = seed_statements(request, engine.dialect.name)
+    with engine.begin() as conn:
+        _replay(conn, sent)
     return engine
 
 

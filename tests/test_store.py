@@ -262,3 +262,57 @@ def test_the_real_migration_from_empty_gives_the_schema_every_store_test_starts_
     finally:
         _drop_schema(fresh)
         _drop_schema(replayed)
+
+
+def _rows(engine) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        return {
+            t: sorted(repr(tuple(r)) for r in conn.execute(text(f"SELECT * FROM {t}")))
+            for t in inspect(conn).get_table_names()
+        }
+
+
+def test_the_replayed_seed_is_the_real_seed(seeded, db_url: str, request: pytest.FixtureRequest) -> None:
+    """`seeded` replays what `seed_bundled` sent once (tests/conftest.py): seeding an empty store for real and
+    replaying that on another empty store gives the same rows, byte for byte; and the `seeded` store of
+    this test holds the same rows as a real seed but for the moment it was written."""
+    from discretion.store import make_engine
+
+    from .conftest import _drop_schema, _postgres_schema_url, _recording, _replay, _seed
+
+    dialect = seeded.dialect.name
+    fresh: list = []
+    for _ in range(2):
+        if dialect == "sqlite":
+            path = request.getfixturevalue("tmp_path") / f"s{len(fresh)}.db"
+            path.write_bytes(request.getfixturevalue("sqlite_template").read_bytes())
+            fresh.append((make_engine(f"sqlite:///{path}"), None))
+        else:
+            url, schema = _postgres_schema_url(request.getfixturevalue("postgres_migration"))
+            fresh.append((make_engine(url), schema))
+    (real, _), (replayed, _) = fresh
+    try:
+        sent: list = []
+        stop = _recording(real, sent)
+        _seed(real)
+        stop()
+        with replayed.begin() as conn:
+            _replay(conn, sent)
+        by_seed = _rows(real)
+        assert by_seed["ruleset_version"] and by_seed["audit_log"] and by_seed["department"]
+        assert _rows(replayed) == by_seed
+        with Session(seeded) as s:
+            assert seed_bundled(s, FIXTURES) == []  # everything is there already
+            assert set(live_texts(s)) == {"general/2021", "food/2024"}
+
+        def timeless(rows: dict[str, list[str]]) -> dict[str, int]:
+            return {t: len(r) for t, r in rows.items()}
+
+        assert timeless(_rows(seeded)) == timeless(by_seed)
+    finally:
+        for engine, schema in fresh:
+            engine.dispose()
+            if schema:
+                _drop_schema(schema)
