@@ -257,6 +257,36 @@ def seeded(request: pytest.FixtureRequest, engine: Engine) -> Engine:
     return engine
 
 
+#: (what, database, audit head before) → the statements `what` sent and what it returned
+_RECORDED: dict[tuple[str, str, tuple[int, str]], tuple[Statements, Any]] = {}
+
+
+def replay_or_run(engine: Engine, what: str, work: Callable[[Engine], Any]) -> Any:
+    """`work(engine)`, run for real the first time per process for a store of this database at this audit head
+    (the head hashes every audited change before it: same head, same history), its statements recorded;
+    afterwards replayed in one transaction, returning what the real run returned. A store whose head
+    differs gets a real run (and its own record)."""
+    from sqlmodel import Session
+
+    from discretion.store.audit import head
+
+    with Session(engine) as session:
+        key = (what, engine.dialect.name, head(session))
+    known = _RECORDED.get(key)
+    if known is not None:
+        with engine.begin() as conn:
+            _replay(conn, known[0])
+        return known[1]
+    sent: list[tuple[str, Any, bool]] = []
+    stop = _recording(engine, sent)
+    try:
+        result = work(engine)
+    finally:
+        stop()
+    _RECORDED[key] = (sent, result)
+    return result
+
+
 @pytest.fixture
 def api(seeded):
     """The API client over the seeded store, a key per role (tests/test_api.py); a fixture here so the
