@@ -26,11 +26,11 @@ CASE = {
 }
 
 
-def _client(seeded) -> TestClient:  # type: ignore[no-untyped-def]
-    """The app over a seeded store, with a key per role (and one of another department)."""
-    with Session(seeded) as s:
-        from discretion.store.lifecycle import ensure_department
+def _keys(seeded) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A key per role (and one of another department); their tokens by holder."""
+    from discretion.store.lifecycle import ensure_department
 
+    with Session(seeded) as s:
         ensure_department(s, "other", "其他部门")
         s.commit()
         tokens = {}
@@ -44,8 +44,17 @@ def _client(seeded) -> TestClient:  # type: ignore[no-untyped-def]
         ]:
             _, tokens[name] = create_key(s, role, dept, label=name)
         s.commit()
+    return tokens
+
+
+def _client(seeded) -> TestClient:  # type: ignore[no-untyped-def]
+    """The app over a seeded store, with a key per role (and one of another department): the keys made for
+    real once per process and store state, replayed after that (tests/conftest.py `replay_or_run`)."""
+    from .conftest import replay_or_run
+
+    tokens = replay_or_run(seeded, "api keys", _keys)
     client = TestClient(create_app(seeded))
-    client.tokens = tokens  # type: ignore[attr-defined]
+    client.tokens = dict(tokens)  # type: ignore[attr-defined]
     return client
 
 

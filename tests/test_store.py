@@ -181,3 +181,138 @@ def test_csv_import_rejects_missing_columns_and_bad_money(seeded) -> None:
     assert report.rejected[1].reason.startswith("fine")
     with pytest.raises(FormatError):
         list(parse_rows("a,b\n1,2\n", "csv"))
+
+
+# ---------------------------------------------------------------- the schema every store test starts from
+
+_PG_CATALOGUE = {
+    "columns": """SELECT table_name, column_name, data_type, character_maximum_length, numeric_precision,
+                         is_nullable, column_default, ordinal_position
+                  FROM information_schema.columns WHERE table_schema = :s""",
+    "indexes": "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = :s",
+    "constraints": """SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+                      FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = :s""",
+    "triggers": """SELECT t.tgname, pg_get_triggerdef(t.oid), t.tgenabled FROM pg_trigger t
+                   JOIN pg_class r ON r.oid = t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+                   WHERE n.nspname = :s AND NOT t.tgisinternal""",
+    "functions": """SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p
+                    JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = :s""",
+    "sequences": """SELECT sequencename, data_type, start_value, increment_by, last_value FROM pg_sequences
+                    WHERE schemaname = :s""",
+    "relations": """SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = :s""",
+}
+
+
+def _pg_catalogue(schema: str) -> dict[str, list[str]]:
+    from .conftest import _admin
+
+    with _admin().connect() as conn:
+        found = {
+            what: sorted(repr(tuple(row)).replace(schema, "<schema>") for row in conn.execute(text(q), {"s": schema}))
+            for what, q in _PG_CATALOGUE.items()
+        }
+        for table in ("alembic_version", "store_state"):
+            found[table] = sorted(repr(tuple(r)) for r in conn.execute(text(f"SELECT * FROM {schema}.{table}")))
+    return found
+
+
+def _sqlite_catalogue(path) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            "schema": sorted(repr(r) for r in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")),
+            "alembic_version": sorted(repr(r) for r in conn.execute("SELECT * FROM alembic_version")),
+            "store_state": sorted(repr(r) for r in conn.execute("SELECT * FROM store_state")),
+        }
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_the_real_migration_from_empty_gives_the_schema_every_store_test_starts_from(
+    db: str, request: pytest.FixtureRequest, tmp_path
+) -> None:
+    """The store tests do not run Alembic each: SQLite ones copy a file migrated once per process, PostgreSQL
+    ones replay the statements the migration sent once per process (tests/conftest.py). Here Alembic upgrades
+    an empty database for real, and the result must be the same, object for object, as what the tests get."""
+    from discretion.store import make_engine
+
+    from .conftest import _drop_schema, _postgres_schema_url
+
+    if db == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+        migrate(engine)
+        engine.dispose()
+        migrated = _sqlite_catalogue(tmp_path / "fresh.db")
+        assert migrated["store_state"] and migrated["alembic_version"]
+        assert migrated == _sqlite_catalogue(request.getfixturevalue("sqlite_template"))
+        return
+    url, fresh = _postgres_schema_url()
+    _, replayed = _postgres_schema_url(request.getfixturevalue("postgres_migration"))
+    try:
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+        migrated = _pg_catalogue(fresh)
+        assert all(migrated[k] for k in ("columns", "indexes", "triggers", "functions", "store_state"))
+        assert migrated == _pg_catalogue(replayed)
+    finally:
+        _drop_schema(fresh)
+        _drop_schema(replayed)
+
+
+def _rows(engine) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        return {
+            t: sorted(repr(tuple(r)) for r in conn.execute(text(f"SELECT * FROM {t}")))
+            for t in inspect(conn).get_table_names()
+        }
+
+
+def test_the_replayed_seed_is_the_real_seed(seeded, db_url: str, request: pytest.FixtureRequest) -> None:
+    """`seeded` replays what `seed_bundled` sent once (tests/conftest.py): seeding an empty store for real and
+    replaying that on another empty store gives the same rows, byte for byte; and the `seeded` store of
+    this test holds the same rows as a real seed but for the moment it was written."""
+    from discretion.store import make_engine
+
+    from .conftest import _drop_schema, _postgres_schema_url, _recording, _replay, _seed
+
+    dialect = seeded.dialect.name
+    fresh: list = []
+    for _ in range(2):
+        if dialect == "sqlite":
+            path = request.getfixturevalue("tmp_path") / f"s{len(fresh)}.db"
+            path.write_bytes(request.getfixturevalue("sqlite_template").read_bytes())
+            fresh.append((make_engine(f"sqlite:///{path}"), None))
+        else:
+            url, schema = _postgres_schema_url(request.getfixturevalue("postgres_migration"))
+            fresh.append((make_engine(url), schema))
+    (real, _), (replayed, _) = fresh
+    try:
+        sent: list = []
+        stop = _recording(real, sent)
+        _seed(real)
+        stop()
+        with replayed.begin() as conn:
+            _replay(conn, sent)
+        by_seed = _rows(real)
+        assert by_seed["ruleset_version"] and by_seed["audit_log"] and by_seed["department"]
+        assert _rows(replayed) == by_seed
+        with Session(seeded) as s:
+            assert seed_bundled(s, FIXTURES) == []  # everything is there already
+            assert set(live_texts(s)) == {"general/2021", "food/2024"}
+
+        def timeless(rows: dict[str, list[str]]) -> dict[str, int]:
+            return {t: len(r) for t, r in rows.items()}
+
+        assert timeless(_rows(seeded)) == timeless(by_seed)
+    finally:
+        for engine, schema in fresh:
+            engine.dispose()
+            if schema:
+                _drop_schema(schema)

@@ -69,8 +69,14 @@ def visible(html: str) -> str:
 
 
 def people_client(engine: Any, who: str | None = None) -> TestClient:
-    """A client over `engine` with PEOPLE added, signed in as `who` (if given); keeps `.engine`."""
-    add_people(engine)
+    """A client over `engine` with PEOPLE added, signed in as `who` (if given); keeps `.engine`. The people are
+    made for real once per process, store state and password hasher, replayed after that (tests/conftest.py
+    `replay_or_run`: the same rows, password hashes included)."""
+    from discretion.store import users
+
+    from .conftest import replay_or_run
+
+    replay_or_run(engine, f"people, hasher {id(users._hasher)}", add_people)
     c = client(engine)
     c.engine = engine  # type: ignore[attr-defined]
     if who:
