@@ -174,6 +174,8 @@ class CompiledItem:
     keyed_by_list: dict[tuple[str, bool], list[tuple[ListEntry, RuleKey]]] = field(default_factory=dict)
     #: entries that hold by the number of other entries that hold (`when_count`)
     counting: list[Counting] = field(default_factory=list)
+    #: where each fact's value or bucket sits in a cell key (a condition's answer depends on its facts' part only)
+    cell_positions: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for e in self.entries:
@@ -183,7 +185,11 @@ class CompiledItem:
     def match(self, facts: Mapping[str, Value | None]) -> frozenset[RuleKey]:
         """Rule keys that hold, from durable_rules (uncached: the evaluation layer caches per cell,
         discretion.evaluation.cells)."""
-        return self.counted(self.matcher.match(facts))
+        return self.counted(self.match_conditions(facts))
+
+    def match_conditions(self, facts: Mapping[str, Value | None]) -> frozenset[RuleKey]:
+        """The keys of the conditions that hold, from durable_rules, before counts are applied (`counted`)."""
+        return self.matcher.match(facts)
 
     def match_reference(self, facts: Mapping[str, Value | None]) -> frozenset[RuleKey]:
         """Rule keys that hold, from the reference predicates."""
@@ -334,7 +340,7 @@ def compile_item(
     order = _topological(derived_fns)
     schema = {n: full[n] for n in sorted(read)}
     types: dict[str, str] = {n: s.type for n, s in schema.items()}
-    names, cell_key = cell_function(list(conds.values()), types)
+    names, cell_key, positions = cell_function(list(conds.values()), types)
     matcher = DurableMatcher(f"d_{rs.department}_{rs.version}_{rs_hash[:16]}_{item.code}", conds, types)
     return CompiledItem(
         item=item,
@@ -346,6 +352,7 @@ def compile_item(
         matcher=matcher,
         cell_facts=names,
         cell_key=cell_key,
+        cell_positions=positions,
         displaced=[(e, displaced[e.id]) for e in applicable if e.id in displaced],
         counting=countings(applicable, entries),
     )

@@ -470,11 +470,13 @@ def bucket(value: Value | None, thresholds: tuple[Decimal, ...]) -> int:
 
 def cell_function(
     conditions: list[Condition], types: Mapping[str, str]
-) -> tuple[tuple[str, ...], Callable[[Mapping[str, Value | None]], tuple[Any, ...]]]:
-    """The facts the conditions read, and a function mapping facts to their cell key.
+) -> tuple[tuple[str, ...], Callable[[Mapping[str, Value | None]], tuple[Any, ...]], dict[str, int]]:
+    """The facts the conditions read, a function mapping facts to their cell key, and where each fact's
+    value (or bucket) sits in that key.
 
     Facts in one cell satisfy exactly the same conditions: numbers are bucketed by the
-    thresholds compared with them; enums and bools are their own cells.
+    thresholds compared with them; enums and bools are their own cells. So does each condition alone
+    within the part of the key made of the facts it reads (evaluation/cells.py relies on it).
     """
     merged: dict[str, set[Value]] = {}
     for c in conditions:
@@ -496,4 +498,5 @@ def cell_function(
             values = tuple([get(f) for f in plain])
         return values + tuple([bucket(get(f), th) for f, th in counted])
 
-    return names, key
+    positions = {f: i for i, f in enumerate([*plain, *(f for f, _ in counted)])}
+    return names, key, positions

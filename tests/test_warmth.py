@@ -43,7 +43,7 @@ def test_warm_only_is_scoped_to_its_block() -> None:
 @pytest.mark.parametrize("path", ["/v1/evaluate", "/v1/decisions"])
 def test_the_routes_never_ask_durable_rules_on_the_event_loop(api, monkeypatch, path) -> None:
     on_loop: list[bool] = []
-    original = CompiledItem.match
+    original = CompiledItem.match_conditions  # where durable_rules is asked
 
     def spy(self: CompiledItem, facts):  # type: ignore[no-untyped-def]
         try:
@@ -53,7 +53,7 @@ def test_the_routes_never_ask_durable_rules_on_the_event_loop(api, monkeypatch, 
             on_loop.append(False)
         return original(self, facts)
 
-    monkeypatch.setattr(CompiledItem, "match", spy)
+    monkeypatch.setattr(CompiledItem, "match_conditions", spy)
     for n, value in enumerate([100, 5000, 9000, 20_000, 90_000, 400_000]):  # six cells, each cold
         body = {**CASE, "facts": {**CASE["facts"], "goods_value": value}}
         if path == "/v1/decisions":  # a decision with a reason: its content does not matter here

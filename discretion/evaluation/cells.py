@@ -2,9 +2,14 @@
 
 All facts in one cell of fact space meet the same conditions (DESIGN.md), so durable_rules is
 asked once per cell and the path through the evaluation order is planned once per set of rules
-that hold. A service sees an unbounded number of distinct cells over time, so both caches are
+that hold. A service sees an unbounded number of distinct cells over time, so the caches are
 least-recently-used with a fixed size per item: `CELLS` cell answers and `PLANS` plans. A cell
 evicted is asked again the next time (an answer never changes: the compiled item is immutable).
+
+Each condition's answer also depends only on the part of the cell key made of the facts it reads,
+so durable_rules' answer is remembered per condition and that part too (`CONDITION_CELLS`): a new
+cell whose every condition was already answered in other cells (a new combination of known
+circumstances, the common case once a service is warm) is answered without asking durable_rules.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ if TYPE_CHECKING:
 CELLS = 65_536
 #: plans remembered per item (a plan is a few kilobytes; items rarely have more than a few hundred)
 PLANS = 4_096
+#: answers remembered per item, condition and part of a cell key (a rule key and a few small values)
+CONDITION_CELLS = 65_536
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -68,18 +75,30 @@ class LRU(Generic[K, V]):
 
 
 class ItemCaches:
-    """The two caches of one compiled item."""
+    """The caches of one compiled item, and where each condition's part of a cell key is."""
 
-    __slots__ = ("matched", "plans")
+    __slots__ = ("matched", "plans", "answers", "parts")
 
-    def __init__(self) -> None:
+    def __init__(self, parts: tuple[tuple[RuleKey, tuple[int, ...]], ...] | None = None) -> None:
         self.matched: LRU[tuple[object, ...], frozenset[RuleKey]] = LRU(CELLS)
         self.plans: LRU[frozenset[RuleKey], Plan] = LRU(PLANS)
+        #: durable_rules' answer per (condition, the part of the cell key it reads)
+        self.answers: LRU[tuple[RuleKey, tuple[object, ...]], bool] = LRU(CONDITION_CELLS)
+        #: each condition with the positions of its facts in the cell key (None: unknown, so always ask)
+        self.parts = parts
 
     def clear(self) -> None:
         """Forget every answer and plan (benchmarks of the first case of a cell; tests)."""
         self.matched.clear()
         self.plans.clear()
+        self.answers.clear()
+
+
+def _parts(ci: CompiledItem) -> tuple[tuple[RuleKey, tuple[int, ...]], ...] | None:
+    at = ci.cell_positions
+    if not all(f in at for c in ci.conditions.values() for f in c.facts):
+        return None
+    return tuple((k, tuple(at[f] for f in c.facts)) for k, c in ci.conditions.items())
 
 
 def caches(ci: CompiledItem) -> ItemCaches:
@@ -89,7 +108,7 @@ def caches(ci: CompiledItem) -> ItemCaches:
         with _LOCK:
             hit = ci.evaluation_caches
             if hit is None:
-                hit = ci.evaluation_caches = ItemCaches()
+                hit = ci.evaluation_caches = ItemCaches(_parts(ci))
     return hit
 
 
@@ -97,12 +116,42 @@ _LOCK = threading.Lock()
 
 
 def match(ci: CompiledItem, facts: Mapping[str, Value | None]) -> frozenset[RuleKey]:
-    """The rule keys that hold for these facts: durable_rules' answer, asked once per cell."""
-    cache = caches(ci).matched
+    """The rule keys that hold for these facts: durable_rules' answer, asked once per cell, and not at
+    all for a cell whose every condition it has answered in other cells."""
+    cache = caches(ci)
     key = ci.cell_key(facts)
-    hit = cache.get(key)
+    hit = cache.matched.get(key)
     if hit is None:
-        refuse_cold()  # durable_rules is asked on a worker thread, not on the event loop
-        hit = ci.match(facts)
-        cache.put(key, hit)
+        held = _known(cache, key)
+        if held is None:
+            refuse_cold()  # durable_rules is asked on a worker thread, not on the event loop
+            held = ci.match_conditions(facts)
+            _remember(cache, key, held)
+        hit = ci.counted(held)
+        cache.matched.put(key, hit)
     return hit
+
+
+def _known(cache: ItemCaches, key: tuple[object, ...]) -> frozenset[RuleKey] | None:
+    """The conditions that hold in this cell from the answers remembered per condition; None if one is unknown."""
+    parts = cache.parts
+    if parts is None:
+        return None
+    get = cache.answers.get
+    held = []
+    for rule, at in parts:
+        answer = get((rule, tuple([key[i] for i in at])))
+        if answer is None:
+            return None
+        if answer:
+            held.append(rule)
+    return frozenset(held)
+
+
+def _remember(cache: ItemCaches, key: tuple[object, ...], held: frozenset[RuleKey]) -> None:
+    """Each condition's answer in this cell, under the part of the key it reads."""
+    if cache.parts is None:
+        return
+    put = cache.answers.put
+    for rule, at in cache.parts:
+        put((rule, tuple([key[i] for i in at])), rule in held)
